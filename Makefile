@@ -1,0 +1,28 @@
+# One-command set-up: a local virtual environment with the package and its test tools.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+DEMO   ?= demo
+
+.PHONY: setup demo test lint bench clean
+
+$(BIN)/biomarker: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/biomarker
+
+demo: setup
+	$(BIN)/biomarker demo $(DEMO)
+
+test: setup
+	$(BIN)/python -m pytest -q
+	$(BIN)/ruff check biomarker tests benchmarks
+
+lint: setup
+	$(BIN)/ruff check biomarker tests benchmarks
+
+clean:
+	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache

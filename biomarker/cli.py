@@ -1,0 +1,131 @@
+"""The ``biomarker`` command: parses arguments, calls the library, prints. No logic of its own.
+
+Heavy modules are imported inside the commands that need them, so ``biomarker --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from biomarker import __version__
+from biomarker.errors import BiomarkerError
+
+app = typer.Typer(
+    name="biomarker",
+    help="Translational analysis of an anti-PD-1 NSCLC trial: TMB, PD-L1, TBNK, endpoints, models.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def user_errors(func: F) -> F:
+    """Turn a :class:`BiomarkerError` into one line on stderr and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except BiomarkerError as exc:
+            typer.echo(f"biomarker: error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            typer.echo("biomarker: interrupted; nothing half-written was kept", err=True)
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"biomarker {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
+) -> None:
+    """biomarker: TMB, PD-L1, TBNK, trial endpoints and response models."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def _parse_sets(values: list[str]) -> dict[str, Any]:
+    import yaml
+
+    from biomarker.errors import ConfigError
+
+    out: dict[str, Any] = {}
+    for item in values:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--set {item!r}: write it as NAME=VALUE, e.g. --set min_vaf=0.1")
+        out[key.strip()] = yaml.safe_load(raw)
+    return out
+
+
+@app.command()
+@user_errors
+def tmb(
+    vcf: Annotated[Path, typer.Argument(help="Somatic calls: VCF, VCF.gz, BCF or MAF.")],
+    targets: Annotated[Path, typer.Option("--targets", "-t", help="Capture BED (0-based; overlaps merged).")],
+    preset: Annotated[str, typer.Option(help="wes | pytmb-wes | f1cdx | msk-impact | tso500 | FILE.yaml | all")] = "wes",
+    tumor_sample: Annotated[str | None, typer.Option("--tumor-sample", help="Tumour sample column.")] = None,
+    sample_id: Annotated[str | None, typer.Option("--sample-id", help="Name used for output files.")] = None,
+    callable_bed: Annotated[Path | None, typer.Option("--callable", help="Callable-regions BED to intersect.")] = None,
+    bam: Annotated[Path | None, typer.Option("--bam", help="Tumour BAM/CRAM: keep positions it covers.")] = None,
+    min_depth: Annotated[int, typer.Option("--min-depth", help="With --bam: reads needed at a position.")] = 20,
+    off: Annotated[list[str] | None, typer.Option("--off", help="Switch a filter off (vaf, depth, alt_depth, "
+                                                   "population_af, filter, hotspot, indel); repeatable.")] = None,
+    sets: Annotated[list[str] | None, typer.Option("--set", help="Override a preset value, NAME=VALUE.")] = None,
+    caller: Annotated[str | None, typer.Option(help="Override caller detection (mutect2, strelka2, varscan2, "
+                                                     "muse, freebayes, ad).")] = None,
+    annotator: Annotated[str | None, typer.Option(help="Override annotation detection (vep, snpeff, "
+                                                        "funcotator, annovar, none).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write SAMPLE.tmb.json and "
+                                             "SAMPLE.variants.tsv here.")] = None,
+    export_vcf: Annotated[bool, typer.Option("--export-vcf", help="Also write SAMPLE.tmb.vcf.gz with a "
+                                             "TMB_FILTER INFO tag.")] = False,
+    threads: Annotated[int, typer.Option("--threads", "-j", min=1, help="Processes (indexed files split "
+                                         "by contig).")] = 1,
+) -> None:
+    """Tumour mutational burden of one tumour, with its exact 95% CI and why each variant counted or not."""
+    from biomarker.cli_views import print_preset_table, print_tmb_summary, record_progress
+    from biomarker.tmb import PRESETS, build_territory, compute_tmb
+
+    overrides = _parse_sets(sets or [])
+    territory = build_territory(targets, callable_bed, bam, min_depth)
+    common: dict[str, Any] = {"overrides": overrides, "off": off or [], "tumor_sample": tumor_sample,
+                              "sample_id": sample_id, "caller": caller, "annotator": annotator,
+                              "territory": territory, "threads": threads}
+    if preset == "all":
+        results = []
+        for name in PRESETS:
+            with record_progress(f"{vcf.name} [{name}]") as progress:
+                results.append(compute_tmb(vcf, targets, name, progress=progress, **common))
+        print_preset_table(results, out)
+        return
+    with record_progress(vcf.name) as progress:
+        result = compute_tmb(vcf, targets, preset, out_dir=out, export_vcf=export_vcf, progress=progress,
+                             callable_bed=callable_bed, bam=bam, min_bam_depth=min_depth, **common)
+    print_tmb_summary(result)
+
+
+def run() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    run()

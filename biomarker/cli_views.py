@@ -1,0 +1,75 @@
+"""What the CLI prints: rich tables and progress. Presentation only; the numbers come from the library."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.table import Table
+
+from biomarker.files import atomic_write
+
+if TYPE_CHECKING:
+    from biomarker.tmb import TmbResult
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@contextlib.contextmanager
+def record_progress(label: str) -> Iterator[Callable[[int], None]]:
+    """A transient spinner on stderr counting records; yields the callback the engine calls."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} records"),
+                  TimeElapsedColumn(), console=err_console, transient=True,
+                  disable=not err_console.is_terminal) as progress:
+        task = progress.add_task(label, total=None)
+        yield lambda n: progress.update(task, completed=n)
+
+
+def print_tmb_summary(result: TmbResult) -> None:
+    """One screen: TMB with CI and call, territory, counts removed by each filter, output files."""
+    high = "[bold red]TMB-high[/]" if result.tmb_high else "TMB-low"
+    console.print(
+        f"[bold]{result.sample}[/] ({result.input_type}, caller {result.caller}, annotation "
+        f"{result.annotator}, preset [bold]{result.params.name}[/])"
+    )
+    console.print(
+        f"TMB [bold]{result.tmb_per_mb:.2f}[/] mut/Mb (95% CI {result.ci95_low:.2f}-{result.ci95_high:.2f}, "
+        f"exact Poisson): {high} at >= {result.params.tmb_high_cutoff:g}"
+    )
+    console.print(f"{result.counted} counted variants over {result.territory_mb:.4f} Mb "
+                  f"({result.territory_bp:,} bp); {result.records:,} records, {result.alleles:,} ALT alleles")
+    table = Table(title="ALT alleles removed, by the first filter that failed", show_header=True)
+    table.add_column("filter")
+    table.add_column("removed", justify="right")
+    for name, n in result.removed_by().items():
+        table.add_row(name, f"{n:,}")
+    table.add_row("[bold]counted[/]", f"[bold]{result.counted:,}[/]")
+    console.print(table)
+    for label, path in (("variants", result.variants_path), ("result", result.json_path),
+                        ("vcf", result.vcf_path)):
+        if path is not None:
+            console.print(f"{label}: {path}")
+
+
+def print_preset_table(results: list[TmbResult], out: Path | None) -> None:
+    """One row per preset for the same tumour; also ``SAMPLE.presets.tsv`` under ``out``."""
+    columns = ("preset", "counted", "territory_mb", "tmb_per_mb", "ci95_low", "ci95_high", "tmb_high")
+    rows = [(r.params.name, str(r.counted), f"{r.territory_mb:.4f}", f"{r.tmb_per_mb:.3f}",
+             f"{r.ci95_low:.3f}", f"{r.ci95_high:.3f}", str(r.tmb_high)) for r in results]
+    table = Table(title=f"{results[0].sample}: TMB by preset")
+    for c in columns:
+        table.add_column(c, justify="left" if c == "preset" else "right")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    if out is not None:
+        path = out / f"{results[0].sample}.presets.tsv"
+        with atomic_write(path) as fh:
+            fh.write("\t".join(columns) + "\n" + "".join("\t".join(r) + "\n" for r in rows))
+        console.print(f"table: {path}")

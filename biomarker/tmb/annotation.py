@@ -1,0 +1,313 @@
+"""Read functional annotation from a VCF record, whatever wrote it, as one :class:`Annotation` per ALT.
+
+Supported: Ensembl VEP ``CSQ`` (field order from the header), snpEff ``ANN``, GATK Funcotator
+``FUNCOTATION``, ANNOVAR flat INFO fields (``Func.refGene``/``ExonicFunc.refGene``...). Terms are
+normalised to Sequence Ontology (:mod:`biomarker.tmb.consequences`). Transcript choice for VEP follows
+``transcript_choice`` (default MANE Select > canonical > most severe over all transcripts).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from biomarker.errors import InputError
+from biomarker.tmb.consequences import (
+    ANNOVAR_EXONIC,
+    ANNOVAR_REGION,
+    FUNCOTATOR_CLASSIFICATION,
+    RANK,
+    UNKNOWN_RANK,
+    normalise_term,
+)
+
+#: Population allele-frequency fields looked for in VEP CSQ and in INFO (maximum of those present).
+DEFAULT_POPULATION_AF_FIELDS: tuple[str, ...] = (
+    "gnomADe_AF", "gnomADg_AF", "gnomAD_AF", "ExAC_AF", "AF",  # VEP CSQ (AF is 1000 Genomes)
+    "gnomAD_exome_AF", "gnomAD_genome_AF",  # Funcotator
+    "gnomAD_genomes_AF", "gnomAD_exomes_AF", "gnomad_AF",  # INFO from bcftools annotate / SnpSift
+    "gnomAD_exome_ALL", "gnomAD_genome_ALL", "ExAC_ALL", "1000g2015aug_all",  # ANNOVAR
+)
+#: Fields holding a COSMIC sample count (VEP --custom, ANNOVAR, bcftools annotate).
+COSMIC_COUNT_FIELDS: tuple[str, ...] = ("COSMIC_CNT", "COSMIC_COUNT", "CNT", "cosmic_count")
+_COSMIC_ID = re.compile(r"COS[VM]\d+")
+_VEP_FORMAT = re.compile(r"Format: ([^\"]+)")
+_FUNCO_FORMAT = re.compile(r"Funcotation fields are: ([^\"]+)")
+ANNOTATORS = ("vep", "snpeff", "funcotator", "annovar", "none")
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """The annotation TMB needs for one ALT allele."""
+
+    consequence: str
+    gene: str = ""
+    transcript: str = ""
+    population_af: float | None = None
+    cosmic_id: bool = False
+    cosmic_count: int | None = None
+
+    @property
+    def rank(self) -> int:
+        """Severity rank of the consequence (0 is most severe)."""
+        return RANK.get(self.consequence, UNKNOWN_RANK)
+
+
+def _max_float(values: Sequence[str]) -> float | None:
+    best: float | None = None
+    for raw in values:
+        for part in raw.replace("&", ",").split(","):
+            try:
+                x = float(part)
+            except ValueError:
+                continue
+            if not math.isnan(x) and (best is None or x > best):
+                best = x
+    return best
+
+
+def vep_allele(ref: str, alts: Sequence[str]) -> list[str]:
+    """The ALT alleles as VEP writes them in CSQ: a shared first base is stripped, empty is ``-``.
+
+    Examples
+    --------
+    >>> vep_allele("AG", ["A"]), vep_allele("A", ["AT"]), vep_allele("C", ["T", "G"])
+    (['-'], ['T'], ['T', 'G'])
+    """
+    if all(a and a[0] == ref[0] for a in alts) and ref and all(len(a) != 1 or len(ref) != 1 for a in alts):
+        return [a[1:] or "-" for a in alts]
+    return list(alts)
+
+
+def detect_annotator(info_ids: set[str]) -> str:
+    """Which annotation the header declares: ``vep``, ``snpeff``, ``funcotator``, ``annovar`` or ``none``."""
+    if "CSQ" in info_ids:
+        return "vep"
+    if "ANN" in info_ids:
+        return "snpeff"
+    if "FUNCOTATION" in info_ids:
+        return "funcotator"
+    if any(i.startswith("Func.") for i in info_ids):
+        return "annovar"
+    return "none"
+
+
+class RecordAnnotator:
+    """Reads per-ALT :class:`Annotation` from cyvcf2 records of one VCF.
+
+    Parameters
+    ----------
+    path
+        The VCF (for messages).
+    header_infos
+        ``{ID: Description}`` of the header's INFO lines.
+    annotator
+        One of :data:`ANNOTATORS`; ``None`` detects it.
+    transcript_choice
+        Preference order among ``mane``, ``canonical``; whatever remains is ranked by severity.
+    population_af_fields
+        Names to look for in CSQ and INFO.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        header_infos: dict[str, str],
+        annotator: str | None = None,
+        transcript_choice: Sequence[str] = ("mane", "canonical"),
+        population_af_fields: Sequence[str] = DEFAULT_POPULATION_AF_FIELDS,
+    ) -> None:
+        self.path = path
+        self.kind = annotator or detect_annotator(set(header_infos))
+        if self.kind not in ANNOTATORS:
+            raise InputError(None, f"unknown annotator {self.kind!r}", hint=f"use one of {', '.join(ANNOTATORS)}")
+        self.choice = tuple(transcript_choice)
+        af_fields = tuple(population_af_fields)
+        self.info_af = [f for f in af_fields if f in header_infos]
+        self.info_cosmic = [i for i in header_infos if i.lower().startswith("cosmic")]
+        self.info_cosmic_count = [f for f in COSMIC_COUNT_FIELDS if f in header_infos]
+        self.fields: list[str] = []
+        if self.kind in ("vep", "funcotator"):
+            key = "CSQ" if self.kind == "vep" else "FUNCOTATION"
+            pattern = _VEP_FORMAT if self.kind == "vep" else _FUNCO_FORMAT
+            match = pattern.search(header_infos.get(key, ""))
+            if not match:
+                raise InputError(path, f"the INFO/{key} header line does not list its fields", where="header",
+                                 hint="the annotator's header line must be kept (Format: A|B|...)")
+            self.fields = match.group(1).strip().strip("'\" ").split("|")
+        idx = {name: i for i, name in enumerate(self.fields)}
+        self.idx = idx
+        if self.kind == "funcotator":
+            self._f_class = next((i for n, i in idx.items() if n.endswith("_variantClassification")), None)
+            self._f_gene = next((i for n, i in idx.items() if n.endswith("_hugoSymbol")), None)
+            self._f_tx = next((i for n, i in idx.items() if n.endswith("_annotationTranscript")), None)
+            if self._f_class is None:
+                raise InputError(path, "FUNCOTATION has no *_variantClassification field", where="header")
+        self.csq_af = [idx[f] for f in af_fields if f in idx]
+        self.csq_cosmic_count = [idx[f] for f in COSMIC_COUNT_FIELDS if f in idx]
+        self.annovar_func = sorted(i for i in header_infos if i.startswith("Func."))
+        self.n_fields = len(self.fields)
+
+    # -- shared INFO-level values -------------------------------------------------------------
+    def _info_values(self, v, keys: list[str], n_alt: int) -> list[list[str]]:  # noqa: ANN001
+        """Per ALT, the raw string values of INFO ``keys`` (Number=A values split per ALT)."""
+        out: list[list[str]] = [[] for _ in range(n_alt)]
+        for key in keys:
+            val = v.INFO.get(key)
+            if val is None or val is False:
+                continue
+            items = list(val) if isinstance(val, tuple) else str(val).split(",")
+            if len(items) == n_alt:
+                for k in range(n_alt):
+                    out[k].append(str(items[k]))
+            else:
+                for k in range(n_alt):
+                    out[k].append(",".join(str(x) for x in items))
+        return out
+
+    def annotate(self, v) -> list[Annotation | None]:  # noqa: ANN001 - cyvcf2.Variant
+        """One :class:`Annotation` (or ``None`` when the ALT has none) per ALT of record ``v``."""
+        alts = v.ALT
+        n_alt = len(alts)
+        if self.kind == "vep":
+            result = self._vep(v, alts)
+        elif self.kind == "snpeff":
+            result = self._snpeff(v, alts)
+        elif self.kind == "funcotator":
+            result = self._funcotator(v, n_alt)
+        elif self.kind == "annovar":
+            result = self._annovar(v, n_alt)
+        else:
+            return [None] * n_alt
+        if self.info_af or self.info_cosmic or self.info_cosmic_count:
+            af = self._info_values(v, self.info_af, n_alt)
+            cosmic = self._info_values(v, self.info_cosmic, n_alt)
+            counts = self._info_values(v, self.info_cosmic_count, n_alt)
+            for k, ann in enumerate(result):
+                if ann is None:
+                    continue
+                pop = _max_float([*af[k], *([] if ann.population_af is None else [str(ann.population_af)])])
+                has_id = ann.cosmic_id or any(c not in (".", "", "None") for c in cosmic[k])
+                cnt = _max_float(counts[k])
+                result[k] = Annotation(ann.consequence, ann.gene, ann.transcript, pop, has_id,
+                                       ann.cosmic_count if cnt is None else int(cnt))
+        return result
+
+    # -- VEP ----------------------------------------------------------------------------------
+    def _vep(self, v, alts: Sequence[str]) -> list[Annotation | None]:  # noqa: ANN001
+        raw = v.INFO.get("CSQ")
+        if not raw:
+            return [None] * len(alts)
+        idx = self.idx
+        rows = [t.split("|") for t in str(raw).split(",")]
+        allele_i, num_i = idx.get("Allele"), idx.get("ALLELE_NUM")
+        by_alt: list[list[list[str]]] = [[] for _ in alts]
+        if len(alts) == 1:
+            by_alt[0] = rows
+        else:
+            trimmed = vep_allele(v.REF, alts)
+            for row in rows:
+                k = None
+                if num_i is not None and num_i < len(row) and row[num_i].isdigit():
+                    k = int(row[num_i]) - 1
+                elif allele_i is not None and allele_i < len(row):
+                    a = row[allele_i]
+                    k = alts.index(a) if a in alts else (trimmed.index(a) if a in trimmed else None)
+                if k is not None and 0 <= k < len(alts):
+                    by_alt[k].append(row)
+        return [self._vep_choose(rows_k) if rows_k else None for rows_k in by_alt]
+
+    def _vep_choose(self, rows: list[list[str]]) -> Annotation:
+        idx = self.idx
+        chosen = rows
+        for pref in self.choice:
+            col = idx.get("MANE_SELECT", idx.get("MANE")) if pref == "mane" else idx.get("CANONICAL")
+            if col is None:
+                continue
+            picked = [r for r in rows if col < len(r) and r[col] not in ("", "NO")]
+            if picked:
+                chosen = picked
+                break
+        cons_i = idx.get("Consequence", 1)
+        best: tuple[int, str, list[str]] | None = None
+        for row in chosen:
+            if cons_i >= len(row):
+                continue
+            for term in row[cons_i].split("&"):
+                so = normalise_term(term)
+                rank = RANK.get(so, UNKNOWN_RANK)
+                if best is None or rank < best[0]:
+                    best = (rank, so, row)
+        if best is None:
+            return Annotation("sequence_variant")
+        _, so, row = best
+
+        def col(name: str) -> str:
+            i = idx.get(name)
+            return row[i] if i is not None and i < len(row) else ""
+
+        pop = _max_float([r[i] for r in rows for i in self.csq_af if i < len(r)])
+        existing = col("Existing_variation")
+        count = _max_float([r[i] for r in rows for i in self.csq_cosmic_count if i < len(r)])
+        return Annotation(so, col("SYMBOL"), col("Feature"), pop, bool(_COSMIC_ID.search(existing)),
+                          None if count is None else int(count))
+
+    # -- snpEff -------------------------------------------------------------------------------
+    def _snpeff(self, v, alts: Sequence[str]) -> list[Annotation | None]:  # noqa: ANN001
+        raw = v.INFO.get("ANN")
+        if not raw:
+            return [None] * len(alts)
+        best: list[tuple[int, str, str, str] | None] = [None] * len(alts)
+        for entry in str(raw).split(","):
+            f = entry.split("|")
+            if len(f) < 2:
+                continue
+            allele = f[0].split("-")[0]  # cancer mode writes ALT-REF
+            k = 0 if len(alts) == 1 else (alts.index(allele) if allele in alts else None)
+            if k is None:
+                continue
+            for term in f[1].split("&"):
+                so = normalise_term(term)
+                rank = RANK.get(so, UNKNOWN_RANK)
+                if best[k] is None or rank < best[k][0]:
+                    best[k] = (rank, so, f[3] if len(f) > 3 else "", f[6] if len(f) > 6 else "")
+        return [None if b is None else Annotation(b[1], b[2], b[3]) for b in best]
+
+    # -- Funcotator ---------------------------------------------------------------------------
+    def _funcotator(self, v, n_alt: int) -> list[Annotation | None]:  # noqa: ANN001
+        raw = v.INFO.get("FUNCOTATION")
+        if not raw:
+            return [None] * n_alt
+        blocks = [b.strip("[]") for b in re.split(r"\],\[", str(raw))]
+        out: list[Annotation | None] = [None] * n_alt
+        for k, block in enumerate(blocks[:n_alt]):
+            f = block.split("|")
+            cls = f[self._f_class] if self._f_class < len(f) else ""
+            so = FUNCOTATOR_CLASSIFICATION.get(cls.upper(), normalise_term(cls)) if cls else "sequence_variant"
+            pop = _max_float([f[i] for i in self.csq_af if i < len(f)])
+            gene = f[self._f_gene] if self._f_gene is not None and self._f_gene < len(f) else ""
+            tx = f[self._f_tx] if self._f_tx is not None and self._f_tx < len(f) else ""
+            out[k] = Annotation(so, gene, tx, pop)
+        return out
+
+    # -- ANNOVAR ------------------------------------------------------------------------------
+    def _annovar(self, v, n_alt: int) -> list[Annotation | None]:  # noqa: ANN001
+        func_key = next((k for k in self.annovar_func if v.INFO.get(k) not in (None, ".")), None)
+        if func_key is None:
+            return [None] * n_alt
+        suffix = func_key[len("Func."):]
+        region = str(v.INFO.get(func_key)).replace("\\x3b", ";")
+        exonic = str(v.INFO.get(f"ExonicFunc.{suffix}") or ".").replace("\\x3b", ";")
+        gene = str(v.INFO.get(f"Gene.{suffix}") or "").replace("\\x3b", ";")
+        terms = []
+        for part in region.split(";"):
+            if part == "exonic":
+                terms.append(ANNOVAR_EXONIC.get(exonic.split(";")[0], "coding_sequence_variant"))
+            elif part in ANNOVAR_REGION:
+                terms.append(ANNOVAR_REGION[part])
+        if not terms:
+            return [None] * n_alt
+        so = min(terms, key=lambda t: RANK.get(t, UNKNOWN_RANK))
+        return [Annotation(so, gene)] * n_alt

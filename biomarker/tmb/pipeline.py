@@ -1,0 +1,283 @@
+"""``compute_tmb``: one tumour's VCF/BCF/MAF -> :class:`TmbResult`, and its files when asked."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from biomarker import __version__
+from biomarker.errors import InputError
+from biomarker.files import atomic_write, sha256_file
+from biomarker.tmb.burden import tmb_with_ci
+from biomarker.tmb.callers import TUMOUR_NAMES
+from biomarker.tmb.judge import read_hotspot_list
+from biomarker.tmb.maf import is_maf, scan_maf
+from biomarker.tmb.params import FILTER_ORDER, TmbParams, load_preset
+from biomarker.tmb.result import TmbResult
+from biomarker.tmb.territory import Territory, canonical_contig, covered_territory, read_bed
+from biomarker.tmb.vcf_scan import VARIANT_COLUMNS, Row, ScanTally, VcfLayout, read_layout, scan_vcf
+
+log = logging.getLogger(__name__)
+_SUFFIX = re.compile(r"(\.vcf\.gz|\.vcf\.bgz|\.vcf|\.bcf|\.maf\.gz|\.maf|\.tsv|\.txt)$", re.I)
+
+
+def resolve_params(
+    preset: str | os.PathLike[str] | TmbParams = "wes",
+    overrides: dict[str, Any] | None = None,
+    off: Sequence[str] = (),
+) -> TmbParams:
+    """A preset (name, YAML path or object) with parameter overrides and filters switched off.
+
+    Examples
+    --------
+    >>> resolve_params("wes", {"min_vaf": 0.1}, off=["depth"]).min_vaf
+    0.1
+    """
+    params = preset if isinstance(preset, TmbParams) else load_preset(preset)
+    if overrides:
+        from biomarker.tmb.params import params_from_mapping
+
+        params = params_from_mapping({**params.as_dict(), **overrides}, f"preset {params.name} with overrides")
+    return params.switched_off(list(off)) if off else params
+
+
+def build_territory(
+    targets: str | os.PathLike[str],
+    callable_bed: str | os.PathLike[str] | None = None,
+    bam: str | os.PathLike[str] | None = None,
+    min_bam_depth: int = 20,
+) -> Territory:
+    """Capture BED, optionally intersected with a callable BED and the BAM's well-covered positions.
+
+    Raises
+    ------
+    InputError
+        When an intersection leaves nothing.
+    """
+    territory = read_bed(targets)
+    if callable_bed is not None:
+        territory = territory.intersect(read_bed(callable_bed))
+        if territory.bp == 0:
+            raise InputError(callable_bed, "no overlap with the targets BED",
+                             hint="check both BEDs use the same genome build and contig names")
+    if bam is not None:
+        territory = covered_territory(bam, territory, min_bam_depth)
+        if territory.bp == 0:
+            raise InputError(bam, f"no target position is covered by >= {min_bam_depth} reads",
+                             hint="lower --min-depth or check the BAM matches the BED")
+    return territory
+
+
+def _sample_id(requested: str | None, tumour: str, path: str) -> str:
+    if requested:
+        return requested
+    if tumour and tumour not in TUMOUR_NAMES:
+        return re.sub(r"[^\w.-]+", "_", tumour)
+    return _SUFFIX.sub("", Path(path).name)
+
+
+def _check_contigs(path: str, names: Sequence[str], territory: Territory, what: str) -> None:
+    keys = {canonical_contig(c) for c in names}
+    if keys and not keys & territory.contig_keys():
+        raise InputError(
+            path, f"no contig of the {what} matches the targets BED", where="contig names",
+            hint=f"VCF has {', '.join(sorted(names)[:4])}; BED has {', '.join(sorted(territory.names.values())[:4])}; "
+                 "use a BED of the same genome build",
+        )
+
+
+class _Sink:
+    """Collects rows to a TSV file (tab-joined, one line each) or to a list."""
+
+    def __init__(self, handle: Any | None) -> None:
+        self.handle = handle
+        self.rows: list[Row] | None = None if handle is not None else []
+
+    def __call__(self, row: Row) -> None:
+        if self.handle is not None:
+            self.handle.write("\t".join(row) + "\n")
+        else:
+            self.rows.append(row)  # type: ignore[union-attr]
+
+
+def _scan_region(args: tuple[VcfLayout, TmbParams, Territory, str, frozenset, str]) -> tuple[ScanTally, str]:
+    """Worker: scan one contig of an indexed file into a part file; returns its tally and path."""
+    layout, params, territory, contig, hotspots, part = args
+    with open(part, "w", encoding="utf-8", newline="") as fh:
+        tally = scan_vcf(layout, params, territory, _Sink(fh), region=contig, hotspots=hotspots)
+    return tally, part
+
+
+def _hash_inputs(paths: list[str]) -> list[dict[str, str]]:
+    return [{"path": str(p), "name": Path(p).name, "sha256": sha256_file(p)} for p in paths]
+
+
+def compute_tmb(
+    vcf: str | os.PathLike[str],
+    targets: str | os.PathLike[str],
+    preset: str | os.PathLike[str] | TmbParams = "wes",
+    *,
+    overrides: dict[str, Any] | None = None,
+    off: Sequence[str] = (),
+    tumor_sample: str | None = None,
+    sample_id: str | None = None,
+    callable_bed: str | os.PathLike[str] | None = None,
+    bam: str | os.PathLike[str] | None = None,
+    min_bam_depth: int = 20,
+    caller: str | None = None,
+    annotator: str | None = None,
+    out_dir: str | os.PathLike[str] | None = None,
+    export_vcf: bool = False,
+    threads: int = 1,
+    territory: Territory | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> TmbResult:
+    """Tumour mutational burden of one tumour, with its exact 95% CI and per-variant audit.
+
+    Parameters
+    ----------
+    vcf
+        Somatic calls: VCF, VCF.gz, BCF (streamed with cyvcf2) or MAF.
+    targets
+        Capture BED (0-based half-open; overlaps merged).
+    preset
+        ``wes``, ``pytmb-wes``, ``f1cdx``, ``msk-impact``, ``tso500``, a YAML file or a :class:`TmbParams`.
+    overrides, off
+        Parameter values replacing the preset's; filters switched off (``vaf``, ``depth``, ...).
+    out_dir
+        When given, write ``SAMPLE.tmb.json`` and ``SAMPLE.variants.tsv`` there (atomically), and with
+        ``export_vcf`` ``SAMPLE.tmb.vcf.gz`` with a per-ALT ``TMB_FILTER`` INFO tag.
+    threads
+        Worker processes; above 1, an indexed VCF/BCF is split by contig.
+
+    Returns
+    -------
+    TmbResult
+
+    Raises
+    ------
+    InputError, ConfigError
+        For unreadable or inconsistent inputs and impossible settings.
+
+    Examples
+    --------
+    >>> r = compute_tmb("tumour.vcf.gz", "exome.bed", preset="wes")  # doctest: +SKIP
+    >>> r.tmb_per_mb, r.ci95_low, r.ci95_high  # doctest: +SKIP
+    """
+    path = str(vcf)
+    params = resolve_params(preset, overrides, off)
+    hotspots = read_hotspot_list(params.hotspot_list) if params.exclude_hotspots and params.hotspot_list else frozenset()
+    if territory is None:
+        territory = build_territory(targets, callable_bed, bam, min_bam_depth)
+    inputs = [path, str(targets), *(str(p) for p in (callable_bed, bam) if p is not None)]
+    hashed: list[dict[str, str]] = []
+    hasher = threading.Thread(target=lambda: hashed.extend(_hash_inputs([p for p in inputs if os.path.isfile(p)])))
+
+    maf = not path.lower().endswith((".vcf", ".vcf.gz", ".vcf.bgz", ".bcf")) and is_maf(path)
+    layout: VcfLayout | None = None
+    if not maf:
+        layout = read_layout(path, tumor_sample, caller, annotator)
+        _check_contigs(path, layout.contigs, territory, "VCF header")
+    out = Path(out_dir) if out_dir is not None else None
+    tumour = layout.tumour if layout else (tumor_sample or "")
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix=".tmb-", dir=out)) if out is not None else None
+    try:
+        tsv_tmp = workdir / "variants.tsv" if workdir is not None else None
+        handle = open(tsv_tmp, "w", encoding="utf-8", newline="") if tsv_tmp is not None else None  # noqa: SIM115
+        sink = _Sink(handle)
+        if handle is not None:
+            handle.write("\t".join(VARIANT_COLUMNS) + "\n")
+        vcf_tmp: Path | None = None
+        try:
+            if maf:
+                hasher.start()
+                tally, tumour = scan_maf(path, params, territory, sink, tumor_sample=tumor_sample,
+                                         hotspots=hotspots)
+            elif threads > 1 and layout.indexed and layout.contigs and not export_vcf:  # type: ignore[union-attr]
+                tally = _scan_parallel(layout, params, territory, hotspots, threads, handle, sink, hashed, inputs)
+            else:
+                hasher.start()
+                if export_vcf and workdir is not None:
+                    vcf_tmp = workdir / "export.vcf.gz"
+                tally = scan_vcf(layout, params, territory, sink, hotspots=hotspots,  # type: ignore[arg-type]
+                                 export_path=vcf_tmp, progress=progress)
+        finally:
+            if handle is not None:
+                handle.close()
+            if hasher.is_alive():
+                hasher.join()
+        if tally.records and territory.contig_keys().isdisjoint(canonical_contig(c) for c in tally.contigs_seen):
+            _check_contigs(path, sorted(tally.contigs_seen), territory, "records")
+        counted = tally.fates.get("counted", 0)
+        tmb, low, high = tmb_with_ci(counted, territory.bp)
+        sample = _sample_id(sample_id, tumour, path)
+        fates = {name: tally.fates.get(name, 0) for name in ("counted", *FILTER_ORDER)}
+        result = TmbResult(
+            sample=sample, tumor_sample=tumour, input_path=path, input_type="maf" if maf else "vcf",
+            caller=layout.caller if layout else "maf", annotator=layout.annotator if layout else "maf",
+            params=params, territory_bp=territory.bp, counted=counted, tmb_per_mb=tmb, ci95_low=low,
+            ci95_high=high, fates=fates, records=tally.records, alleles=tally.alleles,
+            provenance={"package": "nsclc-biomarker", "version": __version__, "parameters": params.as_dict(),
+                        "inputs": sorted(hashed, key=lambda h: inputs.index(h["path"])),
+                        "territory": {"callable_bed": callable_bed is not None, "bam": bam is not None,
+                                      "min_bam_depth": min_bam_depth if bam is not None else None}},
+            _rows=sink.rows,
+        )
+        if out is not None and workdir is not None:
+            result.variants_path = out / f"{sample}.variants.tsv"
+            os.replace(workdir / "variants.tsv", result.variants_path)
+            if vcf_tmp is not None:
+                result.vcf_path = out / f"{sample}.tmb.vcf.gz"
+                os.replace(vcf_tmp, result.vcf_path)
+            result.json_path = out / f"{sample}.tmb.json"
+            with atomic_write(result.json_path) as fh:
+                fh.write(result.to_json())
+        log.info("%s: %d counted over %.3f Mb -> %.2f mut/Mb", sample, counted, territory.megabases, tmb)
+        return result
+    finally:
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _scan_parallel(
+    layout: VcfLayout, params: TmbParams, territory: Territory, hotspots: frozenset, threads: int,
+    handle: Any, sink: _Sink, hashed: list[dict[str, str]], inputs: list[str],
+) -> ScanTally:
+    """Scan an indexed file contig by contig in ``threads`` processes; rows keep header contig order."""
+    parts_dir = Path(tempfile.mkdtemp(prefix=".tmb-parts-"))
+    total = ScanTally()
+    try:
+        jobs = [(layout, params, territory, c, hotspots, str(parts_dir / f"{i:05d}.tsv"))
+                for i, c in enumerate(layout.contigs)]
+        with ProcessPoolExecutor(max_workers=threads, mp_context=get_context("fork")) as pool:
+            hash_future = pool.submit(_hash_inputs, [p for p in inputs if os.path.isfile(p)])
+            for tally, part in pool.map(_scan_region, jobs):
+                total.fates.update(tally.fates)
+                total.records += tally.records
+                total.alleles += tally.alleles
+                total.contigs_seen |= tally.contigs_seen
+                with open(part, encoding="utf-8") as fh:
+                    if handle is not None:
+                        shutil.copyfileobj(fh, handle)
+                    else:
+                        for line in fh:
+                            sink(tuple(line.rstrip("\n").split("\t")))
+            hashed.extend(hash_future.result())
+    finally:
+        shutil.rmtree(parts_dir, ignore_errors=True)
+    return total
+
+
+__all__ = ["build_territory", "compute_tmb", "resolve_params"]

@@ -1,0 +1,113 @@
+"""The result of one TMB run: the number, its interval, the audit and the provenance."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from biomarker.tmb.params import FILTER_ORDER, TmbParams
+from biomarker.tmb.vcf_scan import VARIANT_COLUMNS, Row
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass
+class TmbResult:
+    """Per-sample TMB with its exact 95% CI, per-filter counts and provenance.
+
+    Attributes
+    ----------
+    fates
+        ALT alleles per fate: ``counted`` and each filter of :data:`FILTER_ORDER` (zeros included).
+    variants_path
+        ``SAMPLE.variants.tsv`` when the run wrote one; else the rows are held in memory.
+    """
+
+    sample: str
+    tumor_sample: str
+    input_path: str
+    input_type: str
+    caller: str
+    annotator: str
+    params: TmbParams
+    territory_bp: int
+    counted: int
+    tmb_per_mb: float
+    ci95_low: float
+    ci95_high: float
+    fates: dict[str, int]
+    records: int
+    alleles: int
+    provenance: dict[str, Any]
+    variants_path: Path | None = None
+    json_path: Path | None = None
+    vcf_path: Path | None = None
+    _rows: list[Row] | None = field(default=None, repr=False)
+
+    @property
+    def tmb_high(self) -> bool:
+        """TMB at or above the preset's cut-off (default 10 mut/Mb)."""
+        return self.tmb_per_mb >= self.params.tmb_high_cutoff
+
+    @property
+    def territory_mb(self) -> float:
+        """Callable territory in Mb."""
+        return self.territory_bp / 1e6
+
+    def removed_by(self) -> dict[str, int]:
+        """ALT alleles removed by each filter, in filter order."""
+        return {name: self.fates.get(name, 0) for name in FILTER_ORDER}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything in ``SAMPLE.tmb.json``."""
+        return {
+            "sample": self.sample,
+            "tumor_sample": self.tumor_sample,
+            "preset": self.params.name,
+            "tmb_per_mb": round(self.tmb_per_mb, 6),
+            "ci95_low_per_mb": round(self.ci95_low, 6),
+            "ci95_high_per_mb": round(self.ci95_high, 6),
+            "ci_method": "exact Poisson (Garwood)",
+            "tmb_high": self.tmb_high,
+            "tmb_high_cutoff_per_mb": self.params.tmb_high_cutoff,
+            "counted_variants": self.counted,
+            "territory_bp": self.territory_bp,
+            "records": self.records,
+            "alleles": self.alleles,
+            "removed_by_filter": self.removed_by(),
+            "filter_order": list(FILTER_ORDER),
+            "input_type": self.input_type,
+            "caller": self.caller,
+            "annotator": self.annotator,
+            "provenance": self.provenance,
+        }
+
+    def to_json(self) -> str:
+        """The JSON text written to ``SAMPLE.tmb.json`` (sorted keys: same inputs, same bytes)."""
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
+
+    def summary(self) -> pd.DataFrame:
+        """One-row tidy table (snake_case, units in names) for notebooks and the store."""
+        import pandas as pd
+
+        row = {
+            "sample": self.sample, "preset": self.params.name, "counted_variants": self.counted,
+            "territory_mb": self.territory_mb, "tmb_per_mb": self.tmb_per_mb,
+            "tmb_ci95_low_per_mb": self.ci95_low, "tmb_ci95_high_per_mb": self.ci95_high,
+            "tmb_high": self.tmb_high,
+        }
+        row.update({f"removed_{k}": v for k, v in self.removed_by().items()})
+        return pd.DataFrame([row])
+
+    def variants(self) -> pd.DataFrame:
+        """Every ALT allele with its fate (``counted`` or the first filter that removed it)."""
+        import pandas as pd
+
+        if self._rows is not None:
+            return pd.DataFrame(self._rows, columns=list(VARIANT_COLUMNS))
+        if self.variants_path is None:
+            raise ValueError("this result kept no variant table")
+        return pd.read_csv(self.variants_path, sep="\t", dtype=str, keep_default_na=False)

@@ -1,0 +1,245 @@
+"""Stream a somatic VCF/BCF through the filter chain, one row per ALT allele, in constant memory.
+
+The per-record loop touches only FILTER and position until a record survives those cheap checks;
+read support is parsed next, and the annotation (the costly CSQ split) only for ALTs that survive
+every read-support filter.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from biomarker.errors import InputError
+from biomarker.tmb.annotation import RecordAnnotator
+from biomarker.tmb.callers import ReadSupport, choose_tumour_sample, detect_caller
+from biomarker.tmb.judge import judge_annotation, judge_filter, judge_support
+from biomarker.tmb.params import TmbParams
+from biomarker.tmb.territory import Territory, canonical_contig
+
+#: Columns of ``SAMPLE.variants.tsv``.
+VARIANT_COLUMNS: tuple[str, ...] = (
+    "chrom", "pos", "ref", "alt", "filter", "vaf", "depth", "alt_depth",
+    "consequence", "gene", "transcript", "population_af", "fate", "reason",
+)
+BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
+
+Row = tuple[str, ...]
+
+
+def check_not_truncated(path: str) -> None:
+    """Refuse a BGZF file whose end-of-file marker is missing (a cut-off copy reads as shorter data).
+
+    Raises
+    ------
+    InputError
+        When the file is BGZF-compressed and lacks the 28-byte EOF block.
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(18)
+        if len(head) < 18 or head[:2] != b"\x1f\x8b" or head[12:14] != b"BC":
+            return
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        fh.seek(max(0, size - 28))
+        if fh.read() != BGZF_EOF:
+            raise InputError(path, "truncated: the BGZF end-of-file marker is missing", where="end of file",
+                             hint="the copy is incomplete; copy or download it again")
+
+
+@dataclass
+class VcfLayout:
+    """What the header says: tumour sample, caller, annotator, FORMAT/INFO IDs, contigs."""
+
+    path: str
+    samples: list[str]
+    tumour: str
+    caller: str
+    annotator: str
+    format_ids: set[str]
+    infos: dict[str, str]
+    contigs: list[str]
+    indexed: bool
+
+
+def read_layout(path: str, tumor_sample: str | None = None, caller: str | None = None,
+                annotator: str | None = None) -> VcfLayout:
+    """Open the VCF header and work out its layout.
+
+    Raises
+    ------
+    InputError
+        For a file that is not a readable VCF/BCF, or an ambiguous tumour sample.
+    """
+    from cyvcf2 import VCF
+
+    if not os.path.isfile(path):
+        raise InputError(path, "no such file", hint="check the path")
+    check_not_truncated(path)
+    try:
+        vcf = VCF(path, lazy=True)
+    except (OSError, Exception) as exc:  # cyvcf2 raises bare Exception for a bad header
+        raise InputError(path, f"not a readable VCF/BCF ({exc})", where="header",
+                         hint="check it is VCF, VCF.gz or BCF and not truncated") from None
+    try:
+        infos, fmts = {}, set()
+        for h in vcf.header_iter():
+            info = h.info()
+            if info.get("HeaderType") == "INFO":
+                infos[info["ID"]] = info.get("Description", "")
+            elif info.get("HeaderType") == "FORMAT":
+                fmts.add(info["ID"])
+        raw = vcf.raw_header
+        samples = list(vcf.samples)
+        tumour = choose_tumour_sample(path, samples, raw, tumor_sample)
+        the_caller = caller or detect_caller(raw, fmts)
+        from biomarker.tmb.annotation import detect_annotator
+
+        contigs = list(vcf.seqnames) if "##contig" in raw or path.endswith(".bcf") else []
+        indexed = any(os.path.exists(path + ext) for ext in (".tbi", ".csi"))
+        return VcfLayout(path, samples, tumour, the_caller, annotator or detect_annotator(set(infos)),
+                         fmts, infos, contigs, indexed)
+    finally:
+        vcf.close()
+
+
+@dataclass
+class ScanTally:
+    """Counts from one scan (or one region of it)."""
+
+    fates: Counter[str] = field(default_factory=Counter)
+    records: int = 0
+    alleles: int = 0
+    contigs_seen: set[str] = field(default_factory=set)
+
+
+def _fmt_float(x: float | None, spec: str) -> str:
+    return "" if x is None else format(x, spec)
+
+
+def scan_vcf(
+    layout: VcfLayout,
+    params: TmbParams,
+    territory: Territory,
+    emit: Callable[[Row], None],
+    *,
+    region: str | None = None,
+    hotspots: frozenset = frozenset(),
+    export_path: str | os.PathLike[str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ScanTally:
+    """Judge every ALT allele of the VCF (or of ``region``) and pass one row per allele to ``emit``.
+
+    Parameters
+    ----------
+    export_path
+        Also write the records (all samples) as VCF.gz with a per-ALT ``TMB_FILTER`` INFO tag.
+    progress
+        Called with the number of records read, every 50,000 records.
+
+    Raises
+    ------
+    InputError
+        When a switched-on filter needs a FORMAT field the file lacks, or the file breaks mid-way.
+    """
+    from cyvcf2 import VCF
+
+    path = layout.path
+    writer = None
+    if export_path is not None:
+        from cyvcf2 import Writer
+
+        vcf = VCF(path, lazy=True)
+        sample_index = layout.samples.index(layout.tumour)
+        vcf.add_info_to_header({"ID": "TMB_FILTER", "Number": "A", "Type": "String",
+                                "Description": "biomarker tmb: counted, or the first filter that removed the ALT"})
+        writer = Writer(str(export_path), vcf, mode="wz")
+    else:
+        vcf = VCF(path, lazy=True, samples=[layout.tumour])
+        sample_index = 0
+    support = ReadSupport(path, layout.format_ids, layout.caller, sample_index)
+    support.require(params.min_vaf is not None, params.min_depth is not None, params.min_alt_depth is not None)
+    annotator = RecordAnnotator(path, layout.infos, layout.annotator, params.transcript_choice,
+                                params.population_af_fields)
+    tally = ScanTally()
+    fates = tally.fates
+    intervals = territory.intervals
+    starts_by = {c: [s for s, _ in iv] for c, iv in intervals.items()}
+    ends_by = {c: [e for _, e in iv] for c, iv in intervals.items()}
+    cache_contig = None
+    starts: list[int] = []
+    ends: list[int] = []
+    bisect_right = bisect.bisect_right
+    records = iter(vcf(region) if region else vcf)
+    last = "the first contig"
+    try:
+        while True:
+            try:
+                v = next(records)
+            except StopIteration:
+                break
+            except Exception as exc:  # cyvcf2 signals a broken stream with a bare Exception
+                raise InputError(path, f"unreadable record ({exc})", where=f"record {tally.records + 1} (on {last})",
+                                 hint="the file is truncated or corrupt; regenerate or re-download it") from None
+            chrom = v.CHROM
+            pos = v.POS
+            ref = v.REF
+            alts = v.ALT or ["."]
+            filters = v.FILTERS
+            tally.records += 1
+            tally.alleles += len(alts)
+            if progress is not None and not tally.records % 50_000:
+                progress(tally.records)
+            if chrom != cache_contig:
+                cache_contig = chrom
+                last = chrom
+                key = canonical_contig(chrom)
+                starts = starts_by.get(key, [])
+                ends = ends_by.get(key, [])
+                tally.contigs_seen.add(chrom)
+            filt = ";".join(filters) or "."
+            fate = judge_filter(filters, params)
+            if fate is None:
+                i = bisect_right(starts, pos - 1) - 1
+                if i < 0 or pos - 1 >= ends[i]:
+                    fate = ("territory", "outside territory")
+            if fate is not None:
+                for alt in alts:
+                    fates[fate[0]] += 1
+                    emit((chrom, str(pos), ref, alt, filt, "", "", "", "", "", "", "", fate[0], fate[1]))
+                if writer is not None:
+                    v.INFO["TMB_FILTER"] = ",".join([fate[0]] * len(alts))
+                    writer.write_record(v)
+                continue
+            sup = support.read(v)
+            anns = None
+            record_fates = []
+            for k, alt in enumerate(alts):
+                vaf, alt_depth = sup.vaf[k], sup.alt_depth[k]
+                fate = judge_support(ref, alt, vaf, sup.depth, alt_depth, params)
+                ann = None
+                if fate is None:
+                    if anns is None:
+                        anns = annotator.annotate(v)
+                    ann = anns[k]
+                    fate = judge_annotation(ann, alt, params, hotspots, (chrom, pos, ref))
+                fates[fate[0]] += 1
+                record_fates.append(fate[0])
+                emit((
+                    chrom, str(pos), ref, alt, filt, _fmt_float(vaf, ".4f"),
+                    "" if sup.depth is None else str(sup.depth), "" if alt_depth is None else str(alt_depth),
+                    "" if ann is None else ann.consequence, "" if ann is None else ann.gene,
+                    "" if ann is None else ann.transcript,
+                    "" if ann is None else _fmt_float(ann.population_af, ".6g"), fate[0], fate[1],
+                ))
+            if writer is not None:
+                v.INFO["TMB_FILTER"] = ",".join(record_fates)
+                writer.write_record(v)
+    finally:
+        if writer is not None:
+            writer.close()
+        vcf.close()
+    return tally
