@@ -80,7 +80,8 @@ def _parse_sets(values: list[str]) -> dict[str, Any]:
 def tmb(
     vcf: Annotated[Path, typer.Argument(help="Somatic calls: VCF, VCF.gz, BCF or MAF.")],
     targets: Annotated[Path, typer.Option("--targets", "-t", help="Capture BED (0-based; overlaps merged).")],
-    preset: Annotated[str, typer.Option(help="wes | pytmb-wes | f1cdx | msk-impact | tso500 | FILE.yaml | all")] = "wes",
+    preset: Annotated[str, typer.Option(help="wes | pytmb-wes | f1cdx | msk-impact | tso500 | FILE.yaml | "
+                                             "all")] = "wes",
     tumor_sample: Annotated[str | None, typer.Option("--tumor-sample", help="Tumour sample column.")] = None,
     sample_id: Annotated[str | None, typer.Option("--sample-id", help="Name used for output files.")] = None,
     callable_bed: Annotated[Path | None, typer.Option("--callable", help="Callable-regions BED to intersect.")] = None,

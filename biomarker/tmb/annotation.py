@@ -151,7 +151,7 @@ class RecordAnnotator:
         self.n_fields = len(self.fields)
 
     # -- shared INFO-level values -------------------------------------------------------------
-    def _info_values(self, v, keys: list[str], n_alt: int) -> list[list[str]]:  # noqa: ANN001
+    def _info_values(self, v, keys: list[str], n_alt: int) -> list[list[str]]:
         """Per ALT, the raw string values of INFO ``keys`` (Number=A values split per ALT)."""
         out: list[list[str]] = [[] for _ in range(n_alt)]
         for key in keys:
@@ -167,7 +167,7 @@ class RecordAnnotator:
                     out[k].append(",".join(str(x) for x in items))
         return out
 
-    def annotate(self, v) -> list[Annotation | None]:  # noqa: ANN001 - cyvcf2.Variant
+    def annotate(self, v) -> list[Annotation | None]:
         """One :class:`Annotation` (or ``None`` when the ALT has none) per ALT of record ``v``."""
         alts = v.ALT
         n_alt = len(alts)
@@ -196,7 +196,7 @@ class RecordAnnotator:
         return result
 
     # -- VEP ----------------------------------------------------------------------------------
-    def _vep(self, v, alts: Sequence[str]) -> list[Annotation | None]:  # noqa: ANN001
+    def _vep(self, v, alts: Sequence[str]) -> list[Annotation | None]:
         raw = v.INFO.get("CSQ")
         if not raw:
             return [None] * len(alts)
@@ -255,7 +255,7 @@ class RecordAnnotator:
                           None if count is None else int(count))
 
     # -- snpEff -------------------------------------------------------------------------------
-    def _snpeff(self, v, alts: Sequence[str]) -> list[Annotation | None]:  # noqa: ANN001
+    def _snpeff(self, v, alts: Sequence[str]) -> list[Annotation | None]:
         raw = v.INFO.get("ANN")
         if not raw:
             return [None] * len(alts)
@@ -276,7 +276,7 @@ class RecordAnnotator:
         return [None if b is None else Annotation(b[1], b[2], b[3]) for b in best]
 
     # -- Funcotator ---------------------------------------------------------------------------
-    def _funcotator(self, v, n_alt: int) -> list[Annotation | None]:  # noqa: ANN001
+    def _funcotator(self, v, n_alt: int) -> list[Annotation | None]:
         raw = v.INFO.get("FUNCOTATION")
         if not raw:
             return [None] * n_alt
@@ -293,7 +293,7 @@ class RecordAnnotator:
         return out
 
     # -- ANNOVAR ------------------------------------------------------------------------------
-    def _annovar(self, v, n_alt: int) -> list[Annotation | None]:  # noqa: ANN001
+    def _annovar(self, v, n_alt: int) -> list[Annotation | None]:
         func_key = next((k for k in self.annovar_func if v.INFO.get(k) not in (None, ".")), None)
         if func_key is None:
             return [None] * n_alt

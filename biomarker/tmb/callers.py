@@ -171,13 +171,13 @@ class ReadSupport:
             raise InputError(self.path, f"the {name} filter needs {fields}, which the file lacks",
                              where="header", hint=f"switch it off with --off {name}, or give a VCF with it")
 
-    def _fmt(self, v, key: str):  # noqa: ANN001 - cyvcf2.Variant
+    def _fmt(self, v, key: str):
         if key not in self.ids:
             return None
         arr = v.format(key)
         return None if arr is None else arr[self.i]
 
-    def read(self, v) -> Support:  # noqa: ANN001 - cyvcf2.Variant
+    def read(self, v) -> Support:
         """Support for every ALT of record ``v``."""
         n_alt = len(v.ALT)
         dp_arr = self._fmt(v, "DP")
@@ -205,7 +205,7 @@ class ReadSupport:
             depth = total
         return Support(vaf, depth, alt_depth)
 
-    def _strelka(self, v, n_alt: int, depth: int | None) -> Support:  # noqa: ANN001
+    def _strelka(self, v, n_alt: int, depth: int | None) -> Support:
         if v.is_snp and "AU" in self.ids:
             tier1 = {b: self._fmt(v, f"{b}U") for b in "ACGT"}
             counts = {b: (int(a[0]) if a is not None and a[0] >= 0 else 0) for b, a in tier1.items()}
@@ -219,7 +219,7 @@ class ReadSupport:
         vaf = alt_n / (ref_n + alt_n) if ref_n + alt_n else None
         return Support([vaf] * n_alt, depth, [alt_n] * n_alt)
 
-    def _varscan(self, v, n_alt: int, depth: int | None) -> Support:  # noqa: ANN001
+    def _varscan(self, v, n_alt: int, depth: int | None) -> Support:
         freq = self._fmt(v, "FREQ")
         vaf = _parse_freq(str(freq)) if freq is not None else None
         ad = self._fmt(v, "AD")
@@ -228,7 +228,7 @@ class ReadSupport:
             vaf = alt / depth
         return Support([vaf] * n_alt, depth, [alt] * n_alt)
 
-    def _freebayes(self, v, n_alt: int, depth: int | None) -> Support:  # noqa: ANN001
+    def _freebayes(self, v, n_alt: int, depth: int | None) -> Support:
         ro, ao = self._fmt(v, "RO"), self._fmt(v, "AO")
         if ro is None or ao is None:
             return Support([None] * n_alt, depth, [None] * n_alt)

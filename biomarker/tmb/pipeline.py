@@ -8,7 +8,6 @@ import re
 import shutil
 import tempfile
 import threading
-from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -176,7 +175,8 @@ def compute_tmb(
     """
     path = str(vcf)
     params = resolve_params(preset, overrides, off)
-    hotspots = read_hotspot_list(params.hotspot_list) if params.exclude_hotspots and params.hotspot_list else frozenset()
+    use_list = params.exclude_hotspots and params.hotspot_list
+    hotspots = read_hotspot_list(params.hotspot_list) if use_list else frozenset()
     if territory is None:
         territory = build_territory(targets, callable_bed, bam, min_bam_depth)
     inputs = [path, str(targets), *(str(p) for p in (callable_bed, bam) if p is not None)]

@@ -209,7 +209,8 @@ def covered_territory(
         shared = territory.contig_keys() & bam_names.keys()
         if not shared:
             raise InputError(bam_path, "no contig in common with the targets BED",
-                             hint=f"BAM has {sorted(bam.references)[:5]}, BED has {sorted(territory.names.values())[:5]}")
+                             hint=f"BAM has {sorted(bam.references)[:5]}, "
+                                  f"BED has {sorted(territory.names.values())[:5]}")
         out: dict[str, list[Interval]] = {}
         for key in sorted(shared):
             name = bam_names[key]

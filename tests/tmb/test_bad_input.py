@@ -42,14 +42,14 @@ def test_plain_gzip_cut_mid_stream(write_vcf, write_bed, tmp_path) -> None:
     text = write_vcf(many_records()).read_bytes()
     cut = tmp_path / "cut_plain.vcf.gz"
     cut.write_bytes(gzip.compress(text)[: len(gzip.compress(text)) * 2 // 3])
-    with pytest.raises(InputError, match="truncated or corrupt|not a readable VCF") as info:
+    with pytest.raises(InputError, match=r"truncated or corrupt|not a readable VCF") as info:
         compute_tmb(cut, write_bed(BED), "wes")
     assert "record" in str(info.value) or "header" in str(info.value)
 
 
 def test_wrong_contig_names_are_an_error_not_a_zero(write_vcf, write_bed) -> None:
     vcf = write_vcf(many_records(3))
-    with pytest.raises(InputError, match="no contig of the VCF header matches the targets BED") as info:
+    with pytest.raises(InputError, match=r"no contig of the VCF header matches the targets BED") as info:
         compute_tmb(vcf, write_bed([("NC_000001.11", 0, 1000)]), "wes")
     assert "NC_000001.11" in str(info.value) and "chr1" in str(info.value)
 

@@ -118,7 +118,7 @@ def test_missing_format_field_stops_unless_filter_off(write_vcf, write_bed) -> N
     header = BASE + '##FORMAT=<ID=GT,Number=1,Type=String,Description="g">\n'
     line = "\t".join(["chr1", "100", ".", "C", "T", ".", "PASS", "ANN=T|missense_variant", "GT", "0/1"])
     vcf = write_vcf([line], header, samples=("TUMOR",))
-    with pytest.raises(InputError, match="the vaf filter needs .* --off vaf"):
+    with pytest.raises(InputError, match=r"the vaf filter needs .* --off vaf"):
         compute_tmb(vcf, write_bed(BED), "wes")
     r = compute_tmb(vcf, write_bed(BED), "wes", off=["vaf", "depth", "alt_depth"])
     assert r.counted == 1

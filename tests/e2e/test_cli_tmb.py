@@ -1,0 +1,57 @@
+"""``biomarker tmb`` as a user runs it: a subprocess, its output, its exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import csq, mutect_record
+
+BIOMARKER = [sys.executable, "-m", "biomarker.cli"]
+
+
+def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "120"}
+    return subprocess.run([*BIOMARKER, *map(str, args)], capture_output=True, text=True, env=env, check=False)
+
+
+def test_tmb_prints_summary_and_writes_files(write_vcf, write_bed, tmp_path) -> None:
+    vcf = write_vcf([mutect_record("chr1", 100 + i, "C", "T", csq_entries=[csq("T", "missense_variant")])
+                     for i in range(12)])
+    bed = write_bed([("chr1", 0, 1_000_000)])
+    proc = run("tmb", vcf, "--targets", bed, "--out", tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    assert "TMB 12.00 mut/Mb (95% CI 6.20-20.96" in proc.stdout
+    assert "TMB-high" in proc.stdout
+    doc = json.loads((tmp_path / "out" / "T1.tmb.json").read_text())
+    assert doc["counted_variants"] == 12 and doc["tmb_high"] is True
+
+
+def test_preset_all_gives_one_row_per_preset(write_vcf, write_bed, tmp_path) -> None:
+    vcf = write_vcf([mutect_record("chr1", 100, "C", "T", csq_entries=[csq("T", "synonymous_variant")])])
+    proc = run("tmb", vcf, "--targets", write_bed([("chr1", 0, 1_000_000)]), "--preset", "all",
+               "--off", "depth", "--out", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    table = (tmp_path / "T1.presets.tsv").read_text().splitlines()
+    assert [line.split("\t")[:2] for line in table[1:]] == [
+        ["wes", "0"], ["pytmb-wes", "0"], ["f1cdx", "1"], ["msk-impact", "0"], ["tso500", "1"]]
+
+
+def test_user_error_is_one_line_and_exit_2(write_vcf, write_bed, tmp_path) -> None:
+    vcf = write_vcf([mutect_record("chr1", 100, "C", "T")])
+    proc = run("tmb", vcf, "--targets", write_bed([("NC_000001.11", 0, 100)]))
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("biomarker: error: ")
+    assert "no contig" in lines[0] and "Traceback" not in proc.stderr
+    proc = run("tmb", vcf, "--targets", write_bed([("chr1", 0, 100)]), "--set", "min_vaf=7")
+    assert proc.returncode == 2 and "min_vaf 7" in proc.stderr
+
+
+def test_version_and_help_start(tmp_path) -> None:
+    assert run("--version").stdout.startswith("biomarker ")
+    proc = run("tmb", "--help")
+    assert proc.returncode == 0 and "--targets" in proc.stdout
