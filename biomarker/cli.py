@@ -114,11 +114,12 @@ def tmb(
         results = []
         for name in PRESETS:
             with record_progress(f"{vcf.name} [{name}]") as progress:
-                results.append(compute_tmb(vcf, targets, name, progress=progress, **common))
+                results.append(compute_tmb(vcf, targets, name, progress=progress, keep_variants=False, **common))
         print_preset_table(results, out)
         return
     with record_progress(vcf.name) as progress:
         result = compute_tmb(vcf, targets, preset, out_dir=out, export_vcf=export_vcf, progress=progress,
+                             keep_variants=False,
                              callable_bed=callable_bed, bam=bam, min_bam_depth=min_depth, **common)
     print_tmb_summary(result)
 

@@ -96,17 +96,17 @@ def _check_contigs(path: str, names: Sequence[str], territory: Territory, what: 
 
 
 class _Sink:
-    """Collects rows to a TSV file (tab-joined, one line each) or to a list."""
+    """Sends rows to a TSV file (tab-joined, one line each), to a list, or nowhere."""
 
-    def __init__(self, handle: Any | None) -> None:
+    def __init__(self, handle: Any | None, keep: bool = True) -> None:
         self.handle = handle
-        self.rows: list[Row] | None = None if handle is not None else []
+        self.rows: list[Row] | None = [] if handle is None and keep else None
 
     def __call__(self, row: Row) -> None:
         if self.handle is not None:
             self.handle.write("\t".join(row) + "\n")
-        else:
-            self.rows.append(row)  # type: ignore[union-attr]
+        elif self.rows is not None:
+            self.rows.append(row)
 
 
 def _scan_region(args: tuple[VcfLayout, TmbParams, Territory, str, frozenset, str]) -> tuple[ScanTally, str]:
@@ -139,6 +139,7 @@ def compute_tmb(
     export_vcf: bool = False,
     threads: int = 1,
     territory: Territory | None = None,
+    keep_variants: bool = True,
     progress: Callable[[int], None] | None = None,
 ) -> TmbResult:
     """Tumour mutational burden of one tumour, with its exact 95% CI and per-variant audit.
@@ -158,6 +159,11 @@ def compute_tmb(
         ``export_vcf`` ``SAMPLE.tmb.vcf.gz`` with a per-ALT ``TMB_FILTER`` INFO tag.
     threads
         Worker processes; above 1, an indexed VCF/BCF is split by contig.
+    territory
+        A territory already built (skips reading ``targets`` again, e.g. across presets).
+    keep_variants
+        Without ``out_dir``, hold every variant's row in memory for :meth:`TmbResult.variants`
+        (``False`` keeps memory flat for a summary-only run).
 
     Returns
     -------
@@ -196,7 +202,7 @@ def compute_tmb(
     try:
         tsv_tmp = workdir / "variants.tsv" if workdir is not None else None
         handle = open(tsv_tmp, "w", encoding="utf-8", newline="") if tsv_tmp is not None else None  # noqa: SIM115
-        sink = _Sink(handle)
+        sink = _Sink(handle, keep_variants)
         if handle is not None:
             handle.write("\t".join(VARIANT_COLUMNS) + "\n")
         vcf_tmp: Path | None = None
@@ -271,7 +277,7 @@ def _scan_parallel(
                 with open(part, encoding="utf-8") as fh:
                     if handle is not None:
                         shutil.copyfileobj(fh, handle)
-                    else:
+                    elif sink.rows is not None:
                         for line in fh:
                             sink(tuple(line.rstrip("\n").split("\t")))
             hashed.extend(hash_future.result())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import os
+from array import array
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -166,12 +167,10 @@ def scan_vcf(
                                 params.population_af_fields)
     tally = ScanTally()
     fates = tally.fates
-    intervals = territory.intervals
-    starts_by = {c: [s for s, _ in iv] for c, iv in intervals.items()}
-    ends_by = {c: [e for _, e in iv] for c, iv in intervals.items()}
+    starts_by, ends_by = territory.starts, territory.ends
+    empty = array("q")
     cache_contig = None
-    starts: list[int] = []
-    ends: list[int] = []
+    starts = ends = empty
     bisect_right = bisect.bisect_right
     records = iter(vcf(region) if region else vcf)
     last = "the first contig"
@@ -197,8 +196,8 @@ def scan_vcf(
                 cache_contig = chrom
                 last = chrom
                 key = canonical_contig(chrom)
-                starts = starts_by.get(key, [])
-                ends = ends_by.get(key, [])
+                starts = starts_by.get(key, empty)
+                ends = ends_by.get(key, empty)
                 tally.contigs_seen.add(chrom)
             filt = ";".join(filters) or "."
             fate = judge_filter(filters, params)

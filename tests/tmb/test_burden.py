@@ -36,3 +36,22 @@ def test_tmb_divides_by_megabases() -> None:
     assert (low, high) == pytest.approx((4.7954 / 2, 18.390 / 2), abs=1e-3)
     with pytest.raises(ValueError):
         tmb_with_ci(1, 0)
+
+
+@given(st.floats(0.05, 5000), st.floats(0.0, 8000))
+def test_incomplete_gamma_matches_scipy(a: float, x: float) -> None:
+    from scipy.special import gammainc
+
+    from biomarker.tmb.burden import regularized_gamma_p
+
+    assert regularized_gamma_p(a, x) == pytest.approx(gammainc(a, x), abs=1e-10)
+
+
+@given(st.integers(0, 50_000), st.sampled_from([0.8, 0.9, 0.95, 0.99]))
+def test_limits_match_scipy_chi2(k: int, confidence: float) -> None:
+    from scipy.stats import chi2
+
+    alpha = 1 - confidence
+    lo, hi = poisson_exact_ci(k, confidence)
+    assert lo == pytest.approx(0.0 if k == 0 else chi2.ppf(alpha / 2, 2 * k) / 2, rel=1e-9, abs=1e-12)
+    assert hi == pytest.approx(chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2, rel=1e-9)
