@@ -109,12 +109,37 @@ class _Sink:
             self.rows.append(row)
 
 
-def _scan_region(args: tuple[VcfLayout, TmbParams, Territory, str, frozenset, str]) -> tuple[ScanTally, str]:
-    """Worker: scan one contig of an indexed file into a part file; returns its tally and path."""
-    layout, params, territory, contig, hotspots, part = args
+def _scan_regions(args: tuple[VcfLayout, TmbParams, Territory, list[str], frozenset, str]) -> tuple[ScanTally, str]:
+    """Worker: scan some contigs of an indexed file into a part file; returns its tally and path."""
+    layout, params, territory, contigs, hotspots, part = args
     with open(part, "w", encoding="utf-8", newline="") as fh:
-        tally = scan_vcf(layout, params, territory, _Sink(fh), region=contig, hotspots=hotspots)
+        tally = scan_vcf(layout, params, territory, _Sink(fh), regions=contigs, hotspots=hotspots)
     return tally, part
+
+
+def contig_groups(contigs: Sequence[str], territory: Territory, n_groups: int) -> list[list[str]]:
+    """Split contigs, keeping their order, into about ``n_groups`` runs of similar territory size.
+
+    Records of a capture VCF sit mostly in the territory, so its size is the work estimate; contigs
+    without territory still get scanned (their records are reported as outside it).
+
+    Examples
+    --------
+    >>> t = Territory.from_intervals({"1": [(0, 100)], "2": [(0, 100)], "3": [(0, 100)], "4": [(0, 100)]})
+    >>> contig_groups(["chr1", "chr2", "chr3", "chr4", "chrUn"], t, 2)
+    [['chr1', 'chr2'], ['chr3', 'chr4', 'chrUn']]
+    """
+    sizes = [sum(territory.ends.get(k, ())) - sum(territory.starts.get(k, ()))
+             for k in map(canonical_contig, contigs)]
+    total = sum(sizes) or 1
+    groups: list[list[str]] = [[]]
+    done = 0
+    for contig, size in zip(contigs, sizes, strict=True):
+        if groups[-1] and len(groups) < n_groups and done >= total * len(groups) / n_groups:
+            groups.append([])
+        groups[-1].append(contig)
+        done += size
+    return groups
 
 
 def _hash_inputs(paths: list[str]) -> list[dict[str, str]]:
@@ -265,11 +290,11 @@ def _scan_parallel(
     parts_dir = Path(tempfile.mkdtemp(prefix=".tmb-parts-"))
     total = ScanTally()
     try:
-        jobs = [(layout, params, territory, c, hotspots, str(parts_dir / f"{i:05d}.tsv"))
-                for i, c in enumerate(layout.contigs)]
+        jobs = [(layout, params, territory, group, hotspots, str(parts_dir / f"{i:05d}.tsv"))
+                for i, group in enumerate(contig_groups(layout.contigs, territory, 2 * threads))]
         with ProcessPoolExecutor(max_workers=threads, mp_context=get_context("fork")) as pool:
             hash_future = pool.submit(_hash_inputs, [p for p in inputs if os.path.isfile(p)])
-            for tally, part in pool.map(_scan_region, jobs):
+            for tally, part in pool.map(_scan_regions, jobs):
                 total.fates.update(tally.fates)
                 total.records += tally.records
                 total.alleles += tally.alleles

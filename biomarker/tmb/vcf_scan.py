@@ -11,8 +11,9 @@ import bisect
 import os
 from array import array
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 from biomarker.errors import InputError
 from biomarker.tmb.annotation import RecordAnnotator
@@ -127,12 +128,12 @@ def scan_vcf(
     territory: Territory,
     emit: Callable[[Row], None],
     *,
-    region: str | None = None,
+    regions: Sequence[str] | None = None,
     hotspots: frozenset = frozenset(),
     export_path: str | os.PathLike[str] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ScanTally:
-    """Judge every ALT allele of the VCF (or of ``region``) and pass one row per allele to ``emit``.
+    """Judge every ALT allele of the VCF (or of ``regions``, in order) and pass one row per allele to ``emit``.
 
     Parameters
     ----------
@@ -172,7 +173,7 @@ def scan_vcf(
     cache_contig = None
     starts = ends = empty
     bisect_right = bisect.bisect_right
-    records = iter(vcf(region) if region else vcf)
+    records = chain.from_iterable(vcf(r) for r in regions) if regions is not None else iter(vcf)
     last = "the first contig"
     try:
         while True:

@@ -119,3 +119,18 @@ def test_callable_bed_intersects(indexed, write_bed) -> None:
     r = compute_tmb(vcf, bed, "wes", callable_bed=callable_bed)
     assert r.territory_bp == 3000
     assert set(r.variants().query("fate == 'counted'").chrom) == {"chr1"}
+
+
+def test_bcf_reads_like_its_vcf(indexed, tmp_path) -> None:
+    from cyvcf2 import Writer
+
+    vcf, bed = indexed
+    bcf = tmp_path / "t.bcf"
+    reader = VCF(str(vcf))
+    writer = Writer(str(bcf), reader, mode="wb")
+    for v in reader:
+        writer.write_record(v)
+    writer.close()
+    from_vcf = compute_tmb(vcf, bed, "wes").variants()
+    from_bcf = compute_tmb(bcf, bed, "wes").variants()
+    assert from_bcf.equals(from_vcf)
