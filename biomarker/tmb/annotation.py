@@ -56,8 +56,11 @@ class Annotation:
 
 
 def _max_float(values: Sequence[str]) -> float | None:
+    """The largest number among strings that may hold several (``&``- or ``,``-joined); ``None`` if none."""
     best: float | None = None
     for raw in values:
+        if not raw or raw == ".":
+            continue
         for part in raw.replace("&", ",").split(","):
             try:
                 x = float(part)
@@ -248,9 +251,11 @@ class RecordAnnotator:
             i = idx.get(name)
             return row[i] if i is not None and i < len(row) else ""
 
-        pop = _max_float([r[i] for r in rows for i in self.csq_af if i < len(r)])
+        # frequencies and COSMIC counts describe the allele, so every transcript row repeats them: read one
+        first = rows[0]
+        pop = _max_float([first[i] for i in self.csq_af if i < len(first) and first[i]])
         existing = col("Existing_variation")
-        count = _max_float([r[i] for r in rows for i in self.csq_cosmic_count if i < len(r)])
+        count = _max_float([first[i] for i in self.csq_cosmic_count if i < len(first) and first[i]])
         return Annotation(so, col("SYMBOL"), col("Feature"), pop, bool(_COSMIC_ID.search(existing)),
                           None if count is None else int(count))
 
