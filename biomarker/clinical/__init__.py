@@ -1,0 +1,76 @@
+"""Clinical endpoints of the trial: RECIST 1.1, best overall response, efficacy and safety.
+
+Data flow: :mod:`~biomarker.clinical.sdtm` (read and validate SDTM CSV/XPT) or
+:mod:`~biomarker.clinical.adam` (ADaM through a column map) -> :mod:`~biomarker.clinical.recist`
+(lesions -> time-point responses) -> :mod:`~biomarker.clinical.bor` (best overall response,
+investigator comparison) -> :mod:`~biomarker.clinical.efficacy` (ORR, DCR, TTR, DoR, PFS, OS) with
+:mod:`~biomarker.clinical.survival` (Kaplan-Meier) and :mod:`~biomarker.clinical.safety` (AE tables);
+:func:`run_endpoints` runs them all on a study folder and writes tables and figures.
+
+Examples
+--------
+>>> from biomarker.clinical import run_endpoints
+>>> res = run_endpoints("runs/sim01", "runs/sim01/endpoints")  # doctest: +SKIP
+>>> res.summary  # doctest: +SKIP
+"""
+
+from biomarker.clinical.adam import DEFAULT_ADAM_MAP, read_adam
+from biomarker.clinical.bor import (
+    BorRules,
+    best_overall_response,
+    compare_with_investigator,
+    derive_bor,
+    investigator_timepoints,
+)
+from biomarker.clinical.efficacy import (
+    PfsRules,
+    clopper_pearson,
+    derive_dor,
+    derive_os,
+    derive_pfs,
+    response_rates,
+    time_to_response,
+)
+from biomarker.clinical.recist import (
+    nontarget_response,
+    overall_response,
+    target_response,
+    timepoint_responses,
+)
+from biomarker.clinical.run import EndpointConfig, EndpointResults, run_endpoints
+from biomarker.clinical.safety import grade_table, safety_table, treatment_emergent, worst_grade
+from biomarker.clinical.sdtm import Study, load_study, read_domain
+from biomarker.clinical.survival import kaplan_meier, km_curve_table
+
+__all__ = [
+    "DEFAULT_ADAM_MAP",
+    "BorRules",
+    "EndpointConfig",
+    "EndpointResults",
+    "PfsRules",
+    "Study",
+    "best_overall_response",
+    "clopper_pearson",
+    "compare_with_investigator",
+    "derive_bor",
+    "derive_dor",
+    "derive_os",
+    "derive_pfs",
+    "grade_table",
+    "investigator_timepoints",
+    "kaplan_meier",
+    "km_curve_table",
+    "load_study",
+    "nontarget_response",
+    "overall_response",
+    "read_adam",
+    "read_domain",
+    "response_rates",
+    "run_endpoints",
+    "safety_table",
+    "target_response",
+    "time_to_response",
+    "timepoint_responses",
+    "treatment_emergent",
+    "worst_grade",
+]

@@ -1,0 +1,409 @@
+"""Efficacy endpoints: ORR, DCR, time to response, duration of response, PFS and OS.
+
+All times run from the first dose, which is day 1: ``days = date - first_dose + 1`` (so a subject
+censored on the day of first dose has 1 day), and ``months = days / 30.4375``.
+
+PFS censoring follows the FDA guidance *Clinical Trial Endpoints for the Approval of Cancer Drugs
+and Biologics* (2018), table of PFS date conventions:
+
+===========================================================  ==========================================
+situation                                                    PFS date, outcome
+===========================================================  ==========================================
+no baseline tumour assessment                                first dose (day 1), censored
+progression (first PD time point) or death                   earliest of the two, event
+new anticancer therapy before progression or death           last adequate assessment before it, censored
+progression or death after two or more missed assessments    last adequate assessment before, censored
+no progression, no death                                     last adequate assessment, censored
+===========================================================  ==========================================
+
+An *adequate* assessment is a post-baseline time point whose overall response is not ``NE``;
+when there is none the date is the first dose. Two or more assessments are *missed* when the
+event comes more than ``2 * interval_days + window_days`` after the last adequate assessment
+(or the first dose). Records after the data cut-off are ignored; a death after it is censored.
+
+OS: death (``DM.DTHDTC``) is the event. DM is taken to record every death up to the cut-off, so a
+subject still in survival follow-up is censored at the data cut-off; one whose follow-up ended
+(DS ``WITHDRAWAL BY SUBJECT`` or ``LOST TO FOLLOW-UP``) on the date it ended.
+``censor_at="last_contact"`` censors everyone at the last date known alive (the latest date in any
+domain, capped at the cut-off).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from biomarker.clinical.recist import CR, NE, NON_CR_NON_PD, PD, PR, SD
+from biomarker.clinical.sdtm import first_dose_dates
+from biomarker.clinical.survival import days_to_months
+from biomarker.errors import ConfigError
+
+RESPONDERS = (CR, PR)
+DISEASE_CONTROL = (CR, PR, SD, NON_CR_NON_PD)
+#: DS terms after which a subject's survival is no longer followed.
+FOLLOW_UP_ENDED = ("WITHDRAWAL BY SUBJECT", "LOST TO FOLLOW-UP", "WITHDRAWAL OF CONSENT")
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PfsRules:
+    """PFS censoring parameters.
+
+    Attributes
+    ----------
+    interval_days
+        Protocol tumour-assessment interval (every 6 weeks: 42).
+    window_days
+        Visit window added to two intervals before an event counts as after two missed assessments.
+
+    Examples
+    --------
+    >>> PfsRules().interval_days
+    42
+    """
+
+    interval_days: int = 42
+    window_days: int = 7
+
+    def __post_init__(self) -> None:
+        if self.interval_days <= 0 or self.window_days < 0:
+            raise ConfigError(f"PfsRules needs interval_days > 0 and window_days >= 0, not {self}")
+
+    def as_dict(self) -> dict:
+        """The rules as a plain dict (for provenance)."""
+        return asdict(self)
+
+
+def clopper_pearson(successes: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
+    """Exact (Clopper-Pearson) confidence interval of a proportion, via statsmodels.
+
+    Examples
+    --------
+    >>> lo, hi = clopper_pearson(14, 50)
+    >>> round(lo, 4), round(hi, 4)
+    (0.1623, 0.4249)
+    """
+    from statsmodels.stats.proportion import proportion_confint
+
+    if n == 0:
+        return float("nan"), float("nan")
+    lo, hi = proportion_confint(successes, n, alpha=alpha, method="beta")
+    return float(lo), float(hi)
+
+
+def response_rates(bor: pd.DataFrame, *, bor_col: str = "bor", alpha: float = 0.05) -> pd.DataFrame:
+    """ORR (CR + PR) and DCR (CR + PR + SD + NON-CR/NON-PD) with exact Clopper-Pearson CIs.
+
+    The denominator is every subject in ``bor`` (all treated subjects).
+
+    Returns
+    -------
+    DataFrame
+        ``endpoint, n_subjects, n_responders, proportion, ci_lower, ci_upper``.
+
+    Examples
+    --------
+    >>> bor = pd.DataFrame({"bor": ["PR"] * 14 + ["SD"] * 20 + ["PD"] * 16})
+    >>> response_rates(bor).round(4).values.tolist()[0]
+    ['orr', 50, 14, 0.28, 0.1623, 0.4249]
+    """
+    n = len(bor)
+    rows = []
+    for name, cats in (("orr", RESPONDERS), ("dcr", DISEASE_CONTROL)):
+        k = int(bor[bor_col].isin(cats).sum())
+        lo, hi = clopper_pearson(k, n, alpha)
+        rows.append(
+            {
+                "endpoint": name,
+                "n_subjects": n,
+                "n_responders": k,
+                "proportion": k / n if n else np.nan,
+                "ci_lower": lo,
+                "ci_upper": hi,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def new_therapy_dates(ds: pd.DataFrame) -> pd.Series:
+    """``USUBJID`` -> earliest start of new anticancer therapy (DS ``NEW ANTICANCER THERAPY``).
+
+    Examples
+    --------
+    >>> new_therapy_dates(study.ds)  # doctest: +SKIP
+    """
+    if ds.empty:
+        return pd.Series(dtype="datetime64[ns]")
+    hits = ds[ds["DSDECOD"].astype("string").str.upper().str.contains("ANTICANCER", na=False)]
+    return hits.groupby("USUBJID")["DSSTDTC_DT"].min().dropna()
+
+
+def death_dates(dm: pd.DataFrame) -> pd.Series:
+    """``USUBJID`` -> date of death (``DTHDTC``; ``DTHFL = Y`` without a date is an input error upstream)."""
+    flagged = dm["DTHFL"].astype("string").str.upper().eq("Y").fillna(False) & dm["DTHDTC_DT"].isna()
+    for subject in dm.loc[flagged, "USUBJID"]:
+        log.warning("subject %s has DTHFL=Y but no DTHDTC: not counted as a death", subject)
+    dead = dm[dm["DTHDTC_DT"].notna()]
+    return dead.set_index("USUBJID")["DTHDTC_DT"]
+
+
+def _day(date: pd.Timestamp, dose: pd.Timestamp) -> int:
+    return max(int((date - dose).days) + 1, 1)
+
+
+PFS_COLUMNS = (
+    "usubjid",
+    "pfs_date",
+    "pfs_days",
+    "pfs_months",
+    "pfs_event",
+    "pfs_event_type",
+    "pfs_censor_reason",
+)
+
+
+def derive_pfs(
+    timepoints: pd.DataFrame,
+    dm: pd.DataFrame,
+    ds: pd.DataFrame | None = None,
+    *,
+    data_cutoff: pd.Timestamp | None = None,
+    rules: PfsRules | None = None,
+    response_col: str = "overall_response",
+) -> pd.DataFrame:
+    """Progression-free survival per treated subject with FDA censoring (see the module docstring).
+
+    Parameters
+    ----------
+    timepoints
+        Time-point responses with ``usubjid, assessment_date, is_baseline`` and ``response_col``.
+    dm
+        Normalised DM (first dose, death).
+    ds
+        Normalised DS (new anticancer therapy); optional.
+    data_cutoff
+        Data cut-off date.
+    rules
+        :class:`PfsRules`.
+
+    Returns
+    -------
+    DataFrame
+        ``PFS_COLUMNS``: ``pfs_event`` is 1 for PD or death; ``pfs_event_type`` ``PD``/``DEATH``;
+        ``pfs_censor_reason`` says why a subject is censored.
+
+    Examples
+    --------
+    >>> pfs = derive_pfs(tp, study.dm, study.ds, data_cutoff=study.data_cutoff)  # doctest: +SKIP
+    """
+    rules = rules or PfsRules()
+    first_dose = first_dose_dates(dm)
+    deaths = death_dates(dm)
+    nact = new_therapy_dates(ds) if ds is not None else pd.Series(dtype="datetime64[ns]")
+    groups = dict(tuple(timepoints.groupby("usubjid")))
+    max_gap = 2 * rules.interval_days + rules.window_days
+    rows = []
+    for subject, dose in first_dose.items():
+        g = groups.get(subject, timepoints.iloc[0:0])
+        has_baseline = bool(g["is_baseline"].any()) if len(g) else False
+        post = g[~g["is_baseline"].astype(bool)].sort_values("assessment_date", kind="stable")
+        if data_cutoff is not None:
+            post = post[post["assessment_date"] <= data_cutoff]
+        therapy = nact.get(subject, pd.NaT)
+        if not pd.isna(therapy):
+            post = post[post["assessment_date"] <= therapy]
+        death = deaths.get(subject, pd.NaT)
+        if not pd.isna(death) and data_cutoff is not None and death > data_cutoff:
+            death = pd.NaT
+        if not pd.isna(death) and not pd.isna(therapy) and death > therapy:
+            death = pd.NaT
+        adequate = post[post[response_col].notna() & (post[response_col] != NE)]
+        pd_rows = post[post[response_col] == PD]
+        pd_date = pd_rows["assessment_date"].iloc[0] if len(pd_rows) else pd.NaT
+
+        def censor(reason: str, before: pd.Timestamp | None = None, *, _dose=dose, _adequate=adequate):
+            ok = _adequate if before is None else _adequate[_adequate["assessment_date"] < before]
+            ok = ok[ok[response_col] != PD]
+            date = ok["assessment_date"].max() if len(ok) else _dose
+            return date, 0, None, reason
+
+        if not has_baseline:
+            date, event, etype, reason = dose, 0, None, "no baseline tumour assessment"
+        else:
+            candidates = [(d, t) for d, t in ((pd_date, PD), (death, "DEATH")) if not pd.isna(d)]
+            if candidates:
+                ev_date, ev_type = min(candidates, key=lambda c: c[0])
+                prior = adequate[(adequate["assessment_date"] < ev_date) & (adequate[response_col] != PD)]
+                last = prior["assessment_date"].max() if len(prior) else dose
+                if (ev_date - max(last, dose)).days > max_gap:
+                    date, event, etype, reason = censor("event after two or more missed assessments", ev_date)
+                else:
+                    date, event, etype, reason = ev_date, 1, ev_type, None
+            elif not pd.isna(therapy):
+                date, event, etype, reason = censor("new anticancer therapy")
+            else:
+                date, event, etype, reason = censor("no progression or death")
+        days = _day(date, dose)
+        rows.append(
+            {
+                "usubjid": subject,
+                "pfs_date": date,
+                "pfs_days": days,
+                "pfs_months": days_to_months(days),
+                "pfs_event": event,
+                "pfs_event_type": etype,
+                "pfs_censor_reason": reason,
+            }
+        )
+    return pd.DataFrame.from_records(rows, columns=list(PFS_COLUMNS))
+
+
+OS_COLUMNS = ("usubjid", "os_date", "os_days", "os_months", "os_event", "os_censor_reason")
+
+
+def last_known_alive(domains: dict[str, pd.DataFrame], data_cutoff: pd.Timestamp | None = None) -> pd.Series:
+    """``USUBJID`` -> latest date found in any domain (``*_DT`` columns), capped at the cut-off.
+
+    Examples
+    --------
+    >>> last_known_alive({"dm": study.dm, "tr": study.tr})  # doctest: +SKIP
+    """
+    parts = []
+    for frame in domains.values():
+        if frame is None or frame.empty:
+            continue
+        cols = [c for c in frame.columns if c.endswith("_DT") and c != "DTHDTC_DT"]
+        if not cols:
+            continue
+        latest = frame[cols].max(axis=1)
+        parts.append(pd.DataFrame({"USUBJID": frame["USUBJID"], "date": latest}))
+    if not parts:
+        return pd.Series(dtype="datetime64[ns]")
+    allp = pd.concat(parts).dropna()
+    if data_cutoff is not None:
+        allp["date"] = allp["date"].clip(upper=data_cutoff)
+    return allp.groupby("USUBJID")["date"].max()
+
+
+def follow_up_ended(ds: pd.DataFrame | None) -> pd.Series:
+    """``USUBJID`` -> date survival follow-up ended (DS ``WITHDRAWAL BY SUBJECT`` or ``LOST TO FOLLOW-UP``).
+
+    Examples
+    --------
+    >>> follow_up_ended(study.ds)  # doctest: +SKIP
+    """
+    if ds is None or ds.empty:
+        return pd.Series(dtype="datetime64[ns]")
+    decod = ds["DSDECOD"].astype("string").str.upper().str.strip()
+    hits = ds[decod.isin(list(FOLLOW_UP_ENDED)).fillna(False)]
+    return hits.groupby("USUBJID")["DSSTDTC_DT"].min()
+
+
+def derive_os(
+    dm: pd.DataFrame,
+    last_alive: pd.Series,
+    *,
+    data_cutoff: pd.Timestamp | None = None,
+    follow_up_end: pd.Series | None = None,
+    censor_at: str = "cutoff",
+) -> pd.DataFrame:
+    """Overall survival per treated subject: death is the event, otherwise censored.
+
+    Parameters
+    ----------
+    dm
+        Normalised DM; ``DTHDTC`` is taken to record every death up to the data cut-off.
+    last_alive
+        ``USUBJID`` -> last date known alive (see :func:`last_known_alive`).
+    data_cutoff
+        A death after it is censored at the cut-off.
+    follow_up_end
+        ``USUBJID`` -> end of survival follow-up (see :func:`follow_up_ended`).
+    censor_at
+        ``"cutoff"`` (default): a subject still in survival follow-up is censored at the data cut-off,
+        one whose follow-up ended (withdrawal, lost to follow-up) on the date it ended;
+        ``"last_contact"``: everyone at the last date known alive.
+
+    Examples
+    --------
+    >>> os_ = derive_os(study.dm, last_known_alive(vars(study)), data_cutoff=study.data_cutoff)  # doctest: +SKIP
+    """
+    if censor_at not in ("cutoff", "last_contact"):
+        raise ValueError(f"censor_at must be 'cutoff' or 'last_contact', not {censor_at!r}")
+    first_dose = first_dose_dates(dm)
+    deaths = death_dates(dm)
+    ended = follow_up_end if follow_up_end is not None else pd.Series(dtype="datetime64[ns]")
+    rows = []
+    for subject, dose in first_dose.items():
+        death = deaths.get(subject, pd.NaT)
+        if not pd.isna(death) and (data_cutoff is None or death <= data_cutoff):
+            date, event, reason = death, 1, None
+        else:
+            alive = last_alive.get(subject, pd.NaT)
+            reason = "alive at last contact"
+            if not pd.isna(death):  # died after the cut-off: alive at the cut-off
+                alive, reason = data_cutoff, "alive at data cut-off"
+            elif censor_at == "cutoff" and data_cutoff is not None:
+                if subject in ended.index and not pd.isna(ended[subject]):
+                    alive, reason = min(ended[subject], data_cutoff), "survival follow-up ended"
+                else:
+                    alive, reason = data_cutoff, "alive at data cut-off"
+            date = dose if pd.isna(alive) else max(alive, dose)
+            event = 0
+        days = _day(date, dose)
+        rows.append(
+            {
+                "usubjid": subject,
+                "os_date": date,
+                "os_days": days,
+                "os_months": days_to_months(days),
+                "os_event": event,
+                "os_censor_reason": reason,
+            }
+        )
+    return pd.DataFrame.from_records(rows, columns=list(OS_COLUMNS))
+
+
+DOR_COLUMNS = ("usubjid", "response_date", "dor_days", "dor_months", "dor_event")
+
+
+def derive_dor(bor: pd.DataFrame, pfs: pd.DataFrame) -> pd.DataFrame:
+    """Duration of response of confirmed responders: first response to PD or death (PFS rules).
+
+    Examples
+    --------
+    >>> bor = pd.DataFrame({"usubjid": ["A"], "bor": ["PR"], "first_response_date": [pd.Timestamp("2024-02-12")]})
+    >>> pfs = pd.DataFrame({"usubjid": ["A"], "pfs_date": [pd.Timestamp("2024-06-03")], "pfs_event": [1]})
+    >>> derive_dor(bor, pfs)[["dor_days", "dor_event"]].values.tolist()
+    [[113, 1]]
+    """
+    resp = bor[bor["bor"].isin(RESPONDERS)].merge(pfs[["usubjid", "pfs_date", "pfs_event"]], on="usubjid")
+    days = ((resp["pfs_date"] - resp["first_response_date"]).dt.days + 1).clip(lower=1)
+    return pd.DataFrame(
+        {
+            "usubjid": resp["usubjid"],
+            "response_date": resp["first_response_date"],
+            "dor_days": days.astype(int),
+            "dor_months": days_to_months(days.astype(float)),
+            "dor_event": resp["pfs_event"].astype(int),
+        }
+    ).reset_index(drop=True)
+
+
+def time_to_response(bor: pd.DataFrame) -> pd.DataFrame:
+    """Time to first (confirmed) response of responders, days and months from first dose (day 1).
+
+    Examples
+    --------
+    >>> bor = pd.DataFrame({"usubjid": ["A", "B"], "bor": ["PR", "SD"], "first_response_day": [43, None]})
+    >>> time_to_response(bor)[["usubjid", "ttr_days"]].values.tolist()
+    [['A', 43]]
+    """
+    resp = bor[bor["bor"].isin(RESPONDERS)]
+    days = resp["first_response_day"].astype(int)
+    return pd.DataFrame(
+        {"usubjid": resp["usubjid"], "ttr_days": days, "ttr_months": days_to_months(days.astype(float))}
+    ).reset_index(drop=True)

@@ -1,0 +1,595 @@
+"""RECIST 1.1 time-point response from lesion-level TU/TR records (Eisenhauer et al. 2009).
+
+Targets are measured by their longest diameter (``LDIAM``), lymph-node targets (``TULOC`` starting
+with ``LYMPH NODE``) by their short axis (``SAXIS``); non-target and new lesions carry a state
+(``TUMSTATE``: ``PRESENT``, ``ABSENT``, ``UNEQUIVOCAL PROGRESSION``). Assessments dated on or before
+the first dose (and at most ``baseline_window_days`` before it) form the baseline; every later visit is a
+time point with a target, a non-target and an overall response.
+
+Rules at each time point (sum = sum of diameters of the targets, nadir = smallest sum so far,
+baseline included, over time points where every target was measured):
+
+- target ``PD``: sum >= 1.2 x nadir and sum - nadir >= 5 mm (checked first, and on the measured
+  targets alone when one is missing: progression then does not depend on the missing lesion);
+- target ``NE``: a target not measured (no record, or no value) and no progression;
+- target ``CR``: every non-nodal target 0 mm and every nodal target < 10 mm short axis;
+- target ``PR``: sum <= 0.7 x baseline sum; otherwise ``SD``;
+- a lesion "too small to measure" (``TRORRES``) counts 5 mm;
+- non-target: ``PD`` on any unequivocal progression, ``NE`` if one is not assessed, ``CR`` if all
+  absent, otherwise ``NON-CR/NON-PD``; a new lesion makes the time point ``PD``;
+- overall: RECIST 1.1 table 4 (targets) or table 5 (non-target-only disease, where the overall
+  response can be ``NON-CR/NON-PD``), see :func:`overall_response`.
+
+The pure functions :func:`target_response`, :func:`nontarget_response` and :func:`overall_response`
+carry the rules; :func:`timepoint_responses` applies them to a study after validating its lesions.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from biomarker.clinical.sdtm import first_dose_dates, source_of, where
+from biomarker.errors import InputError
+
+log = logging.getLogger(__name__)
+
+CR, PR, SD, PD, NE = "CR", "PR", "SD", "PD", "NE"
+NON_CR_NON_PD = "NON-CR/NON-PD"
+RESPONSES = (CR, PR, SD, NON_CR_NON_PD, PD, NE)
+
+PRESENT, ABSENT, UNEQUIVOCAL = "PRESENT", "ABSENT", "UNEQUIVOCAL PROGRESSION"
+_STATES = {PRESENT, ABSENT, UNEQUIVOCAL}
+_NOT_ASSESSED = {"NOT EVALUABLE", "NE", "NOT ASSESSED", "NOT DONE", "ND", "UNK", "UNKNOWN"}
+TOO_SMALL_MM = 5.0  # RECIST 1.1: a lesion too small to measure counts 5 mm
+_BASELINE_VISIT = re.compile(r"SCREEN|BASELINE|PRE-?TREAT|PRE-?DOSE", re.IGNORECASE)
+_TOL = 1e-9
+
+TIMEPOINT_COLUMNS = (
+    "usubjid",
+    "visit",
+    "visitnum",
+    "assessment_date",
+    "days_from_first_dose",
+    "is_baseline",
+    "n_target_lesions",
+    "n_targets_measured",
+    "sum_diameters_mm",
+    "baseline_sum_mm",
+    "nadir_sum_mm",
+    "pct_change_from_baseline",
+    "pct_change_from_nadir",
+    "target_response",
+    "nontarget_response",
+    "new_lesion",
+    "overall_response",
+)
+
+
+def target_response(
+    sum_mm: float,
+    baseline_mm: float,
+    nadir_mm: float,
+    *,
+    all_measured: bool = True,
+    nonnodal_mm: Iterable[float] = (),
+    nodal_mm: Iterable[float] = (),
+) -> str:
+    """Target-lesion response at one time point.
+
+    Parameters
+    ----------
+    sum_mm
+        Sum of diameters of the targets measured at this time point.
+    baseline_mm
+        Baseline sum of diameters.
+    nadir_mm
+        Smallest sum so far (baseline included, this time point excluded).
+    all_measured
+        False when a target was not measured: the response is then ``NE`` unless the measured
+        targets alone already show progression.
+    nonnodal_mm, nodal_mm
+        Diameters of the non-nodal targets and short axes of the nodal targets (for CR).
+
+    Returns
+    -------
+    str
+        ``CR`` (non-nodal targets gone, nodes < 10 mm), ``PR`` (>= 30 % below baseline),
+        ``PD`` (>= 20 % and >= 5 mm above the nadir), ``SD`` or ``NE``.
+
+    Examples
+    --------
+    >>> target_response(35, 50, 50)
+    'PR'
+    >>> target_response(60, 50, 40)
+    'PD'
+    >>> target_response(8, 50, 20, nonnodal_mm=[0, 0], nodal_mm=[8])
+    'CR'
+    >>> target_response(30, 50, 30, all_measured=False)
+    'NE'
+    """
+    increase = sum_mm - nadir_mm
+    if increase >= 5 - _TOL and increase * 100 >= 20 * nadir_mm - _TOL:
+        return PD
+    if not all_measured:
+        return NE
+    nonnodal = list(nonnodal_mm)
+    nodal = list(nodal_mm)
+    if (nonnodal or nodal) and all(v <= _TOL for v in nonnodal) and all(v < 10 for v in nodal):
+        return CR
+    if (baseline_mm - sum_mm) * 100 >= 30 * baseline_mm - _TOL:
+        return PR
+    return SD
+
+
+def nontarget_response(states: Iterable[str | None]) -> str | None:
+    """Non-target response from the states of every baseline non-target lesion at one time point.
+
+    ``None`` in ``states`` is a lesion not assessed. Returns ``None`` when there are no non-target
+    lesions.
+
+    Examples
+    --------
+    >>> nontarget_response(["ABSENT", "ABSENT"])
+    'CR'
+    >>> nontarget_response(["ABSENT", "PRESENT"])
+    'NON-CR/NON-PD'
+    >>> nontarget_response(["PRESENT", None])
+    'NE'
+    >>> nontarget_response([None, "UNEQUIVOCAL PROGRESSION"])
+    'PD'
+    >>> nontarget_response([]) is None
+    True
+    """
+    states = list(states)
+    if not states:
+        return None
+    if any(s == UNEQUIVOCAL for s in states):
+        return PD
+    if any(s is None for s in states):
+        return NE
+    if all(s == ABSENT for s in states):
+        return CR
+    return NON_CR_NON_PD
+
+
+def overall_response(target: str | None, nontarget: str | None, new_lesion: bool) -> str:
+    """Time-point overall response, RECIST 1.1 tables 4 (targets) and 5 (non-targets only).
+
+    Parameters
+    ----------
+    target
+        Target response, or ``None`` when the subject had no target lesion at baseline.
+    nontarget
+        Non-target response, or ``None`` when the subject had no non-target lesion at baseline.
+    new_lesion
+        Whether a new lesion was found.
+
+    Examples
+    --------
+    >>> overall_response("CR", "NON-CR/NON-PD", False)
+    'PR'
+    >>> overall_response(None, "NON-CR/NON-PD", False)
+    'NON-CR/NON-PD'
+    >>> overall_response("SD", None, True)
+    'PD'
+    """
+    if new_lesion or target == PD or nontarget == PD:
+        return PD
+    if target is None:
+        if nontarget in (CR, NON_CR_NON_PD):
+            return nontarget
+        return NE
+    if target == CR:
+        return CR if nontarget in (CR, None) else PR
+    if target in (PR, SD):
+        return target
+    return NE
+
+
+def _state(row: pd.Series) -> str | None:
+    for col in ("TRSTRESC", "TRORRES"):
+        value = row.get(col)
+        if value is not None and not pd.isna(value):
+            value = str(value).strip().upper()
+            if value in _NOT_ASSESSED:
+                return None
+            return value
+    return None
+
+
+def _measure(row: pd.Series) -> float:
+    value = row.get("TRSTRESN")
+    if value is not None and not pd.isna(value):
+        return float(value)
+    for col in ("TRSTRESC", "TRORRES"):
+        text = row.get(col)
+        if text is not None and not pd.isna(text):
+            text = str(text).strip().upper()
+            if text.startswith("TOO SMALL"):
+                return TOO_SMALL_MM
+            try:
+                return float(text)
+            except ValueError:
+                continue
+    return float("nan")
+
+
+def lesion_records(
+    tu: pd.DataFrame, tr: pd.DataFrame, dm: pd.DataFrame, *, baseline_window_days: int = 28
+) -> pd.DataFrame:
+    """Validate TU/TR and return one row per lesion per assessment.
+
+    Raises :class:`InputError` naming the file, line, subject and lesion for: a lesion ID repeated in
+    TU, a TR record of a lesion TU does not identify, a negative or missing baseline diameter, a
+    measurement repeated at one visit, a target or non-target lesion seen at follow-up but not at
+    baseline, a new lesion at baseline, an assessment more than ``baseline_window_days`` before the first
+    dose, a follow-up visit dated before the first dose, and a subject without a first dose.
+
+    Returns
+    -------
+    DataFrame
+        ``USUBJID, LESION, CLASS (TARGET/NON-TARGET/NEW), NODAL, VISIT, VISITNUM, DATE, DAY,
+        BASELINE, VALUE_MM, STATE``.
+
+    Examples
+    --------
+    >>> recs = lesion_records(study.tu, study.tr, study.dm)  # doctest: +SKIP
+    """
+    tu_src, tr_src, dm_src = source_of(tu, "tu"), source_of(tr, "tr"), source_of(dm, "dm")
+    first_dose = first_dose_dates(dm)
+    tu = tu[tu["USUBJID"].notna()]
+    tr = tr[tr["USUBJID"].notna()]
+    classes = tu["TUORRES"].astype("string").str.upper().str.strip()
+    bad = tu[~classes.isin(["TARGET", "NON-TARGET", "NEW"])]
+    if len(bad):
+        row = bad.iloc[0]
+        raise InputError(
+            tu_src,
+            f"TUORRES must be TARGET, NON-TARGET or NEW, not {row['TUORRES']!r}",
+            where=where(row, lesion_col="TULNKID"),
+        )
+    tu = tu.assign(CLASS=classes)
+    dup = tu.duplicated(["USUBJID", "TULNKID"], keep="first")
+    if dup.any():
+        row = tu[dup].iloc[0]
+        raise InputError(
+            tu_src,
+            "lesion ID appears twice in TU",
+            where=where(row, lesion_col="TULNKID"),
+            hint="give every lesion of a subject its own TULNKID",
+        )
+    tu = tu.assign(NODAL=tu["TULOC"].astype("string").str.upper().str.startswith("LYMPH NODE").fillna(False))
+    lesions = tu.set_index(["USUBJID", "TULNKID"])
+
+    records = []
+    seen: set[tuple] = set()
+    for _, row in tr.iterrows():
+        subject, lesion = row["USUBJID"], row["TRLNKID"]
+        loc = where(row, lesion_col="TRLNKID")
+        if (subject, lesion) not in lesions.index:
+            raise InputError(
+                tr_src,
+                "lesion not identified in TU",
+                where=loc,
+                hint="every TRLNKID needs a TU record with the same TULNKID",
+            )
+        info = lesions.loc[(subject, lesion)]
+        test = str(row["TRTESTCD"]).upper()
+        if test not in ("LDIAM", "SAXIS", "TUMSTATE"):
+            continue
+        if subject not in first_dose.index:
+            raise InputError(
+                dm_src,
+                "tumour assessments for a subject without first dose (RFSTDTC)",
+                where=f"subject {subject}",
+            )
+        date = row["TRDTC_DT"]
+        if pd.isna(date):
+            raise InputError(tr_src, "assessment without a date (TRDTC)", where=loc)
+        day = int((date - first_dose[subject]).days)
+        visit = row.get("VISIT")
+        is_baseline = day <= 0
+        if day < -baseline_window_days:
+            raise InputError(
+                tr_src,
+                f"assessment {-day} days before first dose",
+                where=loc,
+                hint=f"a baseline scan may be at most {baseline_window_days} days before first dose",
+            )
+        if day < 0 and visit is not None and not _BASELINE_VISIT.search(str(visit)):
+            raise InputError(
+                tr_src,
+                f"visit {visit} is dated before first dose ({first_dose[subject]:%Y-%m-%d})",
+                where=loc,
+                hint="check TRDTC and RFSTDTC",
+            )
+        if not is_baseline and visit is not None and _BASELINE_VISIT.search(str(visit)):
+            raise InputError(
+                tr_src,
+                f"baseline visit {visit} is dated after first dose",
+                where=loc,
+                hint="check TRDTC and RFSTDTC",
+            )
+        klass = info["CLASS"]
+        value, state = float("nan"), None
+        if klass == "TARGET":
+            if test == "TUMSTATE":
+                state = _state(row)
+                if state is None or state == PRESENT:
+                    continue  # a state on a target adds nothing to its measurement
+            else:
+                expected = "SAXIS" if info["NODAL"] else "LDIAM"
+                if test != expected:
+                    kind = "nodal" if info["NODAL"] else "non-nodal"
+                    raise InputError(
+                        tr_src,
+                        f"{kind} target measured as {test}",
+                        where=loc,
+                        hint=f"RECIST 1.1 measures {kind} targets by {expected}",
+                    )
+                value = _measure(row)
+                if value < 0:
+                    raise InputError(tr_src, f"negative diameter {value:g} mm", where=loc)
+        else:
+            if test != "TUMSTATE":
+                continue  # measurements of non-target or new lesions are not used
+            state = _state(row)
+            if state is not None and state not in _STATES:
+                raise InputError(
+                    tr_src,
+                    f"unknown lesion state {state!r}",
+                    where=loc,
+                    hint="TUMSTATE is PRESENT, ABSENT or UNEQUIVOCAL PROGRESSION",
+                )
+        if klass == "NEW" and is_baseline:
+            raise InputError(tr_src, "new lesion recorded at baseline", where=loc)
+        visit_key = "BASELINE" if is_baseline else _visit_key(row)
+        key = (subject, lesion, test, visit_key)
+        if key in seen:
+            raise InputError(
+                tr_src,
+                f"{test} recorded twice at one visit",
+                where=loc,
+                hint="keep one measurement per lesion and visit",
+            )
+        seen.add(key)
+        records.append(
+            {
+                "USUBJID": subject,
+                "LESION": lesion,
+                "CLASS": klass,
+                "NODAL": bool(info["NODAL"]),
+                "VISIT": "BASELINE" if is_baseline and visit is None else visit,
+                "VISITKEY": visit_key,
+                "VISITNUM": row.get("VISITNUM"),
+                "DATE": date,
+                "DAY": day,
+                "BASELINE": is_baseline,
+                "VALUE_MM": value,
+                "STATE": state,
+                "_LINE": row.get("_LINE"),
+            }
+        )
+    # new lesions identified in TU only (no TR state)
+    for _, row in tu[tu["CLASS"] == "NEW"].iterrows():
+        subject, date = row["USUBJID"], row.get("TUDTC_DT")
+        if subject not in first_dose.index or pd.isna(date):
+            continue
+        day = int((date - first_dose[subject]).days)
+        if day <= 0:
+            raise InputError(tu_src, "new lesion identified at baseline", where=where(row, lesion_col="TULNKID"))
+        records.append(
+            {
+                "USUBJID": subject,
+                "LESION": row["TULNKID"],
+                "CLASS": "NEW",
+                "NODAL": bool(row["NODAL"]),
+                "VISIT": row.get("VISIT"),
+                "VISITKEY": _visit_key(row, date_col="TUDTC_DT"),
+                "VISITNUM": np.nan,
+                "DATE": date,
+                "DAY": day,
+                "BASELINE": False,
+                "VALUE_MM": np.nan,
+                "STATE": PRESENT,
+                "_LINE": row.get("_LINE"),
+            }
+        )
+    columns = [
+        "USUBJID",
+        "LESION",
+        "CLASS",
+        "NODAL",
+        "VISIT",
+        "VISITKEY",
+        "VISITNUM",
+        "DATE",
+        "DAY",
+        "BASELINE",
+        "VALUE_MM",
+        "STATE",
+        "_LINE",
+    ]
+    recs = pd.DataFrame.from_records(records, columns=columns)
+    _check_baseline(recs, tu, tr_src)
+    return recs
+
+
+def _visit_key(row: pd.Series, date_col: str = "TRDTC_DT") -> str:
+    visit = row.get("VISIT")
+    if visit is not None and not pd.isna(visit):
+        return str(visit)
+    return f"{row[date_col]:%Y-%m-%d}"
+
+
+def _check_baseline(recs: pd.DataFrame, tu: pd.DataFrame, tr_src: str) -> None:
+    base = recs[recs["BASELINE"]]
+    at_baseline = set(zip(base["USUBJID"], base["LESION"], strict=True))
+    follow = recs[~recs["BASELINE"] & recs["CLASS"].isin(["TARGET", "NON-TARGET"])]
+    for _, row in follow.iterrows():
+        if (row["USUBJID"], row["LESION"]) not in at_baseline:
+            raise InputError(
+                tr_src,
+                f"{row['CLASS'].lower()} lesion assessed at {row['VISITKEY']} but absent at baseline",
+                where=where(row, lesion_col="LESION", visit=False),
+                hint="a lesion first seen after baseline is a NEW lesion",
+            )
+    targets = base[base["CLASS"] == "TARGET"]
+    unmeasured = targets[targets["VALUE_MM"].isna()]
+    if len(unmeasured):
+        row = unmeasured.iloc[0]
+        raise InputError(
+            tr_src,
+            "target lesion not measured at baseline",
+            where=where(row, lesion_col="LESION", visit=False),
+        )
+    counts = targets.groupby("USUBJID").size()
+    for subject, n in counts[counts > 5].items():
+        log.warning("subject %s has %d target lesions (RECIST 1.1 allows 5)", subject, n)
+
+
+def timepoint_responses(
+    tu: pd.DataFrame,
+    tr: pd.DataFrame,
+    dm: pd.DataFrame,
+    *,
+    baseline_window_days: int = 28,
+) -> pd.DataFrame:
+    """Per-visit sums of diameters and RECIST 1.1 responses for every subject with tumour data.
+
+    Parameters
+    ----------
+    tu, tr, dm
+        Normalised domains (see :func:`biomarker.clinical.sdtm.read_domain`).
+    baseline_window_days
+        How many days before the first dose a baseline scan may be.
+
+    Returns
+    -------
+    DataFrame
+        One row per subject and assessment (baseline included, ``is_baseline``), columns
+        ``TIMEPOINT_COLUMNS``; responses are ``None`` at baseline. ``days_from_first_dose`` is 0 on
+        the day of first dose; ``pct_change_*`` is missing when a target was not measured.
+
+    Examples
+    --------
+    >>> tp = timepoint_responses(study.tu, study.tr, study.dm)  # doctest: +SKIP
+    >>> tp.loc[~tp.is_baseline, ["usubjid", "visit", "overall_response"]].head()  # doctest: +SKIP
+    """
+    recs = lesion_records(tu, tr, dm, baseline_window_days=baseline_window_days)
+    tu_classes = tu.assign(CLASS=tu["TUORRES"].astype("string").str.upper().str.strip())
+    by_subject_lesions = {subject: grp for subject, grp in tu_classes.groupby("USUBJID")}
+    first_dose = first_dose_dates(dm)
+    rows = []
+    for subject, grp in recs.groupby("USUBJID", sort=True):
+        rows.extend(_subject_timepoints(subject, grp, by_subject_lesions.get(subject), first_dose[subject]))
+    out = pd.DataFrame.from_records(rows, columns=list(TIMEPOINT_COLUMNS))
+    return out.sort_values(
+        ["usubjid", "assessment_date", "is_baseline"], ascending=[True, True, False], kind="stable"
+    ).reset_index(drop=True)
+
+
+def _subject_timepoints(
+    subject: str, recs: pd.DataFrame, tu_rows: pd.DataFrame | None, first_dose: pd.Timestamp
+) -> list[dict]:
+    base = recs[recs["BASELINE"]]
+    targets = base[base["CLASS"] == "TARGET"].set_index("LESION")
+    nontargets = sorted(base.loc[base["CLASS"] == "NON-TARGET", "LESION"].unique())
+    nodal = targets["NODAL"].to_dict()
+    baseline_values: Mapping[str, float] = targets["VALUE_MM"].to_dict()
+    baseline_sum = float(sum(baseline_values.values())) if baseline_values else float("nan")
+    rows = []
+    if len(base):
+        base_date = base["DATE"].max()
+        rows.append(
+            _row(
+                subject,
+                "BASELINE" if base["VISIT"].isna().all() else base["VISIT"].dropna().iloc[0],
+                base["VISITNUM"].min(),
+                base_date,
+                int((base_date - first_dose).days),
+                True,
+                len(baseline_values),
+                len(baseline_values),
+                baseline_sum,
+                baseline_sum,
+                np.nan,
+                0.0 if baseline_values else np.nan,
+                np.nan,
+                None,
+                None,
+                False,
+                None,
+            )
+        )
+    follow = recs[~recs["BASELINE"]]
+    visit_order = follow.groupby("VISITKEY")["DATE"].min().sort_values(kind="stable")
+    nadir = baseline_sum
+    for visit_key, date in visit_order.items():
+        v = follow[follow["VISITKEY"] == visit_key]
+        tgt = v[v["CLASS"] == "TARGET"]
+        measured = {les: val for les, val in zip(tgt["LESION"], tgt["VALUE_MM"], strict=True) if not np.isnan(val)}
+        new = bool(
+            (v["CLASS"] == "NEW").any() and v.loc[v["CLASS"] == "NEW", "STATE"].isin([PRESENT, UNEQUIVOCAL]).any()
+        )
+        nt_states = {les: st for les, st in zip(v["LESION"], v["STATE"], strict=True) if les in nontargets}
+        nt_resp = nontarget_response([nt_states.get(les) for les in nontargets])
+        # an UNEQUIVOCAL PROGRESSION state recorded on a target lesion is progression of that lesion
+        if (tgt["STATE"] == UNEQUIVOCAL).any():
+            nt_resp = PD
+        if baseline_values:
+            all_measured = set(measured) >= set(baseline_values)
+            total = float(sum(measured.values()))
+            t_resp = target_response(
+                total,
+                baseline_sum,
+                nadir,
+                all_measured=all_measured,
+                nonnodal_mm=[val for les, val in measured.items() if not nodal[les]],
+                nodal_mm=[val for les, val in measured.items() if nodal[les]],
+            )
+            if all_measured:
+                pct_b = 100.0 * (total - baseline_sum) / baseline_sum if baseline_sum > 0 else np.nan
+                pct_n = 100.0 * (total - nadir) / nadir if nadir > 0 else np.nan
+                sum_mm = total
+            else:
+                pct_b = pct_n = sum_mm = np.nan
+            nadir_before = nadir
+        else:
+            t_resp, sum_mm, pct_b, pct_n, nadir_before = None, np.nan, np.nan, np.nan, np.nan
+            all_measured = True
+        overall = overall_response(t_resp, nt_resp, new)
+        visit_label = v["VISIT"].dropna().iloc[0] if v["VISIT"].notna().any() else visit_key
+        rows.append(
+            _row(
+                subject,
+                visit_label,
+                v["VISITNUM"].min(),
+                date,
+                int((date - first_dose).days),
+                False,
+                len(baseline_values),
+                len(measured),
+                sum_mm,
+                baseline_sum,
+                nadir_before,
+                pct_b,
+                pct_n,
+                t_resp,
+                nt_resp,
+                new,
+                overall,
+            )
+        )
+        if baseline_values and all_measured:
+            nadir = min(nadir, sum_mm)
+    return rows
+
+
+def _row(*values) -> dict:
+    return dict(zip(TIMEPOINT_COLUMNS, values, strict=True))

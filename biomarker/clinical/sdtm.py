@@ -1,0 +1,448 @@
+"""Read and validate SDTM-style clinical domains (CSV or SAS XPT).
+
+A study folder holds ``clinical/{dm,ex,tu,tr,rs,ae,ds}.csv`` (or ``.xpt``) and ``clinical/study.json``
+with ``{"studyid": ..., "data_cutoff": "YYYY-MM-DD"}``. Readers upper-case column names, strip text,
+turn empty strings into missing values, parse ISO 8601 dates into ``<COL>_DT`` columns and convert
+numeric variables. Every frame keeps its file in ``frame.attrs["source"]`` and the line (CSV) or
+record (XPT) of each row in a ``_LINE`` column, so that later checks can name the file, line,
+subject and lesion at fault.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from biomarker.errors import InputError
+
+log = logging.getLogger(__name__)
+
+DOMAINS = ("dm", "ex", "tu", "tr", "rs", "ae", "ds")
+
+#: Columns a domain must have; the others of the contract are optional.
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "dm": ("USUBJID", "RFSTDTC"),
+    "ex": ("USUBJID", "EXSTDTC"),
+    "tu": ("USUBJID", "TULNKID", "TUORRES"),
+    "tr": ("USUBJID", "TRLNKID", "TRTESTCD", "TRDTC"),
+    "rs": ("USUBJID", "RSSTRESC", "RSDTC"),
+    "ae": ("USUBJID", "AETOXGR", "AESTDTC"),
+    "ds": ("USUBJID", "DSDECOD", "DSSTDTC"),
+}
+
+#: Every column of the contract, so that a domain file that is absent becomes an empty frame.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "dm": (
+        "STUDYID",
+        "USUBJID",
+        "SUBJID",
+        "RFSTDTC",
+        "RFENDTC",
+        "AGE",
+        "SEX",
+        "ECOG",
+        "SMOKING",
+        "HISTOLOGY",
+        "DTHFL",
+        "DTHDTC",
+    ),
+    "ex": ("USUBJID", "EXTRT", "EXDOSE", "EXDOSU", "EXDOSFRQ", "EXSTDTC", "EXENDTC", "VISIT", "EXADJ"),
+    "tu": ("USUBJID", "TULNKID", "TUTESTCD", "TUORRES", "TULOC", "TUMETHOD", "TUDTC", "VISIT"),
+    "tr": (
+        "USUBJID",
+        "TRLNKID",
+        "TRTESTCD",
+        "TRORRES",
+        "TRSTRESC",
+        "TRSTRESN",
+        "TRSTRESU",
+        "TRDTC",
+        "VISIT",
+        "VISITNUM",
+    ),
+    "rs": ("USUBJID", "RSTESTCD", "RSORRES", "RSSTRESC", "RSEVAL", "RSDTC", "VISIT", "VISITNUM"),
+    "ae": (
+        "USUBJID",
+        "AETERM",
+        "AEDECOD",
+        "AEBODSYS",
+        "AETOXGR",
+        "AESER",
+        "AEREL",
+        "AEACN",
+        "AESTDTC",
+        "AEENDTC",
+    ),
+    "ds": ("USUBJID", "DSCAT", "DSDECOD", "DSSTDTC"),
+}
+
+DATE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "dm": ("RFSTDTC", "RFENDTC", "DTHDTC"),
+    "ex": ("EXSTDTC", "EXENDTC"),
+    "tu": ("TUDTC",),
+    "tr": ("TRDTC",),
+    "rs": ("RSDTC",),
+    "ae": ("AESTDTC", "AEENDTC"),
+    "ds": ("DSSTDTC",),
+}
+
+NUMERIC_COLUMNS: dict[str, tuple[str, ...]] = {
+    "dm": ("AGE", "ECOG"),
+    "ex": ("EXDOSE",),
+    "tr": ("TRSTRESN", "VISITNUM"),
+    "rs": ("VISITNUM",),
+    "ae": ("AETOXGR",),
+}
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ].*)?$")
+_DATE9 = re.compile(r"^\d{1,2}[A-Za-z]{3}\d{4}$")
+
+
+@dataclass
+class Study:
+    """The clinical domains of one study, read and normalised.
+
+    Attributes
+    ----------
+    studyid
+        Study identifier from ``study.json`` (or DM.STUDYID).
+    data_cutoff
+        Data cut-off date; events after it are ignored.
+    dm, ex, tu, tr, rs, ae, ds
+        One DataFrame per domain (empty, with the contract's columns, when the file is absent).
+    files
+        Domain name -> file read (for provenance).
+
+    Examples
+    --------
+    >>> study = load_study("studies/demo")  # doctest: +SKIP
+    >>> study.dm.USUBJID.nunique()  # doctest: +SKIP
+    50
+    """
+
+    studyid: str
+    data_cutoff: pd.Timestamp | None
+    dm: pd.DataFrame
+    ex: pd.DataFrame
+    tu: pd.DataFrame
+    tr: pd.DataFrame
+    rs: pd.DataFrame
+    ae: pd.DataFrame
+    ds: pd.DataFrame
+    files: dict[str, Path] = field(default_factory=dict)
+
+    def domain(self, name: str) -> pd.DataFrame:
+        """Return the frame of domain ``name`` (``"dm"``, ``"tr"``, ...)."""
+        return getattr(self, name)
+
+
+def source_of(frame: pd.DataFrame, default: str) -> str:
+    """File a frame was read from (``frame.attrs["source"]``), else ``default``."""
+    return str(frame.attrs.get("source", default))
+
+
+def where(row: pd.Series | dict, *, lesion_col: str | None = None, visit: bool = True) -> str:
+    """Describe a record for an error message: line, subject, lesion and visit when known.
+
+    Examples
+    --------
+    >>> where({"_LINE": 4, "USUBJID": "S-001", "TRLNKID": "T01", "VISIT": "WEEK 6"}, lesion_col="TRLNKID")
+    'line 4, subject S-001, lesion T01, visit WEEK 6'
+    """
+    get = row.get
+    parts = []
+    line = get("_LINE")
+    if line is not None and not pd.isna(line):
+        parts.append(f"line {int(line)}")
+    if get("USUBJID") is not None:
+        parts.append(f"subject {get('USUBJID')}")
+    if lesion_col and get(lesion_col) is not None and not pd.isna(get(lesion_col)):
+        parts.append(f"lesion {get(lesion_col)}")
+    if visit and get("VISIT") is not None and not pd.isna(get("VISIT")):
+        parts.append(f"visit {get('VISIT')}")
+    return ", ".join(parts)
+
+
+def normalise(frame: pd.DataFrame, domain: str, source: str, *, first_line: int = 2) -> pd.DataFrame:
+    """Normalise a raw domain frame: upper-case names, stripped text, dates and numbers parsed.
+
+    Parameters
+    ----------
+    frame
+        Raw table, one row per record.
+    domain
+        Domain name, e.g. ``"tr"``.
+    source
+        File name used in error messages.
+    first_line
+        Line number of the first record (2 for a CSV with a header, 1 for XPT records).
+
+    Returns
+    -------
+    DataFrame
+        With ``_LINE``, parsed ``<DATECOL>_DT`` columns (``datetime64``) and numeric columns.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"usubjid": [" S1 "], "rfstdtc": ["2024-01-02"]})
+    >>> normalise(raw, "dm", "dm.csv")[["USUBJID", "RFSTDTC_DT"]].iloc[0].tolist()
+    ['S1', Timestamp('2024-01-02 00:00:00')]
+    """
+    out = frame.copy()
+    out.columns = [str(c).strip().upper() for c in out.columns]
+    if out.columns.duplicated().any():
+        dup = out.columns[out.columns.duplicated()][0]
+        raise InputError(source, f"column {dup} appears twice", where="header")
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            s = out[col].astype("string").str.strip()
+            out[col] = s.astype(object).where(s.notna() & (s != ""), None)
+    missing = [c for c in REQUIRED.get(domain, ()) if c not in out.columns]
+    if missing:
+        raise InputError(
+            source,
+            f"missing column(s) {', '.join(missing)}",
+            where="header",
+            hint=f"the {domain.upper()} domain needs {', '.join(REQUIRED[domain])}",
+        )
+    for col in COLUMNS.get(domain, ()):
+        if col not in out.columns:
+            out[col] = None
+    out.insert(0, "_LINE", range(first_line, first_line + len(out)))
+    lesion_col = {"tu": "TULNKID", "tr": "TRLNKID"}.get(domain)
+    for col in DATE_COLUMNS.get(domain, ()):
+        out[f"{col}_DT"] = parse_dates(out, col, source, lesion_col=lesion_col)
+    for col in NUMERIC_COLUMNS.get(domain, ()):
+        out[col] = _parse_numbers(out, col, source, lesion_col=lesion_col)
+    out.attrs["source"] = source
+    out.attrs["domain"] = domain
+    return out
+
+
+def parse_dates(frame: pd.DataFrame, col: str, source: str, *, lesion_col: str | None = None) -> pd.Series:
+    """Parse an ISO 8601 date column (``YYYY-MM-DD``, time part ignored) into ``datetime64``.
+
+    Already-parsed datetimes (from XPT) pass through; SAS ``DATE9`` text (``05JAN2024``) is accepted
+    for ADaM inputs. Missing values stay missing; anything else raises :class:`InputError` naming
+    the line, subject and lesion.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"USUBJID": ["S1", "S1"], "D": ["2024-03-01T10:00", None]})
+    >>> parse_dates(df, "D", "x.csv").dt.strftime("%Y-%m-%d").tolist()
+    ['2024-03-01', nan]
+    """
+    s = frame[col]
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return pd.to_datetime(s).dt.normalize().astype("datetime64[ns]")
+    text = s.map(lambda v: None if v is None or (isinstance(v, float) and pd.isna(v)) else str(v).strip())
+    text = text.astype("string")
+    present = text.notna() & (text != "")
+    iso = text.str.match(_ISO_DATE.pattern).fillna(False).astype(bool)
+    date9 = text.str.match(_DATE9.pattern).fillna(False).astype(bool)
+    out = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    if iso.any():
+        out[iso] = pd.to_datetime(text[iso].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    if date9.any():
+        out[date9] = pd.to_datetime(text[date9].str.upper(), format="%d%b%Y", errors="coerce")
+    bad = present & out.isna()
+    if bad.any():
+        idx = bad.idxmax()
+        raise InputError(
+            source,
+            f"unparseable date {text[idx]!r} in {col}",
+            where=where(frame.loc[idx], lesion_col=lesion_col),
+            hint="write complete ISO 8601 dates (YYYY-MM-DD); impute partial dates first",
+        )
+    return out
+
+
+def _parse_numbers(frame: pd.DataFrame, col: str, source: str, *, lesion_col: str | None) -> pd.Series:
+    num = pd.to_numeric(frame[col], errors="coerce")
+    bad = frame[col].notna() & num.isna()
+    if bad.any():
+        row = frame.loc[bad.idxmax()]
+        raise InputError(source, f"{col} is not a number: {row[col]!r}", where=where(row, lesion_col=lesion_col))
+    return num.astype(float)
+
+
+def read_table(path: str | Path) -> tuple[pd.DataFrame, int]:
+    """Read a CSV or SAS XPT file as text columns; return the frame and its first record's line.
+
+    Examples
+    --------
+    >>> read_table("clinical/dm.csv")  # doctest: +SKIP
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".xpt":
+        try:
+            import pyreadstat
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise InputError(path, "reading SAS XPT needs pyreadstat", hint="pip install pyreadstat") from exc
+        try:
+            frame, _meta = pyreadstat.read_xport(str(path))
+        except Exception as exc:
+            raise InputError(path, f"not a readable SAS XPT file ({exc})") from exc
+        for col in frame.columns:
+            if frame[col].dtype == object:
+                frame[col] = frame[col].map(lambda v: v.decode() if isinstance(v, bytes) else v)
+        return frame, 1
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"not a readable CSV file ({exc})") from exc
+    return frame, 2
+
+
+def read_domain(path: str | Path, domain: str | None = None) -> pd.DataFrame:
+    """Read one SDTM domain file (CSV or XPT) and normalise it.
+
+    Parameters
+    ----------
+    path
+        ``dm.csv``, ``tr.xpt``, ...
+    domain
+        Domain name; by default the file's stem, lower-cased.
+
+    Examples
+    --------
+    >>> tr = read_domain("study/clinical/tr.csv")  # doctest: +SKIP
+    >>> tr.attrs["source"]  # doctest: +SKIP
+    'study/clinical/tr.csv'
+    """
+    path = Path(path)
+    domain = (domain or path.stem).lower()
+    frame, first_line = read_table(path)
+    return normalise(frame, domain, str(path), first_line=first_line)
+
+
+def empty_domain(domain: str) -> pd.DataFrame:
+    """An empty, normalised frame with the contract's columns (for an absent optional domain)."""
+    frame = normalise(pd.DataFrame({c: pd.Series([], dtype=object) for c in COLUMNS[domain]}), domain, f"{domain}.csv")
+    frame.attrs["source"] = f"{domain} (absent)"
+    return frame
+
+
+def find_domain_file(folder: Path, domain: str) -> Path | None:
+    """The file holding ``domain`` in ``folder`` (``dm.csv``, ``DM.XPT``, ...), or ``None``."""
+    if not folder.is_dir():
+        return None
+    for candidate in sorted(folder.iterdir()):
+        if candidate.stem.lower() == domain and candidate.suffix.lower() in (".csv", ".xpt"):
+            return candidate
+    return None
+
+
+def load_study(study_dir: str | Path, *, required: Iterable[str] = ("dm", "tu", "tr")) -> Study:
+    """Read every clinical domain of a study folder.
+
+    Parameters
+    ----------
+    study_dir
+        Folder with a ``clinical/`` sub-folder (or the ``clinical`` folder itself).
+    required
+        Domains that must be present; the others become empty frames when absent.
+
+    Returns
+    -------
+    Study
+
+    Examples
+    --------
+    >>> study = load_study("runs/sim01")  # doctest: +SKIP
+    >>> sorted(study.files)  # doctest: +SKIP
+    ['ae', 'dm', 'ds', 'ex', 'rs', 'tr', 'tu']
+    """
+    study_dir = Path(study_dir)
+    folder = study_dir / "clinical"
+    if not folder.is_dir():
+        folder = study_dir
+    if not folder.is_dir():
+        raise InputError(study_dir, "no such study folder", hint="expected STUDYDIR/clinical/dm.csv, ...")
+    frames: dict[str, pd.DataFrame] = {}
+    files: dict[str, Path] = {}
+    for domain in DOMAINS:
+        path = find_domain_file(folder, domain)
+        if path is None:
+            if domain in required:
+                raise InputError(
+                    folder / f"{domain}.csv",
+                    "file not found",
+                    hint=f"a study needs {', '.join(sorted(required))} (CSV or XPT)",
+                )
+            log.info("domain %s absent in %s: treated as empty", domain, folder)
+            frames[domain] = empty_domain(domain)
+            continue
+        frames[domain] = read_domain(path, domain)
+        files[domain] = path
+    studyid, cutoff = _read_study_json(folder, frames["dm"])
+    check_subjects(frames)
+    return Study(studyid=studyid, data_cutoff=cutoff, files=files, **frames)
+
+
+def _read_study_json(folder: Path, dm: pd.DataFrame) -> tuple[str, pd.Timestamp | None]:
+    path = folder / "study.json"
+    studyid = str(dm["STUDYID"].dropna().iloc[0]) if dm["STUDYID"].notna().any() else folder.parent.name
+    if not path.exists():
+        log.warning("%s absent: no data cut-off, every record is used", path)
+        return studyid, None
+    try:
+        meta = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"not valid JSON ({exc.msg})", where=f"line {exc.lineno}") from exc
+    cutoff = meta.get("data_cutoff")
+    parsed = None
+    if cutoff:
+        parsed = pd.to_datetime(str(cutoff)[:10], format="%Y-%m-%d", errors="coerce")
+        if pd.isna(parsed) or not _ISO_DATE.match(str(cutoff)):
+            raise InputError(path, f"unparseable data_cutoff {cutoff!r}", where="data_cutoff", hint="write YYYY-MM-DD")
+    return str(meta.get("studyid") or studyid), parsed
+
+
+def check_subjects(frames: dict[str, pd.DataFrame]) -> None:
+    """Raise :class:`InputError` if a domain names a subject absent from DM, or DM repeats one.
+
+    Examples
+    --------
+    >>> dm = normalise(pd.DataFrame({"USUBJID": ["S1"], "RFSTDTC": ["2024-01-01"]}), "dm", "dm.csv")
+    >>> check_subjects({"dm": dm})
+    """
+    dm = frames["dm"]
+    dup = dm["USUBJID"].duplicated()
+    if dup.any():
+        row = dm[dup].iloc[0]
+        raise InputError(source_of(dm, "dm"), "subject appears twice in DM", where=where(row, visit=False))
+    known = set(dm["USUBJID"].dropna())
+    for name, frame in frames.items():
+        if name == "dm" or frame.empty:
+            continue
+        unknown = frame[~frame["USUBJID"].isin(known)]
+        if len(unknown):
+            row = unknown.iloc[0]
+            lesion_col = {"tu": "TULNKID", "tr": "TRLNKID"}.get(name)
+            raise InputError(
+                source_of(frame, name),
+                "subject not in DM",
+                where=where(row, lesion_col=lesion_col),
+                hint="every subject needs a DM record with RFSTDTC (first dose)",
+            )
+
+
+def first_dose_dates(dm: pd.DataFrame) -> pd.Series:
+    """``USUBJID`` -> first dose date (``RFSTDTC``) for treated subjects.
+
+    Examples
+    --------
+    >>> dm = normalise(pd.DataFrame({"USUBJID": ["S1", "S2"], "RFSTDTC": ["2024-01-01", ""]}), "dm", "dm.csv")
+    >>> first_dose_dates(dm).to_dict()
+    {'S1': Timestamp('2024-01-01 00:00:00')}
+    """
+    treated = dm[dm["RFSTDTC_DT"].notna()]
+    return treated.set_index("USUBJID")["RFSTDTC_DT"]

@@ -1,0 +1,219 @@
+"""Kaplan-Meier estimates through lifelines: median with CI, landmark rates, curve and at-risk tables.
+
+Times are in months (days / 30.4375). Confidence intervals are lifelines' defaults: the
+exponential Greenwood (log-log) interval for survival and, for the median, the times where the
+interval's bounds cross 0.5 (Brookmeyer-Crowley style).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+DAYS_PER_MONTH = 30.4375
+
+
+def days_to_months(days: float | np.ndarray | pd.Series) -> float | np.ndarray | pd.Series:
+    """Convert days to months (days / 30.4375).
+
+    Examples
+    --------
+    >>> days_to_months(30.4375 * 6)
+    6.0
+    """
+    return days / DAYS_PER_MONTH
+
+
+@dataclass
+class KmEstimate:
+    """Kaplan-Meier summary of one endpoint.
+
+    Attributes
+    ----------
+    endpoint
+        Name, e.g. ``"pfs"``.
+    n_subjects, n_events
+        Subjects and events.
+    median_months, median_ci_lower_months, median_ci_upper_months
+        Median and its 95 % CI (``nan`` when not reached).
+    landmarks
+        Frame ``endpoint, time_months, survival, ci_lower, ci_upper``.
+    fitter
+        The fitted ``lifelines.KaplanMeierFitter``.
+    """
+
+    endpoint: str
+    n_subjects: int
+    n_events: int
+    median_months: float
+    median_ci_lower_months: float
+    median_ci_upper_months: float
+    landmarks: pd.DataFrame
+    fitter: object
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row: endpoint, n, events, median and CI (months)."""
+        return pd.DataFrame(
+            [
+                {
+                    "endpoint": self.endpoint,
+                    "n_subjects": self.n_subjects,
+                    "n_events": self.n_events,
+                    "median_months": self.median_months,
+                    "median_ci_lower_months": self.median_ci_lower_months,
+                    "median_ci_upper_months": self.median_ci_upper_months,
+                }
+            ]
+        )
+
+
+def _finite(x: float) -> float:
+    x = float(x)
+    return x if np.isfinite(x) else float("nan")
+
+
+def kaplan_meier(
+    durations_months: Sequence[float] | pd.Series,
+    events: Sequence[int] | pd.Series,
+    *,
+    endpoint: str = "endpoint",
+    landmarks_months: Sequence[float] = (),
+    alpha: float = 0.05,
+) -> KmEstimate:
+    """Fit a Kaplan-Meier curve and summarise it.
+
+    Parameters
+    ----------
+    durations_months
+        Follow-up time of each subject, months.
+    events
+        1 for an event, 0 for censored.
+    endpoint
+        Name carried into the tables.
+    landmarks_months
+        Times at which to report survival and its CI (``nan`` past the last follow-up).
+    alpha
+        1 - confidence level.
+
+    Examples
+    --------
+    >>> km = kaplan_meier([1, 2, 3, 4, 5], [1, 1, 0, 1, 0], endpoint="pfs", landmarks_months=[2.5])
+    >>> round(km.median_months, 2), round(float(km.landmarks.survival.iloc[0]), 2)
+    (4.0, 0.6)
+    """
+    from lifelines import KaplanMeierFitter
+    from lifelines.utils import median_survival_times
+
+    t = np.asarray(durations_months, dtype=float)
+    e = np.asarray(events, dtype=int)
+    if len(t) == 0:
+        empty = pd.DataFrame(columns=["endpoint", "time_months", "survival", "ci_lower", "ci_upper"])
+        return KmEstimate(endpoint, 0, 0, np.nan, np.nan, np.nan, empty, None)
+    kmf = KaplanMeierFitter(alpha=alpha).fit(t, e, label=endpoint)
+    median = _finite(kmf.median_survival_time_)
+    ci = median_survival_times(kmf.confidence_interval_)
+    lower, upper = _finite(ci.iloc[0, 0]), _finite(ci.iloc[0, 1])
+    rows = []
+    ci_frame = kmf.confidence_interval_survival_function_
+    for lm in landmarks_months:
+        if lm > t.max():
+            rows.append(
+                {
+                    "endpoint": endpoint,
+                    "time_months": lm,
+                    "survival": np.nan,
+                    "ci_lower": np.nan,
+                    "ci_upper": np.nan,
+                }
+            )
+            continue
+        surv = float(kmf.survival_function_at_times(lm).iloc[0])
+        bounds = ci_frame[ci_frame.index <= lm].iloc[-1]
+        rows.append(
+            {
+                "endpoint": endpoint,
+                "time_months": lm,
+                "survival": surv,
+                "ci_lower": float(bounds.iloc[0]),
+                "ci_upper": float(bounds.iloc[1]),
+            }
+        )
+    landmarks = pd.DataFrame(rows, columns=["endpoint", "time_months", "survival", "ci_lower", "ci_upper"])
+    return KmEstimate(endpoint, len(t), int(e.sum()), median, lower, upper, landmarks, kmf)
+
+
+def km_curve_table(
+    frame: pd.DataFrame,
+    duration_col: str,
+    event_col: str,
+    *,
+    group_col: str | None = None,
+    at_risk_times: Sequence[float] | None = None,
+    alpha: float = 0.05,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Kaplan-Meier step curves and numbers at risk as tidy frames, ready for plotting.
+
+    Parameters
+    ----------
+    frame
+        One row per subject.
+    duration_col, event_col
+        Time (months) and event indicator columns.
+    group_col
+        Optional column splitting the curves (one curve per value).
+    at_risk_times
+        Times for the numbers at risk; by default every 3 months up to the last follow-up.
+
+    Returns
+    -------
+    curves, at_risk
+        ``curves``: ``group, time_months, survival, ci_lower, ci_upper, censored`` (``censored`` is
+        the number censored at that time); ``at_risk``: ``group, time_months, n_at_risk``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"t": [1.0, 2.0, 3.0], "e": [1, 0, 1]})
+    >>> curves, at_risk = km_curve_table(df, "t", "e", at_risk_times=[0, 2])
+    >>> at_risk.n_at_risk.tolist()
+    [3, 2]
+    """
+    from lifelines import KaplanMeierFitter
+
+    groups = [("all", frame)] if group_col is None else list(frame.groupby(group_col, sort=True))
+    if at_risk_times is None:
+        tmax = float(frame[duration_col].max()) if len(frame) else 0.0
+        at_risk_times = list(np.arange(0.0, tmax + 1e-9, 3.0))
+    curves, risks = [], []
+    for name, g in groups:
+        t = g[duration_col].to_numpy(float)
+        e = g[event_col].to_numpy(int)
+        kmf = KaplanMeierFitter(alpha=alpha).fit(t, e)
+        sf = kmf.survival_function_.iloc[:, 0]
+        ci = kmf.confidence_interval_survival_function_
+        table = kmf.event_table
+        curves.append(
+            pd.DataFrame(
+                {
+                    "group": str(name),
+                    "time_months": sf.index.to_numpy(float),
+                    "survival": sf.to_numpy(float),
+                    "ci_lower": ci.iloc[:, 0].to_numpy(float),
+                    "ci_upper": ci.iloc[:, 1].to_numpy(float),
+                    "censored": table["censored"].reindex(sf.index, fill_value=0).to_numpy(int),
+                }
+            )
+        )
+        risks.append(
+            pd.DataFrame(
+                {
+                    "group": str(name),
+                    "time_months": np.asarray(at_risk_times, float),
+                    "n_at_risk": [int((t >= x).sum()) for x in at_risk_times],
+                }
+            )
+        )
+    return pd.concat(curves, ignore_index=True), pd.concat(risks, ignore_index=True)

@@ -1,0 +1,179 @@
+"""Bad clinical input raises InputError naming the file, subject and lesion."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from biomarker.clinical.recist import timepoint_responses
+from biomarker.clinical.run import run_endpoints
+from biomarker.clinical.sdtm import load_study
+from biomarker.errors import InputError
+from tests.clinical.clinical_builder import Subj, build, write_study
+
+LESIONS = {"T01": "LUNG", "T02": "LYMPH NODE HILAR", "NT01": "LIVER"}
+
+
+def good_subjects():
+    return [
+        Subj(
+            "S-001",
+            LESIONS,
+            [
+                (-7, {"T01": 40, "T02": 20, "NT01": "PRESENT"}),
+                (42, {"T01": 30, "T02": 15, "NT01": "PRESENT"}),
+            ],
+        ),
+        Subj("S-002", {"T01": "LUNG"}, [(-3, {"T01": 25}), (42, {"T01": 26})]),
+    ]
+
+
+def derive(tmp_path, frames):
+    write_study(tmp_path, frames)
+    study = load_study(tmp_path)
+    return timepoint_responses(study.tu, study.tr, study.dm)
+
+
+def expect_error(tmp_path, frames, *fragments):
+    with pytest.raises(InputError) as info:
+        derive(tmp_path, frames)
+    message = str(info.value)
+    for fragment in fragments:
+        assert fragment in message, message
+    return message
+
+
+def test_good_study_reads(tmp_path):
+    tp = derive(tmp_path, build(good_subjects()))
+    assert set(tp["usubjid"]) == {"S-001", "S-002"}
+
+
+def test_lesion_at_follow_up_absent_at_baseline(tmp_path):
+    frames = build(good_subjects())
+    tr = frames["tr"]
+    frames["tr"] = tr[~((tr.USUBJID == "S-001") & (tr.TRLNKID == "T02") & (tr.VISIT == "SCREENING"))]
+    msg = expect_error(tmp_path, frames, "tr.csv", "subject S-001", "lesion T02", "absent at baseline")
+    assert "NEW lesion" in msg
+
+
+def test_negative_diameter(tmp_path):
+    frames = build(good_subjects())
+    tr = frames["tr"]
+    i = tr.index[(tr.USUBJID == "S-002") & (tr.VISIT == "WEEK 6")][0]
+    tr.loc[i, ["TRORRES", "TRSTRESC", "TRSTRESN"]] = "-4"
+    expect_error(tmp_path, frames, "tr.csv", f"line {i + 2}", "subject S-002", "lesion T01", "negative diameter")
+
+
+def test_follow_up_visit_before_first_dose(tmp_path):
+    frames = build(good_subjects())
+    tr = frames["tr"]
+    tr.loc[(tr.USUBJID == "S-001") & (tr.TRLNKID == "T01") & (tr.VISIT == "WEEK 6"), "TRDTC"] = "2023-12-30"
+    expect_error(tmp_path, frames, "subject S-001", "lesion T01", "visit WEEK 6 is dated before first dose")
+
+
+def test_baseline_scan_at_most_28_days_before_first_dose(tmp_path):
+    subs = good_subjects()
+    subs[1] = Subj("S-002", {"T01": "LUNG"}, [(-28, {"T01": 25}), (42, {"T01": 26})])
+    derive(tmp_path / "ok", build(subs))
+    subs[1] = Subj("S-002", {"T01": "LUNG"}, [(-29, {"T01": 25}), (42, {"T01": 26})])
+    expect_error(
+        tmp_path / "bad",
+        build(subs),
+        "subject S-002",
+        "lesion T01",
+        "29 days before first dose",
+        "at most 28 days",
+    )
+
+
+def test_duplicate_lesion_ids(tmp_path):
+    frames = build(good_subjects())
+    tu = frames["tu"]
+    dup = tu[(tu.USUBJID == "S-001") & (tu.TULNKID == "T01")].copy()
+    dup["TULOC"] = "ADRENAL"
+    frames["tu"] = pd.concat([tu, dup], ignore_index=True)
+    expect_error(tmp_path, frames, "tu.csv", "subject S-001", "lesion T01", "appears twice")
+
+
+def test_measurement_repeated_at_a_visit(tmp_path):
+    frames = build(good_subjects())
+    tr = frames["tr"]
+    frames["tr"] = pd.concat([tr, tr.iloc[[-1]]], ignore_index=True)
+    expect_error(tmp_path, frames, "subject S-002", "lesion T01", "recorded twice")
+
+
+@pytest.mark.parametrize(
+    ("domain", "column", "value"),
+    [
+        ("tr", "TRDTC", "2024-02-30"),
+        ("tr", "TRDTC", "2024-02"),
+        ("tu", "TUDTC", "12/02/2024"),
+        ("dm", "RFSTDTC", "yesterday"),
+    ],
+)
+def test_unparseable_dates(tmp_path, domain, column, value):
+    frames = build(good_subjects())
+    frame = frames[domain]
+    i = frame.index[frame.USUBJID == "S-002"][-1]
+    frame.loc[i, column] = value
+    lesion = "lesion T01" if domain in ("tr", "tu") else "S-002"
+    expect_error(tmp_path, frames, f"{domain}.csv", "subject S-002", lesion, f"unparseable date {value!r}")
+
+
+def test_lesion_not_identified_in_tu(tmp_path):
+    frames = build(good_subjects())
+    frames["tr"].loc[frames["tr"].index[-1], "TRLNKID"] = "T09"
+    expect_error(tmp_path, frames, "subject S-002", "lesion T09", "not identified in TU")
+
+
+def test_nodal_target_must_be_measured_by_short_axis(tmp_path):
+    frames = build(good_subjects())
+    tr = frames["tr"]
+    tr.loc[tr.TRLNKID == "T02", "TRTESTCD"] = "LDIAM"
+    expect_error(tmp_path, frames, "subject S-001", "lesion T02", "SAXIS")
+
+
+def test_subject_missing_from_dm(tmp_path):
+    frames = build(good_subjects())
+    frames["dm"] = frames["dm"][frames["dm"].USUBJID != "S-002"]
+    frames["ex"] = frames["ex"][frames["ex"].USUBJID != "S-002"]
+    with pytest.raises(InputError, match=r"tu.csv: line \d+, subject S-002, lesion T01.*subject not in DM"):
+        load_study(write_study(tmp_path, frames))
+
+
+def test_missing_column_and_missing_file(tmp_path):
+    frames = build(good_subjects())
+    frames["tr"] = frames["tr"].drop(columns=["TRDTC"])
+    with pytest.raises(InputError, match=r"tr.csv: header: missing column\(s\) TRDTC"):
+        load_study(write_study(tmp_path / "a", frames))
+    root = write_study(tmp_path / "b", build(good_subjects()))
+    (root / "clinical" / "tu.csv").unlink()
+    with pytest.raises(InputError, match=r"tu\.csv: file not found"):
+        load_study(root)
+
+
+def test_bad_cutoff_in_study_json(tmp_path):
+    root = write_study(tmp_path, build(good_subjects()))
+    (root / "clinical" / "study.json").write_text(json.dumps({"studyid": "X", "data_cutoff": "30/06/2025"}))
+    with pytest.raises(InputError, match=r"study\.json: data_cutoff: unparseable"):
+        load_study(root)
+
+
+def test_bad_grade_in_ae_through_run_endpoints(tmp_path):
+    subs = good_subjects()
+    subs[0].aes = [{"grade": 7}]
+    root = write_study(tmp_path, build(subs))
+    with pytest.raises(InputError, match=r"ae\.csv: line 2, subject S-001: AETOXGR must be 1-5, not 7"):
+        run_endpoints(root, tmp_path / "out")
+
+
+def test_scan_on_the_day_of_first_dose_is_baseline_whatever_its_visit_label(tmp_path):
+    subs = good_subjects()
+    subs[1] = Subj("S-002", {"T01": "LUNG"}, [(0, {"T01": 25}), (42, {"T01": 26})])
+    frames = build(subs)
+    tr = frames["tr"]
+    tr.loc[(tr.USUBJID == "S-002") & (tr.VISIT == "SCREENING"), "VISIT"] = "C1D1"
+    tp = derive(tmp_path, frames)
+    assert tp.loc[tp.usubjid == "S-002", "is_baseline"].tolist() == [True, False]
