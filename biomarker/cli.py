@@ -124,6 +124,30 @@ def tmb(
     print_tmb_summary(result)
 
 
+@app.command()
+@user_errors
+def endpoints(
+    study_dir: Annotated[Path, typer.Argument(help="Study folder with clinical/ (SDTM CSV or XPT) or adam/.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the TSV tables and figures.")],
+    no_figures: Annotated[bool, typer.Option("--no-figures", help="Tables only.")] = False,
+    confirm_days: Annotated[int, typer.Option(help="CR/PR confirmation: days to the confirming scan.")] = 28,
+    min_sd_days: Annotated[int, typer.Option(help="SD counts only this many days after first dose.")] = 42,
+    max_ne_between: Annotated[int, typer.Option(help="NE assessments allowed between a response and its "
+                                                     "confirmation.")] = 1,
+    os_censor_at: Annotated[str, typer.Option(help="Alive subjects censored at the data 'cutoff' or "
+                                                   "'last_contact'.")] = "cutoff",
+) -> None:
+    """Trial endpoints by RECIST 1.1: BOR, ORR/DCR, DoR, TTR, PFS, OS, landmark rates, safety tables, figures."""
+    from biomarker.cli_views import print_endpoint_summary
+    from biomarker.clinical import BorRules, EndpointConfig, run_endpoints
+
+    config = EndpointConfig(
+        bor=BorRules(min_confirm_days=confirm_days, min_sd_days=min_sd_days, max_ne_between=max_ne_between),
+        os_censor_at=os_censor_at, figures=not no_figures,
+    )
+    print_endpoint_summary(run_endpoints(study_dir, out, config), out)
+
+
 def run() -> None:
     """Console-script entry point."""
     app()

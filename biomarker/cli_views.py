@@ -73,3 +73,15 @@ def print_preset_table(results: list[TmbResult], out: Path | None) -> None:
         with atomic_write(path) as fh:
             fh.write("\t".join(columns) + "\n" + "".join("\t".join(r) + "\n" for r in rows))
         console.print(f"table: {path}")
+
+
+def print_endpoint_summary(results: object, out: Path) -> None:
+    """The endpoint summary table (estimate with its 95% CI) and where the files went."""
+    summary = results.summary  # type: ignore[attr-defined]
+    table = Table(title="Endpoints (RECIST 1.1, times from first dose)")
+    for column in summary.columns:
+        table.add_column(str(column), justify="left" if summary[column].dtype == object else "right")
+    for row in summary.itertuples(index=False):
+        table.add_row(*("" if v is None or v != v else (f"{v:.4g}" if isinstance(v, float) else str(v)) for v in row))
+    console.print(table)
+    console.print(f"{len(results.files)} files in {out}")  # type: ignore[attr-defined]

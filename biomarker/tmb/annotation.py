@@ -26,6 +26,7 @@ from biomarker.tmb.consequences import (
 #: Population allele-frequency fields looked for in VEP CSQ and in INFO (maximum of those present).
 DEFAULT_POPULATION_AF_FIELDS: tuple[str, ...] = (
     "gnomADe_AF", "gnomADg_AF", "gnomAD_AF", "ExAC_AF", "AF",  # VEP CSQ (AF is 1000 Genomes)
+    "MAX_AF",  # VEP --max_af: highest sub-population AF, so a variant common in any ancestry counts as germline
     "gnomAD_exome_AF", "gnomAD_genome_AF",  # Funcotator
     "gnomAD_genomes_AF", "gnomAD_exomes_AF", "gnomad_AF",  # INFO from bcftools annotate / SnpSift
     "gnomAD_exome_ALL", "gnomAD_genome_ALL", "ExAC_ALL", "1000g2015aug_all",  # ANNOVAR
