@@ -148,6 +148,50 @@ def endpoints(
     print_endpoint_summary(run_endpoints(study_dir, out, config), out)
 
 
+@app.command()
+@user_errors
+def simulate(
+    outdir: Annotated[Path, typer.Argument(help="Folder for the simulated study.")],
+    patients: Annotated[int, typer.Option(min=1, help="Number of patients.")] = 50,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives byte-identical files.")] = 7,
+    null: Annotated[bool, typer.Option("--null", help="Plant no biomarker signal at all.")] = False,
+    fcs: Annotated[bool, typer.Option("--fcs", help="Also write raw FCS files per TBNK tube.")] = False,
+    exome_mb: Annotated[float, typer.Option(help="Size of the synthetic capture in Mb.")] = 35.0,
+) -> None:
+    """Write a synthetic trial with known truth in the formats real tools and labs write."""
+    from biomarker.cli_views import stage_progress
+    from biomarker.simulate import simulate_study
+
+    with stage_progress("simulating") as progress:
+        files = simulate_study(outdir, n_patients=patients, seed=seed, null=null, fcs=fcs, exome_mb=exome_mb,
+                               progress=progress)
+    typer.echo(f"{len(files.vcfs)} tumour VCFs, clinical, pathology and TBNK tables and truth in {outdir}")
+
+
+@app.command()
+@user_errors
+def demo(
+    outdir: Annotated[Path, typer.Argument(help="Folder for the demo study and its results.")] = Path("demo"),
+    patients: Annotated[int, typer.Option(min=1, help="Number of patients.")] = 50,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+) -> None:
+    """Simulate the demo study, then run TMB on every tumour and derive the trial endpoints."""
+    from biomarker.cli_views import print_cohort_tmb, print_endpoint_summary, stage_progress
+    from biomarker.clinical import EndpointConfig, run_endpoints
+    from biomarker.simulate import simulate_study
+    from biomarker.tmb.samplesheet import tmb_for_samplesheet
+
+    study = outdir / "study"
+    with stage_progress("simulating") as progress:
+        files = simulate_study(study, n_patients=patients, seed=seed, progress=progress)
+    with stage_progress("TMB") as progress:
+        table = tmb_for_samplesheet(files.samplesheet, outdir / "results" / "tmb", "wes",
+                                    progress=lambda done, total, name: progress(f"TMB {name}", done, total))
+    print_cohort_tmb(table, files.truth_samples)
+    print_endpoint_summary(run_endpoints(study, outdir / "results" / "endpoints", EndpointConfig()),
+                           outdir / "results" / "endpoints")
+
+
 def run() -> None:
     """Console-script entry point."""
     app()

@@ -85,3 +85,33 @@ def print_endpoint_summary(results: object, out: Path) -> None:
         table.add_row(*("" if v is None or v != v else (f"{v:.4g}" if isinstance(v, float) else str(v)) for v in row))
     console.print(table)
     console.print(f"{len(results.files)} files in {out}")  # type: ignore[attr-defined]
+
+
+@contextlib.contextmanager
+def stage_progress(label: str) -> Iterator[Callable[[str, int, int], None]]:
+    """A transient progress bar on stderr; yields ``progress(stage, done, total)``."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
+        task = progress.add_task(label, total=None)
+        yield lambda stage, done, total: progress.update(task, description=stage, completed=done, total=total)
+
+
+def print_cohort_tmb(table: list[dict[str, str]], truth_samples: Path | None = None) -> None:
+    """TMB per tumour (with the planted truth beside it when the study is simulated)."""
+    import csv
+
+    truth: dict[str, str] = {}
+    if truth_samples is not None and truth_samples.is_file():
+        with open(truth_samples, newline="") as fh:
+            truth = {r["sample"]: r["true_tmb_per_mb"] for r in csv.DictReader(fh)}
+    out = Table(title="TMB per tumour (preset wes; mut/Mb, exact 95% CI)")
+    for c in ("sample", "status", "counted", "TMB", "95% CI", "TMB-high", *(("planted",) if truth else ())):
+        out.add_column(c, justify="left" if c in ("sample", "status") else "right")
+    for r in table:
+        ok = r["status"] == "ok"
+        out.add_row(r["sample"], r["status"] if ok else f"[red]failed[/]: {r['reason']}", r["counted_variants"],
+                    r["tmb_per_mb"], f"{r['tmb_ci95_low_per_mb']}-{r['tmb_ci95_high_per_mb']}" if ok else "",
+                    r["tmb_high"], *((truth.get(r["sample"], ""),) if truth else ()))
+    console.print(out)

@@ -55,3 +55,12 @@ def test_version_and_help_start(tmp_path) -> None:
     assert run("--version").stdout.startswith("biomarker ")
     proc = run("tmb", "--help")
     assert proc.returncode == 0 and "--targets" in proc.stdout
+
+
+def test_demo_runs_end_to_end(tmp_path) -> None:
+    proc = run("demo", tmp_path / "demo", "--patients", "4", "--seed", "3")
+    assert proc.returncode == 0, proc.stderr
+    cohort = (tmp_path / "demo" / "results" / "tmb" / "tmb_cohort.tsv").read_text().splitlines()
+    assert len(cohort) > 4 and all("\tok\t" in line for line in cohort[1:])
+    assert (tmp_path / "demo" / "results" / "endpoints" / "provenance.json").is_file()
+    assert "orr" in proc.stdout

@@ -1,0 +1,452 @@
+"""Plan the variant records of one tumour: true somatic mutations plus everything a TMB must drop.
+
+Every planted record carries its intended category; :func:`judge` then applies the ``wes``
+counting rules to what will actually be written and the planner checks that each allele lands
+where it was meant to (counted, or dropped for the intended first reason). The fates written
+to ``truth/variants`` are these judged fates.
+
+Rules (``wes``), each ALT judged on its own, first failing rule is the reason:
+``filter`` (FILTER != PASS), ``territory`` (position not in the BED), ``vaf`` (tumour AF < 0.05),
+``depth`` (tumour DP < 20), ``alt_depth`` (tumour alt reads < 3), ``population_af``
+(max of gnomADe_AF, gnomADg_AF, MAX_AF > 0.001, absent = 0), ``consequence`` (chosen transcript,
+MANE Select > CANONICAL=YES > most severe, not nonsynonymous/splice-site).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from biomarker.simulate.genome import HOTSPOTS, PAD, Exome, Gene, Hotspot, ref_bases
+from biomarker.simulate.vep import PopAF, TranscriptHit, annotate, choose_transcript, is_counted_consequence
+
+MIN_VAF = 0.05
+MIN_DEPTH = 20
+MIN_ALT = 3
+MAX_POP_AF = 0.001
+
+REASONS = ("filter", "territory", "vaf", "depth", "alt_depth", "population_af", "consequence")
+
+
+@dataclass
+class Allele:
+    """One ALT of a record, with the tumour/normal read support and its annotation."""
+
+    alt: str
+    t_alt: int
+    n_alt: int
+    pop: PopAF
+    hits: list[TranscriptHit]
+    intent: str
+    expected: str  # "counted" or the reason it must be dropped for
+    fate: str = ""
+    reasons: str = ""
+    chosen_consequence: str = ""
+    chosen_feature: str = ""
+
+
+@dataclass
+class Record:
+    """One VCF record (possibly multi-allelic)."""
+
+    contig: str
+    pos: int
+    ref: str
+    alts: list[Allele]
+    filter: str
+    t_ref: int
+    t_extra: int
+    n_ref: int
+    n_extra: int
+    in_bed: bool
+    germline: bool = False
+    info: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def t_reads(self) -> int:
+        """Tumour reads supporting REF or an ALT (sum of tumour AD)."""
+        return self.t_ref + sum(a.t_alt for a in self.alts)
+
+    @property
+    def t_dp(self) -> int:
+        """Tumour FORMAT/DP (AD sum plus a few uninformative reads)."""
+        return self.t_reads + self.t_extra
+
+    @property
+    def n_reads(self) -> int:
+        """Normal reads supporting REF or an ALT (sum of normal AD)."""
+        return self.n_ref + sum(a.n_alt for a in self.alts)
+
+    @property
+    def n_dp(self) -> int:
+        """Normal FORMAT/DP."""
+        return self.n_reads + self.n_extra
+
+    def t_af(self, i: int) -> str:
+        """Tumour AF of ALT ``i`` as written (3 decimals)."""
+        return f"{self.alts[i].t_alt / max(self.t_reads, 1):.3f}"
+
+    def n_af(self, i: int) -> str:
+        """Normal AF as Mutect2 reports it (never exactly 0)."""
+        return f"{(self.alts[i].n_alt + 0.5) / (self.n_reads + 1.0):.3f}"
+
+
+def judge(filter_: str, in_bed: bool, af: float, dp: int, alt_reads: int, pop_af: float,
+          consequence: str) -> list[str]:
+    """All ``wes`` rules an allele fails, in rule order (empty list = counted)."""
+    failed = []
+    if filter_ != "PASS":
+        failed.append("filter")
+    if not in_bed:
+        failed.append("territory")
+    if af < MIN_VAF:
+        failed.append("vaf")
+    if dp < MIN_DEPTH:
+        failed.append("depth")
+    if alt_reads < MIN_ALT:
+        failed.append("alt_depth")
+    if pop_af > MAX_POP_AF:
+        failed.append("population_af")
+    if not is_counted_consequence(consequence):
+        failed.append("consequence")
+    return failed
+
+
+# intent -> (region, consequence on transcript 1, reads profile, filter kind, population profile, trap)
+_SOMATIC_MIX: tuple[tuple[str, float], ...] = (
+    ("missense", 0.70), ("stop_gained", 0.07), ("frameshift_del", 0.05), ("frameshift_ins", 0.03),
+    ("inframe_del", 0.025), ("inframe_ins", 0.015), ("splice_acceptor", 0.03), ("splice_donor", 0.03),
+    ("missense_splice_region", 0.04), ("start_lost", 0.005), ("stop_lost", 0.005),
+)
+_FILTERS: tuple[tuple[str, float], ...] = (
+    ("weak_evidence", 0.30), ("clustered_events", 0.12), ("strand_bias", 0.12), ("normal_artifact", 0.08),
+    ("slippage", 0.05), ("panel_of_normals", 0.08), ("haplotype", 0.05), ("base_qual", 0.04),
+    ("map_qual", 0.04), ("orientation", 0.04), ("fragment", 0.02), ("weak_evidence;strand_bias", 0.04),
+    ("clustered_events;haplotype", 0.02),
+)
+
+
+class TumourPlanner:
+    """Draw the records of tumours on one exome (re-used across patients)."""
+
+    def __init__(self, exome: Exome) -> None:
+        self.exome = exome
+        contigs, idx = [], []
+        hot_targets = {(h.contig, h.target[0]) for h in HOTSPOTS}
+        for contig, starts in exome.starts.items():
+            for i, s in enumerate(starts.tolist()):
+                if (contig, s) not in hot_targets:
+                    contigs.append(contig)
+                    idx.append(i)
+        self._t_contig = np.asarray(contigs)
+        self._t_index = np.asarray(idx, dtype=np.int64)
+        self._genes_by_flag = {
+            flag: [g for g in exome.genes if g.flags == flag and g.hotspot is None and len(g.exon_starts) >= 1]
+            for flag in ("mane", "canonical", "none")
+        }
+        lengths = np.asarray([len(exome.starts[c]) for c in exome.starts], dtype=float)
+        self._contig_names = list(exome.starts)
+        self._contig_p = lengths / lengths.sum()
+
+    # ------------------------------------------------------------------ positions
+    def _random_target(self, rng: np.random.Generator) -> tuple[Gene, int]:
+        k = int(rng.integers(len(self._t_index)))
+        contig, i = str(self._t_contig[k]), int(self._t_index[k])
+        gene = self.exome.genes[int(self.exome.gene_of_target[contig][i])]
+        start = int(self.exome.starts[contig][i]) + PAD
+        exon_idx = int(np.searchsorted(gene.exon_starts, start))
+        return gene, exon_idx
+
+    def _position(self, rng: np.random.Generator, region: str, gene: Gene, exon_idx: int,
+                  span: int) -> int:
+        """0-based position of the first REF base for ``region`` in ``gene``'s exon ``exon_idx``."""
+        es, ee = int(gene.exon_starts[exon_idx]), int(gene.exon_ends[exon_idx])
+        plus = gene.strand > 0
+        if region == "coding":
+            return int(rng.integers(es + 8, ee - 8 - span))
+        if region in ("splice_acceptor", "splice_donor"):
+            before_exon = (region == "splice_acceptor") == plus  # acceptor is 5' of the exon in transcript
+            return es - int(rng.integers(1, 3)) if before_exon else ee + int(rng.integers(0, 2))
+        if region == "intron_bed":
+            off = int(rng.integers(3, PAD))
+            return es - 1 - off if rng.random() < 0.5 else ee + off
+        raise ValueError(region)
+
+    def _off_target(self, rng: np.random.Generator) -> tuple[str, int]:
+        while True:
+            contig = str(rng.choice(self._contig_names, p=self._contig_p))
+            starts = self.exome.starts[contig]
+            i = int(rng.integers(len(starts) - 1))
+            lo, hi = int(self.exome.ends[contig][i]) + 300, int(starts[i + 1]) - 300
+            if hi - lo > 10:
+                return contig, int(rng.integers(lo, hi))
+
+    # ------------------------------------------------------------------ reads
+    @staticmethod
+    def _good_reads(rng: np.random.Generator, vaf_mean: float = 0.25) -> tuple[int, int]:
+        reads = int(max(40, rng.negative_binomial(8, 8 / (8 + 110))))
+        vaf = float(np.clip(rng.beta(4, 4 / vaf_mean - 4), 0.1, 0.75))
+        alt = max(6, round(vaf * reads))
+        return reads - alt, alt
+
+    # ------------------------------------------------------------------ records
+    def plan(self, rng: np.random.Generator, target_counted: int, scale: float,
+             drivers: list[Hotspot]) -> list[Record]:
+        """Records of one tumour (unsorted) with intents; see module docstring.
+
+        ``target_counted`` is the number of ALTs that must be counted (drivers, the true ALT of
+        multi-allelic records and the unflagged-gene trap included); ``scale`` scales the number of
+        artefacts (1 for a 35 Mb exome).
+        """
+        self._used: set[tuple[str, int]] = set()
+        recs: list[Record] = []
+
+        def n(base: float, lo: int = 1) -> int:
+            return max(lo, int(rng.poisson(base * scale)))
+
+        room = target_counted - len(drivers)
+        n_multi = min(max(room - 1, 0), n(3))
+        n_unflagged = min(max(room - n_multi - 1, 0), max(1, round(0.005 * target_counted)))
+        n_true = max(room - n_multi - n_unflagged, 0)
+        mix_names = [m for m, _ in _SOMATIC_MIX]
+        mix_p = np.asarray([p for _, p in _SOMATIC_MIX])
+        kinds = rng.choice(mix_names, size=n_true, p=mix_p / mix_p.sum())
+        for kind in kinds.tolist():
+            recs.append(self._coding_record(rng, f"somatic_{kind}", kind, "good", "PASS", "somatic"))
+        for hot in drivers:
+            recs.append(self._hotspot_record(rng, hot))
+        for _ in range(n_unflagged):
+            recs.append(self._coding_record(rng, "somatic_unflagged_most_severe", "synonymous", "good", "PASS",
+                                            "somatic", trap="alt_missense", flag="none"))
+        for _ in range(n_multi):
+            recs.append(self._multiallelic_record(rng))
+        for kind, frac in (("synonymous", 0.30), ("intron_bed", 0.06), ("utr5", 0.02), ("utr3", 0.03)):
+            for _ in range(int(rng.binomial(max(target_counted, 10), frac))):
+                recs.append(self._coding_record(rng, f"somatic_{kind}", kind, "good", "PASS", "somatic"))
+        for _ in range(max(2, round(0.01 * target_counted))):
+            recs.append(self._coding_record(rng, "somatic_mane_synonymous_alt_missense", "synonymous", "good",
+                                            "PASS", "somatic", trap="alt_missense", flag="mane"))
+        recs.append(self._coding_record(rng, "somatic_canonical_synonymous_alt_missense", "synonymous", "good",
+                                        "PASS", "somatic", trap="alt_missense", flag="canonical"))
+        filters = [f for f, _ in _FILTERS]
+        fp = np.asarray([p for _, p in _FILTERS])
+        for _ in range(n(0.15 * target_counted / scale + 15)):
+            flt = str(rng.choice(filters, p=fp / fp.sum()))
+            recs.append(self._coding_record(rng, "artefact_filtered", "missense", "good", flt, "somatic"))
+        for _ in range(n(12)):
+            recs.append(self._coding_record(rng, "germline_common_pass", "missense", "germline", "PASS", "common"))
+        for _ in range(n(15)):
+            recs.append(self._coding_record(rng, "germline_filtered", "missense", "germline", "germline",
+                                            "common"))
+        for _ in range(n(2)):
+            recs.append(self._coding_record(rng, "germline_rare_population_max_af", "missense", "germline",
+                                            "PASS", "max_af_only"))
+        for _ in range(n(30)):
+            recs.append(self._coding_record(rng, "artefact_low_vaf", "missense", "low_vaf", "PASS", "somatic"))
+        for _ in range(n(12)):
+            recs.append(self._coding_record(rng, "artefact_low_depth", "missense", "low_depth", "PASS",
+                                            "somatic"))
+        for _ in range(n(7)):
+            recs.append(self._coding_record(rng, "artefact_low_alt_depth", "missense", "alt_depth", "PASS",
+                                            "somatic"))
+        for _ in range(n(45)):
+            recs.append(self._off_target_record(rng))
+        for rec in recs:
+            self.judge_record(rec)
+        return recs
+
+    def _pop(self, rng: np.random.Generator, profile: str) -> PopAF:
+        rs = f"rs{int(rng.integers(1_000_000, 999_999_999))}"
+        cosv = f"COSV{int(rng.integers(10_000_000, 99_999_999))}"
+        if profile == "somatic":
+            u = rng.random()
+            if u < 0.12:
+                return PopAF(existing=cosv, somatic="1")
+            if u < 0.17:  # seen once in gnomAD: rare enough to keep
+                e = float(rng.uniform(4e-6, 9e-5))
+                return PopAF(gnomade=e, max_af=e * 2.5, max_pops="gnomADe_EAS", existing=f"{rs}&{cosv}",
+                             somatic="0&1")
+            return PopAF()
+        if profile == "common":
+            g = float(rng.uniform(0.012, 0.6))
+            e = float(np.clip(g * rng.uniform(0.8, 1.2), 0.011, 0.99))
+            m = float(min(0.999, max(e, g) * rng.uniform(1.05, 1.6)))
+            if rng.random() < 0.15:  # only gnomAD genomes
+                return PopAF(gnomadg=g, max_af=m, max_pops="gnomADg_AFR", existing=rs)
+            return PopAF(gnomade=e, gnomadg=g, max_af=m, max_pops="gnomADe_AFR", existing=rs)
+        if profile == "max_af_only":  # rare overall, common in one population
+            e = float(rng.uniform(2e-4, 8e-4))
+            return PopAF(gnomade=e, gnomadg=e * 1.1, max_af=float(rng.uniform(0.005, 0.03)),
+                         max_pops="gnomADg_AMI", existing=rs)
+        raise ValueError(profile)
+
+    def _reads(self, rng: np.random.Generator, profile: str) -> tuple[int, int, int, int, int, int]:
+        """(t_ref, t_alt, t_extra, n_ref, n_alt, n_extra) for a reads profile."""
+        n_reads = int(rng.integers(40, 130))
+        n_alt = 0 if rng.random() < 0.93 else 1
+        if profile == "good":
+            t_ref, t_alt = self._good_reads(rng)
+        elif profile == "germline":
+            reads = int(rng.integers(60, 200))
+            t_alt = round(reads * float(np.clip(rng.normal(0.5, 0.06), 0.35, 0.65)))
+            t_ref = reads - t_alt
+            n_alt = round(n_reads * float(np.clip(rng.normal(0.5, 0.06), 0.35, 0.65)))
+        elif profile == "low_vaf":
+            reads = int(rng.integers(150, 320))
+            t_alt = int(rng.integers(3, 5))
+            t_ref = reads - t_alt
+        elif profile == "low_depth":
+            reads = int(rng.integers(8, 15))
+            t_alt = int(rng.integers(4, 7))
+            t_ref = reads - t_alt
+            return t_ref, t_alt, int(rng.integers(0, 3)), n_reads - n_alt, n_alt, int(rng.integers(0, 3))
+        elif profile == "alt_depth":
+            reads = int(rng.integers(22, 31))
+            t_alt = 2
+            t_ref = reads - t_alt
+        else:
+            raise ValueError(profile)
+        return t_ref, t_alt, int(rng.integers(0, 4)), n_reads - n_alt, n_alt, int(rng.integers(0, 4))
+
+    def _alleles(self, rng: np.random.Generator, kind: str, ref_base: str) -> tuple[str, str, int]:
+        """(ref, alt, span) templates: ref/alt filled from the pseudo-genome by the caller."""
+        if kind in ("frameshift_del", "inframe_del"):
+            size = int(rng.choice([1, 2, 4, 5])) if kind == "frameshift_del" else int(rng.choice([3, 6]))
+            return "DEL", str(size), size + 1
+        if kind in ("frameshift_ins", "inframe_ins"):
+            size = int(rng.choice([1, 2, 4])) if kind == "frameshift_ins" else 3
+            return "INS", str(size), 1
+        alt = str(rng.choice([b for b in "ACGT" if b != ref_base]))
+        return ref_base, alt, 1
+
+    def _coding_record(self, rng: np.random.Generator, intent: str, kind: str, reads: str, filter_: str,
+                       pop_profile: str, trap: str = "", flag: str = "") -> Record:
+        region = {"splice_acceptor": "splice_acceptor", "splice_donor": "splice_donor",
+                  "intron_bed": "intron_bed"}.get(kind, "coding")
+        for _ in range(1000):
+            if flag:
+                pool = self._genes_by_flag[flag]
+                gene = pool[int(rng.integers(len(pool)))]
+                choices = [i for i in range(len(gene.exon_starts)) if i != gene.skip_exon]
+                exon_idx = int(rng.choice(choices))
+            else:
+                gene, exon_idx = self._random_target(rng)
+            if kind in ("utr5", "utr3"):
+                first = (kind == "utr5") == (gene.strand > 0)
+                exon_idx = 0 if first else len(gene.exon_starts) - 1
+            span_probe = 8
+            pos0 = self._position(rng, region, gene, exon_idx, span_probe)
+            key = (gene.contig, pos0)
+            if any((gene.contig, p) in self._used for p in range(pos0 - 2, pos0 + 10)):
+                continue
+            self._used.add(key)
+            break
+        else:  # pragma: no cover - the exome is far larger than any tumour
+            raise RuntimeError("could not place a variant")
+        ref0 = ref_bases(gene.contig, pos0 + 1)
+        ref_t, alt_t, span = self._alleles(rng, kind, ref0)
+        if ref_t == "DEL":
+            ref = ref_bases(gene.contig, pos0 + 1, span)
+            alt = ref[0]
+        elif ref_t == "INS":
+            ref = ref0
+            alt = ref0 + "".join(rng.choice(list("ACGT"), size=int(alt_t)).tolist())
+        else:
+            ref, alt = ref_t, alt_t
+        consequence = {
+            "missense": "missense_variant", "stop_gained": "stop_gained",
+            "frameshift_del": "frameshift_variant", "frameshift_ins": "frameshift_variant",
+            "inframe_del": "inframe_deletion", "inframe_ins": "inframe_insertion",
+            "splice_acceptor": "splice_acceptor_variant", "splice_donor": "splice_donor_variant",
+            "missense_splice_region": "missense_variant&splice_region_variant", "start_lost": "start_lost",
+            "stop_lost": "stop_lost", "synonymous": "synonymous_variant", "utr5": "5_prime_UTR_variant",
+            "utr3": "3_prime_UTR_variant",
+        }.get(kind)
+        if kind == "intron_bed":
+            es, ee = int(gene.exon_starts[exon_idx]), int(gene.exon_ends[exon_idx])
+            dist = es - pos0 if pos0 < es else pos0 - ee + 1
+            consequence = "splice_region_variant&intron_variant" if dist <= 8 else "intron_variant"
+        assert consequence is not None, kind
+        pop = self._pop(rng, pop_profile)
+        hits = annotate(gene, pos0 + 1, ref, alt, consequence, pop, rng, trap=trap)
+        t_ref, t_alt, t_extra, n_ref, n_alt, n_extra = self._reads(rng, reads)
+        expected = _expected(intent)
+        allele = Allele(alt, t_alt, n_alt, pop, hits, intent, expected)
+        return Record(gene.contig, pos0 + 1, ref, [allele], filter_, t_ref, t_extra, n_ref, n_extra,
+                      in_bed=self.exome.in_targets(gene.contig, pos0, len(ref)), germline=reads == "germline")
+
+    def _hotspot_record(self, rng: np.random.Generator, hot: Hotspot) -> Record:
+        gene = next(g for g in self.exome.genes if g.hotspot is hot)
+        self._used.add((hot.contig, hot.pos - 1))
+        pop = PopAF(existing=hot.existing, somatic="0&1")
+        hits = annotate(gene, hot.pos, hot.ref, hot.alt, "missense_variant", pop, rng)
+        t_ref, t_alt, t_extra, n_ref, n_alt, n_extra = self._reads(rng, "good")
+        allele = Allele(hot.alt, t_alt, 0, pop, hits, f"somatic_hotspot_{hot.symbol}", "counted")
+        return Record(hot.contig, hot.pos, hot.ref, [allele], "PASS", t_ref, t_extra, n_ref + n_alt, n_extra,
+                      in_bed=self.exome.in_targets(hot.contig, hot.pos - 1))
+
+    def _off_target_record(self, rng: np.random.Generator) -> Record:
+        contig, pos0 = self._off_target(rng)
+        self._used.add((contig, pos0))
+        ref = ref_bases(contig, pos0 + 1)
+        alt = str(rng.choice([b for b in "ACGT" if b != ref]))
+        gene = self.exome.gene_at(contig, pos0)
+        pop = self._pop(rng, "somatic")
+        hits = annotate(gene, pos0 + 1, ref, alt, "intron_variant", pop, rng)
+        t_ref, t_alt, t_extra, n_ref, n_alt, n_extra = self._reads(rng, "good")
+        allele = Allele(alt, t_alt, n_alt, pop, hits, "off_target", "territory")
+        return Record(contig, pos0 + 1, ref, [allele], "PASS", t_ref, t_extra, n_ref, n_extra,
+                      in_bed=self.exome.in_targets(contig, pos0))
+
+    def _multiallelic_record(self, rng: np.random.Generator) -> Record:
+        rec = self._coding_record(rng, "somatic_missense_multiallelic", "missense", "good", "PASS", "somatic")
+        gene = self.exome.gene_at(rec.contig, rec.pos - 1)
+        assert gene is not None
+        first = rec.alts[0]
+        alt2 = str(rng.choice([b for b in "ACGT" if b not in (rec.ref, first.alt)]))
+        pop = PopAF()
+        hits = annotate(gene, rec.pos, rec.ref, alt2, "missense_variant", pop, rng)
+        rec.t_ref = max(rec.t_ref, 150)
+        first.t_alt = max(first.t_alt, int(0.15 * rec.t_ref) + 1)
+        rec.alts.append(Allele(alt2, 2, 0, pop, hits, "artefact_multiallelic_low_vaf", "vaf"))
+        return rec
+
+    @staticmethod
+    def judge_record(rec: Record) -> None:
+        """Set each allele's chosen transcript and fate; raise if it is not the planted one."""
+        for i, allele in enumerate(rec.alts):
+            chosen = choose_transcript(allele.hits)
+            allele.chosen_consequence = chosen.consequence if chosen else ""
+            allele.chosen_feature = chosen.fields.get("Feature", "") if chosen else ""
+            failed = judge(rec.filter, rec.in_bed, float(rec.t_af(i)), rec.t_dp, allele.t_alt, allele.pop.value,
+                           allele.chosen_consequence)
+            allele.fate = failed[0] if failed else "counted"
+            allele.reasons = ";".join(failed)
+            if allele.fate != allele.expected:
+                raise AssertionError(
+                    f"planted {allele.intent} at {rec.contig}:{rec.pos} judged {allele.reasons or 'counted'}, "
+                    f"expected {allele.expected}"
+                )
+
+
+def _expected(intent: str) -> str:
+    if intent in ("somatic_synonymous", "somatic_intron_bed", "somatic_utr5", "somatic_utr3",
+                  "somatic_mane_synonymous_alt_missense", "somatic_canonical_synonymous_alt_missense"):
+        return "consequence"
+    if intent.startswith("somatic_"):
+        return "counted"
+    return {
+        "artefact_filtered": "filter", "germline_filtered": "filter", "germline_common_pass": "population_af",
+        "germline_rare_population_max_af": "population_af", "artefact_low_vaf": "vaf",
+        "artefact_low_depth": "depth", "artefact_low_alt_depth": "alt_depth", "off_target": "territory",
+    }[intent]
+
+
+def more_germline(planner: TumourPlanner, rng: np.random.Generator, n: int) -> list[Record]:
+    """Extra common germline records (PASS) that a tumour-only call set leaks; call right after ``plan``."""
+    recs = [planner._coding_record(rng, "germline_common_pass", "missense", "germline", "PASS", "common")
+            for _ in range(n)]
+    for rec in recs:
+        planner.judge_record(rec)
+    return recs
