@@ -7,16 +7,50 @@ import gzip
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
+
+
+def _sibling_tmp(path: str | os.PathLike[str]) -> tuple[Path, Path]:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    return target, Path(tmp)
+
+
+def _commit(tmp: Path, target: Path) -> None:
+    os.chmod(tmp, 0o666 & ~_umask())
+    os.replace(tmp, target)
+
+
+def atomic_replace(path: str | os.PathLike[str], write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it onto ``path``.
+
+    For writers that want a path (``DataFrame.to_csv``, ``Figure.savefig``). A reader never sees a
+    half-written file, and an existing ``path`` survives an error untouched.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> atomic_replace(d / "x.txt", lambda p: p.write_text("hi")).read_text()
+    'hi'
+    """
+    target, tmp = _sibling_tmp(path)
+    try:
+        write(tmp)
+        _commit(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
 
 
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike[str], mode: str = "w", **kwargs: object) -> Iterator[IO]:
     """Open a temporary file beside ``path``; rename it onto ``path`` only if the block succeeds.
-
-    A reader never sees a half-written file, and an existing ``path`` survives an error untouched.
 
     Examples
     --------
@@ -27,18 +61,13 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", **kwargs: object
     >>> (d / "x.txt").read_text()
     'hello'
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
+    target, tmp = _sibling_tmp(path)
     try:
         with open(tmp, mode, **kwargs) as fh:  # type: ignore[call-overload]
             yield fh
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
+        _commit(tmp, target)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        tmp.unlink(missing_ok=True)
         raise
 
 

@@ -9,12 +9,9 @@ columns with units) and PNG, each atomically (temporary file, then rename), with
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import os
-import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -45,6 +42,7 @@ from biomarker.clinical.safety import (
 from biomarker.clinical.sdtm import find_domain_file, first_dose_dates, load_study
 from biomarker.clinical.survival import KmEstimate, days_to_months, kaplan_meier, km_curve_table
 from biomarker.errors import ConfigError
+from biomarker.files import atomic_replace, sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -152,41 +150,9 @@ class EndpointResults:
         return f"EndpointResults({len(self.tables)} tables, {len(self.files)} files)\n{self.summary.to_string()}"
 
 
-def sha256(path: str | Path) -> str:
-    """SHA-256 of a file, hex."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` on a temporary file next to ``path``, then rename it to ``path``.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> atomic_write(d / "x.txt", lambda p: p.write_text("hi")).read_text()
-    'hi'
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def write_tsv(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write a table as TSV atomically (dates as YYYY-MM-DD, floats with 10 significant digits)."""
-    return atomic_write(
+    return atomic_replace(
         path,
         lambda p: frame.to_csv(
             p, sep="\t", index=False, date_format="%Y-%m-%d", float_format="%.10g", lineterminator="\n"
@@ -307,14 +273,14 @@ def run_endpoints(
         "input_format": "adam" if use_adam else "sdtm",
         **meta,
         "parameters": _jsonable(asdict(config)),
-        "inputs": {name: {"file": str(path), "sha256": sha256(path)} for name, path in sorted(inputs.items())},
+        "inputs": {name: {"file": str(path), "sha256": sha256_file(path)} for name, path in sorted(inputs.items())},
     }
     files: dict[str, Path] = {}
     for name, frame in tables.items():
         files[name] = write_tsv(frame, out_dir / f"{name}.tsv")
     if config.figures:
         files.update(_figures(tables, out_dir, config))
-    files["provenance"] = atomic_write(
+    files["provenance"] = atomic_replace(
         out_dir / "provenance.json",
         lambda p: p.write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n"),
     )
@@ -524,7 +490,7 @@ def make_figures(tables: dict[str, pd.DataFrame], only: str | None = None) -> di
 def _figures(tables: dict[str, pd.DataFrame], out_dir: Path, config: EndpointConfig) -> dict[str, Path]:
     written = {}
     for name, fig in make_figures(tables).items():
-        written[name] = atomic_write(
+        written[name] = atomic_replace(
             out_dir / f"{name}.png",
             lambda p, fig=fig: fig.savefig(p, dpi=config.dpi, format="png", metadata={"Software": None}),
         )

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from biomarker.clinical.run import EndpointConfig, run_endpoints, sha256
+from biomarker.clinical.run import EndpointConfig, run_endpoints
+from biomarker.files import sha256_file as sha256
 from tests.clinical.clinical_builder import Subj, build, write_study
 
 L = {"T01": "LUNG", "T02": "LYMPH NODE HILAR", "NT01": "LIVER"}
