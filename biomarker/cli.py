@@ -170,24 +170,55 @@ def simulate(
 
 @app.command()
 @user_errors
+def batch(
+    samplesheet: Annotated[Path, typer.Argument(help="CSV with sample,vcf[,patient,bed,type,tumor_sample].")],
+    targets: Annotated[Path | None, typer.Option("--targets", "-t", help="Capture BED for every sample "
+                                                 "(else the samplesheet's bed column).")] = None,
+    preset: Annotated[str, typer.Option(help="TMB preset or YAML file.")] = "wes",
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel workers.")] = 1,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (tcp://host:8786), or 'local' "
+                                                  "for a Dask LocalCluster.")] = None,
+    store: Annotated[Path, typer.Option(help="The cohort store (DuckDB file).")] = Path("study.duckdb"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Per-sample JSON and variant tables.")] = Path("tmb"),
+    off: Annotated[list[str] | None, typer.Option("--off", help="Switch a filter off; repeatable.")] = None,
+    sets: Annotated[list[str] | None, typer.Option("--set", help="Override a preset value, NAME=VALUE.")] = None,
+) -> None:
+    """TMB for every tumour of a samplesheet, in parallel, into the store; re-runs do only what changed."""
+    from biomarker.batch import run_batch
+    from biomarker.cli_views import print_tmb_table, stage_progress
+
+    with stage_progress("TMB") as progress:
+        summary = run_batch(samplesheet, store, out, preset, targets=targets, overrides=_parse_sets(sets or []),
+                            off=off or [], jobs=jobs, scheduler=scheduler,
+                            progress=lambda done, total, name: progress(f"TMB {name}", done, total))
+    print_tmb_table(store)
+    typer.echo(f"{summary}; store: {store}")
+    if summary.failed and not summary.computed and not summary.skipped:
+        raise typer.Exit(1)
+
+
+@app.command()
+@user_errors
 def demo(
     outdir: Annotated[Path, typer.Argument(help="Folder for the demo study and its results.")] = Path("demo"),
     patients: Annotated[int, typer.Option(min=1, help="Number of patients.")] = 50,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel TMB workers.")] = 2,
 ) -> None:
     """Simulate the demo study, then run TMB on every tumour and derive the trial endpoints."""
-    from biomarker.cli_views import print_cohort_tmb, print_endpoint_summary, stage_progress
+    from biomarker.batch import run_batch
+    from biomarker.cli_views import print_endpoint_summary, print_tmb_table, stage_progress
     from biomarker.clinical import EndpointConfig, run_endpoints
     from biomarker.simulate import simulate_study
-    from biomarker.tmb.samplesheet import tmb_for_samplesheet
 
     study = outdir / "study"
+    store = outdir / "study.duckdb"
     with stage_progress("simulating") as progress:
         files = simulate_study(study, n_patients=patients, seed=seed, progress=progress)
     with stage_progress("TMB") as progress:
-        table = tmb_for_samplesheet(files.samplesheet, outdir / "results" / "tmb", "wes",
-                                    progress=lambda done, total, name: progress(f"TMB {name}", done, total))
-    print_cohort_tmb(table, files.truth_samples)
+        run_batch(files.samplesheet, store, outdir / "results" / "tmb", "wes", jobs=jobs,
+                  progress=lambda done, total, name: progress(f"TMB {name}", done, total))
+    print_tmb_table(store, files.truth_samples)
     print_endpoint_summary(run_endpoints(study, outdir / "results" / "endpoints", EndpointConfig()),
                            outdir / "results" / "endpoints")
 

@@ -98,20 +98,27 @@ def stage_progress(label: str) -> Iterator[Callable[[str, int, int], None]]:
         yield lambda stage, done, total: progress.update(task, description=stage, completed=done, total=total)
 
 
-def print_cohort_tmb(table: list[dict[str, str]], truth_samples: Path | None = None) -> None:
-    """TMB per tumour (with the planted truth beside it when the study is simulated)."""
+def print_tmb_table(store_path: Path, truth_samples: Path | None = None) -> None:
+    """TMB per tumour from the store (with the planted truth beside it when the study is simulated)."""
     import csv
+
+    from biomarker.store import Store
 
     truth: dict[str, str] = {}
     if truth_samples is not None and truth_samples.is_file():
         with open(truth_samples, newline="") as fh:
             truth = {r["sample"]: r["true_tmb_per_mb"] for r in csv.DictReader(fh)}
-    out = Table(title="TMB per tumour (preset wes; mut/Mb, exact 95% CI)")
-    for c in ("sample", "status", "counted", "TMB", "95% CI", "TMB-high", *(("planted",) if truth else ())):
+    with Store(store_path, read_only=True) as store:
+        rows = store.table("tmb_results").sort_values("sample")
+    out = Table(title="TMB per tumour (mut/Mb, exact 95% CI)")
+    for c in ("sample", "status", "counted", "TMB", "95% CI", "high", *(("planted",) if truth else ())):
         out.add_column(c, justify="left" if c in ("sample", "status") else "right")
-    for r in table:
-        ok = r["status"] == "ok"
-        out.add_row(r["sample"], r["status"] if ok else f"[red]failed[/]: {r['reason']}", r["counted_variants"],
-                    r["tmb_per_mb"], f"{r['tmb_ci95_low_per_mb']}-{r['tmb_ci95_high_per_mb']}" if ok else "",
-                    r["tmb_high"], *((truth.get(r["sample"], ""),) if truth else ()))
+    for r in rows.itertuples():
+        if r.status == "ok":
+            cells = [str(r.counted_variants), f"{r.tmb_per_mb:.2f}",
+                     f"{r.tmb_ci95_low_per_mb:.2f}-{r.tmb_ci95_high_per_mb:.2f}", "yes" if r.tmb_high else ""]
+        else:
+            cells = ["", "", "", ""]
+        status = r.status if r.status == "ok" else f"[red]failed[/]: {r.reason}"
+        out.add_row(r.sample, status, *cells, *((truth.get(r.sample, ""),) if truth else ()))
     console.print(out)

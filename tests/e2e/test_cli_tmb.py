@@ -58,9 +58,12 @@ def test_version_and_help_start(tmp_path) -> None:
 
 
 def test_demo_runs_end_to_end(tmp_path) -> None:
+    from biomarker.store import Store
+
     proc = run("demo", tmp_path / "demo", "--patients", "4", "--seed", "3")
     assert proc.returncode == 0, proc.stderr
-    cohort = (tmp_path / "demo" / "results" / "tmb" / "tmb_cohort.tsv").read_text().splitlines()
-    assert len(cohort) > 4 and all("\tok\t" in line for line in cohort[1:])
+    with Store(tmp_path / "demo" / "study.duckdb", read_only=True) as store:
+        results = store.table("tmb_results")
+    assert len(results) > 4 and set(results.status) == {"ok"}
     assert (tmp_path / "demo" / "results" / "endpoints" / "provenance.json").is_file()
     assert "orr" in proc.stdout

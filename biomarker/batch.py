@@ -1,0 +1,232 @@
+"""``biomarker batch``: TMB for every tumour of a samplesheet, in parallel, into the cohort store.
+
+One code path for every scale: tasks go to a ``concurrent.futures`` executor, a local process pool or
+a Dask cluster's (``distributed.Client(address).get_executor()``). Only this process writes the store,
+one sample per transaction as results arrive, so Ctrl-C or a crash loses nothing already finished.
+A sample is recomputed only when its input, BED or parameters changed (SHA-256) or it failed before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import traceback
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from biomarker import __version__
+from biomarker.errors import BiomarkerError, ConfigError
+from biomarker.files import sha256_file
+from biomarker.store import Store
+from biomarker.tmb.params import TmbParams
+from biomarker.tmb.pipeline import resolve_params
+from biomarker.tmb.samplesheet import read_samplesheet
+
+log = logging.getLogger(__name__)
+_TERRITORIES: dict[tuple[str, str], Any] = {}  # per worker process: (bed path, sha) -> Territory
+
+
+@dataclass(frozen=True)
+class TmbTask:
+    """Everything a worker needs for one tumour (picklable, no open handles)."""
+
+    sample: str
+    patient: str
+    sample_type: str
+    input_path: str
+    bed_path: str
+    params: TmbParams
+    tumor_sample: str | None
+    out_dir: str
+    input_sha256: str
+    bed_sha256: str
+    params_sha256: str
+
+
+@dataclass
+class BatchSummary:
+    """What a batch run did."""
+
+    computed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return (f"{len(self.computed)} computed, {len(self.skipped)} unchanged and skipped, "
+                f"{len(self.failed)} failed")
+
+
+def params_digest(params: TmbParams) -> str:
+    """SHA-256 of the parameters' canonical JSON (the key that decides whether a result is stale)."""
+    text = json.dumps(params.as_dict(), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def run_tmb_task(task: TmbTask) -> tuple[dict[str, Any], dict[str, int]]:
+    """Worker: TMB of one tumour; never raises for a bad sample (status ``failed`` with a one-line reason)."""
+    from biomarker.tmb.pipeline import build_territory, compute_tmb
+
+    row: dict[str, Any] = {
+        "sample": task.sample, "patient": task.patient, "preset": task.params.name,
+        "input_sha256": task.input_sha256, "bed_sha256": task.bed_sha256, "params_sha256": task.params_sha256,
+        "package_version": __version__,
+    }
+    try:
+        key = (task.bed_path, task.bed_sha256)
+        if key not in _TERRITORIES:
+            _TERRITORIES[key] = build_territory(task.bed_path)
+        r = compute_tmb(task.input_path, task.bed_path, task.params, tumor_sample=task.tumor_sample,
+                        sample_id=task.sample, territory=_TERRITORIES[key], out_dir=task.out_dir,
+                        keep_variants=False)
+    except BiomarkerError as exc:
+        row.update(status="failed", reason=str(exc))
+        return row, {}
+    except Exception as exc:  # a batch never stops at one sample; keep the bug visible in the log
+        log.error("%s: unexpected error\n%s", task.sample, traceback.format_exc())
+        row.update(status="failed", reason=f"unexpected error: {type(exc).__name__}: {exc}")
+        return row, {}
+    row.update(
+        status="ok", reason="", counted_variants=r.counted, territory_bp=r.territory_bp, tmb_per_mb=r.tmb_per_mb,
+        tmb_ci95_low_per_mb=r.ci95_low, tmb_ci95_high_per_mb=r.ci95_high, tmb_high=r.tmb_high, caller=r.caller,
+        annotator=r.annotator, json_path=str(r.json_path), variants_path=str(r.variants_path),
+    )
+    return row, r.removed_by()
+
+
+def make_executor(jobs: int, scheduler: str | None, stack: ExitStack) -> Executor | None:
+    """The executor for ``jobs`` workers: ``None`` (run inline) for one local job, a process pool,
+    or a Dask cluster's executor (``scheduler`` = ``tcp://host:8786``, or ``local`` for a LocalCluster).
+
+    Raises
+    ------
+    ConfigError
+        If a scheduler is asked for and ``distributed`` is not installed or cannot connect.
+    """
+    if scheduler is None:
+        if jobs <= 1:
+            return None
+        return stack.enter_context(ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")))
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ConfigError("--scheduler needs Dask: pip install 'nsclc-biomarker[dask]'") from None
+    try:
+        if scheduler == "local":
+            cluster = stack.enter_context(LocalCluster(n_workers=max(jobs, 1), threads_per_worker=1,
+                                                       processes=True, dashboard_address=None))
+            client = stack.enter_context(Client(cluster))
+        else:
+            client = stack.enter_context(Client(scheduler, timeout="20s"))
+    except OSError as exc:
+        raise ConfigError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+    return client.get_executor()
+
+
+def plan_tasks(
+    samplesheet: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    params: TmbParams,
+    targets: str | os.PathLike[str] | None,
+    stored: dict[str, tuple[str, str, str, str]],
+    summary: BatchSummary,
+) -> tuple[list[TmbTask], dict[str, dict[str, Any]]]:
+    """Tasks for the samples whose result is missing, failed or stale; inputs that cannot be read fail here."""
+    rows = read_samplesheet(samplesheet)
+    digest = params_digest(params)
+    bed_sha: dict[Path, str] = {}
+    tasks, early_failures = [], {}
+    for row in rows:
+        bed = Path(targets) if targets is not None else row.bed
+        base = {"sample": row.sample, "patient": row.patient, "preset": params.name, "params_sha256": digest,
+                "package_version": __version__}
+        if bed is None or not bed.is_file():
+            early_failures[row.sample] = {**base, "status": "failed",
+                                          "reason": f"{samplesheet}: no BED for {row.sample} ({bed}); add a bed "
+                                                    "column or --targets"}
+            continue
+        if not row.vcf.is_file():
+            early_failures[row.sample] = {**base, "status": "failed", "reason": f"{row.vcf}: no such file"}
+            continue
+        if bed not in bed_sha:
+            bed_sha[bed] = sha256_file(bed)
+        task = TmbTask(row.sample, row.patient, row.sample_type, str(row.vcf), str(bed), params, row.tumor_sample,
+                       str(out_dir), sha256_file(row.vcf), bed_sha[bed], digest)
+        if stored.get(row.sample) == ("ok", task.input_sha256, task.bed_sha256, digest):
+            summary.skipped.append(row.sample)
+            continue
+        tasks.append(task)
+    return tasks, early_failures
+
+
+def run_batch(
+    samplesheet: str | os.PathLike[str],
+    store_path: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    preset: str | os.PathLike[str] | TmbParams = "wes",
+    *,
+    targets: str | os.PathLike[str] | None = None,
+    overrides: dict[str, Any] | None = None,
+    off: Sequence[str] = (),
+    jobs: int = 1,
+    scheduler: str | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> BatchSummary:
+    """TMB for every tumour of ``samplesheet``, upserted into the store at ``store_path``.
+
+    Parameters
+    ----------
+    jobs
+        Local worker processes (or Dask workers with ``scheduler="local"``).
+    scheduler
+        ``None`` for local processes; ``tcp://host:8786`` for a running Dask scheduler; ``local`` to start a
+        Dask LocalCluster.
+    progress
+        Called as ``progress(done, total, sample)`` after each sample lands in the store.
+
+    Returns
+    -------
+    BatchSummary
+
+    Examples
+    --------
+    >>> run_batch("samplesheet.csv", "study.duckdb", "results/tmb", "wes", jobs=2)  # doctest: +SKIP
+    """
+    params = resolve_params(preset, overrides, off)
+    summary = BatchSummary()
+    with Store(store_path) as store, ExitStack() as stack:
+        tasks, early = plan_tasks(samplesheet, out_dir, params, targets, store.tmb_keys(), summary)
+        total = len(tasks) + len(early)
+        done = 0
+        for sample, row in early.items():
+            store.upsert_tmb(row, {}, {"patient": row["patient"]})
+            summary.failed[sample] = row["reason"]
+            done += 1
+            if progress is not None:
+                progress(done, total, sample)
+        info = {t.sample: {"patient": t.patient, "input_path": t.input_path, "bed_path": t.bed_path,
+                           "sample_type": t.sample_type} for t in tasks}
+        executor = make_executor(jobs, scheduler, stack)
+        if executor is None:
+            results = (run_tmb_task(t) for t in tasks)
+        else:
+            futures: list[Future] = [executor.submit(run_tmb_task, t) for t in tasks]
+            stack.callback(lambda: [f.cancel() for f in futures])
+            results = (f.result() for f in as_completed(futures))
+        for row, audit in results:
+            store.upsert_tmb(row, audit, info[row["sample"]])
+            if row["status"] == "ok":
+                summary.computed.append(row["sample"])
+            else:
+                summary.failed[row["sample"]] = row["reason"]
+            done += 1
+            if progress is not None:
+                progress(done, total, row["sample"])
+    log.info("batch: %s", summary)
+    return summary
