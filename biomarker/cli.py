@@ -197,6 +197,33 @@ def batch(
         raise typer.Exit(1)
 
 
+@app.command("run")
+@user_errors
+def run_study_command(
+    config: Annotated[Path, typer.Argument(help="study.yaml naming the inputs (paths relative to it).")],
+) -> None:
+    """Everything end to end: TMB batch, PD-L1, TBNK, endpoints, models, figures and report.html."""
+    from biomarker.cli_views import stage_progress
+    from biomarker.study import load_config, run_study
+
+    with stage_progress("study") as progress:
+        report = run_study(load_config(config), progress=progress)
+    typer.echo(f"report: {report}")
+
+
+@app.command()
+@user_errors
+def report(
+    store: Annotated[Path, typer.Argument(help="The cohort store (DuckDB file).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")] = Path("report.html"),
+    title: Annotated[str, typer.Option(help="Report title.")] = "biomarker study report",
+) -> None:
+    """One self-contained HTML report (figures embedded) of everything in the store."""
+    from biomarker.report import build_report
+
+    typer.echo(f"report: {build_report(store, out, title=title)}")
+
+
 @app.command()
 @user_errors
 def demo(
@@ -205,22 +232,19 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel TMB workers.")] = 2,
 ) -> None:
-    """Simulate the demo study, then run TMB on every tumour and derive the trial endpoints."""
-    from biomarker.batch import run_batch
-    from biomarker.cli_views import print_endpoint_summary, print_tmb_table, stage_progress
-    from biomarker.clinical import EndpointConfig, run_endpoints
+    """Simulate the demo study and run it end to end (what `biomarker run` does on real data)."""
+    from biomarker.cli_views import print_endpoint_table, print_tmb_table, stage_progress
     from biomarker.simulate import simulate_study
+    from biomarker.study import load_config, run_study, write_demo_config
 
-    study = outdir / "study"
-    store = outdir / "study.duckdb"
     with stage_progress("simulating") as progress:
-        files = simulate_study(study, n_patients=patients, seed=seed, progress=progress)
-    with stage_progress("TMB") as progress:
-        run_batch(files.samplesheet, store, outdir / "results" / "tmb", "wes", jobs=jobs,
-                  progress=lambda done, total, name: progress(f"TMB {name}", done, total))
-    print_tmb_table(store, files.truth_samples)
-    print_endpoint_summary(run_endpoints(study, outdir / "results" / "endpoints", EndpointConfig()),
-                           outdir / "results" / "endpoints")
+        files = simulate_study(outdir / "study", n_patients=patients, seed=seed, progress=progress)
+    config = load_config(write_demo_config(outdir, jobs))
+    with stage_progress("study") as progress:
+        report_path = run_study(config, progress=progress)
+    print_tmb_table(config.store_path, files.truth_samples)
+    print_endpoint_table(config.store_path)
+    typer.echo(f"report: {report_path}")
 
 
 def run() -> None:

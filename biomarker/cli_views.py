@@ -77,13 +77,7 @@ def print_preset_table(results: list[TmbResult], out: Path | None) -> None:
 
 def print_endpoint_summary(results: object, out: Path) -> None:
     """The endpoint summary table (estimate with its 95% CI) and where the files went."""
-    summary = results.summary  # type: ignore[attr-defined]
-    table = Table(title="Endpoints (RECIST 1.1, times from first dose)")
-    for column in summary.columns:
-        table.add_column(str(column), justify="left" if summary[column].dtype == object else "right")
-    for row in summary.itertuples(index=False):
-        table.add_row(*("" if v is None or v != v else (f"{v:.4g}" if isinstance(v, float) else str(v)) for v in row))
-    console.print(table)
+    _summary_table(results.summary)  # type: ignore[attr-defined]
     console.print(f"{len(results.files)} files in {out}")  # type: ignore[attr-defined]
 
 
@@ -122,3 +116,23 @@ def print_tmb_table(store_path: Path, truth_samples: Path | None = None) -> None
         status = r.status if r.status == "ok" else f"[red]failed[/]: {r.reason}"
         out.add_row(r.sample, status, *cells, *((truth.get(r.sample, ""),) if truth else ()))
     console.print(out)
+
+
+def print_endpoint_table(store_path: Path) -> None:
+    """The endpoint summary held in the store."""
+    from biomarker.store import Store
+
+    with Store(store_path, read_only=True) as store:
+        if "endpoint_summary" not in store.tables():
+            return
+        summary = store.table("endpoint_summary")
+    _summary_table(summary)
+
+
+def _summary_table(summary: object) -> None:
+    table = Table(title="Endpoints (RECIST 1.1, times from first dose)")
+    for column in summary.columns:  # type: ignore[attr-defined]
+        table.add_column(str(column), justify="left" if summary[column].dtype == object else "right")  # type: ignore[index]
+    for row in summary.itertuples(index=False):  # type: ignore[attr-defined]
+        table.add_row(*("" if v is None or v != v else (f"{v:.4g}" if isinstance(v, float) else str(v)) for v in row))
+    console.print(table)

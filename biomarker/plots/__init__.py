@@ -7,11 +7,13 @@ state. Save with ``fig.savefig(path, dpi=150)``.
 - :func:`spider` % change over time per subject
 - :func:`swimmer` time on study with response / progression / death marks
 - :func:`km_plot` Kaplan-Meier curves with numbers at risk
+- :func:`tmb_distribution`, :func:`tmb_audit` TMB per tumour with CI; what each filter removed
 """
 
 from biomarker.plots.km import km_plot
 from biomarker.plots.spider import spider
 from biomarker.plots.swimmer import swimmer
+from biomarker.plots.tmb import tmb_audit, tmb_distribution
 from biomarker.plots.waterfall import waterfall
 
-__all__ = ["km_plot", "spider", "swimmer", "waterfall"]
+__all__ = ["km_plot", "spider", "swimmer", "tmb_audit", "tmb_distribution", "waterfall"]
