@@ -62,8 +62,9 @@ def test_demo_runs_end_to_end(tmp_path) -> None:
 
     proc = run("demo", tmp_path / "demo", "--patients", "4", "--seed", "3")
     assert proc.returncode == 0, proc.stderr
-    with Store(tmp_path / "demo" / "study.duckdb", read_only=True) as store:
+    with Store(tmp_path / "demo" / "results" / "study.duckdb", read_only=True) as store:
         results = store.table("tmb_results")
     assert len(results) > 4 and set(results.status) == {"ok"}
     assert (tmp_path / "demo" / "results" / "endpoints" / "provenance.json").is_file()
+    assert (tmp_path / "demo" / "results" / "report.html").is_file()
     assert "orr" in proc.stdout
