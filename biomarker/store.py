@@ -81,6 +81,8 @@ class Store:
         import duckdb
 
         self.path = Path(path)
+        if read_only and not self.path.is_file():
+            raise InputError(self.path, "no store here", hint="run `biomarker batch` or `biomarker run` first")
         try:
             self.con: duckdb.DuckDBPyConnection = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as exc:

@@ -1,0 +1,40 @@
+"""The analyst notebooks run top to bottom on a small simulated study (nbclient, a real kernel)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from biomarker.simulate import simulate_study
+from biomarker.study import load_config, run_study, write_demo_config
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    root = tmp_path_factory.mktemp("demo")
+    simulate_study(root / "study", n_patients=8, seed=7, exome_mb=0.5)
+    run_study(load_config(write_demo_config(root, jobs=1)))
+    return root
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_runs(path: Path, demo: Path, monkeypatch) -> None:
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    monkeypatch.setenv("BIOMARKER_DEMO", str(demo))
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    nb = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
+                                     resources={"metadata": {"path": str(path.parent)}})
+    client.execute()
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors == []
+    assert os.environ["BIOMARKER_DEMO"] == str(demo)
+
+
+def test_there_are_notebooks() -> None:
+    assert len(NOTEBOOKS) >= 2
