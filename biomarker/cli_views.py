@@ -21,12 +21,17 @@ err_console = Console(stderr=True)
 
 @contextlib.contextmanager
 def record_progress(label: str) -> Iterator[Callable[[int], None]]:
-    """A transient spinner on stderr counting records; yields the callback the engine calls."""
+    """A transient spinner on stderr counting records; yields the callback the engine calls.
+
+    Off a terminal (pipelines, CI) nothing is drawn and rich's progress machinery is not even imported.
+    """
+    if not err_console.is_terminal:
+        yield lambda n: None
+        return
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} records"),
-                  TimeElapsedColumn(), console=err_console, transient=True,
-                  disable=not err_console.is_terminal) as progress:
+                  TimeElapsedColumn(), console=err_console, transient=True) as progress:
         task = progress.add_task(label, total=None)
         yield lambda n: progress.update(task, completed=n)
 

@@ -218,7 +218,11 @@ def compute_tmb(
     layout: VcfLayout | None = None
     if not maf:
         layout = read_layout(path, tumor_sample, caller, annotator)
-        _check_contigs(path, layout.contigs, territory, "VCF header")
+        try:
+            _check_contigs(path, layout.contigs, territory, "VCF header")
+        except InputError:
+            layout.close()
+            raise
     out = Path(out_dir) if out_dir is not None else None
     tumour = layout.tumour if layout else (tumor_sample or "")
     if out is not None:
@@ -278,6 +282,8 @@ def compute_tmb(
         log.info("%s: %d counted over %.3f Mb -> %.2f mut/Mb", sample, counted, territory.megabases, tmb)
         return result
     finally:
+        if layout is not None:
+            layout.close()
         if workdir is not None:
             shutil.rmtree(workdir, ignore_errors=True)
 

@@ -22,6 +22,22 @@ log = logging.getLogger(__name__)
 Interval = tuple[int, int]
 
 
+def _return_freed_memory() -> None:
+    """Hand the parse's freed heap back to the OS (glibc only; elsewhere a no-op).
+
+    Reading a 190,000-line exome leaves ~3.5 MB of freed but retained heap; returning it keeps the
+    whole ``biomarker tmb`` run under its 64 MB peak-RSS budget.
+    """
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def canonical_contig(name: str) -> str:
     """Contig name with any ``chr`` prefix removed and the mitochondrion spelt ``MT``.
 
@@ -104,10 +120,15 @@ class Territory:
 
     @classmethod
     def from_arrays(cls, raw: dict[str, tuple[Iterable[int], Iterable[int]]]) -> Territory:
-        """Build from unsorted, possibly overlapping starts and ends keyed by any contig spelling."""
+        """Build from unsorted, possibly overlapping starts and ends keyed by any contig spelling.
+
+        ``raw`` is consumed: each contig's input is dropped as soon as it is copied, which keeps the peak
+        memory of a large exome BED low.
+        """
         grouped: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {}
         names: dict[str, str] = {}
-        for contig, (st, en) in raw.items():
+        for contig in list(raw):
+            st, en = raw.pop(contig)
             key = canonical_contig(contig)
             names.setdefault(key, contig)
             g = grouped.setdefault(key, ([], []))
@@ -202,6 +223,7 @@ def read_bed(path: str | os.PathLike[str]) -> Territory:
     except (OSError, EOFError) as exc:
         raise InputError(path, f"cannot read BED ({exc})", hint="check the file is complete") from None
     territory = Territory.from_arrays(raw)
+    _return_freed_memory()
     if territory.bp == 0:
         raise InputError(path, "the BED has no intervals of non-zero size", hint="give the capture BED")
     log.info("%s: %d intervals, %d bp after merging", path, n_lines, territory.bp)

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
+from typing import Any
 
 from biomarker.errors import InputError
 from biomarker.tmb.annotation import RecordAnnotator
@@ -65,6 +66,22 @@ class VcfLayout:
     infos: dict[str, str]
     contigs: list[str]
     indexed: bool
+    handle: Any = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the open cyvcf2 reader stays in this process; workers open their own
+        return {**self.__dict__, "handle": None}
+
+    def take_handle(self) -> Any:
+        """The header's open reader (once), so a whole-file scan does not open the file a second time."""
+        handle, self.handle = self.handle, None
+        return handle
+
+    def close(self) -> None:
+        """Close the open reader if nobody took it."""
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
 
 
 def read_layout(path: str, tumor_sample: str | None = None, caller: str | None = None,
@@ -86,6 +103,7 @@ def read_layout(path: str, tumor_sample: str | None = None, caller: str | None =
     except (OSError, Exception) as exc:  # cyvcf2 raises bare Exception for a bad header
         raise InputError(path, f"not a readable VCF/BCF ({exc})", where="header",
                          hint="check it is VCF, VCF.gz or BCF and not truncated") from None
+    keep = False
     try:
         infos, fmts = {}, set()
         for h in vcf.header_iter():
@@ -102,10 +120,13 @@ def read_layout(path: str, tumor_sample: str | None = None, caller: str | None =
 
         contigs = list(vcf.seqnames) if "##contig" in raw or path.endswith(".bcf") else []
         indexed = any(os.path.exists(path + ext) for ext in (".tbi", ".csi"))
-        return VcfLayout(path, samples, tumour, the_caller, annotator or detect_annotator(set(infos)),
-                         fmts, infos, contigs, indexed)
+        layout = VcfLayout(path, samples, tumour, the_caller, annotator or detect_annotator(set(infos)),
+                           fmts, infos, contigs, indexed, handle=vcf)
+        keep = True
+        return layout
     finally:
-        vcf.close()
+        if not keep:
+            vcf.close()
 
 
 @dataclass
@@ -160,7 +181,12 @@ def scan_vcf(
                                 "Description": "biomarker tmb: counted, or the first filter that removed the ALT"})
         writer = Writer(str(export_path), vcf, mode="wz")
     else:
-        vcf = VCF(path, lazy=True, samples=[layout.tumour])
+        reuse = layout.take_handle() if regions is None else None
+        if reuse is not None:
+            vcf = reuse
+            vcf.set_samples([layout.tumour])
+        else:
+            vcf = VCF(path, lazy=True, samples=[layout.tumour])
         sample_index = 0
     support = ReadSupport(path, layout.format_ids, layout.caller, sample_index)
     support.require(params.min_vaf is not None, params.min_depth is not None, params.min_alt_depth is not None)
