@@ -8,6 +8,7 @@ import re
 import shutil
 import tempfile
 import threading
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -112,6 +113,8 @@ class _Sink:
 def _scan_regions(args: tuple[VcfLayout, TmbParams, Territory, list[str], frozenset, str]) -> tuple[ScanTally, str]:
     """Worker: scan some contigs of an indexed file into a part file; returns its tally and path."""
     layout, params, territory, contigs, hotspots, part = args
+    # header contigs without records (alts, decoys, HLA) are expected: cyvcf2 would warn for each
+    warnings.filterwarnings("ignore", message="no intervals found", category=UserWarning)
     with open(part, "w", encoding="utf-8", newline="") as fh:
         tally = scan_vcf(layout, params, territory, _Sink(fh), regions=contigs, hotspots=hotspots)
     return tally, part
