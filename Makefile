@@ -9,7 +9,7 @@ DEMO   ?= demo
 $(BIN)/biomarker: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,fcs]'
 	touch $@
 
 setup: $(BIN)/biomarker
@@ -19,10 +19,10 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
-	$(BIN)/ruff check biomarker tests benchmarks
+	$(BIN)/ruff check biomarker tests $(wildcard benchmarks)
 
 lint: setup
-	$(BIN)/ruff check biomarker tests benchmarks
+	$(BIN)/ruff check biomarker tests $(wildcard benchmarks)
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache

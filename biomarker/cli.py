@@ -197,6 +197,83 @@ def batch(
         raise typer.Exit(1)
 
 
+def _write_table(frame: Any, out: Path) -> None:
+    from biomarker.files import atomic_replace
+
+    sep = "," if out.suffix.lower() == ".csv" else "\t"
+    atomic_replace(out, lambda tmp: frame.to_csv(tmp, sep=sep, index=False))
+    typer.echo(f"{len(frame)} rows: {out}")
+
+
+@app.command()
+@user_errors
+def pdl1(
+    table: Annotated[Path, typer.Argument(help="Pathology export (CSV/TSV/XLSX): PD-L1 scores and stromal TILs.")],
+    mapping: Annotated[Path | None, typer.Option(help="YAML: column names and extra score spellings.")] = None,
+    assay: Annotated[str | None, typer.Option(help="Keep one assay (22C3, 28-8, SP263, SP142).")] = None,
+    sheet: Annotated[str, typer.Option(help="XLSX sheet name or index.")] = "0",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Tidy table to write (.tsv or .csv).")] = Path("pdl1.tsv"),
+) -> None:
+    """PD-L1 (TPS, CPS, IC; numeric or interval) and TILs per subject, as labs write them."""
+    from biomarker.cli_views import print_counts
+    from biomarker.ihc import read_pathology
+
+    frame = read_pathology(table, mapping, assay=assay, sheet=int(sheet) if sheet.isdigit() else sheet)
+    print_counts(frame, "pdl1_category", "PD-L1 TPS category (not evaluable: blank)")
+    _write_table(frame, out)
+
+
+flow_app = typer.Typer(help="TBNK lymphocyte subsets: lab exports and raw FCS gating.", no_args_is_help=True)
+app.add_typer(flow_app, name="flow")
+
+
+@flow_app.command("ingest")
+@user_errors
+def flow_ingest(
+    table: Annotated[Path, typer.Argument(help="TBNK lab export (FACSCanto, MultiSET, LB long table, or mapped).")],
+    layout: Annotated[str | None, typer.Option(help="Force a layout instead of detecting it.")] = None,
+    mapping: Annotated[Path | None, typer.Option(help="YAML mapping our fields to the export's columns.")] = None,
+    lymphosum_tolerance: Annotated[float, typer.Option(help="QC: T+B+NK within 100 +/- this many points.")] = 10.0,
+    cd4_cd8_margin: Annotated[float, typer.Option(help="QC: CD4+CD8 may exceed CD3 by this many points.")] = 10.0,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Tidy table to write.")] = Path("tbnk.tsv"),
+) -> None:
+    """Read a TBNK export into one tidy row per subject and visit, with QC flags; also the change features."""
+    from biomarker.cli_views import print_counts
+    from biomarker.flow import QcRules, read_tbnk_export, tbnk_features
+
+    frame = read_tbnk_export(table, layout, mapping, QcRules(lymphosum_tolerance=lymphosum_tolerance,
+                                                               cd4_cd8_margin=cd4_cd8_margin))
+    print_counts(frame, "visit", "TBNK samples per visit")
+    _write_table(frame, out)
+    long, _wide = tbnk_features(frame)
+    _write_table(long, out.with_name(out.stem + ".features" + out.suffix))
+
+
+@flow_app.command("gate")
+@user_errors
+def flow_gate(
+    fcs: Annotated[list[Path], typer.Argument(help="FCS files (or folders of them), one TBNK tube each.")],
+    template: Annotated[Path | None, typer.Option(help="Gating-ML 2.0 template (default: the shipped "
+                                                   "6-colour TBNK template).")] = None,
+    beads: Annotated[float | None, typer.Option("--beads", help="Trucount beads per test (kit lot).")] = None,
+    volume: Annotated[float | None, typer.Option(help="Sample volume in uL (else from the FCS keyword).")] = None,
+    workspace: Annotated[Path | None, typer.Option(help="A FlowJo workspace to take the gates from.")] = None,
+    ignore_offset_error: Annotated[bool, typer.Option(help="Accept FCS files with inconsistent offsets.")] = False,
+    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Report a bad file and go on.")] = False,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Tidy table to write.")] = Path("tbnk_gated.tsv"),
+) -> None:
+    """Gate raw TBNK FCS files (compensation, logicle, Gating-ML) into the same table as a lab export."""
+    from biomarker.cli_views import print_counts, stage_progress
+    from biomarker.flow import gate_fcs
+
+    with stage_progress("gating") as progress:
+        frame = gate_fcs(fcs, template, beads, sample_volume_ul=volume, workspace=workspace,
+                         ignore_offset_error=ignore_offset_error, on_error="skip" if skip_bad else "raise",
+                         progress=lambda done, total, name: progress(f"gating {name}", done, total))
+    print_counts(frame, "visit", "gated tubes per visit")
+    _write_table(frame, out)
+
+
 @app.command("run")
 @user_errors
 def run_study_command(

@@ -141,3 +141,14 @@ def _summary_table(summary: object) -> None:
     for row in summary.itertuples(index=False):  # type: ignore[attr-defined]
         table.add_row(*("" if v is None or v != v else (f"{v:.4g}" if isinstance(v, float) else str(v)) for v in row))
     console.print(table)
+
+
+def print_counts(frame: object, column: str, title: str) -> None:
+    """A one-column count table (e.g. subjects per PD-L1 category)."""
+    counts = frame[column].astype("string").fillna("").value_counts(sort=False).sort_index()  # type: ignore[index]
+    table = Table(title=title)
+    table.add_column(column)
+    table.add_column("n", justify="right")
+    for key, n in counts.items():
+        table.add_row(str(key), str(n))
+    console.print(table)

@@ -173,6 +173,8 @@ study: TAX-201 (simulated)
 samplesheet: study/samplesheet.csv
 preset: wes
 clinical: study
+pathology: study/pathology/pdl1_til.csv
+tbnk: study/flow/tbnk.csv
 out: results
 jobs: {jobs}
 """

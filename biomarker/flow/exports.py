@@ -1,0 +1,370 @@
+"""Read TBNK results as labs export them: FACSCanto clinical software, BD MultiSET, CDISC LB, or a mapped layout.
+
+Layouts (``layout=`` or detected from the header):
+
+``facscanto``
+    ``CD3+ %Lymphs``, ``CD3+ Abs Cnt``, ``CD3+CD4+ ...``, ``CD3+CD8+ ...``, ``CD16+CD56+ ...``, ``CD19+ ...``,
+    ``CD45+ Abs Cnt``; ids ``Patient ID``, ``Visit``, ``Sample ID``, ``Collection Date``.
+``multiset``
+    ``(Average) CD3+ %Lymph``, ``(Average) CD3+CD4+ Abs Cnt``, ``(Average) CD3-CD19+ ...``,
+    ``(Average) CD3-CD16+56+ ...``, ``Lymphosum``; ids ``Patient ID`` / ``Case Number``, ``Visit``, ``Sample ID``.
+``lb``
+    CDISC LB long table: ``USUBJID, VISIT, LBTESTCD, LBORRES, LBORRESU`` (or ``LBSTRESN, LBSTRESU``), one
+    row per test; ``CD4LY`` (or unit ``%``) is % of lymphocytes, ``CD4`` with a count unit is absolute.
+``mapping``
+    any other layout, given a mapping (dict or YAML): ``columns: {our field: their column}`` with fields
+    ``usubjid, visit, sample_id, collection_date`` and :data:`~biomarker.flow.qc.VALUE_COLUMNS`, and
+    ``units: cells/uL`` or ``10^9/L`` (one for all, or per field).
+
+Absolute counts are converted to cells/uL (1 x 10^9/L = 1 cell/nL = 1000 cells/uL). A unit in the column
+name (``CD3 Abs (10^9/L)``) is honoured.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from biomarker import __version__
+from biomarker.errors import ConfigError, InputError
+from biomarker.files import sha256_file
+from biomarker.flow.qc import VALUE_COLUMNS, QcRules, finish_table
+from biomarker.ihc.tables import read_table
+
+log = logging.getLogger(__name__)
+
+LAYOUTS: tuple[str, ...] = ("facscanto", "multiset", "lb", "mapping")
+ID_FIELDS: tuple[str, ...] = ("usubjid", "visit", "sample_id", "collection_date")
+_ID_ALIASES: dict[str, tuple[str, ...]] = {
+    "usubjid": ("usubjid", "patientid", "subjectid", "subject", "subjid", "casenumber", "patient"),
+    "visit": ("visit", "visitname", "timepoint", "visitid"),
+    "sample_id": ("sampleid", "samplename", "specimenid", "accession"),
+    "collection_date": ("collectiondate", "lbdtc", "drawdate", "dateofcollection"),
+}
+#: Marker strings (normalised) -> subset prefix.
+_MARKERS: dict[str, str] = {
+    "cd3+": "cd3", "cd3+cd4+": "cd4", "cd4+cd3+": "cd4", "cd3+cd8+": "cd8", "cd8+cd3+": "cd8",
+    "cd19+": "b", "cd3-cd19+": "b", "cd16+cd56+": "nk", "cd16+56+": "nk", "cd3-cd16+cd56+": "nk",
+    "cd3-cd16+56+": "nk", "cd56+cd16+": "nk", "cd45+": "lymph",
+}
+_EXPORT_COLUMN = re.compile(r"^(?:\(average\))?\s*(?P<markers>[cd0-9+\-]+)\s*(?P<kind>%\s*lymphs?|abs\.?\s*cnt)"
+                            r"\s*(?P<unit>\(.*\))?$", re.IGNORECASE)
+#: Unit spellings (normalised) -> factor to cells/uL.
+UNITS: dict[str, float] = {
+    "cells/ul": 1.0, "/ul": 1.0, "cells/µl": 1.0, "/µl": 1.0, "cells/mm3": 1.0, "/mm3": 1.0, "ul-1": 1.0,
+    "10^9/l": 1000.0, "x10^9/l": 1000.0, "10e9/l": 1000.0, "x10e9/l": 1000.0, "10*9/l": 1000.0,
+    "x10*9/l": 1000.0, "10^9cells/l": 1000.0, "g/l": 1000.0, "giga/l": 1000.0, "/nl": 1000.0, "cells/nl": 1000.0,
+    "10^6/l": 0.001, "cells/ml": 0.001, "/ml": 0.001, "10^3/ul": 1000.0, "x10^3/ul": 1000.0, "k/ul": 1000.0,
+}
+_LB_TESTS: dict[str, str] = {
+    "cd3": "cd3", "cd4": "cd4", "cd8": "cd8", "cd19": "b", "bcell": "b", "bcells": "b", "cd16cd56": "nk",
+    "cd1656": "nk", "cd56cd16": "nk", "cd56": "nk", "nk": "nk", "nkcell": "nk", "nkcells": "nk",
+    "lym": "lymph", "lymph": "lymph", "lymphocytes": "lymph", "cd45": "lymph",
+}
+
+
+def unit_factor(unit: str) -> float:
+    """Factor turning a count in ``unit`` into cells/uL.
+
+    Examples
+    --------
+    >>> unit_factor("10^9/L"), unit_factor("cells/uL"), unit_factor("x10E9/L")
+    (1000.0, 1.0, 1000.0)
+    """
+    key = re.sub(r"\s+", "", str(unit).strip().lower()).replace("μ", "µ").replace("×", "x")
+    if key in UNITS:
+        return UNITS[key]
+    raise ValueError(f"unknown count unit {unit!r}")
+
+
+def normalise_visit(text: object) -> str:
+    """``Cycle 1 Day 1``, ``C1 D1``, ``c1d1`` -> ``C1D1``; other visits upper-cased without spaces.
+
+    Examples
+    --------
+    >>> normalise_visit("Cycle 2 Day 1"), normalise_visit("c4 d1"), normalise_visit("Screening")
+    ('C2D1', 'C4D1', 'SCREENING')
+    """
+    s = str(text).strip()
+    m = re.fullmatch(r"(?:c|cycle)\s*(\d+)\s*[,/_-]?\s*(?:d|day)\s*(\d+)", s, flags=re.IGNORECASE)
+    if m:
+        return f"C{int(m.group(1))}D{int(m.group(2))}"
+    return re.sub(r"\s+", " ", s).upper()
+
+
+def read_tbnk_export(
+    path: str | os.PathLike[str],
+    layout: str | None = None,
+    mapping: Mapping[str, Any] | str | os.PathLike[str] | None = None,
+    qc: QcRules = QcRules(),  # noqa: B008 - frozen dataclass, safe as a default
+    *,
+    sheet: str | int = 0,
+) -> pd.DataFrame:
+    """Read a TBNK lab export into one row per subject and visit.
+
+    Parameters
+    ----------
+    path
+        CSV/TSV (optionally gzipped) or XLSX.
+    layout
+        ``facscanto``, ``multiset``, ``lb`` or ``mapping``; None detects it from the header (``mapping`` when a
+        mapping is given).
+    mapping
+        dict or YAML file: ``columns: {our field: their column}`` and optional ``units``.
+    qc
+        Limits of the QC flags.
+    sheet
+        XLSX sheet name or index.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`~biomarker.flow.qc.TBNK_COLUMNS`: ``usubjid, visit``, ``{cd3,cd4,cd8,b,nk}_pct_lymph`` and
+        ``_abs_per_ul``, ``lymph_abs_per_ul``, ``cd4_cd8_ratio``, ``lymphosum_pct``, ``qc_flags`` (``;``-joined,
+        see :mod:`biomarker.flow.qc`; impossible values are blanked), ``sample_id``, ``collection_date``,
+        ``source`` (file and row).
+
+    Raises
+    ------
+    InputError
+        Unknown layout, missing id columns, a value that is not a number, an unknown unit, or the same subject
+        and visit twice.
+
+    Examples
+    --------
+    >>> t = read_tbnk_export("study/flow/tbnk.csv")  # doctest: +SKIP
+    >>> t.loc[0, ["usubjid", "visit", "cd8_abs_per_ul", "qc_flags"]]  # doctest: +SKIP
+    """
+    path = Path(path)
+    user = _load_mapping(mapping)
+    header, rows, where = read_table(path, sheet)
+    layout = layout or _detect(header, user, path)
+    if layout not in LAYOUTS:
+        raise ConfigError(f"unknown TBNK layout {layout!r}; one of {', '.join(LAYOUTS)}")
+    if layout == "lb":
+        records, flags = _read_lb(path, header, rows, where, user)
+    else:
+        columns = _columns(path, header, layout, user)
+        records, flags = _read_wide(path, rows, where, columns, user)
+    table = pd.DataFrame(records)
+    _check_duplicates(path, table)
+    out = finish_table(table, qc, flags)
+    out.attrs["provenance"] = {"package": "nsclc-biomarker", "version": __version__,
+                               "input": str(path), "sha256": sha256_file(path), "layout": layout,
+                               "qc": qc.__dict__.copy()}
+    log.info("%s: %d TBNK result(s) (%s layout), %d flagged", path, len(out), layout, int((out.qc_flags != "").sum()))
+    return out
+
+
+def _load_mapping(mapping: Mapping[str, Any] | str | os.PathLike[str] | None) -> dict[str, Any]:
+    if mapping is None:
+        return {}
+    if isinstance(mapping, str | os.PathLike):
+        try:
+            data = yaml.safe_load(Path(mapping).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"{mapping}: cannot read the TBNK mapping: {exc}") from exc
+    else:
+        data = dict(mapping)
+    if not isinstance(data, Mapping):
+        raise ConfigError("a TBNK mapping is a mapping: columns: {our field: their column}, units: ...")
+    columns = dict(data.get("columns") or {k: v for k, v in data.items() if k != "units"})
+    known = set(ID_FIELDS) | set(VALUE_COLUMNS)
+    unknown = sorted(set(columns) - known)
+    if unknown:
+        raise ConfigError(f"unknown field(s) in the TBNK mapping: {', '.join(unknown)}; "
+                          f"known: {', '.join(sorted(known))}")
+    units = data.get("units")
+    if isinstance(units, Mapping):
+        bad = sorted(set(units) - {c for c in VALUE_COLUMNS if "abs" in c})
+        if bad:
+            raise ConfigError(f"units given for {', '.join(bad)}: only absolute-count fields have units")
+    for u in (units.values() if isinstance(units, Mapping) else [units] if units else []):
+        try:
+            unit_factor(u)
+        except ValueError as exc:
+            raise ConfigError(f"TBNK mapping: {exc}; known: {', '.join(sorted(UNITS))}") from None
+    return {"columns": {k: str(v) for k, v in columns.items()}, "units": units}
+
+
+def _detect(header: list[str], user: Mapping[str, Any], path: Path) -> str:
+    keys = {h.strip().lower() for h in header}
+    if user.get("columns"):
+        return "mapping"
+    if "lbtestcd" in keys or "lbtest" in keys:
+        return "lb"
+    if any(k.startswith("(average)") for k in keys):
+        return "multiset"
+    if any(_EXPORT_COLUMN.match(h.strip()) for h in header):
+        return "facscanto"
+    raise InputError(path, "not a known TBNK export (FACSCanto, MultiSET or CDISC LB)", where="header",
+                     hint="give a mapping file: columns: {usubjid: ..., visit: ..., cd3_pct_lymph: ...}")
+
+
+def _id_key(name: str) -> str:
+    return re.sub(r"[\s_\-]", "", name.strip().lower())
+
+
+def _columns(path: Path, header: list[str], layout: str, user: Mapping[str, Any]) -> dict[str, tuple[str, float]]:
+    """our field -> (their column, unit factor)."""
+    out: dict[str, tuple[str, float]] = {}
+    units = user.get("units")
+    if layout != "mapping":
+        keys = {_id_key(h): h for h in header}
+        for field, aliases in _ID_ALIASES.items():
+            hit = next((keys[a] for a in aliases if a in keys), None)
+            if hit is not None:
+                out[field] = (hit, 1.0)
+        for h in header:
+            m = _EXPORT_COLUMN.match(h.strip())
+            if not m:
+                continue
+            subset = _MARKERS.get(m.group("markers").lower())
+            if subset is None:
+                continue
+            kind = "pct_lymph" if "%" in m.group("kind") else "abs_per_ul"
+            if subset == "lymph" and kind == "pct_lymph":
+                continue
+            field = f"{subset}_{kind}"
+            factor = 1.0
+            if kind == "abs_per_ul" and m.group("unit"):
+                factor = _factor(path, m.group("unit").strip("() "), f"column {h!r}")
+            out.setdefault(field, (h, factor))
+    for field, column in user.get("columns", {}).items():
+        if column not in header:
+            raise InputError(path, f"mapped column {column!r} (for {field}) is not in the header", where="header",
+                             hint=f"columns are: {', '.join(header)}")
+        out[field] = (column, 1.0)
+    if units:
+        for field in [f for f in out if f.endswith("abs_per_ul")]:
+            unit = units.get(field) if isinstance(units, Mapping) else units
+            if unit:
+                out[field] = (out[field][0], unit_factor(unit))
+    missing = [f for f in ("usubjid", "visit") if f not in out]
+    if missing:
+        raise InputError(path, f"no {' or '.join(missing)} column", where="header",
+                         hint="name them Patient ID and Visit, or map them: columns: {usubjid: ..., visit: ...}")
+    if not any(f in out for f in VALUE_COLUMNS):
+        raise InputError(path, "no TBNK result column (e.g. 'CD3+ %Lymphs', 'CD3+ Abs Cnt')", where="header",
+                         hint="map them: columns: {cd3_pct_lymph: ..., cd3_abs_per_ul: ...}")
+    return out
+
+
+def _factor(path: Path, unit: str, where: str) -> float:
+    try:
+        return unit_factor(unit)
+    except ValueError:
+        raise InputError(path, f"unknown count unit {unit!r}", where=where,
+                         hint=f"units: {', '.join(sorted(UNITS))}") from None
+
+
+def _number(path: Path, value: object, where: str, column: str) -> float:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return math.nan
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    s = str(value).strip().rstrip("%").strip()
+    if s == "" or s.lower() in ("na", "n/a", "nd", "-", "."):
+        return math.nan
+    try:
+        return float(s)
+    except ValueError:
+        raise InputError(path, f"column {column!r}: {value!r} is not a number", where=where,
+                         hint="fix the value or leave it blank") from None
+
+
+def _read_wide(path: Path, rows: list[dict[str, Any]], where: list[str], columns: Mapping[str, tuple[str, float]],
+               user: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[list[str]]]:
+    records, flags = [], []
+    for row, loc in zip(rows, where, strict=True):
+        rec: dict[str, Any] = {}
+        for field in ID_FIELDS:
+            if field in columns:
+                v = row.get(columns[field][0])
+                rec[field] = None if v is None else str(v).strip() or None
+        if not rec.get("usubjid") or not rec.get("visit"):
+            raise InputError(path, "empty subject or visit", where=loc)
+        rec["visit"] = normalise_visit(rec["visit"])
+        for field in VALUE_COLUMNS:
+            if field in columns:
+                col, factor = columns[field]
+                rec[field] = _number(path, row.get(col), loc, col) * factor
+        rec["source"] = f"{path.name}:{loc}"
+        records.append(rec)
+        flags.append([])
+    return records, flags
+
+
+def _read_lb(path: Path, header: list[str], rows: list[dict[str, Any]], where: list[str],
+             user: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[list[str]]]:
+    keys = {h.strip().upper(): h for h in header}
+    test = keys.get("LBTESTCD") or keys.get("LBTEST")
+    if "LBSTRESN" in keys and "LBSTRESU" in keys:
+        result, unit = keys["LBSTRESN"], keys["LBSTRESU"]
+    else:
+        result, unit = keys.get("LBORRES"), keys.get("LBORRESU")
+    needed = {"USUBJID": keys.get("USUBJID"), "VISIT": keys.get("VISIT"), "LBTESTCD": test, "LBORRES": result,
+              "LBORRESU": unit}
+    missing = [k for k, v in needed.items() if v is None]
+    if missing:
+        raise InputError(path, f"LB table without {', '.join(missing)}", where="header",
+                         hint="an LB table needs USUBJID, VISIT, LBTESTCD, LBORRES, LBORRESU")
+    by_key: dict[tuple[str, str], dict[str, Any]] = {}
+    seen: dict[tuple[str, str, str], str] = {}
+    for row, loc in zip(rows, where, strict=True):
+        subject, visit = str(row.get(needed["USUBJID"]) or "").strip(), str(row.get(needed["VISIT"]) or "").strip()
+        if not subject or not visit:
+            raise InputError(path, "empty USUBJID or VISIT", where=loc)
+        visit = normalise_visit(visit)
+        code = re.sub(r"[^a-z0-9]", "", str(row.get(test) or "").lower())
+        unit_text = str(row.get(unit) or "").strip()
+        pct = unit_text == "%" or (code.endswith("ly") and code[:-2] in _LB_TESTS)
+        base = code[:-2] if code.endswith("ly") and code[:-2] in _LB_TESTS else code
+        subset = _LB_TESTS.get(base)
+        if subset is None:
+            log.debug("%s %s: LB test %r is not a TBNK subset, skipped", path, loc, code)
+            continue
+        if pct and unit_text not in ("%", ""):
+            raise InputError(path, f"{row.get(test)} is a percentage but its unit is {unit_text!r}", where=loc)
+        if pct and subset == "lymph":
+            continue
+        if pct:
+            field, factor = f"{subset}_pct_lymph", 1.0
+        else:
+            if not unit_text:
+                raise InputError(path, f"{row.get(test)}: no unit", where=loc, hint="fill LBORRESU (cells/uL, 10^9/L)")
+            field, factor = f"{subset}_abs_per_ul", _factor(path, unit_text, loc)
+        k = (subject, visit, field)
+        if k in seen:
+            raise InputError(path, f"{subject} {visit} {field} given twice (also {seen[k]})", where=loc,
+                             hint="one result per subject, visit and test")
+        seen[k] = loc
+        rec = by_key.setdefault((subject, visit), {"usubjid": subject, "visit": visit,
+                                                    "source": f"{path.name}:{loc}"})
+        rec[field] = _number(path, row.get(result), loc, result) * factor
+        date_col = keys.get("LBDTC")
+        if date_col and row.get(date_col):
+            rec.setdefault("collection_date", str(row.get(date_col)).strip())
+    records = list(by_key.values())
+    return records, [[] for _ in records]
+
+
+def _check_duplicates(path: Path, table: pd.DataFrame) -> None:
+    if table.empty:
+        raise InputError(path, "no TBNK results")
+    dup = table.duplicated(["usubjid", "visit"], keep=False)
+    if dup.any():
+        first = table[dup].iloc[0]
+        rows = table[dup & (table.usubjid == first.usubjid) & (table.visit == first.visit)]["source"].tolist()
+        raise InputError(path, f"subject {first.usubjid} visit {first.visit} appears more than once "
+                               f"({', '.join(rows)})",
+                         where=rows[-1].split(":", 1)[-1],
+                         hint="keep one result per subject and visit (a repeat tube: keep the reported one)")

@@ -1,0 +1,76 @@
+"""tbnk_features: baseline and on-treatment values, change and log2 fold change, long and wide."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from biomarker.errors import InputError
+from biomarker.flow import FEATURE_MEASURES, read_tbnk_export, tbnk_features
+
+
+def _table() -> pd.DataFrame:
+    return pd.DataFrame({
+        "usubjid": ["S1", "S1", "S1", "S2", "S3"],
+        "visit": ["C1D1", "Cycle 2 Day 1", "C4D1", "C2D1", "C1D1"],
+        "cd8_abs_per_ul": [400.0, 800.0, 200.0, 500.0, 0.0],
+        "nk_pct_lymph": [10.0, 12.5, 5.0, 9.0, 20.0],
+        "qc_flags": ["", "lymphosum_out_of_range", "", "", ""],
+    })
+
+
+def test_long_table_change_and_log2fc() -> None:
+    long, _ = tbnk_features(_table(), measures=["cd8_abs_per_ul", "nk_pct_lymph"])
+    assert list(long.columns) == ["usubjid", "visit", "measure", "value", "baseline_value", "change", "log2fc",
+                                  "qc_flags"]
+    s1 = long[long.usubjid == "S1"].set_index(["visit", "measure"])
+    assert s1.loc[("C1D1", "cd8_abs_per_ul"), ["change", "log2fc"]].tolist() == [0.0, 0.0]
+    assert s1.loc[("C2D1", "cd8_abs_per_ul"), ["change", "log2fc"]].tolist() == [400.0, 1.0]
+    assert s1.loc[("C4D1", "cd8_abs_per_ul"), ["change", "log2fc"]].tolist() == [-200.0, -1.0]
+    assert s1.loc[("C2D1", "nk_pct_lymph"), "log2fc"] == pytest.approx(math.log2(1.25))
+    assert s1.loc[("C2D1", "nk_pct_lymph"), "qc_flags"] == "lymphosum_out_of_range"
+    assert long.visit.tolist()[:6] == ["C1D1", "C1D1", "C2D1", "C2D1", "C4D1", "C4D1"]  # visits in protocol order
+    s2 = long[long.usubjid == "S2"]  # no baseline: no change
+    assert s2.change.isna().all() and s2.log2fc.isna().all()
+    s3 = long[(long.usubjid == "S3") & (long.measure == "cd8_abs_per_ul")]
+    assert s3.change.iloc[0] == 0 and np.isnan(s3.log2fc.iloc[0])  # log2 of 0/0 is not a number
+
+
+def test_wide_table_for_modelling() -> None:
+    _, wide = tbnk_features(_table(), measures=["cd8_abs_per_ul", "nk_pct_lymph"])
+    assert wide.usubjid.tolist() == ["S1", "S2", "S3"]
+    assert list(wide.columns) == [
+        "usubjid", "cd8_abs_per_ul_c1d1", "nk_pct_lymph_c1d1",
+        "cd8_abs_per_ul_c2d1", "cd8_abs_per_ul_change_c2d1", "cd8_abs_per_ul_log2fc_c2d1",
+        "nk_pct_lymph_c2d1", "nk_pct_lymph_change_c2d1", "nk_pct_lymph_log2fc_c2d1",
+        "cd8_abs_per_ul_c4d1", "cd8_abs_per_ul_change_c4d1", "cd8_abs_per_ul_log2fc_c4d1",
+        "nk_pct_lymph_c4d1", "nk_pct_lymph_change_c4d1", "nk_pct_lymph_log2fc_c4d1"]
+    s1 = wide.iloc[0]
+    assert (s1.nk_pct_lymph_c1d1, s1.cd8_abs_per_ul_log2fc_c2d1, s1.cd8_abs_per_ul_change_c4d1) == (10.0, 1.0, -200.0)
+    assert np.isnan(wide.iloc[2].cd8_abs_per_ul_c2d1)
+
+
+def test_drop_flagged_and_duplicates() -> None:
+    _, wide = tbnk_features(_table(), measures=["cd8_abs_per_ul"], drop_flagged=True)
+    assert np.isnan(wide.iloc[0].cd8_abs_per_ul_c2d1)
+    dup = pd.concat([_table(), _table().iloc[:1]])
+    with pytest.raises(InputError, match=r"S1 visit C1D1 appears more than once"):
+        tbnk_features(dup, measures=["cd8_abs_per_ul"])
+    with pytest.raises(InputError, match=r"without column"):
+        tbnk_features(_table())
+
+
+def test_simulated_cd8_change_is_recovered(fcs_study: Path) -> None:
+    """C2D1 CD8 = C1D1 CD8 + cd8_change in the simulator: the feature tracks the planted change (within the
+    export's rounding and measurement noise)."""
+    long, wide = tbnk_features(read_tbnk_export(fcs_study / "flow" / "tbnk.csv"))
+    assert set(long.measure) == set(FEATURE_MEASURES)
+    truth = pd.read_csv(fcs_study / "truth" / "patients.csv").set_index("USUBJID")
+    both = wide.set_index("usubjid").join(truth).dropna(subset=["cd8_pct_lymph_change_c2d1"])
+    assert len(both) >= 3
+    assert np.abs(both.cd8_pct_lymph_change_c2d1 - both.cd8_change).max() < 2.5
+    assert np.abs(both.nk_pct_lymph_c1d1 - both.nk_pct_baseline).max() < 2.0
