@@ -96,8 +96,19 @@ def simulate_events(rng: np.random.Generator, counts: dict[str, int]) -> np.ndar
     return events[rng.permutation(len(events))].astype(np.float32)
 
 
-def write_fcs(path: Path, rng: np.random.Generator, result: TbnkResult, collection_date: str) -> Path:
-    """Write the tube of ``result`` as FCS 3.1 (float) with flowio, atomically."""
+#: Columns of ``truth/fcs_events.csv``: the events planted in each tube, per population.
+FCS_TRUTH_COLUMNS = ("usubjid", "visit", "file", "cd4_t", "cd8_t", "dn_t", "nk", "b", "lymph_other", "mono", "gran",
+                     "debris", "beads", "beads_per_test", "sample_volume_ul")
+
+
+def write_fcs(path: Path, rng: np.random.Generator, result: TbnkResult,
+              collection_date: str) -> tuple[Path, list[object]]:
+    """Write the tube of ``result`` as FCS 3.1 (float) with flowio, atomically.
+
+    Returns the path and the tube's row of :data:`FCS_TRUTH_COLUMNS` (the exact planted event counts:
+    the tube's populations are drawn around the lab table's values, so a perfect gating recovers these,
+    not the table).
+    """
     counts = population_counts(rng, result)
     events = simulate_events(rng, counts)
     data = array("f")
@@ -114,4 +125,6 @@ def write_fcs(path: Path, rng: np.random.Generator, result: TbnkResult, collecti
     }
     buf = io.BytesIO()
     flowio.create_fcs(buf, data, list(CHANNELS), opt_channel_names=list(MARKERS), metadata_dict=meta)
-    return atomic_write_bytes(Path(path), buf.getvalue())
+    truth = [result.usubjid, result.visit, Path(path).name, *(counts[c] for c in FCS_TRUTH_COLUMNS[3:13]),
+             BEADS_PER_TUBE, SAMPLE_VOLUME_UL]
+    return atomic_write_bytes(Path(path), buf.getvalue()), truth

@@ -13,7 +13,7 @@ import numpy as np
 from biomarker.simulate._io import fmt, write_csv, write_json
 from biomarker.simulate.clinical import ClinicalPatient, write_clinical
 from biomarker.simulate.cohort import draw_baseline
-from biomarker.simulate.fcs import write_fcs
+from biomarker.simulate.fcs import FCS_TRUTH_COLUMNS, write_fcs
 from biomarker.simulate.genome import HOTSPOTS, build_exome, write_bed, write_genes
 from biomarker.simulate.maf import write_maf
 from biomarker.simulate.pdl1 import PDL1_COLUMNS, pdl1_row
@@ -237,10 +237,14 @@ def simulate_study(
     tbnk = write_csv(out / "flow" / "tbnk.csv", TBNK_COLUMNS, tbnk_rows)
     fcs_paths: list[Path] = []
     if fcs:
+        fcs_truth = []
         for j, (i, res, when) in enumerate(fcs_jobs):
             path = out / "flow" / "fcs" / f"{usubjids[i]}_{res.visit}_TBNK.fcs"
-            fcs_paths.append(write_fcs(path, _rng(seed, _S_FCS, j), res, when))
+            written, planted = write_fcs(path, _rng(seed, _S_FCS, j), res, when)
+            fcs_paths.append(written)
+            fcs_truth.append(planted)
             tick("fcs", j + 1, len(fcs_jobs))
+        write_csv(out / "truth" / "fcs_events.csv", FCS_TRUTH_COLUMNS, fcs_truth)
 
     # ---- patient truth + model
     rows = []

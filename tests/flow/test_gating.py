@@ -14,11 +14,7 @@ pytest.importorskip("flowkit")
 
 from biomarker.errors import InputError
 from biomarker.flow import DEFAULT_TEMPLATE, TBNK_COLUMNS, gate_counts, gate_fcs, load_template, read_fcs
-from biomarker.simulate.fcs import population_counts
-from biomarker.simulate.study import _S_FCS, _rng
-from biomarker.simulate.tbnk import TbnkResult
 
-from .conftest import SEED
 from .fcs_helpers import read_events, write_variant
 
 SUBSETS = {"cd3": ("cd4_t", "cd8_t", "dn_t"), "cd4": ("cd4_t",), "cd8": ("cd8_t",), "b": ("b",), "nk": ("nk",)}
@@ -30,21 +26,19 @@ def _tbnk_rows(study: Path) -> list[dict[str, str]]:
 
 
 def _planted(study: Path) -> dict[tuple[str, str], dict[str, float]]:
-    """Planted event counts of every tube, re-drawn from the simulator's own seeded stream (row j of tbnk.csv is
-    FCS job j), turned into % of lymphocytes and cells/uL (50,000 beads per test, 50 uL)."""
+    """The events the simulator planted in every tube (``truth/fcs_events.csv``), as % of lymphocytes and
+    cells/uL (beads per test / sample volume)."""
     out = {}
-    for j, r in enumerate(_tbnk_rows(study)):
-        res = TbnkResult(r["Sample ID"], r["Patient ID"], r["Visit"], 0, float(r["CD3+ %Lymphs"]),
-                         float(r["CD3+CD4+ %Lymphs"]), float(r["CD3+CD8+ %Lymphs"]), float(r["CD16+CD56+ %Lymphs"]),
-                         float(r["CD19+ %Lymphs"]), int(r["CD45+ Abs Cnt"]))
-        counts = population_counts(_rng(SEED, _S_FCS, j), res)
+    for r in csv.DictReader((study / "truth" / "fcs_events.csv").read_text().splitlines()):
+        counts = {k: int(v) for k, v in r.items() if k in (*LYMPH, "beads")}
+        per_bead = float(r["beads_per_test"]) / float(r["sample_volume_ul"]) / counts["beads"]
         lymph = sum(counts[p] for p in LYMPH)
-        truth = {"lymph_abs_per_ul": lymph / counts["beads"] * 1000}
+        truth = {"lymph_abs_per_ul": lymph * per_bead}
         for subset, pops in SUBSETS.items():
             n = sum(counts[p] for p in pops)
             truth[f"{subset}_pct_lymph"] = 100 * n / lymph
-            truth[f"{subset}_abs_per_ul"] = n / counts["beads"] * 1000
-        out[(r["Patient ID"], r["Visit"])] = truth
+            truth[f"{subset}_abs_per_ul"] = n * per_bead
+        out[(r["usubjid"], r["visit"])] = truth
     return out
 
 
