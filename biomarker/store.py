@@ -7,9 +7,11 @@ whole-study tables (PD-L1, TBNK, endpoints, model results) are replaced as a uni
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -83,6 +85,8 @@ class Store:
         self.path = Path(path)
         if read_only and not self.path.is_file():
             raise InputError(self.path, "no store here", hint="run `biomarker batch` or `biomarker run` first")
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.con: duckdb.DuckDBPyConnection = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as exc:
@@ -117,12 +121,28 @@ class Store:
             "SELECT sample, status, input_sha256, bed_sha256, params_sha256 FROM tmb_results").fetchall()
         return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
 
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """All or nothing. DuckDB answers Ctrl-C inside a query with ``RuntimeError('Query interrupted')``:
+        that is rolled back and re-raised as the KeyboardInterrupt it is."""
+        import duckdb
+
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+            self.con.execute("COMMIT")
+        except BaseException as exc:
+            with contextlib.suppress(duckdb.Error):  # an interrupted query has already rolled back
+                self.con.execute("ROLLBACK")
+            if isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower():
+                raise KeyboardInterrupt from None
+            raise
+
     def upsert_tmb(self, row: dict[str, Any], audit: dict[str, int], sample_info: dict[str, Any]) -> None:
         """Replace one sample's result, its filter audit and its sample row, in one transaction."""
         sample = row["sample"]
         values = [row.get(c) for c in TMB_COLUMNS]
-        self.con.execute("BEGIN TRANSACTION")
-        try:
+        with self._transaction():
             for table in ("tmb_results", "tmb_filter_audit", "samples"):
                 self.con.execute(f"DELETE FROM {table} WHERE sample = ?", [sample])
             self.con.execute(f"INSERT INTO tmb_results VALUES ({', '.join('?' * len(values))})", values)
@@ -132,24 +152,15 @@ class Store:
             self.con.execute("INSERT INTO samples VALUES (?, ?, ?, ?, ?)",
                              [sample, sample_info.get("patient"), sample_info.get("input_path"),
                               sample_info.get("bed_path"), sample_info.get("sample_type")])
-            self.con.execute("COMMIT")
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
 
     # -- whole-study tables -------------------------------------------------------------------
     def replace_table(self, name: str, frame: pd.DataFrame) -> None:
         """Replace table ``name`` by ``frame`` atomically (readers see the old or the new, never half)."""
         _check_name(name)
-        self.con.execute("BEGIN TRANSACTION")
-        try:
+        with self._transaction():
             self.con.register("_incoming", frame)
             self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _incoming")
             self.con.unregister("_incoming")
-            self.con.execute("COMMIT")
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
 
     def export(self, out_dir: str | os.PathLike[str], fmt: str = "parquet") -> list[Path]:
         """Write every table to ``out_dir`` as Parquet or TSV (sorted by its first column)."""

@@ -132,8 +132,7 @@ def contig_groups(contigs: Sequence[str], territory: Territory, n_groups: int) -
     >>> contig_groups(["chr1", "chr2", "chr3", "chr4", "chrUn"], t, 2)
     [['chr1', 'chr2'], ['chr3', 'chr4', 'chrUn']]
     """
-    sizes = [sum(territory.ends.get(k, ())) - sum(territory.starts.get(k, ()))
-             for k in map(canonical_contig, contigs)]
+    sizes = [territory.contig_bp.get(canonical_contig(c), 0) for c in contigs]
     total = sum(sizes) or 1
     groups: list[list[str]] = [[]]
     done = 0

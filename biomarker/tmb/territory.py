@@ -117,6 +117,11 @@ class Territory:
         self.starts = starts
         self.ends = ends
         self.names = names
+        #: base pairs per canonical contig (summed once: the arrays are immutable by convention)
+        self.contig_bp: dict[str, int] = {
+            k: int(np.frombuffer(ends[k], dtype=np.int64).sum() - np.frombuffer(starts[k], dtype=np.int64).sum())
+            for k in starts
+        }
 
     @classmethod
     def from_arrays(cls, raw: dict[str, tuple[Iterable[int], Iterable[int]]]) -> Territory:
@@ -159,7 +164,7 @@ class Territory:
     @property
     def bp(self) -> int:
         """Total size in base pairs (overlaps counted once)."""
-        return sum(sum(self.ends[k]) - sum(self.starts[k]) for k in self.starts)
+        return sum(self.contig_bp.values())
 
     @property
     def megabases(self) -> float:
