@@ -2,7 +2,10 @@
 
 Steps, each writing into the store (the only shared state): TMB batch -> PD-L1/TIL ingest -> TBNK
 ingest -> endpoints -> models -> report.html. A step whose input the config does not name is skipped.
-Paths in the config are relative to the config file.
+Paths in the config are relative to the config file. Store tables: ``tmb_results``, ``tmb_filter_audit``,
+``samples``, ``pdl1``, ``tbnk``, ``tbnk_features``, ``tbnk_features_wide``, ``endpoint_<table>`` for each
+endpoint table and ``model_<table>`` for each table of the response models (so ``model_model_performance``).
+Response models that cannot be fitted (e.g. too few responders) are reported in the report's notes.
 
 Example ``study.yaml``::
 
@@ -27,7 +30,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from biomarker.errors import ConfigError
+from biomarker.errors import BiomarkerError, ConfigError
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
@@ -115,14 +118,26 @@ def run_study(config: StudyConfig, progress: Progress | None = None) -> Path:
                             jobs=config.jobs, scheduler=config.scheduler,
                             progress=lambda d, t, name: tell(f"TMB {name}", d, t))
         log.info("TMB: %s", summary)
+    notes: list[str] = []
     with Store(config.store_path) as store:
-        for step in (_pathology, _tbnk, _endpoints, _models):
+        for step in (_pathology, _tbnk, _endpoints):
             step(config, store, tell)
+        try:
+            _models(config, store, tell)
+        except BiomarkerError as exc:  # too few responders is a finding to report, not a crash
+            log.warning("response models not fitted: %s", exc)
+            notes.append(f"Response models were not fitted: {exc}")
     tell("report")
-    from biomarker.report import build_report
+    from biomarker.report import Section, build_report
 
+    extra = []
+    if notes:
+        extra.append(Section("notes", "Run notes"))
+        for note in notes:
+            extra[0].note(note)
     return build_report(config.store_path, out / "report.html", title=f"{config.study}: biomarker report",
-                        subtitle="Toripalimab + axitinib, advanced NSCLC: efficacy, safety and biomarkers")
+                        subtitle="Toripalimab + axitinib, advanced NSCLC: efficacy, safety and biomarkers",
+                        extra_sections=extra)
 
 
 def _pathology(config: StudyConfig, store: Any, tell: Callable[..., None]) -> None:
@@ -163,8 +178,20 @@ def _endpoints(config: StudyConfig, store: Any, tell: Callable[..., None]) -> No
 def _models(config: StudyConfig, store: Any, tell: Callable[..., None]) -> None:
     if not config.models or config.clinical is None:
         return
-    tell("models")
-    log.info("models: not wired yet")
+    from biomarker.models import run_study_models
+    from biomarker.report.html import MODEL_PREFIX
+
+    tell("response models")
+    options = dict(config.models)
+    outcome = options.pop("outcome", "response")
+    results = store.table("tmb_results") if "tmb_results" in store.tables() else None
+    if results is not None:
+        results = results.merge(store.table("samples")[["sample", "sample_type"]], on="sample", how="left")
+    result = run_study_models(config.clinical, config.out / "models", tmb_table=results,
+                              endpoints=config.out / "endpoints" if config.clinical is not None else None,
+                              outcome=outcome, n_jobs=config.jobs, **options)
+    for name, frame in result.tables.items():
+        store.replace_table(MODEL_PREFIX + name, frame)
 
 
 DEMO_CONFIG = """\
@@ -175,6 +202,7 @@ preset: wes
 clinical: study
 pathology: study/pathology/pdl1_til.csv
 tbnk: study/flow/tbnk.csv
+models: {{outcome: response}}
 out: results
 jobs: {jobs}
 """

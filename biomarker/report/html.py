@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 ENDPOINT_PREFIX = "endpoint_"
+MODEL_PREFIX = "model_"
 
 
 @dataclass
@@ -93,9 +94,22 @@ def _safety(tables: dict[str, pd.DataFrame]) -> Section | None:
     if "safety_measures" not in tables:
         return None
     sec = Section("safety", "Safety")
-    sec.table(tables["safety_measures"], "The six protocol measures, n (%) of subjects.")
-    if "ae_worst_grade" in tables:
-        sec.table(tables["ae_worst_grade"], "Worst grade per subject and term.", max_rows=60)
+    measures = tables["safety_measures"]
+    overall = measures[measures["level"] == "overall"]
+    for row in overall.itertuples():
+        sec.kpis.append({"value": row.n_pct, "label": row.measure_label})
+    by_term = measures[measures["level"] != "overall"].copy()
+    if len(by_term):
+        by_term["term"] = by_term["pt"].where(by_term["level"] == "pt", by_term["soc"].str.upper())
+        wide = by_term.pivot_table(index=["soc", "level", "term"], columns="measure_label", values="n_pct",
+                                   aggfunc="first", fill_value="")
+        wide.columns.name = None
+        order = [m for m in overall["measure_label"] if m in wide.columns]
+        wide = wide.reset_index().sort_values(["soc", "level", "term"], key=lambda c: c.map(
+            {"soc": "0", "pt": "1"}).fillna(c) if c.name == "level" else c)
+        sec.table(wide[["term", *order]].rename(columns={"term": "system organ class / preferred term"}),
+                  "Subjects with at least one event, n (%), by system organ class (capitals) and preferred term.",
+                  max_rows=400)
     return sec
 
 
@@ -123,6 +137,39 @@ def _tmb(store: Store) -> Section | None:
     return sec
 
 
+def _biomarkers(tables: dict[str, pd.DataFrame]) -> Section | None:
+    """PD-L1, TMB, TILs and TBNK by response, univariable effects, and the cross-validated models."""
+    if "model_performance" not in tables:
+        return None
+    from biomarker.models.run import make_figures
+
+    sec = Section("biomarkers", "Biomarkers and response (exploratory)")
+    perf = tables["model_performance"]
+    for row in perf.itertuples():
+        if hasattr(row, "auc"):
+            sec.kpis.append({"value": f"{row.auc:.2f} ({row.auc_ci_lower:.2f}-{row.auc_ci_upper:.2f})",
+                             "label": f"CV AUC, {row.model}"})
+    figures = make_figures(tables)
+    captions = {"biomarker_by_response": "Each biomarker by confirmed objective response (every patient shown).",
+                "forest": "Univariable effects with 95% CIs.",
+                "roc": "Cross-validated ROC curves (out-of-fold predictions pooled per repeat) with CI bands.",
+                "calibration": "Calibration of the out-of-fold predicted probabilities."}
+    for name in ("biomarker_by_response", "forest", "roc", "calibration"):
+        if name in figures:
+            sec.figure(figures[name], captions[name])
+    for name, fig in figures.items():
+        if name.startswith("km_"):
+            sec.figure(fig, "Kaplan-Meier by pre-specified biomarker group, with log-rank p.")
+    if "univariable" in tables:
+        sec.table(tables["univariable"], "Univariable analysis: AUC with DeLong CI, Mann-Whitney p, "
+                                         "Benjamini-Hochberg q.")
+    sec.table(perf, "Cross-validated performance: everything learned from the data was learned inside the "
+                    "training folds; p from a permutation test refitting the whole pipeline.")
+    if "missingness" in tables:
+        sec.table(tables["missingness"], "Missing values per feature.")
+    return sec
+
+
 def build_report(
     store_path: str | os.PathLike[str],
     out_html: str | os.PathLike[str],
@@ -142,7 +189,9 @@ def build_report(
     with Store(store_path, read_only=True) as store:
         names = store.tables()
         tables = {n.removeprefix(ENDPOINT_PREFIX): store.table(n) for n in names if n.startswith(ENDPOINT_PREFIX)}
-        sections = [s for s in (_efficacy(tables), _safety(tables), _tmb(store)) if s is not None]
+        models = {n.removeprefix(MODEL_PREFIX): store.table(n) for n in names if n.startswith(MODEL_PREFIX)}
+        sections = [s for s in (_efficacy(tables), _safety(tables), _tmb(store), _biomarkers(models))
+                    if s is not None]
     sections += extra_sections or []
     env = Environment(loader=PackageLoader("biomarker.report", "templates"), autoescape=select_autoescape(["html"]))
     html = env.get_template("report.html.j2").render(

@@ -66,5 +66,6 @@ def test_demo_runs_end_to_end(tmp_path) -> None:
         results = store.table("tmb_results")
     assert len(results) > 4 and set(results.status) == {"ok"}
     assert (tmp_path / "demo" / "results" / "endpoints" / "provenance.json").is_file()
-    assert (tmp_path / "demo" / "results" / "report.html").is_file()
+    report = (tmp_path / "demo" / "results" / "report.html").read_text()
+    assert "Response models were not fitted" in report  # 4 patients: too few responders, said so, not a crash
     assert "orr" in proc.stdout

@@ -22,9 +22,11 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 @pytest.fixture(scope="module")
 def study_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("run")
-    simulate_study(root / "study", n_patients=6, seed=8, exome_mb=0.3)
+    simulate_study(root / "study", n_patients=30, seed=8, exome_mb=0.3)
     (root / "study.yaml").write_text(
-        "study: TEST\nsamplesheet: study/samplesheet.csv\nclinical: study\nout: results\njobs: 1\n")
+        "study: TEST\nsamplesheet: study/samplesheet.csv\nclinical: study\npathology: study/pathology/pdl1_til.csv\n"
+        "tbnk: study/flow/tbnk.csv\nout: results\njobs: 1\n"
+        "models: {outcome: response, n_repeats: 2, n_permutations: 5, n_bootstrap: 50, figures: false}\n")
     report = run_study(load_config(root / "study.yaml"))
     return root, report
 
@@ -33,11 +35,13 @@ def test_run_fills_the_store(study_run) -> None:
     root, report = study_run
     with Store(root / "results" / "study.duckdb", read_only=True) as store:
         names = store.tables()
-        assert {"tmb_results", "tmb_filter_audit", "samples", "endpoint_bor", "endpoint_summary"} <= set(names)
-        assert len(store.table("endpoint_bor")) == 6
+        assert {"tmb_results", "tmb_filter_audit", "samples", "endpoint_bor", "endpoint_summary", "pdl1", "tbnk",
+                "tbnk_features_wide", "model_model_performance", "model_univariable"} <= set(names)
+        assert len(store.table("endpoint_bor")) == 30
+        assert len(store.table("pdl1")) == 30
     html = report.read_text()
-    assert html.count("data:image/png;base64,") >= 5
-    for anchor in ("efficacy", "safety", "tmb"):
+    assert html.count("data:image/png;base64,") >= 8
+    for anchor in ("efficacy", "safety", "tmb", "biomarkers"):
         assert f'id="{anchor}"' in html
 
 

@@ -1,0 +1,309 @@
+"""The model families, each a scikit-learn estimator that takes the raw feature frame.
+
+Everything learned from data -- imputation values, missing indicators, scaling, one-hot levels,
+hyper-parameters and cut-offs -- lives inside the estimator, so cross-validation refits it on each
+training fold and nothing leaks from the held-out patients.
+
+- ``logistic_l2``: ridge logistic regression, ``C`` chosen by an inner 3-fold CV (log-loss)
+- ``elastic_net``: elastic-net logistic regression (``l1_ratio`` 0.5), ``C`` chosen the same way
+- ``random_forest``: 100 trees, ``min_samples_leaf=3`` (pre-specified, not tuned)
+- ``hist_gradient_boosting``: shallow, slow boosting for small samples (pre-specified, not tuned)
+- :class:`ClinicalRule`: a fixed rule such as TMB >= 10 or TPS >= 50 % (nothing learned but the two
+  response rates that turn it into a probability)
+- :class:`CutoffClassifier`: one marker dichotomised at a cut-off that is either given or learned on the
+  training data only (Youden index)
+
+No resampling for class imbalance: probabilities stay calibrated to the cohort's response rate.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegressionCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+
+from biomarker.errors import ConfigError
+
+#: Model families :func:`make_estimator` knows, in report order.
+MODEL_FAMILIES = ("logistic_l2", "elastic_net", "random_forest", "hist_gradient_boosting")
+#: Inverse regularisation strengths searched by the penalised logistic models.
+C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+#: The pre-specified clinical rule: positive if TMB >= 10 mut/Mb or PD-L1 TPS >= 50 %.
+DEFAULT_RULE: dict[str, float] = {"tmb_per_mb": 10.0, "pdl1_tps_pct": 50.0}
+
+
+def _as_text(X):
+    """Categories as strings, missing values (None, NaN, NA) as the level ``"missing"``."""
+    frame = pd.DataFrame(X)
+    return frame.astype(object).where(frame.notna(), "missing").astype(str)
+
+
+def preprocessor(numeric: Sequence[str], categorical: Sequence[str]) -> ColumnTransformer:
+    """Median imputation with missing indicators and scaling for numbers; one-hot (missing as a level) for categories.
+
+    Examples
+    --------
+    >>> pre = preprocessor(["tmb"], ["pdl1_category"])
+    >>> X = pd.DataFrame({"tmb": [1.0, None, 3.0], "pdl1_category": ["<1", "1-49", None]})
+    >>> [n.split("__")[1] for n in pre.fit(X).get_feature_names_out()]
+    ['tmb', 'missingindicator_tmb', 'pdl1_category_1-49', 'pdl1_category_<1', 'pdl1_category_missing']
+    """
+    parts = []
+    if numeric:
+        parts.append(
+            (
+                "num",
+                Pipeline(
+                    [
+                        ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
+                        ("scale", StandardScaler()),
+                    ]
+                ),
+                list(numeric),
+            )
+        )
+    if categorical:
+        parts.append(
+            (
+                "cat",
+                Pipeline(
+                    [
+                        ("as_text", FunctionTransformer(_as_text, feature_names_out="one-to-one")),
+                        ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
+                    ]
+                ),
+                list(categorical),
+            )
+        )
+    return ColumnTransformer(parts, remainder="drop", verbose_feature_names_out=True)
+
+
+def neg_log_loss(estimator, X, y) -> float:
+    """Inner-CV score: minus the mean log-loss (a lean stand-in for scikit-learn's ``"neg_log_loss"`` scorer,
+    whose input validation cost more than the fits on 50 patients)."""
+    p = np.clip(estimator.predict_proba(X)[:, 1], 1e-15, 1 - 1e-15)
+    y = np.asarray(y, dtype=float)
+    return float(np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)))
+
+
+def _logistic_cv(l1_ratio: float, seed: int) -> LogisticRegressionCV:
+    from sklearn.model_selection import StratifiedKFold
+
+    kwargs: dict = {
+        "Cs": list(C_GRID),
+        "cv": StratifiedKFold(3, shuffle=True, random_state=seed),
+        "scoring": neg_log_loss,
+        "solver": "lbfgs" if l1_ratio == 0 else "saga",
+        "max_iter": 5000,
+        "l1_ratios": (l1_ratio,),
+    }
+    params = inspect.signature(LogisticRegressionCV).parameters
+    if "use_legacy_attributes" in params:
+        kwargs["use_legacy_attributes"] = False
+    if "penalty" in params and l1_ratio > 0 and "use_legacy_attributes" not in params:
+        kwargs["penalty"] = "elasticnet"  # scikit-learn < 1.8 needs the penalty spelt out
+    return LogisticRegressionCV(**kwargs)
+
+
+def make_estimator(family: str, numeric: Sequence[str], categorical: Sequence[str] = (), *, seed: int = 0):
+    """A fresh, unfitted estimator of one model family on the named columns.
+
+    Parameters
+    ----------
+    family
+        One of :data:`MODEL_FAMILIES`.
+    numeric, categorical
+        Column names of the feature frame.
+    seed
+        Seed of the family's randomness (inner CV splits, trees).
+
+    Examples
+    --------
+    >>> est = make_estimator("logistic_l2", ["tmb_log2"])
+    >>> X = pd.DataFrame({"tmb_log2": [1.0, 2, 3, 4, 5, 6, 7, 8, 9]})
+    >>> p = est.fit(X, [0, 0, 0, 1, 0, 1, 0, 1, 1]).predict_proba(X)[:, 1]
+    >>> bool(p[-1] > p[0])
+    True
+    """
+    pre = preprocessor(numeric, categorical)
+    if family == "logistic_l2":
+        model = _logistic_cv(0.0, seed)
+    elif family == "elastic_net":
+        model = _logistic_cv(0.5, seed)
+    elif family == "random_forest":
+        model = RandomForestClassifier(
+            n_estimators=100, min_samples_leaf=3, max_features="sqrt", n_jobs=1, random_state=seed
+        )
+    elif family == "hist_gradient_boosting":
+        model = HistGradientBoostingClassifier(
+            learning_rate=0.1,
+            max_iter=50,
+            max_leaf_nodes=4,
+            min_samples_leaf=5,
+            l2_regularization=1.0,
+            early_stopping=False,
+            random_state=seed,
+        )
+    else:
+        raise ConfigError(f"unknown model family {family!r}; choose from {', '.join(MODEL_FAMILIES)}")
+    return Pipeline([("preprocess", pre), ("model", model)])
+
+
+def _rates(positive: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Response rates (with a +1/2 continuity so they are never exactly 0 or 1) among rule-negative and -positive."""
+    out = []
+    for flag in (False, True):
+        sel = positive == flag
+        out.append((y[sel].sum() + 0.5) / (sel.sum() + 1.0))
+    return out[0], out[1]
+
+
+class ClinicalRule(ClassifierMixin, BaseEstimator):
+    """A fixed, pre-specified rule: positive when any named marker is at or above its threshold.
+
+    Nothing about the rule is learned; ``fit`` only records the response rate among rule-positive and
+    rule-negative training patients, so that ``predict_proba`` gives probabilities (for the Brier
+    score and calibration). A missing marker does not meet its criterion.
+
+    Parameters
+    ----------
+    thresholds
+        Column -> threshold, e.g. ``{"tmb_per_mb": 10, "pdl1_tps_pct": 50}``.
+
+    Examples
+    --------
+    >>> X = pd.DataFrame({"tmb_per_mb": [2, 12, 5, 3], "pdl1_tps_pct": [60, 0, None, 10]})
+    >>> ClinicalRule({"tmb_per_mb": 10, "pdl1_tps_pct": 50}).fit(X, [1, 1, 0, 0]).predict(X).tolist()
+    [1, 1, 0, 0]
+    """
+
+    def __init__(self, thresholds: Mapping[str, float] | None = None) -> None:
+        self.thresholds = thresholds
+
+    def _flag(self, X: pd.DataFrame) -> np.ndarray:
+        rule = dict(self.thresholds or DEFAULT_RULE)
+        flag = np.zeros(len(X), dtype=bool)
+        for column, threshold in rule.items():
+            values = pd.to_numeric(X[column], errors="coerce").to_numpy(float)
+            flag |= np.nan_to_num(values, nan=-np.inf) >= threshold
+        return flag
+
+    def fit(self, X: pd.DataFrame, y) -> ClinicalRule:
+        y = np.asarray(y, dtype=int)
+        self.classes_ = np.array([0, 1])
+        self.rate_negative_, self.rate_positive_ = _rates(self._flag(X), y)
+        return self
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        p = np.where(self._flag(X), self.rate_positive_, self.rate_negative_)
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return self._flag(X).astype(int)
+
+
+class CutoffClassifier(ClassifierMixin, BaseEstimator):
+    """One marker dichotomised at a cut-off: given in advance, or learned from the training data only.
+
+    With ``cutoff=None`` the cut-off maximising Youden's J (sensitivity + specificity - 1) on the data
+    passed to ``fit`` is chosen (the midpoint between adjacent observed values). Used inside
+    cross-validation this is the honest way to evaluate a data-driven cut-off: each training fold
+    learns its own, and the held-out patients judge it. The package never offers a cut-off chosen on
+    all patients together with its performance on the same patients.
+
+    Parameters
+    ----------
+    feature
+        Column of the marker.
+    cutoff
+        Pre-specified cut-off (``>= cutoff`` is positive), or ``None`` to learn it.
+    higher_is_positive
+        Pre-specified direction of the association.
+
+    Examples
+    --------
+    >>> X = pd.DataFrame({"tmb": [1.0, 2, 3, 8, 9, 10]})
+    >>> CutoffClassifier("tmb").fit(X, [0, 0, 0, 1, 1, 1]).cutoff_
+    5.5
+    """
+
+    def __init__(self, feature: str = "", cutoff: float | None = None, higher_is_positive: bool = True) -> None:
+        self.feature = feature
+        self.cutoff = cutoff
+        self.higher_is_positive = higher_is_positive
+
+    def _values(self, X: pd.DataFrame) -> np.ndarray:
+        v = pd.to_numeric(X[self.feature], errors="coerce").to_numpy(float)
+        return v if self.higher_is_positive else -v
+
+    def _flag(self, X: pd.DataFrame) -> np.ndarray:
+        cut = self.cutoff_ if self.higher_is_positive else -self.cutoff_
+        return np.nan_to_num(self._values(X), nan=-np.inf) >= cut
+
+    def fit(self, X: pd.DataFrame, y) -> CutoffClassifier:
+        y = np.asarray(y, dtype=int)
+        self.classes_ = np.array([0, 1])
+        if self.cutoff is not None:
+            self.cutoff_ = float(self.cutoff)
+        else:
+            v = self._values(X)
+            ok = ~np.isnan(v)
+            v, yy = v[ok], y[ok]
+            levels = np.unique(v)
+            candidates = (levels[:-1] + levels[1:]) / 2 if len(levels) > 1 else levels
+            n_pos, n_neg = max(1, int(yy.sum())), max(1, int((1 - yy).sum()))
+            best, best_j = candidates[0], -np.inf
+            for c in candidates:
+                flag = v >= c
+                j = (flag & (yy == 1)).sum() / n_pos - (flag & (yy == 0)).sum() / n_neg
+                if j > best_j:
+                    best, best_j = c, j
+            self.cutoff_ = float(best if self.higher_is_positive else -best)
+        self.rate_negative_, self.rate_positive_ = _rates(self._flag(X), y)
+        return self
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        p = np.where(self._flag(X), self.rate_positive_, self.rate_negative_)
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return self._flag(X).astype(int)
+
+
+def coefficients(fitted) -> pd.DataFrame:
+    """Standardised coefficients (log-odds per SD, or per level) of a fitted logistic pipeline.
+
+    Returns an empty frame for models without coefficients.
+    """
+    try:
+        model = fitted.named_steps["model"]
+        names = fitted.named_steps["preprocess"].get_feature_names_out()
+    except (AttributeError, KeyError):
+        return pd.DataFrame(columns=["term", "coefficient"])
+    if not hasattr(model, "coef_"):
+        return pd.DataFrame(columns=["term", "coefficient"])
+    rows = [{"term": "(intercept)", "coefficient": float(np.ravel(model.intercept_)[0])}]
+    rows += [{"term": str(n).split("__", 1)[-1], "coefficient": float(c)}
+             for n, c in zip(names, model.coef_[0], strict=True)]
+    return pd.DataFrame(rows)
+
+
+__all__ = [
+    "C_GRID",
+    "DEFAULT_RULE",
+    "MODEL_FAMILIES",
+    "ClinicalRule",
+    "CutoffClassifier",
+    "coefficients",
+    "make_estimator",
+    "preprocessor",
+]

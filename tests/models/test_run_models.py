@@ -1,0 +1,95 @@
+"""run_models on any patient table: inputs, outputs, determinism, refusals."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from biomarker.errors import ConfigError, InputError
+from biomarker.models import run_models
+from biomarker.models.run import binary_outcome
+
+FAST = {"n_repeats": 2, "n_permutations": 9, "n_bootstrap": 100, "models": ("logistic_l2",)}
+
+
+@pytest.fixture(scope="module")
+def table() -> pd.DataFrame:
+    rng = np.random.default_rng(4)
+    n = 48
+    tmb = rng.lognormal(2.0, 0.8, n)
+    tps = rng.choice([0.0, 5.0, 20.0, 60.0, 80.0], n)
+    lp = -1.2 + 1.2 * (np.log(tmb) - 2.0) / 0.8 + 0.6 * (tps > 30)
+    y = rng.random(n) < 1 / (1 + np.exp(-lp))
+    return pd.DataFrame({
+        "USUBJID": [f"S-{i:03d}" for i in range(n)],
+        "tmb_per_mb": tmb,
+        "tmb_log2": np.log2(tmb + 1),
+        "pdl1_tps_pct": np.where(rng.random(n) < 0.1, np.nan, tps),
+        "smoking": rng.choice(["NEVER", "FORMER", "CURRENT"], n),
+        "bor": np.where(y, rng.choice(["CR", "PR"], n), rng.choice(["SD", "PD"], n)),
+        "pfs_months": rng.exponential(np.where(y, 12, 4)),
+        "pfs_event": (rng.random(n) < 0.8).astype(int),
+        "best_pct_change": np.where(y, -50, 10) + rng.normal(scale=15, size=n),
+    })
+
+
+def test_csv_in_files_out_with_report(table, tmp_path):
+    path = tmp_path / "patients.csv"
+    table.to_csv(path, index=False)
+    out = tmp_path / "out"
+    res = run_models(path, "bor", ["tmb_log2", "pdl1_tps_pct", "smoking"], id_col="usubjid", time="pfs_months",
+                     event="pfs_event", groups={"tmb_per_mb": 10}, change="best_pct_change", positive=["CR", "PR"],
+                     cutoff_features=["tmb_per_mb"], out_dir=out, **FAST)
+    assert list(res.summary["model"]) == ["logistic_l2", "cutoff_tmb_per_mb", "clinical_rule"]
+    for name in ("univariable", "model_performance", "oof_predictions", "importance", "coefficients", "missingness",
+                 "survival_groups", "cox", "roc", "calibration", "fold_cutoffs", "permutation_null"):
+        assert (out / f"{name}.tsv").is_file(), name
+    for fig in ("biomarker_by_response", "roc", "calibration", "forest", "km_pfs_tmb_per_mb"):
+        assert (out / f"{fig}.png").stat().st_size > 5000, fig
+    assert not list(out.glob(".*.tmp"))
+    report = json.loads((out / "report.json").read_text())
+    items = report["items"]
+    assert items["tripod_ai_10"]["n"] == 48 and items["tripod_ai_10"]["n_events"] == int(table.bor.isin(["CR", "PR"]).sum())
+    assert {r["model"] for r in items["tripod_ai_23a"]["performance"]} == set(res.summary["model"])
+    assert report["provenance"]["input_sha256"] and report["settings"]["seed"] == 7
+    miss = res.tables["missingness"].set_index("feature")
+    assert miss.loc["pdl1_tps_pct", "n_missing"] == table.pdl1_tps_pct.isna().sum()
+    uni = res.tables["univariable"].set_index("feature")
+    assert uni.loc["smoking", "kind"] == "categorical" and not np.isnan(uni.loc["smoking", "fisher_p"])
+    assert not np.isnan(uni.loc["tmb_log2", "spearman_rho"])
+    # the learned cut-off exists only per training fold: no all-data cut-off anywhere in the outputs
+    assert len(res.tables["fold_cutoffs"]) == 2 * 5
+    assert "cutoff" not in res.summary.columns and "cutoff_tmb_per_mb" not in set(res.tables["coefficients"].model)
+    assert res.plot("roc").axes
+
+
+def test_same_seed_gives_byte_identical_tables(table, tmp_path):
+    for name in ("a", "b"):
+        run_models(table, "bor", ["tmb_log2", "smoking"], positive="PR", out_dir=tmp_path / name, figures=False,
+                   **FAST)
+    for path in [*sorted((tmp_path / "a").glob("*.tsv")), tmp_path / "a" / "report.json"]:
+        assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes(), path.name
+
+
+def test_refusals(table):
+    with pytest.raises(InputError, match="no feature column 'nope'"):
+        run_models(table, "bor", ["nope"], positive="PR", **FAST)
+    with pytest.raises(InputError, match="not 0/1"):
+        run_models(table, "bor", ["tmb_log2"], **FAST)
+    with pytest.raises(InputError, match="more than one row"):
+        run_models(pd.concat([table, table.iloc[:1]]), "bor", ["tmb_log2"], positive="PR", **FAST)
+    with pytest.raises(ConfigError, match="pre-specified"):
+        run_models(table, "bor", ["tmb_log2"], positive="PR", groups={"tmb_per_mb": "optimal"}, **FAST)
+    with pytest.raises(ConfigError, match="unknown model"):
+        run_models(table, "bor", ["tmb_log2"], positive="PR", models=("svm",))
+    with pytest.raises(InputError, match="events"):
+        run_models(table.assign(y=0), "y", ["tmb_log2"], **FAST)
+
+
+def test_binary_outcome_forms():
+    assert binary_outcome(pd.Series([True, False])).tolist() == [1.0, 0.0]
+    assert binary_outcome(pd.Series([1, 0, None])).tolist()[:2] == [1.0, 0.0]
+    assert binary_outcome(pd.Series(["yes", "no"]), positive="yes").tolist() == [1.0, 0.0]
