@@ -274,6 +274,70 @@ def flow_gate(
     _write_table(frame, out)
 
 
+def _split(values: list[str] | None) -> list[str]:
+    return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
+
+
+def _groups(values: list[str] | None) -> dict[str, float | None]:
+    from biomarker.errors import ConfigError
+
+    out: dict[str, float | None] = {}
+    for item in values or []:
+        name, sep, cut = item.partition("=")
+        try:
+            out[name.strip()] = float(cut) if sep else None
+        except ValueError:
+            raise ConfigError(f"--group {item}: write COLUMN=NUMBER for a pre-specified cut-off, or COLUMN for "
+                              "a categorical column") from None
+    return out
+
+
+@app.command()
+@user_errors
+def model(
+    table: Annotated[Path, typer.Argument(help="Patient table (CSV/TSV, one row per patient) or a study folder.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for tables, figures and report.json.")],
+    outcome: Annotated[str, typer.Option(help="Binary outcome column (study: response, response_investigator, "
+                                              "disease_control, dcb).")] = "response",
+    features: Annotated[list[str] | None, typer.Option(help="Candidate predictors, comma-separated (study "
+                                                       "default: the pre-specified set).")] = None,
+    id_col: Annotated[str, typer.Option("--id", help="Patient identifier column.")] = "USUBJID",
+    positive: Annotated[str | None, typer.Option(help="Values of a text outcome that count as events, e.g. "
+                                                      "CR,PR.")] = None,
+    time: Annotated[list[str] | None, typer.Option(help="Time-to-event column(s), e.g. pfs_months.")] = None,
+    event: Annotated[list[str] | None, typer.Option(help="Event column(s), matching --time.")] = None,
+    group: Annotated[list[str] | None, typer.Option(help="Pre-specified survival groups: COLUMN=CUTOFF or a "
+                                                         "categorical COLUMN; repeatable.")] = None,
+    change: Annotated[str | None, typer.Option(help="Best % change column for Spearman correlations.")] = None,
+    models: Annotated[list[str] | None, typer.Option(help="Model families (logistic_l2, elastic_net, "
+                                                          "random_forest, hist_gradient_boosting).")] = None,
+    tmb_store: Annotated[Path | None, typer.Option(help="Study folder only: TMB from this store.")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    repeats: Annotated[int, typer.Option(help="Repeats of the stratified 5-fold CV.")] = 10,
+    permutations: Annotated[int, typer.Option(help="Permutations (each refits the whole pipeline).")] = 100,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel workers.")] = 1,
+) -> None:
+    """Does a biomarker predict response? Univariable tests, survival by group, cross-validated models."""
+    from biomarker.cli_views import print_model_summary
+    from biomarker.models import run_models, run_study_models
+
+    options: dict[str, Any] = {"seed": seed, "n_repeats": repeats, "n_permutations": permutations, "n_jobs": jobs}
+    if models:
+        options["models"] = _split(models)
+    if table.is_dir():
+        result = run_study_models(table, out, tmb_table=tmb_store, outcome=outcome,
+                                  features=_split(features) or None, **options)
+    else:
+        if not features:
+            from biomarker.errors import ConfigError
+
+            raise ConfigError("--features is needed for a patient table, e.g. --features tmb,pdl1_tps")
+        result = run_models(table, outcome, _split(features), id_col=id_col, time=_split(time) or None,
+                            event=_split(event) or None, out_dir=out, groups=_groups(group) or None, change=change,
+                            positive=_split([positive]) if positive else None, **options)
+    print_model_summary(result.summary, out)
+
+
 @app.command("run")
 @user_errors
 def run_study_command(

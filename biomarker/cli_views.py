@@ -152,3 +152,16 @@ def print_counts(frame: object, column: str, title: str) -> None:
     for key, n in counts.items():
         table.add_row(str(key), str(n))
     console.print(table)
+
+
+def print_model_summary(summary: object, out: Path) -> None:
+    """Cross-validated performance per model, with CIs and the permutation p."""
+    table = Table(title="Cross-validated prediction of the outcome (95% CI)")
+    for c in ("model", "AUC", "Brier", "calibration slope", "p"):
+        table.add_column(c, justify="left" if c == "model" else "right")
+    for r in summary.to_dict("records"):  # type: ignore[attr-defined]
+        table.add_row(str(r.get("model")), f"{r['auc']:.2f} ({r['auc_ci_lower']:.2f}-{r['auc_ci_upper']:.2f})",
+                      f"{r.get('brier', float('nan')):.3f}", f"{r.get('calibration_slope', float('nan')):.2f}",
+                      f"{r.get('p', float('nan')):.3g}")
+    console.print(table)
+    console.print(f"tables, figures and report.json in {out}")

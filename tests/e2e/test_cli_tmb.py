@@ -69,3 +69,20 @@ def test_demo_runs_end_to_end(tmp_path) -> None:
     report = (tmp_path / "demo" / "results" / "report.html").read_text()
     assert "Response models were not fitted" in report  # 4 patients: too few responders, said so, not a crash
     assert "orr" in proc.stdout
+
+
+def test_model_on_any_patient_table(tmp_path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=60)
+    table = pd.DataFrame({"USUBJID": [f"P{i}" for i in range(60)], "tmb": x, "noise": rng.normal(size=60),
+                          "response": (x + rng.normal(scale=0.5, size=60) > 0.4).astype(int)})
+    table.to_csv(tmp_path / "cohort.csv", index=False)
+    proc = run("model", tmp_path / "cohort.csv", "--out", tmp_path / "out", "--outcome", "response",
+               "--features", "tmb,noise", "--repeats", "2", "--permutations", "5")
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "out" / "report.json").is_file() and (tmp_path / "out" / "univariable.tsv").is_file()
+    missing = run("model", tmp_path / "cohort.csv", "--out", tmp_path / "o2")
+    assert missing.returncode == 2 and "--features is needed" in missing.stderr
