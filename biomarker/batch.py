@@ -12,8 +12,9 @@ import hashlib
 import json
 import logging
 import os
+import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -27,10 +28,12 @@ from biomarker.files import sha256_file
 from biomarker.store import Store
 from biomarker.tmb.params import TmbParams
 from biomarker.tmb.pipeline import resolve_params
-from biomarker.tmb.samplesheet import read_samplesheet
+from biomarker.tmb.samplesheet import SampleRow, read_samplesheet
 
 log = logging.getLogger(__name__)
 _TERRITORIES: dict[tuple[str, str], Any] = {}  # per worker process: (bed path, sha) -> Territory
+FLUSH_ROWS = 32
+FLUSH_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,8 @@ def run_tmb_task(task: TmbTask) -> tuple[dict[str, Any], dict[str, int]]:
             _TERRITORIES[key] = build_territory(task.bed_path)
         r = compute_tmb(task.input_path, task.bed_path, task.params, tumor_sample=task.tumor_sample,
                         sample_id=task.sample, territory=_TERRITORIES[key], out_dir=task.out_dir,
-                        keep_variants=False)
+                        keep_variants=False,
+                        known_sha256={task.input_path: task.input_sha256, task.bed_path: task.bed_sha256})
     except BiomarkerError as exc:
         row.update(status="failed", reason=str(exc))
         return row, {}
@@ -130,39 +134,42 @@ def make_executor(jobs: int, scheduler: str | None, stack: ExitStack) -> Executo
 
 
 def plan_tasks(
-    samplesheet: str | os.PathLike[str],
+    rows: list[SampleRow],
     out_dir: str | os.PathLike[str],
     params: TmbParams,
     targets: str | os.PathLike[str] | None,
     stored: dict[str, tuple[str, str, str, str]],
-    summary: BatchSummary,
-) -> tuple[list[TmbTask], dict[str, dict[str, Any]]]:
-    """Tasks for the samples whose result is missing, failed or stale; inputs that cannot be read fail here."""
-    rows = read_samplesheet(samplesheet)
+) -> Iterator[TmbTask | dict[str, Any] | str]:
+    """For each samplesheet row, in order: a task (result missing, failed or stale), a failed result row
+    (the input cannot be read), or the sample's name (unchanged since it was stored: skip).
+
+    A generator, so the first tasks run while later inputs are still being hashed.
+    """
     digest = params_digest(params)
-    bed_sha: dict[Path, str] = {}
-    tasks, early_failures = [], {}
+    sha: dict[Path, str] = {}
+
+    def hashed(path: Path) -> str:
+        if path not in sha:
+            sha[path] = sha256_file(path)
+        return sha[path]
+
     for row in rows:
         bed = Path(targets) if targets is not None else row.bed
         base = {"sample": row.sample, "patient": row.patient, "preset": params.name, "params_sha256": digest,
                 "package_version": __version__}
         if bed is None or not bed.is_file():
-            early_failures[row.sample] = {**base, "status": "failed",
-                                          "reason": f"{samplesheet}: no BED for {row.sample} ({bed}); add a bed "
-                                                    "column or --targets"}
+            yield {**base, "status": "failed",
+                   "reason": f"no BED for {row.sample} ({bed}); add a bed column or --targets"}
             continue
         if not row.vcf.is_file():
-            early_failures[row.sample] = {**base, "status": "failed", "reason": f"{row.vcf}: no such file"}
+            yield {**base, "status": "failed", "reason": f"{row.vcf}: no such file"}
             continue
-        if bed not in bed_sha:
-            bed_sha[bed] = sha256_file(bed)
         task = TmbTask(row.sample, row.patient, row.sample_type, str(row.vcf), str(bed), params, row.tumor_sample,
-                       str(out_dir), sha256_file(row.vcf), bed_sha[bed], digest)
+                       str(out_dir), hashed(row.vcf), hashed(bed), digest)
         if stored.get(row.sample) == ("ok", task.input_sha256, task.bed_sha256, digest):
-            summary.skipped.append(row.sample)
-            continue
-        tasks.append(task)
-    return tasks, early_failures
+            yield row.sample
+        else:
+            yield task
 
 
 def run_batch(
@@ -200,33 +207,51 @@ def run_batch(
     """
     params = resolve_params(preset, overrides, off)
     summary = BatchSummary()
+    rows = read_samplesheet(samplesheet)
+    total, done = len(rows), 0
+    info = {r.sample: {"patient": r.patient, "input_path": str(r.vcf), "bed_path": str(targets or r.bed or ""),
+                       "sample_type": r.sample_type} for r in rows}
+    # Results are written in small transactions as they arrive (at most FLUSH_ROWS or FLUSH_SECONDS old);
+    # on any exit, Ctrl-C included, what has arrived is written before the exception goes on.
+    pending: list[tuple[dict[str, Any], dict[str, int], dict[str, Any]]] = []
+    last_flush = time.monotonic()
     with Store(store_path) as store, ExitStack() as stack:
-        tasks, early = plan_tasks(samplesheet, out_dir, params, targets, store.tmb_keys(), summary)
-        total = len(tasks) + len(early)
-        done = 0
-        for sample, row in early.items():
-            store.upsert_tmb(row, {}, {"patient": row["patient"]})
-            summary.failed[sample] = row["reason"]
-            done += 1
-            if progress is not None:
-                progress(done, total, sample)
-        info = {t.sample: {"patient": t.patient, "input_path": t.input_path, "bed_path": t.bed_path,
-                           "sample_type": t.sample_type} for t in tasks}
         executor = make_executor(jobs, scheduler, stack)
-        if executor is None:
-            results = (run_tmb_task(t) for t in tasks)
-        else:
-            futures: list[Future] = [executor.submit(run_tmb_task, t) for t in tasks]
-            stack.callback(lambda: [f.cancel() for f in futures])
-            results = (f.result() for f in as_completed(futures))
-        for row, audit in results:
-            store.upsert_tmb(row, audit, info[row["sample"]])
+        inline: list[TmbTask] = []
+        futures: list[Future] = []
+        stack.callback(lambda: [f.cancel() for f in futures])
+
+        def arrived(row: dict[str, Any], audit: dict[str, int]) -> None:
+            nonlocal done, last_flush
+            pending.append((row, audit, info[row["sample"]]))
             if row["status"] == "ok":
                 summary.computed.append(row["sample"])
             else:
                 summary.failed[row["sample"]] = row["reason"]
             done += 1
+            if len(pending) >= FLUSH_ROWS or time.monotonic() - last_flush > FLUSH_SECONDS:
+                store.upsert_tmb_many(pending)
+                pending.clear()
+                last_flush = time.monotonic()
             if progress is not None:
                 progress(done, total, row["sample"])
+
+        try:
+            for item in plan_tasks(rows, out_dir, params, targets, store.tmb_keys()):
+                if isinstance(item, str):
+                    summary.skipped.append(item)
+                    done += 1
+                elif isinstance(item, dict):
+                    arrived(item, {})
+                elif executor is None:
+                    inline.append(item)
+                else:
+                    futures.append(executor.submit(run_tmb_task, item))
+            results = (run_tmb_task(t) for t in inline) if executor is None else (
+                f.result() for f in as_completed(futures))
+            for row, audit in results:
+                arrived(row, audit)
+        finally:
+            store.upsert_tmb_many(pending)
     log.info("batch: %s", summary)
     return summary

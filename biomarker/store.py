@@ -140,18 +140,25 @@ class Store:
 
     def upsert_tmb(self, row: dict[str, Any], audit: dict[str, int], sample_info: dict[str, Any]) -> None:
         """Replace one sample's result, its filter audit and its sample row, in one transaction."""
-        sample = row["sample"]
-        values = [row.get(c) for c in TMB_COLUMNS]
+        self.upsert_tmb_many([(row, audit, sample_info)])
+
+    def upsert_tmb_many(self, results: list[tuple[dict[str, Any], dict[str, int], dict[str, Any]]]) -> None:
+        """Replace several samples' results, audits and sample rows in one transaction (all or none)."""
+        if not results:
+            return
+        samples = [row["sample"] for row, _, _ in results]
+        marks = ", ".join("?" * len(samples))
         with self._transaction():
             for table in ("tmb_results", "tmb_filter_audit", "samples"):
-                self.con.execute(f"DELETE FROM {table} WHERE sample = ?", [sample])
-            self.con.execute(f"INSERT INTO tmb_results VALUES ({', '.join('?' * len(values))})", values)
-            if audit:
-                self.con.executemany("INSERT INTO tmb_filter_audit VALUES (?, ?, ?)",
-                                     [[sample, k, int(v)] for k, v in audit.items()])
-            self.con.execute("INSERT INTO samples VALUES (?, ?, ?, ?, ?)",
-                             [sample, sample_info.get("patient"), sample_info.get("input_path"),
-                              sample_info.get("bed_path"), sample_info.get("sample_type")])
+                self.con.execute(f"DELETE FROM {table} WHERE sample IN ({marks})", samples)
+            self.con.executemany(f"INSERT INTO tmb_results VALUES ({', '.join('?' * len(TMB_COLUMNS))})",
+                                 [[row.get(c) for c in TMB_COLUMNS] for row, _, _ in results])
+            audit_rows = [[row["sample"], k, int(v)] for row, audit, _ in results for k, v in audit.items()]
+            if audit_rows:
+                self.con.executemany("INSERT INTO tmb_filter_audit VALUES (?, ?, ?)", audit_rows)
+            self.con.executemany("INSERT INTO samples VALUES (?, ?, ?, ?, ?)",
+                                 [[row["sample"], info.get("patient"), info.get("input_path"), info.get("bed_path"),
+                                   info.get("sample_type")] for row, _, info in results])
 
     # -- whole-study tables -------------------------------------------------------------------
     def replace_table(self, name: str, frame: pd.DataFrame) -> None:

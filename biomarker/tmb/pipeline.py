@@ -144,8 +144,9 @@ def contig_groups(contigs: Sequence[str], territory: Territory, n_groups: int) -
     return groups
 
 
-def _hash_inputs(paths: list[str]) -> list[dict[str, str]]:
-    return [{"path": str(p), "name": Path(p).name, "sha256": sha256_file(p)} for p in paths]
+def _hash_inputs(paths: list[str], known: dict[str, str] | None = None) -> list[dict[str, str]]:
+    known = known or {}
+    return [{"path": str(p), "name": Path(p).name, "sha256": known.get(str(p)) or sha256_file(p)} for p in paths]
 
 
 def compute_tmb(
@@ -167,6 +168,7 @@ def compute_tmb(
     threads: int = 1,
     territory: Territory | None = None,
     keep_variants: bool = True,
+    known_sha256: dict[str, str] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> TmbResult:
     """Tumour mutational burden of one tumour, with its exact 95% CI and per-variant audit.
@@ -191,6 +193,8 @@ def compute_tmb(
     keep_variants
         Without ``out_dir``, hold every variant's row in memory for :meth:`TmbResult.variants`
         (``False`` keeps memory flat for a summary-only run).
+    known_sha256
+        ``{path: sha256}`` already computed by the caller (a batch hashes every input once), not recomputed.
 
     Returns
     -------
@@ -214,7 +218,8 @@ def compute_tmb(
         territory = build_territory(targets, callable_bed, bam, min_bam_depth)
     inputs = [path, str(targets), *(str(p) for p in (callable_bed, bam) if p is not None)]
     hashed: list[dict[str, str]] = []
-    hasher = threading.Thread(target=lambda: hashed.extend(_hash_inputs([p for p in inputs if os.path.isfile(p)])))
+    hasher = threading.Thread(target=lambda: hashed.extend(
+        _hash_inputs([p for p in inputs if os.path.isfile(p)], known_sha256)))
 
     maf = not path.lower().endswith((".vcf", ".vcf.gz", ".vcf.bgz", ".bcf")) and is_maf(path)
     layout: VcfLayout | None = None
