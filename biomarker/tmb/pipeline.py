@@ -248,7 +248,8 @@ def compute_tmb(
                 tally, tumour = scan_maf(path, params, territory, sink, tumor_sample=tumor_sample,
                                          hotspots=hotspots)
             elif threads > 1 and layout.indexed and layout.contigs and not export_vcf:  # type: ignore[union-attr]
-                tally = _scan_parallel(layout, params, territory, hotspots, threads, handle, sink, hashed, inputs)
+                tally = _scan_parallel(layout, params, territory, hotspots, threads, handle, sink, hashed, inputs,
+                                       known_sha256)
             else:
                 hasher.start()
                 if export_vcf and workdir is not None:
@@ -298,6 +299,7 @@ def compute_tmb(
 def _scan_parallel(
     layout: VcfLayout, params: TmbParams, territory: Territory, hotspots: frozenset, threads: int,
     handle: Any, sink: _Sink, hashed: list[dict[str, str]], inputs: list[str],
+    known_sha256: dict[str, str] | None = None,
 ) -> ScanTally:
     """Scan an indexed file contig by contig in ``threads`` processes; rows keep header contig order."""
     parts_dir = Path(tempfile.mkdtemp(prefix=".tmb-parts-"))
@@ -306,7 +308,7 @@ def _scan_parallel(
         jobs = [(layout, params, territory, group, hotspots, str(parts_dir / f"{i:05d}.tsv"))
                 for i, group in enumerate(contig_groups(layout.contigs, territory, 2 * threads))]
         with ProcessPoolExecutor(max_workers=threads, mp_context=get_context("fork")) as pool:
-            hash_future = pool.submit(_hash_inputs, [p for p in inputs if os.path.isfile(p)])
+            hash_future = pool.submit(_hash_inputs, [p for p in inputs if os.path.isfile(p)], known_sha256)
             for tally, part in pool.map(_scan_regions, jobs):
                 total.fates.update(tally.fates)
                 total.records += tally.records
