@@ -37,7 +37,7 @@ from biomarker import __version__
 from biomarker.errors import ConfigError, InputError
 from biomarker.files import sha256_file
 from biomarker.flow.qc import VALUE_COLUMNS, QcRules, finish_table
-from biomarker.ihc.tables import read_table
+from biomarker.lab_tables import read_table
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from biomarker import __version__
 from biomarker.errors import ConfigError, InputError
 from biomarker.files import sha256_file
 from biomarker.ihc.scores import Score, load_spellings, parse_score
-from biomarker.ihc.tables import read_table
+from biomarker.lab_tables import read_table
 
 log = logging.getLogger(__name__)
 
