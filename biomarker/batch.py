@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ class TmbTask:
     input_sha256: str
     bed_sha256: str
     params_sha256: str
+    territory_file: str | None = None
 
 
 @dataclass
@@ -75,6 +77,7 @@ def params_digest(params: TmbParams) -> str:
 def run_tmb_task(task: TmbTask) -> tuple[dict[str, Any], dict[str, int]]:
     """Worker: TMB of one tumour; never raises for a bad sample (status ``failed`` with a one-line reason)."""
     from biomarker.tmb.pipeline import build_territory, compute_tmb
+    from biomarker.tmb.territory import Territory
 
     row: dict[str, Any] = {
         "sample": task.sample, "patient": task.patient, "preset": task.params.name,
@@ -84,7 +87,9 @@ def run_tmb_task(task: TmbTask) -> tuple[dict[str, Any], dict[str, int]]:
     try:
         key = (task.bed_path, task.bed_sha256)
         if key not in _TERRITORIES:
-            _TERRITORIES[key] = build_territory(task.bed_path)
+            cached = task.territory_file
+            _TERRITORIES[key] = (Territory.load(cached) if cached and os.path.isfile(cached)
+                                 else build_territory(task.bed_path))
         r = compute_tmb(task.input_path, task.bed_path, task.params, tumor_sample=task.tumor_sample,
                         sample_id=task.sample, territory=_TERRITORIES[key], out_dir=task.out_dir,
                         keep_variants=False,
@@ -104,6 +109,16 @@ def run_tmb_task(task: TmbTask) -> tuple[dict[str, Any], dict[str, int]]:
     return row, r.removed_by()
 
 
+def _worker_context() -> BaseContext:
+    """Fork workers from a server that has already imported the TMB engine (fast start, and no fork of this
+    process with its DuckDB threads); plain spawn where forkserver does not exist."""
+    if "forkserver" in get_all_start_methods():
+        context = get_context("forkserver")
+        context.set_forkserver_preload(["biomarker.batch", "biomarker.tmb.pipeline"])
+        return context
+    return get_context("spawn")
+
+
 def make_executor(jobs: int, scheduler: str | None, stack: ExitStack) -> Executor | None:
     """The executor for ``jobs`` workers: ``None`` (run inline) for one local job, a process pool,
     or a Dask cluster's executor (``scheduler`` = ``tcp://host:8786``, or ``local`` for a LocalCluster).
@@ -116,7 +131,7 @@ def make_executor(jobs: int, scheduler: str | None, stack: ExitStack) -> Executo
     if scheduler is None:
         if jobs <= 1:
             return None
-        return stack.enter_context(ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")))
+        return stack.enter_context(ProcessPoolExecutor(max_workers=jobs, mp_context=_worker_context()))
     try:
         from distributed import Client, LocalCluster
     except ImportError:
@@ -139,6 +154,8 @@ def plan_tasks(
     params: TmbParams,
     targets: str | os.PathLike[str] | None,
     stored: dict[str, tuple[str, str, str, str]],
+    sha: dict[Path, str] | None = None,
+    territory_files: dict[Path, str] | None = None,
 ) -> Iterator[TmbTask | dict[str, Any] | str]:
     """For each samplesheet row, in order: a task (result missing, failed or stale), a failed result row
     (the input cannot be read), or the sample's name (unchanged since it was stored: skip).
@@ -146,7 +163,8 @@ def plan_tasks(
     A generator, so the first tasks run while later inputs are still being hashed.
     """
     digest = params_digest(params)
-    sha: dict[Path, str] = {}
+    sha = {} if sha is None else sha
+    territory_files = territory_files or {}
 
     def hashed(path: Path) -> str:
         if path not in sha:
@@ -165,11 +183,39 @@ def plan_tasks(
             yield {**base, "status": "failed", "reason": f"{row.vcf}: no such file"}
             continue
         task = TmbTask(row.sample, row.patient, row.sample_type, str(row.vcf), str(bed), params, row.tumor_sample,
-                       str(out_dir), hashed(row.vcf), hashed(bed), digest)
+                       str(out_dir), hashed(row.vcf), hashed(bed), digest, territory_files.get(bed))
         if stored.get(row.sample) == ("ok", task.input_sha256, task.bed_sha256, digest):
             yield row.sample
         else:
             yield task
+
+
+def _share_territories(
+    rows: list[SampleRow], targets: str | os.PathLike[str] | None, out_dir: str | os.PathLike[str],
+    to_workers: bool,
+) -> tuple[dict[Path, str], dict[Path, str]]:
+    """Parse each distinct BED once, here: inline runs keep it in memory; workers get a ``.npz`` beside the
+    results (``OUT/.territories/SHA256.npz``) that loads in milliseconds instead of a second-long parse."""
+    from biomarker.tmb.pipeline import build_territory
+
+    beds = {Path(targets)} if targets is not None else {r.bed for r in rows if r.bed is not None}
+    sha: dict[Path, str] = {}
+    files: dict[Path, str] = {}
+    for bed in sorted(b for b in beds if b.is_file()):
+        sha[bed] = digest = sha256_file(bed)
+        key = (str(bed), digest)
+        cache = Path(out_dir) / ".territories" / f"{digest}.npz"
+        if to_workers and cache.is_file():
+            files[bed] = str(cache)
+            continue
+        try:
+            territory = _TERRITORIES.get(key) or build_territory(bed)
+        except BiomarkerError:
+            continue  # each sample of this BED will fail with the BED's own message
+        _TERRITORIES[key] = territory
+        if to_workers:
+            files[bed] = str(territory.save(cache))
+    return sha, files
 
 
 def run_batch(
@@ -217,6 +263,7 @@ def run_batch(
     last_flush = time.monotonic()
     with Store(store_path) as store, ExitStack() as stack:
         executor = make_executor(jobs, scheduler, stack)
+        sha, territory_files = _share_territories(rows, targets, out_dir, to_workers=executor is not None)
         inline: list[TmbTask] = []
         futures: list[Future] = []
         stack.callback(lambda: [f.cancel() for f in futures])
@@ -237,7 +284,7 @@ def run_batch(
                 progress(done, total, row["sample"])
 
         try:
-            for item in plan_tasks(rows, out_dir, params, targets, store.tmb_keys()):
+            for item in plan_tasks(rows, out_dir, params, targets, store.tmb_keys(), sha, territory_files):
                 if isinstance(item, str):
                     summary.skipped.append(item)
                     done += 1
