@@ -146,6 +146,19 @@ def kaplan_meier(
     return KmEstimate(endpoint, len(t), int(e.sum()), median, lower, upper, landmarks, kmf)
 
 
+def risk_table_times(tmax: float, most: int = 8) -> list[float]:
+    """Times for a numbers-at-risk table: 0, then a step of 1, 2, 3, 6 or 12 months giving at most ``most``
+    columns up to ``tmax``.
+
+    Examples
+    --------
+    >>> risk_table_times(5.7), risk_table_times(26.0)
+    ([0.0, 1.0, 2.0, 3.0, 4.0, 5.0], [0.0, 6.0, 12.0, 18.0, 24.0])
+    """
+    step = next((s for s in (1.0, 2.0, 3.0, 6.0, 12.0) if tmax / s < most), 24.0)
+    return [float(x) for x in np.arange(0.0, tmax + 1e-9, step)]
+
+
 def km_curve_table(
     frame: pd.DataFrame,
     duration_col: str,
@@ -186,7 +199,7 @@ def km_curve_table(
     groups = [("all", frame)] if group_col is None else list(frame.groupby(group_col, sort=True))
     if at_risk_times is None:
         tmax = float(frame[duration_col].max()) if len(frame) else 0.0
-        at_risk_times = list(np.arange(0.0, tmax + 1e-9, 3.0))
+        at_risk_times = risk_table_times(tmax)
     curves, risks = [], []
     for name, g in groups:
         t = g[duration_col].to_numpy(float)

@@ -73,6 +73,9 @@ def km_plot(
     if table_ax is None:
         ax.set_xlabel(x_label)
         return fig
+    ticks = sorted(set(at_risk["time_months"]))
+    ax.set_xticks(ticks)  # the at-risk numbers stand under the ticks they belong to
+    table_ax.set_xticks(ticks)
     table_ax.set_ylim(-0.5, len(groups) - 0.5)
     for i, name in enumerate(groups):
         row = at_risk[at_risk["group"] == name]
