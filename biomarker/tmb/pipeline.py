@@ -236,24 +236,21 @@ def compute_tmb(
         out.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix=".tmb-", dir=out)) if out is not None else None
     try:
-        tsv_tmp = workdir / "variants.tsv" if workdir is not None else None
-        handle = open(tsv_tmp, "w", encoding="utf-8", newline="") if tsv_tmp is not None else None  # noqa: SIM115
+        handle = open(workdir / "variants.tsv", "w", encoding="utf-8", newline="") if workdir else None  # noqa: SIM115
         sink = _Sink(handle, keep_variants)
         if handle is not None:
             handle.write("\t".join(VARIANT_COLUMNS) + "\n")
-        vcf_tmp: Path | None = None
+        vcf_tmp = workdir / "export.vcf.gz" if export_vcf and workdir is not None and not maf else None
         try:
             if maf:
                 hasher.start()
                 tally, tumour = scan_maf(path, params, territory, sink, tumor_sample=tumor_sample,
                                          hotspots=hotspots)
-            elif threads > 1 and layout.indexed and layout.contigs and not export_vcf:  # type: ignore[union-attr]
+            elif threads > 1 and layout.indexed and layout.contigs and vcf_tmp is None:  # type: ignore[union-attr]
                 tally = _scan_parallel(layout, params, territory, hotspots, threads, handle, sink, hashed, inputs,
                                        known_sha256)
             else:
                 hasher.start()
-                if export_vcf and workdir is not None:
-                    vcf_tmp = workdir / "export.vcf.gz"
                 tally = scan_vcf(layout, params, territory, sink, hotspots=hotspots,  # type: ignore[arg-type]
                                  export_path=vcf_tmp, progress=progress)
         finally:
@@ -265,13 +262,13 @@ def compute_tmb(
             _check_contigs(path, sorted(tally.contigs_seen), territory, "records")
         counted = tally.fates.get("counted", 0)
         tmb, low, high = tmb_with_ci(counted, territory.bp)
-        sample = _sample_id(sample_id, tumour, path)
-        fates = {name: tally.fates.get(name, 0) for name in ("counted", *FILTER_ORDER)}
         result = TmbResult(
-            sample=sample, tumor_sample=tumour, input_path=path, input_type="maf" if maf else "vcf",
-            caller=layout.caller if layout else "maf", annotator=layout.annotator if layout else "maf",
-            params=params, territory_bp=territory.bp, counted=counted, tmb_per_mb=tmb, ci95_low=low,
-            ci95_high=high, fates=fates, records=tally.records, alleles=tally.alleles,
+            sample=_sample_id(sample_id, tumour, path), tumor_sample=tumour, input_path=path,
+            input_type="maf" if maf else "vcf", caller=layout.caller if layout else "maf",
+            annotator=layout.annotator if layout else "maf", params=params, territory_bp=territory.bp,
+            counted=counted, tmb_per_mb=tmb, ci95_low=low, ci95_high=high,
+            fates={name: tally.fates.get(name, 0) for name in ("counted", *FILTER_ORDER)},
+            records=tally.records, alleles=tally.alleles,
             provenance={"package": "nsclc-biomarker", "version": __version__, "parameters": params.as_dict(),
                         "inputs": sorted(hashed, key=lambda h: inputs.index(h["path"])),
                         "territory": {"callable_bed": callable_bed is not None, "bam": bam is not None,
@@ -279,21 +276,26 @@ def compute_tmb(
             _rows=sink.rows,
         )
         if out is not None and workdir is not None:
-            result.variants_path = out / f"{sample}.variants.tsv"
-            os.replace(workdir / "variants.tsv", result.variants_path)
-            if vcf_tmp is not None:
-                result.vcf_path = out / f"{sample}.tmb.vcf.gz"
-                os.replace(vcf_tmp, result.vcf_path)
-            result.json_path = out / f"{sample}.tmb.json"
-            with atomic_write(result.json_path) as fh:
-                fh.write(result.to_json())
-        log.info("%s: %d counted over %.3f Mb -> %.2f mut/Mb", sample, counted, territory.megabases, tmb)
+            _publish(result, workdir, out, vcf_tmp)
+        log.info("%s: %d counted over %.3f Mb -> %.2f mut/Mb", result.sample, counted, territory.megabases, tmb)
         return result
     finally:
         if layout is not None:
             layout.close()
         if workdir is not None:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _publish(result: TmbResult, workdir: Path, out: Path, vcf_tmp: Path | None) -> None:
+    """Move the finished files from the work folder into ``out``; the JSON, written last, marks completion."""
+    result.variants_path = out / f"{result.sample}.variants.tsv"
+    os.replace(workdir / "variants.tsv", result.variants_path)
+    if vcf_tmp is not None:
+        result.vcf_path = out / f"{result.sample}.tmb.vcf.gz"
+        os.replace(vcf_tmp, result.vcf_path)
+    result.json_path = out / f"{result.sample}.tmb.json"
+    with atomic_write(result.json_path) as fh:
+        fh.write(result.to_json())
 
 
 def _scan_parallel(
