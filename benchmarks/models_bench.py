@@ -1,6 +1,6 @@
 """Benchmark (not a test): the default model run on a 50-patient simulated cohort with ~20 features.
 
-    .venv/bin/python tests/models/bench_models.py [--n-jobs 2] [--patients 50] [--strong] [--study]
+    .venv/bin/python benchmarks/models_bench.py [--n-jobs 2] [--patients 50] [--strong] [--study]
 
 Prints the wall time of ``run_models`` (simulation excluded). ``--study`` times the study-folder form instead
 (``run_study_models``: TMB batch, endpoints, PD-L1, TBNK assembly, then the 20 pre-specified features);
