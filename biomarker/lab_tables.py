@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import math
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +90,41 @@ def read_xlsx(path: Path, sheet: str | int) -> tuple[list[str], list[dict[str, A
     if header is None:
         raise InputError(path, "empty sheet", where=f"sheet {ws.title}")
     return header, rows, where
+
+
+def read_mapping(mapping: Mapping[str, Any] | str | os.PathLike[str] | None, what: str, shape: str) -> dict[str, Any]:
+    """A user's mapping given as a dict or a YAML file (``None`` is empty), checked to be a mapping.
+
+    Parameters
+    ----------
+    what
+        What it is, for messages (``"the TBNK mapping"``).
+    shape
+        What it should look like, for the message when it is not a mapping.
+
+    Raises
+    ------
+    ConfigError
+        For an unreadable file, invalid YAML or anything but a mapping.
+
+    Examples
+    --------
+    >>> read_mapping({"a": 1}, "the map", "a: value")
+    {'a': 1}
+    """
+    import yaml
+
+    from biomarker.errors import ConfigError
+
+    if mapping is None:
+        return {}
+    if isinstance(mapping, str | os.PathLike):
+        try:
+            data = yaml.safe_load(Path(mapping).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"{mapping}: cannot read {what}: {exc}") from exc
+    else:
+        data = mapping
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{what} must be a mapping: {shape}")
+    return dict(data)

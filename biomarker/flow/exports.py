@@ -31,13 +31,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from biomarker import __version__
 from biomarker.errors import ConfigError, InputError
 from biomarker.files import sha256_file
 from biomarker.flow.qc import VALUE_COLUMNS, QcRules, finish_table
-from biomarker.lab_tables import read_table
+from biomarker.lab_tables import read_mapping, read_table
 
 log = logging.getLogger(__name__)
 
@@ -165,17 +164,7 @@ def read_tbnk_export(
 
 
 def _load_mapping(mapping: Mapping[str, Any] | str | os.PathLike[str] | None) -> dict[str, Any]:
-    if mapping is None:
-        return {}
-    if isinstance(mapping, str | os.PathLike):
-        try:
-            data = yaml.safe_load(Path(mapping).read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise ConfigError(f"{mapping}: cannot read the TBNK mapping: {exc}") from exc
-    else:
-        data = dict(mapping)
-    if not isinstance(data, Mapping):
-        raise ConfigError("a TBNK mapping is a mapping: columns: {our field: their column}, units: ...")
+    data = read_mapping(mapping, "the TBNK mapping", "columns: {our field: their column}, units: ...")
     columns = dict(data.get("columns") or {k: v for k, v in data.items() if k != "units"})
     known = set(ID_FIELDS) | set(VALUE_COLUMNS)
     unknown = sorted(set(columns) - known)

@@ -22,13 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from biomarker import __version__
 from biomarker.errors import ConfigError, InputError
 from biomarker.files import sha256_file
 from biomarker.ihc.scores import Score, load_spellings, parse_score
-from biomarker.lab_tables import read_table
+from biomarker.lab_tables import read_mapping, read_table
 
 log = logging.getLogger(__name__)
 
@@ -235,13 +234,8 @@ def _text(value: object) -> str:
 
 
 def _user_columns(mapping: Mapping[str, Any] | str | os.PathLike[str] | None) -> dict[str, str]:
-    if mapping is None:
-        return {}
-    if isinstance(mapping, str | os.PathLike):
-        data = yaml.safe_load(Path(mapping).read_text(encoding="utf-8")) or {}
-    else:
-        data = mapping
-    columns = data.get("columns") if isinstance(data, Mapping) else None
+    data = read_mapping(mapping, "the pathology mapping", "columns: {our field: their column}, spellings: ...")
+    columns = data.get("columns")
     if not columns:
         return {}
     unknown = sorted(set(columns) - set(_FIELD_ALIASES))

@@ -14,11 +14,9 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
-
-import yaml
 
 from biomarker.errors import ConfigError
+from biomarker.lab_tables import read_mapping
 
 #: PD-L1 TPS categories of 22C3 NSCLC labelling (tumour proportion score).
 CATEGORIES: tuple[str, ...] = ("<1", "1-49", ">=50")
@@ -200,18 +198,7 @@ def load_spellings(mapping: Mapping[str, object] | str | os.PathLike[str] | None
     >>> load_spellings({"Weakly positive": "1-49%"})
     {'weaklypositive': '1-49%'}
     """
-    if mapping is None:
-        return {}
-    if isinstance(mapping, str | os.PathLike):
-        path = Path(mapping)
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise ConfigError(f"{path}: cannot read the spelling map: {exc}") from exc
-    else:
-        data = dict(mapping)
-    if not isinstance(data, Mapping):
-        raise ConfigError("the spelling map must be a mapping of their spelling -> accepted spelling")
+    data = read_mapping(mapping, "the spelling map", "their spelling -> accepted spelling")
     if "spellings" in data or "columns" in data:
         data = data.get("spellings") or {}
     out: dict[str, object] = {}
