@@ -167,7 +167,22 @@ def _rates(positive: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return out[0], out[1]
 
 
-class ClinicalRule(ClassifierMixin, BaseEstimator):
+class _BinaryRule(ClassifierMixin, BaseEstimator):
+    """A classifier that flags patients by a rule (``_flag``); probabilities are the training response rates
+    of flagged and unflagged patients (``rate_positive_``, ``rate_negative_``) set by ``fit``."""
+
+    def _flag(self, X: pd.DataFrame) -> np.ndarray:
+        raise NotImplementedError
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        p = np.where(self._flag(X), self.rate_positive_, self.rate_negative_)
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return self._flag(X).astype(int)
+
+
+class ClinicalRule(_BinaryRule):
     """A fixed, pre-specified rule: positive when any named marker is at or above its threshold.
 
     Nothing about the rule is learned; ``fit`` only records the response rate among rule-positive and
@@ -203,15 +218,9 @@ class ClinicalRule(ClassifierMixin, BaseEstimator):
         self.rate_negative_, self.rate_positive_ = _rates(self._flag(X), y)
         return self
 
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        p = np.where(self._flag(X), self.rate_positive_, self.rate_negative_)
-        return np.column_stack([1 - p, p])
-
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return self._flag(X).astype(int)
 
 
-class CutoffClassifier(ClassifierMixin, BaseEstimator):
+class CutoffClassifier(_BinaryRule):
     """One marker dichotomised at a cut-off: given in advance, or learned from the training data only.
 
     With ``cutoff=None`` the cut-off maximising Youden's J (sensitivity + specificity - 1) on the data
@@ -271,12 +280,6 @@ class CutoffClassifier(ClassifierMixin, BaseEstimator):
         self.rate_negative_, self.rate_positive_ = _rates(self._flag(X), y)
         return self
 
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        p = np.where(self._flag(X), self.rate_positive_, self.rate_negative_)
-        return np.column_stack([1 - p, p])
-
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return self._flag(X).astype(int)
 
 
 def coefficients(fitted) -> pd.DataFrame:
