@@ -1,12 +1,23 @@
 """Errors a user can act on.
 
 The CLI turns every :class:`BiomarkerError` into one line on stderr and exit code 2;
-anything else is a bug and keeps its traceback.
+anything else is a bug and keeps its traceback (exit code 1).
 """
 
 from __future__ import annotations
 
 from os import PathLike
+
+#: Exit codes of the ``biomarker`` command (documented in the README, batch section).
+EXIT_OK = 0
+#: An unexpected error (a bug): Python's traceback and its exit code.
+EXIT_BUG = 1
+#: Bad input or settings: one line on stderr, nothing half-written.
+EXIT_INPUT = 2
+#: ``batch``: the run finished but at least one sample failed (each named on stderr with its reason).
+EXIT_SAMPLES_FAILED = 3
+#: Interrupted (Ctrl-C, SIGINT): what had finished is kept.
+EXIT_INTERRUPTED = 130
 
 
 class BiomarkerError(Exception):

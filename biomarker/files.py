@@ -1,4 +1,5 @@
-"""Small file helpers shared by every layer: atomic writes, hashing, opening text that may be gzipped."""
+"""Small file helpers shared by every layer: atomic writes, hashing, opening text that may be gzipped,
+names that are safe as file names, output folders, and tables safe to open in a spreadsheet."""
 
 from __future__ import annotations
 
@@ -6,10 +7,14 @@ import contextlib
 import gzip
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _sibling_tmp(path: str | os.PathLike[str]) -> tuple[Path, Path]:
@@ -104,3 +109,206 @@ def open_text(path: str | os.PathLike[str]) -> IO[str]:
     if magic == b"\x1f\x8b":
         return gzip.open(path, "rt", encoding="utf-8", newline="")
     return open(path, encoding="utf-8", newline="")
+
+
+# -- names that become file names -------------------------------------------------------------
+#: Longest sample name accepted (file systems allow 255 bytes; suffixes such as ``.variants.tsv`` need room).
+MAX_NAME_LENGTH = 128
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._+-]*")
+NAME_RULE = ("a sample name is an identifier used in file names: letters, digits, '.', '_', '+', '-', "
+             f"at most {MAX_NAME_LENGTH} characters, starting with a letter, digit or '_'")
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a sample name (see :func:`safe_name`), or ``None`` when it can.
+
+    Examples
+    --------
+    >>> name_problem("TAX-201-04-001-T") is None
+    True
+    >>> name_problem("../../x")
+    "contains '/'"
+    """
+    if not name:
+        return "is empty"
+    for char, what in (("/", "'/'"), ("\\", "'\\\\'"), ("\x00", "a NUL byte")):
+        if char in name:
+            return f"contains {what}"
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        return "contains a control character"
+    if ".." in name:
+        return "contains '..'"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"is {len(name)} characters long (at most {MAX_NAME_LENGTH})"
+    if name[0] in "-.+":
+        return f"starts with {name[0]!r}"
+    bad = sorted({c for c in name if not _SAFE_NAME.fullmatch("a" + c)})
+    if bad:
+        return f"contains {', '.join(repr(c) for c in bad)}"
+    return None
+
+
+def safe_name(
+    name: str,
+    *,
+    source: str | os.PathLike[str] | None = None,
+    where: str | None = None,
+    what: str = "sample name",
+) -> str:
+    """``name`` unchanged when it is a safe identifier for file names; else an :class:`InputError`.
+
+    Refused: ``/``, ``\\``, ``..``, control characters, a leading ``-``, ``.`` or ``+``, anything outside
+    letters, digits and ``._+-``, and more than :data:`MAX_NAME_LENGTH` characters. A name is never
+    rewritten: two different names could otherwise become one file.
+
+    Parameters
+    ----------
+    source, where
+        The file and line the name came from, for the message (``None`` for a command-line option).
+    what
+        What the name is, for the message (``"--sample-id"``).
+
+    Raises
+    ------
+    InputError
+        Naming the problem and the rule.
+
+    Examples
+    --------
+    >>> safe_name("TAX-201-04-001-T")
+    'TAX-201-04-001-T'
+    >>> safe_name("/etc/passwd", what="--sample-id")
+    Traceback (most recent call last):
+    ...
+    biomarker.errors.InputError: --sample-id '/etc/passwd' contains '/'; a sample name is an identifier ...
+    """
+    from biomarker.errors import InputError
+
+    problem = name_problem(name)
+    if problem is not None:
+        shown = name if len(name) <= 60 else name[:57] + "..."
+        raise InputError(source, f"{what} {shown!r} {problem}", where=where, hint=NAME_RULE)
+    return name
+
+
+def output_path(out_dir: str | os.PathLike[str], name: str, suffix: str = "") -> Path:
+    """``out_dir / (name + suffix)``, refusing any ``name`` that would land outside ``out_dir``.
+
+    Looser than :func:`safe_name` (a name taken from a file name may hold spaces), but never a separator,
+    ``.``/``..``, a control character or a leading ``-``; and the joined path must sit directly in ``out_dir``.
+
+    Raises
+    ------
+    InputError
+        When ``name`` is not a plain file name.
+
+    Examples
+    --------
+    >>> output_path("out", "S1", ".tmb.json")
+    PosixPath('out/S1.tmb.json')
+    >>> output_path("out", "../S1", ".tmb.json")
+    Traceback (most recent call last):
+    ...
+    biomarker.errors.InputError: output name '../S1' contains '/'; ...
+    """
+    from biomarker.errors import InputError
+
+    problem = None
+    if name in ("", ".", ".."):
+        problem = "is not a file name"
+    elif "/" in name or "\\" in name or os.sep in name or (os.altsep and os.altsep in name):
+        problem = "contains '/'" if "/" in name else "contains a path separator"
+    elif any(ord(c) < 32 or ord(c) == 127 for c in name):
+        problem = "contains a control character"
+    elif name.startswith("-"):
+        problem = "starts with '-'"
+    path = Path(out_dir) / f"{name}{suffix}"
+    if problem is None and os.path.dirname(os.path.normpath(path)) != os.path.normpath(out_dir):
+        problem = "does not stay inside the output folder"
+    if problem is not None:
+        raise InputError(None, f"output name {name!r} {problem}", hint=NAME_RULE)
+    return path
+
+
+def ensure_dir(path: str | os.PathLike[str], option: str = "--out") -> Path:
+    """Create folder ``path`` (and its parents) or raise an :class:`InputError` saying why it cannot be.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> ensure_dir(d / "a" / "b").is_dir()
+    True
+    >>> _ = (d / "f").write_text("x")
+    >>> ensure_dir(d / "f" / "sub")
+    Traceback (most recent call last):
+    ...
+    biomarker.errors.InputError: ...: --out: cannot create the folder (.../f is a file); ...
+    """
+    from biomarker.errors import InputError
+
+    folder = Path(path)
+    hint = f"give {option} a folder you can write to"
+    for parent in (folder, *folder.parents):
+        if parent.exists() and not parent.is_dir():
+            raise InputError(folder, f"cannot create the folder ({parent} is a file)", where=option, hint=hint)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(folder, f"cannot create the folder ({exc.strerror or exc})", where=option,
+                         hint=hint) from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(folder, "the folder is not writable", where=option, hint=hint)
+    return folder
+
+
+# -- tables meant for spreadsheets --------------------------------------------------------------
+#: First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%?|[+-]?(inf|nan)|[+-]", re.IGNORECASE)
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula, prefixed with ``'``; anything else unchanged.
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return is neutralised as OWASP recommends,
+    except text that is just a number (``-1.5``, ``+3e-2``) or a lone ``-``/``+`` (a MAF deletion allele),
+    which no spreadsheet evaluates. Numbers, booleans and missing values are returned as they are.
+
+    Examples
+    --------
+    >>> spreadsheet_safe("=HYPERLINK(\\"http://x\\")")
+    '\\'=HYPERLINK("http://x")'
+    >>> spreadsheet_safe("-2+3"), spreadsheet_safe("-1.5"), spreadsheet_safe(-1.5), spreadsheet_safe("S1")
+    ("'-2+3", '-1.5', -1.5, 'S1')
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def spreadsheet_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with every text cell passed through :func:`spreadsheet_safe` (numbers untouched)."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or str(out[col].dtype) in ("string", "str"):
+            out[col] = out[col].map(spreadsheet_safe, na_action="ignore")
+    return out
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, for_spreadsheets: bool = True) -> Path:
+    """Write ``frame`` atomically as TSV (or CSV when ``path`` ends in ``.csv``), without the index.
+
+    With ``for_spreadsheets`` (the default), text cells that a spreadsheet would run as formulas are
+    neutralised (:func:`spreadsheet_safe`); use ``False`` only for files read back by programs.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.tsv"
+    >>> write_table(pd.DataFrame({"usubjid": ["=1+1", "S2"], "tmb_per_mb": [-1.5, 2.0]}), p).read_text().split()
+    ['usubjid', 'tmb_per_mb', "'=1+1", '-1.5', 'S2', '2.0']
+    """
+    sep = "," if str(path).lower().endswith((".csv", ".csv.gz")) else "\t"
+    data = spreadsheet_safe_frame(frame) if for_spreadsheets else frame
+    return atomic_replace(path, lambda tmp: data.to_csv(tmp, sep=sep, index=False, lineterminator="\n"))
