@@ -2,8 +2,11 @@
 
 One code path for every scale: tasks go to a ``concurrent.futures`` executor, a local process pool or
 a Dask cluster's (``distributed.Client(address).get_executor()``). Only this process writes the store,
-one sample per transaction as results arrive, so Ctrl-C or a crash loses nothing already finished.
+in small transactions as results arrive, so Ctrl-C loses nothing already finished; after a ``kill -9``
+the next run adopts every finished ``SAMPLE.tmb.json`` whose inputs and parameters match instead of
+recomputing it, and workers end themselves when the batch process dies (:func:`watch_parent`).
 A sample is recomputed only when its input, BED or parameters changed (SHA-256) or it failed before.
+Each run appends to ``OUT/batch.log`` and rewrites ``OUT/tmb_results.tsv`` (the samplesheet's rows as stored).
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ from typing import Any
 
 from biomarker import __version__
 from biomarker.errors import BiomarkerError, ConfigError
-from biomarker.files import sha256_file
+from biomarker.files import ensure_dir, output_path, sha256_file, write_table
+from biomarker.parent_watch import exit_if_orphaned, watch_parent
+from biomarker.run_log import RunLog
 from biomarker.store import Store
 from biomarker.tmb.params import TmbParams
 from biomarker.tmb.pipeline import resolve_params
@@ -62,9 +67,13 @@ class BatchSummary:
     computed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    recovered: list[str] = field(default_factory=list)
+    log_path: Path | None = None
+    table_path: Path | None = None
 
     def __str__(self) -> str:
-        return (f"{len(self.computed)} computed, {len(self.skipped)} unchanged and skipped, "
+        recovered = f"{len(self.recovered)} recovered from finished files, " if self.recovered else ""
+        return (f"{len(self.computed)} computed, {recovered}{len(self.skipped)} unchanged and skipped, "
                 f"{len(self.failed)} failed")
 
 
@@ -84,6 +93,7 @@ def run_tmb_task(task: TmbTask) -> tuple[dict[str, Any], dict[str, int]]:
         "input_sha256": task.input_sha256, "bed_sha256": task.bed_sha256, "params_sha256": task.params_sha256,
         "package_version": __version__,
     }
+    exit_if_orphaned()
     try:
         key = (task.bed_path, task.bed_sha256)
         if key not in _TERRITORIES:
@@ -94,6 +104,9 @@ def run_tmb_task(task: TmbTask) -> tuple[dict[str, Any], dict[str, int]]:
                         sample_id=task.sample, territory=_TERRITORIES[key], out_dir=task.out_dir,
                         keep_variants=False,
                         known_sha256={task.input_path: task.input_sha256, task.bed_path: task.bed_sha256})
+    except KeyboardInterrupt:
+        exit_if_orphaned()  # interrupted by the parent watch: the finally blocks have cleaned up
+        raise
     except BiomarkerError as exc:
         row.update(status="failed", reason=str(exc))
         return row, {}
@@ -131,7 +144,8 @@ def make_executor(jobs: int, scheduler: str | None, stack: ExitStack) -> Executo
     if scheduler is None:
         if jobs <= 1:
             return None
-        return stack.enter_context(ProcessPoolExecutor(max_workers=jobs, mp_context=_worker_context()))
+        return stack.enter_context(ProcessPoolExecutor(max_workers=jobs, mp_context=_worker_context(),
+                                                       initializer=watch_parent, initargs=(os.getpid(),)))
     try:
         from distributed import Client, LocalCluster
     except ImportError:
@@ -158,7 +172,8 @@ def plan_tasks(
     territory_files: dict[Path, str] | None = None,
 ) -> Iterator[TmbTask | dict[str, Any] | str]:
     """For each samplesheet row, in order: a task (result missing, failed or stale), a failed result row
-    (the input cannot be read), or the sample's name (unchanged since it was stored: skip).
+    (the input cannot be read), a ``(row, audit)`` pair adopted from a finished ``SAMPLE.tmb.json`` that
+    never reached the store (:func:`adopt_finished`), or the sample's name (unchanged since it was stored: skip).
 
     A generator, so the first tasks run while later inputs are still being hashed.
     """
@@ -187,7 +202,51 @@ def plan_tasks(
         if stored.get(row.sample) == ("ok", task.input_sha256, task.bed_sha256, digest):
             yield row.sample
         else:
-            yield task
+            yield adopt_finished(task) or task
+
+
+def adopt_finished(task: TmbTask) -> tuple[dict[str, Any], dict[str, int]] | None:
+    """The store row and filter audit of ``task`` read back from its finished ``SAMPLE.tmb.json``, or ``None``.
+
+    Adopted only when the JSON names the same sample, package version, parameters (SHA-256 of their canonical
+    JSON) and input and BED bytes (SHA-256), and its variant table is there: what a batch killed between a
+    worker's last write and the store's commit had finished. The TMB and its interval are derived again from
+    the counted variants and territory (as the run did), so the row equals the one the run would have stored.
+    """
+    from biomarker.tmb.burden import tmb_with_ci
+
+    json_path = output_path(task.out_dir, task.sample, ".tmb.json")
+    variants_path = output_path(task.out_dir, task.sample, ".variants.tsv")
+    if not json_path.is_file() or not variants_path.is_file():
+        return None
+    try:
+        data = json.loads(json_path.read_text(encoding="utf-8"))
+        prov = data["provenance"]
+        shas = [entry["sha256"] for entry in prov["inputs"]]
+        same = (data["sample"] == task.sample and prov["version"] == __version__
+                and (task.tumor_sample is None or data["tumor_sample"] == task.tumor_sample)
+                and shas == [task.input_sha256, task.bed_sha256]
+                and hashlib.sha256(json.dumps(prov["parameters"], sort_keys=True, default=str).encode()).hexdigest()
+                == task.params_sha256)
+        if not same:
+            return None
+        counted, territory_bp = int(data["counted_variants"]), int(data["territory_bp"])
+        audit = {str(k): int(v) for k, v in data["removed_by_filter"].items()}
+        caller, annotator = str(data["caller"]), str(data["annotator"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        log.warning("%s: unreadable finished result %s; computing it again", task.sample, json_path)
+        return None
+    tmb, low, high = tmb_with_ci(counted, territory_bp)
+    row: dict[str, Any] = {
+        "sample": task.sample, "patient": task.patient, "preset": task.params.name,
+        "input_sha256": task.input_sha256, "bed_sha256": task.bed_sha256, "params_sha256": task.params_sha256,
+        "package_version": __version__, "status": "ok", "reason": "", "counted_variants": counted,
+        "territory_bp": territory_bp, "tmb_per_mb": tmb, "tmb_ci95_low_per_mb": low, "tmb_ci95_high_per_mb": high,
+        "tmb_high": tmb >= task.params.tmb_high_cutoff, "caller": caller, "annotator": annotator,
+        "json_path": str(json_path), "variants_path": str(variants_path),
+    }
+    log.info("%s: adopted the finished result %s", task.sample, json_path)
+    return row, audit
 
 
 def _share_territories(
@@ -233,6 +292,10 @@ def run_batch(
 ) -> BatchSummary:
     """TMB for every tumour of ``samplesheet``, upserted into the store at ``store_path``.
 
+    The samplesheet, settings and folders are checked before anything is written. Each run appends to
+    ``out_dir/batch.log`` and writes ``out_dir/tmb_results.tsv`` (the samplesheet's rows as stored, text
+    cells safe to open in a spreadsheet).
+
     Parameters
     ----------
     jobs
@@ -247,18 +310,41 @@ def run_batch(
     -------
     BatchSummary
 
+    Raises
+    ------
+    InputError, ConfigError
+        For a bad samplesheet or settings, or an output folder or store that cannot be created.
+
     Examples
     --------
     >>> run_batch("samplesheet.csv", "study.duckdb", "results/tmb", "wes", jobs=2)  # doctest: +SKIP
     """
     params = resolve_params(preset, overrides, off)
-    summary = BatchSummary()
     rows = read_samplesheet(samplesheet)
+    out = ensure_dir(out_dir, "--out")
+    ensure_dir(Path(store_path).absolute().parent, "--store")
+    summary = BatchSummary(log_path=out / "batch.log")
+    with RunLog(summary.log_path, "batch") as run_log:
+        run_log.event("inputs", f"samplesheet {samplesheet} ({len(rows)} samples), store {store_path}, "
+                                f"preset {params.name}, params_sha256 {params_digest(params)}")
+        _run(rows, store_path, out, params, targets, jobs, scheduler, progress, summary, run_log)
+        summary.table_path = _write_results_table(store_path, out, [r.sample for r in rows])
+        for sample, reason in summary.failed.items():
+            run_log.event("failed", f"{sample}: {reason}")
+        run_log.outcome = str(summary)
+    log.info("batch: %s", summary)
+    return summary
+
+
+def _run(rows: list[SampleRow], store_path: str | os.PathLike[str], out_dir: Path, params: TmbParams,
+         targets: str | os.PathLike[str] | None, jobs: int, scheduler: str | None,
+         progress: Callable[[int, int, str], None] | None, summary: BatchSummary, run_log: RunLog) -> None:
     total, done = len(rows), 0
     info = {r.sample: {"patient": r.patient, "input_path": str(r.vcf), "bed_path": str(targets or r.bed or ""),
                        "sample_type": r.sample_type} for r in rows}
     # Results are written in small transactions as they arrive (at most FLUSH_ROWS or FLUSH_SECONDS old);
-    # on any exit, Ctrl-C included, what has arrived is written before the exception goes on.
+    # on any exit, Ctrl-C included, what has arrived is written before the exception goes on. A kill -9
+    # can lose only the last second's rows from the store: their files are adopted by the next run.
     pending: list[tuple[dict[str, Any], dict[str, int], dict[str, Any]]] = []
     last_flush = time.monotonic()
     with Store(store_path) as store, ExitStack() as stack:
@@ -268,13 +354,15 @@ def run_batch(
         futures: list[Future] = []
         stack.callback(lambda: [f.cancel() for f in futures])
 
-        def arrived(row: dict[str, Any], audit: dict[str, int]) -> None:
+        def arrived(row: dict[str, Any], audit: dict[str, int], kind: str = "computed") -> None:
             nonlocal done, last_flush
             pending.append((row, audit, info[row["sample"]]))
-            if row["status"] == "ok":
-                summary.computed.append(row["sample"])
-            else:
+            if row["status"] != "ok":
                 summary.failed[row["sample"]] = row["reason"]
+            else:
+                (summary.recovered if kind == "recovered" else summary.computed).append(row["sample"])
+            run_log.event("sample", f"{row['sample']} {row['status'] if row['status'] != 'ok' else kind}"
+                          + (f" tmb_per_mb={row['tmb_per_mb']:.4g}" if row["status"] == "ok" else ""))
             done += 1
             if len(pending) >= FLUSH_ROWS or time.monotonic() - last_flush > FLUSH_SECONDS:
                 store.upsert_tmb_many(pending)
@@ -288,6 +376,8 @@ def run_batch(
                 if isinstance(item, str):
                     summary.skipped.append(item)
                     done += 1
+                elif isinstance(item, tuple):
+                    arrived(*item, kind="recovered")
                 elif isinstance(item, dict):
                     arrived(item, {})
                 elif executor is None:
@@ -300,5 +390,13 @@ def run_batch(
                 arrived(row, audit)
         finally:
             store.upsert_tmb_many(pending)
-    log.info("batch: %s", summary)
-    return summary
+
+
+def _write_results_table(store_path: str | os.PathLike[str], out_dir: Path, samples: list[str]) -> Path:
+    """``OUT/tmb_results.tsv``: the stored rows of this samplesheet's samples, in its order, spreadsheet-safe."""
+    with Store(store_path) as store:
+        frame = store.table("tmb_results")
+    order = {s: i for i, s in enumerate(samples)}
+    frame = frame[frame["sample"].isin(order)].copy()
+    frame = frame.sort_values("sample", key=lambda c: c.map(order)).reset_index(drop=True)
+    return write_table(frame, out_dir / "tmb_results.tsv")

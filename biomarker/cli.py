@@ -15,7 +15,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from biomarker import __version__
-from biomarker.errors import BiomarkerError
+from biomarker.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_SAMPLES_FAILED, BiomarkerError
 
 app = typer.Typer(
     name="biomarker",
@@ -28,18 +28,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def user_errors(func: F) -> F:
-    """Turn a :class:`BiomarkerError` into one line on stderr and exit code 2."""
+    """Turn a :class:`BiomarkerError` into one line on stderr and exit code 2 (Ctrl-C: 130).
+
+    The one line stays one line whatever the message holds (a file name with a newline, say).
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except BiomarkerError as exc:
-            typer.echo(f"biomarker: error: {exc}", err=True)
-            raise typer.Exit(2) from None
+            typer.echo(f"biomarker: error: {' '.join(str(exc).splitlines())}", err=True)
+            raise typer.Exit(EXIT_INPUT) from None
         except KeyboardInterrupt:
             typer.echo("biomarker: interrupted; nothing half-written was kept", err=True)
-            raise typer.Exit(130) from None
+            raise typer.Exit(EXIT_INTERRUPTED) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -179,11 +182,18 @@ def batch(
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (tcp://host:8786), or 'local' "
                                                   "for a Dask LocalCluster.")] = None,
     store: Annotated[Path, typer.Option(help="The cohort store (DuckDB file).")] = Path("study.duckdb"),
-    out: Annotated[Path, typer.Option("--out", "-o", help="Per-sample JSON and variant tables.")] = Path("tmb"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Per-sample JSON and variant tables, "
+                                      "tmb_results.tsv and batch.log.")] = Path("tmb"),
     off: Annotated[list[str] | None, typer.Option("--off", help="Switch a filter off; repeatable.")] = None,
     sets: Annotated[list[str] | None, typer.Option("--set", help="Override a preset value, NAME=VALUE.")] = None,
+    allow_failures: Annotated[bool, typer.Option("--allow-failures", help="Exit 0 even when some samples "
+                                                 "failed (they are still listed on stderr).")] = False,
 ) -> None:
-    """TMB for every tumour of a samplesheet, in parallel, into the store; re-runs do only what changed."""
+    """TMB for every tumour of a samplesheet, in parallel, into the store; re-runs do only what changed.
+
+    Exit codes: 0 every sample ok (or --allow-failures); 2 bad input or settings, nothing run;
+    3 the run finished but some samples failed (named on stderr); 130 interrupted.
+    """
     from biomarker.batch import run_batch
     from biomarker.cli_views import print_tmb_table, stage_progress
 
@@ -192,9 +202,13 @@ def batch(
                             off=off or [], jobs=jobs, scheduler=scheduler,
                             progress=lambda done, total, name: progress(f"TMB {name}", done, total))
     print_tmb_table(store)
-    typer.echo(f"{summary}; store: {store}")
-    if summary.failed and not summary.computed and not summary.skipped:
-        raise typer.Exit(1)
+    typer.echo(f"{summary}; store: {store}; log: {summary.log_path}")
+    for sample, reason in summary.failed.items():
+        typer.echo(f"biomarker: failed: {sample}: {' '.join(reason.splitlines())}", err=True)
+    if summary.failed and not allow_failures:
+        typer.echo(f"biomarker: error: {len(summary.failed)} sample(s) failed, listed above and in "
+                   f"{summary.log_path}; the others are in the store (--allow-failures exits 0)", err=True)
+        raise typer.Exit(EXIT_SAMPLES_FAILED)
 
 
 def _write_table(frame: Any, out: Path) -> None:
