@@ -106,8 +106,13 @@ def tmb(
 ) -> None:
     """Tumour mutational burden of one tumour, with its exact 95% CI and why each variant counted or not."""
     from biomarker.cli_views import print_preset_table, print_tmb_summary, record_progress
+    from biomarker.files import ensure_dir, safe_name
     from biomarker.tmb import PRESETS, build_territory, compute_tmb
 
+    if sample_id is not None:
+        safe_name(sample_id, what="--sample-id")
+    if out is not None:
+        ensure_dir(out, "--out")
     overrides = _parse_sets(sets or [])
     territory = build_territory(targets, callable_bed, bam, min_depth)
     common: dict[str, Any] = {"overrides": overrides, "off": off or [], "tumor_sample": tumor_sample,

@@ -95,7 +95,9 @@ def read_pathology(
     ------
     InputError
         An unknown spelling or impossible value (TPS above 100 or negative), naming file, row and value;
-        no subject or score column.
+        no subject or score column; one subject, assay and specimen reported twice with conflicting values
+        (``55%`` on one line, ``<1%`` on another), naming both lines. Identical repeats, or one report
+        completing the other, are kept with a warning.
 
     Examples
     --------
@@ -151,6 +153,7 @@ def read_pathology(
                 continue
             out.append(_record(base, clone, row, cols.get("tps"), cols.get("cps"), cols.get("ic"),
                                path, loc, spellings))
+    _check_duplicates(out, path)
     df = pd.DataFrame(out, columns=list(PATHOLOGY_COLUMNS))
     for col in PATHOLOGY_COLUMNS:
         if col.endswith(("_pct", "_cps", "_low", "_high")) and col != "pdl1_tps_reported":
@@ -160,6 +163,50 @@ def read_pathology(
                               "input": str(path), "sha256": sha256_file(path), "spellings": dict(spellings)}
     log.info("%s: %d PD-L1 result(s), %d not evaluable", path, len(df), int((df["tissue_adequate"] == False).sum()))  # noqa: E712
     return df
+
+
+#: What two reports of one subject, assay and specimen must agree on (when both give it).
+_COMPARED = ("pdl1_tps_pct", "pdl1_tps_low_pct", "pdl1_tps_high_pct", "pdl1_cps", "pdl1_cps_low", "pdl1_cps_high",
+             "pdl1_ic_pct", "pdl1_ic_low_pct", "pdl1_ic_high_pct", "tissue_adequate", "til_stromal_pct")
+_SHOWN = (("pdl1_tps_reported", "TPS"), ("pdl1_category", "category"), ("pdl1_cps", "CPS"), ("pdl1_ic_pct", "IC"),
+          ("til_stromal_pct", "TIL"))
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value == ""
+
+
+def _conflict(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
+    """The fields two reports both give with different values."""
+    return [c for c in _COMPARED if not _missing(a[c]) and not _missing(b[c]) and a[c] != b[c]]
+
+
+def _describe(record: Mapping[str, Any]) -> str:
+    shown = [f"{label} {record[k]}" for k, label in _SHOWN if not _missing(record[k])]
+    if record["tissue_adequate"] is False:
+        shown.append("not evaluable")
+    return ", ".join(shown) or "no score"
+
+
+def _check_duplicates(records: list[dict[str, Any]], path: Path) -> None:
+    """Refuse one subject, assay and specimen reported twice with different values: which one is true is
+    not ours to guess. Repeats that agree (or complete each other) stay, with a warning."""
+    first: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for record in records:
+        key = (record["usubjid"], record["assay"], record["specimen_id"] or "")
+        seen = first.setdefault(key, record)
+        if seen is record:
+            continue
+        clash = _conflict(seen, record)
+        specimen = f" specimen {key[2]}" if key[2] else ""
+        if clash:
+            raise InputError(
+                path, f"subject {key[0]} ({key[1]}{specimen}) is reported twice with conflicting values: "
+                      f"{seen['source_row']}: {_describe(seen)}; {record['source_row']}: {_describe(record)}",
+                where=f"{seen['source_row']} and {record['source_row']}",
+                hint="keep the one valid report (or give each specimen its own specimen id)")
+        log.warning("%s: subject %s (%s%s) is listed twice (%s and %s) with agreeing values", path, key[0], key[1],
+                    specimen, seen["source_row"], record["source_row"])
 
 
 def _record(base: dict[str, Any], assay: str | None, row: Mapping[str, Any], tps_col: str | None,

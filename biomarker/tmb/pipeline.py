@@ -17,7 +17,7 @@ from typing import Any
 
 from biomarker import __version__
 from biomarker.errors import InputError
-from biomarker.files import atomic_write, sha256_file
+from biomarker.files import atomic_write, output_path, sha256_file
 from biomarker.tmb.burden import tmb_with_ci
 from biomarker.tmb.callers import TUMOUR_NAMES
 from biomarker.tmb.judge import read_hotspot_list
@@ -288,12 +288,12 @@ def compute_tmb(
 
 def _publish(result: TmbResult, workdir: Path, out: Path, vcf_tmp: Path | None) -> None:
     """Move the finished files from the work folder into ``out``; the JSON, written last, marks completion."""
-    result.variants_path = out / f"{result.sample}.variants.tsv"
+    result.variants_path = output_path(out, result.sample, ".variants.tsv")  # never outside out
     os.replace(workdir / "variants.tsv", result.variants_path)
     if vcf_tmp is not None:
-        result.vcf_path = out / f"{result.sample}.tmb.vcf.gz"
+        result.vcf_path = output_path(out, result.sample, ".tmb.vcf.gz")
         os.replace(vcf_tmp, result.vcf_path)
-    result.json_path = out / f"{result.sample}.tmb.json"
+    result.json_path = output_path(out, result.sample, ".tmb.json")
     with atomic_write(result.json_path) as fh:
         fh.write(result.to_json())
 
