@@ -328,6 +328,7 @@ def run_batch(
         run_log.event("inputs", f"samplesheet {samplesheet} ({len(rows)} samples), store {store_path}, "
                                 f"preset {params.name}, params_sha256 {params_digest(params)}")
         _run(rows, store_path, out, params, targets, jobs, scheduler, progress, summary, run_log)
+        summary.failed = {r.sample: summary.failed[r.sample] for r in rows if r.sample in summary.failed}
         summary.table_path = _write_results_table(store_path, out, [r.sample for r in rows])
         for sample, reason in summary.failed.items():
             run_log.event("failed", f"{sample}: {reason}")
