@@ -196,3 +196,15 @@ def test_conflicting_pathology_duplicates_name_both_lines(tmp_path) -> None:
     assert "pdl1.csv: line 2 and line 4: subject S1 (22C3) is reported twice with conflicting values" in line
     assert "line 2: TPS 55%" in line and "line 4: TPS <1%" in line
     assert not (tmp_path / "out").exists()
+
+
+def test_any_command_with_an_out_under_a_file_is_one_line(study, tmp_path) -> None:
+    (tmp_path / "taken").write_text("a file, not a folder\n")
+    before = files_under(tmp_path)
+    proc = cli("pdl1", study.outdir / "pathology" / "pdl1_til.csv", "--out", "taken/pdl1.tsv", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert one_error_line(proc) == ("biomarker: error: taken: a file is in the way where a folder is needed; "
+                                    "check the path and its permissions")
+    proc = cli("tmb", study.vcfs[0], "--targets", study.bed, "--out", "taken/sub/tmb", cwd=tmp_path)
+    assert proc.returncode == 2 and "--out: cannot create the folder (taken is a file)" in one_error_line(proc)
+    assert files_under(tmp_path) == before
