@@ -162,3 +162,24 @@ def test_spreadsheet_cells_are_neutral_and_lose_nothing(value: object) -> None:
 ])
 def test_owasp_examples(cell: str, want: str) -> None:
     assert spreadsheet_safe(cell) == want
+
+
+def test_samplesheet_spellings_and_refusals(tmp_path) -> None:
+    from biomarker.tmb.samplesheet import read_samplesheet
+
+    sheet = tmp_path / "s.csv"
+    sheet.write_bytes(b"\xef\xbb\xbf Sample ;VCF;Patient\r\nS1;a.vcf;P1\r\n;;\r\nS2;b.vcf;\r\n")
+    rows = read_samplesheet(sheet)
+    assert [(r.sample, r.vcf, r.patient) for r in rows] == [("S1", tmp_path / "a.vcf", "P1"),
+                                                            ("S2", tmp_path / "b.vcf", "S2")]
+    sheet.write_text("sample,vcf\nTumour-1,a.vcf\ntumour-1,b.vcf\n")
+    with pytest.raises(InputError, match=r"line 3: samples 'Tumour-1' \(line 2\) and 'tumour-1' differ only in case"):
+        read_samplesheet(sheet)
+    sheet.write_bytes("sample,vcf\nS\xe9,a.vcf\n".encode("latin-1"))
+    with pytest.raises(InputError, match=r"not UTF-8 text .*save it as 'CSV UTF-8'"):
+        read_samplesheet(sheet)
+    sheet.write_text("sample,vcf\n")
+    with pytest.raises(InputError, match=r"no samples \(only a header\)"):
+        read_samplesheet(sheet)
+    with pytest.raises(InputError, match="not a file"):
+        read_samplesheet(tmp_path)
