@@ -349,6 +349,7 @@ def _run(rows: list[SampleRow], store_path: str | os.PathLike[str], out_dir: Pat
     pending: list[tuple[dict[str, Any], dict[str, int], dict[str, Any]]] = []
     last_flush = time.monotonic()
     with Store(store_path) as store, ExitStack() as stack:
+        _remove_leftovers(out_dir, run_log)  # the store admits one writer: no other batch is using them
         executor = make_executor(jobs, scheduler, stack)
         sha, territory_files = _share_territories(rows, targets, out_dir, to_workers=executor is not None)
         inline: list[TmbTask] = []
@@ -391,6 +392,19 @@ def _run(rows: list[SampleRow], store_path: str | os.PathLike[str], out_dir: Pat
                 arrived(row, audit)
         finally:
             store.upsert_tmb_many(pending)
+
+
+def _remove_leftovers(out_dir: Path, run_log: RunLog) -> None:
+    """Remove the work folders and temporary files of a run that was killed (``.tmb-*``, ``.*.tmp``):
+    a Dask worker, or a process-pool worker past its grace period, cannot clean up after a ``kill -9``."""
+    import shutil
+
+    for path in sorted(out_dir.glob(".tmb-*")) + sorted(out_dir.glob(".*.tmp")):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        run_log.event("cleanup", f"removed {path.name}, left by an interrupted run")
 
 
 def _write_results_table(store_path: str | os.PathLike[str], out_dir: Path, samples: list[str]) -> Path:

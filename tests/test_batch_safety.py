@@ -108,9 +108,16 @@ def test_finished_files_missing_from_the_store_are_adopted_not_recomputed(write_
     sheet = write_sheet(write_vcf, tmp_path, 2, 50)
     first = run_batch(sheet, tmp_path / "a.duckdb", tmp_path / "out", "wes")
     assert sorted(first.computed) == ["K0", "K1"]
-    # the store lost (as after a kill -9 between a worker's last write and the commit): files are adopted
+    # the store lost (as after a kill -9 between a worker's last write and the commit): files are adopted,
+    # and what killed workers could not remove is removed
+    (tmp_path / "out" / ".tmb-killed").mkdir()
+    (tmp_path / "out" / ".tmb-killed" / "variants.tsv").write_text("half\n")
+    (tmp_path / "out" / ".K0.tmb.json.x1y2.tmp").write_text("{")
     again = run_batch(sheet, tmp_path / "b.duckdb", tmp_path / "out", "wes")
     assert again.computed == [] and sorted(again.recovered) == ["K0", "K1"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "K0.tmb.json", "K0.variants.tsv", "K1.tmb.json", "K1.variants.tsv", "batch.log", "tmb_results.tsv"]
+    assert "removed .tmb-killed, left by an interrupted run" in (tmp_path / "out" / "batch.log").read_text()
     for got, want in zip(results(tmp_path / "b.duckdb"), results(tmp_path / "a.duckdb"), strict=True):
         pd.testing.assert_frame_equal(got, want)
     # other parameters: the files do not match, so they are computed again
