@@ -190,3 +190,12 @@ def test_samplesheet_spellings_and_refusals(tmp_path) -> None:
         read_samplesheet(sheet)
     with pytest.raises(InputError, match="not a file"):
         read_samplesheet(tmp_path)
+
+
+@given(st.text(max_size=40))
+def test_output_path_never_leaves_the_folder(name: str) -> None:
+    try:
+        path = output_path("/srv/out", name, ".tmb.json")
+    except InputError:
+        return
+    assert os.path.dirname(os.path.normpath(path)) == "/srv/out" and path.name == name + ".tmb.json"
