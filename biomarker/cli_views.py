@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
-from biomarker.files import atomic_write
+from biomarker.files import atomic_write, output_path
 
 if TYPE_CHECKING:
     from biomarker.tmb import TmbResult
@@ -74,7 +74,7 @@ def print_preset_table(results: list[TmbResult], out: Path | None) -> None:
         table.add_row(*row)
     console.print(table)
     if out is not None:
-        path = out / f"{results[0].sample}.presets.tsv"
+        path = output_path(out, results[0].sample, ".presets.tsv")  # never outside out
         with atomic_write(path) as fh:
             fh.write("\t".join(columns) + "\n" + "".join("\t".join(r) + "\n" for r in rows))
         console.print(f"table: {path}")
