@@ -265,7 +265,7 @@ def ensure_dir(path: str | os.PathLike[str], option: str = "--out") -> Path:
 # -- tables meant for spreadsheets --------------------------------------------------------------
 #: First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%?|[+-]?(inf|nan)|[+-]", re.IGNORECASE)
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%?|[+-]", re.ASCII)
 
 
 def spreadsheet_safe(value: object) -> object:
