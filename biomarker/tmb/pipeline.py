@@ -18,6 +18,7 @@ from typing import Any
 from biomarker import __version__
 from biomarker.errors import InputError
 from biomarker.files import atomic_write, output_path, sha256_file
+from biomarker.parent_watch import watch_parent
 from biomarker.tmb.burden import tmb_with_ci
 from biomarker.tmb.callers import TUMOUR_NAMES
 from biomarker.tmb.judge import read_hotspot_list
@@ -309,7 +310,8 @@ def _scan_parallel(
     try:
         jobs = [(layout, params, territory, group, hotspots, str(parts_dir / f"{i:05d}.tsv"))
                 for i, group in enumerate(contig_groups(layout.contigs, territory, 2 * threads))]
-        with ProcessPoolExecutor(max_workers=threads, mp_context=get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=threads, mp_context=get_context("fork"),  # end if we are killed
+                                 initializer=watch_parent, initargs=(os.getpid(),)) as pool:
             hash_future = pool.submit(_hash_inputs, [p for p in inputs if os.path.isfile(p)], known_sha256)
             for tally, part in pool.map(_scan_regions, jobs):
                 total.fates.update(tally.fates)
