@@ -199,3 +199,24 @@ def test_output_path_never_leaves_the_folder(name: str) -> None:
     except InputError:
         return
     assert os.path.dirname(os.path.normpath(path)) == "/srv/out" and path.name == name + ".tmb.json"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)")
+def test_kill_9_of_tmb_with_threads_leaves_no_worker(write_vcf, tmp_path) -> None:
+    records = [mutect_record(chrom, 1000 + 10 * i, "C", "T", csq_entries=[csq("T", "missense_variant")])
+               for chrom in ("chr1", "chr2") for i in range(N_RECORDS)]
+    vcf = write_vcf(records, bgzip=True)
+    (tmp_path / "t.bed").write_text(f"chr1\t0\t{1000 + 10 * N_RECORDS}\nchr2\t0\t{1000 + 10 * N_RECORDS}\n")
+    cmd = [sys.executable, "-m", "biomarker.cli", "tmb", str(vcf), "--targets", str(tmp_path / "t.bed"),
+           "--threads", "2", "--out", str(tmp_path / "out")]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while len(session_processes(proc.pid)) < 3 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None, "tmb ended before it could be killed"
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 15
+    while session_processes(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert session_processes(proc.pid) == []
