@@ -1,0 +1,93 @@
+"""The result of a genomic-features run: tidy tables, provenance, plots and an atomic writer."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+#: Tables of :class:`GenomicResult`, in writing order.
+TABLES = ("genomic_features", "signature_exposures", "sbs96_catalogue", "comutation_variants")
+
+
+@dataclass
+class GenomicResult:
+    """Per-tumour SBS96 catalogues, spectrum features, signature exposures and co-mutation flags.
+
+    Attributes
+    ----------
+    tables
+        ``genomic_features`` (one row per sample: features, wide ``sbsN_exposure_frac``, flags),
+        ``signature_exposures`` (long, with 95% bootstrap CIs), ``sbs96_catalogue`` (long counts),
+        ``comutation_variants`` (the alleles behind each flag).
+    provenance
+        Package version, parameters, inputs with SHA-256, signature reference name/version/SHA-256.
+    warnings
+        Loud warnings carried into the output (JSON ``warnings``, the store, the terminal).
+    """
+
+    tables: dict[str, pd.DataFrame]
+    provenance: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per sample: SNVs, the headline features, SBS4 exposure and the co-mutation flags set."""
+        f = self.tables["genomic_features"]
+        flags = list(self.provenance["parameters"]["comutation_flags"])
+        cols = [c for c in ("usubjid", "sample", "snv_count", "transversion_frac", "transversion_high",
+                            "apobec_frac", "indel_frac", "sbs4_exposure_frac", "signature_cosine_similarity")
+                if c in f.columns]
+        out = f[cols].copy()
+        out["comutations"] = [
+            ",".join(flag for flag in flags if row.get(flag) is True) for row in f[flags].to_dict("records")
+        ] if flags else ""
+        return out
+
+    def plot(self, name: str | None = None, *, sample: str | None = None, response: pd.DataFrame | None = None,
+             ) -> Figure:
+        """Draw one figure: ``profile`` (one tumour's SBS96, ``sample``; default the first), ``exposures``
+        or ``comutations`` (by response when ``response`` with ``usubjid`` and ``bor`` is given).
+        """
+        from biomarker.plots import signatures as plots
+
+        name = name or "profile"
+        if name == "profile":
+            cat = self.tables["sbs96_catalogue"]
+            chosen = sample or str(cat["sample"].iloc[0])
+            return plots.sbs96_profile(cat[cat["sample"] == chosen], title=chosen)
+        if name == "exposures":
+            return plots.exposures_by_response(_with_response(self.tables["signature_exposures"], response))
+        if name == "comutations":
+            flags = list(self.provenance["parameters"]["comutation_flags"])
+            return plots.comutation_grid(_with_response(self.tables["genomic_features"], response), flags)
+        raise ValueError(f"unknown plot {name!r}: use profile, exposures or comutations")
+
+    def write(self, out_dir: str | Path) -> dict[str, Path]:
+        """Write every table as TSV and ``genomic.json`` (provenance + warnings), atomically."""
+        from biomarker.files import atomic_replace, atomic_write
+
+        out = Path(out_dir)
+        written: dict[str, Path] = {}
+        for name in TABLES:
+            frame = self.tables[name]
+            written[name] = atomic_replace(out / f"{name}.tsv",
+                                           lambda p, f=frame: f.to_csv(p, sep="\t", index=False, na_rep="NA"))
+        with atomic_write(out / "genomic.json") as fh:
+            fh.write(json.dumps({"provenance": self.provenance, "warnings": self.warnings},
+                                indent=2, sort_keys=True, default=str) + "\n")
+        written["json"] = out / "genomic.json"
+        return written
+
+
+def _with_response(frame: pd.DataFrame, response: pd.DataFrame | None) -> pd.DataFrame:
+    if response is None:
+        out = frame.copy()
+        out["bor"] = "all"
+        return out
+    return frame.merge(response[["usubjid", "bor"]], on="usubjid", how="left").fillna({"bor": "NE"})
