@@ -90,13 +90,15 @@ class VcfAlleles:
         self.path = path
         self.genes = genes
         infos = {}
-        self.contig_lengths: dict[str, int] = {}
         for h in self.vcf.header_iter():
             info = h.info()
             if info.get("HeaderType") == "INFO":
                 infos[info["ID"]] = info.get("Description", "")
-            elif info.get("HeaderType") == "CONTIG" and info.get("length", "").isdigit():
-                self.contig_lengths[info["ID"]] = int(info["length"])
+        try:
+            self.contig_lengths = {n: int(x) for n, x in zip(self.vcf.seqnames, self.vcf.seqlens, strict=True)
+                                   if int(x) > 0}
+        except Exception:  # no ##contig lines and no index: cyvcf2 raises a bare Exception
+            self.contig_lengths = {}
         self.kind = "vep" if "CSQ" in infos else ("snpeff" if "ANN" in infos else "none")
         idx: dict[str, int] = {}
         if self.kind == "vep":
