@@ -183,8 +183,14 @@ def compute_genomic(samples: Sequence[GenomicSample], config: GenomicConfig, *,
     provenance = {"package": "nsclc-biomarker", "version": __version__, "parameters": config.as_dict(),
                   "signatures_fitted": chosen, "inputs": inputs, **sigref.provenance()}
     for msg in warnings:
-        log.warning("%s", msg)
+        log.info("warning carried into the result: %s", msg)
     return GenomicResult(tables, provenance, warnings)
+
+
+def _version() -> str:
+    from biomarker import __version__
+
+    return __version__
 
 
 def _col(sig: str) -> str:
@@ -205,6 +211,7 @@ def _feature_row(s: GenomicSample, cat: TumourCatalogue, exp: Any, config: Genom
     for flag, value in cat.flags.items():
         row[flag] = value
     row["signature_reference"] = sigref.name
+    row["package_version"] = _version()
     row["signature_reference_version"] = sigref.version
     return row
 

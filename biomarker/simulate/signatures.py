@@ -8,7 +8,7 @@ when wanted, from the package that ships it):
 - ``SBS1``: C>T at CpG (N[C>T]G), the clock-like deamination of 5-methylcytosine;
 - ``SBS2``: C>T in the APOBEC motif T[C>T]W; ``SBS13``: C>G (and a little C>A) in T[C>N]W;
 - ``SBS4``: tobacco smoking, mostly C>A spread over every context, some C>T and T>A;
-- ``SBS5``: flat, a little T>C at A[T>C]N.
+- ``SBS5``: flat, with more C>T and T>C (most at A[T>C]N).
 
 Each tumour's mixture is drawn from a Dirichlet whose mean follows smoking status (:data:`MIXTURES`),
 so smokers' tumours are SBS4-rich and never-smokers' tumours SBS1/SBS5/APOBEC-rich.
@@ -52,7 +52,7 @@ def signature_matrix() -> np.ndarray:
     sbs4 = _profile(lambda left, sub, right: {"C>A": 9.0 + 3.0 * (right == "G") + 2.0 * (left == "C"),
                                               "C>G": 1.2, "C>T": 2.2, "T>A": 2.0, "T>C": 1.4,
                                               "T>G": 0.8}[sub])
-    sbs5 = _profile(lambda left, sub, right: 1.0 + 1.5 * (sub == "T>C" and left == "A") + 0.4 * (sub == "C>T"))
+    sbs5 = _profile(lambda left, sub, right: 1.0 + 1.2 * (sub in ("C>T", "T>C")) + 1.5 * (sub == "T>C" and left == "A"))
     return np.column_stack([sbs1, sbs2, sbs4, sbs5, sbs13])
 
 
