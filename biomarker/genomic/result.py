@@ -52,7 +52,8 @@ class GenomicResult:
     def plot(self, name: str | None = None, *, sample: str | None = None, response: pd.DataFrame | None = None,
              ) -> Figure:
         """Draw one figure: ``profile`` (one tumour's SBS96, ``sample``; default the first), ``exposures``
-        or ``comutations`` (by response when ``response`` with ``usubjid`` and ``bor`` is given).
+        or ``comutations`` (the primary tumour of each patient, by response when ``response`` with
+        ``usubjid`` and ``bor`` is given).
         """
         from biomarker.plots import signatures as plots
 
@@ -61,11 +62,15 @@ class GenomicResult:
             cat = self.tables["sbs96_catalogue"]
             chosen = sample or str(cat["sample"].iloc[0])
             return plots.sbs96_profile(cat[cat["sample"] == chosen], title=chosen)
+        feats = self.tables["genomic_features"]
+        primary = feats[feats["is_primary"]] if "is_primary" in feats else feats  # one tumour per patient
         if name == "exposures":
-            return plots.exposures_by_response(_with_response(self.tables["signature_exposures"], response))
+            exp = self.tables["signature_exposures"]
+            exp = exp[exp["sample"].isin(set(primary["sample"]))]
+            return plots.exposures_by_response(_with_response(exp, response))
         if name == "comutations":
             flags = list(self.provenance["parameters"]["comutation_flags"])
-            return plots.comutation_grid(_with_response(self.tables["genomic_features"], response), flags)
+            return plots.comutation_grid(_with_response(primary, response), flags)
         raise ValueError(f"unknown plot {name!r}: use profile, exposures or comutations")
 
     def write(self, out_dir: str | Path) -> dict[str, Path]:
