@@ -46,7 +46,7 @@ class TumourCatalogue:
     """What one tumour's alleles give: SBS96 counts, indel/MNV counts and co-mutation hits."""
 
     sample: str
-    counts: np.ndarray  # int64[96], COSMIC channel order
+    counts: np.ndarray  # int64[96], CHANNELS order (COSMIC plot order)
     n_indel: int
     n_mnv: int
     n_unknown_context: int

@@ -1,19 +1,24 @@
-"""The 96 single-base-substitution channels (trinucleotide context, pyrimidine-centred), in COSMIC order.
+"""The 96 single-base-substitution channels (trinucleotide context, pyrimidine-centred), in COSMIC plot order.
 
 A substitution is named by the pyrimidine of its base pair: a G>T on the forward strand in context
-``CGA`` is written on the reverse strand, ``T[C>A]G``. The channel order is the one of the COSMIC
-SBS96 files: substitution type (C>A, C>G, C>T, T>A, T>C, T>G), then the 5' base, then the 3' base.
+``CGA`` is written on the reverse strand, ``T[C>A]G``. :data:`CHANNELS` are in the order of COSMIC's
+SBS96 plots: substitution type (C>A, C>G, C>T, T>A, T>C, T>G), then the 5' base, then the 3' base.
+COSMIC and SigProfiler *files* list the rows alphabetically (5' base first, :data:`FILE_ORDER`); this
+package matches rows by name, but SigProfilerAssignment reads a matrix by position, so anything
+written for it must be in :data:`FILE_ORDER`.
 """
 
 from __future__ import annotations
 
 BASES = "ACGT"
 SUBSTITUTIONS: tuple[str, ...] = ("C>A", "C>G", "C>T", "T>A", "T>C", "T>G")
-#: Channel names ``A[C>A]A`` ... ``T[T>G]T`` in COSMIC order.
+#: Channel names ``A[C>A]A`` ... ``T[T>G]T`` in COSMIC plot order.
 CHANNELS: tuple[str, ...] = tuple(
     f"{left}[{sub}]{right}" for sub in SUBSTITUTIONS for left in BASES for right in BASES
 )
 CHANNEL_INDEX: dict[str, int] = {name: i for i, name in enumerate(CHANNELS)}
+#: Row order of COSMIC / SigProfiler SBS96 files (alphabetical).
+FILE_ORDER: tuple[str, ...] = tuple(sorted(CHANNELS))
 _COMPLEMENT = str.maketrans("ACGTacgt", "TGCAtgca")
 #: Transversions: a purine replaced by a pyrimidine or the reverse (C>A, C>G, T>A, T>G).
 TRANSVERSIONS: frozenset[str] = frozenset({"C>A", "C>G", "T>A", "T>G"})

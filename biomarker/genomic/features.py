@@ -40,7 +40,7 @@ def spectrum_features(counts: np.ndarray, n_indel: int,
     Parameters
     ----------
     counts
-        SBS96 counts in COSMIC channel order.
+        SBS96 counts in the order of :data:`biomarker.genomic.channels.CHANNELS`.
     n_indel
         Insertions and deletions of the same tumour.
     transversion_high_cutoff

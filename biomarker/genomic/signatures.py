@@ -47,7 +47,7 @@ DEFAULT_COSMIC_VERSION = "3.4"
 
 @dataclass(frozen=True)
 class SignatureReference:
-    """A 96 x K signature matrix (COSMIC channel order) and where it came from."""
+    """A 96 x K signature matrix (rows in :data:`~biomarker.genomic.channels.CHANNELS` order) and where it came from."""
 
     matrix: pd.DataFrame
     name: str
@@ -189,7 +189,7 @@ def fit_exposures(counts: np.ndarray, w: np.ndarray, signatures: list[str], *, m
     Parameters
     ----------
     counts
-        SBS96 counts (COSMIC order).
+        SBS96 counts (:data:`~biomarker.genomic.channels.CHANNELS` order).
     w
         96 x K signature matrix (columns sum to 1).
     min_snvs

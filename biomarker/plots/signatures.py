@@ -30,7 +30,7 @@ def sbs96_profile(catalogue: pd.DataFrame, *, title: str = "SBS96 profile", frac
     Parameters
     ----------
     catalogue
-        ``channel, substitution, snv_count`` in COSMIC channel order (one tumour's rows of
+        ``channel, substitution, snv_count`` in :data:`biomarker.genomic.channels.CHANNELS` order (one tumour's rows of
         ``sbs96_catalogue``).
     fraction
         Plot fractions of the tumour's SNVs (else counts).

@@ -73,10 +73,13 @@ def channel_contexts(index: int) -> tuple[tuple[str, str], tuple[str, str]]:
 
 
 def write_signature_matrix(path: Path) -> Path:
-    """Write the planted matrix as a COSMIC-layout TSV (``Type`` + one column per signature)."""
+    """Write the planted matrix as a COSMIC-layout TSV (``Type`` + one column per signature).
+
+    Rows are in the COSMIC files' alphabetical order, which SigProfilerAssignment assumes.
+    """
     m = signature_matrix()
     lines = ["\t".join(("Type", *SIGNATURES))]
-    lines += ["\t".join([ch, *(f"{v:.10f}" for v in m[i])]) for i, ch in enumerate(CHANNELS)]
+    lines += ["\t".join([ch, *(f"{v:.10f}" for v in m[CHANNELS.index(ch)])]) for ch in sorted(CHANNELS)]
     return atomic_write_text(path, "\n".join(lines) + "\n")
 
 

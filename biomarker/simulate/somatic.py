@@ -200,7 +200,7 @@ class TumourPlanner:
 
         ``target_counted`` is the number of ALTs that must be counted (drivers, the true ALT of
         multi-allelic records and the unflagged-gene trap included); ``scale`` scales the number of
-        artefacts (1 for a 35 Mb exome). ``sbs`` (96 channel probabilities, COSMIC order) plants the
+        artefacts (1 for a 35 Mb exome). ``sbs`` (96 channel probabilities, COSMIC plot order) plants the
         trinucleotide context and ALT of every somatic SNV; ``comutations`` adds one counted
         loss-of-function record per ``(symbol, gene_id)``. Without them the draws are the historical
         ones (byte-identical files for the same seed).

@@ -104,7 +104,10 @@ def test_a_substitution_and_its_reverse_complement_share_a_channel(tri: str, alt
     assert CHANNELS[channel_of(tri, alt)][2] in "CT"  # pyrimidine-centred
 
 
-def test_channels_match_the_cosmic_order() -> None:
+def test_channels_match_the_cosmic_plot_order_and_file_order() -> None:
     assert CHANNELS[:5] == ("A[C>A]A", "A[C>A]C", "A[C>A]G", "A[C>A]T", "C[C>A]A")
     assert CHANNELS[-1] == "T[T>G]T" and len(set(CHANNELS)) == 96
     assert np.all([c[2] in "CT" for c in CHANNELS])
+    from biomarker.genomic.channels import FILE_ORDER
+
+    assert FILE_ORDER[:5] == ("A[C>A]A", "A[C>A]C", "A[C>A]G", "A[C>A]T", "A[C>G]A")
