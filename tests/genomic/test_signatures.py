@@ -91,3 +91,28 @@ def test_bad_signature_file(tmp_path: Path) -> None:
     path.write_text("Type\tSBS1\nA[C>A]A\t1\n")
     with pytest.raises(InputError, match="95 of the 96 SBS channels are missing"):
         read_signature_file(path)
+
+
+def test_packaged_cosmic_when_installed() -> None:
+    pytest.importorskip("SigProfilerAssignment")
+    from biomarker.genomic.signatures import packaged_cosmic
+
+    ref = packaged_cosmic("3.4", "GRCh38")
+    assert ref.matrix.shape == (96, 86) and "SigProfilerAssignment" in ref.version
+    chosen, warnings = select_signatures(ref, "lung")
+    assert chosen == ["SBS1", "SBS2", "SBS4", "SBS5", "SBS13", "SBS18", "SBS40a"] and not warnings
+    # SBS4 (tobacco) is mostly C>A: a pure-SBS4 catalogue is fitted as SBS4
+    w = ref.matrix[chosen].to_numpy()
+    e = fit_exposures(np.round(w[:, 2] * 1000), w, chosen, n_boot=0)
+    assert e.frac[2] > 0.95
+
+
+def test_missing_package_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from biomarker.errors import ConfigError
+    from biomarker.genomic.signatures import packaged_cosmic
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(ConfigError, match=r"nsclc-biomarker\[signatures\].*--signatures FILE"):
+        packaged_cosmic()
