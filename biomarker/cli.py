@@ -208,7 +208,10 @@ def genomic_command(
                         signatures=None if signatures is None else str(signatures), cosmic_version=cosmic_version,
                         genome=genome, exome=exome, signature_set=sig_set, min_snvs=min_snvs, n_boot=bootstrap,
                         seed=seed)
-    result = compute_genomic(samples, cfg)
+    from biomarker.cli_views import stage_progress
+
+    with stage_progress("catalogues") as progress:
+        result = compute_genomic(samples, cfg, progress=lambda done, total: progress("catalogues", done, total))
     for msg in result.warnings:
         typer.echo(f"biomarker: warning: {msg}", err=True)
     result.write(out)
