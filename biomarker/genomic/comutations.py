@@ -87,6 +87,23 @@ def parse_hgvsp(text: str) -> ProteinChange | None:
     return ProteinChange(ref, int(m.group(2)), alt)
 
 
+def protein_from_fields(position: str, amino_acids: str) -> ProteinChange | None:
+    """A protein change from VEP's ``Protein_position`` and ``Amino_acids`` (when ``HGVSp`` is absent).
+
+    Examples
+    --------
+    >>> protein_from_fields("12", "G/C").short, protein_from_fields("746-750", "ELREA/-").position
+    ('G12C', 746)
+    >>> protein_from_fields("", "G/C") is None, protein_from_fields("37", "Q/*").short
+    (True, 'Q37*')
+    """
+    m = re.match(r"(\d+)", position or "")
+    if not m or not amino_acids:
+        return None
+    ref, _, alt = amino_acids.partition("/")
+    return ProteinChange(ref[:1], int(m.group(1)), (alt or ref)[:1] if alt != "-" else "")
+
+
 @dataclass(frozen=True)
 class Rule:
     """What sets one co-mutation flag.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from biomarker.errors import InputError
 from biomarker.files import open_text
-from biomarker.genomic.comutations import ProteinChange, parse_hgvsp
+from biomarker.genomic.comutations import ProteinChange, parse_hgvsp, protein_from_fields
 from biomarker.tmb.consequences import RANK, UNKNOWN_RANK, normalise_term
 
 _VEP_FORMAT = re.compile(r"Format: ([^\"]+)")
@@ -55,15 +55,18 @@ def _severity(consequence: str) -> int:
     return min((RANK.get(t, UNKNOWN_RANK) for t in consequence.split("&")), default=UNKNOWN_RANK)
 
 
-def _choose(rows: list[tuple[int, str, str, str]]) -> list[GeneHit]:
+Row = tuple[int, str, str, str, ProteinChange | None]
+
+
+def _choose(rows: list[Row]) -> list[GeneHit]:
     """Per gene: the MANE/canonical row if flagged (priority 0/1), else the most severe one."""
-    best: dict[str, tuple[int, int, str, str]] = {}
-    for prio, gene, cons, hgvsp in rows:
+    best: dict[str, tuple[int, int, str, str, ProteinChange | None]] = {}
+    for prio, gene, cons, hgvsp, protein in rows:
         so = _so(cons)
-        cand = (prio, _severity(so), so, hgvsp)
+        cand = (prio, _severity(so), so, hgvsp, protein)
         if gene not in best or cand[:2] < best[gene][:2]:
             best[gene] = cand
-    return [GeneHit(g, v[2], parse_hgvsp(v[3]), v[3]) for g, v in sorted(best.items())]
+    return [GeneHit(g, v[2], v[4] or parse_hgvsp(v[3]), v[3]) for g, v in sorted(best.items())]
 
 
 class VcfAlleles:
@@ -125,10 +128,11 @@ class VcfAlleles:
         return "CSQ" if self.kind == "vep" else "ANN"
 
     def _hits(self, text: str, alt: str, k: int, n_alt: int, ref: str) -> list[GeneHit]:
-        rows: list[tuple[int, str, str, str]] = []
+        rows: list[Row] = []
         if self.kind == "vep":
             i = self.idx
             c_sym, c_cons, c_p = i.get("SYMBOL"), i.get("Consequence", 1), i.get("HGVSp")
+            c_ppos, c_aa = i.get("Protein_position"), i.get("Amino_acids")
             c_allele, c_num = i.get("Allele"), i.get("ALLELE_NUM")
             c_mane, c_can = i.get("MANE_SELECT", i.get("MANE")), i.get("CANONICAL")
             vep_alt = alt[1:] or "-" if len(ref) != len(alt) and alt[:1] == ref[:1] else alt
@@ -144,7 +148,11 @@ class VcfAlleles:
                         continue
                 prio = 0 if c_mane is not None and f[c_mane] else (
                     1 if c_can is not None and f[c_can] == "YES" else 2)
-                rows.append((prio, f[c_sym], f[c_cons], f[c_p] if c_p is not None and c_p < len(f) else ""))
+                hgvsp = f[c_p] if c_p is not None and c_p < len(f) else ""
+                protein = None
+                if not hgvsp and c_ppos is not None and c_aa is not None and c_aa < len(f):
+                    protein = protein_from_fields(f[c_ppos], f[c_aa])  # VEP run without --hgvs
+                rows.append((prio, f[c_sym], f[c_cons], hgvsp, protein))
         else:  # snpEff ANN: Allele|Annotation|Impact|Gene_Name|Gene_ID|Feature_Type|Feature_ID|...|HGVS.p|...
             for entry in text.split(","):
                 f = entry.split("|")
@@ -152,7 +160,7 @@ class VcfAlleles:
                     continue
                 if n_alt > 1 and f[0].split("-")[0] != alt:
                     continue
-                rows.append((2, f[3], f[1], f[10]))
+                rows.append((2, f[3], f[1], f[10], None))
         return _choose(rows)
 
 

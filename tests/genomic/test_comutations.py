@@ -116,3 +116,12 @@ def test_egfr_g719x_matches_any_alt_and_custom_rules() -> None:
     assert not rule.matches("EGFR", "missense_variant", parse_hgvsp("p.Gly720Ala"))
     custom = rules_from_mapping({"kras_g12d": {"gene": "KRAS", "kind": "protein_changes", "changes": ["G12D"]}})
     assert custom["kras_g12d"].matches("KRAS", "missense_variant", parse_hgvsp("p.Gly12Asp"))
+
+
+def test_vep_without_hgvs_uses_protein_position_and_amino_acids(tmp_path: Path, fasta: Path) -> None:
+    fmt = "Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|Protein_position|Amino_acids|CANONICAL"
+    header = f'##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. Format: {fmt}">'
+    g12c = "CSQ=A|missense_variant|MODERATE|KRAS|ENSG00000133703|Transcript|ENST00000311936|protein_coding|12|G/C|YES"
+    vcf = write_vcf(tmp_path / "t.vcf", [f"1\t2\t.\tC\tA\t.\tPASS\t{g12c}"], info_header=header)
+    cat = build_catalogue(vcf, Reference(fasta), variant_set="passing")
+    assert cat.flags["kras_g12c"] and cat.flags["kras_mut"]
