@@ -117,11 +117,12 @@ class Reference:
 
 
 def _counted_keys(path: str, targets: str | os.PathLike[str], preset: str, tumor_sample: str | None,
-                  ) -> tuple[set[tuple[str, int, str, str]], str]:
+                  territory: Any = None) -> tuple[set[tuple[str, int, str, str]], str]:
     """The alleles ``biomarker tmb`` counts, as ``(chrom, pos, ref, alt)`` (MAF alleles as written)."""
     from biomarker.tmb import compute_tmb
 
-    result = compute_tmb(path, targets, preset=preset, tumor_sample=tumor_sample, keep_variants=True)
+    result = compute_tmb(path, targets, preset=preset, tumor_sample=tumor_sample, keep_variants=True,
+                         territory=territory)
     frame = result.variants()
     counted = frame[frame["fate"] == "counted"]
     keys = {(c, int(p), r, a) for c, p, r, a in zip(counted["chrom"], counted["pos"], counted["ref"],
@@ -139,6 +140,7 @@ def build_catalogue(
     preset: str = "wes",
     tumor_sample: str | None = None,
     rules: dict[str, Rule] | None = None,
+    territory: Any = None,
 ) -> TumourCatalogue:
     """SBS96 catalogue, indel and MNV counts and co-mutation flags of one tumour.
 
@@ -156,6 +158,8 @@ def build_catalogue(
         TMB preset deciding what ``counted`` means.
     rules
         Co-mutation flags (default :data:`~biomarker.genomic.comutations.DEFAULT_RULES`).
+    territory
+        ``targets`` already read (:func:`biomarker.tmb.build_territory`), to read a BED once per cohort.
 
     Returns
     -------
@@ -183,14 +187,14 @@ def build_catalogue(
 
     maf = is_maf(path)
     keys: set[tuple[str, int, str, str]] | None = None
-    territory = None
     if variant_set == "counted":
         if targets is None:
             raise ConfigError("the 'counted' variant set needs the capture BED (--targets); "
                               "or use --variants passing")
-        keys, found = _counted_keys(path, targets, preset, tumor_sample)
+        keys, found = _counted_keys(path, targets, preset, tumor_sample, territory)
         tumor_sample = tumor_sample or found
-    elif targets is not None:
+        territory = None
+    elif targets is not None and territory is None:
         from biomarker.tmb.territory import read_bed
 
         territory = read_bed(targets)

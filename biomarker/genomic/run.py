@@ -148,11 +148,17 @@ def compute_genomic(samples: Sequence[GenomicSample], config: GenomicConfig, *,
     reference = Reference(config.fasta)
     feats, longs, cats, variants = [], [], [], []
     inputs = [{"path": config.fasta, "name": Path(config.fasta).name, "sha256": sha256_file(config.fasta)}]
+    territories: dict[str, Any] = {}  # one read of each BED per cohort
     try:
         for i, s in enumerate(samples):
             bed = s.bed
+            if bed is not None and str(bed) not in territories:
+                from biomarker.tmb import build_territory
+
+                territories[str(bed)] = build_territory(bed)
             cat = build_catalogue(s.path, reference, sample=s.sample, variant_set=config.variant_set,
-                                  targets=bed, preset=config.preset, tumor_sample=s.tumor_sample, rules=config.rules)
+                                  targets=bed, preset=config.preset, tumor_sample=s.tumor_sample, rules=config.rules,
+                                  territory=None if bed is None else territories[str(bed)])
             warnings.extend(cat.warnings)
             exp = fit_exposures(cat.counts, w, chosen, min_snvs=config.min_snvs, n_boot=config.n_boot,
                                 rng=_sample_seed(config.seed, s.sample))
