@@ -44,9 +44,8 @@ class GenomicResult:
                             "apobec_frac", "indel_frac", "sbs4_exposure_frac", "signature_cosine_similarity")
                 if c in f.columns]
         out = f[cols].copy()
-        out["comutations"] = [
-            ",".join(flag for flag in flags if row.get(flag) is True) for row in f[flags].to_dict("records")
-        ] if flags else ""
+        hit = f[flags].fillna(False).astype(bool)
+        out["comutations"] = [",".join(fl for fl in flags if row[fl]) for _, row in hit.iterrows()] if flags else ""
         return out
 
     def plot(self, name: str | None = None, *, sample: str | None = None, response: pd.DataFrame | None = None,

@@ -176,6 +176,8 @@ def compute_genomic(samples: Sequence[GenomicSample], config: GenomicConfig, *,
     features = pd.DataFrame(feats)
     if len(features):
         features["is_primary"] = _primary(features)
+        for col in ("transversion_high", *config.rules):  # nullable: missing stays missing, typed in the store
+            features[col] = features[col].astype("boolean")
     tables = {
         "genomic_features": features,
         "signature_exposures": pd.DataFrame(longs, columns=[

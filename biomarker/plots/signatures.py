@@ -134,7 +134,7 @@ def comutation_grid(features: pd.DataFrame, flags: list[str], *,
     ax = fig.add_subplot(1, 1, 1)
     for i, flag in enumerate(flags):
         for j, value in enumerate(frame[flag].tolist()):
-            if value is None or (isinstance(value, float) and value != value):
+            if pd.isna(value):
                 ax.add_patch(_cell(j, i, "#DDDDDD", hatch="///"))
             else:
                 ax.add_patch(_cell(j, i, bor_colour(frame.at[j, "bor"]) if bool(value) else "#F2F2F2"))

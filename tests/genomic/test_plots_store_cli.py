@@ -75,3 +75,20 @@ def test_cli_writes_tables(tmp_path: Path, fasta: Path) -> None:
     feats = pd.read_csv(tmp_path / "o" / "genomic_features.tsv", sep="\t")
     assert feats.loc[0, "usubjid"] == "S-9" and feats.loc[0, "snv_count"] == 5
     assert "co-mutation flags cannot be set" in r.output  # warning: no annotation in this VCF
+
+
+def test_unannotated_flags_are_typed_missing_in_the_store_and_drawn(tmp_path: Path, fasta: Path) -> None:
+    from biomarker.genomic.store import store_genomic
+    from biomarker.store import Store
+
+    vcf = write_vcf(tmp_path / "t.vcf", ROWS)
+    sig = write_signature_matrix(tmp_path / "sbs.tsv")
+    res = compute_genomic([GenomicSample("S-1", "t", vcf)],
+                          GenomicConfig(fasta=str(fasta), variant_set="passing", signatures=str(sig), n_boot=0))
+    assert res.tables["genomic_features"]["stk11_lof"].isna().all()
+    store_genomic(res, tmp_path / "s.duckdb")
+    with Store(tmp_path / "s.duckdb", read_only=True) as st:
+        types = dict(st.con.execute("SELECT column_name, column_type FROM (DESCRIBE genomic_features)").fetchall())
+    assert types["stk11_lof"] == "BOOLEAN" and types["transversion_high"] == "BOOLEAN"
+    assert res.summary.loc[0, "comutations"] == ""
+    assert res.plot("comutations").axes
