@@ -15,7 +15,9 @@
 - ``apobec_frac``: SNVs in the APOBEC3A/B motif T[C>T]W or T[C>G]W (W = A/T) over all SNVs.
 - ``indel_frac``: insertions and deletions over SNVs plus indels (MNVs excluded from both).
 
-A fraction over zero SNVs is missing (NaN), never 0.
+A fraction over zero SNVs is missing (NaN), never 0. Every fraction comes with its exact
+(Clopper-Pearson) 95% CI (``*_ci95_low`` / ``*_ci95_high``). The ``transversion_high`` call is missing
+below ``min_snvs`` SNVs (a call on a handful of SNVs is noise: random substitutions are 2/3 transversions).
 """
 
 from __future__ import annotations
@@ -33,8 +35,20 @@ _CA = np.array([substitution_of(c) == "C>A" for c in CHANNELS])
 _APOBEC = np.array([is_apobec(c) for c in CHANNELS])
 
 
+def _exact_ci(k: int, n: int) -> tuple[float, float]:
+    """Clopper-Pearson 95% interval of k successes out of n (NaN when n is 0)."""
+    from scipy.stats import beta
+
+    if n == 0:
+        return math.nan, math.nan
+    low = 0.0 if k == 0 else float(beta.ppf(0.025, k, n - k + 1))
+    high = 1.0 if k == n else float(beta.ppf(0.975, k + 1, n - k))
+    return low, high
+
+
 def spectrum_features(counts: np.ndarray, n_indel: int,
-                      transversion_high_cutoff: float = TRANSVERSION_HIGH_CUTOFF) -> dict[str, float | bool | None]:
+                      transversion_high_cutoff: float = TRANSVERSION_HIGH_CUTOFF,
+                      min_snvs: int = 0) -> dict[str, float | bool | None]:
     """The reference-free features of one catalogue.
 
     Parameters
@@ -45,6 +59,8 @@ def spectrum_features(counts: np.ndarray, n_indel: int,
         Insertions and deletions of the same tumour.
     transversion_high_cutoff
         Cut-off of the transversion-high call.
+    min_snvs
+        Below this many SNVs the call is missing (the fraction and its CI are still given).
 
     Examples
     --------
@@ -56,18 +72,12 @@ def spectrum_features(counts: np.ndarray, n_indel: int,
     """
     counts = np.asarray(counts)
     n = int(counts.sum())
-
-    def frac(mask: np.ndarray) -> float:
-        return float(counts[mask].sum()) / n if n else math.nan
-
-    tv = frac(_TV)
     total = n + int(n_indel)
-    return {
-        "snv_count": n,
-        "indel_count": int(n_indel),
-        "transversion_frac": tv,
-        "transversion_high": None if math.isnan(tv) else bool(tv >= transversion_high_cutoff),
-        "c_to_a_frac": frac(_CA),
-        "apobec_frac": frac(_APOBEC),
-        "indel_frac": int(n_indel) / total if total else math.nan,
-    }
+    out: dict[str, float | bool | None] = {"snv_count": n, "indel_count": int(n_indel)}
+    for name, k, of in (("transversion_frac", int(counts[_TV].sum()), n), ("c_to_a_frac", int(counts[_CA].sum()), n),
+                        ("apobec_frac", int(counts[_APOBEC].sum()), n), ("indel_frac", int(n_indel), total)):
+        out[name] = k / of if of else math.nan
+        out[f"{name}_ci95_low"], out[f"{name}_ci95_high"] = _exact_ci(k, of)
+    tv = float(out["transversion_frac"])  # type: ignore[arg-type]
+    out["transversion_high"] = None if math.isnan(tv) or n < min_snvs else bool(tv >= transversion_high_cutoff)
+    return out

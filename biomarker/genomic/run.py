@@ -209,7 +209,7 @@ def _feature_row(s: GenomicSample, cat: TumourCatalogue, exp: Any, config: Genom
                  sigref: SignatureReference) -> dict[str, Any]:
     row: dict[str, Any] = {"usubjid": s.usubjid, "sample": s.sample, "sample_type": s.sample_type,
                            "variant_set": config.variant_set}
-    row.update(spectrum_features(cat.counts, cat.n_indel, config.transversion_high_cutoff))
+    row.update(spectrum_features(cat.counts, cat.n_indel, config.transversion_high_cutoff, config.min_snvs))
     row["mnv_count"] = cat.n_mnv
     for k, sig in enumerate(exp.signatures):
         row[_col(sig)] = math.nan if exp.frac is None else float(exp.frac[k])

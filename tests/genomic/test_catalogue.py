@@ -111,3 +111,16 @@ def test_channels_match_the_cosmic_plot_order_and_file_order() -> None:
     from biomarker.genomic.channels import FILE_ORDER
 
     assert FILE_ORDER[:5] == ("A[C>A]A", "A[C>A]C", "A[C>A]G", "A[C>A]T", "A[C>G]A")
+
+
+def test_fraction_cis_and_the_call_needs_enough_snvs() -> None:
+    c = np.zeros(96, dtype=int)
+    c[CHANNELS.index("A[C>A]A")] = 3
+    c[CHANNELS.index("T[C>T]A")] = 1
+    f = spectrum_features(c, n_indel=0, min_snvs=50)
+    assert f["transversion_high"] is None and f["transversion_frac"] == 0.75
+    # Clopper-Pearson 3/4: (0.1941, 0.9937); 0/4 indels: (0, 0.6024)
+    assert (round(f["transversion_frac_ci95_low"], 4), round(f["transversion_frac_ci95_high"], 4)) == (0.1941, 0.9937)
+    assert (f["indel_frac_ci95_low"], round(f["indel_frac_ci95_high"], 4)) == (0.0, 0.6024)
+    empty = spectrum_features(np.zeros(96, dtype=int), 0)
+    assert np.isnan(empty["transversion_frac"]) and empty["transversion_high"] is None
