@@ -193,9 +193,12 @@ def genomic_command(
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 7,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the TSVs and genomic.json.")] = Path("genomic"),
     store: Annotated[Path | None, typer.Option(help="Also write the tables into this DuckDB store.")] = None,
+    comutation_rules: Annotated[Path | None, typer.Option(
+        help="YAML changing the co-mutation flags (add/replace a flag; null removes one).")] = None,
 ) -> None:
     """Mutational signatures (SBS96 + NNLS), spectrum features and co-mutation flags per tumour."""
     from biomarker.genomic import GenomicConfig, GenomicSample, compute_genomic, samples_from_sheet
+    from biomarker.genomic.comutations import DEFAULT_RULES, load_rules
 
     if calls.suffix.lower() == ".csv":
         samples = samples_from_sheet(calls)
@@ -207,7 +210,8 @@ def genomic_command(
     cfg = GenomicConfig(fasta=str(fasta), variant_set=variants, preset=preset,
                         signatures=None if signatures is None else str(signatures), cosmic_version=cosmic_version,
                         genome=genome, exome=exome, signature_set=sig_set, min_snvs=min_snvs, n_boot=bootstrap,
-                        seed=seed)
+                        seed=seed,
+                        rules=dict(DEFAULT_RULES) if comutation_rules is None else load_rules(comutation_rules))
     from biomarker.cli_views import stage_progress
 
     with stage_progress("catalogues") as progress:

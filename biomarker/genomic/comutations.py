@@ -29,6 +29,7 @@ annotation was chosen from (MANE Select > canonical > most severe). The rules ar
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -211,3 +212,33 @@ def rules_from_mapping(data: Mapping[str, Any]) -> dict[str, Rule]:
                               tuple(tuple(int(x) for x in r) for r in spec.get("residues", ())),  # type: ignore[misc]
                               tuple(str(c) for c in spec.get("changes", ())))
     return out
+
+
+def load_rules(path: str | os.PathLike[str]) -> dict[str, Rule]:
+    """The default rules changed by a YAML file: each flag added or replaced; a flag set to null removed.
+
+    Example file::
+
+        kras_g12d: {gene: KRAS, kind: protein_changes, changes: [G12D]}
+        keap1_lof: {gene: KEAP1, kind: protein_altering}   # count KEAP1 missense too
+        pten_lof: null                                     # drop the flag
+
+    Raises
+    ------
+    ConfigError
+        For an unreadable file or a malformed rule.
+    """
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"co-mutation rules {path}: {exc}") from None
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"co-mutation rules {path}: expected a mapping of flag -> rule")
+    rules = dict(DEFAULT_RULES)
+    for flag in [f for f, spec in data.items() if spec is None]:
+        rules.pop(str(flag), None)
+    rules.update(rules_from_mapping({f: spec for f, spec in data.items() if spec is not None}))
+    return rules

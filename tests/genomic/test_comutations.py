@@ -125,3 +125,14 @@ def test_vep_without_hgvs_uses_protein_position_and_amino_acids(tmp_path: Path, 
     vcf = write_vcf(tmp_path / "t.vcf", [f"1\t2\t.\tC\tA\t.\tPASS\t{g12c}"], info_header=header)
     cat = build_catalogue(vcf, Reference(fasta), variant_set="passing")
     assert cat.flags["kras_g12c"] and cat.flags["kras_mut"]
+
+
+def test_rules_yaml_adds_replaces_and_removes(tmp_path: Path) -> None:
+    from biomarker.genomic.comutations import load_rules
+
+    path = tmp_path / "rules.yaml"
+    path.write_text("kras_g12d: {gene: KRAS, kind: protein_changes, changes: [G12D]}\n"
+                    "keap1_lof: {gene: KEAP1, kind: protein_altering}\npten_lof: null\n")
+    rules = load_rules(path)
+    assert "pten_lof" not in rules and "kras_g12d" in rules and "stk11_lof" in rules
+    assert rules["keap1_lof"].matches("KEAP1", "missense_variant", parse_hgvsp("p.Gly236Ser"))
