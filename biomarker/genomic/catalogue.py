@@ -234,6 +234,13 @@ def build_catalogue(
                     flags[flag] = True
                     hits.append(ComutationHit(flag, hit.gene, a.chrom, a.pos, a.ref, a.alt, hit.consequence,
                                               hit.hgvsp))
+    if variant_set == "passing" and any_allele:
+        base = os.path.basename(path)
+        if not maf and alleles.n_unfiltered and not alleles.n_pass:
+            warnings.append(f"{base}: FILTER is '.' on every record (no caller filter applied): "
+                            "the 'passing' set is every call; prefer --variants counted")
+        if maf and not _maf_has_filter(path):
+            warnings.append(f"{base}: the MAF has no FILTER column: every row taken as passing")
     if not maf and alleles.kind == "none" and rules:
         warnings.append(f"{os.path.basename(path)}: no VEP CSQ or snpEff ANN annotation; "
                         "co-mutation flags cannot be set (reported as missing)")
@@ -253,3 +260,11 @@ def _selected(a: Allele, keys: set[tuple[str, int, str, str]] | None, territory:
     if not a.passing:
         return False
     return territory is None or territory.contains(a.chrom, a.pos - 1)
+
+
+def _maf_has_filter(path: str) -> bool:
+    from biomarker.files import open_text
+
+    with open_text(path) as fh:
+        header = next((line for line in fh if not line.startswith("#")), "")
+    return "FILTER" in header.rstrip("\n").split("\t")

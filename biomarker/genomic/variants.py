@@ -111,10 +111,17 @@ class VcfAlleles:
                                  hint="keep VEP's header line (Format: Allele|Consequence|...)")
             idx = {name: i for i, name in enumerate(m.group(1).strip().strip("'\" ").split("|"))}
         self.idx = idx
+        self.n_pass = 0  # records with FILTER PASS
+        self.n_unfiltered = 0  # records with FILTER '.' (no filter applied)
 
     def __iter__(self) -> Iterator[Allele]:
         for v in self.vcf:
             passing = v.FILTER is None
+            if passing:
+                if v.FILTERS:
+                    self.n_pass += 1
+                else:
+                    self.n_unfiltered += 1
             raw = v.INFO.get(self._key) if self.kind != "none" else None
             text = str(raw) if raw else ""
             relevant = bool(text) and any(g in text for g in self.genes)
@@ -199,7 +206,7 @@ def maf_alleles(path: str, genes: frozenset[str], tumor_sample: str | None = Non
                                  where=f"row {lineno}") from None
             ref = r["Reference_Allele"]
             alt = r["Tumor_Seq_Allele2"] if r["Tumor_Seq_Allele2"] != ref else r.get("Tumor_Seq_Allele1", "")
-            filt = (r.get("FILTER") or "PASS").strip()
+            filt = (r.get("FILTER") or "PASS").strip()  # no FILTER column: the caller warns
             gene = r.get("Hugo_Symbol", "")
             hits: tuple[GeneHit, ...] = ()
             if gene in genes:

@@ -124,3 +124,14 @@ def test_fraction_cis_and_the_call_needs_enough_snvs() -> None:
     assert (f["indel_frac_ci95_low"], round(f["indel_frac_ci95_high"], 4)) == (0.0, 0.6024)
     empty = spectrum_features(np.zeros(96, dtype=int), 0)
     assert np.isnan(empty["transversion_frac"]) and empty["transversion_high"] is None
+
+
+def test_unfiltered_vcf_and_maf_without_filter_warn(tmp_path: Path, fasta: Path) -> None:
+    vcf = write_vcf(tmp_path / "t.vcf", ["1\t2\t.\tC\tA\t.\t.\t.", "1\t6\t.\tG\tT\t.\t.\t."])
+    cat = build_catalogue(vcf, Reference(fasta), variant_set="passing")
+    assert cat.n_snv == 2 and any("FILTER is '.' on every record" in w for w in cat.warnings)
+    maf = tmp_path / "t.maf"
+    maf.write_text("Hugo_Symbol\tChromosome\tStart_Position\tReference_Allele\tTumor_Seq_Allele2\t"
+                   "Variant_Classification\tTumor_Sample_Barcode\nX\tchr1\t2\tC\tA\tMissense_Mutation\tT1\n")
+    cat = build_catalogue(maf, Reference(fasta), variant_set="passing")
+    assert cat.n_snv == 1 and any("no FILTER column" in w for w in cat.warnings)
