@@ -213,13 +213,14 @@ def build_catalogue(
         any_allele = True
         if not _selected(a, keys, territory):
             continue
-        if is_snv(a.ref, a.alt):
+        ref_u, alt_u = a.ref.upper(), a.alt.upper()
+        if is_snv(ref_u, alt_u):
             context = reference.fetch(a.chrom, a.pos - 2, a.pos + 1)
-            if context[1] != a.ref and context[1] in "ACGT":
+            if context[1] != ref_u and context[1] in "ACGT":
                 raise InputError(path, f"REF {a.ref} but the FASTA has {context[1]} at this position",
                                  where=f"{a.chrom}:{a.pos} {a.ref}>{a.alt}",
                                  hint=f"{reference.path} is not the assembly the calls were made on")
-            ch = channel_of(context, a.alt)
+            ch = channel_of(context, alt_u)
             if ch is None:
                 n_unknown += 1
             else:

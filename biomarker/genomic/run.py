@@ -156,6 +156,7 @@ def compute_genomic(samples: Sequence[GenomicSample], config: GenomicConfig, *,
                 from biomarker.tmb import build_territory
 
                 territories[str(bed)] = build_territory(bed)
+                inputs.append({"path": str(bed), "name": Path(bed).name, "sha256": sha256_file(bed)})
             cat = build_catalogue(s.path, reference, sample=s.sample, variant_set=config.variant_set,
                                   targets=bed, preset=config.preset, tumor_sample=s.tumor_sample, rules=config.rules,
                                   territory=None if bed is None else territories[str(bed)])
