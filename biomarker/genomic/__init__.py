@@ -8,7 +8,8 @@ Examples
 >>> res.tables["genomic_features"][["usubjid", "sbs4_exposure_frac", "stk11_lof"]]  # doctest: +SKIP
 """
 
-from biomarker.genomic.result import GenomicResult
+from biomarker.genomic.result import GenomicResult, baseline_features
 from biomarker.genomic.run import GenomicConfig, GenomicSample, compute_genomic, samples_from_sheet
 
-__all__ = ["GenomicConfig", "GenomicResult", "GenomicSample", "compute_genomic", "samples_from_sheet"]
+__all__ = ["GenomicConfig", "GenomicResult", "GenomicSample", "baseline_features", "compute_genomic",
+           "samples_from_sheet"]

@@ -13,6 +13,42 @@ if TYPE_CHECKING:
 
 #: Tables of :class:`GenomicResult`, in writing order.
 TABLES = ("genomic_features", "signature_exposures", "sbs96_catalogue", "comutation_variants")
+#: Reference-free columns of ``genomic_features`` that are baseline features of a patient.
+BASELINE_COLUMNS = ("snv_count", "indel_count", "transversion_frac", "transversion_high", "c_to_a_frac",
+                    "apobec_frac", "indel_frac", "signature_cosine_similarity")
+
+
+def baseline_features(features: pd.DataFrame, flags: list[str] | None = None) -> pd.DataFrame:
+    """One row per ``usubjid`` (its primary tumour): the columns a patient table joins as baseline features.
+
+    Parameters
+    ----------
+    features
+        The ``genomic_features`` table (from a result or the store).
+    flags
+        Co-mutation flag columns (default: every ``*_lof``/``*_mut``/``*_exo``/``kras_g12c`` column present).
+
+    Returns
+    -------
+    DataFrame
+        ``usubjid``, :data:`BASELINE_COLUMNS`, every ``sbs*_exposure_frac`` and the flags.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"usubjid": ["a", "a"], "sample": ["t", "t.maf"], "is_primary": [True, False],
+    ...                   "snv_count": [120, 118], "sbs4_exposure_frac": [0.5, 0.49], "stk11_lof": [True, True]})
+    >>> baseline_features(f).to_dict("records")
+    [{'usubjid': 'a', 'snv_count': 120, 'sbs4_exposure_frac': 0.5, 'stk11_lof': True}]
+    """
+    import re
+
+    if flags is None:
+        flags = [c for c in features.columns if re.fullmatch(r"[a-z0-9]+_(lof|mut|exo)|kras_g12c", c)]
+    sigs = [c for c in features.columns if c.startswith("sbs") and c.endswith("_exposure_frac")]
+    cols = ["usubjid", *(c for c in BASELINE_COLUMNS if c in features.columns), *sigs, *flags]
+    rows = features[features["is_primary"].astype(bool)] if "is_primary" in features.columns else features
+    return rows[cols].reset_index(drop=True)
 
 
 @dataclass

@@ -91,5 +91,11 @@ def test_simulated_study_comutations_match_truth(tmp_path: Path) -> None:
     assert (by_u == 1).all()
     assert res.provenance["signature_reference"] == "signatures_sbs96.tsv"
     assert {i["name"] for i in res.provenance["inputs"]} >= {"genome.fa.gz"}
+    from biomarker.genomic import baseline_features
+
+    base = baseline_features(feats)
+    assert list(base["usubjid"]) == list(primary["usubjid"]) and base["usubjid"].is_unique
+    assert {"transversion_frac", "sbs4_exposure_frac", "stk11_lof", "kras_g12c", "pole_exo"} <= set(base.columns)
+    assert "sample" not in base.columns
     written = res.write(tmp_path / "out")
     assert (tmp_path / "out" / "genomic_features.tsv").is_file() and "json" in written
