@@ -174,6 +174,8 @@ def simulate(
     null: Annotated[bool, typer.Option("--null", help="Plant no biomarker signal at all.")] = False,
     fcs: Annotated[bool, typer.Option("--fcs", help="Also write raw FCS files per TBNK tube.")] = False,
     exome_mb: Annotated[float, typer.Option(help="Size of the synthetic capture in Mb.")] = 35.0,
+    genomic: Annotated[bool, typer.Option(
+        "--genomic", help="Plant SBS signatures and STK11/KEAP1 co-mutations; write a reference FASTA.")] = False,
 ) -> None:
     """Write a synthetic trial with known truth in the formats real tools and labs write."""
     from biomarker.cli_views import stage_progress
@@ -181,8 +183,65 @@ def simulate(
 
     with stage_progress("simulating") as progress:
         files = simulate_study(outdir, n_patients=patients, seed=seed, null=null, fcs=fcs, exome_mb=exome_mb,
-                               progress=progress)
+                               progress=progress, genomic=genomic)
     typer.echo(f"{len(files.vcfs)} tumour VCFs, clinical, pathology and TBNK tables and truth in {outdir}")
+
+
+@app.command("genomic")
+@user_errors
+def genomic_command(
+    calls: Annotated[Path, typer.Argument(help="A samplesheet (.csv, as for batch) or one VCF/BCF/MAF.")],
+    fasta: Annotated[Path, typer.Option(help="Reference FASTA the calls were made on (.fai beside it).")],
+    targets: Annotated[Path | None, typer.Option(help="Capture BED (one input file; a samplesheet has its own).")
+                       ] = None,
+    usubjid: Annotated[str | None, typer.Option(help="Subject of a single input file.")] = None,
+    variants: Annotated[str, typer.Option(
+        help="SNVs used: 'counted' (those the TMB counts; needs the BED) or 'passing' (FILTER PASS).")] = "counted",
+    preset: Annotated[str, typer.Option(help="TMB preset behind 'counted'.")] = "wes",
+    signatures: Annotated[Path | None, typer.Option(
+        help="COSMIC-format SBS96 matrix (TSV). Default: COSMIC from the optional SigProfilerAssignment.")] = None,
+    cosmic_version: Annotated[str, typer.Option(help="Packaged COSMIC version (e.g. 3.4).")] = "3.4",
+    genome: Annotated[str, typer.Option(help="Packaged COSMIC matrix genome build.")] = "GRCh38",
+    exome: Annotated[bool, typer.Option("--exome", help="Packaged COSMIC exome-normalised matrix.")] = False,
+    signature_set: Annotated[str, typer.Option(
+        help="'lung' (SBS1,2,4,5,13,18,40), 'all', or comma-separated names.")] = "lung",
+    min_snvs: Annotated[int, typer.Option(min=1, help="No exposures below this many SNVs.")] = 50,
+    bootstrap: Annotated[int, typer.Option(min=0, help="Bootstrap catalogues for exposure CIs.")] = 200,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 7,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the TSVs and genomic.json.")] = Path("genomic"),
+    store: Annotated[Path | None, typer.Option(help="Also write the tables into this DuckDB store.")] = None,
+    comutation_rules: Annotated[Path | None, typer.Option(
+        help="YAML changing the co-mutation flags (add/replace a flag; null removes one).")] = None,
+) -> None:
+    """Mutational signatures (SBS96 + NNLS), spectrum features and co-mutation flags per tumour."""
+    from biomarker.genomic import GenomicConfig, GenomicSample, compute_genomic, samples_from_sheet
+    from biomarker.genomic.comutations import DEFAULT_RULES, load_rules
+
+    if calls.suffix.lower() == ".csv":
+        samples = samples_from_sheet(calls)
+    else:
+        name = calls.name.split(".")[0]
+        samples = [GenomicSample(usubjid or name, name, calls, targets)]
+    sig_set: str | tuple[str, ...] = signature_set if signature_set in ("lung", "all") else tuple(
+        s.strip() for s in signature_set.split(",") if s.strip())
+    cfg = GenomicConfig(fasta=str(fasta), variant_set=variants, preset=preset,
+                        signatures=None if signatures is None else str(signatures), cosmic_version=cosmic_version,
+                        genome=genome, exome=exome, signature_set=sig_set, min_snvs=min_snvs, n_boot=bootstrap,
+                        seed=seed,
+                        rules=dict(DEFAULT_RULES) if comutation_rules is None else load_rules(comutation_rules))
+    from biomarker.cli_views import stage_progress
+
+    with stage_progress("catalogues") as progress:
+        result = compute_genomic(samples, cfg, progress=lambda done, total: progress("catalogues", done, total))
+    for msg in result.warnings:
+        typer.echo(f"biomarker: warning: {msg}", err=True)
+    result.write(out)
+    typer.echo(result.summary.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    if store is not None:
+        from biomarker.genomic.store import store_genomic
+
+        store_genomic(result, store)
+    typer.echo(f"{len(samples)} tumour(s): tables and genomic.json in {out}" + (f"; store {store}" if store else ""))
 
 
 @app.command()

@@ -14,11 +14,12 @@ MANE Select > CANONICAL=YES > most severe, not nonsynonymous/splice-site).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from biomarker.simulate.genome import HOTSPOTS, PAD, Exome, Gene, Hotspot, ref_bases
+from biomarker.simulate.signatures import channel_contexts
 from biomarker.simulate.vep import PopAF, TranscriptHit, annotate, choose_transcript, is_counted_consequence
 
 MIN_VAF = 0.05
@@ -26,6 +27,7 @@ MIN_DEPTH = 20
 MIN_ALT = 3
 MAX_POP_AF = 0.001
 
+_INDEL_KINDS = frozenset({"frameshift_del", "frameshift_ins", "inframe_del", "inframe_ins"})
 REASONS = ("filter", "territory", "vaf", "depth", "alt_depth", "population_af", "consequence")
 
 
@@ -192,20 +194,25 @@ class TumourPlanner:
 
     # ------------------------------------------------------------------ records
     def plan(self, rng: np.random.Generator, target_counted: int, scale: float,
-             drivers: list[Hotspot]) -> list[Record]:
+             drivers: list[Hotspot], sbs: np.ndarray | None = None,
+             comutations: tuple[tuple[str, str], ...] = ()) -> list[Record]:
         """Records of one tumour (unsorted) with intents; see module docstring.
 
         ``target_counted`` is the number of ALTs that must be counted (drivers, the true ALT of
         multi-allelic records and the unflagged-gene trap included); ``scale`` scales the number of
-        artefacts (1 for a 35 Mb exome).
+        artefacts (1 for a 35 Mb exome). ``sbs`` (96 channel probabilities, COSMIC plot order) plants the
+        trinucleotide context and ALT of every somatic SNV; ``comutations`` adds one counted
+        loss-of-function record per ``(symbol, gene_id)``. Without them the draws are the historical
+        ones (byte-identical files for the same seed).
         """
         self._used: set[tuple[str, int]] = set()
+        self._sbs = sbs
         recs: list[Record] = []
 
         def n(base: float, lo: int = 1) -> int:
             return max(lo, int(rng.poisson(base * scale)))
 
-        room = target_counted - len(drivers)
+        room = target_counted - len(drivers) - len(comutations)
         n_multi = min(max(room - 1, 0), n(3))
         n_unflagged = min(max(room - n_multi - 1, 0), max(1, round(0.005 * target_counted)))
         n_true = max(room - n_multi - n_unflagged, 0)
@@ -216,6 +223,10 @@ class TumourPlanner:
             recs.append(self._coding_record(rng, f"somatic_{kind}", kind, "good", "PASS", "somatic"))
         for hot in drivers:
             recs.append(self._hotspot_record(rng, hot))
+        for symbol, gene_id in comutations:
+            kind = str(rng.choice(["stop_gained", "frameshift_del", "splice_donor"]))
+            recs.append(self._coding_record(rng, f"somatic_comutation_{symbol}", kind, "good", "PASS", "somatic",
+                                            as_gene=(symbol, gene_id)))
         for _ in range(n_unflagged):
             recs.append(self._coding_record(rng, "somatic_unflagged_most_severe", "synonymous", "good", "PASS",
                                             "somatic", trap="alt_missense", flag="none"))
@@ -321,9 +332,15 @@ class TumourPlanner:
         return ref_base, alt, 1
 
     def _coding_record(self, rng: np.random.Generator, intent: str, kind: str, reads: str, filter_: str,
-                       pop_profile: str, trap: str = "", flag: str = "") -> Record:
+                       pop_profile: str, trap: str = "", flag: str = "",
+                       as_gene: tuple[str, str] | None = None) -> Record:
         region = {"splice_acceptor": "splice_acceptor", "splice_donor": "splice_donor",
                   "intron_bed": "intron_bed"}.get(kind, "coding")
+        forms = None  # planted signature: the channel's two forward-strand (context, alt) forms
+        sbs = getattr(self, "_sbs", None)
+        if sbs is not None and intent.startswith("somatic_") and kind not in _INDEL_KINDS:
+            forms = channel_contexts(int(rng.choice(96, p=sbs)))
+        planted_alt = ""
         for _ in range(1000):
             if flag:
                 pool = self._genes_by_flag[flag]
@@ -340,12 +357,17 @@ class TumourPlanner:
             key = (gene.contig, pos0)
             if any((gene.contig, p) in self._used for p in range(pos0 - 2, pos0 + 10)):
                 continue
+            if forms is not None:
+                context = ref_bases(gene.contig, pos0, 3)
+                planted_alt = next((a for tri, a in forms if tri == context), "")
+                if not planted_alt:
+                    continue
             self._used.add(key)
             break
         else:  # pragma: no cover - the exome is far larger than any tumour
             raise RuntimeError("could not place a variant")
         ref0 = ref_bases(gene.contig, pos0 + 1)
-        ref_t, alt_t, span = self._alleles(rng, kind, ref0)
+        ref_t, alt_t, span = (ref0, planted_alt, 1) if planted_alt else self._alleles(rng, kind, ref0)
         if ref_t == "DEL":
             ref = ref_bases(gene.contig, pos0 + 1, span)
             alt = ref[0]
@@ -369,7 +391,8 @@ class TumourPlanner:
             consequence = "splice_region_variant&intron_variant" if dist <= 8 else "intron_variant"
         assert consequence is not None, kind
         pop = self._pop(rng, pop_profile)
-        hits = annotate(gene, pos0 + 1, ref, alt, consequence, pop, rng, trap=trap)
+        named = gene if as_gene is None else replace(gene, symbol=as_gene[0], gene_id=as_gene[1])
+        hits = annotate(named, pos0 + 1, ref, alt, consequence, pop, rng, trap=trap)
         t_ref, t_alt, t_extra, n_ref, n_alt, n_extra = self._reads(rng, reads)
         expected = _expected(intent)
         allele = Allele(alt, t_alt, n_alt, pop, hits, intent, expected)

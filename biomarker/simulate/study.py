@@ -13,11 +13,19 @@ import numpy as np
 from biomarker.simulate._io import fmt, write_csv, write_json
 from biomarker.simulate.clinical import ClinicalPatient, write_clinical
 from biomarker.simulate.cohort import draw_baseline
+from biomarker.simulate.fasta import write_reference_fasta
 from biomarker.simulate.fcs import FCS_TRUTH_COLUMNS, write_fcs
 from biomarker.simulate.genome import HOTSPOTS, build_exome, write_bed, write_genes
 from biomarker.simulate.maf import write_maf
 from biomarker.simulate.pdl1 import PDL1_COLUMNS, pdl1_row
 from biomarker.simulate.response_model import ResponseModel
+from biomarker.simulate.signatures import (
+    COMUTATIONS,
+    SIGNATURES,
+    draw_mixture,
+    signature_matrix,
+    write_signature_matrix,
+)
 from biomarker.simulate.somatic import TumourPlanner, more_germline
 from biomarker.simulate.somatic_vcf import write_vcf
 from biomarker.simulate.tbnk import TBNK_COLUMNS, simulate_tbnk
@@ -38,6 +46,7 @@ ProgressCallback = Callable[[str, int, int], None]
 
 # independent random streams: default_rng([seed, STREAM, patient])
 _S_BASELINE, _S_IDS, _S_VARIANTS, _S_RESPONSE, _S_COURSE, _S_TREAT, _S_TBNK, _S_PDL1, _S_FCS = range(1, 10)
+_S_GENOMIC = 10
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,9 @@ class StudyFiles:
     truth_variants: tuple[Path, ...]
     response_model: Path
     usubjids: tuple[str, ...] = field(default_factory=tuple)
+    fasta: Path | None = None  # with genomic=True: reference FASTA, planted SBS96 matrix, truth
+    signature_matrix: Path | None = None
+    truth_genomic: Path | None = None
 
 
 def _rng(seed: int, stream: int, i: int | None = None) -> np.random.Generator:
@@ -77,6 +89,7 @@ def simulate_study(
     *,
     exome_mb: float = 35.0,
     progress: ProgressCallback | None = None,
+    genomic: bool = False,
 ) -> StudyFiles:
     """Write a synthetic phase II toripalimab + axitinib NSCLC study with known truth.
 
@@ -100,6 +113,11 @@ def simulate_study(
         Capture size in Mb (35 by default; tests use a small one for speed).
     progress
         Optional ``progress(stage, done, total)`` callback.
+    genomic
+        Plant per-tumour SBS signature mixtures (by smoking status) and STK11/KEAP1 loss-of-function
+        co-mutations, and write ``reference/genome.fa.gz`` (+ ``.fai``/``.gzi``), the planted matrix
+        ``reference/signatures_sbs96.tsv`` and ``truth/genomic.csv`` (see
+        :mod:`biomarker.simulate.signatures`). Off by default: the other files stay byte-identical.
 
     Returns
     -------
@@ -162,6 +180,10 @@ def simulate_study(
     drivers_txt: list[str] = []
     true_counts = np.zeros(n, dtype=int)
 
+    sbs_matrix = signature_matrix() if genomic else None
+    sites: list[tuple[str, int, int]] = []
+    genomic_truth: list[list[object]] = []
+
     def add_sample(kind: str, u: str, name: str, rel: str, c: int) -> None:
         sheets[kind].append([u, name, rel, bed_rel, kind])
         sample_truth[kind].append([name, u, kind, rel, c, exome.territory_bp, c / territory_mb])
@@ -179,7 +201,18 @@ def simulate_study(
             drivers.append(HOTSPOTS[1])
         drivers_txt.append(";".join(f"{h.symbol} {h.hgvsp}" for h in drivers))
         target = max(1, round(float(base["tmb"][i]) * territory_mb))
-        recs = planner.plan(rng, target, scale, drivers)
+        if sbs_matrix is None:
+            recs = planner.plan(rng, target, scale, drivers)
+        else:
+            g_rng = _rng(seed, _S_GENOMIC, i)
+            mix = draw_mixture(g_rng, smoker)
+            kras = HOTSPOTS[0] in drivers
+            comut = {flag: bool(g_rng.random() < (p_mut if kras else p_wt))
+                     for flag, (_, _, (p_mut, p_wt)) in COMUTATIONS.items()}
+            recs = planner.plan(rng, target, scale, drivers, sbs=sbs_matrix @ mix,
+                                comutations=tuple(COMUTATIONS[f][:2] for f, on in comut.items() if on))
+            genomic_truth.append([u, tumour, smoker, *(round(float(x), 6) for x in mix), *comut.values(), kras,
+                                  HOTSPOTS[1] in drivers])
         true_counts[i] = counted(recs)
         vcfs.append(write_vcf(recs, out / "vcf" / f"{tumour}.vcf.gz", tumour, f"{u}-N"))
         truth_vars.append(write_variants(out / "truth" / "variants" / f"{tumour}.tsv", recs))
@@ -187,6 +220,8 @@ def simulate_study(
         if i in tumour_only:
             extra = max(5, int(rng.poisson(60 * scale)))
             to_recs = recs + more_germline(planner, rng, extra)
+            if sbs_matrix is not None:
+                sites.extend((r.contig, r.pos, len(r.ref)) for r in to_recs[len(recs):])
             name = f"{tumour}.tumor_only"
             to_vcfs.append(write_vcf(to_recs, out / "vcf" / f"{name}.vcf.gz", tumour, None))
             truth_vars.append(write_variants(out / "truth" / "variants" / f"{name}.tsv", to_recs))
@@ -196,7 +231,18 @@ def simulate_study(
             mafs.append(write_maf(recs, out / "maf" / f"{tumour}.maf", tumour, f"{u}-N"))
             truth_vars.append(write_variants(out / "truth" / "variants" / f"{name}.tsv", recs, maf=True))
             add_sample("maf", u, name, f"maf/{tumour}.maf", counted(recs, maf=True))
+        if sbs_matrix is not None:
+            sites.extend((r.contig, r.pos, len(r.ref)) for r in recs)
         tick("variants", i + 1, n)
+    fasta = sig_path = truth_genomic = None
+    if sbs_matrix is not None:
+        tick("reference FASTA", 0, 1)
+        fasta = write_reference_fasta(exome, sites, out / "reference" / "genome.fa.gz")
+        sig_path = write_signature_matrix(out / "reference" / "signatures_sbs96.tsv")
+        truth_genomic = write_csv(out / "truth" / "genomic.csv", (
+            "usubjid", "sample", "smoker", *(f"{s.lower()}_exposure_frac" for s in SIGNATURES), *COMUTATIONS,
+            "kras_g12c", "tp53_mut"), genomic_truth)
+        tick("reference FASTA", 1, 1)
     true_tmb = true_counts / territory_mb
     sheet = [row for kind in sheets for row in sheets[kind]]
     samplesheet = write_csv(out / "samplesheet.csv", ("patient", "sample", "vcf", "bed", "type"), sheet)
@@ -273,4 +319,5 @@ def simulate_study(
         tumour_only_vcfs=tuple(to_vcfs), mafs=tuple(mafs), clinical=clinical, study_json=clinical["study"],
         pdl1=pdl1, tbnk=tbnk, fcs=tuple(fcs_paths), truth_patients=truth_patients, truth_samples=truth_samples,
         truth_variants=tuple(truth_vars), response_model=response_model, usubjids=tuple(usubjids),
+        fasta=fasta, signature_matrix=sig_path, truth_genomic=truth_genomic,
     )
