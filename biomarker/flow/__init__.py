@@ -7,11 +7,15 @@
 
 from biomarker.flow.exports import LAYOUTS, normalise_visit, read_tbnk_export, unit_factor
 from biomarker.flow.features import FEATURE_MEASURES, tbnk_features
-from biomarker.flow.gating import DEFAULT_TEMPLATE, GATE_IDS, gate_counts, gate_fcs, load_template, read_fcs
+from biomarker.flow.gating import DEFAULT_TEMPLATE, GATE_IDS, OPTIONAL_GATES, gate_counts, load_template, read_fcs
+from biomarker.flow.manifest import read_manifest
 from biomarker.flow.qc import SUBSETS, TBNK_COLUMNS, VALUE_COLUMNS, QcRules, finish_table
+from biomarker.flow.result import TbnkResult, qc_long
+from biomarker.flow.tubes import GateSettings, gate_fcs, gate_tubes
 
 __all__ = [
-    "DEFAULT_TEMPLATE", "FEATURE_MEASURES", "GATE_IDS", "LAYOUTS", "SUBSETS", "TBNK_COLUMNS", "VALUE_COLUMNS",
-    "QcRules", "finish_table", "gate_counts", "gate_fcs", "load_template", "normalise_visit", "read_fcs",
-    "read_tbnk_export", "tbnk_features", "unit_factor",
+    "DEFAULT_TEMPLATE", "FEATURE_MEASURES", "GATE_IDS", "LAYOUTS", "OPTIONAL_GATES", "SUBSETS", "TBNK_COLUMNS",
+    "VALUE_COLUMNS", "GateSettings", "QcRules", "TbnkResult", "finish_table", "gate_counts", "gate_fcs",
+    "gate_tubes", "load_template", "normalise_visit", "qc_long", "read_fcs", "read_manifest", "read_tbnk_export",
+    "tbnk_features", "unit_factor",
 ]
