@@ -150,12 +150,16 @@ def compensation_withheld(gs: Any, fluorescence: set[str], gates: Mapping[str, s
     return out
 
 
-def bead_qc(bead_events: int, bead_values: np.ndarray, qc: Any) -> list[str]:
-    """Flags for too few beads or a broad bead cluster (CV in linear compensated units)."""
+def bead_qc(bead_events: int, bead_values: np.ndarray, qc: Any, channel_max: float = math.inf) -> list[str]:
+    """Flags for too few beads or a broad bead cluster (CV in linear compensated units), and beads piled at the
+    top of the scale (a detector gain too high: their CV means nothing then; counted, but flagged)."""
     flags = []
+    if len(bead_values) and float(np.mean(bead_values >= 0.98 * channel_max)) > 0.5:
+        return [f"beads_off_scale={100 * float(np.mean(bead_values >= 0.98 * channel_max)):.0f}%"] + (
+            [f"few_beads={bead_events}"] if bead_events < qc.min_bead_events else [])
     if bead_events < qc.min_bead_events:
         flags.append(f"few_beads={bead_events}")
-    if bead_events >= 20:
+    if len(bead_values) >= 20:  # bead CV needs the fitted path's events
         cv = 100 * float(np.std(bead_values) / np.mean(bead_values)) if np.mean(bead_values) > 0 else math.inf
         if cv > qc.max_bead_cv_pct:
             flags.append(f"bead_cv_high={cv:.1f}%")

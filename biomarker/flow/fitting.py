@@ -6,8 +6,8 @@ of openCyto's ``mindensity`` gates:
 
 ``valley`` (rectangle gates, one per thresholded dimension)
     the deepest density valley between two peaks of the parent population on that channel (compensated,
-    logicle-scaled), between ``low`` and ``high``; events the gate's other dimensions exclude are left out first
-    (CD19 is fitted on CD3- lymphocytes). No clear valley: the template's fixed position, flagged.
+    logicle-scaled), between ``low`` and ``high``; events an already fitted negative selection of the same gate
+    excludes are left out first (CD19 is fitted on CD3- lymphocytes). No clear valley: the template's fixed position, flagged.
 ``ratio`` (singlets, FSC-A vs FSC-H)
     the valley of FSC-H/FSC-A between singlets and doublets, between ``low`` and ``high``.
 ``cluster`` (lymphocytes, CD45 vs SSC)
@@ -170,8 +170,8 @@ def find_valley(values: np.ndarray, low: float, high: float, min_peak: float = M
             continue
         seg = d[lo_i:hi_i + 1]
         floor = float(seg.min())
-        if floor > float(d[a:b + 1].min()) + VALLEY_DEPTH * min(d[a], d[b]) * 0.5:
-            continue  # the valley's bottom lies outside the bounds
+        if floor > float(d[a:b + 1].min()) + 0.05 * min(d[a], d[b]):
+            continue  # the valley's bottom lies outside the bounds: a point on a flank is no valley
         flat = np.flatnonzero(seg <= floor + 1e-3 * min(d[a], d[b]))
         i = lo_i + int(flat[len(flat) // 2])  # the middle of a flat bottom, not its first bin
         depth = float(floor / min(d[a], d[b]))
@@ -301,7 +301,11 @@ def _fit_rect(gate: Any, specs: list[FitSpec], values: Mapping[str, np.ndarray],
         if spec is None or template_value is None:
             continue
         if key not in fit.thresholds:
-            others = {c: b for c, b in bounds.items() if c != d.id}
+            # leave out what an already fitted negative selection excludes (B and NK are fitted on CD3- events);
+            # the CD4/CD8 quadrant thresholds are fitted on every T cell (big peaks on both sides)
+            negative = {e.id for e in gate.dimensions if e.max is not None and e.min is None}
+            others = {c: b for c, b in bounds.items()
+                      if c != d.id and c in negative and (parent_id, c) in fit.thresholds}
             within = parent & _rect_mask(values, others) if others else parent
             v = values[d.id][within]
             valley = find_valley(v, spec.low, spec.high)

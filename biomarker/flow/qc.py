@@ -17,7 +17,8 @@ three give the same columns and the same flags. ``qc_flags`` is ``;``-joined, ``
 ``subsets_withheld:<list>``     FCS: subsets blanked (gated on 2+ fluorescence channels without compensation)
 ``few_beads=<n>``               bead events below ``QcRules.min_bead_events``
 ``bead_cv_high=<cv>%``          bead CV above ``QcRules.max_bead_cv_pct``
-``absolute_counts_withheld``    every absolute count blanked (bead flags above)
+``beads_off_scale=<p>%``        most bead events at the top of the scale (gain too high): counted, flagged
+``absolute_counts_withheld``    every absolute count blanked (too few beads or a broad bead cluster)
 ``gate_fallback:<gate>[.<ch>]`` FCS: no clear density valley; the template's fixed position was used
 ``gate_far_from_template:...``  FCS: a fitted position moved more than ``QcRules.max_gate_shift`` (logicle) or
                                 SSC scaled beyond ``QcRules.max_scatter_scale``
@@ -94,7 +95,7 @@ class QcRules:
     max_bead_cv_pct: float = 15.0
     max_gate_shift: float = 0.1
     max_scatter_scale: float = 1.5
-    max_edge_fraction: float = 0.05
+    max_edge_fraction: float = 0.08
 
     def __post_init__(self) -> None:
         if not (self.lymphosum_tolerance >= 0 and self.cd4_cd8_margin >= 0 and self.min_lymph_events >= 0

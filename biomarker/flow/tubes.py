@@ -151,6 +151,7 @@ class TubeGater:
         if beads is not None and beads.any():
             first = self.gs.get_gate("beads").dimensions[0].id
             fit.masks["_bead_linear"] = linear[first][beads]  # type: ignore[assignment]
+            fit.masks["_bead_channel_max"] = np.array([linear[first].max()])  # type: ignore[assignment]
         return fit
 
     def _count(self, sample: Any, path: Path, fit: TubeFit) -> dict[str, int]:
@@ -175,7 +176,8 @@ class TubeGater:
         cv = (100 * float(np.std(bead_linear) / np.mean(bead_linear))
               if bead_linear is not None and len(bead_linear) >= 20 and np.mean(bead_linear) > 0 else math.nan)
         rec: dict[str, Any] = {"lymph_events": lymph, "bead_events": counts.get("beads"), "bead_cv_pct": cv}
-        for subset, gate in self.gates.items():
+        gates = {subset: gate for subset, gate in self.gates.items() if gate in counts}
+        for subset, gate in gates.items():
             rec[f"{subset}_pct_lymph"] = math.nan if subset in withheld else 100.0 * counts[gate] / lymph
         rec.update(beads_per_test=math.nan, sample_volume_ul=math.nan)
         if s.absolute:
@@ -183,19 +185,21 @@ class TubeGater:
             if beads == 0:
                 raise InputError(path, "no bead events in the 'beads' gate: no absolute counts without Trucount "
                                        "beads", hint="a panel without beads: absolute=False (percentages only)")
-            bead_flags = fcs_qc.bead_qc(beads, bead_linear if bead_linear is not None else np.array([]), s.qc)
+            top = fit.masks.get("_bead_channel_max")
+            bead_flags = fcs_qc.bead_qc(beads, bead_linear if bead_linear is not None else np.array([]), s.qc,
+                                        float(top[0]) if top is not None else math.inf)
             flags.extend(bead_flags)
             per_test = beads_per_test(meta, s.beads_per_test, path)
             volume, assumed = sample_volume(meta, s.sample_volume_ul, path)
             if assumed:
                 flags.append("sample_volume_assumed_50ul")
             rec.update(beads_per_test=per_test, sample_volume_ul=volume)
-            if bead_flags:
+            if any(not f.startswith("beads_off_scale") for f in bead_flags):
                 flags.append("absolute_counts_withheld")
-            else:
+            if "absolute_counts_withheld" not in flags:
                 scale = per_test / volume / beads
                 rec["lymph_abs_per_ul"] = lymph * scale
-                for subset, gate in self.gates.items():
+                for subset, gate in gates.items():
                     rec[f"{subset}_abs_per_ul"] = math.nan if subset in withheld else counts[gate] * scale
         if withheld:
             flags.append(f"subsets_withheld:{','.join(sorted(withheld))}")

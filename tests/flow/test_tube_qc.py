@@ -1,0 +1,143 @@
+"""Tubes perturbed the way real ones differ from day to day: the fitted gates recover the planted counts (within 1
+point and 5%) where the fixed template gates do not, and the QC a flow core applies fires on the broken ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("flowkit")
+
+from biomarker.errors import InputError
+from biomarker.flow import QcRules, gate_fcs, gate_tubes
+from biomarker.flow.fitting import find_valley
+from biomarker.simulate.fcs import LYMPH_POPULATIONS, Perturbation, write_fcs
+from biomarker.simulate.tbnk import TbnkResult
+
+# the issue's reference tube: NK 231 and lymphocytes 1,310 cells/uL
+RESULT = TbnkResult("TB000001", "S-001", "C1D1", 0, 70, 40, 25, 18, 11, 1310)
+SUBSETS = {"cd3": ("cd4_t", "cd8_t", "dp_t", "dn_t"), "cd4": ("cd4_t",), "cd8": ("cd8_t",), "b": ("b",),
+           "nk": ("nk",)}
+KINDS = {
+    "plain": Perturbation(),
+    "ssc_x2": Perturbation(ssc_gain=2.0),
+    "fluor_x0.3": Perturbation(fluor_gain=0.3),
+    "fluor_x2.5": Perturbation(fluor_gain=2.5),
+    "few_beads": Perturbation(bead_fraction=0.1),
+    "no_comp": Perturbation(compensation=False),
+    "cd11a_panel": Perturbation(markers={"FITC-A": "CD11a FITC"}),
+}
+
+
+@pytest.fixture(scope="module")
+def tubes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, dict[str, float]]]:
+    out = tmp_path_factory.mktemp("perturbed")
+    made = {}
+    for i, (kind, p) in enumerate(KINDS.items()):
+        result = TbnkResult(RESULT.sample_id, f"S-{i:03d}", "C1D1", 0, *list(RESULT.__dict__.values())[4:])
+        path, row = write_fcs(out / f"{kind}.fcs", np.random.default_rng(100 + i), result, "2024-05-06", p)
+        counts = dict(zip(("cd4_t", "cd8_t", "dp_t", "dn_t", "nk", "b", "lymph_other"), row[3:10], strict=True))
+        beads = row[15]
+        lymph = sum(counts[k] for k in LYMPH_POPULATIONS)
+        truth = {"lymph_abs_per_ul": lymph * 50000 / 50 / beads, "lymph_events": lymph}
+        for subset, pops in SUBSETS.items():
+            n = sum(counts[k] for k in pops)
+            truth[f"{subset}_pct_lymph"] = 100 * n / lymph
+            truth[f"{subset}_abs_per_ul"] = n * 50000 / 50 / beads
+        made[kind] = (path, truth)
+    return made
+
+
+@pytest.fixture(scope="module")
+def gated(tubes):
+    files = [p for k, (p, _) in tubes.items()]
+    return gate_tubes(files, on_error="skip")
+
+
+def _row(gated, kind: str):
+    t = gated.tables["tbnk"]
+    return t[t.source == f"{kind}.fcs"].iloc[0]
+
+
+@pytest.mark.parametrize("kind", ["plain", "ssc_x2", "fluor_x0.3", "fluor_x2.5"])
+def test_shifted_tubes_recover_the_planted_counts(gated, tubes, kind: str) -> None:
+    row, truth = _row(gated, kind), tubes[kind][1]
+    for subset in SUBSETS:
+        assert abs(row[f"{subset}_pct_lymph"] - truth[f"{subset}_pct_lymph"]) <= 1.0, (kind, subset)
+        assert row[f"{subset}_abs_per_ul"] == pytest.approx(truth[f"{subset}_abs_per_ul"], rel=0.05), (kind, subset)
+    assert row.lymph_abs_per_ul == pytest.approx(truth["lymph_abs_per_ul"], rel=0.05)
+
+
+def test_the_fixed_template_gates_get_the_shifted_tubes_wrong(tubes) -> None:
+    """The failure the fitted gates fix (issue 14): beads in the lymphocyte gate at x0.3, NK lost at SSC x2."""
+    fixed = gate_fcs([tubes["fluor_x0.3"][0], tubes["ssc_x2"][0]], adaptive=False)
+    dim, ssc = fixed.iloc[0], fixed.iloc[1]
+    assert dim.lymph_events > 1.3 * tubes["fluor_x0.3"][1]["lymph_events"]
+    assert ssc.nk_pct_lymph < tubes["ssc_x2"][1]["nk_pct_lymph"] - 3
+
+
+def test_shifted_tubes_are_flagged_far_from_the_template(gated) -> None:
+    status = gated.tables["tbnk_tube_status"].set_index("file")
+    assert status.status["plain.fcs"] == "ok" and status.qc_flags["plain.fcs"] == ""
+    assert "gate_far_from_template:lymphocytes.SSC-A=x2." in status.qc_flags["ssc_x2.fcs"]  # x2 and a little drift
+    assert "gate_far_from_template:lymphocytes.PerCP-Cy5-5-A=-0.1" in status.qc_flags["fluor_x0.3.fcs"]
+    assert "beads_off_scale" in status.qc_flags["fluor_x2.5.fcs"]
+
+
+def test_few_beads_withhold_every_absolute_count(gated, tubes) -> None:
+    row = _row(gated, "few_beads")
+    assert "few_beads=" in row.qc_flags and "absolute_counts_withheld" in row.qc_flags
+    assert row.bead_events < 1000
+    assert all(np.isnan(row[c]) for c in row.index if c.endswith("_abs_per_ul"))
+    assert abs(row.cd4_pct_lymph - tubes["few_beads"][1]["cd4_pct_lymph"]) <= 1.0  # percentages stand
+    lenient = gate_fcs([tubes["few_beads"][0]], qc=QcRules(min_bead_events=100))
+    assert lenient.cd4_abs_per_ul.iloc[0] == pytest.approx(tubes["few_beads"][1]["cd4_abs_per_ul"], rel=0.1)
+
+
+def test_no_compensation_withholds_the_subsets_spillover_decides(gated, tubes) -> None:
+    row = _row(gated, "no_comp")
+    assert "no_compensation" in row.qc_flags and "subsets_withheld:b,cd4,cd8,dn_t,dp_t,nk" in row.qc_flags
+    assert np.isnan(row.cd4_pct_lymph) and np.isnan(row.nk_abs_per_ul) and np.isnan(row.b_pct_lymph)
+    assert abs(row.cd3_pct_lymph - tubes["no_comp"][1]["cd3_pct_lymph"]) <= 1.0  # CD3 alone: kept
+
+
+def test_another_panel_is_refused_naming_what_was_found(gated, tubes) -> None:
+    status = gated.tables["tbnk_tube_status"].set_index("file")
+    assert status.status["cd11a_panel.fcs"] == "failed"
+    with pytest.raises(InputError, match=r"not the TBNK panel.*FITC-A is 'CD11a FITC' \(template: CD3\).*CD11A"):
+        gate_fcs([tubes["cd11a_panel"][0]])
+    assert len(gated.tables["tbnk"]) == len(KINDS) - 1
+
+
+def test_qc_table_and_result_shape(gated, tmp_path: Path) -> None:
+    qc = gated.tables["tbnk_qc"]
+    assert set(qc.columns) == {"usubjid", "visit", "source", "flag", "detail"}
+    assert {"few_beads", "no_compensation", "absolute_counts_withheld"} <= set(qc.flag)
+    summary = gated.summary
+    assert summary.n_results.sum() == len(KINDS) - 1 and summary.n_flagged.sum() == len(KINDS) - 2
+    written = gated.write(tmp_path / "out")
+    assert (tmp_path / "out" / "tbnk.tsv").is_file() and (tmp_path / "out" / "tbnk_tube_status.tsv").is_file()
+    plots = [p for k, p in written.items() if k.startswith("gate_plot:")]
+    assert len(plots) == len(KINDS) - 2 and all(p.stat().st_size > 10_000 for p in plots)  # flagged tubes only
+    assert "plain" not in " ".join(p.name for p in plots)
+    assert gated.provenance["adaptive_gates"] is True and len(gated.provenance["inputs"]) == len(KINDS)
+
+
+def test_fitted_positions_are_recorded(gated) -> None:
+    g = gated.tables["tbnk_gates"]
+    ssc = g[(g.file == "ssc_x2.fcs") & (g.gate == "lymphocytes") & (g.bound == "scale")].fitted_value.iloc[0]
+    assert 1.6 < ssc < 2.4  # planted: x2 times a drift of a few %
+    beads = g[(g.file == "fluor_x0.3.fcs") & (g.gate == "beads")].fitted_value.iloc[0]
+    assert beads < 0.72  # moved down from the template's 0.8 with the dimmer beads
+
+
+def test_valley_between_two_populations_and_none_in_one() -> None:
+    rng = np.random.default_rng(1)
+    two = np.concatenate([rng.normal(0.2, 0.04, 3000), rng.normal(0.65, 0.04, 600)])
+    v = find_valley(two, 0.3, 0.6)
+    assert v.found and 0.35 < v.position < 0.5 and v.depth < 0.05
+    one = rng.normal(0.4, 0.08, 3000)
+    assert not find_valley(one, 0.3, 0.6).found
+    assert not find_valley(two, 0.55, 0.6).found  # the valley lies outside the bounds: the fixed gate is kept
