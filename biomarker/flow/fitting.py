@@ -7,7 +7,8 @@ of openCyto's ``mindensity`` gates:
 ``valley`` (rectangle gates, one per thresholded dimension)
     the deepest density valley between two peaks of the parent population on that channel (compensated,
     logicle-scaled), between ``low`` and ``high``; events an already fitted negative selection of the same gate
-    excludes are left out first (CD19 is fitted on CD3- lymphocytes). No clear valley: the template's fixed position, flagged.
+    excludes are left out first (CD19 is fitted on CD3- lymphocytes). No clear valley: the template's fixed
+    position, flagged.
 ``ratio`` (singlets, FSC-A vs FSC-H)
     the valley of FSC-H/FSC-A between singlets and doublets, between ``low`` and ``high``.
 ``cluster`` (lymphocytes, CD45 vs SSC)

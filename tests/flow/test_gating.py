@@ -216,7 +216,7 @@ def test_a_spillover_keyword_naming_absent_channels(fcs_files: list[Path], tmp_p
 
 def test_fcs2_comp_keyword_compensates_like_spillover(fcs_files: list[Path], tmp_path: Path) -> None:
     """FCS 2.0 ``$COMP``: n then n x n values, no names (the fluorescence channels in order)."""
-    events, pnn, _, meta = read_events(fcs_files[0])
+    _events, _pnn, _, meta = read_events(fcs_files[0])
     parts = meta["spillover"].split(",")
     comp = ",".join([parts[0], *parts[1 + int(parts[0]):]])
     only_comp = write_variant(fcs_files[0], tmp_path / "S1_C1D1_TBNK.fcs", drop_keywords=["spillover", "spill"],
