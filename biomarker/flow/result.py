@@ -35,7 +35,7 @@ def qc_long(table: pd.DataFrame) -> pd.DataFrame:
             assert m is not None
             rows.append({"usubjid": r.usubjid, "visit": r.visit, "source": getattr(r, "source", None),
                          "flag": m.group(1).strip(), "detail": m.group(2).strip()})
-    return pd.DataFrame(rows, columns=list(QC_COLUMNS))
+    return pd.DataFrame(rows, columns=list(QC_COLUMNS)).astype("string")
 
 
 def _safe_name(text: str) -> str:
