@@ -167,7 +167,11 @@ def bead_qc(bead_events: int, bead_values: np.ndarray, qc: Any, channel_max: flo
 
 
 def position_qc(positions: Sequence[FittedGate], qc: Any) -> list[str]:
-    """Flags for gates far from the template and for events piled on a fitted edge."""
+    """Flags for gates far from the template and for events piled on a fitted edge.
+
+    A threshold counts as far when it moved more than ``qc.max_gate_shift`` and the template's own position
+    would have cut through the population (1% or more of it within 0.02): a wide empty valley is not a shift.
+    """
     flags = []
     for p in positions:
         name = f"{p.gate_id}.{p.dimension}"
@@ -175,7 +179,8 @@ def position_qc(positions: Sequence[FittedGate], qc: Any) -> list[str]:
             if not 1 / qc.max_scatter_scale <= p.fitted_value <= qc.max_scatter_scale:
                 flags.append(f"gate_far_from_template:{name}=x{p.fitted_value:.2f}")
         elif (p.bound in ("min", "max", "shift") and p.method != "fallback"
-              and abs(p.fitted_value - p.template_value) > qc.max_gate_shift):
+              and abs(p.fitted_value - p.template_value) > qc.max_gate_shift
+              and not p.template_edge_fraction < 0.01):  # the fixed gate would have cut through events
                 flags.append(f"gate_far_from_template:{name}={p.fitted_value - p.template_value:+.2f}")
         if not math.isnan(p.edge_fraction) and p.edge_fraction > qc.max_edge_fraction:
             flags.append(f"events_on_gate_edge:{name}={100 * p.edge_fraction:.1f}%")

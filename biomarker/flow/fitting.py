@@ -91,6 +91,7 @@ class FittedGate:
     depth: float = math.nan
     edge_fraction: float = math.nan
     note: str = ""
+    template_edge_fraction: float = math.nan  # share of the fitted population within 0.02 of the template's position
 
 
 @dataclass
@@ -284,7 +285,7 @@ def _fit_beads(gate: Any, spec: FitSpec, values: Mapping[str, np.ndarray], paren
         bounds[d.id] = (fitted, d.max)
         method = "valley" if valley.found else "fallback"
         fit.positions.append(FittedGate(gate.gate_name, d.id, "min", d.min, fitted, method, valley.depth,
-                                        _edge_fraction(low, fitted), valley.reason))
+                                        _edge_fraction(low, fitted), valley.reason, _edge_fraction(low, d.min)))
     if not valley.found:
         fit.flags.append(f"gate_fallback:{gate.gate_name}")
     return bounds
@@ -316,8 +317,8 @@ def _fit_rect(gate: Any, specs: list[FitSpec], values: Mapping[str, np.ndarray],
                 fit.flags.append(f"gate_fallback:{gate.gate_name}.{d.id}")
             fit.positions.append(FittedGate(gate.gate_name, d.id, "min" if d.min is not None else "max",
                                             float(template_value), fitted, "valley" if valley.found else "fallback",
-                                            valley.depth, _edge_fraction(values[d.id][parent], fitted),
-                                            valley.reason))
+                                            valley.depth, _edge_fraction(v, fitted), valley.reason,
+                                            _edge_fraction(v, float(template_value))))
         t = fit.thresholds[key]
         bounds[d.id] = (t, d.max) if d.min is not None else (d.min, t)
     return bounds

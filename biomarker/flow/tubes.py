@@ -210,9 +210,10 @@ def _positions_table(outcomes: list[TubeOutcome]) -> pd.DataFrame:
     rows = [{"file": o.path.name, "usubjid": o.record.get("usubjid"), "visit": o.record.get("visit"),
              "gate": p.gate_id, "dimension": p.dimension, "bound": p.bound, "template_value": p.template_value,
              "fitted_value": p.fitted_value, "method": p.method, "valley_depth": p.depth,
-             "edge_fraction": p.edge_fraction, "note": p.note} for o in outcomes for p in o.positions]
+             "edge_fraction": p.edge_fraction, "template_edge_fraction": p.template_edge_fraction, "note": p.note}
+            for o in outcomes for p in o.positions]
     cols = ["file", "usubjid", "visit", "gate", "dimension", "bound", "template_value", "fitted_value", "method",
-            "valley_depth", "edge_fraction", "note"]
+            "valley_depth", "edge_fraction", "template_edge_fraction", "note"]
     return pd.DataFrame(rows, columns=cols)
 
 
