@@ -84,7 +84,7 @@ def tbnk_features(
     visits: Sequence[str] | None = None,
     *,
     measures: Sequence[str] = FEATURE_MEASURES,
-    drop_flagged: bool = False,
+    drop_flagged: bool = True,
     first_dose: Mapping[str, object] | None = None,
     cbc: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -104,7 +104,9 @@ def tbnk_features(
     measures
         Which columns become features.
     drop_flagged
-        Leave out results with any QC flag (default: keep them; ``qc_flags`` travels in the long table).
+        Leave the values of results with any QC flag out of the wide table, the one models read (default; their
+        number is ``wide.attrs["flagged_left_out"]`` and logged). The long table always keeps every result with
+        its ``qc_flags``. False keeps flagged values in the wide table too.
     first_dose
         usubjid -> first dose date: the baseline is the last sample collected on or before it.
     cbc
@@ -149,8 +151,6 @@ def tbnk_features(
     if "qc_flags" not in df:
         df["qc_flags"] = ""
     df["qc_flags"] = df["qc_flags"].fillna("")
-    if drop_flagged:
-        df = df[df["qc_flags"] == ""]
     dup = df.duplicated(["usubjid", "visit"], keep=False)
     if dup.any():
         first = df[dup].iloc[0]
@@ -174,7 +174,16 @@ def tbnk_features(
     long["_m"] = long["measure"].map(order)
     long = long.sort_values(["usubjid", "_v", "_m"]).drop(columns=["_v", "_m"])
     long = long[list(LONG_COLUMNS)].reset_index(drop=True)
-    return long, _wide(long, df, measures, visits, baseline, base_visit)
+    flagged = long["qc_flags"] != ""
+    wide = _wide(long.assign(value=long["value"].where(~flagged), change=long["change"].where(~flagged),
+                             change_pct=long["change_pct"].where(~flagged), log2fc=long["log2fc"].where(~flagged))
+                 if drop_flagged else long, df, measures, visits, baseline, base_visit)
+    n_flagged = int((df["qc_flags"] != "").sum()) if drop_flagged else 0
+    if n_flagged:
+        log.warning("TBNK wide table: %d flagged result(s) left out (their values stay in the long table with their "
+                    "qc_flags; drop_flagged=False keeps them)", n_flagged)
+    wide.attrs["flagged_left_out"] = n_flagged
+    return long, wide
 
 
 def _wide(long: pd.DataFrame, df: pd.DataFrame, measures: list[str], visits: Sequence[str] | None, baseline: str,

@@ -41,7 +41,7 @@ def test_long_table_change_and_log2fc() -> None:
 
 
 def test_wide_table_for_modelling() -> None:
-    _, wide = tbnk_features(_table(), measures=["cd8_abs_per_ul", "nk_pct_lymph"])
+    _, wide = tbnk_features(_table(), measures=["cd8_abs_per_ul", "nk_pct_lymph"], drop_flagged=False)
     assert wide.usubjid.tolist() == ["S1", "S2", "S3"]
     assert list(wide.columns) == [
         "usubjid", "baseline_visit", "cd8_abs_per_ul_baseline", "nk_pct_lymph_baseline",
@@ -84,14 +84,17 @@ def test_configured_visits_and_the_left_out_ones_are_said(caplog: pytest.LogCapt
 def test_nlr_from_a_cbc() -> None:
     cbc = pd.DataFrame({"usubjid": ["S1", "S1"], "visit": ["C1D1", "C2D1"], "neutrophils_abs_per_ul": [4000, 6000],
                         "lymphocytes_abs_per_ul": [2000, 1000]})
-    _long, wide = tbnk_features(_table(), measures=["cd8_abs_per_ul"], cbc=cbc)
+    _long, wide = tbnk_features(_table(), measures=["cd8_abs_per_ul"], cbc=cbc, drop_flagged=False)
     assert wide.loc[0, "nlr_c1d1"] == 2.0 and wide.loc[0, "nlr_c2d1"] == 6.0 and wide.loc[0, "nlr_change_c2d1"] == 4.0
     assert np.isnan(wide.loc[1, "nlr_c2d1"])
 
 
 def test_drop_flagged_and_duplicates() -> None:
-    _, wide = tbnk_features(_table(), measures=["cd8_abs_per_ul"], drop_flagged=True)
-    assert np.isnan(wide.iloc[0].cd8_abs_per_ul_c2d1)
+    long, wide = tbnk_features(_table(), measures=["cd8_abs_per_ul"])  # flagged results left out by default
+    assert np.isnan(wide.iloc[0].cd8_abs_per_ul_c2d1) and wide.attrs["flagged_left_out"] == 1
+    assert long[(long.usubjid == "S1") & (long.visit == "C2D1")].value.iloc[0] == 800.0  # the long table keeps it
+    _, kept = tbnk_features(_table(), measures=["cd8_abs_per_ul"], drop_flagged=False)
+    assert kept.iloc[0].cd8_abs_per_ul_c2d1 == 800.0 and kept.attrs["flagged_left_out"] == 0
     dup = pd.concat([_table(), _table().iloc[:1]])
     with pytest.raises(InputError, match=r"S1 visit C1D1 appears more than once"):
         tbnk_features(dup, measures=["cd8_abs_per_ul"])
