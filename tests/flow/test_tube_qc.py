@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("flowkit")
 
@@ -141,3 +143,25 @@ def test_valley_between_two_populations_and_none_in_one() -> None:
     one = rng.normal(0.4, 0.08, 3000)
     assert not find_valley(one, 0.3, 0.6).found
     assert not find_valley(two, 0.55, 0.6).found  # the valley lies outside the bounds: the fixed gate is kept
+
+
+def test_t_quadrants_partition_the_t_cells(gated) -> None:
+    """CD4/CD8 thresholds are fitted once per parent and channel: the four quadrants add up to CD3 exactly."""
+    t = gated.tables["tbnk"].dropna(subset=["cd4_pct_lymph"])
+    total = t.cd4_pct_lymph + t.cd8_pct_lymph + t.dp_t_pct_lymph + t.dn_t_pct_lymph
+    assert np.allclose(total, t.cd3_pct_lymph, atol=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(neg=st.floats(0.05, 0.3), pos=st.floats(0.55, 0.8), sd=st.floats(0.015, 0.04),
+       share=st.floats(0.05, 0.6), seed=st.integers(0, 10_000))
+def test_a_valley_lies_between_two_separated_populations(neg: float, pos: float, sd: float, share: float,
+                                                         seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_pos = int(4000 * share)
+    v = np.concatenate([rng.normal(neg, sd, 4000 - n_pos), rng.normal(pos, sd, n_pos)])
+    valley = find_valley(v, neg + 3 * sd, pos - 3 * sd)
+    assert valley.found
+    assert neg + 3 * sd <= valley.position <= pos - 3 * sd
+    # nothing the valley splits is misplaced: under 0.5% of each population falls on the wrong side
+    assert np.mean(v[: 4000 - n_pos] >= valley.position) < 0.005 and np.mean(v[4000 - n_pos:] < valley.position) < 0.005
