@@ -1,4 +1,5 @@
-"""Put fitted gate positions into a FlowKit strategy, count events with FlowKit's own gate objects, restore."""
+"""A tube's events as the template's dimensions see them; fitted gate positions put into the FlowKit strategy,
+events counted with FlowKit's own gate objects, the template's positions restored."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from biomarker.flow.fitting import TubeFit
+from biomarker.flow.gating import _flowkit
 
 
 def apply_fit(gs: Any, fit: TubeFit) -> dict[str, Any]:
@@ -65,3 +67,37 @@ def restore(gs: Any, saved: Mapping[str, Any]) -> None:
         else:
             for d, (lo, hi) in zip(gate.dimensions, saved[gate_id], strict=True):
                 d.min, d.max = lo, hi
+
+
+def channel_values(sample: Any, gs: Any, compensated: bool) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Events of every channel the template gates on, as its dimensions see them (compensated, transformed),
+    and the compensated linear values (for bead CVs)."""
+    fk = _flowkit()
+    raw = sample.get_events(source="raw")
+    pnn = list(sample.pnn_labels)
+    comp = raw
+    if compensated:
+        meta = sample.get_metadata()
+        detectors = [pnn[i] for i in sample.fluoro_indices]
+        matrix = fk.Matrix(meta.get("spillover") or meta.get("spill"), detectors,
+                           null_channels=sample.null_channels)
+        comp = matrix.apply(sample)
+    by_xform: dict[str | None, list[tuple[str, bool]]] = {}
+    for gate_id, path in gs.get_gate_ids():
+        for d in gs.get_gate(gate_id, path).dimensions:
+            uses_comp = d.compensation_ref not in (None, "uncompensated")
+            entry = (d.id, uses_comp)
+            lst = by_xform.setdefault(d.transformation_ref, [])
+            if entry not in lst:
+                lst.append(entry)
+    values: dict[str, np.ndarray] = {}
+    linear: dict[str, np.ndarray] = {}
+    for xform_id, dims in by_xform.items():
+        cols = np.column_stack([(comp if c else raw)[:, pnn.index(name)] for name, c in dims])
+        for (name, _), col in zip(dims, cols.T, strict=True):
+            linear[name] = col
+        if xform_id is not None:
+            cols = gs.get_transform(xform_id).apply(cols)
+        for (name, _), col in zip(dims, np.asarray(cols).T, strict=True):
+            values[name] = col
+    return values, linear

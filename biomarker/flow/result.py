@@ -131,7 +131,8 @@ def _tube_events(path: Path, settings: Any) -> tuple[dict[str, Any], dict[str, A
     """Re-read one tube for its plot: transformed events per channel and the fitted gates."""
     from biomarker.flow.fcs_qc import read_compensation
     from biomarker.flow.fitting import fit_tube
-    from biomarker.flow.tubes import TubeGater, channel_values
+    from biomarker.flow.gate_positions import channel_values
+    from biomarker.flow.tubes import TubeGater
 
     gater = TubeGater(settings, ())
     from biomarker.flow.gating import read_fcs

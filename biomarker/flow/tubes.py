@@ -25,7 +25,7 @@ from biomarker.errors import BiomarkerError, ConfigError, InputError
 from biomarker.files import sha256_file
 from biomarker.flow import fcs_qc
 from biomarker.flow.fitting import FittedGate, TubeFit, fit_tube, read_fit_specs, template_markers
-from biomarker.flow.gate_positions import apply_fit, count_events, fittable, restore
+from biomarker.flow.gate_positions import apply_fit, channel_values, count_events, fittable, restore
 from biomarker.flow.gating import (
     DEFAULT_TEMPLATE,
     EXTRA_COLUMNS,
@@ -72,40 +72,6 @@ class TubeOutcome:
     positions: list[FittedGate] = field(default_factory=list)
     status: str = "ok"
     reason: str = ""
-
-
-def channel_values(sample: Any, gs: Any, compensated: bool) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Events of every channel the template gates on, as its dimensions see them (compensated, transformed),
-    and the compensated linear values (for bead CVs)."""
-    fk = _flowkit()
-    raw = sample.get_events(source="raw")
-    pnn = list(sample.pnn_labels)
-    comp = raw
-    if compensated:
-        meta = sample.get_metadata()
-        detectors = [pnn[i] for i in sample.fluoro_indices]
-        matrix = fk.Matrix(meta.get("spillover") or meta.get("spill"), detectors,
-                           null_channels=sample.null_channels)
-        comp = matrix.apply(sample)
-    by_xform: dict[str | None, list[tuple[str, bool]]] = {}
-    for gate_id, path in gs.get_gate_ids():
-        for d in gs.get_gate(gate_id, path).dimensions:
-            uses_comp = d.compensation_ref not in (None, "uncompensated")
-            entry = (d.id, uses_comp)
-            lst = by_xform.setdefault(d.transformation_ref, [])
-            if entry not in lst:
-                lst.append(entry)
-    values: dict[str, np.ndarray] = {}
-    linear: dict[str, np.ndarray] = {}
-    for xform_id, dims in by_xform.items():
-        cols = np.column_stack([(comp if c else raw)[:, pnn.index(name)] for name, c in dims])
-        for (name, _), col in zip(dims, cols.T, strict=True):
-            linear[name] = col
-        if xform_id is not None:
-            cols = gs.get_transform(xform_id).apply(cols)
-        for (name, _), col in zip(dims, np.asarray(cols).T, strict=True):
-            values[name] = col
-    return values, linear
 
 
 class TubeGater:
@@ -231,8 +197,6 @@ def gate_tubes(
     parameters. ``on_error="skip"``: a tube that cannot be gated gets status ``failed`` and its reason in
     ``tbnk_tube_status`` and no row in ``tbnk``; the others go on.
     """
-    from biomarker.flow.result import TbnkResult, qc_long
-
     s = settings or GateSettings()
     if on_error not in ("raise", "skip"):
         raise ConfigError(f"on_error must be 'raise' or 'skip', not {on_error!r}")
@@ -240,27 +204,38 @@ def gate_tubes(
     files = [f for p in given for f in (sorted(p.glob("*.fcs")) if p.is_dir() else [p])]
     if not files:
         raise ConfigError(f"no FCS files to gate in {', '.join(map(str, given)) or 'an empty list'}")
-    required = [g for g in GATE_IDS if s.absolute or g != "beads"]
-    gate_one: Callable[[Path], TubeOutcome]
-    if workspace is not None:
-        names = {g: g for g in GATE_IDS} | dict(gate_names or {})
-        counts_of = _workspace_counter(workspace, files, names, required, s.ignore_offset_error)
-        template_path = Path(workspace)
-        gater = TubeGater(GateSettings(**{**s.__dict__, "adaptive": False}), required)
+    gate_one, template_path = _tube_gater(files, s, workspace, gate_names)
+    outcomes, status_rows = _gate_each(files, gate_one, on_error, progress)
+    return _assemble(files, outcomes, status_rows, s, template_path, adaptive=s.adaptive and workspace is None)
 
-        def gate_one(path: Path) -> TubeOutcome:
-            counts, meta, extra = counts_of(path)
-            subject, visit, date = subject_visit(meta, path, s.subject_keyword, s.visit_keyword, s.manifest)
-            rec = {"usubjid": subject, "visit": visit, "sample_id": keyword(meta, ("sample id",)),
-                   "collection_date": date, "source": path.name}
-            flags = list(extra)
-            rec.update(gater._values(counts, meta, path, TubeFit(), flags, set()))
-            return TubeOutcome(path, rec, flags)
-    else:
-        template_path = s.template
-        gate_one = TubeGater(s, required).gate
+
+def _tube_gater(files: list[Path], s: GateSettings, workspace: str | os.PathLike[str] | None,
+                gate_names: Mapping[str, str] | None) -> tuple[Callable[[Path], TubeOutcome], Path]:
+    """The function gating one tube (a template's :class:`TubeGater`, or a FlowJo workspace's gates)."""
+    required = [g for g in GATE_IDS if s.absolute or g != "beads"]
+    if workspace is None:
+        return TubeGater(s, required).gate, s.template
+    names = {g: g for g in GATE_IDS} | dict(gate_names or {})
+    counts_of = _workspace_counter(workspace, files, names, required, s.ignore_offset_error)
+    gater = TubeGater(GateSettings(**{**s.__dict__, "adaptive": False}), required)
+
+    def gate_one(path: Path) -> TubeOutcome:
+        counts, meta, extra = counts_of(path)
+        subject, visit, date = subject_visit(meta, path, s.subject_keyword, s.visit_keyword, s.manifest)
+        rec = {"usubjid": subject, "visit": visit, "sample_id": keyword(meta, ("sample id",)),
+               "collection_date": date, "source": path.name}
+        flags = list(extra)
+        rec.update(gater._values(counts, meta, path, TubeFit(), flags, set()))
+        return TubeOutcome(path, rec, flags)
+
+    return gate_one, Path(workspace)
+
+
+def _gate_each(files: list[Path], gate_one: Callable[[Path], TubeOutcome], on_error: str,
+               progress: Callable[[int, int, str], None] | None) -> tuple[list[TubeOutcome], list[dict[str, Any]]]:
+    """Gate every file; with ``on_error="skip"`` a failing one gets a status row with its reason."""
     outcomes: list[TubeOutcome] = []
-    status_rows = []
+    status_rows: list[dict[str, Any]] = []
     for i, path in enumerate(files):
         if progress is not None:
             progress(i, len(files), path.name)
@@ -282,11 +257,19 @@ def gate_tubes(
                             "status": "ok", "reason": "", "qc_flags": "", "sha256": sha})
     if progress is not None:
         progress(len(files), len(files), "")
+    return outcomes, status_rows
+
+
+def _assemble(files: list[Path], outcomes: list[TubeOutcome], status_rows: list[dict[str, Any]], s: GateSettings,
+              template_path: Path, *, adaptive: bool) -> Any:
+    """The result's tables (values with flags, QC long table, tube status, fitted gates) and provenance."""
+    from biomarker.flow.result import TbnkResult, qc_long
+
     table = pd.DataFrame([o.record for o in outcomes])
     if not table.empty:
         _check_duplicates(table)
-    out_table = finish_table(table, s.qc, [o.flags for o in outcomes]) if not table.empty else finish_table(
-        pd.DataFrame({"usubjid": [], "visit": []}), s.qc, [])
+    out_table = finish_table(table if not table.empty else pd.DataFrame({"usubjid": [], "visit": []}), s.qc,
+                             [o.flags for o in outcomes])
     for col in EXTRA_COLUMNS:
         out_table[col] = table[col].to_numpy() if col in table else None
     status = pd.DataFrame(status_rows, columns=list(STATUS_COLUMNS))
@@ -295,9 +278,9 @@ def gate_tubes(
     status.loc[(status.status == "ok") & (status.qc_flags != ""), "status"] = "flagged"
     provenance = {
         "package": "nsclc-biomarker", "version": __version__, "flowkit_version": _flowkit().__version__,
-        "template": str(template_path), "template_sha256": sha256_file(template_path),
-        "adaptive_gates": s.adaptive and workspace is None, "beads_per_test": s.beads_per_test,
-        "sample_volume_ul": s.sample_volume_ul, "absolute": s.absolute, "qc": s.qc.__dict__.copy(),
+        "template": str(template_path), "template_sha256": sha256_file(template_path), "adaptive_gates": adaptive,
+        "beads_per_test": s.beads_per_test, "sample_volume_ul": s.sample_volume_ul, "absolute": s.absolute,
+        "qc": s.qc.__dict__.copy(),
         "inputs": {str(p): h for p, h in zip(files, [r["sha256"] for r in status_rows], strict=True)},
     }
     tables = {"tbnk": out_table, "tbnk_qc": qc_long(out_table), "tbnk_tube_status": status,
