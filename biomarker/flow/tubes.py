@@ -8,11 +8,12 @@ takes one FCS file through the stages and returns a :class:`TubeOutcome`; :func:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,11 +92,12 @@ class TubeGater:
         sample = read_fcs(path, ignore_offset_error=s.ignore_offset_error)
         meta = sample.get_metadata()
         flags = fcs_qc.check_panel(sample, self.markers, path, s.template)
-        check_channels(sample, self.gs, path, s.template)
-        comp_keyword, comp_flags = fcs_qc.read_compensation(sample, path)
-        flags += comp_flags
-        fit = self._fit(sample, comp_keyword is not None)
-        counts = self._count(sample, path, fit)
+        with self._singlet_channels(sample, flags):
+            check_channels(sample, self.gs, path, s.template)
+            comp_keyword, comp_flags = fcs_qc.read_compensation(sample, path)
+            flags += comp_flags
+            fit = self._fit(sample, comp_keyword is not None)
+            counts = self._count(sample, path, fit)
         subject, visit, date = subject_visit(meta, path, s.subject_keyword, s.visit_keyword, s.manifest)
         record = {"usubjid": subject, "visit": visit, "sample_id": keyword(meta, ("sample id",)),
                   "collection_date": date, "source": path.name}
@@ -106,6 +108,33 @@ class TubeGater:
             withheld |= set(fcs_qc.compensation_withheld(self.gs, fluor, self.gates))
         record.update(self._values(counts, meta, path, fit, flags, withheld))
         return TubeOutcome(path, record, flags, fit.positions)
+
+    @contextlib.contextmanager
+    def _singlet_channels(self, sample: Any, flags: list[str]) -> Iterator[None]:
+        """Singlets on FSC-A vs FSC-H, else SSC-A vs SSC-H where the file has them (the gate is a wedge through
+        the origin, so it holds for either pair); a file with neither is gated without singlets, flagged."""
+        ids = {g for g, _ in self.gs.get_gate_ids()}
+        if "singlets" not in ids:
+            yield
+            return
+        dims = self.gs.get_gate("singlets").dimensions
+        have = set(sample.pnn_labels)
+        before = [d.id for d in dims]
+        if all(b in have for b in before):
+            yield
+            return
+        if {"SSC-A", "SSC-H"} <= have:
+            after = ["SSC-A", "SSC-H"]
+        else:
+            after = [before[0], before[0]] if before[0] in have else ["SSC-A", "SSC-A"]
+            flags.append("no_singlet_gate")  # height/area ratio 1 for every event: nothing excluded
+        try:
+            for d, new in zip(dims, after, strict=True):
+                d.id = new
+            yield
+        finally:
+            for d, old in zip(dims, before, strict=True):
+                d.id = old
 
     def _fit(self, sample: Any, compensated: bool) -> TubeFit:
         if not self.specs:

@@ -165,3 +165,37 @@ def test_a_valley_lies_between_two_separated_populations(neg: float, pos: float,
     assert neg + 3 * sd <= valley.position <= pos - 3 * sd
     # nothing the valley splits is misplaced: under 0.5% of each population falls on the wrong side
     assert np.mean(v[: 4000 - n_pos] >= valley.position) < 0.005 and np.mean(v[4000 - n_pos:] < valley.position) < 0.005
+
+
+def test_singlets_on_ssc_when_there_is_no_fsc_h_else_flagged(tubes, tmp_path: Path) -> None:
+    import io
+    from array import array
+
+    import flowio
+
+    from .fcs_helpers import read_events, write_variant
+
+    src = tubes["plain"][0]
+    with_h = gate_fcs([src])
+    # SSC-H instead of FSC-H: SSC-A scaled by the event's own height/area ratio (doublets keep theirs)
+    events, pnn, pns, meta = read_events(src)
+    i_a, i_h, i_s = pnn.index("FSC-A"), pnn.index("FSC-H"), pnn.index("SSC-A")
+    events = events.copy()
+    events[:, i_h] = events[:, i_s] * events[:, i_h] / np.maximum(events[:, i_a], 1)
+    names = [("SSC-H" if n == "FSC-H" else n) for n in pnn]
+    out = {("$" + k.upper() if k in {"cyt", "cytsn", "date", "fil", "src", "spillover"} else k.upper()): v
+           for k, v in meta.items()}
+    data = array("f")
+    data.frombytes(events.astype("<f4").tobytes())
+    buf = io.BytesIO()
+    flowio.create_fcs(buf, data, names, opt_channel_names=pns, metadata_dict=out)
+    ssc_h = tmp_path / "ssc_h.fcs"
+    ssc_h.write_bytes(buf.getvalue())
+    on_ssc = gate_fcs([ssc_h])
+    assert on_ssc.qc_flags.iloc[0] == "" and on_ssc.lymph_events.iloc[0] == pytest.approx(
+        with_h.lymph_events.iloc[0], rel=0.01)
+    # neither FSC-H nor SSC-H: gated without singlets, flagged, the doublets stay in
+    no_h = gate_fcs([write_variant(src, tmp_path / "no_h.fcs", drop_channels=["FSC-H"])])
+    assert "no_singlet_gate" in no_h.qc_flags.iloc[0]
+    assert no_h.lymph_events.iloc[0] > with_h.lymph_events.iloc[0]
+    assert abs(no_h.cd4_pct_lymph.iloc[0] - tubes["plain"][1]["cd4_pct_lymph"]) <= 1.0
