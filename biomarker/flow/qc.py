@@ -24,6 +24,7 @@ three give the same columns and the same flags. ``qc_flags`` is ``;``-joined, ``
                                 SSC scaled beyond ``QcRules.max_scatter_scale``
 ``events_on_gate_edge:...=<p>`` FCS: more than ``QcRules.max_edge_fraction`` of the parent within 0.02 of an edge
 ``panel_from_tube_name``        FCS: no markers in ``$PnS``; the tube name says TBNK
+``no_singlet_gate``             FCS: neither FSC-H nor SSC-H: doublets could not be excluded
 ``instrument_error_codes=<c>``  export: the instrument's own error codes (MultiSET)
 ``workspace_uncompensated``     FlowJo workspace without a matrix for a file that has one
 ==============================  =====================================================================

@@ -156,3 +156,54 @@ def _tube_events(path: Path, settings: Any) -> tuple[dict[str, Any], dict[str, A
                 bounds[d.id] = (t if d.min is not None else None, t if d.max is not None else None)
             gates[gate_id] = {"dims": dims, "bounds": bounds, "parent": gpath[-1]}
     return {"values": values, "masks": fit.masks}, gates
+
+
+def compute_tbnk(inputs: str | os.PathLike[str] | list[str | os.PathLike[str]], settings: Any = None, *,
+                 layout: str | None = None, mapping: Any = None, manifest: Any = None, on_error: str = "raise",
+                 features: bool = True) -> TbnkResult:
+    """TBNK from a lab export or from raw FCS tubes, as one :class:`TbnkResult` (computing writes nothing).
+
+    Parameters
+    ----------
+    inputs
+        A lab export (CSV/TSV/XLSX), or FCS files / a folder of them.
+    settings
+        :class:`~biomarker.flow.tubes.GateSettings` for FCS (its ``qc`` is used for exports too).
+    layout, mapping
+        For an export: see :func:`~biomarker.flow.exports.read_tbnk_export`.
+    manifest
+        CSV ``file, subject, visit, date`` (FCS file names, or an export's sample ids).
+    on_error
+        FCS: ``skip`` lets a tube fail alone (its reason in ``tbnk_tube_status``).
+    features
+        Add ``tbnk_features`` and ``tbnk_features_wide``.
+
+    Examples
+    --------
+    >>> r = compute_tbnk("study/flow/fcs", on_error="skip")  # doctest: +SKIP
+    >>> r.summary  # doctest: +SKIP
+    >>> r.write("results/tbnk")  # doctest: +SKIP
+    """
+    from biomarker.flow.exports import read_tbnk_export
+    from biomarker.flow.manifest import read_manifest
+    from biomarker.flow.qc import QcRules
+    from biomarker.flow.tubes import GateSettings, gate_tubes
+
+    paths = [Path(p) for p in (inputs if isinstance(inputs, list | tuple) else [inputs])]
+    fcs = all(p.is_dir() or p.suffix.lower() == ".fcs" for p in paths)
+    entries = read_manifest(manifest) if isinstance(manifest, str | os.PathLike) else manifest
+    if fcs:
+        s = settings or GateSettings()
+        if entries is not None:
+            s = GateSettings(**{**s.__dict__, "manifest": entries})
+        result = gate_tubes(paths, s, on_error=on_error)
+    else:
+        if len(paths) != 1:
+            raise InputError(None, f"one lab export at a time, not {len(paths)} files",
+                             hint="or give FCS files (*.fcs) / a folder of them")
+        qc = settings.qc if settings is not None else QcRules()
+        frame = read_tbnk_export(paths[0], layout, mapping, qc, manifest=entries)
+        result = TbnkResult({"tbnk": frame, "tbnk_qc": qc_long(frame)}, frame.attrs["provenance"])
+    if features and len(result.tables["tbnk"]):
+        result.with_features()
+    return result

@@ -235,7 +235,10 @@ def gate_tubes(
         raise ConfigError(f"no FCS files to gate in {', '.join(map(str, given)) or 'an empty list'}")
     gate_one, template_path = _tube_gater(files, s, workspace, gate_names)
     outcomes, status_rows = _gate_each(files, gate_one, on_error, progress)
-    return _assemble(files, outcomes, status_rows, s, template_path, adaptive=s.adaptive and workspace is None)
+    result = _assemble(files, outcomes, status_rows, s, template_path, adaptive=s.adaptive and workspace is None)
+    if workspace is not None:
+        result._outcomes = []  # gate plots draw the template's gates: not the workspace's
+    return result
 
 
 def _tube_gater(files: list[Path], s: GateSettings, workspace: str | os.PathLike[str] | None,

@@ -199,3 +199,18 @@ def test_singlets_on_ssc_when_there_is_no_fsc_h_else_flagged(tubes, tmp_path: Pa
     assert "no_singlet_gate" in no_h.qc_flags.iloc[0]
     assert no_h.lymph_events.iloc[0] > with_h.lymph_events.iloc[0]
     assert abs(no_h.cd4_pct_lymph.iloc[0] - tubes["plain"][1]["cd4_pct_lymph"]) <= 1.0
+
+
+def test_compute_tbnk_is_one_face_for_tubes_and_exports(tubes, tmp_path: Path) -> None:
+    from biomarker.flow import compute_tbnk
+
+    r = compute_tbnk([tubes["plain"][0], tubes["few_beads"][0]])
+    assert set(r.tables) == {"tbnk", "tbnk_qc", "tbnk_tube_status", "tbnk_gates", "tbnk_features",
+                             "tbnk_features_wide"}
+    assert r.tables["tbnk_features_wide"].attrs["flagged_left_out"] == 1  # the few-beads tube
+    export = tmp_path / "export.csv"
+    export.write_text("Patient ID,Visit,CD3+ %Lymphs,CD3+ Abs Cnt (10^6/L)\nS1,C1D1,70,900\nS1,C2D1,72,1200\n")
+    e = compute_tbnk(export)
+    assert e.tables["tbnk"].cd3_abs_per_ul.tolist() == [900.0, 1200.0]  # 10^6/L is cells/uL
+    assert e.tables["tbnk_features_wide"].cd3_abs_per_ul_pct_change_c2d1.iloc[0] == pytest.approx(100 / 3)
+    assert e.summary.n_results.sum() == 2
