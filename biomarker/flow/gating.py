@@ -1,10 +1,14 @@
 """Gate raw TBNK tubes (FCS) with a Gating-ML 2.0 template or a FlowJo workspace, through FlowKit.
 
 The shipped template (``biomarker/flow/templates/tbnk_6colour.xml``, :data:`DEFAULT_TEMPLATE`) gates a BD
-Multitest 6-colour TBNK + Trucount tube on a FACSCanto II: CD45/SSC lymphocytes, CD3+ T, CD4+CD8- and
-CD8+CD4- within T, CD3-CD19+ B, CD3-CD16+56+ NK, and the beads; fluorescence is compensated with the file's own
-``$SPILLOVER`` (else ``SPILL``) keyword and shown on a logicle scale. Copy and edit it for another cytometer:
-the gate ids (:data:`GATE_IDS`) are the contract, everything else (channels, shapes, transforms) is yours.
+Multitest 6-colour TBNK + Trucount tube on a FACSCanto II: FSC-A/FSC-H singlets, CD45/SSC lymphocytes, CD3+ T,
+CD4+CD8-, CD8+CD4-, CD4+CD8+ and CD4-CD8- within T, CD3-CD19+ B, CD3-CD16+56+ NK, and the beads; fluorescence is
+compensated with the file's own ``$SPILLOVER`` (else ``$SPILL``/``SPILL``, else FCS 2.0 ``$COMP``) keyword and shown
+on a logicle scale. Each gate's position is fitted to the tube within the template's ``<fit>`` bounds
+(:mod:`biomarker.flow.fitting`; ``adaptive=False`` gates at the fixed positions). Copy and edit it for another
+cytometer: the gate ids (:data:`GATE_IDS`) are the contract, everything else (channels, shapes, transforms, fit
+bounds, markers) is yours. This module reads files and templates and counts with FlowKit; the per-tube stages are
+in :mod:`biomarker.flow.tubes`.
 
 Absolute counts use the beads (single-platform): ``cells/uL = population events / bead events x beads per test
 / sample volume (uL)``. Beads per test come from the kit lot (``beads_per_test``, ``--beads N``) or the file's
