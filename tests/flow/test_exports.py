@@ -120,11 +120,13 @@ def test_qc_flags(tmp_path: Path) -> None:
         "C,S3,C1D1,,60,1200,50,1000,25,500,20,400,18,360,2000,2.0",  # CD4+CD8 75 > CD3 60 + 10
         "D,S4,C1D1,,70,1400,40,800,-5,500,15,300,12,240,2000,1.6",   # negative
         "E,S5,C1D1,,104,1400,40,800,25,500,15,300,12,240,2000,1.6",  # % > 100
+        "F,S6,C1D1,,75,1500,30,600,25,500,12,240,11,220,2000,1.2",   # CD4+CD8 55 < CD3 75 - 10: the other way
     ])
     t = read_tbnk_export(p).set_index("usubjid")
     assert t.loc["S1", "qc_flags"] == ""
     assert t.loc["S2", "qc_flags"] == "lymphosum_out_of_range"
     assert t.loc["S3", "qc_flags"] == "cd4_cd8_exceeds_cd3"
+    assert t.loc["S6", "qc_flags"] == "cd4_cd8_short_of_cd3"
     assert t.loc["S4", "qc_flags"].startswith("negative:cd8_pct_lymph=-5") and np.isnan(t.loc["S4", "cd8_pct_lymph"])
     assert "pct_over_100:cd3_pct_lymph=104" in t.loc["S5", "qc_flags"] and np.isnan(t.loc["S5", "cd3_pct_lymph"])
     # configurable: a 2-point lymphosum tolerance flags 97; a 20-point CD4+CD8 margin clears S3
