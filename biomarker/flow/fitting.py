@@ -104,6 +104,8 @@ class TubeFit:
     vertices: dict[str, list[list[float]]] = field(default_factory=dict)
     thresholds: dict[tuple[str, str], float] = field(default_factory=dict)
     values: Mapping[str, np.ndarray] = field(default_factory=dict)
+    bead_values: np.ndarray | None = None  # linear compensated bead events on the bead gate's first channel
+    bead_channel_max: float = math.inf  # the largest value of that channel (its scale's top)
 
 
 def read_fit_specs(template: str | Path) -> dict[str, list[FitSpec]]:
@@ -338,8 +340,7 @@ def fit_tube(gs: Any, specs: Mapping[str, list[FitSpec]], values: Mapping[str, n
     """
     fit = TubeFit()
     n = len(next(iter(values.values())))
-    ids = sorted(gs.get_gate_ids(), key=lambda g: len(g[1]))
-    ids = sorted(ids, key=lambda g: (len(g[1]), g[0] != "beads"))  # beads first: lymphocytes stay below them
+    ids = sorted(gs.get_gate_ids(), key=lambda g: (len(g[1]), g[0] != "beads"))  # beads first: lymphocytes below
     bead_floor: float | None = None
     for gate_id, path in ids:
         gate = gs.get_gate(gate_id, path)

@@ -61,6 +61,7 @@ class TbnkResult:
         self.provenance: dict[str, Any] = dict(provenance)
         self._outcomes = outcomes or []
         self._settings = settings
+        self._gater: Any = None
 
     def __repr__(self) -> str:
         t = self.tables["tbnk"]
@@ -99,7 +100,11 @@ class TbnkResult:
             if chosen is None:
                 raise InputError(None, f"no gated tube {name!r}",
                                  hint=f"tubes: {', '.join(o.path.name for o in self._outcomes)}")
-        events, fitted = _tube_events(chosen.path, self._settings)
+        if self._gater is None:
+            from biomarker.flow.tubes import TubeGater
+
+            self._gater = TubeGater(self._settings, ())
+        events, fitted = _tube_events(chosen.path, self._settings, self._gater)
         return gate_plot(events, fitted, title=f"{chosen.path.name}  {';'.join(chosen.flags)}"[:160])
 
     def write(self, out_dir: str | os.PathLike[str], *, plots: str = "flagged") -> dict[str, Path]:
@@ -127,20 +132,24 @@ class TbnkResult:
         return written
 
 
-def _tube_events(path: Path, settings: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Re-read one tube for its plot: transformed events per channel and the fitted gates."""
+def _tube_events(path: Path, settings: Any, gater: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Re-read one tube for its plot: transformed events per channel and the gates where they were fitted."""
     from biomarker.flow.fcs_qc import read_compensation
     from biomarker.flow.fitting import fit_tube
     from biomarker.flow.gate_positions import channel_values
-    from biomarker.flow.tubes import TubeGater
-
-    gater = TubeGater(settings, ())
     from biomarker.flow.gating import read_fcs
 
     sample = read_fcs(path, ignore_offset_error=settings.ignore_offset_error)
     keyword, _ = read_compensation(sample, path)
-    values, _ = channel_values(sample, gater.gs, keyword is not None)
-    fit = fit_tube(gater.gs, gater.specs, values)
+    flags: list[str] = []
+    with gater._singlet_channels(sample, flags):
+        values, _ = channel_values(sample, gater.gs, keyword is not None)
+        fit = fit_tube(gater.gs, gater.specs, values)
+        return _plot_inputs(gater, values, fit)
+
+
+def _plot_inputs(gater: Any, values: Any, fit: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What :func:`~biomarker.plots.flow_gates.gate_plot` draws: events, masks and each gate where it was fitted."""
     gates = {}
     for gate_id, gpath in gater.gs.get_gate_ids():
         gate = gater.gs.get_gate(gate_id, gpath)

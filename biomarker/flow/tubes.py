@@ -145,8 +145,7 @@ class TubeGater:
         beads = fit.masks.get("beads")
         if beads is not None and beads.any():
             first = self.gs.get_gate("beads").dimensions[0].id
-            fit.masks["_bead_linear"] = linear[first][beads]  # type: ignore[assignment]
-            fit.masks["_bead_channel_max"] = np.array([linear[first].max()])  # type: ignore[assignment]
+            fit.bead_values, fit.bead_channel_max = linear[first][beads], float(linear[first].max())
         return fit
 
     def _count(self, sample: Any, path: Path, fit: TubeFit) -> dict[str, int]:
@@ -167,7 +166,7 @@ class TubeGater:
                              hint="check the template's CD45/SSC gate against this cytometer's scales")
         if lymph < s.qc.min_lymph_events:
             flags.append(f"low_lymph_events={lymph}")
-        bead_linear = fit.masks.get("_bead_linear")
+        bead_linear = fit.bead_values
         cv = (100 * float(np.std(bead_linear) / np.mean(bead_linear))
               if bead_linear is not None and len(bead_linear) >= 20 and np.mean(bead_linear) > 0 else math.nan)
         rec: dict[str, Any] = {"lymph_events": lymph, "bead_events": counts.get("beads"), "bead_cv_pct": cv}
@@ -180,9 +179,8 @@ class TubeGater:
             if beads == 0:
                 raise InputError(path, "no bead events in the 'beads' gate: no absolute counts without Trucount "
                                        "beads", hint="a panel without beads: absolute=False (percentages only)")
-            top = fit.masks.get("_bead_channel_max")
             bead_flags = fcs_qc.bead_qc(beads, bead_linear if bead_linear is not None else np.array([]), s.qc,
-                                        float(top[0]) if top is not None else math.inf)
+                                        fit.bead_channel_max)
             flags.extend(bead_flags)
             per_test = beads_per_test(meta, s.beads_per_test, path)
             volume, assumed = sample_volume(meta, s.sample_volume_ul, path)
