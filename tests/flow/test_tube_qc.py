@@ -214,3 +214,28 @@ def test_compute_tbnk_is_one_face_for_tubes_and_exports(tubes, tmp_path: Path) -
     assert e.tables["tbnk"].cd3_abs_per_ul.tolist() == [900.0, 1200.0]  # 10^6/L is cells/uL
     assert e.tables["tbnk_features_wide"].cd3_abs_per_ul_pct_change_c2d1.iloc[0] == pytest.approx(100 / 3)
     assert e.summary.n_results.sum() == 2
+
+
+def test_a_tube_without_markers_is_judged_by_its_tube_name(tubes, tmp_path: Path) -> None:
+    from .fcs_helpers import write_variant
+
+    src = tubes["plain"][0]
+    blank = [""] * 9
+    named = write_variant(src, tmp_path / "named.fcs", markers=blank)
+    t = gate_fcs([named])
+    assert t.qc_flags.iloc[0] == "panel_from_tube_name"  # TUBE NAME "TBNK 6-COLOR TRUCOUNT"
+    other = write_variant(src, tmp_path / "other.fcs", markers=blank, set_keywords={"TUBE NAME": "B-ALL MRD"})
+    with pytest.raises(InputError, match=r"no markers in \$PnS and tube name 'B-ALL MRD' is not a TBNK tube"):
+        gate_fcs([other])
+
+
+def test_bead_qc_cv_and_minimum() -> None:
+    from biomarker.flow.fcs_qc import bead_qc
+
+    rng = np.random.default_rng(0)
+    tight, broad = rng.normal(50000, 1500, 3000), rng.normal(50000, 10000, 3000)  # CV 3% and 20%
+    assert bead_qc(3000, tight, QcRules()) == []
+    flag = bead_qc(3000, broad, QcRules())
+    assert len(flag) == 1 and abs(float(flag[0].removeprefix("bead_cv_high=").rstrip("%")) - 20) < 1
+    assert bead_qc(400, tight, QcRules()) == ["few_beads=400"]
+    assert bead_qc(3000, np.full(3000, 262143.0), QcRules(), channel_max=262143.0) == ["beads_off_scale=100%"]
