@@ -13,7 +13,7 @@ Writes a simulated study with raw FCS tubes (about 20,000 events each), then tim
   (panel and compensation checks, compensation and logicle by FlowKit, density valleys, counting with FlowKit's
   gate objects, bead QC, the table, SHA-256 of every input);
 - ``gate_fcs_fixed``: the same with ``adaptive=False`` (the template's fixed positions, gated by FlowKit's
-  ``gate_sample``): its lymphocyte counts must equal FlowKit's own.
+  ``gate_sample``; the fit still runs, as QC): its lymphocyte counts must equal FlowKit's own.
 
 ``--big N`` also times one tube of N events (the 20,000-event tube tiled), to see how gating scales.
 Medians over ``--repeat`` runs; the first FlowKit import (about 1.3 s here) is reported on its own.

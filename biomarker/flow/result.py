@@ -144,7 +144,7 @@ def _tube_events(path: Path, settings: Any, gater: Any) -> tuple[dict[str, Any],
     flags: list[str] = []
     with gater._singlet_channels(sample, flags):
         values, _ = channel_values(sample, gater.gs, keyword is not None)
-        fit = fit_tube(gater.gs, gater.specs, values)
+        fit = fit_tube(gater.gs, gater.specs if settings.adaptive else {}, values)
         return _plot_inputs(gater, values, fit)
 
 

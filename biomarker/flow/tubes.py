@@ -81,7 +81,9 @@ class TubeGater:
     def __init__(self, settings: GateSettings, required: Iterable[str]) -> None:
         self.settings = settings
         self.gs = load_template(settings.template, require=required)
-        self.specs = read_fit_specs(settings.template) if settings.adaptive and fittable(self.gs) else {}
+        # gates are fitted even with fixed positions (adaptive=False): the fit is then the QC that says where the
+        # data disagree with the fixed gates, and the counts stay FlowKit's at the template's positions
+        self.specs = read_fit_specs(settings.template) if fittable(self.gs) else {}
         self.markers = template_markers(read_fit_specs(settings.template), self.gs)
         ids = {g for g, _ in self.gs.get_gate_ids()}
         self.gates = {s: g for s, g in SUBSET_GATES.items() if g in ids}
@@ -149,7 +151,7 @@ class TubeGater:
         return fit
 
     def _count(self, sample: Any, path: Path, fit: TubeFit) -> dict[str, int]:
-        if not self.specs:
+        if not self.specs or not self.settings.adaptive:
             return gate_counts(sample, self.gs, path=path, template_name=self.settings.template)
         saved = apply_fit(self.gs, fit)
         try:
@@ -379,8 +381,8 @@ def gate_fcs(
     ignore_offset_error
         Read files whose header data offset is off by one (some LSR II / FACSDiva exports).
     adaptive
-        Fit each gate to the tube within the template's bounds (:mod:`biomarker.flow.fitting`); False gates
-        with the template's fixed positions.
+        Fit each gate to the tube within the template's bounds (:mod:`biomarker.flow.fitting`); False counts
+        with the template's fixed positions (the fit still runs as QC and flags where the data left them).
     qc
         QC limits (:class:`~biomarker.flow.qc.QcRules`).
     on_error

@@ -78,6 +78,9 @@ def test_the_fixed_template_gates_get_the_shifted_tubes_wrong(tubes) -> None:
     dim, ssc = fixed.iloc[0], fixed.iloc[1]
     assert dim.lymph_events > 1.3 * tubes["fluor_x0.3"][1]["lymph_events"]
     assert ssc.nk_pct_lymph < tubes["ssc_x2"][1]["nk_pct_lymph"] - 3
+    # ... but never silently: the fit runs as QC and says where the data left the fixed gates
+    assert "gate_far_from_template:lymphocytes.PerCP-Cy5-5-A=-0.1" in dim.qc_flags
+    assert "gate_far_from_template:lymphocytes.SSC-A=x2." in ssc.qc_flags
 
 
 def test_shifted_tubes_are_flagged_far_from_the_template(gated) -> None:
