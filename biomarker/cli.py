@@ -294,8 +294,8 @@ def flow_gate(
     manifest: Annotated[Path | None, typer.Option(help="CSV: file, subject, visit, date (else the tubes' "
                                                        "PATIENT ID / VISIT keywords).")] = None,
     workspace: Annotated[Path | None, typer.Option(help="A FlowJo workspace to take the gates from.")] = None,
-    fixed_gates: Annotated[bool, typer.Option("--fixed-gates", help="Gate at the template's positions instead "
-                                              "of fitting them to each tube.")] = False,
+    fixed_gates: Annotated[bool, typer.Option("--fixed-gates", help="Count at the template's positions instead "
+                                              "of fitting them to each tube (the fit still runs, as QC).")] = False,
     min_beads: Annotated[int, typer.Option(help="QC: fewer bead events withhold absolute counts.")] = 1000,
     ignore_offset_error: Annotated[bool, typer.Option(help="Accept FCS files with inconsistent offsets.")] = False,
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="A tube that cannot be gated gets its reason in "

@@ -242,3 +242,23 @@ def test_bead_qc_cv_and_minimum() -> None:
     assert len(flag) == 1 and abs(float(flag[0].removeprefix("bead_cv_high=").rstrip("%")) - 20) < 1
     assert bead_qc(400, tight, QcRules()) == ["few_beads=400"]
     assert bead_qc(3000, np.full(3000, 262143.0), QcRules(), channel_max=262143.0) == ["beads_off_scale=100%"]
+
+
+def test_beads_never_overlap_the_lymphocytes(tubes) -> None:
+    """At fluorescence x0.3 the beads' CD45 falls where the fixed lymphocyte gate reaches: the fitted gate stops
+    below the bead cluster, so no event is both."""
+    from biomarker.flow import GATE_IDS
+    from biomarker.flow.fcs_qc import read_compensation
+    from biomarker.flow.fitting import fit_tube
+    from biomarker.flow.gate_positions import channel_values
+    from biomarker.flow.gating import read_fcs
+    from biomarker.flow.tubes import GateSettings, TubeGater
+
+    gater = TubeGater(GateSettings(), GATE_IDS)
+    sample = read_fcs(tubes["fluor_x0.3"][0])
+    read_compensation(sample, tubes["fluor_x0.3"][0])
+    values, _ = channel_values(sample, gater.gs, True)
+    fit = fit_tube(gater.gs, gater.specs, values)
+    beads, lymph = fit.masks["beads"], fit.masks["lymphocytes"]
+    assert beads.sum() > 2000 and lymph.sum() > 2000 and not (beads & lymph).any()
+    assert max(x for x, _ in fit.vertices["lymphocytes"]) < values["PerCP-Cy5-5-A"][beads].min()
