@@ -238,6 +238,15 @@ def _flow_out(out: Path) -> tuple[Path, Path | None]:
     return out, None
 
 
+def _tbnk_features(result: Any, visits: list[str] | None, first_dose: Path | None, cbc: Path | None) -> None:
+    from biomarker.flow.feature_inputs import read_cbc, read_first_dose
+
+    if len(result.tables["tbnk"]):
+        result.with_features(visits=_split(visits) or None,
+                             first_dose=read_first_dose(first_dose) if first_dose is not None else None,
+                             cbc=read_cbc(cbc) if cbc is not None else None)
+
+
 def _write_tbnk(result: Any, out: Path, *, plots: str = "flagged") -> None:
     folder, legacy = _flow_out(out)
     written = result.write(folder, plots=plots)
@@ -269,6 +278,12 @@ def flow_ingest(
                                                        "without subject/visit columns.")] = None,
     lymphosum_tolerance: Annotated[float, typer.Option(help="QC: T+B+NK within 100 +/- this many points.")] = 10.0,
     cd4_cd8_margin: Annotated[float, typer.Option(help="QC: CD4+CD8 vs CD3 within this many points.")] = 10.0,
+    visit: Annotated[list[str] | None, typer.Option("--visit", help="Visits of the wide feature table (repeat or "
+                                                  "comma-separate; default: every visit).")] = None,
+    first_dose: Annotated[Path | None, typer.Option(help="CSV usubjid, first_dose (or SDTM DM with RFSTDTC): the "
+                                                    "baseline is the last sample on or before it.")] = None,
+    cbc: Annotated[Path | None, typer.Option(help="CSV usubjid, visit, neutrophils, lymphocytes, unit: adds the "
+                                             "neutrophil-to-lymphocyte ratio (nlr).")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for tbnk.tsv, tbnk_qc.tsv, features.")] = Path(
         "tbnk"),
 ) -> None:
@@ -279,7 +294,8 @@ def flow_ingest(
     frame = read_tbnk_export(table, layout, mapping, QcRules(lymphosum_tolerance=lymphosum_tolerance,
                                                                cd4_cd8_margin=cd4_cd8_margin), manifest=manifest)
     print_counts(frame, "visit", "TBNK samples per visit")
-    result = TbnkResult({"tbnk": frame, "tbnk_qc": qc_long(frame)}, frame.attrs["provenance"]).with_features()
+    result = TbnkResult({"tbnk": frame, "tbnk_qc": qc_long(frame)}, frame.attrs["provenance"])
+    _tbnk_features(result, visit, first_dose, cbc)
     _write_tbnk(result, out)
 
 
@@ -302,6 +318,12 @@ def flow_gate(
                                            "tbnk_tube_status.tsv, the others go on; exit code 3 if any "
                                            "failed.")] = False,
     plots: Annotated[str, typer.Option(help="Gate plots: flagged, all or none.")] = "flagged",
+    visit: Annotated[list[str] | None, typer.Option("--visit", help="Visits of the wide feature table (repeat or "
+                                                  "comma-separate; default: every visit).")] = None,
+    first_dose: Annotated[Path | None, typer.Option(help="CSV usubjid, first_dose (or SDTM DM with RFSTDTC): the "
+                                                    "baseline is the last sample on or before it.")] = None,
+    cbc: Annotated[Path | None, typer.Option(help="CSV usubjid, visit, neutrophils, lymphocytes, unit: adds the "
+                                             "neutrophil-to-lymphocyte ratio (nlr).")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for tbnk.tsv, tbnk_qc.tsv, "
                                                           "tbnk_tube_status.tsv, tbnk_gates.tsv, gate_plots/.")] = Path(
         "tbnk_gated"),
@@ -322,7 +344,7 @@ def flow_gate(
                             progress=lambda done, total, name: progress(f"gating {name}", done, total))
     if len(result.tables["tbnk"]):
         print_counts(result.tables["tbnk"], "visit", "gated tubes per visit")
-        result.with_features()
+    _tbnk_features(result, visit, first_dose, cbc)
     _write_tbnk(result, out, plots=plots)
     failed = int((result.tables["tbnk_tube_status"].status == "failed").sum())
     if failed:

@@ -174,9 +174,14 @@ def tbnk_features(
     long["_m"] = long["measure"].map(order)
     long = long.sort_values(["usubjid", "_v", "_m"]).drop(columns=["_v", "_m"])
     long = long[list(LONG_COLUMNS)].reset_index(drop=True)
+    # a flagged result leaves out its values, and a flagged baseline every change measured from it
     flagged = long["qc_flags"] != ""
-    wide = _wide(long.assign(value=long["value"].where(~flagged), change=long["change"].where(~flagged),
-                             change_pct=long["change_pct"].where(~flagged), log2fc=long["log2fc"].where(~flagged))
+    flagged_base = set(long.loc[(long["visit"] == long["baseline_visit"]) & flagged, "usubjid"])
+    base_flagged = long["usubjid"].isin(flagged_base)
+    off = flagged | base_flagged
+    wide = _wide(long.assign(value=long["value"].where(~flagged), change=long["change"].where(~off),
+                             change_pct=long["change_pct"].where(~off), log2fc=long["log2fc"].where(~off),
+                             baseline_value=long["baseline_value"].where(~base_flagged))
                  if drop_flagged else long, df, measures, visits, baseline, base_visit)
     n_flagged = int((df["qc_flags"] != "").sum()) if drop_flagged else 0
     if n_flagged:

@@ -112,3 +112,29 @@ def test_simulated_cd8_change_is_recovered(fcs_study: Path) -> None:
     assert len(both) >= 3
     assert np.abs(both.cd8_pct_lymph_change_c2d1 - both.cd8_change).max() < 2.5
     assert np.abs(both.nk_pct_lymph_c1d1 - both.nk_pct_baseline).max() < 2.0
+
+
+def test_a_flagged_baseline_leaves_out_every_change_from_it() -> None:
+    t = pd.DataFrame({"usubjid": ["S1", "S1", "S2", "S2"], "visit": ["C1D1", "C2D1", "C1D1", "C2D1"],
+                      "cd8_abs_per_ul": [400.0, 800.0, 300.0, 600.0],
+                      "qc_flags": ["few_beads=400;absolute_counts_withheld", "", "", ""]})
+    _, wide = tbnk_features(t, measures=["cd8_abs_per_ul"])
+    w = wide.set_index("usubjid")
+    assert np.isnan(w.loc["S1", "cd8_abs_per_ul_baseline"]) and np.isnan(w.loc["S1", "cd8_abs_per_ul_change_c2d1"])
+    assert w.loc["S1", "cd8_abs_per_ul_c2d1"] == 800.0  # the C2D1 value itself is clean
+    assert w.loc["S2", "cd8_abs_per_ul_change_c2d1"] == 300.0
+
+
+def test_cbc_and_first_dose_files(tmp_path: Path) -> None:
+    from biomarker.flow.feature_inputs import read_cbc, read_first_dose
+
+    (tmp_path / "dm.csv").write_text("USUBJID,RFSTDTC\nS1,2024-01-14\nS2,\n")
+    assert read_first_dose(tmp_path / "dm.csv") == {"S1": "2024-01-14"}  # a screen failure has none
+    (tmp_path / "cbc.csv").write_text("usubjid,visit,neutrophils,lymphocytes,unit\nS1,Cycle 1 Day 1,4.2,.,10^9/L\n"
+                                      "S1,C2D1,3900,1300,cells/uL\n")
+    cbc = read_cbc(tmp_path / "cbc.csv")
+    assert cbc.visit.tolist() == ["C1D1", "C2D1"] and cbc.neutrophils_abs_per_ul.tolist() == [4200.0, 3900.0]
+    assert np.isnan(cbc.lymphocytes_abs_per_ul.iloc[0])
+    (tmp_path / "bad.csv").write_text("usubjid,visit,neutrophils,unit\nS1,C1D1,4.2,furlongs\n")
+    with pytest.raises(InputError, match=r"bad.csv: line 2: unknown count unit 'furlongs'"):
+        read_cbc(tmp_path / "bad.csv")
