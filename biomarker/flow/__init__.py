@@ -12,11 +12,19 @@ cannot vouch for and withholds what would be wrong.
 
 from biomarker.flow.exports import LAYOUTS, normalise_visit, read_tbnk_export, unit_factor
 from biomarker.flow.features import FEATURE_MEASURES, tbnk_features
-from biomarker.flow.gating import DEFAULT_TEMPLATE, GATE_IDS, OPTIONAL_GATES, gate_counts, load_template, read_fcs
+from biomarker.flow.gating import (
+    DEFAULT_TEMPLATE,
+    GATE_IDS,
+    OPTIONAL_GATES,
+    gate_counts,
+    gate_fcs,
+    load_template,
+    read_fcs,
+)
 from biomarker.flow.manifest import read_manifest
 from biomarker.flow.qc import SUBSETS, TBNK_COLUMNS, VALUE_COLUMNS, QcRules, finish_table
 from biomarker.flow.result import TbnkResult, compute_tbnk, qc_long
-from biomarker.flow.tubes import GateSettings, gate_fcs, gate_tubes
+from biomarker.flow.tubes import GateSettings, gate_tubes
 
 __all__ = [
     "DEFAULT_TEMPLATE", "FEATURE_MEASURES", "GATE_IDS", "LAYOUTS", "OPTIONAL_GATES", "SUBSETS", "TBNK_COLUMNS",

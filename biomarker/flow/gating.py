@@ -27,9 +27,15 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from biomarker.errors import BiomarkerError, InputError
+from biomarker.flow.qc import QcRules
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from biomarker.flow.manifest import ManifestEntry
 
 log = logging.getLogger(__name__)
 
@@ -276,3 +282,88 @@ def _workspace_counter(workspace: str | os.PathLike[str], files: list[Path], nam
         return counts, meta, flags
 
     return counts_of
+
+
+def gate_fcs(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    template: str | os.PathLike[str] | None = None,
+    beads_per_test: float | None = None,
+    *,
+    sample_volume_ul: float | None = None,
+    absolute: bool = True,
+    workspace: str | os.PathLike[str] | None = None,
+    gate_names: Mapping[str, str] | None = None,
+    subject_keyword: str = "PATIENT ID",
+    visit_keyword: str = "VISIT",
+    manifest: str | os.PathLike[str] | Mapping[str, ManifestEntry] | None = None,
+    ignore_offset_error: bool = False,
+    adaptive: bool = True,
+    qc: QcRules = QcRules(),  # noqa: B008 - frozen dataclass, safe as a default
+    on_error: str = "raise",
+    progress: Callable[[int, int, str], None] | None = None,
+) -> pd.DataFrame:
+    """Gate TBNK tubes and return the same table as :func:`~biomarker.flow.exports.read_tbnk_export`.
+
+    The table of :func:`gate_tubes` (which also gives the per-tube status, the QC table and the fitted gates).
+
+    Parameters
+    ----------
+    paths
+        One FCS path or several; a folder stands for its ``*.fcs`` files (sorted).
+    template
+        Gating-ML 2.0 file; None for the shipped 6-colour TBNK template.
+    beads_per_test
+        Trucount beads per test from the kit lot; None reads the ``BEADS COUNT`` keyword.
+    sample_volume_ul
+        Blood volume in the tube; None reads ``SAMPLE VOLUME`` (and ``SAMPLE VOLUME UNIT``), else 50 uL flagged.
+    absolute
+        False for a panel without beads: percentages only.
+    workspace
+        A FlowJo 10 workspace (``.wsp``) to gate with instead of a template (its own gates, compensation and
+        transforms, not fitted); ``gate_names`` maps our gate ids to its gate names (e.g. ``{"t_cells": "CD3+"}``).
+    subject_keyword, visit_keyword
+        FCS keywords with the subject and the visit (never guessed from the file name).
+    manifest
+        A CSV (or mapping from :func:`~biomarker.flow.manifest.read_manifest`): file, subject, visit, date;
+        when given it names every tube's subject and visit.
+    ignore_offset_error
+        Read files whose header data offset is off by one (some LSR II / FACSDiva exports).
+    adaptive
+        Fit each gate to the tube within the template's bounds (:mod:`biomarker.flow.fitting`); False counts
+        with the template's fixed positions (the fit still runs as QC and flags where the data left them).
+    qc
+        QC limits (:class:`~biomarker.flow.qc.QcRules`).
+    on_error
+        ``raise`` (default) stops at the first bad file; ``skip`` leaves it out (its reason in
+        :func:`gate_tubes`' ``tbnk_tube_status``) and goes on.
+    progress
+        Called as ``progress(done, total, file name)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`~biomarker.flow.qc.TBNK_COLUMNS` plus ``lymph_events, bead_events, bead_cv_pct, beads_per_test,
+        sample_volume_ul, sha256``; ``attrs["provenance"]`` names the template and its SHA-256.
+
+    Raises
+    ------
+    InputError
+        A corrupt or truncated FCS, another panel, a channel the template needs missing, no beads (with
+        ``absolute``), no beads per test, no subject or visit, the same subject and visit twice.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> t = gate_fcs(sorted(Path("study/flow/fcs").glob("*.fcs")))  # doctest: +SKIP
+    >>> t[["usubjid", "visit", "cd3_pct_lymph", "cd3_abs_per_ul", "qc_flags"]].head()  # doctest: +SKIP
+    """
+    from biomarker.flow.tubes import gate_tubes, settings_from
+
+    settings = settings_from(template, manifest, beads_per_test=beads_per_test, sample_volume_ul=sample_volume_ul,
+                             absolute=absolute, subject_keyword=subject_keyword, visit_keyword=visit_keyword,
+                             ignore_offset_error=ignore_offset_error, adaptive=adaptive, qc=qc)
+    result = gate_tubes(paths, settings, workspace=workspace, gate_names=gate_names, on_error=on_error,
+                        progress=progress)
+    table = result.tables["tbnk"]
+    table.attrs["provenance"] = result.provenance
+    return table
