@@ -155,12 +155,19 @@ def _tbnk(config: StudyConfig, store: Any, tell: Callable[..., None]) -> None:
     from biomarker import flow
 
     tell("TBNK")
-    table = flow.read_tbnk_export(config.tbnk) if config.tbnk is not None else flow.gate_fcs(
-        sorted(config.fcs.glob("*.fcs")))  # type: ignore[union-attr]
-    long, wide = flow.tbnk_features(table)
-    store.replace_table("tbnk", table)
-    store.replace_table("tbnk_features", long)
-    store.replace_table("tbnk_features_wide", wide)
+    if config.tbnk is not None:
+        table = flow.read_tbnk_export(config.tbnk)
+        tables = {"tbnk": table, "tbnk_qc": flow.qc_long(table)}
+    else:  # one unreadable tube fails alone, with its reason in tbnk_tube_status (issue 11)
+        gated = flow.gate_tubes(sorted(config.fcs.glob("*.fcs")), on_error="skip")  # type: ignore[union-attr]
+        tables = dict(gated.tables)
+        failed = tables["tbnk_tube_status"].query("status == 'failed'")
+        for row in failed.itertuples():
+            log.warning("TBNK tube %s failed: %s", row.file, row.reason)
+    long, wide = flow.tbnk_features(tables["tbnk"])
+    tables.update(tbnk_features=long, tbnk_features_wide=wide)
+    for name, frame in tables.items():
+        store.replace_table(name, frame)
 
 
 def _endpoints(config: StudyConfig, store: Any, tell: Callable[..., None]) -> None:

@@ -16,8 +16,14 @@ Layouts (``layout=`` or detected from the header):
     ``usubjid, visit, sample_id, collection_date`` and :data:`~biomarker.flow.qc.VALUE_COLUMNS`, and
     ``units: cells/uL`` or ``10^9/L`` (one for all, or per field).
 
-Absolute counts are converted to cells/uL (1 x 10^9/L = 1 cell/nL = 1000 cells/uL). A unit in the column
-name (``CD3 Abs (10^9/L)``) is honoured.
+Absolute counts are converted to cells/uL (1 x 10^9/L = 1 cell/nL = 1000 cells/uL; 1 x 10^6/L = 1 cell/uL).
+A unit in the column name (``CD3 Abs (10^9/L)``) is honoured; an unknown unit is an error.
+
+Exports are read as labs send them: tab- or comma-delimited, CR/LF/CRLF line ends, ``.`` for empty (MultiSET),
+dates like ``Wed, Jun 3, 2015 3:21 PM``; the instrument's own QC columns (lymphocyte and bead events, error codes)
+become flags (:mod:`biomarker.flow.export_qc`). Subject and visit come from the export's columns or from a manifest
+(``file, subject, visit, date``: ``file`` matches a row's sample id or any of its file-name columns), never from a
+file name.
 """
 
 from __future__ import annotations
@@ -52,7 +58,7 @@ _ID_ALIASES: dict[str, tuple[str, ...]] = {
 _MARKERS: dict[str, str] = {
     "cd3+": "cd3", "cd3+cd4+": "cd4", "cd4+cd3+": "cd4", "cd3+cd8+": "cd8", "cd8+cd3+": "cd8",
     "cd19+": "b", "cd3-cd19+": "b", "cd16+cd56+": "nk", "cd16+56+": "nk", "cd3-cd16+cd56+": "nk",
-    "cd3-cd16+56+": "nk", "cd56+cd16+": "nk", "cd45+": "lymph",
+    "cd3-cd16+56+": "nk", "cd56+cd16+": "nk", "cd45+": "lymph", "cd3+cd4+cd8+": "dp_t", "cd3+cd4-cd8-": "dn_t",
 }
 _EXPORT_COLUMN = re.compile(r"^(?:\(average\))?\s*(?P<markers>[cd0-9+\-]+)\s*(?P<kind>%\s*lymphs?|abs\.?\s*cnt)"
                             r"\s*(?P<unit>\(.*\))?$", re.IGNORECASE)
@@ -61,12 +67,8 @@ UNITS: dict[str, float] = {
     "cells/ul": 1.0, "/ul": 1.0, "cells/µl": 1.0, "/µl": 1.0, "cells/mm3": 1.0, "/mm3": 1.0, "ul-1": 1.0,
     "10^9/l": 1000.0, "x10^9/l": 1000.0, "10e9/l": 1000.0, "x10e9/l": 1000.0, "10*9/l": 1000.0,
     "x10*9/l": 1000.0, "10^9cells/l": 1000.0, "g/l": 1000.0, "giga/l": 1000.0, "/nl": 1000.0, "cells/nl": 1000.0,
-    "10^6/l": 0.001, "cells/ml": 0.001, "/ml": 0.001, "10^3/ul": 1000.0, "x10^3/ul": 1000.0, "k/ul": 1000.0,
-}
-_LB_TESTS: dict[str, str] = {
-    "cd3": "cd3", "cd4": "cd4", "cd8": "cd8", "cd19": "b", "bcell": "b", "bcells": "b", "cd16cd56": "nk",
-    "cd1656": "nk", "cd56cd16": "nk", "cd56": "nk", "nk": "nk", "nkcell": "nk", "nkcells": "nk",
-    "lym": "lymph", "lymph": "lymph", "lymphocytes": "lymph", "cd45": "lymph",
+    "10^6/l": 1.0, "x10^6/l": 1.0, "10e6/l": 1.0, "x10e6/l": 1.0, "10*6/l": 1.0, "x10*6/l": 1.0,
+    "cells/ml": 0.001, "/ml": 0.001, "10^3/ul": 1000.0, "x10^3/ul": 1000.0, "k/ul": 1000.0,
 }
 
 
@@ -106,6 +108,7 @@ def read_tbnk_export(
     qc: QcRules = QcRules(),  # noqa: B008 - frozen dataclass, safe as a default
     *,
     sheet: str | int = 0,
+    manifest: str | os.PathLike[str] | Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Read a TBNK lab export into one row per subject and visit.
 
@@ -122,6 +125,9 @@ def read_tbnk_export(
         Limits of the QC flags.
     sheet
         XLSX sheet name or index.
+    manifest
+        CSV (or :func:`~biomarker.flow.manifest.read_manifest` mapping) ``file, subject, visit, date`` naming the
+        subject and visit of rows whose export has no such columns (``file`` = the row's sample id or file name).
 
     Returns
     -------
@@ -134,31 +140,36 @@ def read_tbnk_export(
     Raises
     ------
     InputError
-        Unknown layout, missing id columns, a value that is not a number, an unknown unit, or the same subject
-        and visit twice.
+        Unknown layout, no subject or visit (neither a column nor the manifest), a value that is not a number or
+        a date, an unknown unit, or the same subject and visit twice.
 
     Examples
     --------
     >>> t = read_tbnk_export("study/flow/tbnk.csv")  # doctest: +SKIP
     >>> t.loc[0, ["usubjid", "visit", "cd8_abs_per_ul", "qc_flags"]]  # doctest: +SKIP
     """
+    from biomarker.flow.manifest import read_manifest
+
     path = Path(path)
     user = _load_mapping(mapping)
+    entries = read_manifest(manifest) if isinstance(manifest, str | os.PathLike) else manifest
     header, rows, where = read_table(path, sheet)
     layout = layout or _detect(header, user, path)
     if layout not in LAYOUTS:
         raise ConfigError(f"unknown TBNK layout {layout!r}; one of {', '.join(LAYOUTS)}")
     if layout == "lb":
-        records, flags = _read_lb(path, header, rows, where, user)
+        from biomarker.flow.lb_table import read_lb
+
+        records, flags = read_lb(path, header, rows, where)
     else:
-        columns = _columns(path, header, layout, user)
-        records, flags = _read_wide(path, rows, where, columns, user)
+        columns = _columns(path, header, layout, user, manifest=entries is not None)
+        records, flags = _read_wide(path, header, rows, where, columns, entries, qc)
     table = pd.DataFrame(records)
     _check_duplicates(path, table)
     out = finish_table(table, qc, flags)
     out.attrs["provenance"] = {"package": "nsclc-biomarker", "version": __version__,
                                "input": str(path), "sha256": sha256_file(path), "layout": layout,
-                               "qc": qc.__dict__.copy()}
+                               "qc": qc.__dict__.copy(), "manifest": None if manifest is None else str(manifest)}
     log.info("%s: %d TBNK result(s) (%s layout), %d flagged", path, len(out), layout, int((out.qc_flags != "").sum()))
     return out
 
@@ -202,7 +213,8 @@ def _id_key(name: str) -> str:
     return re.sub(r"[\s_\-]", "", name.strip().lower())
 
 
-def _columns(path: Path, header: list[str], layout: str, user: Mapping[str, Any]) -> dict[str, tuple[str, float]]:
+def _columns(path: Path, header: list[str], layout: str, user: Mapping[str, Any], manifest: bool = False
+             ) -> dict[str, tuple[str, float]]:
     """our field -> (their column, unit factor)."""
     out: dict[str, tuple[str, float]] = {}
     units = user.get("units")
@@ -238,9 +250,10 @@ def _columns(path: Path, header: list[str], layout: str, user: Mapping[str, Any]
             if unit:
                 out[field] = (out[field][0], unit_factor(unit))
     missing = [f for f in ("usubjid", "visit") if f not in out]
-    if missing:
+    if missing and not manifest:
         raise InputError(path, f"no {' or '.join(missing)} column", where="header",
-                         hint="name them Patient ID and Visit, or map them: columns: {usubjid: ..., visit: ...}")
+                         hint="give a manifest (CSV: file, subject, visit, date; file = the row's sample id), name "
+                              "the columns Patient ID and Visit, or map them: columns: {usubjid: ..., visit: ...}")
     if not any(f in out for f in VALUE_COLUMNS):
         raise InputError(path, "no TBNK result column (e.g. 'CD3+ %Lymphs', 'CD3+ Abs Cnt')", where="header",
                          hint="map them: columns: {cd3_pct_lymph: ..., cd3_abs_per_ul: ...}")
@@ -270,80 +283,64 @@ def _number(path: Path, value: object, where: str, column: str) -> float:
                          hint="fix the value or leave it blank") from None
 
 
-def _read_wide(path: Path, rows: list[dict[str, Any]], where: list[str], columns: Mapping[str, tuple[str, float]],
-               user: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[list[str]]]:
+def _read_wide(path: Path, header: list[str], rows: list[dict[str, Any]], where: list[str],
+               columns: Mapping[str, tuple[str, float]], manifest: Mapping[str, Any] | None, qc: QcRules
+               ) -> tuple[list[dict[str, Any]], list[list[str]]]:
+    from biomarker.flow.export_qc import instrument_flags, is_empty, parse_date, qc_columns
+
+    instrument = qc_columns(header)
+    name_columns = [h for h in header if "file name" in h.lower()]
     records, flags = [], []
     for row, loc in zip(rows, where, strict=True):
         rec: dict[str, Any] = {}
         for field in ID_FIELDS:
             if field in columns:
                 v = row.get(columns[field][0])
-                rec[field] = None if v is None else str(v).strip() or None
+                rec[field] = None if is_empty(v) else str(v).strip()
+        if manifest is not None:
+            _from_manifest(path, loc, rec, row, name_columns, manifest)
         if not rec.get("usubjid") or not rec.get("visit"):
-            raise InputError(path, "empty subject or visit", where=loc)
+            absent = " and ".join(f for f in ("usubjid", "visit") if not rec.get(f))
+            raise InputError(path, f"no {absent} for this row (empty or '.')", where=loc,
+                             hint="fill them, or give a manifest (file, subject, visit, date) keyed by sample id")
         rec["visit"] = normalise_visit(rec["visit"])
+        try:
+            rec["collection_date"] = parse_date(rec.get("collection_date"))
+        except ValueError as exc:
+            raise InputError(path, f"collection date {exc}", where=loc,
+                             hint="write dates as YYYY-MM-DD (or as the instrument does)") from None
         for field in VALUE_COLUMNS:
             if field in columns:
                 col, factor = columns[field]
                 rec[field] = _number(path, row.get(col), loc, col) * factor
+        row_flags, withhold = instrument_flags(row, instrument, qc)
+        if withhold:
+            for field in VALUE_COLUMNS:
+                if field.endswith("_abs_per_ul"):
+                    rec[field] = math.nan
         rec["source"] = f"{path.name}:{loc}"
         records.append(rec)
-        flags.append([])
+        flags.append(row_flags)
     return records, flags
 
 
-def _read_lb(path: Path, header: list[str], rows: list[dict[str, Any]], where: list[str],
-             user: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[list[str]]]:
-    keys = {h.strip().upper(): h for h in header}
-    test = keys.get("LBTESTCD") or keys.get("LBTEST")
-    if "LBSTRESN" in keys and "LBSTRESU" in keys:
-        result, unit = keys["LBSTRESN"], keys["LBSTRESU"]
-    else:
-        result, unit = keys.get("LBORRES"), keys.get("LBORRESU")
-    needed = {"USUBJID": keys.get("USUBJID"), "VISIT": keys.get("VISIT"), "LBTESTCD": test, "LBORRES": result,
-              "LBORRESU": unit}
-    missing = [k for k, v in needed.items() if v is None]
-    if missing:
-        raise InputError(path, f"LB table without {', '.join(missing)}", where="header",
-                         hint="an LB table needs USUBJID, VISIT, LBTESTCD, LBORRES, LBORRESU")
-    by_key: dict[tuple[str, str], dict[str, Any]] = {}
-    seen: dict[tuple[str, str, str], str] = {}
-    for row, loc in zip(rows, where, strict=True):
-        subject, visit = str(row.get(needed["USUBJID"]) or "").strip(), str(row.get(needed["VISIT"]) or "").strip()
-        if not subject or not visit:
-            raise InputError(path, "empty USUBJID or VISIT", where=loc)
-        visit = normalise_visit(visit)
-        code = re.sub(r"[^a-z0-9]", "", str(row.get(test) or "").lower())
-        unit_text = str(row.get(unit) or "").strip()
-        pct = unit_text == "%" or (code.endswith("ly") and code[:-2] in _LB_TESTS)
-        base = code[:-2] if code.endswith("ly") and code[:-2] in _LB_TESTS else code
-        subset = _LB_TESTS.get(base)
-        if subset is None:
-            log.debug("%s %s: LB test %r is not a TBNK subset, skipped", path, loc, code)
-            continue
-        if pct and unit_text not in ("%", ""):
-            raise InputError(path, f"{row.get(test)} is a percentage but its unit is {unit_text!r}", where=loc)
-        if pct and subset == "lymph":
-            continue
-        if pct:
-            field, factor = f"{subset}_pct_lymph", 1.0
-        else:
-            if not unit_text:
-                raise InputError(path, f"{row.get(test)}: no unit", where=loc, hint="fill LBORRESU (cells/uL, 10^9/L)")
-            field, factor = f"{subset}_abs_per_ul", _factor(path, unit_text, loc)
-        k = (subject, visit, field)
-        if k in seen:
-            raise InputError(path, f"{subject} {visit} {field} given twice (also {seen[k]})", where=loc,
-                             hint="one result per subject, visit and test")
-        seen[k] = loc
-        rec = by_key.setdefault((subject, visit), {"usubjid": subject, "visit": visit,
-                                                    "source": f"{path.name}:{loc}"})
-        rec[field] = _number(path, row.get(result), loc, result) * factor
-        date_col = keys.get("LBDTC")
-        if date_col and row.get(date_col):
-            rec.setdefault("collection_date", str(row.get(date_col)).strip())
-    records = list(by_key.values())
-    return records, [[] for _ in records]
+def _from_manifest(path: Path, loc: str, rec: dict[str, Any], row: Mapping[str, Any], name_columns: list[str],
+                   manifest: Mapping[str, Any]) -> None:
+    """Fill subject, visit and date from the manifest row whose ``file`` is this row's sample id or file name."""
+    keys = [rec.get("sample_id")] + [str(row.get(c) or "").strip() for c in name_columns]
+    entry = next((manifest[k] for k in keys if k and k in manifest), None)
+    if entry is None:
+        if rec.get("usubjid") and rec.get("visit"):
+            return
+        raise InputError(path, f"row not in the manifest (sample id {rec.get('sample_id')!r})", where=loc,
+                         hint="add it to the manifest: file (= sample id), subject, visit, date")
+    for field, value in (("usubjid", entry.usubjid), ("visit", entry.visit)):
+        if rec.get(field) and normalise_visit(rec[field]) != normalise_visit(value):
+            raise InputError(path, f"{field} {rec[field]!r} differs from the manifest's {value!r} ({entry.where})",
+                             where=loc, hint="correct the export or the manifest")
+        rec[field] = value
+    if entry.collection_date:
+        rec["collection_date"] = entry.collection_date
 
 
 def _check_duplicates(path: Path, table: pd.DataFrame) -> None:

@@ -1,10 +1,14 @@
 """Gate raw TBNK tubes (FCS) with a Gating-ML 2.0 template or a FlowJo workspace, through FlowKit.
 
 The shipped template (``biomarker/flow/templates/tbnk_6colour.xml``, :data:`DEFAULT_TEMPLATE`) gates a BD
-Multitest 6-colour TBNK + Trucount tube on a FACSCanto II: CD45/SSC lymphocytes, CD3+ T, CD4+CD8- and
-CD8+CD4- within T, CD3-CD19+ B, CD3-CD16+56+ NK, and the beads; fluorescence is compensated with the file's own
-``$SPILLOVER`` (else ``SPILL``) keyword and shown on a logicle scale. Copy and edit it for another cytometer:
-the gate ids (:data:`GATE_IDS`) are the contract, everything else (channels, shapes, transforms) is yours.
+Multitest 6-colour TBNK + Trucount tube on a FACSCanto II: FSC-A/FSC-H singlets, CD45/SSC lymphocytes, CD3+ T,
+CD4+CD8-, CD8+CD4-, CD4+CD8+ and CD4-CD8- within T, CD3-CD19+ B, CD3-CD16+56+ NK, and the beads; fluorescence is
+compensated with the file's own ``$SPILLOVER`` (else ``$SPILL``/``SPILL``, else FCS 2.0 ``$COMP``) keyword and shown
+on a logicle scale. Each gate's position is fitted to the tube within the template's ``<fit>`` bounds
+(:mod:`biomarker.flow.fitting`; ``adaptive=False`` gates at the fixed positions). Copy and edit it for another
+cytometer: the gate ids (:data:`GATE_IDS`) are the contract, everything else (channels, shapes, transforms, fit
+bounds, markers) is yours. This module reads files and templates and counts with FlowKit; the per-tube stages are
+in :mod:`biomarker.flow.tubes`.
 
 Absolute counts use the beads (single-platform): ``cells/uL = population events / bead events x beads per test
 / sample volume (uL)``. Beads per test come from the kit lot (``beads_per_test``, ``--beads N``) or the file's
@@ -17,23 +21,21 @@ FlowKit (``pip install nsclc-biomarker[fcs]``) is imported only when gating runs
 from __future__ import annotations
 
 import logging
-import math
 import os
 import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from biomarker.errors import BiomarkerError, InputError
+from biomarker.flow.qc import QcRules
 
-from biomarker import __version__
-from biomarker.errors import BiomarkerError, ConfigError, InputError
-from biomarker.files import sha256_file
-from biomarker.flow.exports import normalise_visit
-from biomarker.flow.qc import QcRules, finish_table
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from biomarker.flow.manifest import ManifestEntry
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +50,17 @@ GATE_IDS: dict[str, str] = {
     "nk_cells": "CD3-CD16+56+ NK cells (within lymphocytes)",
     "beads": "Trucount beads",
 }
-_SUBSET_GATES = {"cd3": "t_cells", "cd4": "cd4_t", "cd8": "cd8_t", "b": "b_cells", "nk": "nk_cells"}
-#: FCS keywords (FlowKit lower-cases them and drops ``$``) holding beads per test and sample volume.
-BEAD_KEYWORDS: tuple[str, ...] = ("beads count", "bead count", "beads per test", "trucount beads", "beads/test")
-VOLUME_KEYWORDS: tuple[str, ...] = ("sample volume", "sample vol", "volume")
-EXTRA_COLUMNS: tuple[str, ...] = ("lymph_events", "bead_events", "beads_per_test", "sample_volume_ul", "sha256")
+#: Optional gates: singlets before the lymphocytes, and the CD4+CD8+ / CD4-CD8- T quadrants.
+OPTIONAL_GATES: dict[str, str] = {
+    "singlets": "single cells, FSC-A vs FSC-H (parent of lymphocytes)",
+    "dp_t": "CD4+CD8+ T cells (within T)",
+    "dn_t": "CD4-CD8- T cells (within T)",
+}
+#: Our subset prefix -> its gate id.
+SUBSET_GATES = {"cd3": "t_cells", "cd4": "cd4_t", "cd8": "cd8_t", "dp_t": "dp_t", "dn_t": "dn_t", "b": "b_cells",
+                "nk": "nk_cells"}
+EXTRA_COLUMNS: tuple[str, ...] = ("lymph_events", "bead_events", "bead_cv_pct", "beads_per_test", "sample_volume_ul",
+                                  "sha256")
 
 
 def _flowkit() -> Any:
@@ -222,247 +230,6 @@ def gate_counts(sample: Any, template: Any = None, *, path: str | os.PathLike[st
     return {gate_id: int(results.get_gate_count(gate_id, gate_path)) for gate_id, gate_path in gs.get_gate_ids()}
 
 
-def _keyword(meta: Mapping[str, str], names: Sequence[str]) -> str | None:
-    for name in names:
-        value = meta.get(name)
-        if value is not None and str(value).strip():
-            return str(value).strip()
-    return None
-
-
-def _beads_per_test(meta: Mapping[str, str], given: float | None, path: Path) -> float:
-    if given is not None:
-        if not given > 0:
-            raise ConfigError(f"beads per test must be > 0, not {given}")
-        return float(given)
-    text = _keyword(meta, BEAD_KEYWORDS)
-    if text is None:
-        raise InputError(path, "no beads per test: no BEADS COUNT keyword",
-                         hint="give the Trucount lot's beads per test (--beads N / beads_per_test=N)")
-    try:
-        value = float(text)
-    except ValueError:
-        raise InputError(path, f"BEADS COUNT keyword {text!r} is not a number", hint="give --beads N") from None
-    if not value > 0:
-        raise InputError(path, f"BEADS COUNT keyword is {text}", hint="give --beads N")
-    return value
-
-
-def _sample_volume(meta: Mapping[str, str], given: float | None, path: Path) -> tuple[float, bool]:
-    if given is not None:
-        if not given > 0:
-            raise ConfigError(f"sample volume must be > 0 uL, not {given}")
-        return float(given), False
-    text = _keyword(meta, VOLUME_KEYWORDS)
-    if text is None:
-        log.warning("%s: no SAMPLE VOLUME keyword; assuming 50 uL (Trucount protocol)", path)
-        return 50.0, True
-    try:
-        value = float(text)
-    except ValueError:
-        raise InputError(path, f"SAMPLE VOLUME keyword {text!r} is not a number",
-                         hint="give sample_volume_ul") from None
-    unit = (meta.get("sample volume unit") or "uL").strip().lower().replace("µ", "u").replace("μ", "u")
-    factor = {"ul": 1.0, "microliter": 1.0, "microlitre": 1.0, "ml": 1000.0, "nl": 0.001}.get(unit)
-    if factor is None:
-        raise InputError(path, f"unknown SAMPLE VOLUME UNIT {unit!r}", hint="give sample_volume_ul")
-    if not value > 0:
-        raise InputError(path, f"SAMPLE VOLUME is {text}", hint="give sample_volume_ul")
-    return value * factor, False
-
-
-def _subject_visit(meta: Mapping[str, str], path: Path, subject_keyword: str, visit_keyword: str) -> tuple[str, str]:
-    subject = _keyword(meta, (subject_keyword.lower(),))
-    visit = _keyword(meta, (visit_keyword.lower(),))
-    if subject is None or visit is None:
-        parts = path.stem.split("_")
-        if len(parts) >= 2:
-            subject, visit = subject or parts[0], visit or parts[1]
-    if not subject or not visit:
-        raise InputError(path, f"no subject or visit: no {subject_keyword!r}/{visit_keyword!r} keyword and the "
-                               "file name is not <USUBJID>_<VISIT>_....fcs",
-                         hint="rename the file or pass subject_keyword/visit_keyword")
-    return subject, normalise_visit(visit)
-
-
-def _fcs_date(text: str | None) -> str | None:
-    """FCS ``$DATE`` (``30-MAR-2022``, FCS 3.x ``dd-mmm-yyyy``) as ISO 8601; None when absent or unparsable."""
-    if not text:
-        return None
-    for fmt in ("%d-%b-%Y", "%d-%b-%y", "%Y-%m-%d", "%m/%d/%Y"):
-        try:
-            return datetime.strptime(text.strip().title(), fmt).date().isoformat()
-        except ValueError:
-            continue
-    return None
-
-
-def tube_result(counts: Mapping[str, int], meta: Mapping[str, str], path: Path, *, beads_per_test: float | None,
-                sample_volume_ul: float | None, absolute: bool, subject_keyword: str, visit_keyword: str,
-                qc: QcRules) -> tuple[dict[str, Any], list[str]]:
-    """One TBNK row (before :func:`~biomarker.flow.qc.finish_table`) and its flags, from gate counts."""
-    flags: list[str] = []
-    subject, visit = _subject_visit(meta, path, subject_keyword, visit_keyword)
-    lymph = counts["lymphocytes"]
-    rec: dict[str, Any] = {"usubjid": subject, "visit": visit, "sample_id": meta.get("sample id"),
-                           "collection_date": _fcs_date(meta.get("date")), "source": path.name,
-                           "lymph_events": lymph, "bead_events": counts.get("beads")}
-    if lymph == 0:
-        raise InputError(path, "no events in the lymphocytes gate",
-                         hint="check the template's CD45/SSC gate against this cytometer's scales")
-    if lymph < qc.min_lymph_events:
-        flags.append(f"low_lymph_events={lymph}")
-    for subset, gate in _SUBSET_GATES.items():
-        rec[f"{subset}_pct_lymph"] = 100.0 * counts[gate] / lymph
-    if absolute:
-        beads = counts.get("beads", 0)
-        if beads == 0:
-            raise InputError(path, "no bead events in the 'beads' gate: no absolute counts without Trucount beads",
-                             hint="a panel without beads: absolute=False (percentages only)")
-        per_test = _beads_per_test(meta, beads_per_test, path)
-        volume, assumed = _sample_volume(meta, sample_volume_ul, path)
-        if assumed:
-            flags.append("sample_volume_assumed_50ul")
-        scale = per_test / volume / beads
-        rec["lymph_abs_per_ul"] = lymph * scale
-        for subset, gate in _SUBSET_GATES.items():
-            rec[f"{subset}_abs_per_ul"] = counts[gate] * scale
-        rec.update(beads_per_test=per_test, sample_volume_ul=volume)
-    else:
-        rec.update(beads_per_test=math.nan, sample_volume_ul=math.nan)
-    if not (meta.get("spillover") or meta.get("spill")):
-        flags.append("no_spillover_uncompensated")
-    return rec, flags
-
-
-def gate_fcs(
-    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
-    template: str | os.PathLike[str] | None = None,
-    beads_per_test: float | None = None,
-    *,
-    sample_volume_ul: float | None = None,
-    absolute: bool = True,
-    workspace: str | os.PathLike[str] | None = None,
-    gate_names: Mapping[str, str] | None = None,
-    subject_keyword: str = "PATIENT ID",
-    visit_keyword: str = "VISIT",
-    ignore_offset_error: bool = False,
-    qc: QcRules = QcRules(),  # noqa: B008 - frozen dataclass, safe as a default
-    on_error: str = "raise",
-    progress: Callable[[int, int, str], None] | None = None,
-) -> pd.DataFrame:
-    """Gate TBNK tubes and return the same table as :func:`~biomarker.flow.exports.read_tbnk_export`.
-
-    Parameters
-    ----------
-    paths
-        One FCS path or several; a folder stands for its ``*.fcs`` files (sorted).
-    template
-        Gating-ML 2.0 file; None for the shipped 6-colour TBNK template.
-    beads_per_test
-        Trucount beads per test from the kit lot; None reads the ``BEADS COUNT`` keyword.
-    sample_volume_ul
-        Blood volume in the tube; None reads ``SAMPLE VOLUME`` (and ``SAMPLE VOLUME UNIT``), else 50 uL flagged.
-    absolute
-        False for a panel without beads: percentages only.
-    workspace
-        A FlowJo 10 workspace (``.wsp``) to gate with instead of a template (its own gates, compensation and
-        transforms); ``gate_names`` maps our gate ids to its gate names (e.g. ``{"t_cells": "CD3+"}``).
-    subject_keyword, visit_keyword
-        FCS keywords with the subject and the visit; else the file name ``<USUBJID>_<VISIT>_....fcs``.
-    ignore_offset_error
-        Read files whose header data offset is off by one (some LSR II / FACSDiva exports).
-    qc
-        QC limits (lymphosum, CD4+CD8 vs CD3, minimum lymphocyte events).
-    on_error
-        ``raise`` (default) stops at the first bad file; ``skip`` gives it an empty row with ``qc_flags``
-        ``failed: <reason>`` and goes on.
-    progress
-        Called as ``progress(done, total, file name)``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        :data:`~biomarker.flow.qc.TBNK_COLUMNS` plus ``lymph_events, bead_events, beads_per_test,
-        sample_volume_ul, sha256``; ``attrs["provenance"]`` names the template and its SHA-256.
-
-    Raises
-    ------
-    InputError
-        A corrupt or truncated FCS, a channel the template needs missing, no beads (with ``absolute``), no beads
-        per test, the same subject and visit twice.
-
-    Examples
-    --------
-    >>> from pathlib import Path
-    >>> t = gate_fcs(sorted(Path("study/flow/fcs").glob("*.fcs")))  # doctest: +SKIP
-    >>> t[["usubjid", "visit", "cd3_pct_lymph", "cd3_abs_per_ul", "qc_flags"]].head()  # doctest: +SKIP
-    """
-    if on_error not in ("raise", "skip"):
-        raise ConfigError(f"on_error must be 'raise' or 'skip', not {on_error!r}")
-    given = [Path(paths)] if isinstance(paths, str | os.PathLike) else [Path(p) for p in paths]
-    files = [f for p in given for f in (sorted(p.glob("*.fcs")) if p.is_dir() else [p])]
-    if not files:
-        raise ConfigError(f"no FCS files to gate in {', '.join(map(str, given)) or 'an empty list'}")
-    names = {g: g for g in GATE_IDS}
-    names.update(gate_names or {})
-    required = [g for g in GATE_IDS if absolute or g != "beads"]
-    if workspace is not None:
-        counts_of = _workspace_counter(workspace, files, names, required, ignore_offset_error)
-        template_path = Path(workspace)
-    else:
-        template_path = Path(template) if template is not None else DEFAULT_TEMPLATE
-        gs = load_template(template_path, require=required)
-
-        def counts_of(path: Path) -> tuple[dict[str, int], Mapping[str, str], list[str]]:
-            sample = read_fcs(path, ignore_offset_error=ignore_offset_error)
-            return gate_counts(sample, gs, path=path, template_name=template_path), sample.get_metadata(), []
-
-        if gate_names:
-            log.info("gate_names is used with workspace=...; a template's gates are named by id")
-    records: list[dict[str, Any]] = []
-    flags: list[list[str]] = []
-    for i, path in enumerate(files):
-        if progress is not None:
-            progress(i, len(files), path.name)
-        try:
-            counts, meta, extra = counts_of(path)
-            rec, row_flags = tube_result(counts, meta, path, beads_per_test=beads_per_test,
-                                         sample_volume_ul=sample_volume_ul, absolute=absolute,
-                                         subject_keyword=subject_keyword, visit_keyword=visit_keyword, qc=qc)
-            row_flags.extend(extra)
-        except BiomarkerError as exc:
-            if on_error == "raise":
-                raise
-            log.warning("%s failed: %s", path, exc)
-            stem = path.stem.split("_")
-            rec = {"usubjid": stem[0], "visit": normalise_visit(stem[1]) if len(stem) > 1 else "", "source": path.name}
-            row_flags = [f"failed: {exc}"]
-        rec["sha256"] = sha256_file(path) if path.is_file() else None
-        records.append(rec)
-        flags.append(row_flags)
-    if progress is not None:
-        progress(len(files), len(files), "")
-    table = pd.DataFrame(records)
-    dup = table.duplicated(["usubjid", "visit"], keep=False)
-    if dup.any():
-        d = table[dup]
-        first = d.iloc[0]
-        same = d[(d.usubjid == first.usubjid) & (d.visit == first.visit)]["source"].tolist()
-        raise InputError(same[-1], f"subject {first.usubjid} visit {first.visit} is in more than one file "
-                                   f"({', '.join(same)})", hint="gate one tube per subject and visit")
-    out = finish_table(table, qc, flags)
-    for col in EXTRA_COLUMNS:
-        out[col] = table[col].to_numpy() if col in table else None
-    out.attrs["provenance"] = {
-        "package": "nsclc-biomarker", "version": __version__, "flowkit_version": _flowkit().__version__,
-        "template": str(template_path), "template_sha256": sha256_file(template_path),
-        "beads_per_test": beads_per_test, "sample_volume_ul": sample_volume_ul, "absolute": absolute,
-        "qc": qc.__dict__.copy(), "inputs": {str(p): s for p, s in zip(files, table["sha256"], strict=True)},
-    }
-    return out
-
-
 def _workspace_counter(workspace: str | os.PathLike[str], files: list[Path], names: Mapping[str, str],
                        required: Sequence[str], ignore_offset_error: bool
                        ) -> Callable[[Path], tuple[dict[str, int], Mapping[str, str], list[str]]]:
@@ -515,3 +282,88 @@ def _workspace_counter(workspace: str | os.PathLike[str], files: list[Path], nam
         return counts, meta, flags
 
     return counts_of
+
+
+def gate_fcs(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    template: str | os.PathLike[str] | None = None,
+    beads_per_test: float | None = None,
+    *,
+    sample_volume_ul: float | None = None,
+    absolute: bool = True,
+    workspace: str | os.PathLike[str] | None = None,
+    gate_names: Mapping[str, str] | None = None,
+    subject_keyword: str = "PATIENT ID",
+    visit_keyword: str = "VISIT",
+    manifest: str | os.PathLike[str] | Mapping[str, ManifestEntry] | None = None,
+    ignore_offset_error: bool = False,
+    adaptive: bool = True,
+    qc: QcRules = QcRules(),  # noqa: B008 - frozen dataclass, safe as a default
+    on_error: str = "raise",
+    progress: Callable[[int, int, str], None] | None = None,
+) -> pd.DataFrame:
+    """Gate TBNK tubes and return the same table as :func:`~biomarker.flow.exports.read_tbnk_export`.
+
+    The table of :func:`gate_tubes` (which also gives the per-tube status, the QC table and the fitted gates).
+
+    Parameters
+    ----------
+    paths
+        One FCS path or several; a folder stands for its ``*.fcs`` files (sorted).
+    template
+        Gating-ML 2.0 file; None for the shipped 6-colour TBNK template.
+    beads_per_test
+        Trucount beads per test from the kit lot; None reads the ``BEADS COUNT`` keyword.
+    sample_volume_ul
+        Blood volume in the tube; None reads ``SAMPLE VOLUME`` (and ``SAMPLE VOLUME UNIT``), else 50 uL flagged.
+    absolute
+        False for a panel without beads: percentages only.
+    workspace
+        A FlowJo 10 workspace (``.wsp``) to gate with instead of a template (its own gates, compensation and
+        transforms, not fitted); ``gate_names`` maps our gate ids to its gate names (e.g. ``{"t_cells": "CD3+"}``).
+    subject_keyword, visit_keyword
+        FCS keywords with the subject and the visit (never guessed from the file name).
+    manifest
+        A CSV (or mapping from :func:`~biomarker.flow.manifest.read_manifest`): file, subject, visit, date;
+        when given it names every tube's subject and visit.
+    ignore_offset_error
+        Read files whose header data offset is off by one (some LSR II / FACSDiva exports).
+    adaptive
+        Fit each gate to the tube within the template's bounds (:mod:`biomarker.flow.fitting`); False counts
+        with the template's fixed positions (the fit still runs as QC and flags where the data left them).
+    qc
+        QC limits (:class:`~biomarker.flow.qc.QcRules`).
+    on_error
+        ``raise`` (default) stops at the first bad file; ``skip`` leaves it out (its reason in
+        :func:`gate_tubes`' ``tbnk_tube_status``) and goes on.
+    progress
+        Called as ``progress(done, total, file name)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`~biomarker.flow.qc.TBNK_COLUMNS` plus ``lymph_events, bead_events, bead_cv_pct, beads_per_test,
+        sample_volume_ul, sha256``; ``attrs["provenance"]`` names the template and its SHA-256.
+
+    Raises
+    ------
+    InputError
+        A corrupt or truncated FCS, another panel, a channel the template needs missing, no beads (with
+        ``absolute``), no beads per test, no subject or visit, the same subject and visit twice.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> t = gate_fcs(sorted(Path("study/flow/fcs").glob("*.fcs")))  # doctest: +SKIP
+    >>> t[["usubjid", "visit", "cd3_pct_lymph", "cd3_abs_per_ul", "qc_flags"]].head()  # doctest: +SKIP
+    """
+    from biomarker.flow.tubes import gate_tubes, settings_from
+
+    settings = settings_from(template, manifest, beads_per_test=beads_per_test, sample_volume_ul=sample_volume_ul,
+                             absolute=absolute, subject_keyword=subject_keyword, visit_keyword=visit_keyword,
+                             ignore_offset_error=ignore_offset_error, adaptive=adaptive, qc=qc)
+    result = gate_tubes(paths, settings, workspace=workspace, gate_names=gate_names, on_error=on_error,
+                        progress=progress)
+    table = result.tables["tbnk"]
+    table.attrs["provenance"] = result.provenance
+    return table

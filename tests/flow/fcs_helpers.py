@@ -23,7 +23,8 @@ def read_events(path: Path) -> tuple[np.ndarray, list[str], list[str], dict[str,
 
 
 def write_variant(src: Path, dst: Path, *, keep: np.ndarray | None = None, drop_channels: Iterable[str] = (),
-                  set_keywords: Mapping[str, str] | None = None, drop_keywords: Iterable[str] = ()) -> Path:
+                  set_keywords: Mapping[str, str] | None = None, drop_keywords: Iterable[str] = (),
+                  markers: list[str] | None = None) -> Path:
     """Copy ``src`` to ``dst`` keeping rows ``keep`` (bool mask), without some channels and keywords."""
     events, pnn, pns, meta = read_events(src)
     drop = set(drop_channels)
@@ -32,6 +33,8 @@ def write_variant(src: Path, dst: Path, *, keep: np.ndarray | None = None, drop_
         events = events[keep]
     events = events[:, cols]
     pnn, pns = [pnn[i] for i in cols], [pns[i] for i in cols]
+    if markers is not None:
+        pns = markers
     if drop and "spillover" in meta:
         parts = meta["spillover"].split(",")
         n = int(parts[0])

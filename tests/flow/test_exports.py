@@ -62,7 +62,7 @@ def test_units_in_column_names_are_converted(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("unit", "factor"), [("cells/uL", 1), ("cells/µL", 1), ("/mm3", 1), ("10^9/L", 1000),
                                               ("x10E9/L", 1000), ("10*9/L", 1000), ("G/L", 1000), ("/nL", 1000),
-                                              ("cells/mL", 0.001)])
+                                              ("cells/mL", 0.001), ("10^6/L", 1), ("x10E6/L", 1)])
 def test_unit_factors(unit: str, factor: float) -> None:
     assert unit_factor(unit) == factor
 
@@ -120,11 +120,13 @@ def test_qc_flags(tmp_path: Path) -> None:
         "C,S3,C1D1,,60,1200,50,1000,25,500,20,400,18,360,2000,2.0",  # CD4+CD8 75 > CD3 60 + 10
         "D,S4,C1D1,,70,1400,40,800,-5,500,15,300,12,240,2000,1.6",   # negative
         "E,S5,C1D1,,104,1400,40,800,25,500,15,300,12,240,2000,1.6",  # % > 100
+        "F,S6,C1D1,,75,1500,30,600,25,500,12,240,11,220,2000,1.2",   # CD4+CD8 55 < CD3 75 - 10: the other way
     ])
     t = read_tbnk_export(p).set_index("usubjid")
     assert t.loc["S1", "qc_flags"] == ""
     assert t.loc["S2", "qc_flags"] == "lymphosum_out_of_range"
     assert t.loc["S3", "qc_flags"] == "cd4_cd8_exceeds_cd3"
+    assert t.loc["S6", "qc_flags"] == "cd4_cd8_short_of_cd3"
     assert t.loc["S4", "qc_flags"].startswith("negative:cd8_pct_lymph=-5") and np.isnan(t.loc["S4", "cd8_pct_lymph"])
     assert "pct_over_100:cd3_pct_lymph=104" in t.loc["S5", "qc_flags"] and np.isnan(t.loc["S5", "cd3_pct_lymph"])
     # configurable: a 2-point lymphosum tolerance flags 97; a 20-point CD4+CD8 margin clears S3
@@ -182,3 +184,26 @@ def test_xlsx_export(tmp_path: Path) -> None:
                                              ("Cycle 4, Day 1", "C4D1"), ("Screening", "SCREENING")])
 def test_visit_spellings(text: str, visit: str) -> None:
     assert normalise_visit(text) == visit
+
+
+def test_dot_is_empty_and_subject_visit_never_from_the_file_name(tmp_path: Path) -> None:
+    p = _write(tmp_path, "Sample ID\tCase Number\tVisit\tCollection Date\t(Average) CD3+ %Lymph\t"
+                         "(Average) CD3+ Abs Cnt\tCD3/CD4/CD45 TruC Bead Events\tCD3/CD4/CD45 TruC Lymph Events\r"
+                         "X1\t.\tC1D1\tWed, Jun 3, 2015 3:21 PM\t70\t1400\t400\t3000\r", name="S9_C1D1.csv")
+    with pytest.raises(InputError, match=r"S9_C1D1.csv: line 2: no usubjid for this row \(empty or '.'\)"):
+        read_tbnk_export(p)
+    manifest = _write(tmp_path, "file,subject,visit,date\nX1,S-09,C1D1,\n", name="manifest.csv")
+    row = read_tbnk_export(p, manifest=manifest).iloc[0]
+    assert (row.usubjid, row.visit, row.collection_date) == ("S-09", "C1D1", "2015-06-03")
+    # 400 bead events: the instrument's count is too few for an absolute count; withheld, not reported 10x wrong
+    assert np.isnan(row.cd3_abs_per_ul) and row.cd3_pct_lymph == 70
+    assert row.qc_flags == "few_beads=400;absolute_counts_withheld"
+    clash = _write(tmp_path, "file,subject,visit\nX1,S-09,C2D1\n", name="clash.csv")
+    with pytest.raises(InputError, match=r"visit 'C1D1' differs from the manifest's 'C2D1'"):
+        read_tbnk_export(p, manifest=clash)
+
+
+def test_a_date_that_is_not_a_date_names_the_row(tmp_path: Path) -> None:
+    p = _write(tmp_path, "Patient ID,Visit,Collection Date,CD3+ %Lymphs\nS1,C1D1,yesterday,70\n")
+    with pytest.raises(InputError, match=r"line 2: collection date 'yesterday' is not a date"):
+        read_tbnk_export(p)

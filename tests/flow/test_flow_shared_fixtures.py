@@ -161,6 +161,41 @@ def test_facs_diva_b_cells(shared_fixtures: Path, tmp_path: Path) -> None:
     assert counts["b"] > 100
 
 
-def test_tbnk_template_on_a_file_without_its_channels(shared_fixtures: Path) -> None:
-    with pytest.raises(InputError, match=r"data1.fcs: no channel\(s\) FITC-A, PE-A, PerCP-Cy5-5-A, SSC-A.*the file has FSC-H"):
-        gate_fcs([shared_fixtures / "flow" / "data1.fcs"])
+@pytest.mark.parametrize(("name", "why"), [
+    ("data1.fcs", r"no CD45, CD19, CD16/CD56 in the file; the file's markers are CD3, CD4, CD8"),
+    ("100715.fcs", r"no CD45, CD16/CD56 in the file; the file's markers are CD3, CD4, CD8, CD14, CD19, CD27"),
+    ("facs_diva_test.fcs", r"FITC-A is 'CD20' \(template: CD3\).*markers are CD10, CD19, CD20, CD34, CD38, CD45"),
+    ("test_comp_example.fcs", r"PE-Cy7-A is 'CD3' \(template: CD4\).*markers are CD3, CD4, CD20, CD33"),
+])
+def test_none_of_the_real_files_is_gated_as_tbnk(shared_fixtures: Path, name: str, why: str) -> None:
+    """The four real FCS files are other panels: each is refused, naming what it holds (issue 14)."""
+    with pytest.raises(InputError, match=rf"{name}: not the TBNK panel of tbnk_6colour.xml: .*{why}"):
+        gate_fcs([shared_fixtures / "flow" / name], ignore_offset_error=True)
+
+
+def test_real_multiset_v3_export_read_as_delivered(shared_fixtures: Path, tmp_path: Path) -> None:
+    """BD MultiSET V3.0.2: tab-delimited .csv, CR line ends, "." for empty (Case Number), no visit column, its own
+    QC columns; subject and visit from a manifest keyed by sample id, never from the file name."""
+    from biomarker.flow import read_tbnk_export
+
+    export = shared_fixtures / "flow" / "multiset_v3_export.csv"
+    with pytest.raises(InputError, match=r"no visit column; give a manifest"):
+        read_tbnk_export(export)
+    ids = ["AA11562", "AA11528", "AA11540", "AA11534", "AA11578", "AA11556", "AA11857", "AA11584", "AA11891",
+           "AA11067"]
+    visits = ["SCREENING", "C1D1", "C1D1", "C2D1", "C1D1", "C3D1", "C1D1", "C2D1", "C1D1", "C2D1"]
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("file,subject,visit,date\n" + "".join(
+        f"{i},BW-{k // 2:03d},{v},\n" for k, (i, v) in enumerate(zip(ids, visits, strict=True))))
+    t = read_tbnk_export(export, manifest=manifest)
+    assert len(t) == 10 and t.sample_id.tolist() == ids and "." not in set(t.usubjid)
+    first = t.iloc[0]
+    assert first.collection_date == "2015-06-03"  # "Wed, Jun 3, 2015 3:21 PM"
+    assert (first.cd3_pct_lymph, first.cd4_abs_per_ul, first.cd8_abs_per_ul) == (84.65, 231.07, 1256.56)
+    assert first.dp_t_pct_lymph == 0.36 and first.lymph_abs_per_ul == 1799.80
+    assert first.cd4_cd8_ratio == pytest.approx(231.07 / 1256.56)
+    assert first.qc_flags == "instrument_error_codes=4,4,4,4,4,4"  # the instrument's own error codes travel
+    low = t[t.sample_id == "AA11857"].iloc[0]  # 2,264 lymphocyte events in the TruC tube
+    assert "low_lymph_events=2264" in low.qc_flags
+    assert t[t.sample_id == "AA11578"].qc_flags.iloc[0] == ""
+    assert "C3D1" in set(t.visit)

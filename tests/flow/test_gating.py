@@ -13,12 +13,13 @@ import pytest
 pytest.importorskip("flowkit")
 
 from biomarker.errors import InputError
-from biomarker.flow import DEFAULT_TEMPLATE, TBNK_COLUMNS, gate_counts, gate_fcs, load_template, read_fcs
+from biomarker.flow import DEFAULT_TEMPLATE, TBNK_COLUMNS, gate_counts, gate_fcs, gate_tubes, load_template, read_fcs
 
 from .fcs_helpers import read_events, write_variant
 
-SUBSETS = {"cd3": ("cd4_t", "cd8_t", "dn_t"), "cd4": ("cd4_t",), "cd8": ("cd8_t",), "b": ("b",), "nk": ("nk",)}
-LYMPH = ("cd4_t", "cd8_t", "dn_t", "nk", "b", "lymph_other")
+SUBSETS = {"cd3": ("cd4_t", "cd8_t", "dp_t", "dn_t"), "cd4": ("cd4_t",), "cd8": ("cd8_t",), "dp_t": ("dp_t",),
+           "dn_t": ("dn_t",), "b": ("b",), "nk": ("nk",)}
+LYMPH = ("cd4_t", "cd8_t", "dp_t", "dn_t", "nk", "b", "lymph_other")
 
 
 def _tbnk_rows(study: Path) -> list[dict[str, str]]:
@@ -58,11 +59,12 @@ def test_every_subset_within_1_point_and_5_percent_of_the_planted_truth(gated, f
             d = abs(getattr(row, f"{subset}_pct_lymph") - truth[f"{subset}_pct_lymph"])
             r = abs(getattr(row, f"{subset}_abs_per_ul") / truth[f"{subset}_abs_per_ul"] - 1)
             assert d <= 1.0, (row.usubjid, row.visit, subset, d)
-            assert r <= 0.05, (row.usubjid, row.visit, subset, r)
-            worst_pct, worst_abs = max(worst_pct, d), max(worst_abs, r)
-        assert row.lymph_abs_per_ul == pytest.approx(truth["lymph_abs_per_ul"], rel=0.005)
-    # the template's gates recover the planted populations far inside the tolerance
-    assert worst_pct < 0.1 and worst_abs < 0.005  # measured: 0.015 points, 0.08% over 101 tubes
+            if subset not in ("dp_t", "dn_t"):  # a few dozen events: 5% of them is sampling noise
+                assert r <= 0.05, (row.usubjid, row.visit, subset, r)
+                worst_pct, worst_abs = max(worst_pct, d), max(worst_abs, r)
+        assert row.lymph_abs_per_ul == pytest.approx(truth["lymph_abs_per_ul"], rel=0.02)
+    # drifting tubes with doublets, debris, dim CD8 and NK: the fitted gates stay well inside the tolerance
+    assert worst_pct < 0.6 and worst_abs < 0.03
 
 
 def test_against_the_exported_tbnk_table_within_sampling_error(gated, fcs_study: Path) -> None:
@@ -78,7 +80,7 @@ def test_against_the_exported_tbnk_table_within_sampling_error(gated, fcs_study:
             expected = float(r[col]) * 100 / max(lymphosum, 100)  # the simulator rescales lymphosums above 100
             se = 100 * math.sqrt(expected / 100 * (1 - expected / 100) / row.lymph_events)
             assert abs(getattr(row, f"{subset}_pct_lymph") - expected) <= max(1.0, 4 * se)
-        assert row.lymph_abs_per_ul == pytest.approx(float(r["CD45+ Abs Cnt"]), rel=0.005)
+        assert row.lymph_abs_per_ul == pytest.approx(float(r["CD45+ Abs Cnt"]), rel=0.02)
         assert row.sample_id == r["Sample ID"] and row.collection_date == r["Collection Date"]
     assert gated.qc_flags.eq("").all()
     assert (gated.beads_per_test == 50000).all() and (gated.sample_volume_ul == 50).all()
@@ -120,8 +122,9 @@ def test_a_flowjo_workspace_gives_the_same_table(fcs_files: list[Path], gated, t
         session.export_wsp(fh, "TBNK")
     _apply_matrix_to_each_sample(wsp)
     t = gate_fcs(files, workspace=wsp)
+    fixed = gate_fcs(files, adaptive=False)  # a workspace's gates are its own: compare with the template's
     for col in ("lymph_events", "bead_events", "cd3_pct_lymph", "cd4_abs_per_ul", "nk_pct_lymph"):
-        assert t[col].tolist() == pytest.approx(gated[col].iloc[:2].tolist(), rel=1e-9)
+        assert t[col].tolist() == pytest.approx(fixed[col].tolist(), rel=1e-9)
     assert t.qc_flags.eq("").all()
     with pytest.raises(InputError, match=r"'T cells'.*absent"):
         gate_fcs(files, workspace=wsp, gate_names={"t_cells": "T cells"})
@@ -156,8 +159,8 @@ def test_shipped_template_is_valid_gating_ml_2_and_has_every_gate() -> None:
     schema = etree.XMLSchema(etree.parse(str(xsd)))
     assert schema.validate(etree.parse(str(DEFAULT_TEMPLATE))), schema.error_log
     gs = load_template()
-    assert {g for g, _ in gs.get_gate_ids()} == {"lymphocytes", "t_cells", "cd4_t", "cd8_t", "b_cells", "nk_cells",
-                                                   "beads"}
+    assert {g for g, _ in gs.get_gate_ids()} == {"singlets", "lymphocytes", "t_cells", "cd4_t", "cd8_t", "dp_t",
+                                                   "dn_t", "b_cells", "nk_cells", "beads"}
 
 
 def test_truncated_corrupt_and_empty_files(fcs_files: list[Path], tmp_path: Path) -> None:
@@ -185,22 +188,42 @@ def test_truncated_corrupt_and_empty_files(fcs_files: list[Path], tmp_path: Path
 def test_on_error_skip_keeps_the_others(fcs_files: list[Path], tmp_path: Path) -> None:
     bad = tmp_path / "S9_C1D1_TBNK.fcs"
     bad.write_bytes(fcs_files[0].read_bytes()[:3000])
-    t = gate_fcs([fcs_files[0], bad], on_error="skip")
-    assert t.qc_flags.iloc[0] == "" and t.qc_flags.iloc[1].startswith("failed: ")
-    assert (t.usubjid.iloc[1], t.visit.iloc[1]) == ("S9", "C1D1") and np.isnan(t.cd3_pct_lymph.iloc[1])
+    result = gate_tubes([fcs_files[0], bad], on_error="skip")
+    t, status = result.tables["tbnk"], result.tables["tbnk_tube_status"]
+    assert t.source.tolist() == [fcs_files[0].name]
+    assert status.status.tolist() == ["ok", "failed"]
+    assert status.file.iloc[1] == bad.name and "cannot read FCS" in status.reason.iloc[1]
+    with pytest.raises(InputError, match="cannot read FCS"):
+        gate_tubes([fcs_files[0], bad])
 
 
 def test_missing_channel_is_named(fcs_files: list[Path], tmp_path: Path) -> None:
     no_cd19 = write_variant(fcs_files[0], tmp_path / "S1_C1D1_TBNK.fcs", drop_channels=["APC-A"])
-    with pytest.raises(InputError, match=r"no channel\(s\) APC-A used by template tbnk_6colour.xml"):
+    with pytest.raises(InputError, match=r"S1_C1D1_TBNK.fcs: not the TBNK panel of tbnk_6colour.xml: no CD19 in the file"):
         gate_fcs([no_cd19])
 
 
 def test_a_spillover_keyword_naming_absent_channels(fcs_files: list[Path], tmp_path: Path) -> None:
     bad = write_variant(fcs_files[0], tmp_path / "S1_C1D1_TBNK.fcs",
                         set_keywords={"spillover": "2,FITC-A,BV421-A,1,0.1,0,1", "spill": "2,FITC-A,BV421-A,1,0.1,0,1"})
-    with pytest.raises(InputError, match=r"S1_C1D1_TBNK.fcs: cannot gate with tbnk_6colour.xml"):
+    with pytest.raises(InputError, match=r"S1_C1D1_TBNK.fcs: \$SPILLOVER names channel\(s\) BV421-A the file does not"):
         gate_fcs([bad])
+    not_one = write_variant(fcs_files[0], tmp_path / "S2_C1D1_TBNK.fcs",
+                            set_keywords={"spillover": "2,FITC-A,PE-A,0.5,0.1,0,1", "spill": ""})
+    with pytest.raises(InputError, match=r"diagonal is not 1 \(0.5, 1\): not a spillover matrix"):
+        gate_fcs([not_one])
+
+
+def test_fcs2_comp_keyword_compensates_like_spillover(fcs_files: list[Path], tmp_path: Path) -> None:
+    """FCS 2.0 ``$COMP``: n then n x n values, no names (the fluorescence channels in order)."""
+    _events, _pnn, _, meta = read_events(fcs_files[0])
+    parts = meta["spillover"].split(",")
+    comp = ",".join([parts[0], *parts[1 + int(parts[0]):]])
+    only_comp = write_variant(fcs_files[0], tmp_path / "S1_C1D1_TBNK.fcs", drop_keywords=["spillover", "spill"],
+                              set_keywords={"comp": comp})
+    t = gate_fcs([only_comp, fcs_files[1]])
+    same = gate_fcs(fcs_files[:1])
+    assert t.qc_flags.iloc[0] == "" and t.cd4_pct_lymph.iloc[0] == pytest.approx(same.cd4_pct_lymph.iloc[0])
 
 
 def test_panel_without_beads(fcs_files: list[Path], tmp_path: Path) -> None:
@@ -230,6 +253,7 @@ def test_bead_count_and_volume_keywords(fcs_files: list[Path], tmp_path: Path) -
         gate_fcs([no_kw])
     t = gate_fcs([no_kw], beads_per_test=50000)
     assert t.qc_flags.iloc[0] == "sample_volume_assumed_50ul"
+    assert t.cd4_abs_per_ul.iloc[0] == pytest.approx(gate_fcs(fcs_files[:1]).cd4_abs_per_ul.iloc[0])
     ml = write_variant(fcs_files[0], tmp_path / "S2_C1D1_TBNK.fcs",
                        set_keywords={"SAMPLE VOLUME": "0.1", "SAMPLE VOLUME UNIT": "mL", "PATIENT ID": "S2"})
     half = gate_fcs([ml])
@@ -237,10 +261,17 @@ def test_bead_count_and_volume_keywords(fcs_files: list[Path], tmp_path: Path) -
     assert half.cd3_abs_per_ul.iloc[0] == pytest.approx(full.cd3_abs_per_ul.iloc[0] / 2)
 
 
-def test_subject_and_visit_from_keywords_else_file_name_and_duplicates(fcs_files: list[Path], tmp_path: Path) -> None:
+def test_subject_and_visit_from_keywords_or_a_manifest_never_the_file_name(fcs_files: list[Path],
+                                                                          tmp_path: Path) -> None:
     renamed = write_variant(fcs_files[0], tmp_path / "P77_Cycle 2 Day 1_tube.fcs", drop_keywords=["PATIENT ID", "VISIT"])
-    t = gate_fcs([renamed])
-    assert (t.usubjid.iloc[0], t.visit.iloc[0]) == ("P77", "C2D1")
+    with pytest.raises(InputError, match=r"tube.fcs: no subject or visit: no PATIENT ID and VISIT keyword.*manifest"):
+        gate_fcs([renamed])
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("file,subject,visit,date\nP77_Cycle 2 Day 1_tube.fcs,P-0077,Cycle 2 Day 1,2024-03-05\n")
+    t = gate_fcs([renamed], manifest=manifest)
+    assert (t.usubjid.iloc[0], t.visit.iloc[0], t.collection_date.iloc[0]) == ("P-0077", "C2D1", "2024-03-05")
+    with pytest.raises(InputError, match=r"copy.fcs: not in the manifest"):
+        gate_fcs([_copy(fcs_files[0], tmp_path / "copy.fcs")], manifest=manifest)
     copy = tmp_path / "copy.fcs"
     copy.write_bytes(fcs_files[0].read_bytes())
     with pytest.raises(InputError, match=r"is in more than one file"):
@@ -253,4 +284,10 @@ def test_bad_template(tmp_path: Path, fcs_files: list[Path]) -> None:
     with pytest.raises(InputError, match=r"not a readable Gating-ML 2.0 template"):
         gate_fcs(fcs_files[:1], template=bad)
     counts = gate_counts(fcs_files[0])
-    assert set(counts) == {"lymphocytes", "t_cells", "cd4_t", "cd8_t", "b_cells", "nk_cells", "beads"}
+    assert set(counts) == {"singlets", "lymphocytes", "t_cells", "cd4_t", "cd8_t", "dp_t", "dn_t", "b_cells",
+                           "nk_cells", "beads"}
+
+
+def _copy(src: Path, dst: Path) -> Path:
+    dst.write_bytes(src.read_bytes())
+    return dst

@@ -29,60 +29,66 @@ def test_tbnk_export_is_plausible(small_study: StudyFiles) -> None:
     assert np.allclose(t["4/8 Ratio"], t["CD3+CD4+ Abs Cnt"] / t["CD3+CD8+ Abs Cnt"], atol=0.006)
 
 
-def gate(path) -> tuple[dict[str, float], float]:
-    """Plain TBNK gating of one tube: % of lymphocytes and lymphocytes/uL."""
-    fd = flowio.FlowData(str(path))
-    ev = np.reshape(np.asarray(fd.events, dtype=float), (-1, fd.channel_count))
-    chans = [fd.channels[k] for k in sorted(fd.channels, key=int)]
-    names = [c["pnn"] for c in chans]
-    spill = fd.text["spill"].split(",")
-    n = int(spill[0])
-    det = spill[1 : n + 1]
-    matrix = np.asarray(spill[n + 1 :], dtype=float).reshape(n, n)
-    cols = [names.index(d) for d in det]
-    comp = ev.copy()
-    comp[:, cols] = ev[:, cols] @ np.linalg.inv(matrix)
-    ch = {(c.get("pns") or c["pnn"]).split()[0]: i for i, c in enumerate(chans)}
-    x = {m: comp[:, i] for m, i in ch.items()}
-    beads = (x["CD3"] > 50000) & (x["CD16+56"] > 50000)
-    lymph = ~beads & (x["CD45"] > 10000) & (x["SSC-A"] < 30000)
-    cd3 = lymph & (x["CD3"] > 1500)
-    pct = {
-        "CD3": cd3.sum(), "CD4": (cd3 & (x["CD4"] > 1500) & (x["CD8"] < 1500)).sum(),
-        "CD8": (cd3 & (x["CD8"] > 1500) & (x["CD4"] < 1500)).sum(),
-        "NK": (lymph & ~cd3 & (x["CD16+56"] > 1500)).sum(), "B": (lymph & ~cd3 & (x["CD19"] > 1500)).sum(),
-    }
-    n_lymph = lymph.sum()
-    out = {k: 100 * v / n_lymph for k, v in pct.items()}
-    abs_lymph = n_lymph / beads.sum() * float(fd.text["beads count"]) / float(fd.text["sample volume"])
-    return out, abs_lymph, int(n_lymph), int(beads.sum())
+def _planted(study) -> dict[tuple[str, str], dict[str, str]]:
+    rows = pd.read_csv(study.outdir / "truth" / "fcs_events.csv", dtype=str)
+    return {(r["usubjid"], r["visit"]): r for r in rows.to_dict("records")}
 
 
-def test_fcs_tubes_gate_back_to_the_export(small_study: StudyFiles) -> None:
+def test_fcs_tubes_plant_the_exported_subsets(small_study: StudyFiles) -> None:
+    """Each tube's planted singlet lymphocytes are drawn (multinomially) from the exported %: within 4 binomial SDs;
+    the bead count gives the exported lymphocyte count within Poisson error."""
     t = pd.read_csv(small_study.tbnk)
-    assert len(small_study.fcs) == len(t)
-    key = {"CD3": "CD3+ %Lymphs", "CD4": "CD3+CD4+ %Lymphs", "CD8": "CD3+CD8+ %Lymphs",
-           "NK": "CD16+CD56+ %Lymphs", "B": "CD19+ %Lymphs"}
-    for row in t.itertuples(index=False):
-        path = small_study.outdir / "flow" / "fcs" / f"{row[1]}_{row[2]}_TBNK.fcs"
-        fd = flowio.FlowData(str(path))
-        assert fd.event_count <= 25000
-        assert "spill" in fd.text and "spillover" in fd.text
-        pct, abs_lymph, n_lymph, n_beads = gate(path)
-        exported = dict(zip(COLUMNS, row, strict=True))
-        for k, col in key.items():
-            p = exported[col] / 100
-            tol = 100 * 4 * np.sqrt(p * (1 - p) / n_lymph) + 1.5  # 4 SD of sampling + rounding + lymphosum
-            assert abs(pct[k] - exported[col]) < tol, (path.name, k, pct[k], exported[col])
-        rel_sd = np.sqrt(1 / n_lymph + 1 / n_beads)  # Poisson counts of lymphocytes and beads
-        assert abs(abs_lymph / exported["CD45+ Abs Cnt"] - 1) < 4 * rel_sd + 0.005, path.name
+    planted = _planted(small_study)
+    assert len(small_study.fcs) == len(t) == len(planted)
+    key = {"CD3": ("cd4_t", "cd8_t", "dp_t", "dn_t"), "CD3+CD4+": ("cd4_t",), "CD3+CD8+": ("cd8_t",),
+           "CD16+CD56+": ("nk",), "CD19+": ("b",)}
+    for row in t.to_dict("records"):
+        truth = {k: int(v) for k, v in planted[(row["Patient ID"], row["Visit"])].items()
+                 if k not in ("usubjid", "visit", "file") and "." not in v}
+        lymph = sum(truth[k] for k in ("cd4_t", "cd8_t", "dp_t", "dn_t", "nk", "b", "lymph_other"))
+        for marker, pops in key.items():
+            col = "CD3+ %Lymphs" if marker == "CD3" else f"{marker} %Lymphs"
+            p = row[col] / 100
+            got = 100 * sum(truth[k] for k in pops) / lymph
+            assert abs(got - row[col]) < 100 * 4 * np.sqrt(p * (1 - p) / lymph) + 1.5 + (2.0 if marker == "CD3+CD4+"
+                                                                                         else 0), (marker, got)
+        abs_lymph = lymph / truth["beads"] * truth["beads_per_test"] / truth["sample_volume_ul"]
+        assert abs(abs_lymph / row["CD45+ Abs Cnt"] - 1) < 4 * np.sqrt(1 / lymph + 1 / truth["beads"]) + 0.005
+        assert truth["doublets"] > 0 and truth["debris"] > 0 and truth["mono"] > 0 and truth["gran"] > 0
+
+
+def test_fcs_tubes_are_raw_detector_data_with_doublets(small_study: StudyFiles) -> None:
+    fd = flowio.FlowData(str(small_study.fcs[0]))
+    ev = np.reshape(np.asarray(fd.events, dtype=float), (-1, fd.channel_count))
+    names = [fd.channels[k]["pnn"] for k in sorted(fd.channels, key=int)]
+    assert names[:3] == ["FSC-A", "FSC-H", "SSC-A"] and "spill" in fd.text and "spillover" in fd.text
+    assert fd.text["tube name"] == "TBNK 6-COLOR TRUCOUNT" and fd.event_count <= 25000
+    ratio = ev[:, 1] / np.maximum(ev[:, 0], 1)
+    truth = next(iter(_planted(small_study).values()))
+    doublets = int(((ratio > 0.4) & (ratio < 0.62)).sum())  # FSC-H/FSC-A: singlets 0.85, doublets about 0.55
+    assert abs(doublets - int(truth["doublets"])) <= 0.2 * int(truth["doublets"]) + 5
+
+
+def test_perturbed_tubes_carry_their_perturbation(tmp_path) -> None:
+    from biomarker.simulate.fcs import Perturbation, write_fcs
+    from biomarker.simulate.tbnk import TbnkResult
+
+    res = TbnkResult("TB1", "S-1", "C1D1", 0, 70, 40, 25, 15, 12, 1310)
+    plain = write_fcs(tmp_path / "a.fcs", np.random.default_rng(3), res, "2024-01-02", Perturbation(drift=False))
+    few = write_fcs(tmp_path / "b.fcs", np.random.default_rng(3), res, "2024-01-02",
+                    Perturbation(drift=False, bead_fraction=0.1, compensation=False,
+                                 markers={"FITC-A": "CD11a FITC"}, ssc_gain=2.0))
+    assert few[1][15] == round(plain[1][15] * 0.1) and few[1][-3:] == [2.0, 1.0, 1.0]
+    fd = flowio.FlowData(str(few[0]))
+    assert "spill" not in fd.text and "spillover" not in fd.text
+    assert [fd.channels[k].get("pns") for k in sorted(fd.channels, key=int)][3] == "CD11a FITC"
 
 
 def test_spillover_is_applied(small_study: StudyFiles) -> None:
     fd = flowio.FlowData(str(small_study.fcs[0]))
     ev = np.reshape(np.asarray(fd.events, dtype=float), (-1, fd.channel_count))
     # CD3 FITC-bright T cells spill into the PE detector; uncompensated PE of CD3+ exceeds that of CD3-
-    fitc, pe, cd45, ssc = ev[:, 2], ev[:, 3], ev[:, 4], ev[:, 1]
-    lymph = (cd45 > 10000) & (ssc < 30000) & (fitc < 50000)
+    fitc, pe, cd45, ssc = ev[:, 3], ev[:, 4], ev[:, 5], ev[:, 2]
+    lymph = (cd45 > 8000) & (ssc < 30000) & (fitc < 50000)
     t_cells, others = lymph & (fitc > 3000) & (pe < 3000), lymph & (fitc < 600) & (pe < 3000)
     assert np.median(pe[t_cells]) > np.median(pe[others]) + 1000
