@@ -18,28 +18,29 @@ def consort_flow(steps: Sequence[tuple[str, int]], exits: dict[int, Sequence[tup
     Examples
     --------
     >>> fig = consort_flow([("Enrolled", 30), ("Treated", 30)], {1: [("Died", 12)]})
-    >>> len(fig.axes[0].texts)
+    >>> sum(t.get_bbox_patch() is not None for t in fig.axes[0].texts)
     3
     """
     exits = exits or {}
-    height = 1.2 + 1.1 * len(steps)
-    fig = new_figure(8, height)
+    height = 0.6 + 1.0 * (len(steps) + (1 if exits.get(len(steps) - 1) else 0))
+    fig = new_figure(7, height)
     ax = fig.add_subplot()
     ax.set_xlim(0, 10)
-    ax.set_ylim(-len(steps) + 0.4, 0.9)
+    ax.set_ylim(-len(steps) + (0.2 if exits.get(len(steps) - 1) else 0.5), 0.5)
     ax.axis("off")
     box = {"boxstyle": "round,pad=0.4", "facecolor": "#E8EEF3", "edgecolor": "#0B3C5D"}
     side = {"boxstyle": "round,pad=0.3", "facecolor": "#FFF4E5", "edgecolor": "#B26B00"}
     for i, (label, n) in enumerate(steps):
         y = -i
-        ax.text(3.2, y, f"{label}\nn = {n}", ha="center", va="center", fontsize=9, bbox=box)
+        ax.text(3.0, y, f"{label}\nn = {n}", ha="center", va="center", fontsize=9, bbox=box)
         if i:
-            ax.annotate("", xy=(3.2, y + 0.28), xytext=(3.2, y + 0.72),
+            ax.annotate("", xy=(3.0, y + 0.28), xytext=(3.0, y + 0.72),
                         arrowprops={"arrowstyle": "->", "color": "#0B3C5D"})
         if exits.get(i):
             text = "\n".join(f"{lab}: n = {k}" for lab, k in exits[i])
-            ax.text(6.4, y - 0.5, text, ha="left", va="center", fontsize=8, bbox=side)
-            ax.annotate("", xy=(6.3, y - 0.5), xytext=(3.2, y - 0.5),
+            ax.text(5.6, y - 0.45, text, ha="left", va="center", fontsize=8, bbox=side)
+            ax.annotate("", xy=(5.5, y - 0.45), xytext=(3.0, y - 0.45),
                         arrowprops={"arrowstyle": "->", "color": "#B26B00"})
+            ax.plot([3.0, 3.0], [y - 0.25, y - 0.45], color="#B26B00", linewidth=1)
     ax.set_title(title, fontsize=11)
     return fig

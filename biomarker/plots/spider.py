@@ -12,12 +12,12 @@ from biomarker.plots._figure import BOR_ORDER, bor_colour, new_figure, require_c
 def spider(
     frame: pd.DataFrame,
     *,
-    x_col: str = "weeks_from_first_dose",
+    x_col: str = "months_from_first_dose",
     y_col: str = "pct_change_from_baseline",
     id_col: str = "usubjid",
     bor_col: str = "bor",
     title: str = "Change in sum of target lesion diameters",
-    x_label: str = "Weeks from first dose",
+    x_label: str = "Months from first dose",
 ) -> Figure:
     """One line per subject through its time points, coloured by BOR, with +20 % / -30 % guides.
 
@@ -28,7 +28,7 @@ def spider(
 
     Examples
     --------
-    >>> df = pd.DataFrame({"usubjid": ["A"] * 3, "weeks_from_first_dose": [0, 6, 12],
+    >>> df = pd.DataFrame({"usubjid": ["A"] * 3, "months_from_first_dose": [0, 1.4, 2.8],
     ...                    "pct_change_from_baseline": [0.0, -20.0, -40.0], "bor": ["PR"] * 3})
     >>> len(spider(df).axes[0].lines) >= 1
     True
@@ -40,12 +40,14 @@ def spider(
     for _, g in data.groupby(id_col, sort=True):
         colour = bor_colour(g[bor_col].iloc[0])
         ax.plot(g[x_col], g[y_col], color=colour, marker="o", markersize=3, linewidth=1, alpha=0.85)
-    for level in (20, -30):
+    for level, text in ((20, "+20%: progression"), (-30, "-30%: partial response")):
         ax.axhline(level, color="#444444", linestyle="--", linewidth=0.8)
+        ax.annotate(text, xy=(1.0, level), xycoords=("axes fraction", "data"), xytext=(-3, 2),
+                    textcoords="offset points", ha="right", va="bottom", fontsize=7, color="#444444")
     ax.axhline(0, color="black", linewidth=0.6)
     ax.set_xlabel(x_label)
     ax.set_ylabel("Change from baseline (%)")
-    ax.set_title(title)
+    ax.set_title(f"{title} (n = {data[id_col].nunique()})")
     present = [b for b in BOR_ORDER if b in set(data[bor_col].astype(str))]
     ax.legend(
         handles=[Line2D([], [], color=bor_colour(b), label=b) for b in present],

@@ -39,15 +39,14 @@ def change_summary(features: pd.DataFrame, groups: pd.Series, measures: list[str
     >>> f = pd.DataFrame({"usubjid": ["a", "b", "c"], "visit": "C2D1", "measure": "m", "change": [1.0, 3.0, 5.0],
     ...                   "baseline_value": 1.0, "value": 2.0})
     >>> s = change_summary(f, pd.Series({"a": "responder", "b": "responder", "c": "responder"}), ["m"])
-    >>> s[["n", "mean"]].iloc[0].tolist(), round(s["ci_lower"].iloc[0], 3)
-    ([3, 3.0], -1.969)
+    >>> int(s["n"].iloc[0]), float(s["mean"].iloc[0]), round(float(s["ci_lower"].iloc[0]), 3)
+    (3, 3.0, -1.968)
     """
     from scipy import stats
 
     data = features[features["measure"].isin(measures) & features["change"].notna()].copy()
-    baseline_visits = set(data.loc[(data["change"] == 0) & (data["value"] == data["baseline_value"]), "visit"])
-    first = data.groupby("visit")["change"].apply(lambda s: (s == 0).all())
-    data = data[~data["visit"].isin([v for v in baseline_visits if first.get(v, False)])]
+    baseline = data.groupby("visit")["change"].apply(lambda s: bool((s == 0).all()))  # the baseline visit
+    data = data[~data["visit"].map(baseline)]
     data["group"] = data["usubjid"].map(groups).fillna("not evaluable")
     rows = []
     for (measure, visit, group), g in data.groupby(["measure", "visit", "group"], sort=True):

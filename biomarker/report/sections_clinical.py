@@ -149,7 +149,10 @@ def disposition_section(tables: Tables) -> Section:
     n_safety = int(measures["n_population"].iloc[0]) if measures is not None and len(measures) else None
     steps = csr.disposition_counts(pick(tables, "bor"), pick(tables, "os"), n_safety)
     if len(steps) > 1:
-        sec.figure(plots.consort_flow(steps), "Flow of subjects through the study (CONSORT style).")
+        flow = [s for s in steps if not s[0].startswith(("Died", "Alive", "Follow-up"))]
+        status = [s for s in steps if s[0].startswith(("Died", "Alive", "Follow-up"))]
+        sec.figure(plots.consort_flow(flow, {len(flow) - 1: status} if status else None),
+                   "Flow of subjects through the study (CONSORT style); right: status at data cut-off.")
     if own is not None:
         sec.table(format_frame(own, "disposition", "Disposition (from DS)"))
     else:
