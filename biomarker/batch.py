@@ -300,5 +300,8 @@ def run_batch(
                 arrived(row, audit)
         finally:
             store.upsert_tmb_many(pending)
+    from biomarker.report.multiqc import write_multiqc_from_store
+
+    write_multiqc_from_store(store_path, out_dir)  # MultiQC custom content beside the per-sample files
     log.info("batch: %s", summary)
     return summary

@@ -9,6 +9,7 @@ table).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from biomarker.report.tables import (
@@ -38,10 +39,10 @@ _CATEGORY_ORDER = {"pdl1_category": ["<1", "1-49", ">=50"], "sex": ["F", "M"]}
 
 
 def _level_label(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, bool):
+    if isinstance(value, bool | np.bool_):  # before the numbers: a bool is an int in Python
         return "Yes" if value else "No"
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
     return str(value)
 
 
@@ -78,8 +79,6 @@ def baseline_table(patients: pd.DataFrame) -> CsrTable:
         else:
             rows.append((label, ""))
             present = values.dropna()
-            if present.dtype == bool or set(present.unique()) <= {True, False}:
-                present = present.map({True: "Yes", False: "No"})
             counts = present.map(_level_label).value_counts()
             order = [lv for lv in _CATEGORY_ORDER.get(column, []) if lv in counts.index]
             order += sorted(lv for lv in counts.index if lv not in order)
