@@ -96,10 +96,13 @@ def study_section(tables: Tables, title: str) -> Section:
             continue
     sec.table(format_frame(pd.DataFrame(versions), "software_versions", "Software versions (report build)"))
     if tmb is not None and len(tmb):
-        files = pd.DataFrame({
-            "sample": tmb["sample"],
-            "input_file": tmb["json_path"].map(lambda p: "" if p is None else str(p).rsplit("/", 1)[-1]),
-            "input_sha256": tmb["input_sha256"], "bed_sha256": tmb["bed_sha256"]}).sort_values("sample")
+        inputs = tables.get("samples", pd.DataFrame(columns=["sample", "input_path", "bed_path"]))
+        files = tmb[["sample", "input_sha256", "bed_sha256"]].merge(
+            inputs[["sample", "input_path", "bed_path"]], on="sample", how="left").sort_values("sample")
+        for col in ("input_path", "bed_path"):
+            files[col] = files[col].map(lambda p: "" if p is None or p != p else str(p).rsplit("/", 1)[-1])
+        files = files[["sample", "input_path", "input_sha256", "bed_path", "bed_sha256"]].rename(
+            columns={"input_path": "input_file", "bed_path": "territory_bed"})
         sec.table(format_frame(files, "input_files", "Tumour inputs with SHA-256 (VCF/MAF and territory BED)"),
                   max_rows=60)
     return sec

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 NOT_ESTIMABLE = "NE"
 #: Characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMERIC_CELL = re.compile(r"^([<>]=?\s*)?[-+]?(\d|NE\b)")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?$")
 
 #: Words (with units) for the snake_case columns the report shows most often.
@@ -72,6 +73,13 @@ class CsrTable:
         """Cells as shown (at most ``max_rows``), every one a string."""
         shown = self.frame.head(self.max_rows)
         return [[_cell(v) for v in row] for row in shown.itertuples(index=False, name=None)]
+
+    @property
+    def numeric(self) -> list[bool]:
+        """Per column: every non-empty cell starts as a number does (right-aligned on the page)."""
+        cells = self.rows
+        return [bool(col) and all(_NUMERIC_CELL.match(c) for c in col if c) and any(col)
+                for col in (list(x) for x in zip(*cells, strict=True))] if cells else [False] * len(self.header)
 
     @property
     def truncated(self) -> int:
