@@ -79,6 +79,8 @@ def baseline_table(patients: pd.DataFrame) -> CsrTable:
         else:
             rows.append((label, ""))
             present = values.dropna()
+            if column == "tmb_high":  # stored as a boolean or as 0/1
+                present = present.astype(bool)
             counts = present.map(_level_label).value_counts()
             order = [lv for lv in _CATEGORY_ORDER.get(column, []) if lv in counts.index]
             order += sorted(lv for lv in counts.index if lv not in order)
