@@ -150,6 +150,9 @@ def disposition_section(tables: Tables) -> Section:
     own = pick(tables, "disposition")
     measures = pick(tables, "safety_measures")
     n_safety = int(measures["n_population"].iloc[0]) if measures is not None and len(measures) else None
+    if own is None and pick(tables, "bor") is None and pick(tables, "os") is None:
+        sec.missing("Disposition", "the store has no clinical tables (no clinical data in this run)")
+        return sec
     steps = csr.disposition_counts(pick(tables, "bor"), pick(tables, "os"), n_safety)
     if len(steps) > 1:
         flow = [s for s in steps if not s[0].startswith(("Died", "Alive", "Follow-up"))]
