@@ -101,10 +101,18 @@ def score_by_response(frame: pd.DataFrame, *, value_col: str, group_col: str = "
     return fig
 
 
+def _level_text(level: object) -> str:
+    if isinstance(level, float) and level.is_integer():
+        return str(int(level))
+    text = str(level)
+    return text[:-2] if text.endswith(".0") and text[:-2].lstrip("-").isdigit() else text
+
+
 def rates_by_level(rates: pd.DataFrame, *, title: str = "Objective response rate by biomarker level",
-                   ncols: int = 3) -> Figure:
+                   ncols: int = 3, labels: dict[str, str] | None = None) -> Figure:
     """Per feature, the response rate of each level with its 95% CI (``feature, level, n, rate, ci_lower,
-    ci_upper``); the panel title gives the feature's n."""
+    ci_upper``); the panel title gives the feature's n, ``labels`` the features' names in words."""
+    labels = labels or {}
     require_columns(rates, ["feature", "level", "n", "rate", "ci_lower", "ci_upper"], "rates_by_level")
     features = list(dict.fromkeys(rates["feature"]))
     ncols = max(1, min(ncols, len(features)))
@@ -119,11 +127,12 @@ def rates_by_level(rates: pd.DataFrame, *, title: str = "Objective response rate
         err = np.vstack([rate - sub["ci_lower"].to_numpy(float) * 100, sub["ci_upper"].to_numpy(float) * 100 - rate])
         ax.errorbar(rate, y, xerr=err, fmt="o", color="#0072B2", capsize=3, markersize=4)
         ax.set_yticks(y)
-        ax.set_yticklabels([f"{lv} ({int(k)})" for lv, k in zip(sub["level"], sub["n"], strict=True)], fontsize=8)
+        ax.set_yticklabels([f"{_level_text(lv)} ({int(k)})" for lv, k in zip(sub["level"], sub["n"], strict=True)],
+                           fontsize=8)
         ax.set_xlim(0, 100)
+        ax.set_ylim(len(sub) - 0.4, -0.6)  # first level on top, no empty band between two levels
         ax.set_xlabel("ORR, % (95% CI)", fontsize=8)
-        ax.set_title(f"{feat} (n = {int(sub['n'].sum())})", fontsize=9)
-        ax.invert_yaxis()
+        ax.set_title(f"{labels.get(feat, feat)} (n = {int(sub['n'].sum())})", fontsize=9)
     return fig
 
 

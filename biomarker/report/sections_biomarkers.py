@@ -203,8 +203,10 @@ def outcomes_section(tables: Tables) -> Section:
     if rates is None:
         sec.missing("Biomarkers against outcome", "the models step did not run (no model tables in the store)")
         return sec
-    sec.figure(plots.rates_by_level(rates), "Objective response rate per level with exact 95% CI; n per level "
-                                            "in brackets.")
+    names = {"sex": "Sex", "ecog": "ECOG PS", "smoking": "Smoking", "histology": "Histology",
+             "tmb_high": "TMB >= 10 mut/Mb (1 = yes)", "pdl1_category": "PD-L1 TPS category (%)"}
+    sec.figure(plots.rates_by_level(rates, labels=names),
+               "Objective response rate per level with exact 95% CI; n per level in brackets.")
     shown = pd.DataFrame({"Feature": rates["feature"], "Level": rates["level"].astype(str),
                           "Responders / N": [f"{int(e)} / {int(n)}" for e, n in zip(rates["n_events"], rates["n"],
                                                                                      strict=True)],
