@@ -241,9 +241,8 @@ def models_section(tables: Tables) -> Section:
             sec.kpis.append({"value": fmt_estimate_ci(row.auc, row.auc_ci_lower, row.auc_ci_upper, decimals=2),
                              "label": f"CV AUC (95% CI), {row.model}"})
     if "box_points" in models and "box_stats" in models:  # the ordinal PD-L1 score has its own section, no box
-        models = {**models,
-                  "box_points": models["box_points"][models["box_points"]["feature"] != "pdl1_tps_ordinal"],
-                  "box_stats": models["box_stats"][models["box_stats"]["feature"] != "pdl1_tps_ordinal"]}
+        models = {**models, **{k: models[k][~models[k]["feature"].astype(str).str.contains("ordinal")]
+                               for k in ("box_points", "box_stats")}}
     figures = make_figures(models)
     captions = {"biomarker_by_response": "Each continuous biomarker by confirmed objective response (every patient "
                                          "shown; n per group under the axis).",

@@ -228,10 +228,11 @@ def efficacy_section(tables: Tables) -> Section:
         sec.note(f"Time to response among {len(ttr)} responders: median {ttr['ttr_months'].median():.1f} months "
                  f"(range {ttr['ttr_months'].min():.1f}–{ttr['ttr_months'].max():.1f}).")
     _efficacy_figures(sec, tables, bor, estimates, plots)
-    for name, label in (("irecist_bor", "iRECIST best overall response"), ("bor_independent", "Independent review")):
-        own = pick(tables, name)
-        if own is not None:
-            sec.table(format_frame(own, name, label))
+    for name in sorted(tables):  # iRECIST and independent review, whatever the endpoints step names them
+        short = name.removeprefix("endpoint_")
+        if name.startswith("endpoint_") and ("irecist" in short or "independent" in short):
+            label = "iRECIST (secondary analysis)" if "irecist" in short else "Independent review"
+            sec.table(format_frame(tables[name], short, f"{label}: {short.replace('_', ' ')}"))
     disc = pick(tables, "bor_discrepancies")
     if disc is not None and len(disc):
         sec.table(format_frame(disc, "bor_discrepancies", "Subjects whose derived and investigator BOR differ"))
