@@ -127,6 +127,8 @@ def bor_table(bor: pd.DataFrame, *, column: str = "bor") -> CsrTable:
     add("Objective response rate (CR + PR)", int(values.isin(["CR", "PR"]).sum()))
     add("Disease control rate (CR + PR + SD + NON-CR/NON-PD)",
         int(values.isin(["CR", "PR", "SD", "NON-CR/NON-PD"]).sum()))
+    if "clinical_benefit" in bor:
+        add("Clinical benefit rate", int(bor["clinical_benefit"].fillna(False).astype(bool).sum()))
     frame = pd.DataFrame(rows, columns=["Response", f"n (%) (N = {n})", "% (95% CI)"])
     notes = ["Best overall response by RECIST 1.1, derived from the tumour measurements with confirmation "
              "(CR and PR confirmed at least 4 weeks later). 95% CI: exact (Clopper-Pearson).",
@@ -189,7 +191,7 @@ def reverse_km_follow_up(os_table: pd.DataFrame) -> tuple[float, float, float] |
 
 def safety_overview_table(measures: pd.DataFrame) -> CsrTable:
     """Subjects with any AE, grade >= 3, SAE, drug-related ... as ``n (%)`` of the safety population."""
-    overall = measures[measures["level"] == "overall"]
+    overall = measures[measures["level"] == "overall"] if "level" in measures else measures
     n = int(overall["n_population"].iloc[0]) if len(overall) else 0
     frame = pd.DataFrame({"Subjects with": overall["measure_label"].astype(str),
                           f"n (%) (N = {n})": [fmt_n_pct(int(k), n) for k in overall["n_subjects"]],
@@ -276,3 +278,56 @@ def disposition_counts(bor: pd.DataFrame | None, os_table: pd.DataFrame | None,
         steps.append(("Alive and in follow-up at data cut-off", int(alive.sum())))
         steps.append(("Follow-up ended before cut-off (alive)", int(((os_table["os_event"] == 0) & ~alive).sum())))
     return steps
+
+
+def ae_grade_columns_table(grades: pd.DataFrame, n_population: int) -> CsrTable:
+    """AEs by SOC/PT with a column per maximum grade 1-5, ``n (%)`` (the endpoints step's ``ae_by_max_grade``)."""
+    grade_cols = [c for c in ("grade_1", "grade_2", "grade_3", "grade_4", "grade_5") if c in grades.columns]
+    rows = []
+    for row in grades.itertuples(index=False):
+        level = getattr(row, "level", "pt")
+        label = str(row.soc).upper() if level == "soc" else f"  {row.pt}" if level == "pt" else str(row.soc)
+        rows.append([label, *(fmt_n_pct(int(getattr(row, c) or 0), n_population) for c in grade_cols)])
+    header = ["System organ class / preferred term",
+              *(f"Grade {c[-1]}, n (%) (N = {n_population})" for c in grade_cols)]
+    return CsrTable("ae_by_max_grade_per_term", "Adverse events by SOC, PT and maximum grade",
+                    pd.DataFrame(rows, columns=header), grades,
+                    ["A subject counts once per term, at the worst grade of that term (CTCAE)."])
+
+
+def provenance_tables(prov: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The store's long ``provenance`` table split into input files (``inputs.<name>.file/.sha256``) and settings.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"step": "pathology", "table_name": "pdl1", "key": ["inputs.pathology.file",
+    ...                   "inputs.pathology.sha256", "parameters.assay"], "value": ['"p.csv"', '"ab12"', '"22C3"']})
+    >>> inputs, settings = provenance_tables(p)
+    >>> inputs.to_dict("records"), settings["value"].tolist()
+    ([{'step': 'pathology', 'input': 'pathology', 'file': 'p.csv', 'sha256': 'ab12'}], ['22C3'])
+    """
+    import json
+
+    def text(value: object) -> str:
+        try:
+            parsed = json.loads(str(value))
+        except (TypeError, ValueError):
+            return "" if value is None else str(value)
+        return parsed if isinstance(parsed, str) else json.dumps(parsed)
+
+    prov = prov.drop_duplicates(["step", "key"])
+    inputs: dict[tuple[str, str], dict[str, str]] = {}
+    settings = []
+    for row in prov.itertuples(index=False):
+        key = str(row.key)
+        parts = key.split(".")
+        if parts[0] == "inputs" and len(parts) >= 3 and parts[-1] in ("file", "sha256", "path"):
+            entry = inputs.setdefault((str(row.step), ".".join(parts[1:-1])), {})
+            entry["file" if parts[-1] == "path" else parts[-1]] = text(row.value)
+        elif parts[0] in ("parameters", "settings", "preset", "version", "package_version", "data_cutoff") or \
+                key in ("ci_method", "rate_ci_method", "cr_then_pr", "evaluator", "response_criteria"):
+            settings.append({"step": str(row.step), "setting": key, "value": text(row.value)})
+    frame = pd.DataFrame([{"step": step, "input": name, "file": str(v.get("file", "")).rsplit("/", 1)[-1],
+                           "sha256": v.get("sha256", "")} for (step, name), v in sorted(inputs.items())],
+                         columns=["step", "input", "file", "sha256"])
+    return frame, pd.DataFrame(settings, columns=["step", "setting", "value"])

@@ -16,7 +16,7 @@ from biomarker.report.tables import fmt_estimate_ci, fmt_n_pct
 log = logging.getLogger(__name__)
 Tables = dict[str, pd.DataFrame]
 #: Store tables that may hold one row per subject with baseline characteristics, in order of preference.
-PATIENT_TABLES = ("patients", "patient_table", "model_analysis_table")
+PATIENT_TABLES = ("patients", "subjects", "model_analysis_table")
 _VERSIONS = ("numpy", "pandas", "scipy", "statsmodels", "lifelines", "scikit-learn", "cyvcf2", "duckdb",
              "matplotlib", "jinja2")
 
@@ -83,11 +83,20 @@ def study_section(tables: Tables, title: str) -> Section:
                                "tumours": None})
     if params:
         sec.table(format_frame(pd.DataFrame(params), "parameters", "Parameters and rules used"))
-    if "provenance" in tables and len(tables["provenance"]):
-        sec.table(format_frame(tables["provenance"], "provenance", "Provenance recorded by each step"))
+    prov = tables.get("provenance")
+    if prov is not None and len(prov) and {"step", "key", "value"} <= set(prov.columns):
+        inputs, settings = csr.provenance_tables(prov)
+        if len(settings):
+            sec.table(format_frame(settings, "step_parameters", "Parameters and rules recorded by each step"),
+                      max_rows=120)
+        if len(inputs):
+            sec.table(format_frame(inputs, "step_inputs", "Input files of each step with SHA-256"), max_rows=120)
     else:
         sec.missing("RECIST and endpoint options", "the store has no provenance table yet (the run records "
                                                     "endpoint options only in its output folder)")
+    warnings = pick(tables, "warnings")
+    if warnings is not None and len(warnings):
+        sec.table(format_frame(warnings, "endpoint_warnings", "Warnings raised while deriving the endpoints"))
     versions = [{"package": "biomarker", "version": __version__}]
     for name in _VERSIONS:
         try:
@@ -153,6 +162,26 @@ def disposition_section(tables: Tables) -> Section:
     if own is None and pick(tables, "bor") is None and pick(tables, "os") is None:
         sec.missing("Disposition", "the store has no clinical tables (no clinical data in this run)")
         return sec
+    pops = pick(tables, "populations")
+    if own is not None and pops is not None and {"population", "n_subjects"} <= set(pops.columns) \
+            and {"dsdecod", "n_subjects"} <= set(own.columns):
+        flow = [(str(p).replace("_", " ").capitalize(), int(n)) for p, n in zip(pops["population"],
+                                                                                pops["n_subjects"], strict=True)]
+        treated = next((i for i, (p, _) in enumerate(flow) if p.lower().startswith(("treated", "safety"))),
+                       len(flow) - 1)
+        exits = [(str(d).capitalize(), int(n)) for d, n in zip(own["dsdecod"], own["n_subjects"], strict=True)]
+        sec.figure(plots.consort_flow(flow, {treated: exits}),
+                   "Flow of subjects through the study (CONSORT style); right: treated subjects by disposition "
+                   "event (DS).")
+        shown = own.copy()
+        if "pct_treated" in shown:
+            n_treated = flow[treated][1]
+            shown["subjects_n_pct"] = [f"{int(k)} ({p:.1f})" for k, p in zip(shown["n_subjects"],
+                                                                            shown["pct_treated"], strict=True)]
+            shown = shown.drop(columns=["n_subjects", "pct_treated"]).rename(
+                columns={"subjects_n_pct": f"Subjects, n (%) (N = {n_treated})"})
+        sec.table(format_frame(shown, "disposition", "Disposition of treated subjects (DS)"))
+        return sec
     steps = csr.disposition_counts(pick(tables, "bor"), pick(tables, "os"), n_safety)
     if len(steps) > 1:
         flow = [s for s in steps if not s[0].startswith(("Died", "Alive", "Follow-up"))]
@@ -183,12 +212,15 @@ def baseline_section(tables: Tables) -> Section:
 def exposure_section(tables: Tables) -> Section:
     """Cycles, duration and dose intensity per drug, reductions and interruptions."""
     sec = Section("exposure", "Exposure")
-    own = pick(tables, "exposure")
-    if own is None:
+    summary, own = pick(tables, "exposure_summary"), pick(tables, "exposure")
+    if summary is None and own is None:
         sec.missing("Exposure and dose intensity per drug", "the store has no exposure table; the endpoints "
                                                             "step does not derive EX yet")
-    else:
-        sec.table(format_frame(own, "exposure", "Exposure per drug"))
+    if summary is not None:
+        sec.table(format_frame(summary, "exposure_summary", "Exposure per drug",
+                               ["Relative dose intensity: delivered against planned dose per unit time."]))
+    if own is not None:
+        sec.table(format_frame(own, "exposure", "Exposure per subject and drug"), max_rows=120)
     return sec
 
 
@@ -232,7 +264,16 @@ def efficacy_section(tables: Tables) -> Section:
         short = name.removeprefix("endpoint_")
         if name.startswith("endpoint_") and ("irecist" in short or "independent" in short):
             label = "iRECIST (secondary analysis)" if "irecist" in short else "Independent review"
-            sec.table(format_frame(tables[name], short, f"{label}: {short.replace('_', ' ')}"))
+            frame = tables[name]
+            col = next((c for c in frame.columns if c.startswith("bor")), None)
+            if col is not None and "usubjid" in frame:
+                counts = frame[col].fillna("NE").astype(str).value_counts().rename_axis("response").reset_index(
+                    name="n_subjects")
+                n = frame["usubjid"].nunique()
+                counts[f"Subjects, n (%) (N = {n})"] = [fmt_n_pct(int(k), n) for k in counts["n_subjects"]]
+                sec.table(format_frame(counts.drop(columns="n_subjects"), short, f"{label}: best overall response"))
+            elif "timepoints" not in short:
+                sec.table(format_frame(frame, short, f"{label}: {short.replace('_', ' ')}"))
     disc = pick(tables, "bor_discrepancies")
     if disc is not None and len(disc):
         sec.table(format_frame(disc, "bor_discrepancies", "Subjects whose derived and investigator BOR differ"))
@@ -279,7 +320,7 @@ def safety_section(tables: Tables) -> Section:
     if measures is None:
         sec.missing("Safety", "the store has no adverse-event tables (no clinical data in this run)")
         return sec
-    if "level" in measures:
+    if {"measure", "measure_label", "n_subjects", "n_population"} <= set(measures.columns):
         overview = csr.safety_overview_table(measures)
         n_pop = int(measures["n_population"].iloc[0])
         for row in overview.data.itertuples():
@@ -291,19 +332,23 @@ def safety_section(tables: Tables) -> Section:
     sec.table(overview)
     own = pick(tables, "ae_by_soc_pt")
     grades = pick(tables, "ae_grades")
-    if own is not None:
-        sec.table(format_frame(own, "ae_by_soc_pt", "Adverse events by SOC and PT"))
-    elif grades is not None and n_pop is not None:
+    if grades is not None and n_pop is not None:  # all grades and grade >= 3 side by side
         sec.table(csr.ae_by_soc_pt_table(grades, n_pop))
-    own = pick(tables, "ae_by_max_grade")
+    elif own is not None:
+        sec.table(format_frame(own, "ae_by_soc_pt", "Adverse events by SOC and PT"))
     worst = pick(tables, "ae_worst_grade")
-    if own is not None:
-        sec.table(format_frame(own, "ae_by_max_grade", "Subjects by maximum AE grade"))
-    elif worst is not None and n_pop is not None:
+    if worst is not None and n_pop is not None:
         sec.table(csr.ae_by_max_grade_table(worst, n_pop))
+    own = pick(tables, "ae_by_max_grade")
+    if own is not None and n_pop is not None and {"level", "soc", "pt"} <= set(own.columns):
+        sec.table(csr.ae_grade_columns_table(own, n_pop))
+    elif own is not None:
+        sec.table(format_frame(own, "ae_by_max_grade", "Adverse events by maximum grade"))
     own = pick(tables, "deaths")
     if own is not None:
-        sec.table(format_frame(own, "deaths", "Deaths"))
+        sec.table(format_frame(own, "deaths", f"Deaths (n = {len(own)}) and grade 5 adverse events",
+                               ["On treatment: from first to last dose; the 30-day window counts from the last "
+                                "dose."]))
     elif pick(tables, "os") is not None:
         sec.table(csr.deaths_table(pick(tables, "os"), worst))
         sec.missing("Deaths on treatment and within 30 days of the last dose", "the store has no exposure (EX) "
