@@ -172,9 +172,19 @@ def tbnk_section(tables: Tables) -> Section:
         sec.table(CsrTable("tbnk_change_from_baseline", "Change from baseline by response", shown, summary,
                            ["Change = on-treatment value minus baseline (absolute units of the measure)."]))
     flags = long["qc_flags"].fillna("").astype(str) if "qc_flags" in long else pd.Series(dtype=str)
+    status = tables.get("tbnk_tube_status")
+    if status is not None and len(status) and "status" in status:
+        counts = status["status"].astype(str).value_counts()
+        sec.note("FCS tubes: " + ", ".join(f"{k} {int(v)}" for k, v in counts.items()) + ".")
+        bad = status[status["status"].astype(str) != "ok"]
+        if len(bad):
+            sec.table(format_frame(bad, "tbnk_tube_status", "FCS tubes flagged or failed, with the reason"))
     qc = pick(tables, "tbnk_qc")
-    if qc is not None:
-        sec.table(format_frame(qc, "tbnk_qc", "TBNK QC flags and withheld values"))
+    if qc is not None and len(qc):
+        sec.table(format_frame(qc, "tbnk_qc", "TBNK QC flags (values of a flagged subset are withheld from the "
+                                              "models by default)"))
+    elif qc is not None:
+        sec.note("No TBNK result carries a QC flag.")
     elif "qc_flags" in long:
         flagged = long[flags.str.len() > 0]
         if len(flagged):
