@@ -93,7 +93,9 @@ def tmb_section(tables: Tables) -> Section:
     if "warnings" in results and results["warnings"].fillna("").astype(str).str.len().gt(0).any():
         warned = results[results["warnings"].fillna("").astype(str).str.len() > 0]
         sec.note(f"{len(warned)} tumour(s) carry warnings: see the Warnings column.")
-    elif "warnings" not in results:
+    elif "warnings" in results:
+        sec.note("No tumour carries a TMB warning.")
+    else:
         sec.missing("Per-tumour warnings", "the TMB results in this store have no warnings column")
     return sec
 
