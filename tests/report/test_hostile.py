@@ -48,6 +48,11 @@ def hostile_report(study_run, tmp_path_factory):
         store.con.execute("DELETE FROM tmb_results")
         store.con.register("_t", tmb)
         store.con.execute("INSERT INTO tmb_results SELECT * FROM _t")
+        samples = store.table("samples")
+        samples.loc[1, "input_path"] = '/data/<svg onload="window.__pwned=5">.vcf.gz'
+        store.con.execute("DELETE FROM samples")
+        store.con.register("_s", samples)
+        store.con.execute("INSERT INTO samples SELECT * FROM _s")
         pdl1 = store.table("pdl1")
         pdl1.loc[0, "assay"] = PAYLOADS[1]
         store.replace_table("pdl1", pdl1)
@@ -61,7 +66,10 @@ def test_every_payload_is_escaped_in_the_file(hostile_report) -> None:
     html = hostile_report.read_text()
     for payload in PAYLOADS[:4]:
         assert payload not in html
-    assert "&lt;img src=x onerror=&#34;window.__pwned=1&#34;&gt;" in html
+    assert "&lt;img src=x onerror=&#34;window.__pwned=1&#34;&gt;" in html  # title, subject ID: shown as text
+    assert "&lt;svg onload=&#34;window.__pwned=5&#34;&gt;.vcf.gz" in html  # an input file name
+    assert "&lt;iframe src=&#34;javascript:" in html  # the run note
+    assert "&lt;script&gt;window.__pwned=2&lt;/script&gt;" in html  # the AE term and the assay
     assert html.count("<script>") == 1  # the page's own load handler only
     assert len(re.findall(r"<img ", html)) == html.count('<img src="data:image/png;base64,')
 
