@@ -24,7 +24,8 @@ def spider(
     Parameters
     ----------
     frame
-        Tidy time points (baseline included at 0 %): ``id_col, x_col, y_col, bor_col``.
+        Tidy time points (baseline included at 0 %): ``id_col, x_col, y_col, bor_col``; without ``x_col``,
+        ``days_from_first_dose`` is turned into months (days / 30.4375).
 
     Examples
     --------
@@ -33,6 +34,8 @@ def spider(
     >>> len(spider(df).axes[0].lines) >= 1
     True
     """
+    if x_col not in frame.columns and "days_from_first_dose" in frame.columns:  # months, whatever the caller had
+        frame = frame.assign(**{x_col: frame["days_from_first_dose"].clip(lower=0) / 30.4375})
     require_columns(frame, [x_col, y_col, id_col, bor_col], "spider")
     data = frame[frame[y_col].notna()].sort_values([id_col, x_col])
     fig = new_figure(8, 5)

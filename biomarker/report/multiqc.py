@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 NAMESPACE = "biomarker"
 #: Filters of the TMB chain in order (the funnel's stacking order), then ``counted``.
-FUNNEL_ORDER = ("filter", "territory", "indel", "vaf", "depth", "alt_depth", "unannotated", "population_af",
+FUNNEL_ORDER = ("duplicate", "filter", "not_point_mutation", "territory", "indel", "vaf", "depth", "alt_depth",
+                "unannotated", "population_af",
                 "hotspot", "consequence", "counted")
 
 

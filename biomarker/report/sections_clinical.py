@@ -305,7 +305,8 @@ def _efficacy_figures(sec: Section, tables: Tables, bor: pd.DataFrame, estimates
             continue
         fig = plots.km_plot(c.rename(columns={"endpoint": "group"}),
                             risk[risk["endpoint"] == endpoint].rename(columns={"endpoint": "group"}),
-                            title=titles[endpoint], y_label=f"{titles[endpoint]} probability")
+                            title=titles[endpoint], y_label=f"{titles[endpoint]} probability",
+                            x_label="Months from first response" if endpoint == "dor" else "Months from first dose")
         if estimates is not None and endpoint in set(estimates["endpoint"]):
             e = estimates.set_index("endpoint").loc[endpoint]
             plots.mark_km_median(fig, e["median_months"], e["median_ci_lower_months"], e["median_ci_upper_months"])
