@@ -469,7 +469,7 @@ def make_figures(tables: dict[str, pd.DataFrame], only: str | None = None) -> di
         figs["waterfall"] = plots.waterfall(bor)
     if wanted("spider") and tp is not None and bor is not None and tp["pct_change_from_baseline"].notna().any():
         spider = tp.merge(bor[["usubjid", "bor"]], on="usubjid", how="left")
-        spider["months_from_first_dose"] = spider["days_from_first_dose"].clip(lower=0) / 30.4375
+        spider["weeks_from_first_dose"] = spider["days_from_first_dose"].clip(lower=0) / 7.0
         figs["spider"] = plots.spider(spider)
     if wanted("swimmer") and "swimmer_lanes" in tables and len(tables["swimmer_lanes"]):
         figs["swimmer"] = plots.swimmer(tables["swimmer_lanes"], tables["swimmer_events"])
