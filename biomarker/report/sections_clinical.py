@@ -117,21 +117,9 @@ def study_section(tables: Tables, title: str) -> Section:
     return sec
 
 
-def populations_table(tables: Tables):
-    """Analysis populations with counts: the store's table when it has one, else derived per domain."""
-    own = pick(tables, "populations")
-    if own is not None:
-        return format_frame(own, "populations", "Analysis populations")
+def biomarker_populations(tables: Tables) -> list[tuple[str, int]]:
+    """Subjects evaluable for each biomarker (a value in the store)."""
     rows = []
-    patients = patient_table(tables)
-    if patients is not None:
-        rows.append(("Enrolled (subjects in the clinical data)", patients["usubjid"].nunique()))
-    measures = pick(tables, "safety_measures")
-    if measures is not None and len(measures):
-        rows.append(("Safety (received at least one dose)", int(measures["n_population"].iloc[0])))
-    bor = pick(tables, "bor")
-    if bor is not None:
-        rows.append(("Efficacy-evaluable (a BOR other than NE)", int((bor["bor"].fillna("NE") != "NE").sum())))
     tmb = tables.get("tmb_results")
     if tmb is not None:
         rows.append(("Biomarker-evaluable: TMB", tmb.loc[tmb["status"] == "ok", subject_col(tmb)].nunique()))
@@ -145,6 +133,33 @@ def populations_table(tables: Tables):
     tbnk = tables.get("tbnk")
     if tbnk is not None:
         rows.append(("Biomarker-evaluable: TBNK (any visit)", tbnk["usubjid"].nunique()))
+    return [(label, int(n)) for label, n in rows]
+
+
+def populations_table(tables: Tables):
+    """Analysis populations with counts: the endpoints step's clinical populations when the store has them (else
+    derived per domain), then the subjects evaluable for each biomarker."""
+    own = pick(tables, "populations")
+    if own is not None and {"population", "n_subjects"} <= set(own.columns):
+        frame = own.assign(population=own["population"].astype(str).str.replace("_", " ").str.capitalize())
+        extra = pd.DataFrame([{"population": label, "definition": "a value in the store", "n_subjects": n}
+                              for label, n in biomarker_populations(tables)])
+        frame = pd.concat([frame, extra], ignore_index=True)[[c for c in ("population", "definition", "n_subjects")
+                                                              if c in frame.columns or c in extra.columns]]
+        return format_frame(frame, "populations", "Analysis populations")
+    if own is not None:
+        return format_frame(own, "populations", "Analysis populations")
+    rows = []
+    patients = patient_table(tables)
+    if patients is not None:
+        rows.append(("Enrolled (subjects in the clinical data)", patients["usubjid"].nunique()))
+    measures = pick(tables, "safety_measures")
+    if measures is not None and len(measures):
+        rows.append(("Safety (received at least one dose)", int(measures["n_population"].iloc[0])))
+    bor = pick(tables, "bor")
+    if bor is not None:
+        rows.append(("Efficacy-evaluable (a BOR other than NE)", int((bor["bor"].fillna("NE") != "NE").sum())))
+    rows += biomarker_populations(tables)
     frame = pd.DataFrame(rows, columns=["population", "subjects_n"])
     return format_frame(frame, "populations", "Analysis populations",
                         ["Derived from the store's per-domain tables (the endpoints step has no populations "

@@ -74,3 +74,16 @@ def test_safety_overview_from_the_endpoints_table() -> None:
     assert _rows(tables["ae_overview"]) == {"Any AE": ["3 (100.0)", "7"], "Grade >= 3 AE": ["1 (33.3)", "1"]}
     assert tables["deaths"].rows == [["S2", "2022-06-01", "92", "No", "Yes", ""]]
     assert {"value": "3 (100.0)", "label": "Any AE, n (%)"} in sec.kpis
+
+
+def test_populations_from_endpoints_plus_biomarker_evaluable() -> None:
+    from biomarker.report.sections_clinical import populations_table
+
+    tables = {"endpoint_populations": pd.DataFrame({"population": ["enrolled", "treated"], "definition": ["a", "b"],
+                                                    "n_subjects": [3, 3]}),
+              "pdl1": pd.DataFrame({"usubjid": ["S1", "S2", "S3"], "pdl1_category": ["<1", None, ">=50"],
+                                    "til_stromal_pct": [5.0, 10.0, None]})}
+    table = populations_table(tables)
+    assert table.rows == [["Enrolled", "a", "3"], ["Treated", "b", "3"],
+                          ["Biomarker-evaluable: PD-L1 category", "a value in the store", "2"],
+                          ["Biomarker-evaluable: stromal TILs", "a value in the store", "2"]]
