@@ -65,6 +65,10 @@ def study_section(tables: Tables, title: str) -> Section:
         for col in ("data_cutoff", "data_cut_off", "cutoff_date"):
             if col in runs and runs[col].notna().any():
                 cutoff = str(runs[col].dropna().iloc[-1])
+    prov = tables.get("provenance")
+    if cutoff is None and prov is not None and {"key", "value"} <= set(prov.columns):
+        found = prov.loc[prov["key"].astype(str).str.endswith("data_cutoff") & prov["value"].notna(), "value"]
+        cutoff = str(found.iloc[-1]).strip('"') if len(found) and str(found.iloc[-1]) != "null" else None
     sec.kpis.append({"value": title, "label": "study"})
     sec.kpis.append({"value": cutoff or "not recorded", "label": "data cut-off"})
     sec.table(populations_table(tables))
@@ -83,7 +87,6 @@ def study_section(tables: Tables, title: str) -> Section:
                                "tumours": None})
     if params:
         sec.table(format_frame(pd.DataFrame(params), "parameters", "Parameters and rules used"))
-    prov = tables.get("provenance")
     if prov is not None and len(prov) and {"step", "key", "value"} <= set(prov.columns):
         inputs, settings = csr.provenance_tables(prov)
         if len(settings):

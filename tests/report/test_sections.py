@@ -87,3 +87,10 @@ def test_populations_from_endpoints_plus_biomarker_evaluable() -> None:
     assert table.rows == [["Enrolled", "a", "3"], ["Treated", "b", "3"],
                           ["Biomarker-evaluable: PD-L1 category", "a value in the store", "2"],
                           ["Biomarker-evaluable: stromal TILs", "a value in the store", "2"]]
+
+
+def test_cutoff_from_the_endpoints_provenance_when_no_run_recorded_it() -> None:
+    prov = pd.DataFrame({"run_id": 1, "step": "endpoints", "table_name": "endpoint_bor",
+                         "key": ["study.data_cutoff"], "value": [json.dumps("2024-03-06")]})
+    sec = study_section({"provenance": prov, "endpoint_bor": BOR}, "TAX-201")
+    assert {"value": "2024-03-06", "label": "data cut-off"} in sec.kpis
