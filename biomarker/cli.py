@@ -523,11 +523,16 @@ def report(
     store: Annotated[Path, typer.Argument(help="The cohort store (DuckDB file).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")] = Path("report.html"),
     title: Annotated[str, typer.Option(help="Report title.")] = "biomarker study report",
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also print it to PDF beside the HTML (needs Chromium).")] = False,
 ) -> None:
-    """One self-contained HTML report (figures embedded) of everything in the store."""
+    """One self-contained HTML report (figures and table TSVs embedded) of everything in the store, in the order
+    of a clinical study report."""
     from biomarker.report import build_report
 
-    typer.echo(f"report: {build_report(store, out, title=title)}")
+    path = build_report(store, out, title=title, pdf=pdf)
+    typer.echo(f"report: {path}")
+    if pdf:
+        typer.echo(f"pdf: {path.with_suffix('.pdf')}")
 
 
 @app.command()

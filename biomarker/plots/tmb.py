@@ -5,15 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator
 
 from biomarker.plots._figure import new_figure, require_columns
 
 #: One colour per filter of the TMB chain, in filter order, then ``counted``.
+#: Neighbours in the stack differ in hue and lightness; ``counted`` is the only blue.
 FILTER_COLOURS: dict[str, str] = {
-    "filter": "#BBBBBB", "territory": "#DDDDDD", "indel": "#AA4499", "vaf": "#E69F00", "depth": "#F0E442",
-    "alt_depth": "#999933", "unannotated": "#882255", "population_af": "#56B4E9", "hotspot": "#CC6677",
-    "consequence": "#88CCEE", "counted": "#0072B2",
+    "duplicate": "#8C510A", "filter": "#555555", "not_point_mutation": "#C7EAE5", "territory": "#BBBBBB",
+    "indel": "#AA4499", "vaf": "#E69F00", "depth": "#F0E442",
+    "alt_depth": "#999933", "unannotated": "#882255", "population_af": "#44AA99", "hotspot": "#CC6677",
+    "consequence": "#DDCC77", "counted": "#0072B2",
 }
 
 
@@ -42,11 +44,14 @@ def tmb_distribution(frame: pd.DataFrame, *, cutoff: float = 10.0, value_col: st
     ax.vlines(x, lo, hi, colors=colour, linewidth=1)
     ax.scatter(x, np.clip(y, floor, None), c=colour, s=14, zorder=3)
     ax.axhline(cutoff, color="#444444", linestyle="--", linewidth=0.8)
-    ax.text(0, cutoff * 1.08, f"TMB-high >= {cutoff:g}", fontsize=8, color="#444444")
+    ax.annotate(f"TMB-high cut-off: {cutoff:g} mut/Mb", xy=(0.0, cutoff), xycoords=("axes fraction", "data"),
+                xytext=(4, 3), textcoords="offset points", ha="left", va="bottom", fontsize=8, color="#444444",
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1, "alpha": 0.8})
     ax.set_yscale("log")
-    plain = FuncFormatter(lambda v, _pos: f"{v:g}")
-    ax.yaxis.set_major_formatter(plain)
-    ax.yaxis.set_minor_formatter(plain)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+    # minor ticks labelled at 2 and 5 per decade only, so no label ever sits on a major one (1, 10, ...)
+    ax.yaxis.set_minor_locator(LogLocator(base=10, subs=(2.0, 5.0)))
+    ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
     ax.tick_params(axis="y", which="minor", labelsize=7)
     ax.set_xticks(x)
     ax.set_xticklabels(data[id_col], rotation=90, fontsize=6)
@@ -80,6 +85,6 @@ def tmb_audit(audit: pd.DataFrame, counted: pd.DataFrame) -> Figure:
     ax.set_xticks(x)
     ax.set_xticklabels(shares.index, rotation=90, fontsize=6)
     ax.set_ylabel("% of ALT alleles")
-    ax.set_title("Fate of every ALT allele: the first filter that removed it, or counted")
+    ax.set_title(f"Fate of every ALT allele: the first filter that removed it, or counted (n = {len(shares)} tumours)")
     ax.legend(fontsize=7, ncol=1, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
     return fig

@@ -1,5 +1,8 @@
-"""One self-contained HTML report of a study run (figures embedded), built from the cohort store."""
+"""One self-contained HTML report of a study run (figures and table TSVs embedded), built from the cohort store,
+and the MultiQC custom-content files of a TMB batch."""
 
-from biomarker.report.html import Section, build_report
+from biomarker.report.html import build_report, print_pdf
+from biomarker.report.section import Section
+from biomarker.report.tables import CsrTable
 
-__all__ = ["Section", "build_report"]
+__all__ = ["CsrTable", "Section", "build_report", "print_pdf"]

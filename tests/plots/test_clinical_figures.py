@@ -45,7 +45,7 @@ def test_spider_one_line_per_subject(tmp_path):
     tp = pd.DataFrame(
         {
             "usubjid": ["A"] * 3 + ["B"] * 2,
-            "weeks_from_first_dose": [0, 6, 12, 0, 6],
+            "months_from_first_dose": [0, 1.4, 2.8, 0, 1.4],
             "pct_change_from_baseline": [0, -35, -50, 0, 30],
             "bor": ["PR"] * 3 + ["PD"] * 2,
         }
