@@ -19,11 +19,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from biomarker.errors import InputError
+from biomarker.errors import ConfigError, InputError
 
 log = logging.getLogger(__name__)
 
-DOMAINS = ("dm", "ex", "tu", "tr", "rs", "ae", "ds")
+DOMAINS = ("dm", "ex", "tu", "tr", "rs", "ae", "ds", "suppae", "cm", "sv")
+
+#: Text that means "missing" in a delivered CSV (R writes ``NA``, SAS ``.``).
+MISSING_TEXT = ("", "NA", ".")
 
 #: Columns a domain must have; the others of the contract are optional.
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -32,8 +35,11 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "tu": ("USUBJID", "TULNKID", "TUORRES"),
     "tr": ("USUBJID", "TRLNKID", "TRTESTCD", "TRDTC"),
     "rs": ("USUBJID", "RSSTRESC", "RSDTC"),
-    "ae": ("USUBJID", "AETOXGR", "AESTDTC"),
+    "ae": ("USUBJID", "AESTDTC"),
     "ds": ("USUBJID", "DSDECOD", "DSSTDTC"),
+    "suppae": ("USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QVAL"),
+    "cm": ("USUBJID", "CMTRT", "CMSTDTC"),
+    "sv": ("USUBJID", "SVSTDTC"),
 }
 
 #: Every column of the contract, so that a domain file that is absent becomes an empty frame.
@@ -44,6 +50,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "SUBJID",
         "RFSTDTC",
         "RFENDTC",
+        "RFXSTDTC",
+        "RFXENDTC",
         "AGE",
         "SEX",
         "ECOG",
@@ -53,7 +61,20 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "DTHDTC",
     ),
     "ex": ("USUBJID", "EXTRT", "EXDOSE", "EXDOSU", "EXDOSFRQ", "EXSTDTC", "EXENDTC", "VISIT", "EXADJ"),
-    "tu": ("USUBJID", "TULNKID", "TUTESTCD", "TUORRES", "TULOC", "TUMETHOD", "TUDTC", "VISIT"),
+    "tu": (
+        "USUBJID",
+        "TULNKID",
+        "TUTESTCD",
+        "TUORRES",
+        "TULOC",
+        "TUMETHOD",
+        "TUDTC",
+        "VISIT",
+        "VISITNUM",
+        "TUEVAL",
+        "TUEVALID",
+        "TUACPTFL",
+    ),
     "tr": (
         "USUBJID",
         "TRLNKID",
@@ -65,31 +86,54 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "TRDTC",
         "VISIT",
         "VISITNUM",
+        "TREVAL",
+        "TREVALID",
+        "TRACPTFL",
     ),
-    "rs": ("USUBJID", "RSTESTCD", "RSORRES", "RSSTRESC", "RSEVAL", "RSDTC", "VISIT", "VISITNUM"),
+    "rs": (
+        "USUBJID",
+        "RSTESTCD",
+        "RSCAT",
+        "RSORRES",
+        "RSSTRESC",
+        "RSEVAL",
+        "RSEVALID",
+        "RSACPTFL",
+        "RSDTC",
+        "VISIT",
+        "VISITNUM",
+    ),
     "ae": (
         "USUBJID",
         "AETERM",
         "AEDECOD",
         "AEBODSYS",
         "AETOXGR",
+        "AESEV",
         "AESER",
         "AEREL",
         "AEACN",
+        "AEOUT",
+        "AESEQ",
         "AESTDTC",
         "AEENDTC",
     ),
-    "ds": ("USUBJID", "DSCAT", "DSDECOD", "DSSTDTC"),
+    "ds": ("USUBJID", "DSCAT", "DSDECOD", "DSTERM", "DSSTDTC", "EPOCH"),
+    "suppae": ("USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QVAL"),
+    "cm": ("USUBJID", "CMTRT", "CMDECOD", "CMCAT", "CMCLAS", "CMSTDTC", "CMENDTC"),
+    "sv": ("USUBJID", "VISIT", "VISITNUM", "SVSTDTC", "SVENDTC"),
 }
 
 DATE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "dm": ("RFSTDTC", "RFENDTC", "DTHDTC"),
+    "dm": ("RFSTDTC", "RFENDTC", "RFXSTDTC", "RFXENDTC", "DTHDTC"),
     "ex": ("EXSTDTC", "EXENDTC"),
     "tu": ("TUDTC",),
     "tr": ("TRDTC",),
     "rs": ("RSDTC",),
     "ae": ("AESTDTC", "AEENDTC"),
     "ds": ("DSSTDTC",),
+    "cm": ("CMSTDTC", "CMENDTC"),
+    "sv": ("SVSTDTC", "SVENDTC"),
 }
 
 NUMERIC_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -97,11 +141,17 @@ NUMERIC_COLUMNS: dict[str, tuple[str, ...]] = {
     "ex": ("EXDOSE",),
     "tr": ("TRSTRESN", "VISITNUM"),
     "rs": ("VISITNUM",),
-    "ae": ("AETOXGR",),
+    "ae": ("AETOXGR", "AESEQ"),
+    "tu": ("VISITNUM",),
+    "sv": ("VISITNUM",),
 }
+
+#: How a partial date (``2014-02``, ``2014``) is completed: the first, middle or last possible day, or refused.
+IMPUTATION_RULES = ("first", "mid", "last", "refuse")
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ].*)?$")
 _DATE9 = re.compile(r"^\d{1,2}[A-Za-z]{3}\d{4}$")
+_PARTIAL_DATE = re.compile(r"^\d{4}(?:-\d{2})?-*T?$")
 
 
 @dataclass
@@ -114,7 +164,7 @@ class Study:
         Study identifier from ``study.json`` (or DM.STUDYID).
     data_cutoff
         Data cut-off date; events after it are ignored.
-    dm, ex, tu, tr, rs, ae, ds
+    dm, ex, tu, tr, rs, ae, ds, suppae, cm, sv
         One DataFrame per domain (empty, with the contract's columns, when the file is absent).
     files
         Domain name -> file read (for provenance).
@@ -136,6 +186,9 @@ class Study:
     ae: pd.DataFrame
     ds: pd.DataFrame
     files: dict[str, Path] = field(default_factory=dict)
+    suppae: pd.DataFrame = field(default_factory=lambda: empty_domain("suppae"))
+    cm: pd.DataFrame = field(default_factory=lambda: empty_domain("cm"))
+    sv: pd.DataFrame = field(default_factory=lambda: empty_domain("sv"))
 
     def domain(self, name: str) -> pd.DataFrame:
         """Return the frame of domain ``name`` (``"dm"``, ``"tr"``, ...)."""
@@ -169,7 +222,9 @@ def where(row: pd.Series | dict, *, lesion_col: str | None = None, visit: bool =
     return ", ".join(parts)
 
 
-def normalise(frame: pd.DataFrame, domain: str, source: str, *, first_line: int = 2) -> pd.DataFrame:
+def normalise(
+    frame: pd.DataFrame, domain: str, source: str, *, first_line: int = 2, impute: str = "first"
+) -> pd.DataFrame:
     """Normalise a raw domain frame: upper-case names, stripped text, dates and numbers parsed.
 
     Parameters
@@ -182,6 +237,8 @@ def normalise(frame: pd.DataFrame, domain: str, source: str, *, first_line: int 
         File name used in error messages.
     first_line
         Line number of the first record (2 for a CSV with a header, 1 for XPT records).
+    impute
+        Partial-date rule (see :func:`parse_partial_dates`); imputed dates are flagged in ``<DATECOL>_DTF``.
 
     Returns
     -------
@@ -202,7 +259,7 @@ def normalise(frame: pd.DataFrame, domain: str, source: str, *, first_line: int 
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             s = out[col].astype("string").str.strip()
-            out[col] = s.astype(object).where(s.notna() & (s != ""), None)
+            out[col] = s.astype(object).where(s.notna() & ~s.isin(MISSING_TEXT), None)
     missing = [c for c in REQUIRED.get(domain, ()) if c not in out.columns]
     if missing:
         raise InputError(
@@ -217,7 +274,12 @@ def normalise(frame: pd.DataFrame, domain: str, source: str, *, first_line: int 
     out.insert(0, "_LINE", range(first_line, first_line + len(out)))
     lesion_col = {"tu": "TULNKID", "tr": "TRLNKID"}.get(domain)
     for col in DATE_COLUMNS.get(domain, ()):
-        out[f"{col}_DT"] = parse_dates(out, col, source, lesion_col=lesion_col)
+        out[f"{col}_DT"], out[f"{col}_DTF"] = parse_partial_dates(
+            out, col, source, lesion_col=lesion_col, impute=impute
+        )
+        n_imputed = int(out[f"{col}_DTF"].notna().sum())
+        if n_imputed:
+            log.info("%s: %d partial %s dates imputed (%s)", source, n_imputed, col, impute)
     for col in NUMERIC_COLUMNS.get(domain, ()):
         out[col] = _parse_numbers(out, col, source, lesion_col=lesion_col)
     out.attrs["source"] = source
@@ -225,12 +287,14 @@ def normalise(frame: pd.DataFrame, domain: str, source: str, *, first_line: int 
     return out
 
 
-def parse_dates(frame: pd.DataFrame, col: str, source: str, *, lesion_col: str | None = None) -> pd.Series:
+def parse_dates(
+    frame: pd.DataFrame, col: str, source: str, *, lesion_col: str | None = None, impute: str = "refuse"
+) -> pd.Series:
     """Parse an ISO 8601 date column (``YYYY-MM-DD``, time part ignored) into ``datetime64``.
 
     Already-parsed datetimes (from XPT) pass through; SAS ``DATE9`` text (``05JAN2024``) is accepted
-    for ADaM inputs. Missing values stay missing; anything else raises :class:`InputError` naming
-    the line, subject and lesion.
+    for ADaM inputs. Missing values stay missing; a partial date is completed by ``impute`` (see
+    :func:`parse_partial_dates`); anything else raises :class:`InputError` naming the line, subject and lesion.
 
     Examples
     --------
@@ -238,29 +302,88 @@ def parse_dates(frame: pd.DataFrame, col: str, source: str, *, lesion_col: str |
     >>> parse_dates(df, "D", "x.csv").dt.strftime("%Y-%m-%d").tolist()
     ['2024-03-01', nan]
     """
+    return parse_partial_dates(frame, col, source, lesion_col=lesion_col, impute=impute)[0]
+
+
+def _complete(text: str, rule: str) -> tuple[pd.Timestamp, str]:
+    parts = text.split("-")
+    year = int(parts[0])
+    if len(parts) == 1:
+        month, flag = {"first": 1, "mid": 7, "last": 12}[rule], "M"
+        day = {"first": 1, "mid": 1, "last": 31}[rule]
+        return pd.Timestamp(year, month, day), flag
+    month = int(parts[1])
+    if not 1 <= month <= 12:
+        raise ValueError(text)
+    last = pd.Timestamp(year, month, 1).days_in_month
+    day = {"first": 1, "mid": 15, "last": last}[rule]
+    return pd.Timestamp(year, month, day), "D"
+
+
+def parse_partial_dates(
+    frame: pd.DataFrame, col: str, source: str, *, lesion_col: str | None = None, impute: str = "first"
+) -> tuple[pd.Series, pd.Series]:
+    """Parse a date column; complete partial dates (``2014-02``, ``2014``) and flag them.
+
+    Parameters
+    ----------
+    frame, col, source, lesion_col
+        The table, its date column, its file (for errors) and the lesion column (for errors).
+    impute
+        ``first`` (day 1 / 1 January), ``mid`` (day 15 / 1 July), ``last`` (last day of the month / 31
+        December) or ``refuse`` (a partial date is an error). Domain rules refine this later (an AE
+        start is never imputed before the first dose of the same month).
+
+    Returns
+    -------
+    dates, flags
+        ``datetime64`` dates and the ADaM-style imputation flag (``D``: day imputed, ``M``: month
+        and day imputed, missing when the date was complete).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"USUBJID": ["S1", "S1"], "D": ["2014-02", "2014"]})
+    >>> d, f = parse_partial_dates(df, "D", "x.csv", impute="last")
+    >>> d.dt.strftime("%Y-%m-%d").tolist(), f.tolist()
+    (['2014-02-28', '2014-12-31'], ['D', 'M'])
+    """
+    if impute not in IMPUTATION_RULES:
+        raise ConfigError(f"partial-date imputation must be one of {', '.join(IMPUTATION_RULES)}, not {impute!r}")
     s = frame[col]
+    flags = pd.Series(None, index=frame.index, dtype=object)
     if pd.api.types.is_datetime64_any_dtype(s):
-        return pd.to_datetime(s).dt.normalize().astype("datetime64[ns]")
+        return pd.to_datetime(s).dt.normalize().astype("datetime64[ns]"), flags
     text = s.map(lambda v: None if v is None or (isinstance(v, float) and pd.isna(v)) else str(v).strip())
     text = text.astype("string")
     present = text.notna() & (text != "")
     iso = text.str.match(_ISO_DATE.pattern).fillna(False).astype(bool)
     date9 = text.str.match(_DATE9.pattern).fillna(False).astype(bool)
+    partial = text.str.match(_PARTIAL_DATE.pattern).fillna(False).astype(bool)
     out = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
     if iso.any():
         out[iso] = pd.to_datetime(text[iso].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
     if date9.any():
         out[date9] = pd.to_datetime(text[date9].str.upper(), format="%d%b%Y", errors="coerce")
+    if partial.any() and impute != "refuse":
+        for idx in partial[partial].index:
+            value = str(text[idx]).rstrip("-T ")
+            try:
+                out[idx], flags[idx] = _complete(value, impute)
+            except ValueError:
+                continue
     bad = present & out.isna()
     if bad.any():
         idx = bad.idxmax()
+        hint = "write complete ISO 8601 dates (YYYY-MM-DD)"
+        if partial[idx]:
+            hint = "partial dates are refused by the imputation rule 'refuse'; set partial_dates: first|mid|last"
         raise InputError(
             source,
             f"unparseable date {text[idx]!r} in {col}",
             where=where(frame.loc[idx], lesion_col=lesion_col),
-            hint="write complete ISO 8601 dates (YYYY-MM-DD); impute partial dates first",
+            hint=hint,
         )
-    return out
+    return out, flags
 
 
 def _parse_numbers(frame: pd.DataFrame, col: str, source: str, *, lesion_col: str | None) -> pd.Series:
@@ -281,7 +404,10 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, int]:
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if path.is_file() and path.stat().st_size == 0:
+        raise InputError(path, "empty file (0 bytes)", hint="the file was cut short or never written: deliver it again")
     if suffix == ".xpt":
+        _check_xpt_length(path)
         try:
             import pyreadstat
         except ImportError as exc:  # pragma: no cover - depends on the install
@@ -296,12 +422,29 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, int]:
         return frame, 1
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"not a readable CSV file ({exc})") from exc
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"not a readable CSV file ({str(exc).splitlines()[0]})") from exc
     return frame, 2
 
 
-def read_domain(path: str | Path, domain: str | None = None) -> pd.DataFrame:
+def _check_xpt_length(path: Path) -> None:
+    """A SAS transport (v5) file is a sequence of 80-byte records: any other length was cut short."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        head = fh.read(80)
+    if not head.startswith(b"HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!"):
+        if head.startswith(b"HEADER RECORD*******LIBV8"):
+            return  # version 8 transport: no fixed record length to check
+        raise InputError(path, "not a SAS transport (XPT) file: the library header record is missing")
+    if size % 80:
+        raise InputError(
+            path,
+            f"truncated SAS XPT file: {size} bytes is not a whole number of 80-byte records",
+            hint="the file was cut short in transfer: deliver it again",
+        )
+
+
+def read_domain(path: str | Path, domain: str | None = None, *, impute: str = "first") -> pd.DataFrame:
     """Read one SDTM domain file (CSV or XPT) and normalise it.
 
     Parameters
@@ -310,6 +453,8 @@ def read_domain(path: str | Path, domain: str | None = None) -> pd.DataFrame:
         ``dm.csv``, ``tr.xpt``, ...
     domain
         Domain name; by default the file's stem, lower-cased.
+    impute
+        Partial-date rule (see :func:`parse_partial_dates`).
 
     Examples
     --------
@@ -320,7 +465,7 @@ def read_domain(path: str | Path, domain: str | None = None) -> pd.DataFrame:
     path = Path(path)
     domain = (domain or path.stem).lower()
     frame, first_line = read_table(path)
-    return normalise(frame, domain, str(path), first_line=first_line)
+    return normalise(frame, domain, str(path), first_line=first_line, impute=impute)
 
 
 def empty_domain(domain: str) -> pd.DataFrame:
@@ -340,7 +485,9 @@ def find_domain_file(folder: Path, domain: str) -> Path | None:
     return None
 
 
-def load_study(study_dir: str | Path, *, required: Iterable[str] = ("dm", "tu", "tr")) -> Study:
+def load_study(
+    study_dir: str | Path, *, required: Iterable[str] = ("dm", "tu", "tr"), impute: str = "first"
+) -> Study:
     """Read every clinical domain of a study folder.
 
     Parameters
@@ -349,6 +496,8 @@ def load_study(study_dir: str | Path, *, required: Iterable[str] = ("dm", "tu", 
         Folder with a ``clinical/`` sub-folder (or the ``clinical`` folder itself).
     required
         Domains that must be present; the others become empty frames when absent.
+    impute
+        Partial-date rule (see :func:`parse_partial_dates`).
 
     Returns
     -------
@@ -380,7 +529,7 @@ def load_study(study_dir: str | Path, *, required: Iterable[str] = ("dm", "tu", 
             log.info("domain %s absent in %s: treated as empty", domain, folder)
             frames[domain] = empty_domain(domain)
             continue
-        frames[domain] = read_domain(path, domain)
+        frames[domain] = read_domain(path, domain, impute=impute)
         files[domain] = path
     studyid, cutoff = _read_study_json(folder, frames["dm"])
     check_subjects(frames)
@@ -436,7 +585,9 @@ def check_subjects(frames: dict[str, pd.DataFrame]) -> None:
 
 
 def first_dose_dates(dm: pd.DataFrame) -> pd.Series:
-    """``USUBJID`` -> first dose date (``RFSTDTC``) for treated subjects.
+    """``USUBJID`` -> first dose date (``RFXSTDTC``, else ``RFSTDTC``) for treated subjects.
+
+    A DM subject with neither is a screen failure (or never dosed): outside every analysis population.
 
     Examples
     --------
@@ -444,5 +595,14 @@ def first_dose_dates(dm: pd.DataFrame) -> pd.Series:
     >>> first_dose_dates(dm).to_dict()
     {'S1': Timestamp('2024-01-01 00:00:00')}
     """
-    treated = dm[dm["RFSTDTC_DT"].notna()]
-    return treated.set_index("USUBJID")["RFSTDTC_DT"]
+    first = dm["RFXSTDTC_DT"].fillna(dm["RFSTDTC_DT"]) if "RFXSTDTC_DT" in dm else dm["RFSTDTC_DT"]
+    treated = first.notna()
+    return pd.Series(first[treated].to_numpy(), index=pd.Index(dm.loc[treated, "USUBJID"], name="USUBJID"),
+                     name="RFSTDTC_DT")
+
+
+def last_dose_dates(dm: pd.DataFrame) -> pd.Series:
+    """``USUBJID`` -> last dose date (``RFXENDTC``, else ``RFENDTC``) where known."""
+    last = dm["RFXENDTC_DT"].fillna(dm["RFENDTC_DT"]) if "RFXENDTC_DT" in dm else dm["RFENDTC_DT"]
+    known = last.notna()
+    return pd.Series(last[known].to_numpy(), index=pd.Index(dm.loc[known, "USUBJID"], name="USUBJID"))
