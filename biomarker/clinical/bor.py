@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from biomarker.clinical.evaluators import INVESTIGATOR, RECIST11, rs_for
 from biomarker.clinical.recist import CR, NE, NON_CR_NON_PD, PD, PR, SD
 from biomarker.clinical.sdtm import first_dose_dates
 from biomarker.errors import ConfigError
@@ -328,19 +329,21 @@ def derive_bor(
     return pd.DataFrame.from_records(rows, columns=list(BOR_COLUMNS))
 
 
-def investigator_timepoints(rs: pd.DataFrame, dm: pd.DataFrame) -> pd.DataFrame:
-    """Investigator time-point responses (RS, ``RSTESTCD == OVRLRESP``) in the shape of our time points.
+def investigator_timepoints(
+    rs: pd.DataFrame, dm: pd.DataFrame, *, evaluator: str = INVESTIGATOR, category: str = RECIST11
+) -> pd.DataFrame:
+    """RS time-point responses (``RSTESTCD == OVRLRESP``) of one evaluator and one category (RECIST 1.1 by
+    default: iRECIST rows are never mixed in) in the shape of our time points.
 
     Examples
     --------
     >>> inv = investigator_timepoints(study.rs, study.dm)  # doctest: +SKIP
     """
     first_dose = first_dose_dates(dm)
+    rs = rs_for(rs, category, evaluator)
     rs = rs[rs["USUBJID"].isin(first_dose.index)]
     if "RSTESTCD" in rs and rs["RSTESTCD"].notna().any():
         rs = rs[rs["RSTESTCD"].astype(str).str.upper() == "OVRLRESP"]
-    if "RSEVAL" in rs and rs["RSEVAL"].notna().any():
-        rs = rs[rs["RSEVAL"].isna() | (rs["RSEVAL"].astype(str).str.upper() == "INVESTIGATOR")]
     resp = rs["RSSTRESC"].fillna(rs.get("RSORRES")).astype("string").str.upper().str.strip()
     resp = resp.replace(_RS_SYNONYMS)
     undated = rs["RSDTC_DT"].isna()
@@ -353,6 +356,7 @@ def investigator_timepoints(rs: pd.DataFrame, dm: pd.DataFrame) -> pd.DataFrame:
         {
             "usubjid": rs["USUBJID"].to_numpy(),
             "visit": rs["VISIT"].to_numpy(),
+            "visitnum": rs["VISITNUM"].to_numpy() if "VISITNUM" in rs else None,
             "assessment_date": dates.to_numpy(),
             "days_from_first_dose": days.to_numpy(),
             "is_baseline": (days <= 0).to_numpy(),
@@ -392,10 +396,20 @@ def compare_with_investigator(
     cols = ["usubjid", "assessment_date", "visit", "overall_response"]
     ours = ours_tp.loc[~ours_tp["is_baseline"].astype(bool), cols].copy()
     theirs = inv_tp.loc[~inv_tp["is_baseline"].astype(bool), cols].copy()
-    # pair time points by visit label when both sides have one (scan dates of a visit may differ), else by date
+    # pair time points by VISITNUM, else by visit label when both sides have one (scan dates of a visit may
+    # differ), else by date
+    ours["visitnum"] = ours_tp.get("visitnum")
+    theirs["visitnum"] = inv_tp.get("visitnum")
+    by_num = ours["visitnum"].notna().all() and theirs["visitnum"].notna().all()
     by_visit = ours["visit"].notna().all() and theirs["visit"].notna().all()
     for frame in (ours, theirs):
-        frame["key"] = frame["visit"].astype(str) if by_visit else frame["assessment_date"].dt.strftime("%Y-%m-%d")
+        if by_num:
+            frame["key"] = frame["visitnum"].astype(float).map("{:g}".format)
+        elif by_visit:
+            frame["key"] = frame["visit"].astype(str)
+        else:
+            frame["key"] = frame["assessment_date"].dt.strftime("%Y-%m-%d")
+    ours, theirs = ours.drop(columns="visitnum"), theirs.drop(columns="visitnum")
     both = ours.merge(theirs, on=["usubjid", "key"], how="outer", suffixes=("", "_inv"))
     both["visit"] = both["visit"].fillna(both["visit_inv"])
     both["assessment_date"] = both["assessment_date"].fillna(both["assessment_date_inv"])

@@ -63,8 +63,8 @@ def lesion_table(tu: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> tu = pd.DataFrame({"USUBJID": ["S1"], "TULNKID": ["T01"], "TUORRES": ["target"], "TULOC": ["LYMPH NODE"]})
-    >>> lesion_table(tu)[["CLASS", "NODAL"]].iloc[0].tolist()
-    ['TARGET', True]
+    >>> row = lesion_table(tu).iloc[0]; (row["CLASS"], bool(row["NODAL"]))
+    ('TARGET', True)
     """
     src = source_of(tu, "tu")
     tu = tu[tu["USUBJID"].notna()]
