@@ -141,7 +141,7 @@ NUMERIC_COLUMNS: dict[str, tuple[str, ...]] = {
     "ex": ("EXDOSE",),
     "tr": ("TRSTRESN", "VISITNUM"),
     "rs": ("VISITNUM",),
-    "ae": ("AETOXGR", "AESEQ"),
+    "ae": ("AESEQ",),
     "tu": ("VISITNUM",),
     "sv": ("VISITNUM",),
 }

@@ -198,7 +198,7 @@ def test_bad_grade_in_ae_through_run_endpoints(tmp_path):
     subs = good_subjects()
     subs[0].aes = [{"grade": 7}]
     root = write_study(tmp_path, build(subs))
-    with pytest.raises(InputError, match=r"ae\.csv: line 2, subject S-001: AETOXGR must be 1-5, not 7"):
+    with pytest.raises(InputError, match=r"ae\.csv: column AETOXGR: AETOXGR values not in the controlled-terminology map: '7' \(1 records\)"):
         run_endpoints(root, tmp_path / "out")
 
 
