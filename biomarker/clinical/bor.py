@@ -66,6 +66,10 @@ class BorRules:
         Days after first dose before SD counts (protocol: 42, the first scan at week 6).
     max_ne_between
         ``NE`` time points allowed between a response and its confirmation.
+    cr_then_pr
+        A CR followed by a PR: ``"pr"`` (default) reads it as a confirmed PR (RECIST 1.1 section 4.4);
+        ``"sd"`` as admiralonco does: the CR is unconfirmed and a PR does not confirm it (BOR SD if the SD
+        duration is met).
 
     Examples
     --------
@@ -77,10 +81,13 @@ class BorRules:
     min_confirm_days: int = 28
     min_sd_days: int = 42
     max_ne_between: int = 1
+    cr_then_pr: str = "pr"
 
     def __post_init__(self) -> None:
+        if self.cr_then_pr not in ("pr", "sd"):
+            raise ConfigError(f"BorRules.cr_then_pr must be 'pr' or 'sd', not {self.cr_then_pr!r}")
         for name in ("min_confirm_days", "min_sd_days", "max_ne_between"):
-            if getattr(self, name) < 0:
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 0:
                 raise ConfigError(f"BorRules.{name} must be >= 0, not {getattr(self, name)}")
 
     def as_dict(self) -> dict:
@@ -178,7 +185,8 @@ def bor_call(
                 if k is not None:
                     cr_pair = (i, k)
             if r in (CR, PR) and pr_pair is None:
-                k = _confirmed_from(i, resp, dd, {CR, PR}, rules)
+                allowed = {CR} if r == CR and rules.cr_then_pr == "sd" else {CR, PR}
+                k = _confirmed_from(i, resp, dd, allowed, rules)
                 if k is not None:
                     pr_pair = (i, k)
         if cr_pair is not None:

@@ -95,7 +95,8 @@ def clopper_pearson(successes: int, n: int, alpha: float = 0.05) -> tuple[float,
 
 
 def response_rates(bor: pd.DataFrame, *, bor_col: str = "bor", alpha: float = 0.05) -> pd.DataFrame:
-    """ORR (CR + PR) and DCR (CR + PR + SD + NON-CR/NON-PD) with exact Clopper-Pearson CIs.
+    """ORR (CR + PR), DCR (CR + PR + SD + NON-CR/NON-PD) and, when ``bor`` has ``clinical_benefit``, CBR
+    (see :func:`clinical_benefit`), with exact Clopper-Pearson CIs.
 
     The denominator is every subject in ``bor`` (all treated subjects).
 
@@ -112,8 +113,11 @@ def response_rates(bor: pd.DataFrame, *, bor_col: str = "bor", alpha: float = 0.
     """
     n = len(bor)
     rows = []
-    for name, cats in (("orr", RESPONDERS), ("dcr", DISEASE_CONTROL)):
-        k = int(bor[bor_col].isin(cats).sum())
+    rates = [("orr", bor[bor_col].isin(RESPONDERS)), ("dcr", bor[bor_col].isin(DISEASE_CONTROL))]
+    if "clinical_benefit" in bor and bor_col == "bor":
+        rates.append(("cbr", bor["clinical_benefit"].fillna(False).astype(bool)))
+    for name, hit in rates:
+        k = int(hit.sum())
         lo, hi = clopper_pearson(k, n, alpha)
         rows.append(
             {
@@ -128,17 +132,77 @@ def response_rates(bor: pd.DataFrame, *, bor_col: str = "bor", alpha: float = 0.
     return pd.DataFrame(rows)
 
 
-def new_therapy_dates(ds: pd.DataFrame) -> pd.Series:
-    """``USUBJID`` -> earliest start of new anticancer therapy (DS ``NEW ANTICANCER THERAPY``).
+#: CM records that are anticancer therapy: by category (CMCAT/CMSCAT) or class (CMCLAS, ATC level 1 text/code).
+ANTICANCER_CM_CATEGORIES = ("ANTICANCER", "ANTI-CANCER", "ANTINEOPLASTIC", "SUBSEQUENT THERAPY", "NEW THERAPY")
+ANTICANCER_CM_CLASSES = ("ANTINEOPLASTIC", "L01")
+
+
+def clinical_benefit(bor: pd.DataFrame, timepoints: pd.DataFrame, min_days: int = 168) -> pd.Series:
+    """Clinical benefit per subject of ``bor``: confirmed CR or PR, or SD (NON-CR/NON-PD) with a time point of
+    SD or better at least ``min_days`` (24 weeks) after the first dose and before any progression.
 
     Examples
     --------
-    >>> new_therapy_dates(study.ds)  # doctest: +SKIP
+    >>> bor = pd.DataFrame({"usubjid": ["A", "B"], "bor": ["SD", "SD"]})
+    >>> tp = pd.DataFrame({"usubjid": ["A", "B"], "is_baseline": [False] * 2, "days_from_first_dose": [170, 120],
+    ...                    "overall_response": ["SD", "SD"]})
+    >>> clinical_benefit(bor, tp).tolist()
+    [True, False]
     """
-    if ds.empty:
+    post = timepoints[~timepoints["is_baseline"].astype(bool)].sort_values(["usubjid", "days_from_first_dose"])
+    durable = set()
+    for subject, g in post.groupby("usubjid"):
+        for day, resp in zip(g["days_from_first_dose"], g["overall_response"], strict=True):
+            if resp == PD:
+                break
+            if resp in DISEASE_CONTROL and day >= min_days:
+                durable.add(subject)
+                break
+    stable = bor["bor"].isin((SD, NON_CR_NON_PD)) & bor["usubjid"].isin(durable)
+    return (bor["bor"].isin(RESPONDERS) | stable).reset_index(drop=True)
+
+
+def new_therapy_dates(
+    ds: pd.DataFrame,
+    cm: pd.DataFrame | None = None,
+    dm: pd.DataFrame | None = None,
+    *,
+    study_drugs: tuple[str, ...] = ("TORIPALIMAB", "AXITINIB"),
+    categories: tuple[str, ...] = ANTICANCER_CM_CATEGORIES,
+    classes: tuple[str, ...] = ANTICANCER_CM_CLASSES,
+) -> pd.Series:
+    """``USUBJID`` -> earliest start of new anticancer therapy after the first dose.
+
+    Sources: DS ``NEW ANTICANCER THERAPY`` and CM records whose category (``CMCAT``/``CMSCAT``) or class
+    (``CMCLAS``) names anticancer therapy, that are not a study drug and start after the first dose
+    (``dm`` needed for CM).
+
+    Examples
+    --------
+    >>> new_therapy_dates(study.ds, study.cm, study.dm)  # doctest: +SKIP
+    """
+    parts = []
+    if ds is not None and not ds.empty:
+        hits = ds[ds["DSDECOD"].astype("string").str.upper().str.contains("ANTICANCER", na=False)]
+        parts.append(hits[["USUBJID", "DSSTDTC_DT"]].rename(columns={"DSSTDTC_DT": "date"}))
+    if cm is not None and not cm.empty and dm is not None:
+        def has(col: str, words: tuple[str, ...]) -> pd.Series:
+            if col not in cm:
+                return pd.Series(False, index=cm.index)
+            text = cm[col].astype("string").str.upper()
+            return text.apply(lambda v: bool(v) and any(w in v for w in words) if isinstance(v, str) else False)
+
+        anticancer = has("CMCAT", categories) | has("CMSCAT", categories) | has("CMCLAS", classes)
+        names = cm["CMDECOD"].fillna(cm["CMTRT"]).astype("string").str.upper()
+        study = names.apply(lambda v: isinstance(v, str) and any(d.upper() in v for d in study_drugs))
+        first = cm["USUBJID"].map(first_dose_dates(dm))
+        after = cm["CMSTDTC_DT"].notna() & first.notna() & (cm["CMSTDTC_DT"] > first)
+        hits = cm[anticancer & ~study & after]
+        parts.append(hits[["USUBJID", "CMSTDTC_DT"]].rename(columns={"CMSTDTC_DT": "date"}))
+    parts = [p for p in parts if len(p)]
+    if not parts:
         return pd.Series(dtype="datetime64[ns]")
-    hits = ds[ds["DSDECOD"].astype("string").str.upper().str.contains("ANTICANCER", na=False)]
-    return hits.groupby("USUBJID")["DSSTDTC_DT"].min().dropna()
+    return pd.concat(parts).groupby("USUBJID")["date"].min().dropna()
 
 
 def death_dates(dm: pd.DataFrame) -> pd.Series:
@@ -173,6 +237,7 @@ def derive_pfs(
     data_cutoff: pd.Timestamp | None = None,
     rules: PfsRules | None = None,
     response_col: str = "overall_response",
+    new_therapy: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Progression-free survival per treated subject with FDA censoring (see the module docstring).
 
@@ -184,6 +249,8 @@ def derive_pfs(
         Normalised DM (first dose, death).
     ds
         Normalised DS (new anticancer therapy); optional.
+    new_therapy
+        ``USUBJID`` -> start of new anticancer therapy (see :func:`new_therapy_dates`); replaces DS's.
     data_cutoff
         Data cut-off date.
     rules
@@ -202,7 +269,10 @@ def derive_pfs(
     rules = rules or PfsRules()
     first_dose = first_dose_dates(dm)
     deaths = death_dates(dm)
-    nact = new_therapy_dates(ds) if ds is not None else pd.Series(dtype="datetime64[ns]")
+    if new_therapy is not None:
+        nact = new_therapy
+    else:
+        nact = new_therapy_dates(ds) if ds is not None else pd.Series(dtype="datetime64[ns]")
     groups = dict(tuple(timepoints.groupby("usubjid")))
     max_gap = 2 * rules.interval_days + rules.window_days
     rows = []
@@ -265,7 +335,8 @@ OS_COLUMNS = ("usubjid", "os_date", "os_days", "os_months", "os_event", "os_cens
 
 
 def last_known_alive(domains: dict[str, pd.DataFrame], data_cutoff: pd.Timestamp | None = None) -> pd.Series:
-    """``USUBJID`` -> latest date found in any domain (``*_DT`` columns), capped at the cut-off.
+    """``USUBJID`` -> last date known alive (ADaM LSTALVDT): the latest complete date in any domain (``*_DT``
+    columns whose ``*_DTF`` imputation flag is empty; death dates excluded), capped at the cut-off.
 
     Examples
     --------
@@ -278,7 +349,12 @@ def last_known_alive(domains: dict[str, pd.DataFrame], data_cutoff: pd.Timestamp
         cols = [c for c in frame.columns if c.endswith("_DT") and c != "DTHDTC_DT"]
         if not cols:
             continue
-        latest = frame[cols].max(axis=1)
+        dates = frame[cols].copy()
+        for col in cols:
+            flag = f"{col}F"
+            if flag in frame:
+                dates.loc[frame[flag].notna(), col] = pd.NaT
+        latest = dates.max(axis=1)
         parts.append(pd.DataFrame({"USUBJID": frame["USUBJID"], "date": latest}))
     if not parts:
         return pd.Series(dtype="datetime64[ns]")
