@@ -10,7 +10,8 @@ investigator comparison) -> :mod:`~biomarker.clinical.efficacy` (ORR, DCR, TTR, 
 Examples
 --------
 >>> from biomarker.clinical import run_endpoints
->>> res = run_endpoints("runs/sim01", "runs/sim01/endpoints")  # doctest: +SKIP
+>>> res = run_endpoints("runs/sim01")  # doctest: +SKIP
+>>> res.write("runs/sim01/endpoints")  # doctest: +SKIP
 >>> res.summary  # doctest: +SKIP
 """
 
@@ -37,7 +38,12 @@ from biomarker.clinical.recist import (
     target_response,
     timepoint_responses,
 )
-from biomarker.clinical.run import EndpointConfig, EndpointResults, run_endpoints
+from biomarker.clinical.config import EndpointConfig
+from biomarker.clinical.evaluators import timepoints_by_evaluator
+from biomarker.clinical.irecist import derive_irecist_bor, irecist_bor
+from biomarker.clinical.result import EndpointResult
+from biomarker.clinical.run import EndpointResults, run_endpoints
+from biomarker.clinical.terminology import terminology
 from biomarker.clinical.safety import grade_table, safety_table, treatment_emergent, worst_grade
 from biomarker.clinical.sdtm import Study, load_study, read_domain
 from biomarker.clinical.survival import kaplan_meier, km_curve_table
@@ -46,6 +52,7 @@ __all__ = [
     "DEFAULT_ADAM_MAP",
     "BorRules",
     "EndpointConfig",
+    "EndpointResult",
     "EndpointResults",
     "PfsRules",
     "Study",
@@ -54,10 +61,12 @@ __all__ = [
     "compare_with_investigator",
     "derive_bor",
     "derive_dor",
+    "derive_irecist_bor",
     "derive_os",
     "derive_pfs",
     "grade_table",
     "investigator_timepoints",
+    "irecist_bor",
     "kaplan_meier",
     "km_curve_table",
     "load_study",
@@ -69,8 +78,10 @@ __all__ = [
     "run_endpoints",
     "safety_table",
     "target_response",
+    "terminology",
     "time_to_response",
     "timepoint_responses",
+    "timepoints_by_evaluator",
     "treatment_emergent",
     "worst_grade",
 ]

@@ -3,8 +3,8 @@
 - ``populations``: screened (every DM subject), enrolled (not a screen failure), treated = safety (a first
   dose), efficacy-evaluable (treated, with a baseline tumour assessment in the window and at least one
   post-baseline assessment, or progression or death before one);
-- ``disposition``: subjects by DS disposition event (``DSCAT = DISPOSITION EVENT``, or every record without
-  DSCAT) and epoch where given, n (%) of the treated;
+- ``disposition``: treated subjects by DS disposition event (``DSCAT = DISPOSITION EVENT``, or every record
+  without DSCAT) and epoch where given, n (%) of the treated;
 - ``exposure`` per subject and drug from EX (first and last dose, days on drug, administrations, cumulative
   dose, dose intensity per week and relative to the planned dose) and ``exposure_summary`` per drug;
 - ``deaths``: every death with its day, whether on treatment (first to last dose) or within 30 days of the
@@ -74,7 +74,7 @@ def disposition(ds: pd.DataFrame, dm: pd.DataFrame) -> pd.DataFrame:
     if ds.empty:
         return pd.DataFrame(columns=cols)
     cat = ds["DSCAT"].astype("string").str.upper() if "DSCAT" in ds else pd.Series(pd.NA, index=ds.index)
-    events = ds[cat.isna() | cat.eq("DISPOSITION EVENT").fillna(False)]
+    events = ds[(cat.isna() | cat.eq("DISPOSITION EVENT").fillna(False)) & ds["USUBJID"].isin(first_dose_dates(dm).index)]
     epoch = events["EPOCH"] if "EPOCH" in events else pd.Series(None, index=events.index, dtype=object)
     frame = pd.DataFrame(
         {
