@@ -9,6 +9,8 @@ Column contract (read by ``biomarker.clinical``; dates ISO 8601 ``YYYY-MM-DD``):
 - ``rs.csv``: USUBJID, RSTESTCD, RSORRES, RSSTRESC, RSEVAL, RSDTC, VISIT, VISITNUM
 - ``ae.csv``: USUBJID, AETERM, AEDECOD, AEBODSYS, AETOXGR, AESER, AEREL, AEACN, AESTDTC, AEENDTC
 - ``ds.csv``: USUBJID, DSCAT, DSDECOD, DSSTDTC
+- ``sv.csv``: USUBJID, VISIT, VISITNUM, SVSTDTC -- the survival sweep at the cut-off (every living subject
+  still followed is contacted), so that the last date known alive (LSTALVDT) is the cut-off for them
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ RS_COLUMNS = ("USUBJID", "RSTESTCD", "RSORRES", "RSSTRESC", "RSEVAL", "RSDTC", "
 AE_COLUMNS = ("USUBJID", "AETERM", "AEDECOD", "AEBODSYS", "AETOXGR", "AESER", "AEREL", "AEACN", "AESTDTC",
               "AEENDTC")
 DS_COLUMNS = ("USUBJID", "DSCAT", "DSDECOD", "DSSTDTC")
+SV_COLUMNS = ("USUBJID", "VISIT", "VISITNUM", "SVSTDTC")
+#: Disposition terms after which a subject is no longer contacted for survival.
+FOLLOW_UP_ENDS = ("WITHDRAWAL BY SUBJECT", "LOST TO FOLLOW-UP", "WITHDRAWAL OF CONSENT")
 
 
 @dataclass
@@ -126,6 +131,16 @@ def ds_rows(patients: list[ClinicalPatient], cutoff: date) -> list[list[object]]
     return rows
 
 
+def sv_rows(patients: list[ClinicalPatient], cutoff: date) -> list[list[object]]:
+    """Subject visits: the survival-sweep contact at the cut-off of every living subject still followed."""
+    rows = []
+    for p in patients:
+        if p.course.death_day is not None or p.treatment.end_reason in FOLLOW_UP_ENDS:
+            continue
+        rows.append([p.usubjid, "SURVIVAL SWEEP", 900, cutoff.isoformat()])
+    return rows
+
+
 def write_clinical(outdir: Path, patients: list[ClinicalPatient], studyid: str, cutoff: date) -> dict[str, Path]:
     """Write every clinical table under ``outdir/clinical``; returns ``{domain: path}``."""
     folder = Path(outdir) / "clinical"
@@ -138,6 +153,7 @@ def write_clinical(outdir: Path, patients: list[ClinicalPatient], studyid: str, 
         "rs": write_csv(folder / "rs.csv", RS_COLUMNS, rs),
         "ae": write_csv(folder / "ae.csv", AE_COLUMNS, ae_rows(patients)),
         "ds": write_csv(folder / "ds.csv", DS_COLUMNS, ds_rows(patients, cutoff)),
+        "sv": write_csv(folder / "sv.csv", SV_COLUMNS, sv_rows(patients, cutoff)),
     }
     paths["study"] = write_json(folder / "study.json", {"studyid": studyid, "data_cutoff": cutoff.isoformat()})
     return paths
