@@ -23,6 +23,7 @@ from biomarker.clinical.bor import (
     derive_bor,
     investigator_timepoints,
 )
+from biomarker.clinical.config import EndpointConfig
 from biomarker.clinical.efficacy import (
     PfsRules,
     clopper_pearson,
@@ -32,21 +33,20 @@ from biomarker.clinical.efficacy import (
     response_rates,
     time_to_response,
 )
+from biomarker.clinical.evaluators import timepoints_by_evaluator
+from biomarker.clinical.irecist import derive_irecist_bor, irecist_bor
 from biomarker.clinical.recist import (
     nontarget_response,
     overall_response,
     target_response,
     timepoint_responses,
 )
-from biomarker.clinical.config import EndpointConfig
-from biomarker.clinical.evaluators import timepoints_by_evaluator
-from biomarker.clinical.irecist import derive_irecist_bor, irecist_bor
 from biomarker.clinical.result import EndpointResult
 from biomarker.clinical.run import EndpointResults, run_endpoints
-from biomarker.clinical.terminology import terminology
 from biomarker.clinical.safety import grade_table, safety_table, treatment_emergent, worst_grade
 from biomarker.clinical.sdtm import Study, load_study, read_domain
 from biomarker.clinical.survival import kaplan_meier, km_curve_table
+from biomarker.clinical.terminology import terminology
 
 __all__ = [
     "DEFAULT_ADAM_MAP",

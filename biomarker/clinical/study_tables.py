@@ -74,7 +74,8 @@ def disposition(ds: pd.DataFrame, dm: pd.DataFrame) -> pd.DataFrame:
     if ds.empty:
         return pd.DataFrame(columns=cols)
     cat = ds["DSCAT"].astype("string").str.upper() if "DSCAT" in ds else pd.Series(pd.NA, index=ds.index)
-    events = ds[(cat.isna() | cat.eq("DISPOSITION EVENT").fillna(False)) & ds["USUBJID"].isin(first_dose_dates(dm).index)]
+    treated = ds["USUBJID"].isin(first_dose_dates(dm).index)
+    events = ds[(cat.isna() | cat.eq("DISPOSITION EVENT").fillna(False)) & treated]
     epoch = events["EPOCH"] if "EPOCH" in events else pd.Series(None, index=events.index, dtype=object)
     frame = pd.DataFrame(
         {
