@@ -21,7 +21,6 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from biomarker.clinical import adam as adam_mod
@@ -50,80 +49,16 @@ from biomarker.clinical.safety import (
     worst_grade,
 )
 from biomarker.clinical.sdtm import find_domain_file, first_dose_dates, load_study
-from biomarker.clinical.study_tables import deaths, disposition, exposure, populations
-from biomarker.clinical.survival import CI_METHOD, KmEstimate, days_to_months, kaplan_meier, km_curve_table
+from biomarker.clinical.study_tables import deaths, disposition, efficacy_evaluable, exposure, populations
+from biomarker.clinical.summary_rows import SUMMARY_COLUMNS, km_rows, km_tables, rate_rows, ttr_rows
+from biomarker.clinical.survival import CI_METHOD, KmEstimate, days_to_months, kaplan_meier
 from biomarker.clinical.terminology import map_values, terminology
 from biomarker.files import sha256_file
 
 log = logging.getLogger(__name__)
 
-SUMMARY_COLUMNS = ("endpoint", "source", "estimate", "ci_lower", "ci_upper", "unit", "n_subjects", "n_events")
 #: Kept for callers of the old name.
 EndpointResults = EndpointResult
-
-
-def _km_rows(km: KmEstimate, source: str) -> list[dict]:
-    rows = [
-        {
-            "endpoint": f"{km.endpoint}_median",
-            "source": source,
-            "estimate": km.median_months,
-            "ci_lower": km.median_ci_lower_months,
-            "ci_upper": km.median_ci_upper_months,
-            "unit": "months",
-            "n_subjects": km.n_subjects,
-            "n_events": km.n_events,
-        }
-    ]
-    for _, lm in km.landmarks.iterrows():
-        rows.append(
-            {
-                "endpoint": f"{km.endpoint}_rate_{lm['time_months']:g}_months",
-                "source": source,
-                "estimate": lm["survival"],
-                "ci_lower": lm["ci_lower"],
-                "ci_upper": lm["ci_upper"],
-                "unit": "proportion",
-                "n_subjects": km.n_subjects,
-                "n_events": km.n_events,
-            }
-        )
-    return rows
-
-
-def _rate_rows(rates: pd.DataFrame, source: str) -> list[dict]:
-    return [
-        {
-            "endpoint": r["endpoint"],
-            "source": source,
-            "estimate": r["proportion"],
-            "ci_lower": r["ci_lower"],
-            "ci_upper": r["ci_upper"],
-            "unit": "proportion",
-            "n_subjects": r["n_subjects"],
-            "n_events": r["n_responders"],
-        }
-        for _, r in rates.iterrows()
-    ]
-
-
-def _ttr_rows(ttr: pd.DataFrame) -> list[dict]:
-    months = ttr["ttr_months"]
-    rows = []
-    for name, value in (("ttr_median", months.median()), ("ttr_min", months.min()), ("ttr_max", months.max())):
-        rows.append(
-            {
-                "endpoint": name,
-                "source": "derived",
-                "estimate": float(value) if len(ttr) else np.nan,
-                "ci_lower": np.nan,
-                "ci_upper": np.nan,
-                "unit": "months",
-                "n_subjects": len(ttr),
-                "n_events": len(ttr),
-            }
-        )
-    return rows
 
 
 def run_endpoints(
@@ -229,12 +164,12 @@ def _sdtm_endpoints(study_dir: Path, config: EndpointConfig):
     dor = derive_dor(bor, pfs)
     ttr = time_to_response(bor)
     rates = response_rates(bor)
-    rows = _rate_rows(rates, "derived")
+    rows = rate_rows(rates, "derived")
     unconfirmed = response_rates(bor, bor_col="bor_unconfirmed")
-    rows += _rate_rows(unconfirmed[unconfirmed["endpoint"] == "orr"].assign(endpoint="orr_unconfirmed"), "derived")
+    rows += rate_rows(unconfirmed[unconfirmed["endpoint"] == "orr"].assign(endpoint="orr_unconfirmed"), "derived")
     pops = populations(study.dm, study.ds, tp, pfs)
-    evaluable = set(bor["usubjid"]) & _evaluable(tp, pfs)
-    rows += _rate_rows(response_rates(bor[bor["usubjid"].isin(evaluable)]), "derived_evaluable")
+    evaluable = set(bor["usubjid"]) & efficacy_evaluable(tp, pfs)
+    rows += rate_rows(response_rates(bor[bor["usubjid"].isin(evaluable)]), "derived_evaluable")
     tables: dict[str, pd.DataFrame] = {"recist_timepoints": tp, "populations": pops}
     rs_rows = study.rs
     if not rs_rows.empty:
@@ -244,7 +179,7 @@ def _sdtm_endpoints(study_dir: Path, config: EndpointConfig):
             inv_tp = inv_tp[inv_tp["assessment_date"] <= cutoff]
         if len(inv_tp):
             inv_bor = derive_bor(inv_tp, study.dm, config.bor, new_therapy=therapy, data_cutoff=cutoff)
-            rows += _rate_rows(response_rates(inv_bor), "investigator")
+            rows += rate_rows(response_rates(inv_bor), "investigator")
             bor = bor.merge(
                 inv_bor[["usubjid", "bor"]].rename(columns={"bor": "bor_investigator"}), on="usubjid", how="left"
             )
@@ -257,8 +192,8 @@ def _sdtm_endpoints(study_dir: Path, config: EndpointConfig):
                                       data_cutoff=cutoff)
             tables["irecist_timepoints"], tables["bor_irecist"] = itp, ibor
             hits = ibor.assign(bor=ibor["bor_irecist"].map({"iCR": "CR", "iPR": "PR", "iSD": "SD"}).fillna("NE"))
-            rows += _rate_rows(response_rates(hits), "investigator_irecist")
-    rows += _ttr_rows(ttr)
+            rows += rate_rows(response_rates(hits), "investigator_irecist")
+    rows += ttr_rows(ttr)
     km = {
         "pfs": kaplan_meier(
             pfs["pfs_months"], pfs["pfs_event"], endpoint="pfs", landmarks_months=config.pfs_landmarks_months
@@ -271,10 +206,10 @@ def _sdtm_endpoints(study_dir: Path, config: EndpointConfig):
         ),
     }
     for est in km.values():
-        rows += _km_rows(est, "derived")
+        rows += km_rows(est, "derived")
     tables.update({"bor": bor, "response_rates": rates, "ttr": ttr, "dor": dor, "pfs": pfs, "os": os_})
     tables.update(
-        _km_tables(
+        km_tables(
             km,
             {
                 "pfs": (pfs, "pfs_months", "pfs_event"),
@@ -294,12 +229,6 @@ def _sdtm_endpoints(study_dir: Path, config: EndpointConfig):
         "response_criteria": "RECIST 1.1 (primary); iRECIST from RS (secondary)",
     }
     return tables, km, rows, study.files, meta
-
-
-def _evaluable(tp: pd.DataFrame, pfs: pd.DataFrame) -> set[str]:
-    from biomarker.clinical.study_tables import efficacy_evaluable
-
-    return efficacy_evaluable(tp, pfs)
 
 
 def _agreement(tp_all: pd.DataFrame, rs: pd.DataFrame, dm: pd.DataFrame) -> pd.DataFrame:
@@ -350,7 +279,7 @@ def _adam_endpoints(study_dir: Path, config: EndpointConfig):
     if not adam.rs.empty:
         inv_tp = investigator_timepoints(adam.rs, adam.dm)
         bor = derive_bor(inv_tp, adam.dm, config.bor)
-        rows += _rate_rows(response_rates(bor), "investigator")
+        rows += rate_rows(response_rates(bor), "investigator")
         tables["bor"] = bor
         tables["response_rates"] = response_rates(bor)
     for endpoint, landmarks in (("pfs", config.pfs_landmarks_months), ("os", config.os_landmarks_months)):
@@ -358,7 +287,7 @@ def _adam_endpoints(study_dir: Path, config: EndpointConfig):
         if sub.empty:
             continue
         km[endpoint] = kaplan_meier(sub["months"], sub["event"], endpoint=endpoint, landmarks_months=landmarks)
-        rows += _km_rows(km[endpoint], "adtte")
+        rows += km_rows(km[endpoint], "adtte")
         tables[endpoint] = pd.DataFrame(
             {
                 "usubjid": sub["usubjid"],
@@ -367,48 +296,12 @@ def _adam_endpoints(study_dir: Path, config: EndpointConfig):
                 f"{endpoint}_event": sub["event"],
             }
         )
-    tables.update(_km_tables(km, {e: (tables[e], f"{e}_months", f"{e}_event") for e in km}))
+    tables.update(km_tables(km, {e: (tables[e], f"{e}_months", f"{e}_event") for e in km}))
     if not adam.ae.empty:
         teae = treatment_emergent(prepare_ae(adam.ae, maps=terminology(config.terminology)), adam.dm,
                                   window_days=config.teae_window_days)
         tables.update(_safety_tables(teae, adam.dm))
     return tables, km, rows, adam.files, {"studyid": adam.studyid, "data_cutoff": None}
-
-
-def _km_tables(km: dict[str, KmEstimate], data: dict[str, tuple[pd.DataFrame, str, str]]) -> dict[str, pd.DataFrame]:
-    landmarks = [est.landmarks for est in km.values() if len(est.landmarks)]
-    curves, risks = [], []
-    for endpoint, (frame, tcol, ecol) in data.items():
-        if endpoint not in km or frame.empty:
-            continue
-        c, r = km_curve_table(frame, tcol, ecol)
-        curves.append(c.assign(group=endpoint))
-        risks.append(r.assign(group=endpoint))
-    out = {"km_estimates": pd.concat([est.summary for est in km.values()], ignore_index=True)}
-    if landmarks:
-        out["km_landmarks"] = pd.concat(landmarks, ignore_index=True)
-    if curves:
-        out["km_curves"] = pd.concat(curves, ignore_index=True).rename(columns={"group": "endpoint"})
-        out["km_at_risk"] = pd.concat(risks, ignore_index=True).rename(columns={"group": "endpoint"})
-    return out
-
-
-def _km_tables(km: dict[str, KmEstimate], data: dict[str, tuple[pd.DataFrame, str, str]]) -> dict[str, pd.DataFrame]:
-    landmarks = [est.landmarks for est in km.values() if len(est.landmarks)]
-    curves, risks = [], []
-    for endpoint, (frame, tcol, ecol) in data.items():
-        if endpoint not in km or frame.empty:
-            continue
-        c, r = km_curve_table(frame, tcol, ecol)
-        curves.append(c.assign(group=endpoint))
-        risks.append(r.assign(group=endpoint))
-    out = {"km_estimates": pd.concat([est.summary for est in km.values()], ignore_index=True)}
-    if landmarks:
-        out["km_landmarks"] = pd.concat(landmarks, ignore_index=True)
-    if curves:
-        out["km_curves"] = pd.concat(curves, ignore_index=True).rename(columns={"group": "endpoint"})
-        out["km_at_risk"] = pd.concat(risks, ignore_index=True).rename(columns={"group": "endpoint"})
-    return out
 
 
 def _safety_tables(teae: pd.DataFrame, dm: pd.DataFrame) -> dict[str, pd.DataFrame]:
