@@ -47,6 +47,7 @@ DEFAULT_ADAM_MAP: dict[str, dict[str, str | None]] = {
         "VISIT": "AVISIT",
         "VISITNUM": "AVISITN",
         "RSEVAL": None,
+        "ANL01FL": "ANL01FL",
     },
     "adae": {
         "USUBJID": "USUBJID",
@@ -59,9 +60,13 @@ DEFAULT_ADAM_MAP: dict[str, dict[str, str | None]] = {
         "AEACN": "AEACN",
         "AESTDTC": "ASTDT",
         "AEENDTC": "AENDT",
+        "TRTEMFL": "TRTEMFL",
     },
-    "adtte": {"USUBJID": "USUBJID", "PARAMCD": "PARAMCD", "AVAL": "AVAL", "CNSR": "CNSR"},
+    "adtte": {"USUBJID": "USUBJID", "PARAMCD": "PARAMCD", "AVAL": "AVAL", "CNSR": "CNSR", "AVALU": "AVALU"},
 }
+#: ADTTE AVALU -> days per unit; without AVALU, AVAL is read as days (with a warning).
+AVALU_DAYS = {"DAYS": 1.0, "DAY": 1.0, "WEEKS": 7.0, "WEEK": 7.0, "MONTHS": 30.4375, "MONTH": 30.4375,
+              "YEARS": 365.25, "YEAR": 365.25}
 #: Which SDTM domain each ADaM dataset stands in for.
 ADAM_TO_SDTM = {"adsl": "dm", "adrs": "rs", "adae": "ae"}
 #: ``PARAMCD`` of the ADRS time-point response and of each ADTTE endpoint.
@@ -189,11 +194,9 @@ def read_adam(
             continue
         if dataset == "adrs":
             mapped = _response_rows(mapped, params["overall_response"], str(path))
-        if dataset == "adae" and "AEREL" in mapped:
-            rel = mapped["AEREL"].astype("string").str.upper().str.strip()
-            mapped["AEREL"] = rel.isin(["Y", "YES", "RELATED", "POSSIBLE", "PROBABLE", "DEFINITE"]).map(
-                {True: "Y", False: "N"}
-            )
+            mapped = _flagged(mapped, "ANL01FL", str(path))
+        if dataset == "adae":
+            mapped = _flagged(mapped, "TRTEMFL", str(path))
         frames[ADAM_TO_SDTM[dataset]] = normalise(mapped, ADAM_TO_SDTM[dataset], str(path), first_line=first_line)
     dm = frames["dm"]
     empty = {
@@ -211,6 +214,17 @@ def read_adam(
         studyid=studyid,
         files=files,
     )
+
+
+def _flagged(frame: pd.DataFrame, flag: str, source: str) -> pd.DataFrame:
+    """Keep the records flagged ``Y`` (ADaM ANL01FL / TRTEMFL) when the flag is present and used."""
+    if flag not in frame:
+        return frame
+    yes = frame[flag].astype("string").str.strip().str.upper().eq("Y").fillna(False)
+    if not yes.any():
+        return frame.drop(columns=flag)
+    log.info("%s: %d of %d records kept by %s = Y", source, int(yes.sum()), len(frame), flag)
+    return frame[yes].drop(columns=flag)
 
 
 def _response_rows(adrs: pd.DataFrame, paramcd: str, source: str) -> pd.DataFrame:
@@ -235,6 +249,8 @@ def _tte(adtte: pd.DataFrame | None, params: Mapping[str, str], source: str) -> 
         return pd.DataFrame(columns=columns)
     rows = []
     by_code = {code.upper(): name for name, code in params.items()}
+    if "AVALU" not in adtte or adtte["AVALU"].isna().all():
+        log.warning("%s: no AVALU: AVAL read as days", source)
     for _, row in adtte.iterrows():
         code = str(row["PARAMCD"]).strip().upper()
         if code not in by_code:
@@ -249,6 +265,16 @@ def _tte(adtte: pd.DataFrame | None, params: Mapping[str, str], source: str) -> 
             ) from exc
         if aval < 0:
             raise InputError(source, f"negative AVAL {aval:g}", where=f"line {row['_LINE']}, subject {row['USUBJID']}")
+        unit = row.get("AVALU")
+        unit = "DAYS" if unit is None or pd.isna(unit) else str(unit).strip().upper()
+        if unit not in AVALU_DAYS:
+            raise InputError(
+                source,
+                f"unknown AVALU {row['AVALU']!r}",
+                where=f"line {row['_LINE']}, subject {row['USUBJID']}",
+                hint="AVALU is DAYS, WEEKS, MONTHS or YEARS",
+            )
+        aval *= AVALU_DAYS[unit]
         rows.append(
             {
                 "usubjid": row["USUBJID"],

@@ -102,7 +102,7 @@ def test_read_adam_maps_columns_and_dates(adam_dir):
     adam = read_adam(adam_dir, COLUMN_MAP, params={"overall_response": "OVR"})
     assert adam.dm["RFSTDTC_DT"].eq(pd.Timestamp("2024-01-01")).all()
     assert adam.rs["RSDTC_DT"].notna().sum() == 10
-    assert set(adam.ae["AEREL"]) == {"Y", "N"}
+    assert list(adam.ae["AEREL"]) == ["RELATED", "NOT RELATED"]  # mapped by the terminology, not here
     assert adam.tte.groupby("endpoint")["event"].sum().to_dict() == {"os": 3, "pfs": 4}
 
 
@@ -159,3 +159,15 @@ def test_adsl_from_xpt_with_sas_dates(tmp_path):
     assert adam.dm["RFSTDTC_DT"].tolist() == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-05")]
     assert adam.dm["DTHDTC_DT"].isna().tolist() == [True, False]
     assert adam.rs.empty and adam.tte.empty
+
+
+@pytest.mark.parametrize(("unit", "factor"), [("DAYS", 1.0), ("WEEKS", 7.0), ("MONTHS", 30.4375), ("YEARS", 365.25)])
+def test_adtte_avalu_is_honoured(adam_dir, unit, factor):
+    frame = ADTTE.assign(AVALU=unit)
+    frame.to_csv(adam_dir / "adam" / "adtte.csv", index=False)
+    adam = read_adam(adam_dir, COLUMN_MAP, params={"overall_response": "OVR"})
+    pfs = adam.tte[adam.tte.endpoint == "pfs"]
+    assert pfs["days"].tolist() == pytest.approx((ADTTE.loc[ADTTE.PARAMCD == "PFS", "AVAL"] * factor).tolist())
+    frame.assign(AVALU="FORTNIGHTS").to_csv(adam_dir / "adam" / "adtte.csv", index=False)
+    with pytest.raises(InputError, match="unknown AVALU 'FORTNIGHTS'"):
+        read_adam(adam_dir, COLUMN_MAP, params={"overall_response": "OVR"})
