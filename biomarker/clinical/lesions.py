@@ -122,7 +122,7 @@ def _measure(row: pd.Series, src: str, loc: str) -> float:
     key = "MM" if unit is None or pd.isna(unit) else str(unit).strip().upper()
     if key not in UNIT_TO_MM:
         raise InputError(src, f"unknown unit {unit!r} for a lesion measurement", where=loc, hint="TRSTRESU is mm or cm")
-    return float(value) * UNIT_TO_MM[key]
+    return round(float(value) * UNIT_TO_MM[key], 9)
 
 
 def visit_key(visit, visitnum, date: pd.Timestamp) -> str:
