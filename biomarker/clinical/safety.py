@@ -66,8 +66,9 @@ def prepare_ae(
     --------
     >>> ae = pd.DataFrame({"USUBJID": ["A"], "AETOXGR": ["3"], "AESER": ["N"], "AEREL": ["POSSIBLY RELATED"],
     ...                    "AEACN": ["DOSE REDUCED"], "AEOUT": [None]})
-    >>> prepare_ae(ae)[["GRADE", "REL", "ACN"]].iloc[0].tolist()
-    [3.0, 'Y', 'reduced']
+    >>> row = prepare_ae(ae).iloc[0]
+    >>> float(row["GRADE"]), row["REL"], row["ACN"]
+    (3.0, 'Y', 'reduced')
     """
     maps = maps or terminology()
     src = source_of(ae, "ae")

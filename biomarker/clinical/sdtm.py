@@ -12,146 +12,31 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from biomarker.errors import ConfigError, InputError
+from biomarker.clinical.contract import (
+    COLUMNS,
+    DATE_COLUMNS,
+    DOMAINS,
+    MISSING_TEXT,
+    NUMERIC_COLUMNS,
+    REQUIRED,
+)
+from biomarker.clinical.dates import (  # noqa: F401 (re-exported)
+    _ISO_DATE,
+    IMPUTATION_RULES,
+    parse_dates,
+    parse_partial_dates,
+)
+from biomarker.clinical.records import source_of, where
+from biomarker.errors import InputError
 
 log = logging.getLogger(__name__)
 
-DOMAINS = ("dm", "ex", "tu", "tr", "rs", "ae", "ds", "suppae", "cm", "sv")
-
-#: Text that means "missing" in a delivered CSV (R writes ``NA``, SAS ``.``).
-MISSING_TEXT = ("", "NA", ".")
-
-#: Columns a domain must have; the others of the contract are optional.
-REQUIRED: dict[str, tuple[str, ...]] = {
-    "dm": ("USUBJID", "RFSTDTC"),
-    "ex": ("USUBJID", "EXSTDTC"),
-    "tu": ("USUBJID", "TULNKID", "TUORRES"),
-    "tr": ("USUBJID", "TRLNKID", "TRTESTCD", "TRDTC"),
-    "rs": ("USUBJID", "RSSTRESC", "RSDTC"),
-    "ae": ("USUBJID", "AESTDTC"),
-    "ds": ("USUBJID", "DSDECOD", "DSSTDTC"),
-    "suppae": ("USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QVAL"),
-    "cm": ("USUBJID", "CMTRT", "CMSTDTC"),
-    "sv": ("USUBJID", "SVSTDTC"),
-}
-
-#: Every column of the contract, so that a domain file that is absent becomes an empty frame.
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "dm": (
-        "STUDYID",
-        "USUBJID",
-        "SUBJID",
-        "RFSTDTC",
-        "RFENDTC",
-        "RFXSTDTC",
-        "RFXENDTC",
-        "AGE",
-        "SEX",
-        "ECOG",
-        "SMOKING",
-        "HISTOLOGY",
-        "DTHFL",
-        "DTHDTC",
-    ),
-    "ex": ("USUBJID", "EXTRT", "EXDOSE", "EXDOSU", "EXDOSFRQ", "EXSTDTC", "EXENDTC", "VISIT", "EXADJ"),
-    "tu": (
-        "USUBJID",
-        "TULNKID",
-        "TUTESTCD",
-        "TUORRES",
-        "TULOC",
-        "TUMETHOD",
-        "TUDTC",
-        "VISIT",
-        "VISITNUM",
-        "TUEVAL",
-        "TUEVALID",
-        "TUACPTFL",
-    ),
-    "tr": (
-        "USUBJID",
-        "TRLNKID",
-        "TRTESTCD",
-        "TRORRES",
-        "TRSTRESC",
-        "TRSTRESN",
-        "TRSTRESU",
-        "TRDTC",
-        "VISIT",
-        "VISITNUM",
-        "TREVAL",
-        "TREVALID",
-        "TRACPTFL",
-    ),
-    "rs": (
-        "USUBJID",
-        "RSTESTCD",
-        "RSCAT",
-        "RSORRES",
-        "RSSTRESC",
-        "RSEVAL",
-        "RSEVALID",
-        "RSACPTFL",
-        "RSDTC",
-        "VISIT",
-        "VISITNUM",
-    ),
-    "ae": (
-        "USUBJID",
-        "AETERM",
-        "AEDECOD",
-        "AEBODSYS",
-        "AETOXGR",
-        "AESEV",
-        "AESER",
-        "AEREL",
-        "AEACN",
-        "AEOUT",
-        "AESEQ",
-        "AESTDTC",
-        "AEENDTC",
-    ),
-    "ds": ("USUBJID", "DSCAT", "DSDECOD", "DSTERM", "DSSTDTC", "EPOCH"),
-    "suppae": ("USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QVAL"),
-    "cm": ("USUBJID", "CMTRT", "CMDECOD", "CMCAT", "CMCLAS", "CMSTDTC", "CMENDTC"),
-    "sv": ("USUBJID", "VISIT", "VISITNUM", "SVSTDTC", "SVENDTC"),
-}
-
-DATE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "dm": ("RFSTDTC", "RFENDTC", "RFXSTDTC", "RFXENDTC", "DTHDTC"),
-    "ex": ("EXSTDTC", "EXENDTC"),
-    "tu": ("TUDTC",),
-    "tr": ("TRDTC",),
-    "rs": ("RSDTC",),
-    "ae": ("AESTDTC", "AEENDTC"),
-    "ds": ("DSSTDTC",),
-    "cm": ("CMSTDTC", "CMENDTC"),
-    "sv": ("SVSTDTC", "SVENDTC"),
-}
-
-NUMERIC_COLUMNS: dict[str, tuple[str, ...]] = {
-    "dm": ("AGE", "ECOG"),
-    "ex": ("EXDOSE",),
-    "tr": ("TRSTRESN", "VISITNUM"),
-    "rs": ("VISITNUM",),
-    "ae": ("AESEQ",),
-    "tu": ("VISITNUM",),
-    "sv": ("VISITNUM",),
-}
-
-#: How a partial date (``2014-02``, ``2014``) is completed: the first, middle or last possible day, or refused.
-IMPUTATION_RULES = ("first", "mid", "last", "refuse")
-
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ].*)?$")
-_DATE9 = re.compile(r"^\d{1,2}[A-Za-z]{3}\d{4}$")
-_PARTIAL_DATE = re.compile(r"^\d{4}(?:-\d{2})?-*T?$")
 
 
 @dataclass
@@ -193,33 +78,6 @@ class Study:
     def domain(self, name: str) -> pd.DataFrame:
         """Return the frame of domain ``name`` (``"dm"``, ``"tr"``, ...)."""
         return getattr(self, name)
-
-
-def source_of(frame: pd.DataFrame, default: str) -> str:
-    """File a frame was read from (``frame.attrs["source"]``), else ``default``."""
-    return str(frame.attrs.get("source", default))
-
-
-def where(row: pd.Series | dict, *, lesion_col: str | None = None, visit: bool = True) -> str:
-    """Describe a record for an error message: line, subject, lesion and visit when known.
-
-    Examples
-    --------
-    >>> where({"_LINE": 4, "USUBJID": "S-001", "TRLNKID": "T01", "VISIT": "WEEK 6"}, lesion_col="TRLNKID")
-    'line 4, subject S-001, lesion T01, visit WEEK 6'
-    """
-    get = row.get
-    parts = []
-    line = get("_LINE")
-    if line is not None and not pd.isna(line):
-        parts.append(f"line {int(line)}")
-    if get("USUBJID") is not None:
-        parts.append(f"subject {get('USUBJID')}")
-    if lesion_col and get(lesion_col) is not None and not pd.isna(get(lesion_col)):
-        parts.append(f"lesion {get(lesion_col)}")
-    if visit and get("VISIT") is not None and not pd.isna(get("VISIT")):
-        parts.append(f"visit {get('VISIT')}")
-    return ", ".join(parts)
 
 
 def normalise(
@@ -285,105 +143,6 @@ def normalise(
     out.attrs["source"] = source
     out.attrs["domain"] = domain
     return out
-
-
-def parse_dates(
-    frame: pd.DataFrame, col: str, source: str, *, lesion_col: str | None = None, impute: str = "refuse"
-) -> pd.Series:
-    """Parse an ISO 8601 date column (``YYYY-MM-DD``, time part ignored) into ``datetime64``.
-
-    Already-parsed datetimes (from XPT) pass through; SAS ``DATE9`` text (``05JAN2024``) is accepted
-    for ADaM inputs. Missing values stay missing; a partial date is completed by ``impute`` (see
-    :func:`parse_partial_dates`); anything else raises :class:`InputError` naming the line, subject and lesion.
-
-    Examples
-    --------
-    >>> df = pd.DataFrame({"USUBJID": ["S1", "S1"], "D": ["2024-03-01T10:00", None]})
-    >>> parse_dates(df, "D", "x.csv").dt.strftime("%Y-%m-%d").tolist()
-    ['2024-03-01', nan]
-    """
-    return parse_partial_dates(frame, col, source, lesion_col=lesion_col, impute=impute)[0]
-
-
-def _complete(text: str, rule: str) -> tuple[pd.Timestamp, str]:
-    parts = text.split("-")
-    year = int(parts[0])
-    if len(parts) == 1:
-        month, flag = {"first": 1, "mid": 7, "last": 12}[rule], "M"
-        day = {"first": 1, "mid": 1, "last": 31}[rule]
-        return pd.Timestamp(year, month, day), flag
-    month = int(parts[1])
-    if not 1 <= month <= 12:
-        raise ValueError(text)
-    last = pd.Timestamp(year, month, 1).days_in_month
-    day = {"first": 1, "mid": 15, "last": last}[rule]
-    return pd.Timestamp(year, month, day), "D"
-
-
-def parse_partial_dates(
-    frame: pd.DataFrame, col: str, source: str, *, lesion_col: str | None = None, impute: str = "first"
-) -> tuple[pd.Series, pd.Series]:
-    """Parse a date column; complete partial dates (``2014-02``, ``2014``) and flag them.
-
-    Parameters
-    ----------
-    frame, col, source, lesion_col
-        The table, its date column, its file (for errors) and the lesion column (for errors).
-    impute
-        ``first`` (day 1 / 1 January), ``mid`` (day 15 / 1 July), ``last`` (last day of the month / 31
-        December) or ``refuse`` (a partial date is an error). Domain rules refine this later (an AE
-        start is never imputed before the first dose of the same month).
-
-    Returns
-    -------
-    dates, flags
-        ``datetime64`` dates and the ADaM-style imputation flag (``D``: day imputed, ``M``: month
-        and day imputed, missing when the date was complete).
-
-    Examples
-    --------
-    >>> df = pd.DataFrame({"USUBJID": ["S1", "S1"], "D": ["2014-02", "2014"]})
-    >>> d, f = parse_partial_dates(df, "D", "x.csv", impute="last")
-    >>> d.dt.strftime("%Y-%m-%d").tolist(), f.tolist()
-    (['2014-02-28', '2014-12-31'], ['D', 'M'])
-    """
-    if impute not in IMPUTATION_RULES:
-        raise ConfigError(f"partial-date imputation must be one of {', '.join(IMPUTATION_RULES)}, not {impute!r}")
-    s = frame[col]
-    flags = pd.Series(None, index=frame.index, dtype=object)
-    if pd.api.types.is_datetime64_any_dtype(s):
-        return pd.to_datetime(s).dt.normalize().astype("datetime64[ns]"), flags
-    text = s.map(lambda v: None if v is None or (isinstance(v, float) and pd.isna(v)) else str(v).strip())
-    text = text.astype("string")
-    present = text.notna() & (text != "")
-    iso = text.str.match(_ISO_DATE.pattern).fillna(False).astype(bool)
-    date9 = text.str.match(_DATE9.pattern).fillna(False).astype(bool)
-    partial = text.str.match(_PARTIAL_DATE.pattern).fillna(False).astype(bool)
-    out = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
-    if iso.any():
-        out[iso] = pd.to_datetime(text[iso].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-    if date9.any():
-        out[date9] = pd.to_datetime(text[date9].str.upper(), format="%d%b%Y", errors="coerce")
-    if partial.any() and impute != "refuse":
-        for idx in partial[partial].index:
-            value = str(text[idx]).rstrip("-T ")
-            try:
-                out[idx], flags[idx] = _complete(value, impute)
-            except ValueError:
-                continue
-    bad = present & out.isna()
-    if bad.any():
-        idx = bad.idxmax()
-        hint = "write complete ISO 8601 dates (YYYY-MM-DD)"
-        if partial[idx]:
-            hint = "partial dates are refused by the imputation rule 'refuse'; set partial_dates: first|mid|last"
-        raise InputError(
-            source,
-            f"unparseable date {text[idx]!r} in {col}",
-            where=where(frame.loc[idx], lesion_col=lesion_col),
-            hint=hint,
-        )
-    return out, flags
 
 
 def _parse_numbers(frame: pd.DataFrame, col: str, source: str, *, lesion_col: str | None) -> pd.Series:
