@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-DOMAINS = ("dm", "ex", "tu", "tr", "rs", "ae", "ds", "suppae", "cm", "sv")
+DOMAINS = ("dm", "ex", "tu", "tr", "rs", "ae", "ds", "suppae", "cm", "sv", "lb")
 
 #: Text that means "missing" in a delivered CSV (R writes ``NA``, SAS ``.``).
 MISSING_TEXT = ("", "NA", ".")
@@ -19,6 +19,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "suppae": ("USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QVAL"),
     "cm": ("USUBJID", "CMTRT", "CMSTDTC"),
     "sv": ("USUBJID", "SVSTDTC"),
+    "lb": ("USUBJID", "LBDTC"),
 }
 
 #: Every column of the contract, so that a domain file that is absent becomes an empty frame.
@@ -101,6 +102,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "suppae": ("USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QVAL"),
     "cm": ("USUBJID", "CMTRT", "CMDECOD", "CMCAT", "CMCLAS", "CMSTDTC", "CMENDTC"),
     "sv": ("USUBJID", "VISIT", "VISITNUM", "SVSTDTC", "SVENDTC"),
+    "lb": ("USUBJID", "LBTESTCD", "LBDTC"),
 }
 
 DATE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -113,6 +115,7 @@ DATE_COLUMNS: dict[str, tuple[str, ...]] = {
     "ds": ("DSSTDTC",),
     "cm": ("CMSTDTC", "CMENDTC"),
     "sv": ("SVSTDTC", "SVENDTC"),
+    "lb": ("LBDTC",),
 }
 
 NUMERIC_COLUMNS: dict[str, tuple[str, ...]] = {

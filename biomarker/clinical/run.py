@@ -150,8 +150,8 @@ def _efficacy(study, config: EndpointConfig, cutoff):
     bor = derive_bor(tp, dm, config.bor, new_therapy=therapy, data_cutoff=cutoff)
     bor["clinical_benefit"] = clinical_benefit(bor, tp, config.cbr_min_days).to_numpy()
     pfs = derive_pfs(tp, dm, study.ds, data_cutoff=cutoff, rules=config.pfs, new_therapy=therapy)
-    alive = last_known_alive({k: study.domain(k) for k in ("dm", "ex", "tu", "tr", "rs", "ae", "ds", "cm", "sv")},
-                             cutoff)
+    dated = ("dm", "ex", "tu", "tr", "rs", "ae", "ds", "cm", "sv", "lb")
+    alive = last_known_alive({k: study.domain(k) for k in dated}, cutoff)
     ended = follow_up_ended(study.ds)
     os_ = derive_os(dm, alive, data_cutoff=cutoff, follow_up_end=ended, censor_at=config.os_censor_at)
     return tp_all, tp.drop(columns="evaluator"), therapy, bor, pfs, os_
@@ -296,12 +296,35 @@ def _adam_endpoints(study_dir: Path, config: EndpointConfig):
                 f"{endpoint}_event": sub["event"],
             }
         )
+    if "bor" in tables:
+        ttr = time_to_response(tables["bor"])
+        tables["ttr"] = ttr
+        rows += ttr_rows(ttr)
+        if "pfs" in tables:
+            dor = _adam_dor(tables["bor"], tables["pfs"])
+            tables["dor"] = dor
+            km["dor"] = kaplan_meier(dor["dor_months"], dor["dor_event"], endpoint="dor",
+                                     landmarks_months=config.dor_landmarks_months)
+            rows += km_rows(km["dor"], "adrs_adtte")
     tables.update(km_tables(km, {e: (tables[e], f"{e}_months", f"{e}_event") for e in km}))
     if not adam.ae.empty:
         teae = treatment_emergent(prepare_ae(adam.ae, maps=terminology(config.terminology)), adam.dm,
                                   window_days=config.teae_window_days)
         tables.update(_safety_tables(teae, adam.dm))
     return tables, km, rows, adam.files, {"studyid": adam.studyid, "data_cutoff": None}
+
+
+def _adam_dor(bor: pd.DataFrame, pfs: pd.DataFrame) -> pd.DataFrame:
+    """DoR from ADaM: first (confirmed) response day from ADRS to the PFS event or censoring day of ADTTE."""
+    resp = bor[bor["bor"].isin(("CR", "PR"))].merge(pfs, on="usubjid")
+    days = (resp["pfs_days"] - resp["first_response_day"] + 1).clip(lower=1)
+    return pd.DataFrame({
+        "usubjid": resp["usubjid"],
+        "response_date": resp["first_response_date"],
+        "dor_days": days.astype(float),
+        "dor_months": days_to_months(days.astype(float)),
+        "dor_event": resp["pfs_event"].astype(int),
+    }).reset_index(drop=True)
 
 
 def _safety_tables(teae: pd.DataFrame, dm: pd.DataFrame) -> dict[str, pd.DataFrame]:

@@ -49,7 +49,7 @@ class Study:
         Study identifier from ``study.json`` (or DM.STUDYID).
     data_cutoff
         Data cut-off date; events after it are ignored.
-    dm, ex, tu, tr, rs, ae, ds, suppae, cm, sv
+    dm, ex, tu, tr, rs, ae, ds, suppae, cm, sv, lb
         One DataFrame per domain (empty, with the contract's columns, when the file is absent).
     files
         Domain name -> file read (for provenance).
@@ -74,6 +74,7 @@ class Study:
     suppae: pd.DataFrame = field(default_factory=lambda: empty_domain("suppae"))
     cm: pd.DataFrame = field(default_factory=lambda: empty_domain("cm"))
     sv: pd.DataFrame = field(default_factory=lambda: empty_domain("sv"))
+    lb: pd.DataFrame = field(default_factory=lambda: empty_domain("lb"))
 
     def domain(self, name: str) -> pd.DataFrame:
         """Return the frame of domain ``name`` (``"dm"``, ``"tr"``, ...)."""

@@ -171,3 +171,23 @@ def test_adtte_avalu_is_honoured(adam_dir, unit, factor):
     frame.assign(AVALU="FORTNIGHTS").to_csv(adam_dir / "adam" / "adtte.csv", index=False)
     with pytest.raises(InputError, match="unknown AVALU 'FORTNIGHTS'"):
         read_adam(adam_dir, COLUMN_MAP, params={"overall_response": "OVR"})
+
+
+def test_dor_and_ttr_from_adrs_and_adtte(adam_dir, tmp_path):
+    frame = adrs()
+    frame["PARAMCD"] = frame["PARAMCD"].replace({"OVR": "OVRLRESP"})
+    frame.to_csv(adam_dir / "adam" / "adrs.csv", index=False)
+    res = run_endpoints(adam_dir, config=EndpointConfig(adam_column_map=COLUMN_MAP, figures=False))
+    bor = res.tables["bor"].set_index("usubjid")
+    pfs = res.tables["pfs"].set_index("usubjid")
+    dor = res.tables["dor"].set_index("usubjid")
+    assert sorted(dor.index) == sorted(bor.index[bor["bor"].isin(["CR", "PR"])])
+    for subject, row in dor.iterrows():
+        # DoR runs from the first response day to the PFS day, both counted from the first dose as day 1
+        assert row["dor_days"] == pfs.loc[subject, "pfs_days"] - bor.loc[subject, "first_response_day"] + 1
+        assert row["dor_event"] == pfs.loc[subject, "pfs_event"]
+    assert res.tables["ttr"]["ttr_days"].tolist() == bor.loc[dor.index, "first_response_day"].astype(int).tolist()
+    assert "dor_median" in set(res.summary["endpoint"])
+    # hand-worked: both respond at day 42 (study day 43); PFS AVAL 200 and 300 days, censored
+    assert dor["dor_days"].to_dict() == {"S-001": 158.0, "S-002": 258.0}
+    assert dor["dor_event"].tolist() == [0, 0]
