@@ -74,11 +74,15 @@ def split_tumour_data(tu: pd.DataFrame, tr: pd.DataFrame) -> dict[str, tuple[pd.
     tu_labels = evaluator_labels(tu, "TU")
     tu_has_eval = "TUEVAL" in tu and tu["TUEVAL"].notna().any()
     out = {}
-    for label in sorted(set(tr_labels)):
+    labels = sorted(set(tr_labels))
+    for label in labels:
         sub_tr = tr[tr_labels.eq(label)]
         sub_tu = tu[tu_labels.eq(label)] if tu_has_eval else tu
         sub_tr.attrs.update(tr.attrs)
         sub_tu.attrs.update(tu.attrs)
+        if len(labels) > 1:  # name the evaluator in every message about these records
+            sub_tr.attrs["source"] = f"{source_of(tr, 'tr')} [{label}]"
+            sub_tu.attrs["source"] = f"{source_of(tu, 'tu')} [{label}]"
         out[label] = (sub_tu, sub_tr)
     return out
 
