@@ -13,6 +13,8 @@ Time-point responses are ``iCR``, ``iPR``, ``iSD``, ``NON-iCR/NON-iUPD``, ``iUPD
 
 from __future__ import annotations
 
+import logging
+
 import pandas as pd
 
 from biomarker.clinical.bor import BorRules, bor_call
@@ -21,6 +23,9 @@ from biomarker.clinical.recist import CR, NE, NON_CR_NON_PD, PD, PR, SD
 _TO_RECIST = {"ICR": CR, "IPR": PR, "ISD": SD, "NON-ICR/NON-IUPD": NON_CR_NON_PD, "ICPD": PD, "NE": NE}
 _FROM_RECIST = {CR: "iCR", PR: "iPR", SD: "iSD", NON_CR_NON_PD: "NON-iCR/NON-iUPD", PD: "iCPD", NE: "NE"}
 IUPD = "iUPD"
+#: iRECIST: progression is confirmed at the next assessment 4-8 weeks after iUPD.
+CONFIRM_PD_DAYS = (28, 56)
+log = logging.getLogger(__name__)
 IRECIST_RESPONSES = ("iCR", "iPR", "iSD", "NON-iCR/NON-iUPD", IUPD, "iCPD", "NE")
 
 
@@ -85,6 +90,22 @@ def derive_irecist_bor(
         if new_therapy is not None and subject in new_therapy.index and not pd.isna(new_therapy[subject]):
             g = g[g["assessment_date"] <= new_therapy[subject]]
         g = g[g["days_from_first_dose"] > 0]
+        _check_icpd_window(subject, g)
         bor = irecist_bor(g["irecist_response"].tolist(), g["days_from_first_dose"].astype(float).tolist(), rules)
         rows.append({"usubjid": subject, "bor_irecist": bor if len(g) else NE, "n_assessments": len(g)})
     return pd.DataFrame(rows, columns=["usubjid", "bor_irecist", "n_assessments"])
+
+
+def _check_icpd_window(subject: str, g: pd.DataFrame) -> None:
+    """Warn when an iCPD is not 4-8 weeks after the iUPD it confirms (the RS value is kept as recorded)."""
+    last_iupd = None
+    for day, resp in zip(g["days_from_first_dose"], g["irecist_response"].astype(str).str.upper(), strict=True):
+        if resp == "IUPD":
+            last_iupd = day if last_iupd is None else last_iupd
+        elif resp == "ICPD" and last_iupd is not None:
+            gap = int(day - last_iupd)
+            if not CONFIRM_PD_DAYS[0] <= gap <= CONFIRM_PD_DAYS[1]:
+                log.warning("subject %s: iCPD %d days after iUPD (iRECIST confirms at 4-8 weeks)", subject, gap)
+            return
+        elif resp in ("ISD", "IPR", "ICR"):
+            last_iupd = None
