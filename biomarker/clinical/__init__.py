@@ -1,11 +1,15 @@
-"""Clinical endpoints of the trial: RECIST 1.1, best overall response, efficacy and safety.
+"""Clinical endpoints of the trial: RECIST 1.1 (and iRECIST), best overall response, efficacy and safety.
 
-Data flow: :mod:`~biomarker.clinical.sdtm` (read and validate SDTM CSV/XPT) or
-:mod:`~biomarker.clinical.adam` (ADaM through a column map) -> :mod:`~biomarker.clinical.recist`
-(lesions -> time-point responses) -> :mod:`~biomarker.clinical.bor` (best overall response,
-investigator comparison) -> :mod:`~biomarker.clinical.efficacy` (ORR, DCR, TTR, DoR, PFS, OS) with
-:mod:`~biomarker.clinical.survival` (Kaplan-Meier) and :mod:`~biomarker.clinical.safety` (AE tables);
-:func:`run_endpoints` runs them all on a study folder and writes tables and figures.
+Data flow: :mod:`~biomarker.clinical.sdtm` (read SDTM CSV/XPT as delivered: missing values, partial dates
+flagged, screen failures) or :mod:`~biomarker.clinical.adam` (ADaM through a column map) ->
+:mod:`~biomarker.clinical.evaluators` (one evaluator, one category at a time) -> :mod:`~biomarker.clinical.lesions`
+and :mod:`~biomarker.clinical.recist` (lesions -> time-point responses) -> :mod:`~biomarker.clinical.bor` (best
+overall response) and :mod:`~biomarker.clinical.irecist` -> :mod:`~biomarker.clinical.efficacy` (ORR, DCR, CBR,
+TTR, DoR, PFS) and :mod:`~biomarker.clinical.overall_survival` with :mod:`~biomarker.clinical.survival`
+(Kaplan-Meier as R survfit), :mod:`~biomarker.clinical.safety` with :mod:`~biomarker.clinical.terminology`
+(controlled terminology, per-drug SUPPAE) and :mod:`~biomarker.clinical.study_tables` (populations,
+disposition, exposure, deaths). :func:`run_endpoints` runs them all under an
+:class:`~biomarker.clinical.config.EndpointConfig` and returns an :class:`EndpointResult`.
 
 Examples
 --------

@@ -144,3 +144,23 @@ def test_cli_endpoints_options_and_one_line_errors(tmp_path):
     bad = runner.invoke(app, ["endpoints", str(root), "--out", str(tmp_path / "o2"), "--set", "nope=1"])
     assert bad.exit_code == 2
     assert "unknown setting(s) nope" in bad.output
+
+
+def test_two_unscheduled_visits_are_two_assessments(tmp_path):
+    from biomarker.clinical.recist import timepoint_responses
+    from biomarker.clinical.sdtm import load_study
+
+    frames = build([Subj("S-001", {"T01": "LUNG", "NT01": "LIVER"},
+                         [(-7, {"T01": 50, "NT01": "PRESENT"}), (30, {"T01": 40, "NT01": "PRESENT"}),
+                          (60, {"T01": 34, "NT01": "PRESENT"}), (84, {"T01": 33, "NT01": "PRESENT"})])])
+    tr = frames["tr"]
+    for day, num in ((30, "2.1"), (60, "2.2")):
+        when = (pd.Timestamp("2024-01-01") + pd.Timedelta(days=day)).strftime("%Y-%m-%d")
+        tr.loc[tr["TRDTC"].eq(when), ["VISIT", "VISITNUM"]] = ["UNSCHEDULED", num]
+    write_study(tmp_path, frames)
+    study = load_study(tmp_path)
+    tp = timepoint_responses(study.tu, study.tr, study.dm)
+    post = tp[~tp.is_baseline]
+    assert post["visit"].tolist() == ["UNSCHEDULED", "UNSCHEDULED", "WEEK 12"]
+    assert post["sum_diameters_mm"].tolist() == [40.0, 34.0, 33.0]
+    assert post["overall_response"].tolist() == ["SD", "PR", "PR"]  # 34 <= 0.7 * 50 = 35
