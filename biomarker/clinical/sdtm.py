@@ -202,6 +202,39 @@ def _check_xpt_length(path: Path) -> None:
             f"truncated SAS XPT file: {size} bytes is not a whole number of 80-byte records",
             hint="the file was cut short in transfer: deliver it again",
         )
+    problem = _xpt_cut_short(path.read_bytes())
+    if problem:
+        raise InputError(path, f"truncated SAS XPT file: {problem}", hint="the file was cut short: deliver it again")
+
+
+def _xpt_cut_short(data: bytes) -> str | None:
+    """What shows a one-member XPT v5 file was cut short (``None`` when it looks whole or cannot be checked).
+
+    The variable descriptions (NAMESTR) and the observation header must be complete; after the observations
+    come only blanks up to the next 80-byte boundary, so any other bytes after the last whole observation are
+    the start of one that was cut.
+    """
+    import struct
+
+    if data.count(b"HEADER RECORD*******MEMBER  HEADER RECORD") != 1:
+        return None
+    try:
+        i = data.index(b"HEADER RECORD*******NAMESTR HEADER RECORD")
+        n_vars = int(data[i + 54 : i + 58])
+        member = data.index(b"HEADER RECORD*******MEMBER  HEADER RECORD")
+        size = int(data[member + 74 : member + 78])  # 140 (or 136 on VAX)
+    except ValueError:
+        return None
+    first = i + 80
+    obs = data.find(b"HEADER RECORD*******OBS     HEADER RECORD", first)
+    if obs < 0 or obs + 80 > len(data) or first + n_vars * size > len(data):
+        return "the observation header is missing"
+    obs_len = sum(struct.unpack(">h", data[first + k * size + 4 : first + k * size + 6])[0] for k in range(n_vars))
+    body = data[obs + 80 :]
+    rest = len(body) % obs_len if obs_len > 0 else 0
+    if rest and body[len(body) - rest :].strip(b" "):
+        return f"the last observation is cut after {rest} of its {obs_len} bytes"
+    return None
 
 
 def read_domain(path: str | Path, domain: str | None = None, *, impute: str = "first") -> pd.DataFrame:

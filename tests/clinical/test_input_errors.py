@@ -253,3 +253,7 @@ def test_empty_and_truncated_files_are_refused_in_one_line(tmp_path):
     with pytest.raises(InputError, match=r"ae\.xpt: truncated SAS XPT file") as info:
         load_study(root)
     assert "\n" not in str(info.value)
+    # cut on an 80-byte record boundary inside the observations: the last observation is incomplete
+    xpt.write_bytes(data[: len(data) - 800])
+    with pytest.raises(InputError, match=r"ae\.xpt: truncated SAS XPT file: the last observation is cut"):
+        load_study(root)
