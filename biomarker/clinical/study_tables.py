@@ -5,8 +5,9 @@
   post-baseline assessment, or progression or death before one);
 - ``disposition``: treated subjects by DS disposition event (``DSCAT = DISPOSITION EVENT``, or every record
   without DSCAT) and epoch where given, n (%) of the treated;
-- ``exposure`` per subject and drug from EX (first and last dose, days on drug, administrations, cumulative
-  dose, dose intensity per week and relative to the planned dose) and ``exposure_summary`` per drug;
+- ``exposure`` per subject and drug from EX (first and last dose, days on drug -- to the end of the last cycle
+  for intermittent dosing --, administrations, cumulative dose, dose intensity per week and relative to the
+  planned dose) and ``exposure_summary`` per drug;
 - ``deaths``: every death with its day, whether on treatment (first to last dose) or within 30 days of the
   last dose, and the grade 5 AE terms of the subject.
 """
@@ -22,6 +23,9 @@ from biomarker.clinical.sdtm import first_dose_dates, last_dose_dates
 
 #: Administrations per day by EXDOSFRQ for a record spanning EXSTDTC..EXENDTC; others count once.
 DAILY = {"QD": 1.0, "BID": 2.0, "TID": 3.0, "QID": 4.0, "Q12H": 2.0, "Q24H": 1.0}
+#: Days one administration covers, by EXDOSFRQ, for intermittent dosing: the exposure runs to the end of the
+#: last cycle (last dose + interval - 1 day).
+INTERVAL_DAYS = {"QW": 7, "Q2W": 14, "Q3W": 21, "Q4W": 28, "Q6W": 42}
 #: Planned dose per drug for the relative dose intensity: (mg per administration, days between administrations).
 PLANNED = {"TORIPALIMAB": (240.0, 21.0), "AXITINIB": (5.0, 0.5)}
 
@@ -126,7 +130,9 @@ def exposure(
     rows = []
     for (subject, drug), g in ex.groupby(["USUBJID", "DRUG"], sort=True):
         first, last = g["EXSTDTC_DT"].min(), g["END"].max()
-        duration = int((last - first).days) + 1
+        freq = g.loc[g["END"].idxmax(), "EXDOSFRQ"] if "EXDOSFRQ" in g else None
+        cover = INTERVAL_DAYS.get(str(freq).upper().strip(), 1) if freq is not None and not pd.isna(freq) else 1
+        duration = int((last - first).days) + cover
         total = float(g["DOSE_TOTAL"].sum())
         per_week = total / duration * 7.0
         rdi = np.nan
