@@ -149,3 +149,19 @@ def test_irecist_rows_give_their_own_result_never_mixed_into_recist(study_dir, t
     assert ibor["01-701-1130"] == "iCR"
     assert ibor["01-701-1133"] == "iPR"
     assert ("orr", "investigator_irecist") in summary.index
+
+
+def test_independent_review_uses_the_accepted_read_at_each_visit(study_dir):
+    res = run_endpoints(study_dir, config=EndpointConfig(figures=False, evaluator="independent"))
+    tp = res.tables["recist_timepoints"]
+    study = load_study(study_dir)
+    rs = rs_for(study.rs, "RECIST 1.1", None)
+    accepted = rs[(rs["RSTESTCD"] == "OVRLRESP") & (rs["RSACPTFL"] == "Y")]
+    keys = zip(accepted["USUBJID"], accepted["VISITNUM"], strict=True)
+    want = dict(zip(keys, accepted["RSSTRESC"], strict=True))
+    post = tp[~tp["is_baseline"]]
+    got = dict(zip(zip(post["usubjid"], post["visitnum"], strict=True), post["overall_response"], strict=True))
+    assert got == want and len(got) == 22
+    # 01-701-1028 week 6: radiologist 2's read (PD) is the accepted one, radiologist 1 said NE
+    assert got[("01-701-1028", 3.0)] == "PD"
+    assert res.provenance["evaluator"] == "INDEPENDENT ASSESSOR (accepted reads)"
