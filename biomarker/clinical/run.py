@@ -280,6 +280,10 @@ def _adam_endpoints(study_dir: Path, config: EndpointConfig):
         inv_tp = investigator_timepoints(adam.rs, adam.dm)
         bor = derive_bor(inv_tp, adam.dm, config.bor)
         rows += rate_rows(response_rates(bor), "investigator")
+        for code, col in (("cbor", "bor_sponsor_confirmed"), ("bor", "bor_sponsor")):
+            theirs = adam.sponsor_bor[adam.sponsor_bor["paramcd"] == code].drop_duplicates("usubjid")
+            if len(theirs):
+                bor = bor.merge(theirs[["usubjid", "bor"]].rename(columns={"bor": col}), on="usubjid", how="left")
         tables["bor"] = bor
         tables["response_rates"] = response_rates(bor)
     for endpoint, landmarks in (("pfs", config.pfs_landmarks_months), ("os", config.os_landmarks_months)):

@@ -113,9 +113,11 @@ def test_unmapped_required_column_says_how_to_map_it(adam_dir):
 
 def test_response_paramcd_must_be_found(adam_dir):
     with pytest.raises(
-        InputError, match=r"adrs.csv: PARAMCD: no time-point responses \(PARAMCD OVRLRESP\); found BOR, OVR"
+        InputError, match=r"adrs.csv: PARAMCD: no time-point responses \(PARAMCD OVRL\); found BOR, OVR"
     ):
-        read_adam(adam_dir, COLUMN_MAP)
+        read_adam(adam_dir, COLUMN_MAP, params={"overall_response": "OVRL"})
+    # by default admiral's OVR is found (and the SDTM-style OVRLRESP when there is no OVR)
+    assert len(read_adam(adam_dir, COLUMN_MAP).rs) == 10
 
 
 def test_run_endpoints_on_adam(adam_dir, tmp_path):
@@ -191,3 +193,15 @@ def test_dor_and_ttr_from_adrs_and_adtte(adam_dir, tmp_path):
     # hand-worked: both respond at day 42 (study day 43); PFS AVAL 200 and 300 days, censored
     assert dor["dor_days"].to_dict() == {"S-001": 158.0, "S-002": 258.0}
     assert dor["dor_event"].tolist() == [0, 0]
+
+
+def test_sponsor_bor_and_cbor_are_kept_beside_ours(adam_dir):
+    frame = adrs()
+    cbor = {"S-001": "PR", "S-002": "CR", "S-003": "SD", "S-004": "PD", "S-005": "SD", "S-006": "NE"}
+    extra = pd.DataFrame([{"USUBJID": u, "PARAMCD": "CBOR", "AVALC": b, "ADT": "", "AVISIT": "", "AVISITN": ""}
+                          for u, b in cbor.items()])
+    pd.concat([frame, extra]).to_csv(adam_dir / "adam" / "adrs.csv", index=False)
+    res = run_endpoints(adam_dir, config=EndpointConfig(adam_column_map=COLUMN_MAP, figures=False))
+    bor = res.tables["bor"].set_index("usubjid")
+    assert bor["bor_sponsor_confirmed"].to_dict() == cbor == bor["bor"].to_dict()  # admiral's CBOR agrees
+    assert set(bor["bor_sponsor"]) == {"XX"}  # the fixture's BOR rows, carried as delivered
