@@ -5,7 +5,8 @@ a living subject is censored at the latest complete (not imputed) date of any do
 AEs, doses, disposition, medication -- capped at the cut-off; a withdrawal record only ends follow-up through
 that rule (later records still count). ``censor_at="cutoff"`` censors a subject still in survival follow-up at
 the data cut-off and one whose follow-up ended (DS ``WITHDRAWAL BY SUBJECT``, ``LOST TO FOLLOW-UP``) on that date.
-A death after the cut-off is censored at the cut-off.
+A death after the cut-off is censored at the cut-off. A partial death date is completed by the imputation rule
+(first day by default) but never on or before the last date known alive (then the day after it, with a warning).
 """
 
 from __future__ import annotations
@@ -30,6 +31,20 @@ def death_dates(dm: pd.DataFrame) -> pd.Series:
         log.warning("subject %s has DTHFL=Y but no DTHDTC: not counted as a death", subject)
     dead = dm[dm["DTHDTC_DT"].notna()]
     return dead.set_index("USUBJID")["DTHDTC_DT"]
+
+
+def _no_earlier_than_alive(subject: str, death, dm: pd.DataFrame, last_alive: pd.Series):
+    """SAP rule for a partial death date: imputed (first day) but never on or before the last date known alive,
+    else the day after it."""
+    if pd.isna(death) or "DTHDTC_DTF" not in dm:
+        return death
+    flag = dm.loc[dm["USUBJID"] == subject, "DTHDTC_DTF"]
+    alive = last_alive.get(subject, pd.NaT)
+    if len(flag) and flag.notna().any() and not pd.isna(alive) and death <= alive:
+        log.warning("subject %s: partial death date imputed to %s, not after the last date known alive %s: "
+                    "death set to the day after", subject, f"{death:%Y-%m-%d}", f"{alive:%Y-%m-%d}")
+        return alive + pd.Timedelta(days=1)
+    return death
 
 
 def _day(date: pd.Timestamp, dose: pd.Timestamp) -> int:
@@ -120,6 +135,7 @@ def derive_os(
     rows = []
     for subject, dose in first_dose.items():
         death = deaths.get(subject, pd.NaT)
+        death = _no_earlier_than_alive(subject, death, dm, last_alive)
         if not pd.isna(death) and (data_cutoff is None or death <= data_cutoff):
             date, event, reason = death, 1, None
         else:

@@ -164,3 +164,13 @@ def test_two_unscheduled_visits_are_two_assessments(tmp_path):
     assert post["visit"].tolist() == ["UNSCHEDULED", "UNSCHEDULED", "WEEK 12"]
     assert post["sum_diameters_mm"].tolist() == [40.0, 34.0, 33.0]
     assert post["overall_response"].tolist() == ["SD", "PR", "PR"]  # 34 <= 0.7 * 50 = 35
+
+
+def test_partial_death_date_is_never_before_the_last_date_known_alive(tmp_path, caplog):
+    subs = [Subj("S-001", {"T01": "LUNG"}, SHRINK, death_day=150)]
+    frames = build(subs)
+    frames["dm"].loc[0, "DTHDTC"] = "2024-05"  # imputed 2024-05-01, but the subject was seen 2024-05-06 (day 126)
+    res = run_endpoints(write_study(tmp_path, frames), config=EndpointConfig(figures=False))
+    os_ = res.tables["os"].iloc[0]
+    assert (os_["os_event"], os_["os_date"]) == (1, pd.Timestamp("2024-05-07"))
+    assert "partial death date imputed to 2024-05-01, not after the last date known alive 2024-05-06" in caplog.text
