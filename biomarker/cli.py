@@ -147,21 +147,40 @@ def endpoints(
     study_dir: Annotated[Path, typer.Argument(help="Study folder with clinical/ (SDTM CSV or XPT) or adam/.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the TSV tables and figures.")],
     no_figures: Annotated[bool, typer.Option("--no-figures", help="Tables only.")] = False,
-    confirm_days: Annotated[int, typer.Option(help="CR/PR confirmation: days to the confirming scan.")] = 28,
-    min_sd_days: Annotated[int, typer.Option(help="SD counts only this many days after first dose.")] = 42,
-    max_ne_between: Annotated[int, typer.Option(help="NE assessments allowed between a response and its "
-                                                     "confirmation.")] = 1,
-    os_censor_at: Annotated[str, typer.Option(help="Alive subjects censored at the data 'cutoff' or "
-                                                   "'last_contact'.")] = "cutoff",
+    evaluator: Annotated[str | None, typer.Option(help="investigator (default, the protocol's primary) or "
+                                                       "independent (accepted reads, RSACPTFL).")] = None,
+    confirm_days: Annotated[int | None, typer.Option(help="CR/PR confirmation: days to the confirming scan "
+                                                          "[28].")] = None,
+    min_sd_days: Annotated[int | None, typer.Option(help="SD counts only this many days after first dose "
+                                                         "[42].")] = None,
+    max_ne_between: Annotated[int | None, typer.Option(help="NE assessments allowed between a response and its "
+                                                            "confirmation [1].")] = None,
+    cr_then_pr: Annotated[str | None, typer.Option(help="A CR followed by a PR: 'pr' (confirmed PR, RECIST 1.1) "
+                                                        "or 'sd' (admiralonco) [pr].")] = None,
+    baseline_window_days: Annotated[int | None, typer.Option(help="Baseline scan at most this many days before "
+                                                                  "first dose [28].")] = None,
+    partial_dates: Annotated[str | None, typer.Option(help="Partial-date imputation: first, mid, last or refuse "
+                                                           "[first].")] = None,
+    os_censor_at: Annotated[str | None, typer.Option(help="Alive subjects censored at the 'last_contact' "
+                                                          "(LSTALVDT, default) or the data 'cutoff'.")] = None,
+    cutoff: Annotated[str | None, typer.Option("--cutoff", help="Data cut-off YYYY-MM-DD (overrides "
+                                                                "study.json).")] = None,
+    sets: Annotated[list[str] | None, typer.Option("--set", help="Any endpoints: setting of study.yaml, "
+                                                                 "NAME=VALUE; repeatable.")] = None,
 ) -> None:
-    """Trial endpoints by RECIST 1.1: BOR, ORR/DCR, DoR, TTR, PFS, OS, landmark rates, safety tables, figures."""
+    """Trial endpoints by RECIST 1.1 (iRECIST secondary): BOR, ORR/DCR/CBR, DoR, TTR, PFS, OS, safety and study
+    tables, figures. Every rule is recorded in provenance.json."""
     from biomarker.cli_views import print_endpoint_summary
-    from biomarker.clinical import BorRules, EndpointConfig, run_endpoints
+    from biomarker.clinical import EndpointConfig, run_endpoints
 
-    config = EndpointConfig(
-        bor=BorRules(min_confirm_days=confirm_days, min_sd_days=min_sd_days, max_ne_between=max_ne_between),
-        os_censor_at=os_censor_at, figures=not no_figures,
-    )
+    given = {"evaluator": evaluator, "confirm_days": confirm_days, "min_sd_days": min_sd_days,
+             "max_ne_between": max_ne_between, "cr_then_pr": cr_then_pr,
+             "baseline_window_days": baseline_window_days, "partial_dates": partial_dates,
+             "os_censor_at": os_censor_at, "data_cutoff": cutoff}
+    mapping = {**_parse_sets(sets or []), **{k: v for k, v in given.items() if v is not None}}
+    if no_figures:
+        mapping["figures"] = False
+    config = EndpointConfig.from_mapping(mapping)
     print_endpoint_summary(run_endpoints(study_dir, out, config), out)
 
 

@@ -3,8 +3,10 @@
 A column map says, for each ADaM dataset, which of its columns holds each variable we need:
 ``{dataset: {our_name: their_column}}``. :data:`DEFAULT_ADAM_MAP` follows the ADaM IG names; pass
 only what differs, e.g. ``column_map={"adsl": {"RFSTDTC": "TRT01SDT"}}``, and it is merged over the
-defaults. ADSL becomes DM, ADRS (``PARAMCD = OVRLRESP``) becomes RS, ADAE becomes AE, and ADTTE's
-``PFS``/``OS`` parameters (``AVAL`` in days, ``CNSR = 1`` censored) become the time-to-event
+defaults. ADSL becomes DM, ADRS (``PARAMCD = OVR``, admiral's code, else ``OVRLRESP``; ``ANL01FL``
+honoured) becomes RS and its ``BOR``/``CBOR`` rows the sponsor's BOR shown beside ours, ADAE (``TRTEMFL``)
+becomes AE, and ADTTE's ``PFS``/``OS`` parameters (``AVAL`` in ``AVALU``, days by default; ``CNSR = 1``
+censored) become the time-to-event
 tables. There are no lesion data in ADaM, so the RECIST engine does not run: responses are the
 investigator's time points from ADRS, to which our BOR rules are applied.
 
@@ -47,6 +49,7 @@ DEFAULT_ADAM_MAP: dict[str, dict[str, str | None]] = {
         "VISIT": "AVISIT",
         "VISITNUM": "AVISITN",
         "RSEVAL": None,
+        "ANL01FL": "ANL01FL",
     },
     "adae": {
         "USUBJID": "USUBJID",
@@ -59,13 +62,19 @@ DEFAULT_ADAM_MAP: dict[str, dict[str, str | None]] = {
         "AEACN": "AEACN",
         "AESTDTC": "ASTDT",
         "AEENDTC": "AENDT",
+        "TRTEMFL": "TRTEMFL",
     },
-    "adtte": {"USUBJID": "USUBJID", "PARAMCD": "PARAMCD", "AVAL": "AVAL", "CNSR": "CNSR"},
+    "adtte": {"USUBJID": "USUBJID", "PARAMCD": "PARAMCD", "AVAL": "AVAL", "CNSR": "CNSR", "AVALU": "AVALU"},
 }
+#: ADTTE AVALU -> days per unit; without AVALU, AVAL is read as days (with a warning).
+AVALU_DAYS = {"DAYS": 1.0, "DAY": 1.0, "WEEKS": 7.0, "WEEK": 7.0, "MONTHS": 30.4375, "MONTH": 30.4375,
+              "YEARS": 365.25, "YEAR": 365.25}
 #: Which SDTM domain each ADaM dataset stands in for.
 ADAM_TO_SDTM = {"adsl": "dm", "adrs": "rs", "adae": "ae"}
 #: ``PARAMCD`` of the ADRS time-point response and of each ADTTE endpoint.
-DEFAULT_ADAM_PARAMS = {"overall_response": "OVRLRESP", "pfs": "PFS", "os": "OS"}
+DEFAULT_ADAM_PARAMS = {"overall_response": "OVR", "bor": "BOR", "cbor": "CBOR", "pfs": "PFS", "os": "OS"}
+#: Codes tried, in order, when the time-point response code is left at its default (admiral: OVR; SDTM: OVRLRESP).
+DEFAULT_RESPONSE_CODES = ("OVR", "OVRLRESP")
 _REQUIRED = {
     "adsl": ("USUBJID", "RFSTDTC"),
     "adrs": ("USUBJID", "RSSTRESC", "RSDTC"),
@@ -142,6 +151,7 @@ class AdamStudy:
     tte: pd.DataFrame
     studyid: str = ""
     files: dict[str, Path] = field(default_factory=dict)
+    sponsor_bor: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["usubjid", "paramcd", "bor"]))
 
 
 def read_adam(
@@ -159,7 +169,8 @@ def read_adam(
     column_map
         Overrides of :data:`DEFAULT_ADAM_MAP`.
     params
-        ``PARAMCD`` values: ``overall_response`` (ADRS time-point response, default ``OVRLRESP``),
+        ``PARAMCD`` values: ``overall_response`` (ADRS time-point response, default ``OVR`` then ``OVRLRESP``),
+        ``bor`` / ``cbor`` (the sponsor's unconfirmed / confirmed BOR, default ``BOR`` / ``CBOR``),
         ``pfs`` and ``os`` (ADTTE; default ``PFS``, ``OS``). Overrides merge over
         :data:`DEFAULT_ADAM_PARAMS`.
 
@@ -172,6 +183,7 @@ def read_adam(
     if (folder / "adam").is_dir():
         folder = folder / "adam"
     mapping = merge_column_map(column_map)
+    response_default = not params or "overall_response" not in params
     params = {**DEFAULT_ADAM_PARAMS, **(params or {})}
     files: dict[str, Path] = {}
     frames: dict[str, pd.DataFrame] = {}
@@ -188,19 +200,19 @@ def read_adam(
             frames[dataset] = mapped.assign(_LINE=range(first_line, first_line + len(mapped)))
             continue
         if dataset == "adrs":
-            mapped = _response_rows(mapped, params["overall_response"], str(path))
-        if dataset == "adae" and "AEREL" in mapped:
-            rel = mapped["AEREL"].astype("string").str.upper().str.strip()
-            mapped["AEREL"] = rel.isin(["Y", "YES", "RELATED", "POSSIBLE", "PROBABLE", "DEFINITE"]).map(
-                {True: "Y", False: "N"}
-            )
+            sponsor_bor = _sponsor_bor(mapped, params)
+            codes = DEFAULT_RESPONSE_CODES if response_default else (params["overall_response"],)
+            mapped = _response_rows(mapped, codes, str(path))
+            mapped = _flagged(mapped, "ANL01FL", str(path))
+        if dataset == "adae":
+            mapped = _flagged(mapped, "TRTEMFL", str(path))
         frames[ADAM_TO_SDTM[dataset]] = normalise(mapped, ADAM_TO_SDTM[dataset], str(path), first_line=first_line)
     dm = frames["dm"]
     empty = {
         name: normalise(pd.DataFrame(columns=["USUBJID", *cols]), name, f"{name} (absent)")
         for name, cols in (("rs", ["RSSTRESC", "RSDTC"]), ("ae", ["AETOXGR", "AESTDTC"]))
     }
-    tte_params = {k: v for k, v in params.items() if k != "overall_response"}
+    tte_params = {k: v for k, v in params.items() if k not in ("overall_response", "bor", "cbor")}
     tte = _tte(frames.get("adtte"), tte_params, str(files.get("adtte", "adtte")))
     studyid = str(dm["STUDYID"].dropna().iloc[0]) if "STUDYID" in dm and dm["STUDYID"].notna().any() else ""
     return AdamStudy(
@@ -210,23 +222,52 @@ def read_adam(
         tte=tte,
         studyid=studyid,
         files=files,
+        **({"sponsor_bor": sponsor_bor} if "adrs" in files else {}),
     )
 
 
-def _response_rows(adrs: pd.DataFrame, paramcd: str, source: str) -> pd.DataFrame:
+def _flagged(frame: pd.DataFrame, flag: str, source: str) -> pd.DataFrame:
+    """Keep the records flagged ``Y`` (ADaM ANL01FL / TRTEMFL) when the flag is present and used."""
+    if flag not in frame:
+        return frame
+    yes = frame[flag].astype("string").str.strip().str.upper().eq("Y").fillna(False)
+    if not yes.any():
+        return frame.drop(columns=flag)
+    log.info("%s: %d of %d records kept by %s = Y", source, int(yes.sum()), len(frame), flag)
+    return frame[yes].drop(columns=flag)
+
+
+def _sponsor_bor(adrs: pd.DataFrame, params: Mapping[str, str]) -> pd.DataFrame:
+    """The sponsor's own BOR rows (admiral ``BOR``/``CBOR``): ``usubjid, paramcd (bor/cbor), bor``."""
+    if "RSTESTCD" not in adrs:
+        return pd.DataFrame(columns=["usubjid", "paramcd", "bor"])
+    codes = adrs["RSTESTCD"].astype("string").str.strip().str.upper()
+    by_code = {str(params[k]).upper(): k for k in ("bor", "cbor")}
+    rows = adrs[codes.isin(list(by_code)).fillna(False)]
+    return pd.DataFrame({
+        "usubjid": rows["USUBJID"].astype(str),
+        "paramcd": codes[rows.index].map(by_code),
+        "bor": rows["RSSTRESC"].astype("string").str.strip().str.upper().astype(object),
+    }).reset_index(drop=True)
+
+
+def _response_rows(adrs: pd.DataFrame, paramcds: tuple[str, ...], source: str) -> pd.DataFrame:
     if "RSTESTCD" not in adrs:
         return adrs.assign(RSTESTCD="OVRLRESP")
     codes = adrs["RSTESTCD"].astype("string").str.strip().str.upper()
-    keep = adrs[codes == paramcd.upper()]
-    if keep.empty and len(adrs):
+    for paramcd in paramcds:
+        keep = adrs[codes == paramcd.upper()]
+        if len(keep):
+            return keep.assign(RSTESTCD="OVRLRESP")
+    if len(adrs):
         found = ", ".join(sorted(codes.dropna().unique()))
         raise InputError(
             source,
-            f"no time-point responses (PARAMCD {paramcd})",
+            f"no time-point responses (PARAMCD {' or '.join(paramcds)})",
             where="PARAMCD",
             hint=f"found {found}; set params={{'overall_response': '<code>'}}",
         )
-    return keep.assign(RSTESTCD="OVRLRESP")
+    return adrs.assign(RSTESTCD="OVRLRESP")
 
 
 def _tte(adtte: pd.DataFrame | None, params: Mapping[str, str], source: str) -> pd.DataFrame:
@@ -235,6 +276,8 @@ def _tte(adtte: pd.DataFrame | None, params: Mapping[str, str], source: str) -> 
         return pd.DataFrame(columns=columns)
     rows = []
     by_code = {code.upper(): name for name, code in params.items()}
+    if "AVALU" not in adtte or adtte["AVALU"].isna().all():
+        log.warning("%s: no AVALU: AVAL read as days", source)
     for _, row in adtte.iterrows():
         code = str(row["PARAMCD"]).strip().upper()
         if code not in by_code:
@@ -249,6 +292,16 @@ def _tte(adtte: pd.DataFrame | None, params: Mapping[str, str], source: str) -> 
             ) from exc
         if aval < 0:
             raise InputError(source, f"negative AVAL {aval:g}", where=f"line {row['_LINE']}, subject {row['USUBJID']}")
+        unit = row.get("AVALU")
+        unit = "DAYS" if unit is None or pd.isna(unit) else str(unit).strip().upper()
+        if unit not in AVALU_DAYS:
+            raise InputError(
+                source,
+                f"unknown AVALU {row['AVALU']!r}",
+                where=f"line {row['_LINE']}, subject {row['USUBJID']}",
+                hint="AVALU is DAYS, WEEKS, MONTHS or YEARS",
+            )
+        aval *= AVALU_DAYS[unit]
         rows.append(
             {
                 "usubjid": row["USUBJID"],

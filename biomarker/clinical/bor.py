@@ -30,21 +30,6 @@ from biomarker.clinical.recist import CR, NE, NON_CR_NON_PD, PD, PR, SD
 from biomarker.clinical.sdtm import first_dose_dates
 from biomarker.errors import ConfigError
 
-_RS_SYNONYMS = {
-    "NONCR/NONPD": NON_CR_NON_PD,
-    "NON CR/NON PD": NON_CR_NON_PD,
-    "NON-CR / NON-PD": NON_CR_NON_PD,
-    "NOT EVALUABLE": NE,
-    "NOT EVALUATED": NE,
-    "NOT ASSESSED": NE,
-    "UNK": NE,
-    "UNKNOWN": NE,
-    "COMPLETE RESPONSE": CR,
-    "PARTIAL RESPONSE": PR,
-    "STABLE DISEASE": SD,
-    "PROGRESSIVE DISEASE": PD,
-}
-
 log = logging.getLogger(__name__)
 
 #: Larger is better; used to compare BORs.
@@ -65,6 +50,10 @@ class BorRules:
         Days after first dose before SD counts (protocol: 42, the first scan at week 6).
     max_ne_between
         ``NE`` time points allowed between a response and its confirmation.
+    cr_then_pr
+        A CR followed by a PR: ``"pr"`` (default) reads it as a confirmed PR (RECIST 1.1 section 4.4);
+        ``"sd"`` as admiralonco does: the CR is unconfirmed and a PR does not confirm it (BOR SD if the SD
+        duration is met).
 
     Examples
     --------
@@ -76,10 +65,13 @@ class BorRules:
     min_confirm_days: int = 28
     min_sd_days: int = 42
     max_ne_between: int = 1
+    cr_then_pr: str = "pr"
 
     def __post_init__(self) -> None:
+        if self.cr_then_pr not in ("pr", "sd"):
+            raise ConfigError(f"BorRules.cr_then_pr must be 'pr' or 'sd', not {self.cr_then_pr!r}")
         for name in ("min_confirm_days", "min_sd_days", "max_ne_between"):
-            if getattr(self, name) < 0:
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 0:
                 raise ConfigError(f"BorRules.{name} must be >= 0, not {getattr(self, name)}")
 
     def as_dict(self) -> dict:
@@ -177,7 +169,8 @@ def bor_call(
                 if k is not None:
                     cr_pair = (i, k)
             if r in (CR, PR) and pr_pair is None:
-                k = _confirmed_from(i, resp, dd, {CR, PR}, rules)
+                allowed = {CR} if r == CR and rules.cr_then_pr == "sd" else {CR, PR}
+                k = _confirmed_from(i, resp, dd, allowed, rules)
                 if k is not None:
                     pr_pair = (i, k)
         if cr_pair is not None:
@@ -328,93 +321,9 @@ def derive_bor(
     return pd.DataFrame.from_records(rows, columns=list(BOR_COLUMNS))
 
 
-def investigator_timepoints(rs: pd.DataFrame, dm: pd.DataFrame) -> pd.DataFrame:
-    """Investigator time-point responses (RS, ``RSTESTCD == OVRLRESP``) in the shape of our time points.
+from biomarker.clinical.rs_responses import compare_with_investigator, investigator_timepoints  # noqa: E402
 
-    Examples
-    --------
-    >>> inv = investigator_timepoints(study.rs, study.dm)  # doctest: +SKIP
-    """
-    first_dose = first_dose_dates(dm)
-    rs = rs[rs["USUBJID"].isin(first_dose.index)]
-    if "RSTESTCD" in rs and rs["RSTESTCD"].notna().any():
-        rs = rs[rs["RSTESTCD"].astype(str).str.upper() == "OVRLRESP"]
-    if "RSEVAL" in rs and rs["RSEVAL"].notna().any():
-        rs = rs[rs["RSEVAL"].isna() | (rs["RSEVAL"].astype(str).str.upper() == "INVESTIGATOR")]
-    resp = rs["RSSTRESC"].fillna(rs.get("RSORRES")).astype("string").str.upper().str.strip()
-    resp = resp.replace(_RS_SYNONYMS)
-    undated = rs["RSDTC_DT"].isna()
-    if undated.any():
-        log.warning("%d investigator responses without RSDTC ignored", int(undated.sum()))
-        rs, resp = rs[~undated], resp[~undated]
-    dates = rs["RSDTC_DT"]
-    days = (dates - rs["USUBJID"].map(first_dose)).dt.days
-    return pd.DataFrame(
-        {
-            "usubjid": rs["USUBJID"].to_numpy(),
-            "visit": rs["VISIT"].to_numpy(),
-            "assessment_date": dates.to_numpy(),
-            "days_from_first_dose": days.to_numpy(),
-            "is_baseline": (days <= 0).to_numpy(),
-            "overall_response": resp.astype(object).to_numpy(),
-        }
-    )
-
-
-def compare_with_investigator(
-    ours_tp: pd.DataFrame,
-    ours_bor: pd.DataFrame,
-    rs: pd.DataFrame,
-    dm: pd.DataFrame,
-    rules: BorRules | None = None,
-    **kwargs,
-) -> pd.DataFrame:
-    """Subjects whose derived BOR or time-point responses differ from the investigator's.
-
-    The investigator's BOR is derived from RS time points with the same :class:`BorRules`. Time points
-    are paired by visit label (or by date when a side has no ``VISIT``).
-
-    Returns
-    -------
-    DataFrame
-        ``usubjid, bor_derived, bor_investigator, bor_differs, visits_differing`` (``visit:
-        ours/theirs`` joined by ``; ``), one row per subject with any difference.
-
-    Examples
-    --------
-    >>> compare_with_investigator(tp, bor, study.rs, study.dm)  # doctest: +SKIP
-    """
-    inv_tp = investigator_timepoints(rs, dm)
-    inv_bor = derive_bor(inv_tp, dm, rules, **kwargs)
-    merged = ours_bor[["usubjid", "bor"]].merge(
-        inv_bor[["usubjid", "bor"]], on="usubjid", how="outer", suffixes=("_derived", "_investigator")
-    )
-    cols = ["usubjid", "assessment_date", "visit", "overall_response"]
-    ours = ours_tp.loc[~ours_tp["is_baseline"].astype(bool), cols].copy()
-    theirs = inv_tp.loc[~inv_tp["is_baseline"].astype(bool), cols].copy()
-    # pair time points by visit label when both sides have one (scan dates of a visit may differ), else by date
-    by_visit = ours["visit"].notna().all() and theirs["visit"].notna().all()
-    for frame in (ours, theirs):
-        frame["key"] = frame["visit"].astype(str) if by_visit else frame["assessment_date"].dt.strftime("%Y-%m-%d")
-    both = ours.merge(theirs, on=["usubjid", "key"], how="outer", suffixes=("", "_inv"))
-    both["visit"] = both["visit"].fillna(both["visit_inv"])
-    both["assessment_date"] = both["assessment_date"].fillna(both["assessment_date_inv"])
-    differ = both[both["overall_response"].fillna("missing") != both["overall_response_inv"].fillna("missing")]
-    detail = (
-        differ.sort_values(["usubjid", "assessment_date"])
-        .assign(
-            text=lambda d: (
-                d["visit"].astype(str)
-                + ": "
-                + d["overall_response"].fillna("missing")
-                + "/"
-                + d["overall_response_inv"].fillna("missing")
-            )
-        )
-        .groupby("usubjid")["text"]
-        .agg("; ".join)
-    )
-    merged["bor_differs"] = merged["bor_derived"].fillna("") != merged["bor_investigator"].fillna("")
-    merged["visits_differing"] = merged["usubjid"].map(detail).fillna("")
-    out = merged[merged["bor_differs"] | (merged["visits_differing"] != "")]
-    return out[["usubjid", "bor_derived", "bor_investigator", "bor_differs", "visits_differing"]].reset_index(drop=True)
+__all__ = [
+    "BOR_COLUMNS", "BOR_RANK", "BorCall", "BorRules", "best_overall_response", "bor_call", "compare_with_investigator",
+    "derive_bor", "investigator_timepoints", "truncate_at_pd",
+]

@@ -21,11 +21,7 @@ when there is none the date is the first dose. Two or more assessments are *miss
 event comes more than ``2 * interval_days + window_days`` after the last adequate assessment
 (or the first dose). Records after the data cut-off are ignored; a death after it is censored.
 
-OS: death (``DM.DTHDTC``) is the event. DM is taken to record every death up to the cut-off, so a
-subject still in survival follow-up is censored at the data cut-off; one whose follow-up ended
-(DS ``WITHDRAWAL BY SUBJECT`` or ``LOST TO FOLLOW-UP``) on the date it ended.
-``censor_at="last_contact"`` censors everyone at the last date known alive (the latest date in any
-domain, capped at the cut-off).
+OS: see :mod:`biomarker.clinical.overall_survival` (re-exported here).
 """
 
 from __future__ import annotations
@@ -36,6 +32,14 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from biomarker.clinical.overall_survival import (
+    FOLLOW_UP_ENDED,
+    OS_COLUMNS,
+    death_dates,
+    derive_os,
+    follow_up_ended,
+    last_known_alive,
+)
 from biomarker.clinical.recist import CR, NE, NON_CR_NON_PD, PD, PR, SD
 from biomarker.clinical.sdtm import first_dose_dates
 from biomarker.clinical.survival import days_to_months
@@ -44,7 +48,6 @@ from biomarker.errors import ConfigError
 RESPONDERS = (CR, PR)
 DISEASE_CONTROL = (CR, PR, SD, NON_CR_NON_PD)
 #: DS terms after which a subject's survival is no longer followed.
-FOLLOW_UP_ENDED = ("WITHDRAWAL BY SUBJECT", "LOST TO FOLLOW-UP", "WITHDRAWAL OF CONSENT")
 log = logging.getLogger(__name__)
 
 
@@ -95,7 +98,8 @@ def clopper_pearson(successes: int, n: int, alpha: float = 0.05) -> tuple[float,
 
 
 def response_rates(bor: pd.DataFrame, *, bor_col: str = "bor", alpha: float = 0.05) -> pd.DataFrame:
-    """ORR (CR + PR) and DCR (CR + PR + SD + NON-CR/NON-PD) with exact Clopper-Pearson CIs.
+    """ORR (CR + PR), DCR (CR + PR + SD + NON-CR/NON-PD) and, when ``bor`` has ``clinical_benefit``, CBR
+    (see :func:`clinical_benefit`), with exact Clopper-Pearson CIs.
 
     The denominator is every subject in ``bor`` (all treated subjects).
 
@@ -112,8 +116,11 @@ def response_rates(bor: pd.DataFrame, *, bor_col: str = "bor", alpha: float = 0.
     """
     n = len(bor)
     rows = []
-    for name, cats in (("orr", RESPONDERS), ("dcr", DISEASE_CONTROL)):
-        k = int(bor[bor_col].isin(cats).sum())
+    rates = [("orr", bor[bor_col].isin(RESPONDERS)), ("dcr", bor[bor_col].isin(DISEASE_CONTROL))]
+    if "clinical_benefit" in bor and bor_col == "bor":
+        rates.append(("cbr", bor["clinical_benefit"].fillna(False).astype(bool)))
+    for name, hit in rates:
+        k = int(hit.sum())
         lo, hi = clopper_pearson(k, n, alpha)
         rows.append(
             {
@@ -128,26 +135,77 @@ def response_rates(bor: pd.DataFrame, *, bor_col: str = "bor", alpha: float = 0.
     return pd.DataFrame(rows)
 
 
-def new_therapy_dates(ds: pd.DataFrame) -> pd.Series:
-    """``USUBJID`` -> earliest start of new anticancer therapy (DS ``NEW ANTICANCER THERAPY``).
+#: CM records that are anticancer therapy: by category (CMCAT/CMSCAT) or class (CMCLAS, ATC level 1 text/code).
+ANTICANCER_CM_CATEGORIES = ("ANTICANCER", "ANTI-CANCER", "ANTINEOPLASTIC", "SUBSEQUENT THERAPY", "NEW THERAPY")
+ANTICANCER_CM_CLASSES = ("ANTINEOPLASTIC", "L01")
+
+
+def clinical_benefit(bor: pd.DataFrame, timepoints: pd.DataFrame, min_days: int = 168) -> pd.Series:
+    """Clinical benefit per subject of ``bor``: confirmed CR or PR, or SD (NON-CR/NON-PD) with a time point of
+    SD or better at least ``min_days`` (24 weeks) after the first dose and before any progression.
 
     Examples
     --------
-    >>> new_therapy_dates(study.ds)  # doctest: +SKIP
+    >>> bor = pd.DataFrame({"usubjid": ["A", "B"], "bor": ["SD", "SD"]})
+    >>> tp = pd.DataFrame({"usubjid": ["A", "B"], "is_baseline": [False] * 2, "days_from_first_dose": [170, 120],
+    ...                    "overall_response": ["SD", "SD"]})
+    >>> clinical_benefit(bor, tp).tolist()
+    [True, False]
     """
-    if ds.empty:
+    post = timepoints[~timepoints["is_baseline"].astype(bool)].sort_values(["usubjid", "days_from_first_dose"])
+    durable = set()
+    for subject, g in post.groupby("usubjid"):
+        for day, resp in zip(g["days_from_first_dose"], g["overall_response"], strict=True):
+            if resp == PD:
+                break
+            if resp in DISEASE_CONTROL and day >= min_days:
+                durable.add(subject)
+                break
+    stable = bor["bor"].isin((SD, NON_CR_NON_PD)) & bor["usubjid"].isin(durable)
+    return (bor["bor"].isin(RESPONDERS) | stable).reset_index(drop=True)
+
+
+def new_therapy_dates(
+    ds: pd.DataFrame,
+    cm: pd.DataFrame | None = None,
+    dm: pd.DataFrame | None = None,
+    *,
+    study_drugs: tuple[str, ...] = ("TORIPALIMAB", "AXITINIB"),
+    categories: tuple[str, ...] = ANTICANCER_CM_CATEGORIES,
+    classes: tuple[str, ...] = ANTICANCER_CM_CLASSES,
+) -> pd.Series:
+    """``USUBJID`` -> earliest start of new anticancer therapy after the first dose.
+
+    Sources: DS ``NEW ANTICANCER THERAPY`` and CM records whose category (``CMCAT``/``CMSCAT``) or class
+    (``CMCLAS``) names anticancer therapy, that are not a study drug and start after the first dose
+    (``dm`` needed for CM).
+
+    Examples
+    --------
+    >>> new_therapy_dates(study.ds, study.cm, study.dm)  # doctest: +SKIP
+    """
+    parts = []
+    if ds is not None and not ds.empty:
+        hits = ds[ds["DSDECOD"].astype("string").str.upper().str.contains("ANTICANCER", na=False)]
+        parts.append(hits[["USUBJID", "DSSTDTC_DT"]].rename(columns={"DSSTDTC_DT": "date"}))
+    if cm is not None and not cm.empty and dm is not None:
+        def has(col: str, words: tuple[str, ...]) -> pd.Series:
+            if col not in cm:
+                return pd.Series(False, index=cm.index)
+            text = cm[col].astype("string").str.upper()
+            return text.apply(lambda v: bool(v) and any(w in v for w in words) if isinstance(v, str) else False)
+
+        anticancer = has("CMCAT", categories) | has("CMSCAT", categories) | has("CMCLAS", classes)
+        names = cm["CMDECOD"].fillna(cm["CMTRT"]).astype("string").str.upper()
+        study = names.apply(lambda v: isinstance(v, str) and any(d.upper() in v for d in study_drugs))
+        first = cm["USUBJID"].map(first_dose_dates(dm))
+        after = cm["CMSTDTC_DT"].notna() & first.notna() & (cm["CMSTDTC_DT"] > first)
+        hits = cm[anticancer & ~study & after]
+        parts.append(hits[["USUBJID", "CMSTDTC_DT"]].rename(columns={"CMSTDTC_DT": "date"}))
+    parts = [p for p in parts if len(p)]
+    if not parts:
         return pd.Series(dtype="datetime64[ns]")
-    hits = ds[ds["DSDECOD"].astype("string").str.upper().str.contains("ANTICANCER", na=False)]
-    return hits.groupby("USUBJID")["DSSTDTC_DT"].min().dropna()
-
-
-def death_dates(dm: pd.DataFrame) -> pd.Series:
-    """``USUBJID`` -> date of death (``DTHDTC``; ``DTHFL = Y`` without a date is an input error upstream)."""
-    flagged = dm["DTHFL"].astype("string").str.upper().eq("Y").fillna(False) & dm["DTHDTC_DT"].isna()
-    for subject in dm.loc[flagged, "USUBJID"]:
-        log.warning("subject %s has DTHFL=Y but no DTHDTC: not counted as a death", subject)
-    dead = dm[dm["DTHDTC_DT"].notna()]
-    return dead.set_index("USUBJID")["DTHDTC_DT"]
+    return pd.concat(parts).groupby("USUBJID")["date"].min().dropna()
 
 
 def _day(date: pd.Timestamp, dose: pd.Timestamp) -> int:
@@ -173,6 +231,7 @@ def derive_pfs(
     data_cutoff: pd.Timestamp | None = None,
     rules: PfsRules | None = None,
     response_col: str = "overall_response",
+    new_therapy: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Progression-free survival per treated subject with FDA censoring (see the module docstring).
 
@@ -184,6 +243,8 @@ def derive_pfs(
         Normalised DM (first dose, death).
     ds
         Normalised DS (new anticancer therapy); optional.
+    new_therapy
+        ``USUBJID`` -> start of new anticancer therapy (see :func:`new_therapy_dates`); replaces DS's.
     data_cutoff
         Data cut-off date.
     rules
@@ -202,7 +263,10 @@ def derive_pfs(
     rules = rules or PfsRules()
     first_dose = first_dose_dates(dm)
     deaths = death_dates(dm)
-    nact = new_therapy_dates(ds) if ds is not None else pd.Series(dtype="datetime64[ns]")
+    if new_therapy is not None:
+        nact = new_therapy
+    else:
+        nact = new_therapy_dates(ds) if ds is not None else pd.Series(dtype="datetime64[ns]")
     groups = dict(tuple(timepoints.groupby("usubjid")))
     max_gap = 2 * rules.interval_days + rules.window_days
     rows = []
@@ -261,112 +325,6 @@ def derive_pfs(
     return pd.DataFrame.from_records(rows, columns=list(PFS_COLUMNS))
 
 
-OS_COLUMNS = ("usubjid", "os_date", "os_days", "os_months", "os_event", "os_censor_reason")
-
-
-def last_known_alive(domains: dict[str, pd.DataFrame], data_cutoff: pd.Timestamp | None = None) -> pd.Series:
-    """``USUBJID`` -> latest date found in any domain (``*_DT`` columns), capped at the cut-off.
-
-    Examples
-    --------
-    >>> last_known_alive({"dm": study.dm, "tr": study.tr})  # doctest: +SKIP
-    """
-    parts = []
-    for frame in domains.values():
-        if frame is None or frame.empty:
-            continue
-        cols = [c for c in frame.columns if c.endswith("_DT") and c != "DTHDTC_DT"]
-        if not cols:
-            continue
-        latest = frame[cols].max(axis=1)
-        parts.append(pd.DataFrame({"USUBJID": frame["USUBJID"], "date": latest}))
-    if not parts:
-        return pd.Series(dtype="datetime64[ns]")
-    allp = pd.concat(parts).dropna()
-    if data_cutoff is not None:
-        allp["date"] = allp["date"].clip(upper=data_cutoff)
-    return allp.groupby("USUBJID")["date"].max()
-
-
-def follow_up_ended(ds: pd.DataFrame | None) -> pd.Series:
-    """``USUBJID`` -> date survival follow-up ended (DS ``WITHDRAWAL BY SUBJECT`` or ``LOST TO FOLLOW-UP``).
-
-    Examples
-    --------
-    >>> follow_up_ended(study.ds)  # doctest: +SKIP
-    """
-    if ds is None or ds.empty:
-        return pd.Series(dtype="datetime64[ns]")
-    decod = ds["DSDECOD"].astype("string").str.upper().str.strip()
-    hits = ds[decod.isin(list(FOLLOW_UP_ENDED)).fillna(False)]
-    return hits.groupby("USUBJID")["DSSTDTC_DT"].min()
-
-
-def derive_os(
-    dm: pd.DataFrame,
-    last_alive: pd.Series,
-    *,
-    data_cutoff: pd.Timestamp | None = None,
-    follow_up_end: pd.Series | None = None,
-    censor_at: str = "cutoff",
-) -> pd.DataFrame:
-    """Overall survival per treated subject: death is the event, otherwise censored.
-
-    Parameters
-    ----------
-    dm
-        Normalised DM; ``DTHDTC`` is taken to record every death up to the data cut-off.
-    last_alive
-        ``USUBJID`` -> last date known alive (see :func:`last_known_alive`).
-    data_cutoff
-        A death after it is censored at the cut-off.
-    follow_up_end
-        ``USUBJID`` -> end of survival follow-up (see :func:`follow_up_ended`).
-    censor_at
-        ``"cutoff"`` (default): a subject still in survival follow-up is censored at the data cut-off,
-        one whose follow-up ended (withdrawal, lost to follow-up) on the date it ended;
-        ``"last_contact"``: everyone at the last date known alive.
-
-    Examples
-    --------
-    >>> os_ = derive_os(study.dm, last_known_alive(vars(study)), data_cutoff=study.data_cutoff)  # doctest: +SKIP
-    """
-    if censor_at not in ("cutoff", "last_contact"):
-        raise ValueError(f"censor_at must be 'cutoff' or 'last_contact', not {censor_at!r}")
-    first_dose = first_dose_dates(dm)
-    deaths = death_dates(dm)
-    ended = follow_up_end if follow_up_end is not None else pd.Series(dtype="datetime64[ns]")
-    rows = []
-    for subject, dose in first_dose.items():
-        death = deaths.get(subject, pd.NaT)
-        if not pd.isna(death) and (data_cutoff is None or death <= data_cutoff):
-            date, event, reason = death, 1, None
-        else:
-            alive = last_alive.get(subject, pd.NaT)
-            reason = "alive at last contact"
-            if not pd.isna(death):  # died after the cut-off: alive at the cut-off
-                alive, reason = data_cutoff, "alive at data cut-off"
-            elif censor_at == "cutoff" and data_cutoff is not None:
-                if subject in ended.index and not pd.isna(ended[subject]):
-                    alive, reason = min(ended[subject], data_cutoff), "survival follow-up ended"
-                else:
-                    alive, reason = data_cutoff, "alive at data cut-off"
-            date = dose if pd.isna(alive) else max(alive, dose)
-            event = 0
-        days = _day(date, dose)
-        rows.append(
-            {
-                "usubjid": subject,
-                "os_date": date,
-                "os_days": days,
-                "os_months": days_to_months(days),
-                "os_event": event,
-                "os_censor_reason": reason,
-            }
-        )
-    return pd.DataFrame.from_records(rows, columns=list(OS_COLUMNS))
-
-
 DOR_COLUMNS = ("usubjid", "response_date", "dor_days", "dor_months", "dor_event")
 
 
@@ -407,3 +365,9 @@ def time_to_response(bor: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {"usubjid": resp["usubjid"], "ttr_days": days, "ttr_months": days_to_months(days.astype(float))}
     ).reset_index(drop=True)
+
+__all__ = [
+    "DISEASE_CONTROL", "FOLLOW_UP_ENDED", "OS_COLUMNS", "PFS_COLUMNS", "RESPONDERS", "PfsRules", "clinical_benefit",
+    "clopper_pearson", "death_dates", "derive_dor", "derive_os", "derive_pfs", "follow_up_ended", "last_known_alive",
+    "new_therapy_dates", "response_rates", "time_to_response",
+]

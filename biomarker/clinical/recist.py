@@ -27,14 +27,13 @@ carry the rules; :func:`timepoint_responses` applies them to a study after valid
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
-from biomarker.clinical.sdtm import first_dose_dates, source_of, where
-from biomarker.errors import InputError
+from biomarker.clinical.lesions import ABSENT, PRESENT, TOO_SMALL_MM, UNEQUIVOCAL, lesion_records  # noqa: F401 (re-exported)
+from biomarker.clinical.sdtm import first_dose_dates
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +41,6 @@ CR, PR, SD, PD, NE = "CR", "PR", "SD", "PD", "NE"
 NON_CR_NON_PD = "NON-CR/NON-PD"
 RESPONSES = (CR, PR, SD, NON_CR_NON_PD, PD, NE)
 
-PRESENT, ABSENT, UNEQUIVOCAL = "PRESENT", "ABSENT", "UNEQUIVOCAL PROGRESSION"
-_STATES = {PRESENT, ABSENT, UNEQUIVOCAL}
-_NOT_ASSESSED = {"NOT EVALUABLE", "NE", "NOT ASSESSED", "NOT DONE", "ND", "UNK", "UNKNOWN"}
-TOO_SMALL_MM = 5.0  # RECIST 1.1: a lesion too small to measure counts 5 mm
-_BASELINE_VISIT = re.compile(r"SCREEN|BASELINE|PRE-?TREAT|PRE-?DOSE", re.IGNORECASE)
 _TOL = 1e-9
 
 TIMEPOINT_COLUMNS = (
@@ -191,268 +185,6 @@ def overall_response(target: str | None, nontarget: str | None, new_lesion: bool
     return NE
 
 
-def _state(row: pd.Series) -> str | None:
-    for col in ("TRSTRESC", "TRORRES"):
-        value = row.get(col)
-        if value is not None and not pd.isna(value):
-            value = str(value).strip().upper()
-            if value in _NOT_ASSESSED:
-                return None
-            return value
-    return None
-
-
-def _measure(row: pd.Series) -> float:
-    value = row.get("TRSTRESN")
-    if value is not None and not pd.isna(value):
-        return float(value)
-    for col in ("TRSTRESC", "TRORRES"):
-        text = row.get(col)
-        if text is not None and not pd.isna(text):
-            text = str(text).strip().upper()
-            if text.startswith("TOO SMALL"):
-                return TOO_SMALL_MM
-            try:
-                return float(text)
-            except ValueError:
-                continue
-    return float("nan")
-
-
-def lesion_records(
-    tu: pd.DataFrame, tr: pd.DataFrame, dm: pd.DataFrame, *, baseline_window_days: int = 28
-) -> pd.DataFrame:
-    """Validate TU/TR and return one row per lesion per assessment.
-
-    Raises :class:`InputError` naming the file, line, subject and lesion for: a lesion ID repeated in
-    TU, a TR record of a lesion TU does not identify, a negative or missing baseline diameter, a
-    measurement repeated at one visit, a target or non-target lesion seen at follow-up but not at
-    baseline, a new lesion at baseline, an assessment more than ``baseline_window_days`` before the first
-    dose, a follow-up visit dated before the first dose, and a subject without a first dose.
-
-    Returns
-    -------
-    DataFrame
-        ``USUBJID, LESION, CLASS (TARGET/NON-TARGET/NEW), NODAL, VISIT, VISITNUM, DATE, DAY,
-        BASELINE, VALUE_MM, STATE``.
-
-    Examples
-    --------
-    >>> recs = lesion_records(study.tu, study.tr, study.dm)  # doctest: +SKIP
-    """
-    tu_src, tr_src, dm_src = source_of(tu, "tu"), source_of(tr, "tr"), source_of(dm, "dm")
-    first_dose = first_dose_dates(dm)
-    tu = tu[tu["USUBJID"].notna()]
-    tr = tr[tr["USUBJID"].notna()]
-    classes = tu["TUORRES"].astype("string").str.upper().str.strip()
-    bad = tu[~classes.isin(["TARGET", "NON-TARGET", "NEW"])]
-    if len(bad):
-        row = bad.iloc[0]
-        raise InputError(
-            tu_src,
-            f"TUORRES must be TARGET, NON-TARGET or NEW, not {row['TUORRES']!r}",
-            where=where(row, lesion_col="TULNKID"),
-        )
-    tu = tu.assign(CLASS=classes)
-    dup = tu.duplicated(["USUBJID", "TULNKID"], keep="first")
-    if dup.any():
-        row = tu[dup].iloc[0]
-        raise InputError(
-            tu_src,
-            "lesion ID appears twice in TU",
-            where=where(row, lesion_col="TULNKID"),
-            hint="give every lesion of a subject its own TULNKID",
-        )
-    tu = tu.assign(NODAL=tu["TULOC"].astype("string").str.upper().str.startswith("LYMPH NODE").fillna(False))
-    lesions = tu.set_index(["USUBJID", "TULNKID"])
-
-    records = []
-    seen: set[tuple] = set()
-    for _, row in tr.iterrows():
-        subject, lesion = row["USUBJID"], row["TRLNKID"]
-        loc = where(row, lesion_col="TRLNKID")
-        if (subject, lesion) not in lesions.index:
-            raise InputError(
-                tr_src,
-                "lesion not identified in TU",
-                where=loc,
-                hint="every TRLNKID needs a TU record with the same TULNKID",
-            )
-        info = lesions.loc[(subject, lesion)]
-        test = str(row["TRTESTCD"]).upper()
-        if test not in ("LDIAM", "SAXIS", "TUMSTATE"):
-            continue
-        if subject not in first_dose.index:
-            raise InputError(
-                dm_src,
-                "tumour assessments for a subject without first dose (RFSTDTC)",
-                where=f"subject {subject}",
-            )
-        date = row["TRDTC_DT"]
-        if pd.isna(date):
-            raise InputError(tr_src, "assessment without a date (TRDTC)", where=loc)
-        day = int((date - first_dose[subject]).days)
-        visit = row.get("VISIT")
-        is_baseline = day <= 0
-        if day < -baseline_window_days:
-            raise InputError(
-                tr_src,
-                f"assessment {-day} days before first dose",
-                where=loc,
-                hint=f"a baseline scan may be at most {baseline_window_days} days before first dose",
-            )
-        if day < 0 and visit is not None and not _BASELINE_VISIT.search(str(visit)):
-            raise InputError(
-                tr_src,
-                f"visit {visit} is dated before first dose ({first_dose[subject]:%Y-%m-%d})",
-                where=loc,
-                hint="check TRDTC and RFSTDTC",
-            )
-        if not is_baseline and visit is not None and _BASELINE_VISIT.search(str(visit)):
-            raise InputError(
-                tr_src,
-                f"baseline visit {visit} is dated after first dose",
-                where=loc,
-                hint="check TRDTC and RFSTDTC",
-            )
-        klass = info["CLASS"]
-        value, state = float("nan"), None
-        if klass == "TARGET":
-            if test == "TUMSTATE":
-                state = _state(row)
-                if state is None or state == PRESENT:
-                    continue  # a state on a target adds nothing to its measurement
-            else:
-                expected = "SAXIS" if info["NODAL"] else "LDIAM"
-                if test != expected:
-                    kind = "nodal" if info["NODAL"] else "non-nodal"
-                    raise InputError(
-                        tr_src,
-                        f"{kind} target measured as {test}",
-                        where=loc,
-                        hint=f"RECIST 1.1 measures {kind} targets by {expected}",
-                    )
-                value = _measure(row)
-                if value < 0:
-                    raise InputError(tr_src, f"negative diameter {value:g} mm", where=loc)
-        else:
-            if test != "TUMSTATE":
-                continue  # measurements of non-target or new lesions are not used
-            state = _state(row)
-            if state is not None and state not in _STATES:
-                raise InputError(
-                    tr_src,
-                    f"unknown lesion state {state!r}",
-                    where=loc,
-                    hint="TUMSTATE is PRESENT, ABSENT or UNEQUIVOCAL PROGRESSION",
-                )
-        if klass == "NEW" and is_baseline:
-            raise InputError(tr_src, "new lesion recorded at baseline", where=loc)
-        visit_key = "BASELINE" if is_baseline else _visit_key(row)
-        key = (subject, lesion, test, visit_key)
-        if key in seen:
-            raise InputError(
-                tr_src,
-                f"{test} recorded twice at one visit",
-                where=loc,
-                hint="keep one measurement per lesion and visit",
-            )
-        seen.add(key)
-        records.append(
-            {
-                "USUBJID": subject,
-                "LESION": lesion,
-                "CLASS": klass,
-                "NODAL": bool(info["NODAL"]),
-                "VISIT": "BASELINE" if is_baseline and visit is None else visit,
-                "VISITKEY": visit_key,
-                "VISITNUM": row.get("VISITNUM"),
-                "DATE": date,
-                "DAY": day,
-                "BASELINE": is_baseline,
-                "VALUE_MM": value,
-                "STATE": state,
-                "_LINE": row.get("_LINE"),
-            }
-        )
-    # new lesions identified in TU only (no TR state)
-    for _, row in tu[tu["CLASS"] == "NEW"].iterrows():
-        subject, date = row["USUBJID"], row.get("TUDTC_DT")
-        if subject not in first_dose.index or pd.isna(date):
-            continue
-        day = int((date - first_dose[subject]).days)
-        if day <= 0:
-            raise InputError(tu_src, "new lesion identified at baseline", where=where(row, lesion_col="TULNKID"))
-        records.append(
-            {
-                "USUBJID": subject,
-                "LESION": row["TULNKID"],
-                "CLASS": "NEW",
-                "NODAL": bool(row["NODAL"]),
-                "VISIT": row.get("VISIT"),
-                "VISITKEY": _visit_key(row, date_col="TUDTC_DT"),
-                "VISITNUM": np.nan,
-                "DATE": date,
-                "DAY": day,
-                "BASELINE": False,
-                "VALUE_MM": np.nan,
-                "STATE": PRESENT,
-                "_LINE": row.get("_LINE"),
-            }
-        )
-    columns = [
-        "USUBJID",
-        "LESION",
-        "CLASS",
-        "NODAL",
-        "VISIT",
-        "VISITKEY",
-        "VISITNUM",
-        "DATE",
-        "DAY",
-        "BASELINE",
-        "VALUE_MM",
-        "STATE",
-        "_LINE",
-    ]
-    recs = pd.DataFrame.from_records(records, columns=columns)
-    _check_baseline(recs, tu, tr_src)
-    return recs
-
-
-def _visit_key(row: pd.Series, date_col: str = "TRDTC_DT") -> str:
-    visit = row.get("VISIT")
-    if visit is not None and not pd.isna(visit):
-        return str(visit)
-    return f"{row[date_col]:%Y-%m-%d}"
-
-
-def _check_baseline(recs: pd.DataFrame, tu: pd.DataFrame, tr_src: str) -> None:
-    base = recs[recs["BASELINE"]]
-    at_baseline = set(zip(base["USUBJID"], base["LESION"], strict=True))
-    follow = recs[~recs["BASELINE"] & recs["CLASS"].isin(["TARGET", "NON-TARGET"])]
-    for _, row in follow.iterrows():
-        if (row["USUBJID"], row["LESION"]) not in at_baseline:
-            raise InputError(
-                tr_src,
-                f"{row['CLASS'].lower()} lesion assessed at {row['VISITKEY']} but absent at baseline",
-                where=where(row, lesion_col="LESION", visit=False),
-                hint="a lesion first seen after baseline is a NEW lesion",
-            )
-    targets = base[base["CLASS"] == "TARGET"]
-    unmeasured = targets[targets["VALUE_MM"].isna()]
-    if len(unmeasured):
-        row = unmeasured.iloc[0]
-        raise InputError(
-            tr_src,
-            "target lesion not measured at baseline",
-            where=where(row, lesion_col="LESION", visit=False),
-        )
-    counts = targets.groupby("USUBJID").size()
-    for subject, n in counts[counts > 5].items():
-        log.warning("subject %s has %d target lesions (RECIST 1.1 allows 5)", subject, n)
-
-
 def timepoint_responses(
     tu: pd.DataFrame,
     tr: pd.DataFrame,
@@ -482,21 +214,17 @@ def timepoint_responses(
     >>> tp.loc[~tp.is_baseline, ["usubjid", "visit", "overall_response"]].head()  # doctest: +SKIP
     """
     recs = lesion_records(tu, tr, dm, baseline_window_days=baseline_window_days)
-    tu_classes = tu.assign(CLASS=tu["TUORRES"].astype("string").str.upper().str.strip())
-    by_subject_lesions = {subject: grp for subject, grp in tu_classes.groupby("USUBJID")}
     first_dose = first_dose_dates(dm)
     rows = []
     for subject, grp in recs.groupby("USUBJID", sort=True):
-        rows.extend(_subject_timepoints(subject, grp, by_subject_lesions.get(subject), first_dose[subject]))
+        rows.extend(_subject_timepoints(subject, grp, first_dose[subject]))
     out = pd.DataFrame.from_records(rows, columns=list(TIMEPOINT_COLUMNS))
     return out.sort_values(
         ["usubjid", "assessment_date", "is_baseline"], ascending=[True, True, False], kind="stable"
     ).reset_index(drop=True)
 
 
-def _subject_timepoints(
-    subject: str, recs: pd.DataFrame, tu_rows: pd.DataFrame | None, first_dose: pd.Timestamp
-) -> list[dict]:
+def _subject_timepoints(subject: str, recs: pd.DataFrame, first_dose: pd.Timestamp) -> list[dict]:
     base = recs[recs["BASELINE"]]
     targets = base[base["CLASS"] == "TARGET"].set_index("LESION")
     nontargets = sorted(base.loc[base["CLASS"] == "NON-TARGET", "LESION"].unique())

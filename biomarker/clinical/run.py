@@ -1,27 +1,33 @@
-"""Run every trial endpoint of a study folder and write tidy tables and figures.
+"""Run every trial endpoint of a study folder: compute in memory, write on request.
 
-``run_endpoints(study_dir, out_dir)`` reads ``STUDYDIR/clinical`` (SDTM CSV/XPT) -- or, when it holds
-no lesion data, ``STUDYDIR/adam`` (ADaM through a column map) -- derives RECIST 1.1 responses, BOR,
-ORR/DCR, TTR, DoR, PFS, OS and the safety tables, and writes them to ``out_dir`` as TSV (snake_case
-columns with units) and PNG, each atomically (temporary file, then rename), with
-``provenance.json`` (package version, parameters, input files and their SHA-256).
+``run_endpoints(study_dir)`` reads ``STUDYDIR/clinical`` (SDTM CSV/XPT, read as sponsors deliver it) -- or,
+when it holds no lesion data, ``STUDYDIR/adam`` (ADaM through a column map) -- and derives, per the rules of an
+:class:`~biomarker.clinical.config.EndpointConfig`:
+
+- RECIST 1.1 time points from TR for every evaluator, the analysis evaluator's (investigator by default) BOR,
+  ORR/DCR/CBR, TTR, DoR, PFS (censored at new anticancer therapy from DS/CM), OS (censored at LSTALVDT);
+- the agreement of our TR-derived time points with every evaluator's RS rows (``timepoint_agreement``), the
+  investigator's RECIST 1.1 BOR, and iRECIST as its own secondary analysis when RS holds iRECIST rows;
+- populations, disposition, exposure per drug, deaths and the AE tables.
+
+It returns an :class:`~biomarker.clinical.result.EndpointResult`; ``run_endpoints(study_dir, out_dir)`` also
+writes it (TSV, PNG, ``provenance.json``) atomically.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from biomarker.clinical import adam as adam_mod
-from biomarker.clinical.bor import BorRules, compare_with_investigator, derive_bor, investigator_timepoints
+from biomarker.clinical.bor import compare_with_investigator, derive_bor, investigator_timepoints
+from biomarker.clinical.config import EndpointConfig
 from biomarker.clinical.efficacy import (
-    PfsRules,
+    clinical_benefit,
     derive_dor,
     derive_os,
     derive_pfs,
@@ -31,239 +37,72 @@ from biomarker.clinical.efficacy import (
     response_rates,
     time_to_response,
 )
-from biomarker.clinical.recist import timepoint_responses
+from biomarker.clinical.evaluators import INVESTIGATOR, select_timepoints, timepoints_by_evaluator
+from biomarker.clinical.irecist import derive_irecist_bor, irecist_timepoints
+from biomarker.clinical.result import EndpointResult, WarningLog, write_tsv
 from biomarker.clinical.safety import (
     grade_table,
+    prepare_ae,
     safety_population,
     safety_table,
     treatment_emergent,
     worst_grade,
 )
 from biomarker.clinical.sdtm import find_domain_file, first_dose_dates, load_study
-from biomarker.clinical.survival import KmEstimate, days_to_months, kaplan_meier, km_curve_table
-from biomarker.errors import ConfigError
-from biomarker.files import atomic_replace, sha256_file
+from biomarker.clinical.study_tables import deaths, disposition, efficacy_evaluable, exposure, populations
+from biomarker.clinical.summary_rows import SUMMARY_COLUMNS, km_rows, km_tables, rate_rows, ttr_rows
+from biomarker.clinical.survival import CI_METHOD, KmEstimate, days_to_months, kaplan_meier
+from biomarker.clinical.terminology import map_values, terminology
+from biomarker.files import sha256_file
 
 log = logging.getLogger(__name__)
 
-SUMMARY_COLUMNS = ("endpoint", "source", "estimate", "ci_lower", "ci_upper", "unit", "n_subjects", "n_events")
-
-
-@dataclass(frozen=True)
-class EndpointConfig:
-    """Parameters of an endpoint run (all recorded in ``provenance.json``).
-
-    Attributes
-    ----------
-    bor
-        Confirmation / SD-duration rules (:class:`~biomarker.clinical.bor.BorRules`).
-    pfs
-        Assessment schedule for the missed-assessment censoring rule.
-    baseline_window_days
-        How long before first dose a baseline scan may be.
-    os_censor_at
-        ``"cutoff"`` or ``"last_contact"``: where a living subject still in survival follow-up is
-        censored (see :func:`~biomarker.clinical.efficacy.derive_os`).
-    teae_window_days
-        AEs starting more than this after the last dose are not treatment-emergent (``None``: no limit).
-    pfs_landmarks_months, os_landmarks_months, dor_landmarks_months
-        Landmark times for Kaplan-Meier rates.
-    figures
-        Draw the PNG figures.
-    dpi
-        Figure resolution.
-    adam_column_map
-        Overrides of :data:`biomarker.clinical.adam.DEFAULT_ADAM_MAP` for ADaM inputs.
-    adam_params
-        Overrides of :data:`biomarker.clinical.adam.DEFAULT_ADAM_PARAMS` (``PARAMCD`` values).
-
-    Examples
-    --------
-    >>> EndpointConfig(bor=BorRules(min_sd_days=35)).bor.min_sd_days
-    35
-    """
-
-    bor: BorRules = field(default_factory=BorRules)
-    pfs: PfsRules = field(default_factory=PfsRules)
-    baseline_window_days: int = 28
-    os_censor_at: str = "cutoff"
-    teae_window_days: int | None = 30
-    pfs_landmarks_months: tuple[float, ...] = (6.0,)
-    os_landmarks_months: tuple[float, ...] = (6.0, 12.0)
-    dor_landmarks_months: tuple[float, ...] = ()
-    figures: bool = True
-    dpi: int = 150
-    adam_column_map: Mapping[str, Mapping[str, str | None]] | None = None
-    adam_params: Mapping[str, str] | None = None
-
-    def __post_init__(self) -> None:
-        if self.os_censor_at not in ("cutoff", "last_contact"):
-            raise ConfigError(f"os_censor_at must be 'cutoff' or 'last_contact', not {self.os_censor_at!r}")
-        if self.baseline_window_days < 0:
-            raise ConfigError(f"baseline_window_days must be >= 0, not {self.baseline_window_days}")
-
-
-@dataclass
-class EndpointResults:
-    """What :func:`run_endpoints` computed and wrote.
-
-    Attributes
-    ----------
-    summary
-        One row per endpoint estimate: ``endpoint, source, estimate, ci_lower, ci_upper, unit,
-        n_subjects, n_events`` (``unit`` is ``proportion`` or ``months``). Endpoints: ``orr``, ``dcr``
-        (sources ``derived`` and ``investigator``), ``orr_unconfirmed`` (CR/PR without confirmation),
-        ``ttr_median``/``ttr_min``/``ttr_max`` (responders,
-        no CI), ``dor_median``, ``pfs_median``, ``pfs_rate_6_months``, ``os_median``,
-        ``os_rate_6_months``, ``os_rate_12_months`` (Kaplan-Meier, 95 % CI). ``n_events`` counts
-        responders for rates and events for time-to-event endpoints.
-    tables
-        Name -> tidy table (also written as ``<name>.tsv``).
-    km
-        Endpoint -> :class:`~biomarker.clinical.survival.KmEstimate` (lifelines fitter inside).
-    files
-        Name -> file written (tables, figures, provenance).
-    provenance
-        Package version, parameters, inputs and their SHA-256.
-    """
-
-    summary: pd.DataFrame
-    tables: dict[str, pd.DataFrame]
-    km: dict[str, KmEstimate]
-    files: dict[str, Path]
-    provenance: dict
-
-    def plot(self, name: str):
-        """Draw one figure from the result tables: ``waterfall``, ``spider``, ``swimmer``, ``km_pfs``,
-        ``km_os`` or ``km_dor``; returns a matplotlib Figure.
-
-        Examples
-        --------
-        >>> res.plot("km_pfs")  # doctest: +SKIP
-        """
-        figures = make_figures(self.tables, only=name)
-        if name not in figures:
-            raise KeyError(f"no figure {name!r}; available: waterfall, spider, swimmer, km_pfs, km_os, km_dor")
-        return figures[name]
-
-    def __repr__(self) -> str:
-        return f"EndpointResults({len(self.tables)} tables, {len(self.files)} files)\n{self.summary.to_string()}"
-
-
-def write_tsv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write a table as TSV atomically (dates as YYYY-MM-DD, floats with 10 significant digits)."""
-    return atomic_replace(
-        path,
-        lambda p: frame.to_csv(
-            p, sep="\t", index=False, date_format="%Y-%m-%d", float_format="%.10g", lineterminator="\n"
-        ),
-    )
-
-
-def _km_rows(km: KmEstimate, source: str) -> list[dict]:
-    rows = [
-        {
-            "endpoint": f"{km.endpoint}_median",
-            "source": source,
-            "estimate": km.median_months,
-            "ci_lower": km.median_ci_lower_months,
-            "ci_upper": km.median_ci_upper_months,
-            "unit": "months",
-            "n_subjects": km.n_subjects,
-            "n_events": km.n_events,
-        }
-    ]
-    for _, lm in km.landmarks.iterrows():
-        rows.append(
-            {
-                "endpoint": f"{km.endpoint}_rate_{lm['time_months']:g}_months",
-                "source": source,
-                "estimate": lm["survival"],
-                "ci_lower": lm["ci_lower"],
-                "ci_upper": lm["ci_upper"],
-                "unit": "proportion",
-                "n_subjects": km.n_subjects,
-                "n_events": km.n_events,
-            }
-        )
-    return rows
-
-
-def _rate_rows(rates: pd.DataFrame, source: str) -> list[dict]:
-    return [
-        {
-            "endpoint": r["endpoint"],
-            "source": source,
-            "estimate": r["proportion"],
-            "ci_lower": r["ci_lower"],
-            "ci_upper": r["ci_upper"],
-            "unit": "proportion",
-            "n_subjects": r["n_subjects"],
-            "n_events": r["n_responders"],
-        }
-        for _, r in rates.iterrows()
-    ]
-
-
-def _ttr_rows(ttr: pd.DataFrame) -> list[dict]:
-    months = ttr["ttr_months"]
-    rows = []
-    for name, value in (("ttr_median", months.median()), ("ttr_min", months.min()), ("ttr_max", months.max())):
-        rows.append(
-            {
-                "endpoint": name,
-                "source": "derived",
-                "estimate": float(value) if len(ttr) else np.nan,
-                "ci_lower": np.nan,
-                "ci_upper": np.nan,
-                "unit": "months",
-                "n_subjects": len(ttr),
-                "n_events": len(ttr),
-            }
-        )
-    return rows
+#: Kept for callers of the old name.
+EndpointResults = EndpointResult
 
 
 def run_endpoints(
     study_dir: str | Path,
-    out_dir: str | Path,
+    out_dir: str | Path | None = None,
     config: EndpointConfig | None = None,
-) -> EndpointResults:
-    """Derive every trial endpoint of a study and write tables and figures to ``out_dir``.
+) -> EndpointResult:
+    """Derive every trial endpoint of a study; write tables and figures to ``out_dir`` when given.
 
     Parameters
     ----------
     study_dir
-        Study folder with ``clinical/`` (SDTM: dm, tu, tr required; ex, rs, ae, ds optional;
+        Study folder with ``clinical/`` (SDTM: dm, tu, tr required; ex, rs, ae, suppae, ds, cm, sv optional;
         ``study.json`` with the data cut-off) or, failing lesion data, ``adam/`` (ADaM).
     out_dir
-        Output folder (created).
+        Output folder (created); ``None`` computes only (``result.write(folder)`` writes later).
     config
-        :class:`EndpointConfig`.
+        :class:`EndpointConfig` (every rule; recorded in the provenance).
 
     Returns
     -------
-    EndpointResults
-        ``summary`` holds ORR, DCR (derived and investigator), TTR, DoR, PFS and OS estimates.
+    EndpointResult
 
     Examples
     --------
-    >>> res = run_endpoints("runs/sim01", "runs/sim01/endpoints")  # doctest: +SKIP
+    >>> res = run_endpoints("runs/sim01")  # doctest: +SKIP
     >>> res.summary.set_index(["endpoint", "source"]).loc[("orr", "derived"), "estimate"]  # doctest: +SKIP
     0.28
     """
     config = config or EndpointConfig()
-    study_dir, out_dir = Path(study_dir), Path(out_dir)
+    study_dir = Path(study_dir)
     clinical = study_dir / "clinical" if (study_dir / "clinical").is_dir() else study_dir
     use_adam = find_domain_file(clinical, "tr") is None and (
         find_domain_file(study_dir / "adam", "adsl") is not None or find_domain_file(study_dir, "adsl") is not None
     )
-    if use_adam:
-        tables, km, summary_rows, inputs, meta = _adam_endpoints(study_dir, config)
-    else:
-        tables, km, summary_rows, inputs, meta = _sdtm_endpoints(study_dir, config)
+    with WarningLog() as caught:
+        if use_adam:
+            tables, km, summary_rows, inputs, meta = _adam_endpoints(study_dir, config)
+        else:
+            tables, km, summary_rows, inputs, meta = _sdtm_endpoints(study_dir, config)
     summary = pd.DataFrame(summary_rows, columns=list(SUMMARY_COLUMNS))
     tables = {"summary": summary, **tables}
+    if caught.messages:
+        tables["warnings"] = pd.DataFrame({"warning": caught.messages})
     from biomarker import __version__
 
     provenance = {
@@ -272,20 +111,25 @@ def run_endpoints(
         "command": "endpoints",
         "input_format": "adam" if use_adam else "sdtm",
         **meta,
+        "ci_method": CI_METHOD,
+        "rate_ci_method": "exact Clopper-Pearson",
+        "cr_then_pr": "confirmed PR (RECIST 1.1 4.4)" if config.bor.cr_then_pr == "pr" else "SD (admiralonco)",
         "parameters": _jsonable(asdict(config)),
         "inputs": {name: {"file": str(path), "sha256": sha256_file(path)} for name, path in sorted(inputs.items())},
+        "warnings": list(caught.messages),
     }
-    files: dict[str, Path] = {}
-    for name, frame in tables.items():
-        files[name] = write_tsv(frame, out_dir / f"{name}.tsv")
-    if config.figures:
-        files.update(_figures(tables, out_dir, config))
-    files["provenance"] = atomic_replace(
-        out_dir / "provenance.json",
-        lambda p: p.write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n"),
-    )
-    log.info("endpoints: wrote %d files to %s", len(files), out_dir)
-    return EndpointResults(summary=summary, tables=tables, km=km, files=files, provenance=provenance)
+    result = EndpointResult(summary=summary, tables=tables, km=km, provenance=provenance,
+                            warnings=list(caught.messages), figures=config.figures, dpi=config.dpi)
+    if out_dir is not None:
+        result.write(out_dir)
+    return result
+
+
+def make_figures(tables: Mapping[str, pd.DataFrame], only: str | None = None) -> dict:
+    """The endpoint figures (see :func:`biomarker.plots.endpoints.endpoint_figures`)."""
+    from biomarker.plots.endpoints import endpoint_figures
+
+    return endpoint_figures(tables, only=only)
 
 
 def _jsonable(obj):
@@ -296,39 +140,60 @@ def _jsonable(obj):
     return obj
 
 
-def _sdtm_endpoints(study_dir: Path, config: EndpointConfig):
-    study = load_study(study_dir)
-    cutoff = study.data_cutoff
-    tp = timepoint_responses(study.tu, study.tr, study.dm, baseline_window_days=config.baseline_window_days)
+def _efficacy(study, config: EndpointConfig, cutoff):
+    dm = study.dm
+    tp_all = timepoints_by_evaluator(study.tu, study.tr, dm, baseline_window_days=config.baseline_window_days)
+    tp = select_timepoints(tp_all, study.rs, config.evaluator)
     if cutoff is not None:
         tp = tp[tp["assessment_date"] <= cutoff].reset_index(drop=True)
-    therapy = new_therapy_dates(study.ds)
-    bor = derive_bor(tp, study.dm, config.bor, new_therapy=therapy, data_cutoff=cutoff)
-    pfs = derive_pfs(tp, study.dm, study.ds, data_cutoff=cutoff, rules=config.pfs)
-    alive = last_known_alive({k: study.domain(k) for k in ("dm", "ex", "tu", "tr", "rs", "ae", "ds")}, cutoff)
-    os_ = derive_os(
-        study.dm, alive, data_cutoff=cutoff, follow_up_end=follow_up_ended(study.ds), censor_at=config.os_censor_at
-    )
+    therapy = new_therapy_dates(study.ds, study.cm, dm, study_drugs=config.study_drugs)
+    bor = derive_bor(tp, dm, config.bor, new_therapy=therapy, data_cutoff=cutoff)
+    bor["clinical_benefit"] = clinical_benefit(bor, tp, config.cbr_min_days).to_numpy()
+    pfs = derive_pfs(tp, dm, study.ds, data_cutoff=cutoff, rules=config.pfs, new_therapy=therapy)
+    dated = ("dm", "ex", "tu", "tr", "rs", "ae", "ds", "cm", "sv", "lb")
+    alive = last_known_alive({k: study.domain(k) for k in dated}, cutoff)
+    ended = follow_up_ended(study.ds)
+    os_ = derive_os(dm, alive, data_cutoff=cutoff, follow_up_end=ended, censor_at=config.os_censor_at)
+    return tp_all, tp.drop(columns="evaluator"), therapy, bor, pfs, os_
+
+
+def _sdtm_endpoints(study_dir: Path, config: EndpointConfig):
+    study = load_study(study_dir, impute=config.partial_dates)
+    cutoff = config.cutoff if config.cutoff is not None else study.data_cutoff
+    tp_all, tp, therapy, bor, pfs, os_ = _efficacy(study, config, cutoff)
     dor = derive_dor(bor, pfs)
     ttr = time_to_response(bor)
-    rows = _rate_rows(response_rates(bor), "derived")
+    rates = response_rates(bor)
+    rows = rate_rows(rates, "derived")
     unconfirmed = response_rates(bor, bor_col="bor_unconfirmed")
-    rows += _rate_rows(unconfirmed[unconfirmed["endpoint"] == "orr"].assign(endpoint="orr_unconfirmed"), "derived")
-    tables: dict[str, pd.DataFrame] = {"recist_timepoints": tp}
-    has_rs = not study.rs.empty
-    if has_rs:
-        inv_tp = investigator_timepoints(study.rs, study.dm)
+    rows += rate_rows(unconfirmed[unconfirmed["endpoint"] == "orr"].assign(endpoint="orr_unconfirmed"), "derived")
+    pops = populations(study.dm, study.ds, tp, pfs)
+    evaluable = set(bor["usubjid"]) & efficacy_evaluable(tp, pfs)
+    rows += rate_rows(response_rates(bor[bor["usubjid"].isin(evaluable)]), "derived_evaluable")
+    tables: dict[str, pd.DataFrame] = {"recist_timepoints": tp, "populations": pops}
+    rs_rows = study.rs
+    if not rs_rows.empty:
+        tables["timepoint_agreement"] = _agreement(tp_all, rs_rows, study.dm)
+        inv_tp = investigator_timepoints(rs_rows, study.dm)
         if cutoff is not None:
             inv_tp = inv_tp[inv_tp["assessment_date"] <= cutoff]
-        inv_bor = derive_bor(inv_tp, study.dm, config.bor, new_therapy=therapy, data_cutoff=cutoff)
-        rows += _rate_rows(response_rates(inv_bor), "investigator")
-        bor = bor.merge(
-            inv_bor[["usubjid", "bor"]].rename(columns={"bor": "bor_investigator"}), on="usubjid", how="left"
-        )
-        tables["bor_discrepancies"] = compare_with_investigator(
-            tp, bor, study.rs, study.dm, config.bor, new_therapy=therapy, data_cutoff=cutoff
-        )
-    rows += _ttr_rows(ttr)
+        if len(inv_tp):
+            inv_bor = derive_bor(inv_tp, study.dm, config.bor, new_therapy=therapy, data_cutoff=cutoff)
+            rows += rate_rows(response_rates(inv_bor), "investigator")
+            bor = bor.merge(
+                inv_bor[["usubjid", "bor"]].rename(columns={"bor": "bor_investigator"}), on="usubjid", how="left"
+            )
+            tables["bor_discrepancies"] = compare_with_investigator(
+                tp, bor, rs_rows, study.dm, config.bor, new_therapy=therapy, data_cutoff=cutoff
+            )
+        itp = irecist_timepoints(rs_rows, first_dose_dates(study.dm))
+        if len(itp):
+            ibor = derive_irecist_bor(itp, first_dose_dates(study.dm), config.bor, new_therapy=therapy,
+                                      data_cutoff=cutoff)
+            tables["irecist_timepoints"], tables["bor_irecist"] = itp, ibor
+            hits = ibor.assign(bor=ibor["bor_irecist"].map({"iCR": "CR", "iPR": "PR", "iSD": "SD"}).fillna("NE"))
+            rows += rate_rows(response_rates(hits), "investigator_irecist")
+    rows += ttr_rows(ttr)
     km = {
         "pfs": kaplan_meier(
             pfs["pfs_months"], pfs["pfs_event"], endpoint="pfs", landmarks_months=config.pfs_landmarks_months
@@ -341,10 +206,10 @@ def _sdtm_endpoints(study_dir: Path, config: EndpointConfig):
         ),
     }
     for est in km.values():
-        rows += _km_rows(est, "derived")
-    tables.update({"bor": bor, "response_rates": response_rates(bor), "ttr": ttr, "dor": dor, "pfs": pfs, "os": os_})
+        rows += km_rows(est, "derived")
+    tables.update({"bor": bor, "response_rates": rates, "ttr": ttr, "dor": dor, "pfs": pfs, "os": os_})
     tables.update(
-        _km_tables(
+        km_tables(
             km,
             {
                 "pfs": (pfs, "pfs_months", "pfs_event"),
@@ -353,10 +218,57 @@ def _sdtm_endpoints(study_dir: Path, config: EndpointConfig):
             },
         )
     )
-    tables.update(_safety_tables(study.ae, study.dm, config, cutoff))
+    teae = _teae(study, config, cutoff)
+    tables.update(_safety_tables(teae, study.dm))
+    tables.update(_study_tables(study, config, teae, cutoff))
     tables["swimmer_lanes"], tables["swimmer_events"] = _swimmer(study, bor, pfs, os_, therapy)
-    meta = {"studyid": study.studyid, "data_cutoff": None if cutoff is None else f"{cutoff:%Y-%m-%d}"}
+    meta = {
+        "studyid": study.studyid,
+        "data_cutoff": None if cutoff is None else f"{cutoff:%Y-%m-%d}",
+        "evaluator": INVESTIGATOR if config.evaluator == "investigator" else "INDEPENDENT ASSESSOR (accepted reads)",
+        "response_criteria": "RECIST 1.1 (primary); iRECIST from RS (secondary)",
+    }
     return tables, km, rows, study.files, meta
+
+
+def _agreement(tp_all: pd.DataFrame, rs: pd.DataFrame, dm: pd.DataFrame) -> pd.DataFrame:
+    """Our TR-derived RECIST 1.1 time points beside every evaluator's RS row of the same visit."""
+    from biomarker.clinical.evaluators import RECIST11, rs_for
+
+    theirs = rs_for(rs, RECIST11, None)
+    theirs = theirs[theirs["RSTESTCD"].astype("string").str.upper().eq("OVRLRESP").fillna(False)]
+    treated = first_dose_dates(dm).index
+    theirs = theirs[theirs["USUBJID"].isin(treated)]
+    ours = tp_all[~tp_all["is_baseline"].astype(bool)]
+    left = ours[["usubjid", "evaluator", "visitnum", "visit", "assessment_date", "overall_response"]]
+    right = pd.DataFrame({
+        "usubjid": theirs["USUBJID"], "evaluator": theirs["EVALUATOR"], "visitnum": theirs["VISITNUM"],
+        "rs_response": theirs["RSSTRESC"].fillna(theirs["RSORRES"]).astype("string").str.upper().astype(object),
+    })
+    both = left.merge(right, on=["usubjid", "evaluator", "visitnum"], how="outer")
+    both["agrees"] = both["overall_response"].fillna("missing") == both["rs_response"].fillna("missing")
+    return both.sort_values(["usubjid", "evaluator", "visitnum"], kind="stable").reset_index(drop=True)
+
+
+def _teae(study, config: EndpointConfig, cutoff) -> pd.DataFrame:
+    maps = terminology(config.terminology)
+    ae = prepare_ae(study.ae, study.suppae, drugs=config.study_drugs, maps=maps, suppae_drugs=config.suppae_drugs)
+    return treatment_emergent(ae, study.dm, window_days=config.teae_window_days, data_cutoff=cutoff)
+
+
+def _study_tables(study, config: EndpointConfig, teae: pd.DataFrame, cutoff) -> dict[str, pd.DataFrame]:
+    ds = study.ds
+    if not ds.empty:
+        cat = ds["DSCAT"].astype("string").str.upper()
+        events = ds[cat.isna() | cat.eq("DISPOSITION EVENT").fillna(False)]
+        map_values(events, "DSDECOD", terminology(config.terminology))
+    per_subject, per_drug = exposure(study.ex, study.dm, config.planned_doses)
+    return {
+        "disposition": disposition(ds, study.dm),
+        "exposure": per_subject,
+        "exposure_summary": per_drug,
+        "deaths": deaths(study.dm, teae, window_days=config.death_window_days, data_cutoff=cutoff),
+    }
 
 
 def _adam_endpoints(study_dir: Path, config: EndpointConfig):
@@ -367,7 +279,11 @@ def _adam_endpoints(study_dir: Path, config: EndpointConfig):
     if not adam.rs.empty:
         inv_tp = investigator_timepoints(adam.rs, adam.dm)
         bor = derive_bor(inv_tp, adam.dm, config.bor)
-        rows += _rate_rows(response_rates(bor), "investigator")
+        rows += rate_rows(response_rates(bor), "investigator")
+        for code, col in (("cbor", "bor_sponsor_confirmed"), ("bor", "bor_sponsor")):
+            theirs = adam.sponsor_bor[adam.sponsor_bor["paramcd"] == code].drop_duplicates("usubjid")
+            if len(theirs):
+                bor = bor.merge(theirs[["usubjid", "bor"]].rename(columns={"bor": col}), on="usubjid", how="left")
         tables["bor"] = bor
         tables["response_rates"] = response_rates(bor)
     for endpoint, landmarks in (("pfs", config.pfs_landmarks_months), ("os", config.os_landmarks_months)):
@@ -375,7 +291,7 @@ def _adam_endpoints(study_dir: Path, config: EndpointConfig):
         if sub.empty:
             continue
         km[endpoint] = kaplan_meier(sub["months"], sub["event"], endpoint=endpoint, landmarks_months=landmarks)
-        rows += _km_rows(km[endpoint], "adtte")
+        rows += km_rows(km[endpoint], "adtte")
         tables[endpoint] = pd.DataFrame(
             {
                 "usubjid": sub["usubjid"],
@@ -384,41 +300,63 @@ def _adam_endpoints(study_dir: Path, config: EndpointConfig):
                 f"{endpoint}_event": sub["event"],
             }
         )
-    tables.update(_km_tables(km, {e: (tables[e], f"{e}_months", f"{e}_event") for e in km}))
+    if "bor" in tables:
+        ttr = time_to_response(tables["bor"])
+        tables["ttr"] = ttr
+        rows += ttr_rows(ttr)
+        if "pfs" in tables:
+            dor = _adam_dor(tables["bor"], tables["pfs"])
+            tables["dor"] = dor
+            km["dor"] = kaplan_meier(dor["dor_months"], dor["dor_event"], endpoint="dor",
+                                     landmarks_months=config.dor_landmarks_months)
+            rows += km_rows(km["dor"], "adrs_adtte")
+    tables.update(km_tables(km, {e: (tables[e], f"{e}_months", f"{e}_event") for e in km}))
     if not adam.ae.empty:
-        tables.update(_safety_tables(adam.ae, adam.dm, config))
+        teae = treatment_emergent(prepare_ae(adam.ae, maps=terminology(config.terminology)), adam.dm,
+                                  window_days=config.teae_window_days)
+        tables.update(_safety_tables(teae, adam.dm))
     return tables, km, rows, adam.files, {"studyid": adam.studyid, "data_cutoff": None}
 
 
-def _km_tables(km: dict[str, KmEstimate], data: dict[str, tuple[pd.DataFrame, str, str]]) -> dict[str, pd.DataFrame]:
-    landmarks = [est.landmarks for est in km.values() if len(est.landmarks)]
-    curves, risks = [], []
-    for endpoint, (frame, tcol, ecol) in data.items():
-        if endpoint not in km or frame.empty:
-            continue
-        c, r = km_curve_table(frame, tcol, ecol)
-        curves.append(c.assign(group=endpoint))
-        risks.append(r.assign(group=endpoint))
-    out = {"km_estimates": pd.concat([est.summary for est in km.values()], ignore_index=True)}
-    if landmarks:
-        out["km_landmarks"] = pd.concat(landmarks, ignore_index=True)
-    if curves:
-        out["km_curves"] = pd.concat(curves, ignore_index=True).rename(columns={"group": "endpoint"})
-        out["km_at_risk"] = pd.concat(risks, ignore_index=True).rename(columns={"group": "endpoint"})
-    return out
+def _adam_dor(bor: pd.DataFrame, pfs: pd.DataFrame) -> pd.DataFrame:
+    """DoR from ADaM: first (confirmed) response day from ADRS to the PFS event or censoring day of ADTTE."""
+    resp = bor[bor["bor"].isin(("CR", "PR"))].merge(pfs, on="usubjid")
+    days = (resp["pfs_days"] - resp["first_response_day"] + 1).clip(lower=1)
+    return pd.DataFrame({
+        "usubjid": resp["usubjid"],
+        "response_date": resp["first_response_date"],
+        "dor_days": days.astype(float),
+        "dor_months": days_to_months(days.astype(float)),
+        "dor_event": resp["pfs_event"].astype(int),
+    }).reset_index(drop=True)
 
 
-def _safety_tables(
-    ae: pd.DataFrame, dm: pd.DataFrame, config: EndpointConfig, cutoff: pd.Timestamp | None = None
-) -> dict[str, pd.DataFrame]:
-    teae = treatment_emergent(ae, dm, window_days=config.teae_window_days, data_cutoff=cutoff)
+def _safety_tables(teae: pd.DataFrame, dm: pd.DataFrame) -> dict[str, pd.DataFrame]:
     n = safety_population(dm)
     worst = worst_grade(teae)
+    measures = safety_table(teae, n)
+    by_grade = grade_table(worst, n)
+    overview = measures[measures["level"] == "overall"].drop(columns=["level", "soc", "pt"]).reset_index(drop=True)
+    any_ae = measures[(measures["measure"] == "any_ae") & (measures["level"] != "overall")]
     return {
-        "safety_measures": safety_table(teae, n),
+        "safety_measures": measures,
         "ae_worst_grade": worst,
-        "ae_grades": grade_table(worst, n),
+        "ae_grades": by_grade,
+        "ae_overview": overview,
+        "ae_by_soc_pt": _by_frequency(any_ae, "n_subjects").drop(columns=["measure", "measure_label"]),
+        "ae_by_max_grade": _by_frequency(by_grade, "any_grade"),
     }
+
+
+def _by_frequency(frame: pd.DataFrame, count: str) -> pd.DataFrame:
+    """SOC rows by decreasing frequency, each followed by its PTs by decreasing frequency."""
+    if frame.empty:
+        return frame.reset_index(drop=True)
+    soc_n = frame[frame["level"] == "soc"].set_index("soc")[count]
+    out = frame.assign(_soc_n=frame["soc"].map(soc_n), _is_pt=frame["level"].eq("pt"))
+    out = out.sort_values(["_soc_n", "soc", "_is_pt", count, "pt"], ascending=[False, True, True, False, True],
+                          kind="stable")
+    return out.drop(columns=["_soc_n", "_is_pt"]).reset_index(drop=True)
 
 
 def _swimmer(study, bor: pd.DataFrame, pfs: pd.DataFrame, os_: pd.DataFrame, therapy: pd.Series):
@@ -453,48 +391,4 @@ def _swimmer(study, bor: pd.DataFrame, pfs: pd.DataFrame, os_: pd.DataFrame, the
     return lanes, ev
 
 
-def make_figures(tables: dict[str, pd.DataFrame], only: str | None = None) -> dict:
-    """Figures drawn from the result tables (name -> matplotlib Figure); ``only`` draws just one."""
-    # Figures are drawn by the plots layer; imported here so that reading and deriving never need matplotlib.
-    from biomarker import plots
-
-    def wanted(name: str) -> bool:
-        return only is None or only == name
-
-    figs = {}
-    bor = tables.get("bor")
-    tp = tables.get("recist_timepoints")
-    has_change = bor is not None and bor.get("best_pct_change_from_baseline", pd.Series(dtype=float)).notna().any()
-    if wanted("waterfall") and has_change:
-        figs["waterfall"] = plots.waterfall(bor)
-    if wanted("spider") and tp is not None and bor is not None and tp["pct_change_from_baseline"].notna().any():
-        spider = tp.merge(bor[["usubjid", "bor"]], on="usubjid", how="left")
-        spider["weeks_from_first_dose"] = spider["days_from_first_dose"].clip(lower=0) / 7.0
-        figs["spider"] = plots.spider(spider)
-    if wanted("swimmer") and "swimmer_lanes" in tables and len(tables["swimmer_lanes"]):
-        figs["swimmer"] = plots.swimmer(tables["swimmer_lanes"], tables["swimmer_events"])
-    if "km_curves" in tables:
-        titles = {"pfs": "Progression-free survival", "os": "Overall survival", "dor": "Duration of response"}
-        for endpoint, curves in tables["km_curves"].groupby("endpoint", sort=True):
-            if not wanted(f"km_{endpoint}"):
-                continue
-            risk = tables["km_at_risk"][tables["km_at_risk"]["endpoint"] == endpoint]
-            figs[f"km_{endpoint}"] = plots.km_plot(
-                curves.rename(columns={"endpoint": "group"}),
-                risk.rename(columns={"endpoint": "group"}),
-                title=titles.get(str(endpoint), str(endpoint)),
-            )
-    return figs
-
-
-def _figures(tables: dict[str, pd.DataFrame], out_dir: Path, config: EndpointConfig) -> dict[str, Path]:
-    written = {}
-    for name, fig in make_figures(tables).items():
-        written[name] = atomic_replace(
-            out_dir / f"{name}.png",
-            lambda p, fig=fig: fig.savefig(p, dpi=config.dpi, format="png", metadata={"Software": None}),
-        )
-    return written
-
-
-__all__ = ["EndpointConfig", "EndpointResults", "make_figures", "run_endpoints"]
+__all__ = ["EndpointConfig", "EndpointResult", "EndpointResults", "make_figures", "run_endpoints", "write_tsv"]

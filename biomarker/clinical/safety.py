@@ -8,10 +8,16 @@ measure             AE records counted
 ``any_ae``          every treatment-emergent AE
 ``grade_3_plus``    ``AETOXGR >= 3``
 ``serious``         ``AESER = Y``
-``drug_related``    ``AEREL = Y``
-``led_to_withdrawal``  ``AEACN = DRUG WITHDRAWN`` (permanent discontinuation)
-``led_to_dose_change``  ``AEACN`` in ``DOSE REDUCED``, ``DRUG INTERRUPTED`` (adjustment or suspension)
+``drug_related``    related to either study drug (AEREL mapped to Y, or a per-drug SUPPAE AEREL)
+``led_to_withdrawal``  ``DRUG WITHDRAWN`` (permanent discontinuation) of either drug
+``led_to_dose_change``  ``DOSE REDUCED`` or ``DRUG INTERRUPTED`` of either drug (adjustment or suspension)
+``grade_5``         ``AETOXGR = 5`` (or ``AEOUT = FATAL``)
 ==================  ===========================================================
+
+With per-drug SUPPAE records the last three are also reported per study drug (``drug_related_toripalimab``,
+``led_to_withdrawal_axitinib``...). Coded values go through :mod:`~biomarker.clinical.terminology` (an
+unknown code is an error listing it). Without AETOXGR the grade is read from AESEV (mild 1, moderate 2,
+severe 3) with a warning; a record without a grade counts in ``any_ae`` and in ``grade_missing``.
 
 A subject counts once per row of a table (at their worst grade); percentages use the safety
 population (subjects with a first dose) as denominator.
@@ -23,7 +29,8 @@ import logging
 
 import pandas as pd
 
-from biomarker.clinical.sdtm import first_dose_dates, source_of, where
+from biomarker.clinical.sdtm import first_dose_dates, last_dose_dates, source_of, where
+from biomarker.clinical.terminology import map_values, per_drug_flags, terminology
 from biomarker.errors import InputError
 
 MEASURES: dict[str, str] = {
@@ -33,9 +40,64 @@ MEASURES: dict[str, str] = {
     "drug_related": "Drug-related AE",
     "led_to_withdrawal": "AE leading to permanent withdrawal",
     "led_to_dose_change": "AE leading to dose adjustment or interruption",
+    "grade_5": "Grade 5 (fatal) AE",
+}
+PER_DRUG = {
+    "drug_related": ("AEREL", ("Y",), "related to {drug}"),
+    "led_to_withdrawal": ("AEACN", ("withdrawn",), "leading to withdrawal of {drug}"),
+    "led_to_dose_change": ("AEACN", ("reduced", "interrupted"), "leading to dose change of {drug}"),
 }
 ALL = "ALL"
 log = logging.getLogger(__name__)
+
+
+def prepare_ae(
+    ae: pd.DataFrame,
+    suppae: pd.DataFrame | None = None,
+    *,
+    drugs: tuple[str, ...] = ("TORIPALIMAB", "AXITINIB"),
+    maps: dict | None = None,
+    suppae_drugs: dict | None = None,
+) -> pd.DataFrame:
+    """Map AE codes through the controlled terminology: ``GRADE``, ``REL``, ``ACN``, ``SER``, ``OUT`` and
+    per-drug ``AEREL_<DRUG>`` / ``AEACN_<DRUG>`` (from SUPPAE).
+
+    Examples
+    --------
+    >>> ae = pd.DataFrame({"USUBJID": ["A"], "AETOXGR": ["3"], "AESER": ["N"], "AEREL": ["POSSIBLY RELATED"],
+    ...                    "AEACN": ["DOSE REDUCED"], "AEOUT": [None]})
+    >>> row = prepare_ae(ae).iloc[0]
+    >>> float(row["GRADE"]), row["REL"], row["ACN"]
+    (3.0, 'Y', 'reduced')
+    """
+    maps = maps or terminology()
+    src = source_of(ae, "ae")
+    out = ae.copy()
+    for col in ("AETOXGR", "AESEV", "AEREL", "AEACN", "AESER", "AEOUT"):
+        if col not in out:
+            out[col] = None
+    tox = map_values(out, "AETOXGR", maps, source=src)
+    if tox.isna().all() and out["AESEV"].notna().any():
+        log.warning("%s: no AETOXGR: grades read from AESEV (mild 1, moderate 2, severe 3); no grade 4 or 5", src)
+        tox = map_values(out, "AESEV", maps, source=src)
+    out["GRADE"] = pd.to_numeric(tox, errors="coerce").astype(float)
+    missing = out["GRADE"].isna()
+    if missing.any():
+        log.warning("%s: %d AEs without a grade (first at %s): counted as AEs, not by grade",
+                    src, int(missing.sum()), where(out[missing].iloc[0], visit=False))
+    out["REL"] = map_values(out, "AEREL", maps, source=src)
+    out["ACN"] = map_values(out, "AEACN", maps, source=src)
+    out["SER"] = map_values(out, "AESER", maps, source=src)
+    out["OUT"] = map_values(out, "AEOUT", maps, source=src)
+    drug_cols = per_drug_flags(out, suppae, tuple(d.upper() for d in drugs), maps, user_qnams=suppae_drugs)
+    for col in drug_cols.columns:
+        out[col] = drug_cols[col]
+    multiple = out["ACN"].eq("multiple") & ~out.filter(like="AEACN_").notna().any(axis=1)
+    if multiple.any():
+        raise InputError(src, "AEACN is MULTIPLE but SUPPAE has no per-drug action for this AE",
+                         where=where(out[multiple].iloc[0], visit=False),
+                         hint="deliver SUPPAE with AEACN1/AEACN2 (one per study drug)")
+    return out
 
 
 def treatment_emergent(
@@ -46,56 +108,85 @@ def treatment_emergent(
     data_cutoff: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Treatment-emergent AEs: onset on or after first dose and, if ``window_days`` is set and the last
-    dose (``RFENDTC``) is known, at most ``window_days`` after it; none after the data cut-off.
-    Validates grades (1-5).
+    dose (``RFXENDTC``/``RFENDTC``) is known, at most ``window_days`` after it; none after the data cut-off.
+
+    A partial start date imputed before the first dose within the same month (day imputed) or year (month
+    imputed) is moved to the first dose (SAP rule: an AE that may have started on treatment is counted);
+    ``AESTDTC_DTF`` keeps the flag. Expects :func:`prepare_ae` output (``GRADE``) or raw AETOXGR.
 
     Examples
     --------
     >>> teae = treatment_emergent(study.ae, study.dm)  # doctest: +SKIP
     """
     src = source_of(ae, "ae")
-    bad = ae[ae["AETOXGR"].notna() & ~ae["AETOXGR"].isin([1, 2, 3, 4, 5])]
+    if "GRADE" not in ae:
+        ae = prepare_ae(ae)
+    bad = ae[ae["GRADE"].notna() & ~ae["GRADE"].isin([1, 2, 3, 4, 5])]
     if len(bad):
         row = bad.iloc[0]
-        raise InputError(src, f"AETOXGR must be 1-5, not {row['AETOXGR']:g}", where=where(row, visit=False))
-    missing = ae[ae["AETOXGR"].isna()]
-    if len(missing):
-        raise InputError(src, "AE without a grade (AETOXGR)", where=where(missing.iloc[0], visit=False))
-    undated = ae["AESTDTC_DT"].isna()
+        raise InputError(src, f"AETOXGR must be 1-5, not {row['GRADE']:g}", where=where(row, visit=False))
+    first = ae["USUBJID"].map(first_dose_dates(dm))
+    start = ae["AESTDTC_DT"].copy()
+    flag = ae["AESTDTC_DTF"] if "AESTDTC_DTF" in ae else pd.Series(None, index=ae.index, dtype=object)
+    same_month = start.dt.to_period("M") == first.dt.to_period("M")
+    same_year = start.dt.year == first.dt.year
+    move = start.lt(first) & ((flag.eq("D") & same_month) | (flag.eq("M") & same_year))
+    start[move] = first[move]
+    undated = start.isna()
     if undated.any():
         log.warning("%d AEs without a start date (AESTDTC) are not counted as treatment-emergent", int(undated.sum()))
-    first = ae["USUBJID"].map(first_dose_dates(dm))
-    keep = ae["AESTDTC_DT"].notna() & first.notna() & (ae["AESTDTC_DT"] >= first)
+    keep = start.notna() & first.notna() & (start >= first)
     if window_days is not None:
-        last = ae["USUBJID"].map(dm.set_index("USUBJID")["RFENDTC_DT"])
-        late = last.notna() & (ae["AESTDTC_DT"] > last + pd.Timedelta(days=window_days))
+        last = ae["USUBJID"].map(last_dose_dates(dm))
+        late = last.notna() & (start > last + pd.Timedelta(days=window_days))
         keep &= ~late
     if data_cutoff is not None:
-        keep &= ae["AESTDTC_DT"] <= data_cutoff
+        keep &= start <= data_cutoff
     out = ae[keep].copy()
+    out["AESTDTC_DT"] = start[keep]
     out["AEDECOD"] = out["AEDECOD"].fillna(out["AETERM"])
     out["AEBODSYS"] = out["AEBODSYS"].fillna("UNCODED")
     return out
 
 
 def flag_measures(ae: pd.DataFrame) -> pd.DataFrame:
-    """Add one boolean column per safety measure (see ``MEASURES``).
+    """Add one boolean column per safety measure (see ``MEASURES``; per-drug ones when SUPPAE gave them).
 
     Examples
     --------
-    >>> ae = pd.DataFrame({"AETOXGR": [3.0], "AESER": ["N"], "AEREL": ["Y"], "AEACN": ["DOSE REDUCED"]})
+    >>> ae = pd.DataFrame({"AETOXGR": ["3"], "AESER": ["N"], "AEREL": ["Y"], "AEACN": ["DOSE REDUCED"]})
     >>> flag_measures(ae)[list(MEASURES)].iloc[0].tolist()
-    [True, True, False, True, False, True]
+    [True, True, False, True, False, True, False]
     """
-    acn = ae["AEACN"].astype("string").str.upper()
-    return ae.assign(
-        any_ae=True,
-        grade_3_plus=ae["AETOXGR"] >= 3,
-        serious=ae["AESER"].astype("string").str.upper().eq("Y").fillna(False).astype(bool),
-        drug_related=ae["AEREL"].astype("string").str.upper().eq("Y").fillna(False).astype(bool),
-        led_to_withdrawal=acn.eq("DRUG WITHDRAWN").fillna(False).astype(bool),
-        led_to_dose_change=acn.isin(["DOSE REDUCED", "DRUG INTERRUPTED"]).fillna(False).astype(bool),
-    )
+    if "GRADE" not in ae:
+        ae = prepare_ae(ae)
+    drugs = sorted({c.split("_", 1)[1] for c in ae.columns if c.startswith(("AEREL_", "AEACN_"))})
+    flags = {
+        "any_ae": True,
+        "grade_3_plus": ae["GRADE"].ge(3).fillna(False),
+        "serious": ae["SER"].eq("Y").fillna(False),
+        "grade_5": (ae["GRADE"].eq(5) | ae["OUT"].eq("fatal")).fillna(False),
+    }
+    for measure, (var, cats, _label) in PER_DRUG.items():
+        either = ae["REL" if var == "AEREL" else "ACN"].isin(cats)
+        for drug in drugs:
+            col = f"{var}_{drug}"
+            if col in ae:
+                hit = ae[col].isin(cats)
+                flags[f"{measure}_{drug.lower()}"] = hit
+                either = either | hit
+        flags[measure] = either
+    return ae.assign(**{k: (v if isinstance(v, bool) else v.astype(bool)) for k, v in flags.items()})
+
+
+def measure_labels(flagged: pd.DataFrame) -> dict[str, str]:
+    """``MEASURES`` plus the per-drug measures present in a flagged frame."""
+    labels = dict(MEASURES)
+    for measure, (_var, _cats, text) in PER_DRUG.items():
+        for col in flagged.columns:
+            if col.startswith(f"{measure}_") and col not in MEASURES:
+                labels[col] = "AE " + text.format(drug=col[len(measure) + 1 :])
+    return labels
 
 
 def worst_grade(ae: pd.DataFrame) -> pd.DataFrame:
@@ -113,17 +204,18 @@ def worst_grade(ae: pd.DataFrame) -> pd.DataFrame:
     >>> worst_grade(ae).worst_grade.tolist()
     [3, 3, 1]
     """
+    ae = ae[ae["GRADE"].notna()] if "GRADE" in ae else ae.assign(GRADE=ae["AETOXGR"].astype(float))
     pt = (
-        ae.groupby(["USUBJID", "AEBODSYS", "AEDECOD"])["AETOXGR"]
+        ae.groupby(["USUBJID", "AEBODSYS", "AEDECOD"])["GRADE"]
         .max()
         .reset_index()
-        .rename(columns={"USUBJID": "usubjid", "AEBODSYS": "soc", "AEDECOD": "pt", "AETOXGR": "worst_grade"})
+        .rename(columns={"USUBJID": "usubjid", "AEBODSYS": "soc", "AEDECOD": "pt", "GRADE": "worst_grade"})
     )
     soc = (
-        ae.groupby(["USUBJID", "AEBODSYS"])["AETOXGR"]
+        ae.groupby(["USUBJID", "AEBODSYS"])["GRADE"]
         .max()
         .reset_index()
-        .rename(columns={"USUBJID": "usubjid", "AEBODSYS": "soc", "AETOXGR": "worst_grade"})
+        .rename(columns={"USUBJID": "usubjid", "AEBODSYS": "soc", "GRADE": "worst_grade"})
     )
     soc["pt"] = ALL
     out = pd.concat([soc.assign(level="soc"), pt.assign(level="pt")], ignore_index=True)
@@ -165,7 +257,7 @@ def safety_table(ae: pd.DataFrame, n_population: int) -> pd.DataFrame:
     """
     flagged = flag_measures(ae)
     rows = []
-    for measure, label in MEASURES.items():
+    for measure, label in measure_labels(flagged).items():
         sub = flagged[flagged[measure]]
         n = sub["USUBJID"].nunique()
         rows.append(

@@ -12,96 +12,32 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from biomarker.clinical.contract import (
+    COLUMNS,
+    DATE_COLUMNS,
+    DOMAINS,
+    MISSING_TEXT,
+    NUMERIC_COLUMNS,
+    REQUIRED,
+)
+from biomarker.clinical.dates import (  # noqa: F401 (re-exported)
+    _ISO_DATE,
+    IMPUTATION_RULES,
+    parse_dates,
+    parse_partial_dates,
+)
+from biomarker.clinical.records import source_of, where
+from biomarker.clinical.xpt import check_xpt
 from biomarker.errors import InputError
 
 log = logging.getLogger(__name__)
 
-DOMAINS = ("dm", "ex", "tu", "tr", "rs", "ae", "ds")
-
-#: Columns a domain must have; the others of the contract are optional.
-REQUIRED: dict[str, tuple[str, ...]] = {
-    "dm": ("USUBJID", "RFSTDTC"),
-    "ex": ("USUBJID", "EXSTDTC"),
-    "tu": ("USUBJID", "TULNKID", "TUORRES"),
-    "tr": ("USUBJID", "TRLNKID", "TRTESTCD", "TRDTC"),
-    "rs": ("USUBJID", "RSSTRESC", "RSDTC"),
-    "ae": ("USUBJID", "AETOXGR", "AESTDTC"),
-    "ds": ("USUBJID", "DSDECOD", "DSSTDTC"),
-}
-
-#: Every column of the contract, so that a domain file that is absent becomes an empty frame.
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "dm": (
-        "STUDYID",
-        "USUBJID",
-        "SUBJID",
-        "RFSTDTC",
-        "RFENDTC",
-        "AGE",
-        "SEX",
-        "ECOG",
-        "SMOKING",
-        "HISTOLOGY",
-        "DTHFL",
-        "DTHDTC",
-    ),
-    "ex": ("USUBJID", "EXTRT", "EXDOSE", "EXDOSU", "EXDOSFRQ", "EXSTDTC", "EXENDTC", "VISIT", "EXADJ"),
-    "tu": ("USUBJID", "TULNKID", "TUTESTCD", "TUORRES", "TULOC", "TUMETHOD", "TUDTC", "VISIT"),
-    "tr": (
-        "USUBJID",
-        "TRLNKID",
-        "TRTESTCD",
-        "TRORRES",
-        "TRSTRESC",
-        "TRSTRESN",
-        "TRSTRESU",
-        "TRDTC",
-        "VISIT",
-        "VISITNUM",
-    ),
-    "rs": ("USUBJID", "RSTESTCD", "RSORRES", "RSSTRESC", "RSEVAL", "RSDTC", "VISIT", "VISITNUM"),
-    "ae": (
-        "USUBJID",
-        "AETERM",
-        "AEDECOD",
-        "AEBODSYS",
-        "AETOXGR",
-        "AESER",
-        "AEREL",
-        "AEACN",
-        "AESTDTC",
-        "AEENDTC",
-    ),
-    "ds": ("USUBJID", "DSCAT", "DSDECOD", "DSSTDTC"),
-}
-
-DATE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "dm": ("RFSTDTC", "RFENDTC", "DTHDTC"),
-    "ex": ("EXSTDTC", "EXENDTC"),
-    "tu": ("TUDTC",),
-    "tr": ("TRDTC",),
-    "rs": ("RSDTC",),
-    "ae": ("AESTDTC", "AEENDTC"),
-    "ds": ("DSSTDTC",),
-}
-
-NUMERIC_COLUMNS: dict[str, tuple[str, ...]] = {
-    "dm": ("AGE", "ECOG"),
-    "ex": ("EXDOSE",),
-    "tr": ("TRSTRESN", "VISITNUM"),
-    "rs": ("VISITNUM",),
-    "ae": ("AETOXGR",),
-}
-
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ].*)?$")
-_DATE9 = re.compile(r"^\d{1,2}[A-Za-z]{3}\d{4}$")
 
 
 @dataclass
@@ -114,7 +50,7 @@ class Study:
         Study identifier from ``study.json`` (or DM.STUDYID).
     data_cutoff
         Data cut-off date; events after it are ignored.
-    dm, ex, tu, tr, rs, ae, ds
+    dm, ex, tu, tr, rs, ae, ds, suppae, cm, sv, lb
         One DataFrame per domain (empty, with the contract's columns, when the file is absent).
     files
         Domain name -> file read (for provenance).
@@ -136,40 +72,19 @@ class Study:
     ae: pd.DataFrame
     ds: pd.DataFrame
     files: dict[str, Path] = field(default_factory=dict)
+    suppae: pd.DataFrame = field(default_factory=lambda: empty_domain("suppae"))
+    cm: pd.DataFrame = field(default_factory=lambda: empty_domain("cm"))
+    sv: pd.DataFrame = field(default_factory=lambda: empty_domain("sv"))
+    lb: pd.DataFrame = field(default_factory=lambda: empty_domain("lb"))
 
     def domain(self, name: str) -> pd.DataFrame:
         """Return the frame of domain ``name`` (``"dm"``, ``"tr"``, ...)."""
         return getattr(self, name)
 
 
-def source_of(frame: pd.DataFrame, default: str) -> str:
-    """File a frame was read from (``frame.attrs["source"]``), else ``default``."""
-    return str(frame.attrs.get("source", default))
-
-
-def where(row: pd.Series | dict, *, lesion_col: str | None = None, visit: bool = True) -> str:
-    """Describe a record for an error message: line, subject, lesion and visit when known.
-
-    Examples
-    --------
-    >>> where({"_LINE": 4, "USUBJID": "S-001", "TRLNKID": "T01", "VISIT": "WEEK 6"}, lesion_col="TRLNKID")
-    'line 4, subject S-001, lesion T01, visit WEEK 6'
-    """
-    get = row.get
-    parts = []
-    line = get("_LINE")
-    if line is not None and not pd.isna(line):
-        parts.append(f"line {int(line)}")
-    if get("USUBJID") is not None:
-        parts.append(f"subject {get('USUBJID')}")
-    if lesion_col and get(lesion_col) is not None and not pd.isna(get(lesion_col)):
-        parts.append(f"lesion {get(lesion_col)}")
-    if visit and get("VISIT") is not None and not pd.isna(get("VISIT")):
-        parts.append(f"visit {get('VISIT')}")
-    return ", ".join(parts)
-
-
-def normalise(frame: pd.DataFrame, domain: str, source: str, *, first_line: int = 2) -> pd.DataFrame:
+def normalise(
+    frame: pd.DataFrame, domain: str, source: str, *, first_line: int = 2, impute: str = "first"
+) -> pd.DataFrame:
     """Normalise a raw domain frame: upper-case names, stripped text, dates and numbers parsed.
 
     Parameters
@@ -182,6 +97,8 @@ def normalise(frame: pd.DataFrame, domain: str, source: str, *, first_line: int 
         File name used in error messages.
     first_line
         Line number of the first record (2 for a CSV with a header, 1 for XPT records).
+    impute
+        Partial-date rule (see :func:`parse_partial_dates`); imputed dates are flagged in ``<DATECOL>_DTF``.
 
     Returns
     -------
@@ -202,7 +119,7 @@ def normalise(frame: pd.DataFrame, domain: str, source: str, *, first_line: int 
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             s = out[col].astype("string").str.strip()
-            out[col] = s.astype(object).where(s.notna() & (s != ""), None)
+            out[col] = s.astype(object).where(s.notna() & ~s.isin(MISSING_TEXT), None)
     missing = [c for c in REQUIRED.get(domain, ()) if c not in out.columns]
     if missing:
         raise InputError(
@@ -217,49 +134,16 @@ def normalise(frame: pd.DataFrame, domain: str, source: str, *, first_line: int 
     out.insert(0, "_LINE", range(first_line, first_line + len(out)))
     lesion_col = {"tu": "TULNKID", "tr": "TRLNKID"}.get(domain)
     for col in DATE_COLUMNS.get(domain, ()):
-        out[f"{col}_DT"] = parse_dates(out, col, source, lesion_col=lesion_col)
+        out[f"{col}_DT"], out[f"{col}_DTF"] = parse_partial_dates(
+            out, col, source, lesion_col=lesion_col, impute=impute
+        )
+        n_imputed = int(out[f"{col}_DTF"].notna().sum())
+        if n_imputed:
+            log.info("%s: %d partial %s dates imputed (%s)", source, n_imputed, col, impute)
     for col in NUMERIC_COLUMNS.get(domain, ()):
         out[col] = _parse_numbers(out, col, source, lesion_col=lesion_col)
     out.attrs["source"] = source
     out.attrs["domain"] = domain
-    return out
-
-
-def parse_dates(frame: pd.DataFrame, col: str, source: str, *, lesion_col: str | None = None) -> pd.Series:
-    """Parse an ISO 8601 date column (``YYYY-MM-DD``, time part ignored) into ``datetime64``.
-
-    Already-parsed datetimes (from XPT) pass through; SAS ``DATE9`` text (``05JAN2024``) is accepted
-    for ADaM inputs. Missing values stay missing; anything else raises :class:`InputError` naming
-    the line, subject and lesion.
-
-    Examples
-    --------
-    >>> df = pd.DataFrame({"USUBJID": ["S1", "S1"], "D": ["2024-03-01T10:00", None]})
-    >>> parse_dates(df, "D", "x.csv").dt.strftime("%Y-%m-%d").tolist()
-    ['2024-03-01', nan]
-    """
-    s = frame[col]
-    if pd.api.types.is_datetime64_any_dtype(s):
-        return pd.to_datetime(s).dt.normalize().astype("datetime64[ns]")
-    text = s.map(lambda v: None if v is None or (isinstance(v, float) and pd.isna(v)) else str(v).strip())
-    text = text.astype("string")
-    present = text.notna() & (text != "")
-    iso = text.str.match(_ISO_DATE.pattern).fillna(False).astype(bool)
-    date9 = text.str.match(_DATE9.pattern).fillna(False).astype(bool)
-    out = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
-    if iso.any():
-        out[iso] = pd.to_datetime(text[iso].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-    if date9.any():
-        out[date9] = pd.to_datetime(text[date9].str.upper(), format="%d%b%Y", errors="coerce")
-    bad = present & out.isna()
-    if bad.any():
-        idx = bad.idxmax()
-        raise InputError(
-            source,
-            f"unparseable date {text[idx]!r} in {col}",
-            where=where(frame.loc[idx], lesion_col=lesion_col),
-            hint="write complete ISO 8601 dates (YYYY-MM-DD); impute partial dates first",
-        )
     return out
 
 
@@ -281,7 +165,10 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, int]:
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if path.is_file() and path.stat().st_size == 0:
+        raise InputError(path, "empty file (0 bytes)", hint="the file was cut short or never written: deliver it again")
     if suffix == ".xpt":
+        check_xpt(path)
         try:
             import pyreadstat
         except ImportError as exc:  # pragma: no cover - depends on the install
@@ -296,12 +183,12 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, int]:
         return frame, 1
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"not a readable CSV file ({exc})") from exc
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"not a readable CSV file ({str(exc).splitlines()[0]})") from exc
     return frame, 2
 
 
-def read_domain(path: str | Path, domain: str | None = None) -> pd.DataFrame:
+def read_domain(path: str | Path, domain: str | None = None, *, impute: str = "first") -> pd.DataFrame:
     """Read one SDTM domain file (CSV or XPT) and normalise it.
 
     Parameters
@@ -310,6 +197,8 @@ def read_domain(path: str | Path, domain: str | None = None) -> pd.DataFrame:
         ``dm.csv``, ``tr.xpt``, ...
     domain
         Domain name; by default the file's stem, lower-cased.
+    impute
+        Partial-date rule (see :func:`parse_partial_dates`).
 
     Examples
     --------
@@ -320,7 +209,7 @@ def read_domain(path: str | Path, domain: str | None = None) -> pd.DataFrame:
     path = Path(path)
     domain = (domain or path.stem).lower()
     frame, first_line = read_table(path)
-    return normalise(frame, domain, str(path), first_line=first_line)
+    return normalise(frame, domain, str(path), first_line=first_line, impute=impute)
 
 
 def empty_domain(domain: str) -> pd.DataFrame:
@@ -340,7 +229,9 @@ def find_domain_file(folder: Path, domain: str) -> Path | None:
     return None
 
 
-def load_study(study_dir: str | Path, *, required: Iterable[str] = ("dm", "tu", "tr")) -> Study:
+def load_study(
+    study_dir: str | Path, *, required: Iterable[str] = ("dm", "tu", "tr"), impute: str = "first"
+) -> Study:
     """Read every clinical domain of a study folder.
 
     Parameters
@@ -349,6 +240,8 @@ def load_study(study_dir: str | Path, *, required: Iterable[str] = ("dm", "tu", 
         Folder with a ``clinical/`` sub-folder (or the ``clinical`` folder itself).
     required
         Domains that must be present; the others become empty frames when absent.
+    impute
+        Partial-date rule (see :func:`parse_partial_dates`).
 
     Returns
     -------
@@ -380,7 +273,7 @@ def load_study(study_dir: str | Path, *, required: Iterable[str] = ("dm", "tu", 
             log.info("domain %s absent in %s: treated as empty", domain, folder)
             frames[domain] = empty_domain(domain)
             continue
-        frames[domain] = read_domain(path, domain)
+        frames[domain] = read_domain(path, domain, impute=impute)
         files[domain] = path
     studyid, cutoff = _read_study_json(folder, frames["dm"])
     check_subjects(frames)
@@ -436,7 +329,9 @@ def check_subjects(frames: dict[str, pd.DataFrame]) -> None:
 
 
 def first_dose_dates(dm: pd.DataFrame) -> pd.Series:
-    """``USUBJID`` -> first dose date (``RFSTDTC``) for treated subjects.
+    """``USUBJID`` -> first dose date (``RFXSTDTC``, else ``RFSTDTC``) for treated subjects.
+
+    A DM subject with neither is a screen failure (or never dosed): outside every analysis population.
 
     Examples
     --------
@@ -444,5 +339,14 @@ def first_dose_dates(dm: pd.DataFrame) -> pd.Series:
     >>> first_dose_dates(dm).to_dict()
     {'S1': Timestamp('2024-01-01 00:00:00')}
     """
-    treated = dm[dm["RFSTDTC_DT"].notna()]
-    return treated.set_index("USUBJID")["RFSTDTC_DT"]
+    first = dm["RFXSTDTC_DT"].fillna(dm["RFSTDTC_DT"]) if "RFXSTDTC_DT" in dm else dm["RFSTDTC_DT"]
+    treated = first.notna()
+    return pd.Series(first[treated].to_numpy(), index=pd.Index(dm.loc[treated, "USUBJID"], name="USUBJID"),
+                     name="RFSTDTC_DT")
+
+
+def last_dose_dates(dm: pd.DataFrame) -> pd.Series:
+    """``USUBJID`` -> last dose date (``RFXENDTC``, else ``RFENDTC``) where known."""
+    last = dm["RFXENDTC_DT"].fillna(dm["RFENDTC_DT"]) if "RFXENDTC_DT" in dm else dm["RFENDTC_DT"]
+    known = last.notna()
+    return pd.Series(last[known].to_numpy(), index=pd.Index(dm.loc[known, "USUBJID"], name="USUBJID"))

@@ -1,8 +1,11 @@
 """Kaplan-Meier estimates through lifelines: median with CI, landmark rates, curve and at-risk tables.
 
-Times are in months (days / 30.4375). Confidence intervals are lifelines' defaults: the
-exponential Greenwood (log-log) interval for survival and, for the median, the times where the
-interval's bounds cross 0.5 (Brookmeyer-Crowley style).
+Times are in months (days / 30.4375). Confidence intervals: the exponential Greenwood (log-log)
+interval for survival (lifelines' default, R ``conf.type = "log-log"``, SAS LIFETEST's default) and, for
+the median, the Brookmeyer-Crowley interval read off that band. Medians and their limits follow R
+``survfit`` / SAS LIFETEST: where S(t) is exactly 0.5 over a flat stretch the median is the midpoint of
+the stretch (to the last follow-up time when the curve never falls below 0.5); a limit whose band never
+falls to 0.5 is not estimable (``nan``, shown as NE).
 """
 
 from __future__ import annotations
@@ -14,6 +17,40 @@ import numpy as np
 import pandas as pd
 
 DAYS_PER_MONTH = 30.4375
+CI_METHOD = "log-log (exponential Greenwood); median CI: Brookmeyer-Crowley on the log-log band"
+_TOL = float(np.sqrt(np.finfo(float).eps))
+
+
+def km_quantile(times: Sequence[float], survival: Sequence[float], p: float = 0.5) -> float:
+    """Time at which a Kaplan-Meier step curve reaches ``1 - p``, as R ``quantile.survfit`` computes it.
+
+    The first time S(t) <= 1 - p; when S(t) equals 1 - p exactly (within sqrt(machine eps)) the midpoint
+    between that time and the first time the curve falls below it (or the last time of the curve);
+    ``nan`` when the curve never reaches 1 - p.
+
+    Examples
+    --------
+    >>> km_quantile([0, 1, 2, 3, 4, 6, 7], [1, .875, .75, .625, .5, .375, .25])
+    5.0
+    >>> km_quantile([0, 1, 2, 3, 4], [1, .75, .5, .5, .5])
+    3.0
+    >>> import math; math.isnan(km_quantile([0, 1, 2], [1, .8, .6]))
+    True
+    """
+    t = np.asarray(times, dtype=float)
+    s = np.asarray(survival, dtype=float)
+    ok = ~np.isnan(s)
+    t, s = t[ok], s[ok]
+    target = 1.0 - p
+    reached = np.flatnonzero(s <= target + _TOL)
+    if not len(reached):
+        return float("nan")
+    i = int(reached[0])
+    if abs(s[i] - target) >= _TOL:
+        return float(t[i])
+    below = np.flatnonzero(s < target - _TOL)
+    j = int(below[0]) if len(below) else len(t) - 1
+    return float((t[i] + t[j]) / 2.0)
 
 
 def days_to_months(days: float | np.ndarray | pd.Series) -> float | np.ndarray | pd.Series:
@@ -38,7 +75,7 @@ class KmEstimate:
     n_subjects, n_events
         Subjects and events.
     median_months, median_ci_lower_months, median_ci_upper_months
-        Median and its 95 % CI (``nan`` when not reached).
+        Median and its 95 % CI (``nan``: not reached / not estimable), see :func:`km_quantile`.
     landmarks
         Frame ``endpoint, time_months, survival, ci_lower, ci_upper``.
     fitter
@@ -66,6 +103,7 @@ class KmEstimate:
                     "median_months": self.median_months,
                     "median_ci_lower_months": self.median_ci_lower_months,
                     "median_ci_upper_months": self.median_ci_upper_months,
+                    "ci_method": CI_METHOD,
                 }
             ]
         )
@@ -106,7 +144,6 @@ def kaplan_meier(
     (4.0, 0.6)
     """
     from lifelines import KaplanMeierFitter
-    from lifelines.utils import median_survival_times
 
     t = np.asarray(durations_months, dtype=float)
     e = np.asarray(events, dtype=int)
@@ -114,9 +151,15 @@ def kaplan_meier(
         empty = pd.DataFrame(columns=["endpoint", "time_months", "survival", "ci_lower", "ci_upper"])
         return KmEstimate(endpoint, 0, 0, np.nan, np.nan, np.nan, empty, None)
     kmf = KaplanMeierFitter(alpha=alpha).fit(t, e, label=endpoint)
-    median = _finite(kmf.median_survival_time_)
-    ci = median_survival_times(kmf.confidence_interval_)
-    lower, upper = _finite(ci.iloc[0, 0]), _finite(ci.iloc[0, 1])
+    sf = kmf.survival_function_.iloc[:, 0]
+    band = kmf.confidence_interval_survival_function_
+    times = sf.index.to_numpy(float)
+    median = km_quantile(times, sf.to_numpy(float))
+    # the lower limit of the median is where the lower band reaches 0.5, the upper limit where the upper band does
+    lo_col = next(c for c in band.columns if "_lower_" in c)
+    hi_col = next(c for c in band.columns if "_upper_" in c)
+    lower = km_quantile(times, band[lo_col].to_numpy(float))
+    upper = km_quantile(times, band[hi_col].to_numpy(float))
     rows = []
     ci_frame = kmf.confidence_interval_survival_function_
     for lm in landmarks_months:

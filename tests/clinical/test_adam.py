@@ -102,7 +102,7 @@ def test_read_adam_maps_columns_and_dates(adam_dir):
     adam = read_adam(adam_dir, COLUMN_MAP, params={"overall_response": "OVR"})
     assert adam.dm["RFSTDTC_DT"].eq(pd.Timestamp("2024-01-01")).all()
     assert adam.rs["RSDTC_DT"].notna().sum() == 10
-    assert set(adam.ae["AEREL"]) == {"Y", "N"}
+    assert list(adam.ae["AEREL"]) == ["RELATED", "NOT RELATED"]  # mapped by the terminology, not here
     assert adam.tte.groupby("endpoint")["event"].sum().to_dict() == {"os": 3, "pfs": 4}
 
 
@@ -113,9 +113,11 @@ def test_unmapped_required_column_says_how_to_map_it(adam_dir):
 
 def test_response_paramcd_must_be_found(adam_dir):
     with pytest.raises(
-        InputError, match=r"adrs.csv: PARAMCD: no time-point responses \(PARAMCD OVRLRESP\); found BOR, OVR"
+        InputError, match=r"adrs.csv: PARAMCD: no time-point responses \(PARAMCD OVRL\); found BOR, OVR"
     ):
-        read_adam(adam_dir, COLUMN_MAP)
+        read_adam(adam_dir, COLUMN_MAP, params={"overall_response": "OVRL"})
+    # by default admiral's OVR is found (and the SDTM-style OVRLRESP when there is no OVR)
+    assert len(read_adam(adam_dir, COLUMN_MAP).rs) == 10
 
 
 def test_run_endpoints_on_adam(adam_dir, tmp_path):
@@ -159,3 +161,47 @@ def test_adsl_from_xpt_with_sas_dates(tmp_path):
     assert adam.dm["RFSTDTC_DT"].tolist() == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-05")]
     assert adam.dm["DTHDTC_DT"].isna().tolist() == [True, False]
     assert adam.rs.empty and adam.tte.empty
+
+
+@pytest.mark.parametrize(("unit", "factor"), [("DAYS", 1.0), ("WEEKS", 7.0), ("MONTHS", 30.4375), ("YEARS", 365.25)])
+def test_adtte_avalu_is_honoured(adam_dir, unit, factor):
+    frame = ADTTE.assign(AVALU=unit)
+    frame.to_csv(adam_dir / "adam" / "adtte.csv", index=False)
+    adam = read_adam(adam_dir, COLUMN_MAP, params={"overall_response": "OVR"})
+    pfs = adam.tte[adam.tte.endpoint == "pfs"]
+    assert pfs["days"].tolist() == pytest.approx((ADTTE.loc[ADTTE.PARAMCD == "PFS", "AVAL"] * factor).tolist())
+    frame.assign(AVALU="FORTNIGHTS").to_csv(adam_dir / "adam" / "adtte.csv", index=False)
+    with pytest.raises(InputError, match="unknown AVALU 'FORTNIGHTS'"):
+        read_adam(adam_dir, COLUMN_MAP, params={"overall_response": "OVR"})
+
+
+def test_dor_and_ttr_from_adrs_and_adtte(adam_dir, tmp_path):
+    frame = adrs()
+    frame["PARAMCD"] = frame["PARAMCD"].replace({"OVR": "OVRLRESP"})
+    frame.to_csv(adam_dir / "adam" / "adrs.csv", index=False)
+    res = run_endpoints(adam_dir, config=EndpointConfig(adam_column_map=COLUMN_MAP, figures=False))
+    bor = res.tables["bor"].set_index("usubjid")
+    pfs = res.tables["pfs"].set_index("usubjid")
+    dor = res.tables["dor"].set_index("usubjid")
+    assert sorted(dor.index) == sorted(bor.index[bor["bor"].isin(["CR", "PR"])])
+    for subject, row in dor.iterrows():
+        # DoR runs from the first response day to the PFS day, both counted from the first dose as day 1
+        assert row["dor_days"] == pfs.loc[subject, "pfs_days"] - bor.loc[subject, "first_response_day"] + 1
+        assert row["dor_event"] == pfs.loc[subject, "pfs_event"]
+    assert res.tables["ttr"]["ttr_days"].tolist() == bor.loc[dor.index, "first_response_day"].astype(int).tolist()
+    assert "dor_median" in set(res.summary["endpoint"])
+    # hand-worked: both respond at day 42 (study day 43); PFS AVAL 200 and 300 days, censored
+    assert dor["dor_days"].to_dict() == {"S-001": 158.0, "S-002": 258.0}
+    assert dor["dor_event"].tolist() == [0, 0]
+
+
+def test_sponsor_bor_and_cbor_are_kept_beside_ours(adam_dir):
+    frame = adrs()
+    cbor = {"S-001": "PR", "S-002": "CR", "S-003": "SD", "S-004": "PD", "S-005": "SD", "S-006": "NE"}
+    extra = pd.DataFrame([{"USUBJID": u, "PARAMCD": "CBOR", "AVALC": b, "ADT": "", "AVISIT": "", "AVISITN": ""}
+                          for u, b in cbor.items()])
+    pd.concat([frame, extra]).to_csv(adam_dir / "adam" / "adrs.csv", index=False)
+    res = run_endpoints(adam_dir, config=EndpointConfig(adam_column_map=COLUMN_MAP, figures=False))
+    bor = res.tables["bor"].set_index("usubjid")
+    assert bor["bor_sponsor_confirmed"].to_dict() == cbor == bor["bor"].to_dict()  # admiral's CBOR agrees
+    assert set(bor["bor_sponsor"]) == {"XX"}  # the fixture's BOR rows, carried as delivered

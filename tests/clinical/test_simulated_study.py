@@ -44,3 +44,21 @@ def test_planted_investigator_discordance_is_listed(simulated):
     assert discordant
     listed = res.tables["bor_discrepancies"]
     assert discordant <= set(listed.loc[listed["bor_differs"], "usubjid"])
+
+
+def test_real_data_variants_are_read_and_keep_the_truth(simulated):
+    res, truth = simulated
+    want = truth.set_index("usubjid")
+    # iRECIST from RS beside RECIST 1.1: no scan after a first PD, so iRECIST BOR is the investigator's BOR
+    # with PD unconfirmed (iUPD); RECIST 1.1 rates use the RECIST rows only
+    to_i = {"CR": "iCR", "PR": "iPR", "SD": "iSD", "PD": "iUPD", "NE": "NE"}
+    ibor = res.tables["bor_irecist"].set_index("usubjid")["bor_irecist"]
+    expected = want["investigator_bor"].map(to_i)
+    assert ibor.reindex(expected.index).fillna("NE").to_dict() == expected.to_dict()
+    overview = res.tables["ae_overview"].set_index("measure")["n_subjects"]
+    # AEACN MULTIPLE: the axitinib reduction is an axitinib dose change, never a toripalimab one
+    assert overview["led_to_dose_change_axitinib"] > 0
+    assert overview["drug_related"] >= overview["drug_related_toripalimab"] > 0
+    cm_units = res.tables["recist_timepoints"]
+    assert len(cm_units) and not any("unit" in w for w in res.warnings)
+    assert not any("AEREL" in w for w in res.warnings)

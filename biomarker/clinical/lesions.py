@@ -1,0 +1,413 @@
+"""Lesion records from TU/TR as sponsors deliver them: one row per lesion per assessment, validated.
+
+Stages of :func:`lesion_records`:
+
+1. :func:`lesion_table` -- TU: lesion class (TARGET / NON-TARGET / NEW), nodal or not, one row per lesion;
+2. :func:`measurements` -- TR: the record that measures each lesion (non-nodal targets by ``LDIAM``, nodal
+   targets by their short axis, ``SAXIS`` or ``LPERP``; states ``TUMSTATE`` for the others), units
+   converted to mm (``TRSTRESU`` mm or cm; anything else is an error), visits keyed by ``VISITNUM`` and date
+   (several ``UNSCHEDULED`` visits are normal);
+3. :func:`choose_baseline` -- the baseline is the last assessment of each lesion on or before the first dose,
+   at most ``baseline_window_days`` before it; a subject whose only pre-dose scans are older is not
+   evaluable (warning), not an error;
+4. :func:`check_lesions` -- a lesion followed up but absent at baseline, a target not measured at baseline.
+
+Exact duplicate records (the same value twice at one visit, as pilot data has) are dropped with a warning;
+two different values for one lesion at one visit are an error.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import numpy as np
+import pandas as pd
+
+from biomarker.clinical.sdtm import first_dose_dates, source_of, where
+from biomarker.errors import InputError
+
+log = logging.getLogger(__name__)
+
+PRESENT, ABSENT, UNEQUIVOCAL = "PRESENT", "ABSENT", "UNEQUIVOCAL PROGRESSION"
+STATES = {PRESENT, ABSENT, UNEQUIVOCAL}
+NOT_ASSESSED = {"NOT EVALUABLE", "NE", "NOT ASSESSED", "NOT DONE", "ND", "UNK", "UNKNOWN"}
+TOO_SMALL_MM = 5.0  # RECIST 1.1: a lesion too small to measure counts 5 mm
+SHORT_AXIS_TESTS = ("SAXIS", "LPERP")
+#: TRSTRESU -> factor to mm; a missing unit is read as mm (the study-format contract).
+UNIT_TO_MM = {"MM": 1.0, "CM": 10.0}
+BASELINE_VISIT = re.compile(r"SCREEN|BASELINE|PRE-?TREAT|PRE-?DOSE", re.IGNORECASE)
+_UNSCHEDULED = re.compile(r"UNSCHED", re.IGNORECASE)
+
+RECORD_COLUMNS = [
+    "USUBJID",
+    "LESION",
+    "CLASS",
+    "NODAL",
+    "TEST",
+    "VISIT",
+    "VISITKEY",
+    "VISITNUM",
+    "DATE",
+    "DAY",
+    "BASELINE",
+    "VALUE_MM",
+    "STATE",
+    "_LINE",
+]
+
+
+def lesion_table(tu: pd.DataFrame) -> pd.DataFrame:
+    """TU validated: one row per ``(USUBJID, TULNKID)`` with ``CLASS`` and ``NODAL``.
+
+    Examples
+    --------
+    >>> tu = pd.DataFrame({"USUBJID": ["S1"], "TULNKID": ["T01"], "TUORRES": ["target"], "TULOC": ["LYMPH NODE"]})
+    >>> row = lesion_table(tu).iloc[0]; (row["CLASS"], bool(row["NODAL"]))
+    ('TARGET', True)
+    """
+    src = source_of(tu, "tu")
+    tu = tu[tu["USUBJID"].notna()]
+    classes = tu["TUORRES"].astype("string").str.upper().str.strip()
+    bad = tu[~classes.isin(["TARGET", "NON-TARGET", "NEW"])]
+    if len(bad):
+        row = bad.iloc[0]
+        raise InputError(
+            src,
+            f"TUORRES must be TARGET, NON-TARGET or NEW, not {row['TUORRES']!r}",
+            where=where(row, lesion_col="TULNKID"),
+        )
+    tu = tu.assign(CLASS=classes)
+    dup = tu.duplicated(["USUBJID", "TULNKID"], keep="first")
+    if dup.any():
+        row = tu[dup].iloc[0]
+        raise InputError(
+            src,
+            "lesion ID appears twice in TU",
+            where=where(row, lesion_col="TULNKID"),
+            hint="give every lesion of a subject its own TULNKID (several evaluators: see the evaluator setting)",
+        )
+    return tu.assign(NODAL=tu["TULOC"].astype("string").str.upper().str.startswith("LYMPH NODE").fillna(False))
+
+
+def _state(row: pd.Series) -> str | None:
+    for col in ("TRSTRESC", "TRORRES"):
+        value = row.get(col)
+        if value is not None and not pd.isna(value):
+            value = str(value).strip().upper()
+            return None if value in NOT_ASSESSED else value
+    return None
+
+
+def _measure(row: pd.Series, src: str, loc: str) -> float:
+    value = row.get("TRSTRESN")
+    unit = row.get("TRSTRESU")
+    if value is None or pd.isna(value):
+        for col in ("TRSTRESC", "TRORRES"):
+            text = row.get(col)
+            if text is None or pd.isna(text):
+                continue
+            text = str(text).strip().upper()
+            if text.startswith("TOO SMALL"):
+                return TOO_SMALL_MM
+            try:
+                value = float(text)
+            except ValueError:
+                continue
+            if col == "TRORRES":
+                unit = row.get("TRORRESU", unit)
+            break
+        else:
+            return float("nan")
+    key = "MM" if unit is None or pd.isna(unit) else str(unit).strip().upper()
+    if key not in UNIT_TO_MM:
+        raise InputError(src, f"unknown unit {unit!r} for a lesion measurement", where=loc, hint="TRSTRESU is mm or cm")
+    return round(float(value) * UNIT_TO_MM[key], 9)
+
+
+def visit_key(visit, visitnum, date: pd.Timestamp) -> str:
+    """Key of one assessment: ``VISITNUM`` (plus the date for an unscheduled visit), else the date.
+
+    Examples
+    --------
+    >>> visit_key("UNSCHEDULED", 4.1, pd.Timestamp("2024-03-02"))
+    '4.1|2024-03-02'
+    >>> visit_key("WEEK 6", 3, pd.Timestamp("2024-02-12"))
+    '3'
+    """
+    day = f"{date:%Y-%m-%d}"
+    if visitnum is None or pd.isna(visitnum):
+        return day
+    num = f"{float(visitnum):g}"
+    if visit is not None and not pd.isna(visit) and _UNSCHEDULED.search(str(visit)):
+        return f"{num}|{day}"
+    return num
+
+
+def measurements(tr: pd.DataFrame, lesions: pd.DataFrame, first_dose: pd.Series, dm_src: str) -> pd.DataFrame:
+    """TR records that measure or describe a lesion (``RECORD_COLUMNS``; ``BASELINE`` not yet decided)."""
+    src = source_of(tr, "tr")
+    tr = tr[tr["USUBJID"].notna()]
+    info = lesions.set_index(["USUBJID", "TULNKID"])
+    records = []
+    for _, row in tr.iterrows():
+        subject, lesion = row["USUBJID"], row["TRLNKID"]
+        loc = where(row, lesion_col="TRLNKID")
+        if (subject, lesion) not in info.index:
+            raise InputError(
+                src,
+                "lesion not identified in TU",
+                where=loc,
+                hint="every TRLNKID needs a TU record with the same TULNKID",
+            )
+        test = str(row["TRTESTCD"]).upper()
+        if test not in ("LDIAM", "TUMSTATE", *SHORT_AXIS_TESTS):
+            continue
+        if subject not in first_dose.index:
+            raise InputError(
+                dm_src, "tumour assessments for a subject without first dose (RFSTDTC)", where=f"subject {subject}"
+            )
+        date = row["TRDTC_DT"]
+        if pd.isna(date):
+            raise InputError(src, "assessment without a date (TRDTC)", where=loc)
+        lesion_info = info.loc[(subject, lesion)]
+        klass, nodal = lesion_info["CLASS"], bool(lesion_info["NODAL"])
+        value, state = float("nan"), None
+        if test == "TUMSTATE":
+            state = _state(row)
+            if klass == "TARGET" and (state is None or state == PRESENT):
+                continue  # a state on a target adds nothing to its measurement
+            if state is not None and state not in STATES:
+                raise InputError(
+                    src,
+                    f"unknown lesion state {state!r}",
+                    where=loc,
+                    hint="TUMSTATE is PRESENT, ABSENT or UNEQUIVOCAL PROGRESSION",
+                )
+        elif klass != "TARGET":
+            continue  # measurements of non-target or new lesions are not used
+        else:
+            value = _measure(row, src, loc)
+            if value < 0:
+                raise InputError(src, f"negative diameter {value:g} mm", where=loc)
+        records.append(
+            {
+                "USUBJID": subject,
+                "LESION": lesion,
+                "CLASS": klass,
+                "NODAL": nodal,
+                "TEST": test,
+                "VISIT": row.get("VISIT"),
+                "VISITKEY": visit_key(row.get("VISIT"), row.get("VISITNUM"), date),
+                "VISITNUM": row.get("VISITNUM"),
+                "DATE": date,
+                "DAY": int((date - first_dose[subject]).days),
+                "BASELINE": False,
+                "VALUE_MM": value,
+                "STATE": state,
+                "_LINE": row.get("_LINE"),
+            }
+        )
+    recs = pd.DataFrame.from_records(records, columns=RECORD_COLUMNS)
+    return _keep_measuring_test(recs, src)
+
+
+def _keep_measuring_test(recs: pd.DataFrame, src: str) -> pd.DataFrame:
+    """Per target and visit keep the test RECIST measures it by; the other diameter is not used."""
+    target = recs["CLASS"].eq("TARGET") & recs["TEST"].ne("TUMSTATE")
+    wanted = np.where(recs["NODAL"], recs["TEST"].isin(SHORT_AXIS_TESTS), recs["TEST"].eq("LDIAM"))
+    keys = ["USUBJID", "LESION", "VISITKEY"]
+    has_wanted = recs[target & wanted].set_index(keys).index
+    wrong = recs[target & ~wanted]
+    orphan = wrong[~wrong.set_index(keys).index.isin(has_wanted)]
+    if len(orphan):
+        row = orphan.iloc[0]
+        kind, expected = ("nodal", "SAXIS or LPERP") if row["NODAL"] else ("non-nodal", "LDIAM")
+        raise InputError(
+            src,
+            f"{kind} target measured as {row['TEST']}",
+            where=where(row, lesion_col="LESION"),
+            hint=f"RECIST 1.1 measures {kind} targets by {expected}",
+        )
+    recs = recs[~target | wanted]
+    return recs.assign(TEST=recs["TEST"].replace({t: "SAXIS" for t in SHORT_AXIS_TESTS}))
+
+
+def new_from_tu(lesions: pd.DataFrame, first_dose: pd.Series) -> pd.DataFrame:
+    """NEW lesions identified in TU (with ``TUDTC``) but without a TR state."""
+    src = source_of(lesions, "tu")
+    rows = []
+    new = lesions[lesions["CLASS"] == "NEW"]
+    for _, row in new.iterrows():
+        subject, date = row["USUBJID"], row.get("TUDTC_DT")
+        if subject not in first_dose.index or date is None or pd.isna(date):
+            continue
+        day = int((date - first_dose[subject]).days)
+        if day <= 0:
+            raise InputError(src, "new lesion identified at baseline", where=where(row, lesion_col="TULNKID"))
+        rows.append(
+            {
+                "USUBJID": subject,
+                "LESION": row["TULNKID"],
+                "CLASS": "NEW",
+                "NODAL": bool(row["NODAL"]),
+                "TEST": "TUMSTATE",
+                "VISIT": row.get("VISIT"),
+                "VISITKEY": visit_key(row.get("VISIT"), row.get("VISITNUM"), date),
+                "VISITNUM": row.get("VISITNUM", np.nan),
+                "DATE": date,
+                "DAY": day,
+                "BASELINE": False,
+                "VALUE_MM": np.nan,
+                "STATE": PRESENT,
+                "_LINE": row.get("_LINE"),
+            }
+        )
+    return pd.DataFrame.from_records(rows, columns=RECORD_COLUMNS)
+
+
+def _align_unnumbered(recs: pd.DataFrame) -> pd.DataFrame:
+    """A record without ``VISITNUM`` joins the numbered visit of its subject on the same date, else the same label."""
+    loose = recs["VISITNUM"].isna()
+    if not loose.any() or loose.all():
+        return recs
+    numbered = recs[~loose]
+    by_date = numbered.drop_duplicates(["USUBJID", "DATE"]).set_index(["USUBJID", "DATE"])["VISITKEY"]
+    by_label = numbered.dropna(subset=["VISIT"]).drop_duplicates(["USUBJID", "VISIT"]).set_index(["USUBJID", "VISIT"])
+    recs = recs.copy()
+    for i in recs.index[loose]:
+        subject, date, visit = recs.at[i, "USUBJID"], recs.at[i, "DATE"], recs.at[i, "VISIT"]
+        if (subject, date) in by_date.index:
+            recs.at[i, "VISITKEY"] = by_date[(subject, date)]
+        elif visit is not None and not pd.isna(visit) and (subject, visit) in by_label.index:
+            recs.at[i, "VISITKEY"] = by_label.loc[(subject, visit), "VISITKEY"]
+    return recs
+
+
+def choose_baseline(recs: pd.DataFrame, src: str, first_dose: pd.Series, window_days: int) -> pd.DataFrame:
+    """Mark the baseline record of each lesion; drop older pre-dose records; check visit labels against dates."""
+    if recs.empty:
+        return recs
+    for _, row in recs.iterrows():
+        visit = row["VISIT"]
+        labelled = visit is not None and not pd.isna(visit)
+        if row["DAY"] < 0 and labelled and not BASELINE_VISIT.search(str(visit)):
+            raise InputError(
+                src,
+                f"visit {visit} is dated before first dose ({first_dose[row['USUBJID']]:%Y-%m-%d})",
+                where=where(row, lesion_col="LESION"),
+                hint="check TRDTC and RFSTDTC",
+            )
+        if row["DAY"] > 0 and labelled and BASELINE_VISIT.search(str(visit)):
+            raise InputError(
+                src,
+                f"baseline visit {visit} is dated after first dose",
+                where=where(row, lesion_col="LESION"),
+                hint="check TRDTC and RFSTDTC",
+            )
+    pre = recs["DAY"] <= 0
+    too_old = pre & (recs["DAY"] < -window_days)
+    in_window = pre & ~too_old
+    for subject in sorted(set(recs.loc[too_old, "USUBJID"]) - set(recs.loc[in_window, "USUBJID"])):
+        oldest = int(-recs.loc[too_old & recs["USUBJID"].eq(subject), "DAY"].max())
+        log.warning(
+            "subject %s: the last baseline scan is %d days before first dose, outside the %d-day baseline window: "
+            "not evaluable for response (set baseline_window_days to change the window)",
+            subject,
+            oldest,
+            window_days,
+        )
+    keep_subjects = set(recs.loc[in_window, "USUBJID"]) | set(recs.loc[~pre, "USUBJID"])
+    keep_subjects -= set(recs.loc[too_old, "USUBJID"]) - set(recs.loc[in_window, "USUBJID"])
+    recs = recs[recs["USUBJID"].isin(keep_subjects) & ~too_old].copy()
+    base = recs["DAY"] <= 0
+    # the last pre-dose assessment of each lesion and test is its baseline
+    latest = recs[base].groupby(["USUBJID", "LESION", "TEST"])["DATE"].transform("max")
+    older = base & recs["DATE"].lt(latest.reindex(recs.index))
+    recs = recs[~older.fillna(False)].copy()
+    recs["BASELINE"] = recs["DAY"] <= 0
+    recs.loc[recs["BASELINE"], "VISITKEY"] = "BASELINE"
+    recs.loc[recs["BASELINE"] & recs["VISIT"].isna(), "VISIT"] = "BASELINE"
+    new_at_base = recs[recs["BASELINE"] & recs["CLASS"].eq("NEW")]
+    if len(new_at_base):
+        raise InputError(src, "new lesion recorded at baseline", where=where(new_at_base.iloc[0], lesion_col="LESION"))
+    return recs
+
+
+def drop_duplicates(recs: pd.DataFrame, src: str) -> pd.DataFrame:
+    """Drop exact repeats of a record (warning); two different values at one visit are an error."""
+    keys = ["USUBJID", "LESION", "TEST", "VISITKEY"]
+    exact = recs.duplicated([*keys, "VALUE_MM", "STATE"], keep="first")
+    if exact.any():
+        log.warning(
+            "%s: %d records repeat another with the same value at the same visit (first at %s): one kept",
+            src,
+            int(exact.sum()),
+            where(recs[exact].iloc[0], lesion_col="LESION"),
+        )
+        recs = recs[~exact]
+    clash = recs.duplicated(keys, keep="first")
+    if clash.any():
+        row = recs[clash].iloc[0]
+        raise InputError(
+            src,
+            f"{row['TEST']} recorded twice at one visit with different values",
+            where=where(row, lesion_col="LESION"),
+            hint="keep one measurement per lesion and visit",
+        )
+    return recs
+
+
+def check_lesions(recs: pd.DataFrame, src: str) -> None:
+    """Every followed-up target/non-target was seen at baseline; every baseline target was measured."""
+    base = recs[recs["BASELINE"]]
+    at_baseline = set(zip(base["USUBJID"], base["LESION"], strict=True))
+    follow = recs[~recs["BASELINE"] & recs["CLASS"].isin(["TARGET", "NON-TARGET"])]
+    missing = [(s, les) not in at_baseline for s, les in zip(follow["USUBJID"], follow["LESION"], strict=True)]
+    if any(missing):
+        row = follow[missing].iloc[0]
+        raise InputError(
+            src,
+            f"{row['CLASS'].lower()} lesion assessed at {row['VISIT']} but absent at baseline",
+            where=where(row, lesion_col="LESION", visit=False),
+            hint="a lesion first seen after baseline is a NEW lesion",
+        )
+    targets = base[base["CLASS"] == "TARGET"]
+    unmeasured = targets[targets["VALUE_MM"].isna()]
+    if len(unmeasured):
+        row = unmeasured.iloc[0]
+        raise InputError(
+            src, "target lesion not measured at baseline", where=where(row, lesion_col="LESION", visit=False)
+        )
+    counts = targets.groupby("USUBJID").size()
+    for subject, n in counts[counts > 5].items():
+        log.warning("subject %s has %d target lesions (RECIST 1.1 allows 5)", subject, n)
+
+
+def lesion_records(
+    tu: pd.DataFrame, tr: pd.DataFrame, dm: pd.DataFrame, *, baseline_window_days: int = 28
+) -> pd.DataFrame:
+    """Validate TU/TR of one evaluator and return one row per lesion per assessment (``RECORD_COLUMNS``).
+
+    Raises :class:`InputError` naming the file, line, subject and lesion for: a lesion ID repeated in TU,
+    a TR record of a lesion TU does not identify, a negative or missing baseline diameter, two different
+    values for one lesion at one visit, a lesion followed up but absent at baseline, a new lesion at
+    baseline, a follow-up visit dated before the first dose, an unknown unit, and a subject without a
+    first dose. A scan older than ``baseline_window_days`` before the first dose is not a baseline (warning).
+
+    Examples
+    --------
+    >>> recs = lesion_records(study.tu, study.tr, study.dm)  # doctest: +SKIP
+    """
+    first_dose = first_dose_dates(dm)
+    tr_src = source_of(tr, "tr")
+    lesions = lesion_table(tu)
+    parts = [measurements(tr, lesions, first_dose, source_of(dm, "dm")), new_from_tu(lesions, first_dose)]
+    parts = [frame for frame in parts if len(frame)]
+    if not parts:
+        return pd.DataFrame(columns=RECORD_COLUMNS)
+    recs = _align_unnumbered(pd.concat(parts, ignore_index=True))
+    recs = choose_baseline(recs, tr_src, first_dose, baseline_window_days)
+    recs = drop_duplicates(recs, tr_src)
+    check_lesions(recs, tr_src)
+    return recs.reset_index(drop=True)
