@@ -342,14 +342,22 @@ def model(
 @user_errors
 def run_study_command(
     config: Annotated[Path, typer.Argument(help="study.yaml naming the inputs (paths relative to it).")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder (store, tables, report); "
+                                             "default: the config's out.")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Parallel workers (default: the "
+                                             "config's jobs).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Recompute every step, even those whose inputs did "
+                                        "not change.")] = False,
 ) -> None:
-    """Everything end to end: TMB batch, PD-L1, TBNK, endpoints, models, figures and report.html."""
-    from biomarker.cli_views import stage_progress
+    """Everything end to end: TMB batch, PD-L1, TBNK, endpoints, patient table, models and report.html."""
+    from biomarker.cli_views import print_run_summary, stage_progress
     from biomarker.study import load_config, run_study
 
+    study_config = load_config(config, out=out, jobs=jobs)
     with stage_progress("study") as progress:
-        report = run_study(load_config(config), progress=progress)
-    typer.echo(f"report: {report}")
+        summary = run_study(study_config, progress=progress, force=force,
+                            command=" ".join(["biomarker", *sys.argv[1:]]))
+    print_run_summary(summary)
 
 
 @app.command()
@@ -374,7 +382,7 @@ def demo(
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel TMB workers.")] = 2,
 ) -> None:
     """Simulate the demo study and run it end to end (what `biomarker run` does on real data)."""
-    from biomarker.cli_views import print_endpoint_table, print_tmb_table, stage_progress
+    from biomarker.cli_views import print_endpoint_table, print_run_summary, print_tmb_table, stage_progress
     from biomarker.simulate import simulate_study
     from biomarker.study import load_config, run_study, write_demo_config
 
@@ -382,10 +390,10 @@ def demo(
         files = simulate_study(outdir / "study", n_patients=patients, seed=seed, progress=progress)
     config = load_config(write_demo_config(outdir, jobs))
     with stage_progress("study") as progress:
-        report_path = run_study(config, progress=progress)
+        summary = run_study(config, progress=progress, command=" ".join(["biomarker", *sys.argv[1:]]))
     print_tmb_table(config.store_path, files.truth_samples)
     print_endpoint_table(config.store_path)
-    typer.echo(f"report: {report_path}")
+    print_run_summary(summary)
 
 
 def run() -> None:

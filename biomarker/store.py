@@ -249,6 +249,12 @@ class Store:
                         ", ".join(gone))
         return gone
 
+    def forget_tmb(self) -> None:
+        """Delete every per-sample TMB row (``--force``: the next batch recomputes every tumour)."""
+        with self._transaction():
+            for table in SAMPLE_TABLES:
+                self.con.execute(f"DELETE FROM {table}")
+
     # -- whole-study tables -------------------------------------------------------------------
     def replace_table(self, name: str, frame: pd.DataFrame) -> None:
         """Replace table ``name`` by ``frame`` atomically (readers see the old or the new, never half).
@@ -257,7 +263,7 @@ class Store:
 
     def write_tables(self, step: str | None, tables: Mapping[str, pd.DataFrame],
                      provenance: Mapping[str, Any] | None = None, *, prefix: str = "", run_id: int | None = None,
-                     drop_others: bool = False) -> list[str]:
+                     drop_prefix: str | None = None) -> list[str]:
         """Replace a step's tables and their provenance in one transaction (all or none).
 
         Parameters
@@ -268,8 +274,8 @@ class Store:
             Name -> frame; stored as ``prefix + name``. A frame with no columns drops the table.
         provenance
             Nested dict (see :func:`biomarker.results.make_provenance`), stored flattened per table.
-        drop_others
-            Also drop the tables starting with ``prefix`` that ``tables`` does not name (a re-run that makes
+        drop_prefix
+            Also drop the tables starting with this prefix that ``tables`` does not name (a re-run that makes
             fewer tables leaves none of the old ones behind).
 
         Returns
@@ -282,7 +288,7 @@ class Store:
             _check_name(name)
         flat = _flatten(provenance or {})
         existing = set(self.tables())
-        stale = sorted(t for t in existing if drop_others and prefix and t.startswith(prefix) and t not in names)
+        stale = sorted(t for t in existing if drop_prefix and t.startswith(drop_prefix) and t not in names)
         with self._transaction():
             for name in stale:
                 self.con.execute(f"DROP TABLE {name}")

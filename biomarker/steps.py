@@ -1,0 +1,188 @@
+"""The steps of a study run: each computes a result from the user's files (first steps) or from store tables
+(patients, models) and is written to the store with its provenance, in one transaction.
+
+Every first step carries a ``step_key`` (SHA-256 of its inputs' SHA-256s, parameters and package version) in
+its provenance: a re-run skips a step whose key is already in the store (``force`` recomputes).
+
+========== =============================================== ===========================================
+step       reads                                           writes (store tables)
+========== =============================================== ===========================================
+tmb        samplesheet, BEDs (``biomarker.batch``)          samples, tmb_results, tmb_filter_audit
+pathology  the ``pathology:`` file                          pdl1
+tbnk       the ``tbnk:`` export or the ``fcs:`` folder      tbnk, tbnk_features, tbnk_features_wide
+endpoints  the ``clinical:`` folder (SDTM or ADaM)          subjects, endpoint_<name>
+patients   store tables only                                patients, patient_feature_sources
+models     the ``patients`` store table only                model_<name>
+========== =============================================== ===========================================
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from biomarker import store as st
+from biomarker.results import Result, jsonable, make_provenance
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+log = logging.getLogger(__name__)
+
+
+def step_key(provenance: dict[str, Any]) -> str:
+    """SHA-256 of what decides a step's output: inputs' SHA-256s, parameters, package version."""
+    basis = {"version": provenance.get("version"), "parameters": provenance.get("parameters"),
+             "inputs": {k: v.get("sha256") for k, v in provenance.get("inputs", {}).items()}}
+    return hashlib.sha256(json.dumps(jsonable(basis), sort_keys=True).encode()).hexdigest()
+
+
+def unchanged(store: st.Store, table: str, key: str) -> bool:
+    """Whether ``table`` is stored with this step key (so the step can be skipped)."""
+    return table in store.tables() and store.provenance(table).get("step_key") == key
+
+
+# -- first steps: the user's files -> results -----------------------------------------------------
+def compute_pathology(path: str | os.PathLike[str], options: dict[str, Any] | None = None) -> Result:
+    """PD-L1 and TILs per subject from a pathology export (``biomarker.ihc.read_pathology``)."""
+    from biomarker import ihc
+
+    options = dict(options or {})
+    frame = ihc.read_pathology(path, **options)
+    provenance = make_provenance("pathology", options, {"pathology": path},
+                                 reader=frame.attrs.pop("provenance", {}))
+    provenance["step_key"] = step_key(provenance)
+    return Result("pathology", {st.PDL1: frame}, provenance, plotters={"pdl1_category": _pdl1_plot})
+
+
+def _pdl1_plot(tables: Any) -> Any:
+    from biomarker.plots._figure import new_figure
+
+    counts = tables[st.PDL1]["pdl1_category"].fillna("not evaluable").value_counts().sort_index()
+    fig = new_figure(5, 3.5)
+    ax = fig.subplots()
+    ax.bar(counts.index.astype(str), counts.to_numpy(), color="#4c72b0")
+    ax.set_xlabel("PD-L1 TPS category (%)")
+    ax.set_ylabel("subjects")
+    return fig
+
+
+def compute_tbnk(export: str | os.PathLike[str] | None = None, fcs: str | os.PathLike[str] | None = None,
+                 progress: Callable[[int, int, str], None] | None = None) -> Result:
+    """TBNK per subject and visit, from a lab export or by gating a folder of FCS files, with the features."""
+    from biomarker import flow
+
+    if export is not None:
+        table = flow.read_tbnk_export(export)
+        inputs: dict[str, Any] = {"tbnk": export}
+    else:
+        files = sorted(Path(fcs).glob("*.fcs"))  # type: ignore[arg-type]
+        table = flow.gate_fcs(files, progress=progress) if progress else flow.gate_fcs(files)
+        inputs = {f"fcs/{p.name}": p for p in files}
+    long, wide = flow.tbnk_features(table)
+    wide = wide.reset_index() if "usubjid" not in wide.columns else wide
+    provenance = make_provenance("tbnk", {"source": "export" if export is not None else "fcs"}, inputs,
+                                 reader=table.attrs.pop("provenance", {}))
+    provenance["step_key"] = step_key(provenance)
+    return Result("tbnk", {st.TBNK: table, st.TBNK_FEATURES: long, st.TBNK_FEATURES_WIDE: wide}, provenance,
+                  summary_table=st.TBNK_FEATURES_WIDE)
+
+
+def compute_endpoints(clinical: str | os.PathLike[str], out_dir: str | os.PathLike[str] | None,
+                      options: dict[str, Any] | None = None) -> tuple[Any, Result]:
+    """Trial endpoints (``biomarker.clinical.run_endpoints``) and the ``subjects`` covariates from DM.
+
+    Returns the endpoint result as the clinical module made it and a :class:`Result` of the store tables.
+    """
+    from biomarker.clinical import run_endpoints
+
+    config = endpoint_config(options or {})
+    takes_none = inspect.signature(run_endpoints).parameters["out_dir"].default is not inspect.Parameter.empty
+    if out_dir is None and not takes_none:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="endpoints.") as tmp:
+            result = run_endpoints(clinical, tmp, config)
+    else:
+        result = run_endpoints(clinical, out_dir, config)
+    tables = {st.ENDPOINT_PREFIX + k: v for k, v in result.tables.items()}
+    subjects = _subjects(clinical)
+    if subjects is not None:
+        tables[st.SUBJECTS] = subjects
+    inputs = {k: v.get("file") for k, v in result.provenance.get("inputs", {}).items()}
+    provenance = make_provenance("endpoints", result.provenance.get("parameters", {}), inputs,
+                                 **{k: v for k, v in result.provenance.items() if k not in ("inputs", "parameters")})
+    provenance["step_key"] = step_key(provenance)
+    return result, Result("endpoints", tables, provenance, summary_table=st.ENDPOINT_PREFIX + "summary")
+
+
+def endpoint_config(options: dict[str, Any]) -> Any:
+    """An ``EndpointConfig`` from the ``endpoints:`` block of study.yaml (keys checked; figures off unless set)."""
+    from dataclasses import fields
+
+    from biomarker.clinical import EndpointConfig
+    from biomarker.errors import ConfigError
+
+    if hasattr(EndpointConfig, "from_mapping"):
+        return EndpointConfig.from_mapping({"figures": False, **options})
+    known = {f.name: f for f in fields(EndpointConfig)}
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise ConfigError(f"endpoints: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(known))}")
+    values = {"figures": False, **options}
+    for name in ("bor", "pfs"):
+        if isinstance(values.get(name), dict):
+            cls = type(EndpointConfig().__getattribute__(name))
+            sub = {f.name for f in fields(cls)}
+            bad = sorted(set(values[name]) - sub)
+            if bad:
+                raise ConfigError(f"endpoints.{name}: unknown key(s) {', '.join(bad)}; allowed: "
+                                  f"{', '.join(sorted(sub))}")
+            values[name] = cls(**values[name])
+    try:
+        return EndpointConfig(**values)
+    except TypeError as exc:
+        raise ConfigError(f"endpoints: {exc}") from None
+
+
+def _subjects(clinical: str | os.PathLike[str]) -> pd.DataFrame | None:
+    from biomarker.clinical.sdtm import load_study
+    from biomarker.errors import BiomarkerError
+    from biomarker.models.patients import covariates_from_dm
+
+    try:
+        return covariates_from_dm(load_study(clinical, required=("dm",)).dm)
+    except BiomarkerError as exc:
+        log.warning("no subjects table (covariates) from %s: %s", clinical, exc)
+        return None
+
+
+# -- later steps: store tables only -----------------------------------------------------------------
+def compute_models(patients: pd.DataFrame, out_dir: str | os.PathLike[str], options: dict[str, Any],
+                   jobs: int = 1) -> Any:
+    """The trial's pre-specified response models on the store's patient table (``run_study_models``)."""
+    from biomarker.models import run_study_models
+
+    options = dict(options)
+    outcome = options.pop("outcome", "response")
+    options.setdefault("n_jobs", jobs)
+    return run_study_models(patients, out_dir, outcome=outcome, **options)
+
+
+def save(store: st.Store, result: Any, *, prefix: str = "", run_id: int | None = None,
+         drop_prefix: str | None = None, provenance: dict[str, Any] | None = None) -> list[str]:
+    """Write a result's tables (``prefix + name``) and provenance to the store in one transaction."""
+    prov = provenance if provenance is not None else getattr(result, "provenance", {})
+    name = getattr(result, "name", None) or prov.get("step", "step")
+    return store.write_tables(name, result.tables, prov, prefix=prefix, run_id=run_id, drop_prefix=drop_prefix)
+
+
+__all__ = ["compute_endpoints", "compute_models", "compute_pathology", "compute_tbnk", "endpoint_config", "save",
+           "step_key", "unchanged"]
