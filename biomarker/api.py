@@ -52,6 +52,7 @@ class Study:
         self.store_path = Path(store_path)
         self.config = config
         self.pl = Plots(self)
+        self._run_id: int | None = None
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> Study:
@@ -172,7 +173,7 @@ class Study:
             result = compute_patients(read_store_tables(store))
             store.write_tables("patients", {st.PATIENTS: result.tables["patients"],
                                             "patient_feature_sources": result.tables["feature_sources"]},
-                               result.provenance)
+                               result.provenance, run_id=self._run_id)
         return result
 
     def models(self, refresh: bool = False, out_dir: str | os.PathLike[str] | None = None,
@@ -184,21 +185,29 @@ class Study:
         tables = {k.removeprefix(st.MODEL_PREFIX): v for k, v in self._read(prefix=st.MODEL_PREFIX).items()}
         return _models_result(tables)
 
-    def _compute_models(self, options: dict[str, Any], out_dir: str | os.PathLike[str] | None) -> None:
+    def _compute_models(self, options: dict[str, Any], out_dir: str | os.PathLike[str] | None,
+                        force: bool = True) -> bool:
+        """Fit the models on the stored patient table unless (``force`` off) the table and options are those
+        of the stored models; returns whether they were fitted."""
         import tempfile
 
         from biomarker.study import check_models_block
 
         check_models_block(options, "models")
         patients = self.patients().tables["patients"]
+        key = steps.table_key(patients, options)
+        if not force and self._needs(st.MODEL_PREFIX + "model_performance", key, False) is False:
+            return False
         jobs = self.config.jobs if self.config else 1
         out = Path(out_dir) if out_dir is not None else (self.config.out / "models" if self.config else None)
         with tempfile.TemporaryDirectory(prefix="models.") as tmp:
             result = steps.compute_models(patients, out or tmp, options, jobs)
+        provenance = {**result.report.get("provenance", {}), "settings": result.report.get("settings", {}),
+                      "options": options, "step_key": key}
         with st.Store(self.store_path) as store:
-            store.write_tables("models", result.tables, {**result.report.get("provenance", {}),
-                                                         "settings": result.report.get("settings", {})},
-                               prefix=st.MODEL_PREFIX, drop_prefix=st.MODEL_PREFIX)
+            store.write_tables("models", result.tables, provenance, prefix=st.MODEL_PREFIX,
+                               drop_prefix=st.MODEL_PREFIX, run_id=self._run_id)
+        return True
 
     def report(self, out: str | os.PathLike[str] | None = None, notes: list[str] | None = None) -> Path:
         """Write the HTML report of everything in the store; returns its path."""
@@ -218,7 +227,7 @@ class Study:
 
     def _save(self, result: Result, **kwargs: Any) -> None:
         with st.Store(self.store_path) as store:
-            steps.save(store, result, **kwargs)
+            steps.save(store, result, run_id=self._run_id, **kwargs)
 
     # -- the whole run ------------------------------------------------------------------------------
     def run(self, progress: Progress | None = None, *, force: bool = False, command: str = "run") -> RunSummary:
@@ -229,7 +238,7 @@ class Study:
         config.out.mkdir(parents=True, exist_ok=True)
         summary = RunSummary(store=self.store_path)
         with st.Store(self.store_path) as store:
-            summary.run_id = store.start_run(command, config_path=config.source)
+            summary.run_id = self._run_id = store.start_run(command, config_path=config.source)
 
         def tell(stage: str, done: int = 0, total: int = 0) -> None:
             if progress is not None:
@@ -261,6 +270,7 @@ class Study:
             with st.Store(self.store_path) as store:
                 cutoff = store.provenance(st.ENDPOINT_PREFIX + "summary").get("data_cutoff")
                 store.finish_run(summary.run_id, status, data_cutoff=None if cutoff is None else str(cutoff))
+            self._run_id = None
         return summary
 
     def _step(self, name: str, named: Any, method: Callable[..., Result], force: bool,
@@ -284,12 +294,12 @@ class Study:
             return "not named"
         tell("response models")
         try:
-            self._compute_models(config.models, config.out / "models")
+            fitted = self._compute_models(config.models, config.out / "models", force)
         except BiomarkerError as exc:  # too few responders is a finding to report, not a crash
             log.warning("response models not fitted: %s", exc)
             notes.append(f"Response models were not fitted: {exc}")
             return f"not fitted ({exc})"
-        return "computed"
+        return "computed" if fitted else "unchanged (same patient table and options)"
 
 
 class Plots:

@@ -161,11 +161,14 @@ def simulate(
     """Write a synthetic trial with known truth in the formats real tools and labs write."""
     from biomarker.cli_views import stage_progress
     from biomarker.simulate import simulate_study
+    from biomarker.study import write_study_config
 
     with stage_progress("simulating") as progress:
         files = simulate_study(outdir, n_patients=patients, seed=seed, null=null, fcs=fcs, exome_mb=exome_mb,
                                progress=progress)
-    typer.echo(f"{len(files.vcfs)} tumour VCFs, clinical, pathology and TBNK tables and truth in {outdir}")
+    config = write_study_config(outdir, fcs=fcs)
+    typer.echo(f"{len(files.vcfs)} tumour VCFs, clinical, pathology and TBNK tables and truth in {outdir}; "
+               f"run it with: biomarker run {config}")
 
 
 @app.command()
@@ -295,7 +298,9 @@ def _groups(values: list[str] | None) -> dict[str, float | None]:
 @app.command()
 @user_errors
 def model(
-    table: Annotated[Path, typer.Argument(help="Patient table (CSV/TSV, one row per patient) or a study folder.")],
+    table: Annotated[Path, typer.Argument(help="The study store `biomarker run` wrote (results/study.duckdb, its "
+                                            "study.yaml or folder), or a patient table (CSV/TSV, one row per "
+                                            "patient).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for tables, figures and report.json.")],
     outcome: Annotated[str, typer.Option(help="Binary outcome column (study: response, response_investigator, "
                                               "disease_control, dcb).")] = "response",
@@ -311,7 +316,6 @@ def model(
     change: Annotated[str | None, typer.Option(help="Best % change column for Spearman correlations.")] = None,
     models: Annotated[list[str] | None, typer.Option(help="Model families (logistic_l2, elastic_net, "
                                                           "random_forest, hist_gradient_boosting).")] = None,
-    tmb_store: Annotated[Path | None, typer.Option(help="Study folder only: TMB from this store.")] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
     repeats: Annotated[int, typer.Option(help="Repeats of the stratified 5-fold CV.")] = 10,
     permutations: Annotated[int, typer.Option(help="Permutations (each refits the whole pipeline).")] = 100,
@@ -324,9 +328,11 @@ def model(
     options: dict[str, Any] = {"seed": seed, "n_repeats": repeats, "n_permutations": permutations, "n_jobs": jobs}
     if models:
         options["models"] = _split(models)
-    if table.is_dir():
-        result = run_study_models(table, out, tmb_table=tmb_store, outcome=outcome,
-                                  features=_split(features) or None, **options)
+    if table.is_dir() or table.suffix in (".duckdb", ".yaml", ".yml"):
+        from biomarker.models.patients import find_store
+
+        result = run_study_models(find_store(table), out, outcome=outcome, features=_split(features) or None,
+                                  **options)
     else:
         if not features:
             from biomarker.errors import ConfigError

@@ -44,6 +44,15 @@ def step_key(provenance: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(jsonable(basis), sort_keys=True).encode()).hexdigest()
 
 
+def table_key(frame: pd.DataFrame, options: dict[str, Any]) -> str:
+    """SHA-256 of a table's content, the options and the package version (the models' step key)."""
+    from biomarker import __version__
+
+    digest = hashlib.sha256(frame.to_csv(index=False, float_format="%.12g").encode())
+    digest.update(json.dumps(jsonable({"options": options, "version": __version__}), sort_keys=True).encode())
+    return digest.hexdigest()
+
+
 def unchanged(store: st.Store, table: str, key: str) -> bool:
     """Whether ``table`` is stored with this step key (so the step can be skipped)."""
     return table in store.tables() and store.provenance(table).get("step_key") == key
@@ -185,4 +194,4 @@ def save(store: st.Store, result: Any, *, prefix: str = "", run_id: int | None =
 
 
 __all__ = ["compute_endpoints", "compute_models", "compute_pathology", "compute_tbnk", "endpoint_config", "save",
-           "step_key", "unchanged"]
+           "step_key", "table_key", "unchanged"]

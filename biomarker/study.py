@@ -198,14 +198,14 @@ def run_study(config: StudyConfig, progress: Progress | None = None, *, force: b
     return study.run(progress=progress, force=force, command=command)
 
 
-DEMO_CONFIG = """\
-# The demo study written by `biomarker demo`; edit it and run `biomarker run {name}` again.
+STUDY_CONFIG = """\
+# Written by biomarker for the simulated study in {study}; edit it and run `biomarker run {path}` again.
 study: TAX-201 (simulated)
-samplesheet: study/samplesheet.csv
+samplesheet: {prefix}samplesheet.csv
 preset: wes
-clinical: study
-pathology: study/pathology/pdl1_til.csv
-tbnk: study/flow/tbnk.csv
+clinical: {clinical}
+pathology: {prefix}pathology/pdl1_til.csv
+{tbnk}
 models: {{outcome: response{models}}}
 out: results
 jobs: {jobs}
@@ -214,15 +214,28 @@ jobs: {jobs}
 FAST_MODELS = ", n_repeats: 2, n_permutations: 0, n_bootstrap: 100, models: [logistic_l2]"
 
 
-def write_demo_config(outdir: str | os.PathLike[str], jobs: int = 2, *, fast: bool = False) -> Path:
-    """Write ``OUTDIR/study.yaml`` for the simulated study in ``OUTDIR/study``; returns its path."""
+def write_study_config(study_dir: str | os.PathLike[str], path: str | os.PathLike[str] | None = None,
+                       jobs: int = 2, *, fast: bool = False, fcs: bool = False) -> Path:
+    """Write a ``study.yaml`` for a simulated study folder (default: ``STUDY_DIR/study.yaml``, results in
+    ``results/`` beside it); ``fcs`` gates the FCS tubes instead of reading the TBNK export. Returns its path."""
     from biomarker.files import atomic_write
 
-    path = Path(outdir) / "study.yaml"
+    study = Path(study_dir)
+    path = Path(path) if path is not None else study / "study.yaml"
+    rel = Path(os.path.relpath(study.resolve(), path.parent.resolve()))
+    prefix = "" if str(rel) == "." else f"{rel.as_posix()}/"
+    tbnk = f"fcs: {prefix}flow/fcs" if fcs else f"tbnk: {prefix}flow/tbnk.csv"
+    text = STUDY_CONFIG.format(study=study, path=path, prefix=prefix, clinical=rel.as_posix(), tbnk=tbnk,
+                               models=FAST_MODELS if fast else "", jobs=jobs)
     with atomic_write(path) as fh:
-        fh.write(DEMO_CONFIG.format(name=path, jobs=jobs, models=FAST_MODELS if fast else ""))
+        fh.write(text)
     return path
 
 
+def write_demo_config(outdir: str | os.PathLike[str], jobs: int = 2, *, fast: bool = False) -> Path:
+    """Write ``OUTDIR/study.yaml`` for the simulated study in ``OUTDIR/study``; returns its path."""
+    return write_study_config(Path(outdir) / "study", Path(outdir) / "study.yaml", jobs, fast=fast)
+
+
 __all__ = ["FAST_MODELS", "RunSummary", "StudyConfig", "check_blocks", "load_config", "run_study",
-           "write_demo_config"]
+           "write_demo_config", "write_study_config"]

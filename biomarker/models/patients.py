@@ -10,7 +10,9 @@ The registry
 
 - ``covariate``: clinical covariates (DM);
 - ``baseline``: measured before the first dose (usable in any model);
-- ``on_treatment``: measured after the first dose; usable only in a landmark analysis (guarantee-time bias).
+- ``on_treatment``: measured after the first dose; usable only in a landmark analysis (guarantee-time bias);
+- ``info`` (bookkeeping such as ``tmb_sample``, :data:`~biomarker.models.features.INFO_COLUMNS`) and ``outcome``
+  are set by the assembly, never features.
 
 Adding a per-subject table is one line: ``FeatureSource("genomic_features", "baseline")`` joins every column of
 a table keyed by ``usubjid`` (one row per subject; a ``sample`` column picks the tumour TMB used). A table that
@@ -45,7 +47,7 @@ import pandas as pd
 
 from biomarker import store as st
 from biomarker.errors import InputError
-from biomarker.models.features import PDL1_ORDINAL, derive_outcomes
+from biomarker.models.features import INFO_COLUMNS, PDL1_ORDINAL, derive_outcomes
 from biomarker.results import Result, make_provenance
 
 log = logging.getLogger(__name__)
@@ -220,7 +222,8 @@ def compute_patients(tables: Tables, sources: list[FeatureSource] | None = None)
             raise InputError(None, f"store table {source.table!r} repeats column(s) {', '.join(clash)} of another "
                              "source", hint="rename them in the step that writes the table")
         table = table.merge(part, on="usubjid", how="left")
-        kinds += [(c, source.table, source.kind_of(c)) for c in part.columns if c != "usubjid"]
+        kinds += [(c, source.table, "info" if c in INFO_COLUMNS else source.kind_of(c))
+                  for c in part.columns if c != "usubjid"]
     if outcomes is not None:
         table = table.merge(outcomes, on="usubjid", how="left")
         kinds += [(c, "endpoint_bor/pfs/os", "outcome") for c in outcomes.columns if c != "usubjid"]
