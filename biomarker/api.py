@@ -178,9 +178,10 @@ class Study:
 
     def models(self, refresh: bool = False, out_dir: str | os.PathLike[str] | None = None,
                **options: Any) -> Result:
-        """The response models on the stored patient table; computed when the store holds none, ``refresh``
-        is set or ``options`` are given (``outcome``, ``n_repeats``...; default: the config's ``models:``)."""
-        if refresh or options or not self._read([st.MODEL_PREFIX + "model_performance"]):
+        """The response models in the store (``model_*`` tables). ``refresh=True`` or ``options`` (``outcome``,
+        ``n_repeats``...; default: the config's ``models:`` block) fit them again on the stored patient table and
+        store them; ``out_dir`` also keeps their files."""
+        if refresh or options:
             self._compute_models(options or (self.config.models if self.config else {}), out_dir)
         tables = {k.removeprefix(st.MODEL_PREFIX): v for k, v in self._read(prefix=st.MODEL_PREFIX).items()}
         return _models_result(tables)
