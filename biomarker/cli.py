@@ -208,6 +208,15 @@ def _write_table(frame: Any, out: Path) -> None:
     typer.echo(f"{len(frame)} rows: {out}")
 
 
+def _out_dir(out: Path, default_name: str) -> Path:
+    """``--out`` is a folder; a path ending in .tsv/.csv is still accepted for one release, with a warning."""
+    if out.suffix.lower() in (".tsv", ".csv"):
+        typer.echo(f"biomarker: warning: --out {out} names a file; --out is a folder now (writing {out} this "
+                   f"once; use --out {out.parent} for {out.parent / default_name})", err=True)
+        return out
+    return out / default_name
+
+
 @app.command()
 @user_errors
 def pdl1(
@@ -215,15 +224,23 @@ def pdl1(
     mapping: Annotated[Path | None, typer.Option(help="YAML: column names and extra score spellings.")] = None,
     assay: Annotated[str | None, typer.Option(help="Keep one assay (22C3, 28-8, SP263, SP142).")] = None,
     sheet: Annotated[str, typer.Option(help="XLSX sheet name or index.")] = "0",
-    out: Annotated[Path, typer.Option("--out", "-o", help="Tidy table to write (.tsv or .csv).")] = Path("pdl1.tsv"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for pdl1.tsv and provenance.json.")] = Path("."),
 ) -> None:
     """PD-L1 (TPS, CPS, IC; numeric or interval) and TILs per subject, as labs write them."""
-    from biomarker.cli_views import print_counts
-    from biomarker.ihc import read_pathology
+    import json
 
-    frame = read_pathology(table, mapping, assay=assay, sheet=int(sheet) if sheet.isdigit() else sheet)
+    from biomarker.cli_views import print_counts
+    from biomarker.files import atomic_replace
+    from biomarker.steps import compute_pathology
+
+    options = {"mapping": mapping, "assay": assay, "sheet": int(sheet) if sheet.isdigit() else sheet}
+    result = compute_pathology(table, {k: v for k, v in options.items() if v is not None})
+    frame = result.tables["pdl1"]
     print_counts(frame, "pdl1_category", "PD-L1 TPS category (not evaluable: blank)")
-    _write_table(frame, out)
+    target = _out_dir(out, "pdl1.tsv")
+    _write_table(frame, target)
+    text = json.dumps(result.provenance, indent=2, sort_keys=True, default=str) + "\n"
+    atomic_replace(target.with_name(target.stem + ".provenance.json"), lambda p: p.write_text(text))
 
 
 flow_app = typer.Typer(help="TBNK lymphocyte subsets: lab exports and raw FCS gating.", no_args_is_help=True)
