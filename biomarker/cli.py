@@ -373,13 +373,13 @@ def run_study_command(
                                         "not change.")] = False,
 ) -> None:
     """Everything end to end: TMB batch, PD-L1, TBNK, endpoints, patient table, models and report.html."""
-    from biomarker.cli_views import print_run_summary, stage_progress
-    from biomarker.study import load_config, run_study
+    from biomarker.api import Study
+    from biomarker.cli_views import print_endpoint_table, print_run_summary, stage_progress
 
-    study_config = load_config(config, out=out, jobs=jobs)
+    study = Study.from_config(config, out=out, jobs=jobs)
     with stage_progress("study") as progress:
-        summary = run_study(study_config, progress=progress, force=force,
-                            command=" ".join(["biomarker", *sys.argv[1:]]))
+        summary = study.run(progress=progress, force=force, command=" ".join(["biomarker", *sys.argv[1:]]))
+    print_endpoint_table(study.store_path)
     print_run_summary(summary)
 
 
@@ -405,15 +405,17 @@ def demo(
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel TMB workers.")] = 2,
 ) -> None:
     """Simulate the demo study and run it end to end (what `biomarker run` does on real data)."""
+    from biomarker.api import Study
     from biomarker.cli_views import print_endpoint_table, print_run_summary, print_tmb_table, stage_progress
     from biomarker.simulate import simulate_study
-    from biomarker.study import load_config, run_study, write_demo_config
+    from biomarker.study import load_config, write_demo_config
 
     with stage_progress("simulating") as progress:
         files = simulate_study(outdir / "study", n_patients=patients, seed=seed, progress=progress)
     config = load_config(write_demo_config(outdir, jobs))
     with stage_progress("study") as progress:
-        summary = run_study(config, progress=progress, command=" ".join(["biomarker", *sys.argv[1:]]))
+        summary = Study(config.store_path, config).run(progress=progress,
+                                                       command=" ".join(["biomarker", *sys.argv[1:]]))
     print_tmb_table(config.store_path, files.truth_samples)
     print_endpoint_table(config.store_path)
     print_run_summary(summary)

@@ -183,19 +183,18 @@ class RunSummary:
 
 
 def run_study(config: StudyConfig, progress: Progress | None = None, *, force: bool = False,
-              command: str = "run") -> RunSummary:
-    """Run every step the config names, each into the store; returns what was done (and the report's path).
+              command: str = "run") -> Path:
+    """Run every step the config names, each into the store; returns the report's path
+    (:meth:`biomarker.api.Study.run` returns what each step did).
 
     Examples
     --------
-    >>> summary = run_study(load_config("study.yaml"))  # doctest: +SKIP
-    >>> summary.steps  # doctest: +SKIP
-    {'tmb': '50 computed, ...', 'pathology': 'computed', ...}
+    >>> report = run_study(load_config("study.yaml"))  # doctest: +SKIP
     """
     from biomarker.api import Study
 
-    study = Study(config.store_path, config)
-    return study.run(progress=progress, force=force, command=command)
+    summary = Study(config.store_path, config).run(progress=progress, force=force, command=command)
+    return summary.report  # type: ignore[return-value]
 
 
 STUDY_CONFIG = """\
