@@ -56,10 +56,16 @@ class Study:
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> Study:
-        """A study from its store: a ``.duckdb`` file, or a folder / study.yaml that has one."""
-        from biomarker.models.patients import find_store
+        """A study from its store: a ``.duckdb`` file, a folder holding one (``study.duckdb`` or
+        ``results/study.duckdb``), or a ``study.yaml`` (its store; the inputs are not used)."""
+        p = Path(path)
+        if p.suffix in (".yaml", ".yml") and p.is_file():
+            from biomarker.study import load_config
 
-        return cls(find_store(path))
+            return cls(st.find_store(load_config(p).store_path))
+        if p.is_dir() and (p / "study.yaml").is_file() and not (p / "study.duckdb").is_file():
+            return cls.open(p / "study.yaml")
+        return cls(st.find_store(p))
 
     @classmethod
     def from_config(cls, path: str | os.PathLike[str], **overrides: Any) -> Study:

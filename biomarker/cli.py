@@ -346,10 +346,10 @@ def model(
     if models:
         options["models"] = _split(models)
     if table.is_dir() or table.suffix in (".duckdb", ".yaml", ".yml"):
-        from biomarker.models.patients import find_store
+        from biomarker.api import Study
 
-        result = run_study_models(find_store(table), out, outcome=outcome, features=_split(features) or None,
-                                  **options)
+        result = run_study_models(Study.open(table).store_path, out, outcome=outcome,
+                                  features=_split(features) or None, **options)
     else:
         if not features:
             from biomarker.errors import ConfigError

@@ -371,6 +371,26 @@ class Store:
         return written
 
 
+def find_store(path: str | os.PathLike[str]) -> Path:
+    """The store a user means by ``path``: a ``.duckdb`` file, or a folder holding ``study.duckdb`` or
+    ``results/study.duckdb`` (a ``study.yaml`` is resolved by :meth:`biomarker.api.Study.open`).
+
+    Raises
+    ------
+    InputError
+        When no store is there (run ``biomarker run study.yaml`` first).
+    """
+    p = Path(path)
+    if p.is_dir():
+        for candidate in (p / "study.duckdb", p / "results" / "study.duckdb"):
+            if candidate.is_file():
+                return candidate
+    if p.is_file() and p.suffix == ".duckdb":
+        return p
+    raise InputError(path, "no study store here", hint="run `biomarker run study.yaml` first and pass its "
+                     "results/study.duckdb (or the folder holding it)")
+
+
 def _tmb_value(row: Mapping[str, Any], column: str) -> Any:
     if column == "usubjid":
         return row.get("usubjid", row.get("patient"))

@@ -144,3 +144,20 @@ def test_a_misspelt_preset_stops_the_run_before_the_store_is_touched(study, tmp_
     with pytest.raises(ConfigError, match="preset"):
         Study.from_config(config)
     assert not (tmp_path / "results").exists()
+
+
+def test_a_study_opens_from_its_store_folder_or_yaml_and_says_when_there_is_none(tmp_path) -> None:
+    from biomarker.errors import InputError
+
+    config = write_config(tmp_path / "study.yaml", out=tmp_path / "results")
+    with pytest.raises(InputError, match="no study store here"):
+        Study.open(config)
+    with Store(tmp_path / "results" / "study.duckdb") as store:
+        store.write_tables("pathology", {"pdl1": pd.DataFrame({"usubjid": ["S1"], "pdl1_category": [">=50"]})})
+    store_path = tmp_path / "results" / "study.duckdb"
+    for where in (config, tmp_path, tmp_path / "results", store_path):
+        assert Study.open(where).store_path == store_path
+    opened = Study.open(store_path)
+    assert opened.pathology().tables["pdl1"]["pdl1_category"].tolist() == [">=50"]
+    with pytest.raises(ConfigError, match="opened from its store"):
+        opened.tmb(refresh=True)

@@ -40,7 +40,6 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -292,29 +291,5 @@ def covariates_from_dm(dm: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def find_store(path: str | os.PathLike[str]) -> Path:
-    """The store a user means by ``path``: a ``.duckdb`` file, a ``study.yaml`` (its store), or a folder holding
-    one of ``study.yaml``, ``study.duckdb``, ``results/study.duckdb``.
-
-    Raises
-    ------
-    InputError
-        When no store is there (run ``biomarker run study.yaml`` first).
-    """
-    p = Path(path)
-    if p.is_file() and p.suffix in (".yaml", ".yml"):
-        from biomarker.study import load_config
-
-        p = load_config(p).store_path
-    elif p.is_dir():
-        for candidate in (p / "study.yaml", p / "study.duckdb", p / "results" / "study.duckdb"):
-            if candidate.is_file():
-                return find_store(candidate)
-    if p.is_file() and p.suffix == ".duckdb":
-        return p
-    raise InputError(path, "no study store here", hint="run `biomarker run study.yaml` first and pass its "
-                     "study.yaml or results/study.duckdb")
-
-
-__all__ = ["FEATURE_SOURCES", "FeatureSource", "compute_patients", "covariates_from_dm", "find_store",
+__all__ = ["FEATURE_SOURCES", "FeatureSource", "compute_patients", "covariates_from_dm",
            "one_tmb_per_subject", "patient_table", "read_store_tables"]

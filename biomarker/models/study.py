@@ -35,7 +35,7 @@ def run_study_models(
     ----------
     patients
         The patient table (:func:`~biomarker.models.patients.patient_table`), or the study store (a ``.duckdb``
-        file, a ``study.yaml`` or a folder holding one) it is assembled from. Nothing else is read.
+        file or a folder holding one) it is assembled from. Nothing else is read.
     out_dir
         Output folder.
     outcome
@@ -49,7 +49,8 @@ def run_study_models(
     --------
     >>> res = run_study_models("results/study.duckdb", "results/models")  # doctest: +SKIP
     """
-    from biomarker.models.patients import find_store, patient_table
+    from biomarker.models.patients import patient_table
+    from biomarker.store import find_store
 
     store = None
     if isinstance(patients, pd.DataFrame):
