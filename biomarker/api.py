@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
-_ENDPOINT_FIGURES = ("waterfall", "spider", "swimmer", "km_pfs", "km_os", "km_dor")
 
 
 class Study:
@@ -105,16 +104,21 @@ class Study:
 
     # -- first steps ------------------------------------------------------------------------------
     def tmb(self, refresh: bool = False, progress: Progress | None = None) -> Result:
-        """Per-tumour TMB (``tmb_results``, ``tmb_filter_audit``, ``samples``); ``summary`` counts by status."""
-        if refresh:
-            self._run_tmb(self._config("tmb"), progress)
+        """Per-tumour TMB (``tmb_results``, ``tmb_filter_audit``, ``samples``); ``summary`` counts by status.
+        From a config, the batch runs (new or changed tumours only) when the store holds no TMB or ``refresh``."""
+        config = self.config if refresh else (self.config if self.config and self.config.samplesheet else None)
         tables = self._read(["tmb_results", "tmb_filter_audit", "samples"])
-        return _tmb_result(tables)
+        if refresh or (config is not None and tables.get("tmb_results", steps.empty()).empty):
+            self._run_tmb(self._config("tmb"), progress)
+            tables = self._read(["tmb_results", "tmb_filter_audit", "samples"])
+        return steps.tmb_result(tables)
 
     def _run_tmb(self, config: StudyConfig, progress: Progress | None, force: bool = False) -> Any:
         from biomarker.batch import run_batch
         from biomarker.tmb.samplesheet import read_samplesheet
 
+        if config.samplesheet is None:
+            raise ConfigError("tmb: the study config names no samplesheet")
         if force and self.store_path.is_file():
             with st.Store(self.store_path) as store:
                 store.forget_tmb()
@@ -133,7 +137,7 @@ class Study:
             if self._needs(st.PDL1, key, refresh):
                 self._save(steps.compute_pathology(config.pathology))
         tables = self._read([st.PDL1])
-        return Result("pathology", tables, tables.get(st.PDL1, _empty()).attrs.get("provenance", {}),
+        return Result("pathology", tables, tables.get(st.PDL1, steps.empty()).attrs.get("provenance", {}),
                       plotters={"pdl1_category": steps._pdl1_plot} if tables else None)
 
     def tbnk(self, refresh: bool = False, progress: Progress | None = None) -> Result:
@@ -147,7 +151,7 @@ class Study:
                 gate = None if progress is None else (lambda d, t, n: progress(f"gating {n}", d, t))
                 self._save(steps.compute_tbnk(config.tbnk, config.fcs, gate))
         tables = self._read([st.TBNK, st.TBNK_FEATURES, st.TBNK_FEATURES_WIDE])
-        return Result("tbnk", tables, tables.get(st.TBNK, _empty()).attrs.get("provenance", {}),
+        return Result("tbnk", tables, tables.get(st.TBNK, steps.empty()).attrs.get("provenance", {}),
                       summary_table=st.TBNK_FEATURES_WIDE if tables else None)
 
     def endpoints(self, refresh: bool = False) -> Result:
@@ -162,7 +166,7 @@ class Study:
                 result.provenance["step_key"] = key
                 self._save(result, drop_prefix=st.ENDPOINT_PREFIX)
         tables = {k.removeprefix(st.ENDPOINT_PREFIX): v for k, v in self._read(prefix=st.ENDPOINT_PREFIX).items()}
-        return _endpoints_result(tables)
+        return steps.endpoints_result(tables)
 
     # -- store-only steps -------------------------------------------------------------------------
     def patients(self, refresh: bool = True) -> Result:
@@ -172,9 +176,9 @@ class Study:
 
         if not refresh:
             tables = self._read([st.PATIENTS, "patient_feature_sources"])
-            return Result("patients", {"patients": tables.get(st.PATIENTS, _empty()),
-                                       "feature_sources": tables.get("patient_feature_sources", _empty())},
-                          tables.get(st.PATIENTS, _empty()).attrs.get("provenance", {}), summary_table="patients")
+            return Result("patients", {"patients": tables.get(st.PATIENTS, steps.empty()),
+                                       "feature_sources": tables.get("patient_feature_sources", steps.empty())},
+                          tables.get(st.PATIENTS, steps.empty()).attrs.get("provenance", {}), summary_table="patients")
         with st.Store(self.store_path) as store:
             result = compute_patients(read_store_tables(store))
             store.write_tables("patients", {st.PATIENTS: result.tables["patients"],
@@ -190,7 +194,7 @@ class Study:
         if refresh or options:
             self._compute_models(options or (self.config.models if self.config else {}), out_dir)
         tables = {k.removeprefix(st.MODEL_PREFIX): v for k, v in self._read(prefix=st.MODEL_PREFIX).items()}
-        return _models_result(tables)
+        return steps.models_result(tables)
 
     def _compute_models(self, options: dict[str, Any], out_dir: str | os.PathLike[str] | None,
                         force: bool = True) -> bool:
@@ -346,56 +350,6 @@ class Plots:
     def model(self, name: str = "roc") -> Any:
         """A model figure: ``roc``, ``calibration``, ``forest``, ``biomarker_by_response``, ``km_<end>_<group>``."""
         return self._study.models().plot(name)
-
-
-def _empty() -> pd.DataFrame:
-    import pandas as pd
-
-    return pd.DataFrame()
-
-
-def _tmb_result(tables: dict[str, pd.DataFrame]) -> Result:
-    import pandas as pd
-
-    from biomarker import plots
-
-    results = tables.get("tmb_results", _empty())
-    if len(results):
-        summary = results.groupby("status").agg(tumours=("sample", "size"), median_tmb_per_mb=("tmb_per_mb", "median"),
-                                                presets=("preset", lambda p: ", ".join(sorted(set(p.dropna())))))
-        tables = {"summary": summary.reset_index(), **tables}
-    else:
-        tables = {"summary": pd.DataFrame(columns=["status", "tumours", "median_tmb_per_mb", "presets"]), **tables}
-
-    def ok(t: Any) -> pd.DataFrame:
-        return t["tmb_results"][t["tmb_results"]["status"] == "ok"].sort_values("sample")
-
-    return Result("tmb", tables, {"presets": sorted(set(results.get("preset", pd.Series()).dropna()))},
-                  plotters={"tmb": lambda t: plots.tmb_distribution(ok(t)),
-                            "tmb_audit": lambda t: plots.tmb_audit(t["tmb_filter_audit"], ok(t))})
-
-
-def _endpoints_result(tables: dict[str, pd.DataFrame]) -> Result:
-    from biomarker.clinical.run import make_figures
-
-    def draw(name: str) -> Callable[[Any], Any]:
-        return lambda t: make_figures(dict(t), only=name)[name]
-
-    provenance = tables.get("summary", _empty()).attrs.get("provenance", {})
-    return Result("endpoints", tables, provenance, plotters={n: draw(n) for n in _ENDPOINT_FIGURES} if tables
-                  else None)
-
-
-def _models_result(tables: dict[str, pd.DataFrame]) -> Result:
-    from biomarker.models.run import make_figure_names, make_figures
-
-    def draw(name: str) -> Callable[[Any], Any]:
-        return lambda t: make_figures(dict(t), only=name)[name]
-
-    provenance = tables.get("model_performance", _empty()).attrs.get("provenance", {})
-    names = make_figure_names(tables) if tables else []
-    return Result("models", tables, provenance, plotters={n: draw(n) for n in names},
-                  summary_table="model_performance" if tables else None)
 
 
 __all__ = ["Plots", "Study"]

@@ -193,5 +193,63 @@ def save(store: st.Store, result: Any, *, prefix: str = "", run_id: int | None =
     return store.write_tables(name, result.tables, prov, prefix=prefix, run_id=run_id, drop_prefix=drop_prefix)
 
 
-__all__ = ["compute_endpoints", "compute_models", "compute_pathology", "compute_tbnk", "endpoint_config", "save",
-           "step_key", "table_key", "unchanged"]
+# -- results read back from the store --------------------------------------------------------------
+_ENDPOINT_FIGURES = ("waterfall", "spider", "swimmer", "km_pfs", "km_os", "km_dor")
+
+
+def empty() -> pd.DataFrame:
+    """An empty frame (a table the store does not hold)."""
+    import pandas as pd
+
+    return pd.DataFrame()
+
+
+def tmb_result(tables: dict[str, pd.DataFrame]) -> Result:
+    """The TMB result from its store tables (a ``summary`` by status added; figures ``tmb``, ``tmb_audit``)."""
+    import pandas as pd
+
+    from biomarker import plots
+
+    results = tables.get("tmb_results", empty())
+    if len(results):
+        summary = results.groupby("status").agg(tumours=("sample", "size"), median_tmb_per_mb=("tmb_per_mb", "median"),
+                                                presets=("preset", lambda p: ", ".join(sorted(set(p.dropna())))))
+        tables = {"summary": summary.reset_index(), **tables}
+    else:
+        tables = {"summary": pd.DataFrame(columns=["status", "tumours", "median_tmb_per_mb", "presets"]), **tables}
+
+    def ok(t: Any) -> pd.DataFrame:
+        return t["tmb_results"][t["tmb_results"]["status"] == "ok"].sort_values("sample")
+
+    return Result("tmb", tables, {"presets": sorted(set(results.get("preset", pd.Series()).dropna()))},
+                  plotters={"tmb": lambda t: plots.tmb_distribution(ok(t)),
+                            "tmb_audit": lambda t: plots.tmb_audit(t["tmb_filter_audit"], ok(t))})
+
+
+def endpoints_result(tables: dict[str, pd.DataFrame]) -> Result:
+    """The endpoint result from its store tables (names without ``endpoint_``), with its figures."""
+    from biomarker.clinical.run import make_figures
+
+    def draw(name: str) -> Callable[[Any], Any]:
+        return lambda t: make_figures(dict(t), only=name)[name]
+
+    provenance = tables.get("summary", empty()).attrs.get("provenance", {})
+    return Result("endpoints", tables, provenance, plotters={n: draw(n) for n in _ENDPOINT_FIGURES} if tables
+                  else None)
+
+
+def models_result(tables: dict[str, pd.DataFrame]) -> Result:
+    """The models' result from their store tables (names without ``model_``), with their figures."""
+    from biomarker.models.run import make_figure_names, make_figures
+
+    def draw(name: str) -> Callable[[Any], Any]:
+        return lambda t: make_figures(dict(t), only=name)[name]
+
+    provenance = tables.get("model_performance", empty()).attrs.get("provenance", {})
+    names = make_figure_names(tables) if tables else []
+    return Result("models", tables, provenance, plotters={n: draw(n) for n in names},
+                  summary_table="model_performance" if tables else None)
+
+
+__all__ = ["compute_endpoints", "compute_models", "compute_pathology", "compute_tbnk", "empty", "endpoint_config",
+           "endpoints_result", "models_result", "save", "step_key", "table_key", "tmb_result", "unchanged"]
