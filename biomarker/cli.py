@@ -224,7 +224,7 @@ def pdl1(
     mapping: Annotated[Path | None, typer.Option(help="YAML: column names and extra score spellings.")] = None,
     assay: Annotated[str | None, typer.Option(help="Keep one assay (22C3, 28-8, SP263, SP142).")] = None,
     sheet: Annotated[str, typer.Option(help="XLSX sheet name or index.")] = "0",
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for pdl1.tsv and provenance.json.")] = Path("."),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for pdl1.tsv and pdl1.provenance.json.")] = Path("."),
 ) -> None:
     """PD-L1 (TPS, CPS, IC; numeric or interval) and TILs per subject, as labs write them."""
     import json
