@@ -205,7 +205,8 @@ class Study:
         from biomarker.study import check_models_block
 
         check_models_block(options, "models")
-        patients = self.patients().tables["patients"]
+        assembled = self.patients()
+        patients = assembled.tables["patients"]
         key = steps.table_key(patients, options)
         if not force and self._needs(st.MODEL_PREFIX + "model_performance", key, False) is False:
             return False
@@ -214,7 +215,8 @@ class Study:
         with tempfile.TemporaryDirectory(prefix="models.") as tmp:
             result = steps.compute_models(patients, out or tmp, options, jobs)
         provenance = {**result.report.get("provenance", {}), "settings": result.report.get("settings", {}),
-                      "options": options, "step_key": key}
+                      "options": options, "step_key": key, "tmb_preset": assembled.provenance.get("tmb_preset"),
+                      "patient_tables": assembled.provenance.get("tables_read")}
         with st.Store(self.store_path) as store:
             store.write_tables("models", result.tables, provenance, prefix=st.MODEL_PREFIX,
                                drop_prefix=st.MODEL_PREFIX, run_id=self._run_id)
