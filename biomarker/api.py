@@ -272,6 +272,7 @@ class Study:
             tell("patient table")
             patients = self.patients()
             summary.steps["patients"] = f"{len(patients.tables['patients'])} subjects"
+            summary.notes += [f"Patient table: {w}" for w in patients.warnings]
             summary.steps["models"] = self._models_step(config, force, tell, summary.notes)
             tell("report")
             summary.report = self.report(config.out / "report.html", summary.notes)

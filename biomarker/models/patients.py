@@ -215,7 +215,14 @@ def compute_patients(tables: Tables, sources: list[FeatureSource] | None = None)
     else:
         ids = set(outcomes["usubjid"]) if outcomes is not None else {u for _, p in parts for u in p["usubjid"]}
         table, kinds = pd.DataFrame({"usubjid": sorted(ids)}), []
+    warnings: list[str] = []
+    known = set(table["usubjid"])
     for source, part in parts:
+        unknown = sorted(set(part["usubjid"]) - known)
+        if unknown:
+            warnings.append(f"{source.table}: {len(unknown)} subject(s) not among the study's subjects, left out: "
+                            f"{', '.join(unknown[:5])}{' ...' if len(unknown) > 5 else ''}")
+            log.warning("%s", warnings[-1])
         clash = sorted(set(part.columns) & set(table.columns) - {"usubjid"})
         if clash:
             raise InputError(None, f"store table {source.table!r} repeats column(s) {', '.join(clash)} of another "
@@ -233,7 +240,8 @@ def compute_patients(tables: Tables, sources: list[FeatureSource] | None = None)
     provenance = make_provenance("patients", {"sources": [s.table for s in sources]},
                                  tables_read=sorted(set(used) | (set(OUTCOME_TABLES.values()) if outcomes is not None
                                                                  else set())),
-                                 tmb_preset=presets[0] if len(presets) == 1 else presets or None)
+                                 tmb_preset=presets[0] if len(presets) == 1 else presets or None,
+                                 warnings=warnings)
     table.attrs["sources"] = {s.table: s.description for s, _ in parts}
     table.attrs["feature_kinds"] = dict(zip(feature_sources["feature"], feature_sources["kind"], strict=True))
     return Result("patients", {"patients": table, "feature_sources": feature_sources}, provenance,

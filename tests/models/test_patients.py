@@ -36,8 +36,8 @@ def test_one_ok_tumour_per_subject_of_the_best_kind(items) -> None:
 def test_a_registered_table_joins_by_usubjid_with_its_kinds() -> None:
     tables = {
         "subjects": pd.DataFrame({"usubjid": ["S1", "S2", "S3"], "age_years": [60, 70, 80]}),
-        "tbnk_features_wide": pd.DataFrame({"usubjid": ["S2"], "cd8_pct_lymph_c1d1": [20.0],
-                                            "cd8_pct_lymph_change_c2d1": [3.0], "cd8_pct_lymph_c4d1": [25.0]}),
+        "tbnk_features_wide": pd.DataFrame({"usubjid": ["S2", "X9"], "cd8_pct_lymph_c1d1": [20.0, 1.0],
+                                            "cd8_pct_lymph_change_c2d1": [3.0, 1.0], "cd8_pct_lymph_c4d1": [25.0, 1.0]}),
         "genomic_features": pd.DataFrame({"usubjid": ["S1", "S1"], "sample": ["S1-T.maf", "S1-T"],
                                           "stk11_lof": [0, 1]}),
         "tmb_results": pd.DataFrame({"usubjid": ["S1", "S1"], "sample": ["S1-T.maf", "S1-T"], "status": "ok",
@@ -45,7 +45,8 @@ def test_a_registered_table_joins_by_usubjid_with_its_kinds() -> None:
     }
     res = compute_patients(tables)
     table = res.tables["patients"].set_index("usubjid")
-    assert table.index.tolist() == ["S1", "S2", "S3"]  # the subjects of DM, whatever the sources hold
+    assert table.index.tolist() == ["S1", "S2", "S3"]  # the subjects of DM, whatever the sources hold ...
+    assert res.warnings == ["tbnk_features_wide: 1 subject(s) not among the study's subjects, left out: X9"]  # loudly
     assert table.loc["S1", "stk11_lof"] == 1  # the genomic row of the tumour TMB used
     assert table.loc["S2", "cd8_pct_lymph_c1d1"] == 20.0 and np.isnan(table.loc["S3", "cd8_pct_lymph_c1d1"])
     kinds = res.tables["feature_sources"].set_index("feature")["kind"]
