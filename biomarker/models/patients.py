@@ -192,7 +192,7 @@ def compute_patients(tables: Tables, sources: list[FeatureSource] | None = None)
         ``tables["patients"]``: ``usubjid``, every registered source's columns, the outcomes of
         :data:`~biomarker.models.features.OUTCOME_COLUMNS`; subjects are those of ``subjects`` (DM), else of the
         endpoint tables, else of every source. ``tables["feature_sources"]``: ``feature, source_table, kind``.
-        The provenance names the tables read, the TMB preset and each table's stored provenance keys.
+        The provenance names the tables read, the TMB preset and the input files (SHA-256) behind each table.
     """
     sources = FEATURE_SOURCES if sources is None else sources
     parts: list[tuple[FeatureSource, pd.DataFrame]] = []
@@ -237,9 +237,11 @@ def compute_patients(tables: Tables, sources: list[FeatureSource] | None = None)
     feature_sources = pd.DataFrame(kinds, columns=["feature", "source_table", "kind"])
     used = [s.table for s, _ in parts] + ([st.SUBJECTS] if st.SUBJECTS in tables else [])
     presets = chosen.attrs.get("presets", []) if chosen is not None else []
-    provenance = make_provenance("patients", {"sources": [s.table for s in sources]},
-                                 tables_read=sorted(set(used) | (set(OUTCOME_TABLES.values()) if outcomes is not None
-                                                                 else set())),
+    read = sorted(set(used) | (set(OUTCOME_TABLES.values()) if outcomes is not None else set()))
+    table_inputs = {name: {k: v.get("sha256") for k, v in tables[name].attrs.get("provenance", {}).get(
+        "inputs", {}).items() if isinstance(v, dict)} for name in read if name in tables}
+    provenance = make_provenance("patients", {"sources": [s.table for s in sources]}, tables_read=read,
+                                 table_inputs={k: v for k, v in table_inputs.items() if v},
                                  tmb_preset=presets[0] if len(presets) == 1 else presets or None,
                                  warnings=warnings)
     table.attrs["sources"] = {s.table: s.description for s, _ in parts}
