@@ -158,8 +158,7 @@ class Study:
         """Trial endpoints (store tables ``endpoint_*``, names without the prefix) and ``subjects``."""
         config = self.config
         if config is not None and config.clinical is not None:
-            inputs = {str(p.relative_to(config.clinical)): p for p in sorted(config.clinical.rglob("*"))
-                      if p.is_file() and p.parts[len(config.clinical.parts)] in ("clinical", "adam", "study.json")}
+            inputs = steps.clinical_inputs(config.clinical)
             key = steps.step_key(make_provenance("endpoints", config.endpoints, inputs))
             if self._needs(st.ENDPOINT_PREFIX + "summary", key, refresh):
                 _, result = steps.compute_endpoints(config.clinical, None, config.endpoints)

@@ -132,6 +132,27 @@ def compute_endpoints(clinical: str | os.PathLike[str], out_dir: str | os.PathLi
     return result, Result("endpoints", tables, provenance, summary_table=st.ENDPOINT_PREFIX + "summary")
 
 
+def clinical_inputs(folder: str | os.PathLike[str]) -> dict[str, Path]:
+    """The files an endpoint run may read: every file directly in ``folder`` (SDTM/ADaM files or ``study.json``
+    there) and every file under its ``clinical/`` and ``adam/`` folders; name (relative path) -> path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for name in ("dm.csv", "clinical/tr.csv", "vcf/T.vcf"):
+    ...     (root / name).parent.mkdir(exist_ok=True); _ = (root / name).write_text("x")
+    >>> sorted(clinical_inputs(root))
+    ['clinical/tr.csv', 'dm.csv']
+    """
+    root = Path(folder)
+    files = [p for p in root.iterdir() if p.is_file()] if root.is_dir() else []
+    for sub in ("clinical", "adam"):
+        if (root / sub).is_dir():
+            files += [p for p in (root / sub).rglob("*") if p.is_file()]
+    return {p.relative_to(root).as_posix(): p for p in sorted(files)}
+
+
 def endpoint_config(options: dict[str, Any]) -> Any:
     """An ``EndpointConfig`` from the ``endpoints:`` block of study.yaml (keys checked; figures off unless set)."""
     from dataclasses import fields
@@ -251,5 +272,19 @@ def models_result(tables: dict[str, pd.DataFrame]) -> Result:
                   summary_table="model_performance" if tables else None)
 
 
-__all__ = ["compute_endpoints", "compute_models", "compute_pathology", "compute_tbnk", "empty", "endpoint_config",
-           "endpoints_result", "models_result", "save", "step_key", "table_key", "tmb_result", "unchanged"]
+__all__ = [
+    "clinical_inputs",
+    "compute_endpoints",
+    "compute_models",
+    "compute_pathology",
+    "compute_tbnk",
+    "empty",
+    "endpoint_config",
+    "endpoints_result",
+    "models_result",
+    "save",
+    "step_key",
+    "table_key",
+    "tmb_result",
+    "unchanged",
+]

@@ -161,3 +161,17 @@ def test_a_study_opens_from_its_store_folder_or_yaml_and_says_when_there_is_none
     assert opened.pathology().tables["pdl1"]["pdl1_category"].tolist() == [">=50"]
     with pytest.raises(ConfigError, match="opened from its store"):
         opened.tmb(refresh=True)
+
+
+def test_a_changed_sdtm_file_reruns_the_endpoints_even_when_clinical_names_the_sdtm_folder(study, tmp_path) -> None:
+    sdtm = tmp_path / "sdtm"
+    shutil.copytree(study / "clinical", sdtm)
+    config = write_config(tmp_path / "study.yaml", clinical=sdtm, out=tmp_path / "results")
+    assert Study.from_config(config).run().steps["endpoints"] == "computed"
+    assert Study.from_config(config).run().steps["endpoints"] == "unchanged"
+    dm = pd.read_csv(sdtm / "dm.csv")
+    dm.loc[0, "AGE"] = 99
+    dm.to_csv(sdtm / "dm.csv", index=False)
+    assert Study.from_config(config).run().steps["endpoints"] == "computed"
+    table = Study.open(tmp_path / "results").patients(refresh=False).tables["patients"].set_index("usubjid")
+    assert table.loc[dm.loc[0, "USUBJID"], "age_years"] == 99
