@@ -289,11 +289,21 @@ class Study:
     def _step(self, name: str, named: Any, method: Callable[..., Result], force: bool,
               tell: Callable[..., None]) -> str:
         if named is None:
-            return "not named"
+            return self._forget(name)
         tell(name)
         before = self._step_keys()
         method(refresh=force)
         return "unchanged" if not force and self._step_keys() == before and before else "computed"
+
+    def _forget(self, step: str) -> str:
+        """A step the config does not name: its tables from an earlier run are dropped, never read as current."""
+        names, prefix = steps.STEP_TABLES[step]
+        with st.Store(self.store_path) as store:
+            gone = store.drop_tables(names, prefix)
+        if gone:
+            log.warning("study.yaml no longer names %s: removed its stored tables %s", step, ", ".join(gone))
+            return f"not named (its {len(gone)} stored table(s) from an earlier run removed)"
+        return "not named"
 
     def _step_keys(self) -> dict[str, Any]:
         if not self.store_path.is_file():
@@ -304,7 +314,7 @@ class Study:
 
     def _models_step(self, config: StudyConfig, force: bool, tell: Callable[..., None], notes: list[str]) -> str:
         if not config.models or config.clinical is None:
-            return "not named"
+            return self._forget("models")
         tell("response models")
         try:
             fitted = self._compute_models(config.models, config.out / "models", force)

@@ -37,6 +37,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+#: The store tables each step owns: (names, prefix). ``run`` drops them when the config stops naming the step's
+#: input, so a later step never reads an earlier configuration's results.
+STEP_TABLES: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "pathology": ((st.PDL1,), None),
+    "tbnk": ((st.TBNK, st.TBNK_FEATURES, st.TBNK_FEATURES_WIDE), None),
+    "endpoints": ((st.SUBJECTS,), st.ENDPOINT_PREFIX),
+    "models": ((), st.MODEL_PREFIX),
+}
+
+
 def step_key(provenance: dict[str, Any]) -> str:
     """SHA-256 of what decides a step's output: inputs' SHA-256s, parameters, package version."""
     basis = {"version": provenance.get("version"), "parameters": provenance.get("parameters"),
@@ -273,6 +283,7 @@ def models_result(tables: dict[str, pd.DataFrame]) -> Result:
 
 
 __all__ = [
+    "STEP_TABLES",
     "clinical_inputs",
     "compute_endpoints",
     "compute_models",

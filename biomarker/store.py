@@ -307,6 +307,20 @@ class Store:
                                          [[run_id, step, name, "step", json.dumps(step)]])
         return list(names)
 
+    def drop_tables(self, names: Iterable[str] = (), prefix: str | None = None) -> list[str]:
+        """Drop whole-study tables (by name, and every table starting with ``prefix``) and their provenance, in
+        one transaction; returns those that existed. Per-tumour tables are never dropped here."""
+        present = set(self.tables())
+        gone = sorted({n for n in names if n in present} | {t for t in present if prefix and t.startswith(prefix)})
+        gone = [t for t in gone if t not in (*SAMPLE_TABLES, "provenance", "runs")]
+        if gone:
+            with self._transaction():
+                for name in gone:
+                    _check_name(name)
+                    self.con.execute(f"DROP TABLE {name}")
+                    self.con.execute("DELETE FROM provenance WHERE table_name = ?", [name])
+        return gone
+
     def provenance(self, table: str) -> dict[str, Any]:
         """The provenance recorded with ``table`` (nested again), ``{}`` when none was.
 

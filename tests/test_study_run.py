@@ -175,3 +175,16 @@ def test_a_changed_sdtm_file_reruns_the_endpoints_even_when_clinical_names_the_s
     assert Study.from_config(config).run().steps["endpoints"] == "computed"
     table = Study.open(tmp_path / "results").patients(refresh=False).tables["patients"].set_index("usubjid")
     assert table.loc[dm.loc[0, "USUBJID"], "age_years"] == 99
+
+
+def test_a_step_the_config_stops_naming_leaves_no_tables_behind(study, tmp_path) -> None:
+    config = write_config(tmp_path / "study.yaml", pathology=study / "pathology" / "pdl1_til.csv",
+                          tbnk=study / "flow" / "tbnk.csv", out=tmp_path / "results")
+    Study.from_config(config).run()
+    write_config(config, tbnk=study / "flow" / "tbnk.csv", out=tmp_path / "results")
+    summary = Study.from_config(config).run()
+    assert summary.steps["pathology"].startswith("not named (its 1 stored table(s)")
+    with Store(tmp_path / "results" / "study.duckdb", read_only=True) as store:
+        assert "pdl1" not in store.tables() and store.provenance("pdl1") == {}
+    table = Study.open(tmp_path / "results").patients(refresh=False).tables["patients"]
+    assert "pdl1_tps_pct" not in table and "cd8_pct_lymph_c1d1" in table
