@@ -5,6 +5,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hs
 
 from biomarker.results import Result, make_provenance
 from biomarker.store import Store
@@ -104,3 +106,16 @@ def test_the_result_shape_writes_every_table_and_its_provenance(tmp_path) -> Non
     assert "<table" in res._repr_html_() and "bars" in res._repr_html_()
     with pytest.raises(KeyError, match="available: bars"):
         res.plot("roc")
+
+
+keys = hs.text(alphabet="abcdefghij_", min_size=1, max_size=6)
+leaves = hs.none() | hs.booleans() | hs.integers(-10**6, 10**6) | hs.text(max_size=10) | hs.lists(hs.integers(), max_size=3)
+nested = hs.recursive(leaves, lambda inner: hs.dictionaries(keys, inner, max_size=4), max_leaves=12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(hs.dictionaries(keys, nested, min_size=1, max_size=5))
+def test_provenance_round_trips_through_the_store(tmp_path_factory, provenance) -> None:
+    with Store(tmp_path_factory.mktemp("prov") / "s.duckdb") as store:
+        store.write_tables("step", {"t": pd.DataFrame({"usubjid": ["S1"]})}, provenance)
+        assert store.provenance("t") == provenance
