@@ -2,8 +2,9 @@
 
     .venv/bin/python benchmarks/models_bench.py [--n-jobs 2] [--patients 50] [--strong] [--study]
 
-Prints the wall time of ``run_models`` (simulation excluded). ``--study`` times the study-folder form instead
-(``run_study_models``: TMB batch, endpoints, PD-L1, TBNK assembly, then the 20 pre-specified features);
+Prints the wall time of ``run_models`` (simulation excluded). ``--study`` times the study form instead (the
+steps of ``biomarker run`` into the store: TMB batch, PD-L1, TBNK, endpoints; then ``run_study_models`` on the
+store's patient table with the 20 pre-specified features);
 ``--strong`` plants strong effects so that every model stays significant and the permutation test runs all
 its permutations (the worst case: early stopping never kicks in).
 """
@@ -57,8 +58,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         table, features = cohort(Path(tmp) / "study", args.patients, args.seed, STRONG if args.strong else None)
         start = time.perf_counter()
-        if args.study:
-            res = run_study_models(Path(tmp) / "study", Path(tmp) / "out", seed=args.seed, n_jobs=args.n_jobs)
+        if args.study:  # the steps of `biomarker run` into the store, then the models on its patient table
+            from biomarker import Study
+            from biomarker.study import write_study_config
+
+            study = Study.from_config(write_study_config(Path(tmp) / "study", jobs=args.n_jobs))
+            study.tmb(), study.pathology(), study.tbnk(), study.endpoints()
+            res = run_study_models(study.patients().tables["patients"], Path(tmp) / "out", seed=args.seed,
+                                   n_jobs=args.n_jobs)
             features = res.report["settings"]["features"]
         else:
             res = run_models(table, "response", features, time="pfs_months", event="pfs_event",

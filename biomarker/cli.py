@@ -199,11 +199,14 @@ def simulate(
     """Write a synthetic trial with known truth in the formats real tools and labs write."""
     from biomarker.cli_views import stage_progress
     from biomarker.simulate import simulate_study
+    from biomarker.study import write_study_config
 
     with stage_progress("simulating") as progress:
         files = simulate_study(outdir, n_patients=patients, seed=seed, null=null, fcs=fcs, exome_mb=exome_mb,
                                progress=progress, genomic=genomic)
-    typer.echo(f"{len(files.vcfs)} tumour VCFs, clinical, pathology and TBNK tables and truth in {outdir}")
+    config = write_study_config(outdir, fcs=fcs)
+    typer.echo(f"{len(files.vcfs)} tumour VCFs, clinical, pathology and TBNK tables and truth in {outdir}; "
+               f"run it with: biomarker run {config}")
 
 
 @app.command("genomic")
@@ -311,6 +314,15 @@ def _write_table(frame: Any, out: Path) -> None:
     typer.echo(f"{len(frame)} rows: {out}")
 
 
+def _out_dir(out: Path, default_name: str) -> Path:
+    """``--out`` is a folder; a path ending in .tsv/.csv is still accepted for one release, with a warning."""
+    if out.suffix.lower() in (".tsv", ".csv"):
+        typer.echo(f"biomarker: warning: --out {out} names a file; --out is a folder now (writing {out} this "
+                   f"once; use --out {out.parent} for {out.parent / default_name})", err=True)
+        return out
+    return out / default_name
+
+
 @app.command()
 @user_errors
 def pdl1(
@@ -318,15 +330,23 @@ def pdl1(
     mapping: Annotated[Path | None, typer.Option(help="YAML: column names and extra score spellings.")] = None,
     assay: Annotated[str | None, typer.Option(help="Keep one assay (22C3, 28-8, SP263, SP142).")] = None,
     sheet: Annotated[str, typer.Option(help="XLSX sheet name or index.")] = "0",
-    out: Annotated[Path, typer.Option("--out", "-o", help="Tidy table to write (.tsv or .csv).")] = Path("pdl1.tsv"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for pdl1.tsv and pdl1.provenance.json.")] = Path("."),
 ) -> None:
     """PD-L1 (TPS, CPS, IC; numeric or interval) and TILs per subject, as labs write them."""
-    from biomarker.cli_views import print_counts
-    from biomarker.ihc import read_pathology
+    import json
 
-    frame = read_pathology(table, mapping, assay=assay, sheet=int(sheet) if sheet.isdigit() else sheet)
+    from biomarker.cli_views import print_counts
+    from biomarker.files import atomic_replace
+    from biomarker.steps import compute_pathology
+
+    options = {"mapping": mapping, "assay": assay, "sheet": int(sheet) if sheet.isdigit() else sheet}
+    result = compute_pathology(table, {k: v for k, v in options.items() if v is not None})
+    frame = result.tables["pdl1"]
     print_counts(frame, "pdl1_category", "PD-L1 TPS category (not evaluable: blank)")
-    _write_table(frame, out)
+    target = _out_dir(out, "pdl1.tsv")
+    _write_table(frame, target)
+    text = json.dumps(result.provenance, indent=2, sort_keys=True, default=str) + "\n"
+    atomic_replace(target.with_name(target.stem + ".provenance.json"), lambda p: p.write_text(text))
 
 
 flow_app = typer.Typer(help="TBNK lymphocyte subsets: lab exports and raw FCS gating.", no_args_is_help=True)
@@ -479,7 +499,9 @@ def _groups(values: list[str] | None) -> dict[str, float | None]:
 @app.command()
 @user_errors
 def model(
-    table: Annotated[Path, typer.Argument(help="Patient table (CSV/TSV, one row per patient) or a study folder.")],
+    table: Annotated[Path, typer.Argument(help="The study store `biomarker run` wrote (results/study.duckdb, its "
+                                            "study.yaml or folder), or a patient table (CSV/TSV, one row per "
+                                            "patient).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for tables, figures and report.json.")],
     outcome: Annotated[str, typer.Option(help="Binary outcome column (study: response, response_investigator, "
                                               "disease_control, dcb).")] = "response",
@@ -495,7 +517,6 @@ def model(
     change: Annotated[str | None, typer.Option(help="Best % change column for Spearman correlations.")] = None,
     models: Annotated[list[str] | None, typer.Option(help="Model families (logistic_l2, elastic_net, "
                                                           "random_forest, hist_gradient_boosting).")] = None,
-    tmb_store: Annotated[Path | None, typer.Option(help="Study folder only: TMB from this store.")] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
     repeats: Annotated[int, typer.Option(help="Repeats of the stratified 5-fold CV.")] = 10,
     permutations: Annotated[int, typer.Option(help="Permutations (each refits the whole pipeline).")] = 100,
@@ -508,8 +529,10 @@ def model(
     options: dict[str, Any] = {"seed": seed, "n_repeats": repeats, "n_permutations": permutations, "n_jobs": jobs}
     if models:
         options["models"] = _split(models)
-    if table.is_dir():
-        result = run_study_models(table, out, tmb_table=tmb_store, outcome=outcome,
+    if table.is_dir() or table.suffix in (".duckdb", ".yaml", ".yml"):
+        from biomarker.api import Study
+
+        result = run_study_models(Study.open(table).store_path, out, outcome=outcome,
                                   features=_split(features) or None, **options)
     else:
         if not features:
@@ -526,14 +549,22 @@ def model(
 @user_errors
 def run_study_command(
     config: Annotated[Path, typer.Argument(help="study.yaml naming the inputs (paths relative to it).")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder (store, tables, report); "
+                                             "default: the config's out.")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Parallel workers (default: the "
+                                             "config's jobs).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Recompute every step, even those whose inputs did "
+                                        "not change.")] = False,
 ) -> None:
-    """Everything end to end: TMB batch, PD-L1, TBNK, endpoints, models, figures and report.html."""
-    from biomarker.cli_views import stage_progress
-    from biomarker.study import load_config, run_study
+    """Everything end to end: TMB batch, PD-L1, TBNK, endpoints, patient table, models and report.html."""
+    from biomarker.api import Study
+    from biomarker.cli_views import print_endpoint_table, print_run_summary, stage_progress
 
+    study = Study.from_config(config, out=out, jobs=jobs)
     with stage_progress("study") as progress:
-        report = run_study(load_config(config), progress=progress)
-    typer.echo(f"report: {report}")
+        summary = study.run(progress=progress, force=force, command=" ".join(["biomarker", *sys.argv[1:]]))
+    print_endpoint_table(study.store_path)
+    print_run_summary(summary)
 
 
 @app.command()
@@ -563,18 +594,20 @@ def demo(
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel TMB workers.")] = 2,
 ) -> None:
     """Simulate the demo study and run it end to end (what `biomarker run` does on real data)."""
-    from biomarker.cli_views import print_endpoint_table, print_tmb_table, stage_progress
+    from biomarker.api import Study
+    from biomarker.cli_views import print_endpoint_table, print_run_summary, print_tmb_table, stage_progress
     from biomarker.simulate import simulate_study
-    from biomarker.study import load_config, run_study, write_demo_config
+    from biomarker.study import load_config, write_demo_config
 
     with stage_progress("simulating") as progress:
         files = simulate_study(outdir / "study", n_patients=patients, seed=seed, progress=progress)
     config = load_config(write_demo_config(outdir, jobs))
     with stage_progress("study") as progress:
-        report_path = run_study(config, progress=progress)
+        summary = Study(config.store_path, config).run(progress=progress,
+                                                       command=" ".join(["biomarker", *sys.argv[1:]]))
     print_tmb_table(config.store_path, files.truth_samples)
     print_endpoint_table(config.store_path)
-    typer.echo(f"report: {report_path}")
+    print_run_summary(summary)
 
 
 def run() -> None:

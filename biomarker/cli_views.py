@@ -94,7 +94,8 @@ def stage_progress(label: str) -> Iterator[Callable[[str, int, int], None]]:
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
         task = progress.add_task(label, total=None)
-        yield lambda stage, done, total: progress.update(task, description=stage, completed=done, total=total)
+        # total 0 means "no count": None keeps the clock running (a task whose total is reached stops its clock)
+        yield lambda stage, done, total: progress.update(task, description=stage, completed=done, total=total or None)
 
 
 def print_tmb_table(store_path: Path, truth_samples: Path | None = None) -> None:
@@ -118,7 +119,7 @@ def print_tmb_table(store_path: Path, truth_samples: Path | None = None) -> None
                      f"{r.tmb_ci95_low_per_mb:.2f}-{r.tmb_ci95_high_per_mb:.2f}", "yes" if r.tmb_high else ""]
         else:
             cells = ["", "", "", ""]
-        status = r.status if r.status == "ok" else f"[red]failed[/]: {r.reason}"
+        status = r.status if r.status == "ok" else f"[red]{r.status}[/]: {r.reason}"
         out.add_row(r.sample, status, *cells, *((truth.get(r.sample, ""),) if truth else ()))
     console.print(out)
 
@@ -165,3 +166,18 @@ def print_model_summary(summary: object, out: Path) -> None:
                       f"{r.get('p', float('nan')):.3g}")
     console.print(table)
     console.print(f"tables, figures and report.json in {out}")
+
+
+def print_run_summary(summary: object) -> None:
+    """What each step of ``biomarker run`` did, the notes, and where the store and report are."""
+    table = Table(title="Study run")
+    table.add_column("step")
+    table.add_column("result")
+    for step, what in summary.steps.items():  # type: ignore[attr-defined]
+        table.add_row(step, what)
+    console.print(table)
+    for note in summary.notes:  # type: ignore[attr-defined]
+        console.print(f"[yellow]note[/]: {note}")
+    console.print(f"store: {summary.store}")  # type: ignore[attr-defined]
+    if summary.report is not None:  # type: ignore[attr-defined]
+        console.print(f"report: {summary.report}")  # type: ignore[attr-defined]

@@ -1,17 +1,30 @@
 """The cohort store: one DuckDB file holding every result table, keyed, written in transactions.
 
+The store owns its schema. The one subject key is ``usubjid`` in every table. Tables:
+
+- ``samples``, ``tmb_results`` (one row per tumour, key ``sample``; ``status`` is ``ok``, ``failed`` or ``stale``
+  for a sample no longer in the samplesheet), ``tmb_filter_audit`` (``sample, filter``): upserted per sample,
+  so re-running a batch replaces rather than adds;
+- whole-study tables replaced as a unit with their provenance (:meth:`Store.write_tables`): ``pdl1``, ``tbnk``,
+  ``tbnk_features``, ``tbnk_features_wide``, ``subjects`` (covariates from DM), ``endpoint_<name>`` per endpoint
+  table, ``patients`` (the assembled patient table), ``model_<name>`` per model table, and whatever a new step
+  adds (``genomic_features``...);
+- ``provenance`` (``run_id, step, table_name, key, value``: flattened keys such as ``inputs.pathology.sha256``,
+  values as JSON text) for every whole-study table;
+- ``runs`` (``run_id, command, package_version, started_at, finished_at, status, data_cutoff, config_path,
+  config_sha256``): one row per ``biomarker run``/``batch``.
+
 Readable from pandas (:meth:`Store.table`) and from the DuckDB CLI (``duckdb study.duckdb``).
-Per-sample TMB results are upserted by sample, so re-running a batch replaces rather than adds;
-whole-study tables (PD-L1, TBNK, endpoints, model results) are replaced as a unit.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,17 +36,27 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: Store table names (a step writes under these; readers look them up here, never spell them).
+PDL1 = "pdl1"
+TBNK = "tbnk"
+TBNK_FEATURES = "tbnk_features"
+TBNK_FEATURES_WIDE = "tbnk_features_wide"
+SUBJECTS = "subjects"
+PATIENTS = "patients"
+ENDPOINT_PREFIX = "endpoint_"
+MODEL_PREFIX = "model_"
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS samples (
     sample VARCHAR PRIMARY KEY,
-    patient VARCHAR,
+    usubjid VARCHAR,
     input_path VARCHAR,
     bed_path VARCHAR,
     sample_type VARCHAR
 );
 CREATE TABLE IF NOT EXISTS tmb_results (
     sample VARCHAR PRIMARY KEY,
-    patient VARCHAR,
+    usubjid VARCHAR,
     status VARCHAR NOT NULL,
     reason VARCHAR,
     preset VARCHAR,
@@ -50,7 +73,8 @@ CREATE TABLE IF NOT EXISTS tmb_results (
     annotator VARCHAR,
     package_version VARCHAR,
     json_path VARCHAR,
-    variants_path VARCHAR
+    variants_path VARCHAR,
+    warnings VARCHAR
 );
 CREATE TABLE IF NOT EXISTS tmb_filter_audit (
     sample VARCHAR NOT NULL,
@@ -58,14 +82,36 @@ CREATE TABLE IF NOT EXISTS tmb_filter_audit (
     removed INTEGER NOT NULL,
     PRIMARY KEY (sample, filter)
 );
+CREATE TABLE IF NOT EXISTS provenance (
+    run_id INTEGER,
+    step VARCHAR NOT NULL,
+    table_name VARCHAR NOT NULL,
+    key VARCHAR NOT NULL,
+    value VARCHAR,
+    PRIMARY KEY (table_name, key)
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id INTEGER PRIMARY KEY,
+    command VARCHAR,
+    package_version VARCHAR,
+    started_at TIMESTAMP,
+    finished_at TIMESTAMP,
+    status VARCHAR,
+    data_cutoff VARCHAR,
+    config_path VARCHAR,
+    config_sha256 VARCHAR
+);
 """
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 #: Columns of ``tmb_results`` in order.
 TMB_COLUMNS = (
-    "sample", "patient", "status", "reason", "preset", "input_sha256", "bed_sha256", "params_sha256",
+    "sample", "usubjid", "status", "reason", "preset", "input_sha256", "bed_sha256", "params_sha256",
     "counted_variants", "territory_bp", "tmb_per_mb", "tmb_ci95_low_per_mb", "tmb_ci95_high_per_mb", "tmb_high",
-    "caller", "annotator", "package_version", "json_path", "variants_path",
+    "caller", "annotator", "package_version", "json_path", "variants_path", "warnings",
 )
+#: Tables whose rows are keyed by sample and written by the TMB batch (never replaced whole).
+SAMPLE_TABLES = ("samples", "tmb_results", "tmb_filter_audit")
+STALE = "stale"
 
 
 class Store:
@@ -76,7 +122,7 @@ class Store:
     >>> import tempfile, pathlib
     >>> with Store(pathlib.Path(tempfile.mkdtemp()) / "study.duckdb") as store:
     ...     store.tables()
-    ['samples', 'tmb_filter_audit', 'tmb_results']
+    ['provenance', 'runs', 'samples', 'tmb_filter_audit', 'tmb_results']
     """
 
     def __init__(self, path: str | os.PathLike[str], read_only: bool = False) -> None:
@@ -93,7 +139,18 @@ class Store:
             raise InputError(self.path, f"cannot open the store ({exc})".splitlines()[0],
                              hint="is another biomarker process writing it? Only one writer at a time") from None
         if not read_only:
+            self._migrate()
             self.con.execute(SCHEMA)
+
+    def _migrate(self) -> None:
+        """Bring a store written by an older version to this schema (``patient`` -> ``usubjid``, new columns)."""
+        existing = set(self.tables())
+        for table in ("samples", "tmb_results"):
+            if table in existing and "patient" in self.columns(table):
+                log.info("store %s: renaming %s.patient to usubjid", self.path, table)
+                self.con.execute(f"ALTER TABLE {table} RENAME COLUMN patient TO usubjid")
+        if "tmb_results" in existing and "warnings" not in self.columns("tmb_results"):
+            self.con.execute("ALTER TABLE tmb_results ADD COLUMN warnings VARCHAR")
 
     def __enter__(self) -> Store:
         return self
@@ -109,10 +166,19 @@ class Store:
         """Names of the tables in the store."""
         return sorted(r[0] for r in self.con.execute("SELECT table_name FROM information_schema.tables").fetchall())
 
+    def columns(self, name: str) -> list[str]:
+        """Column names of table ``name`` in order."""
+        _check_name(name)
+        return [r[0] for r in self.con.execute(f"SELECT * FROM {name} LIMIT 0").description]
+
     def table(self, name: str) -> pd.DataFrame:
         """A whole table as a pandas DataFrame."""
         _check_name(name)
         return self.con.execute(f"SELECT * FROM {name}").df()
+
+    def get(self, name: str) -> pd.DataFrame | None:
+        """Table ``name``, or ``None`` when the store does not hold it."""
+        return self.table(name) if name in self.tables() else None
 
     # -- per-sample TMB ----------------------------------------------------------------------
     def tmb_keys(self) -> dict[str, tuple[str, str, str, str]]:
@@ -143,31 +209,161 @@ class Store:
         self.upsert_tmb_many([(row, audit, sample_info)])
 
     def upsert_tmb_many(self, results: list[tuple[dict[str, Any], dict[str, int], dict[str, Any]]]) -> None:
-        """Replace several samples' results, audits and sample rows in one transaction (all or none)."""
+        """Replace several samples' results, audits and sample rows in one transaction (all or none).
+
+        The subject is ``usubjid`` (``patient`` is accepted from older callers); a ``warnings`` list is stored
+        as ``; ``-joined text.
+        """
         if not results:
             return
         samples = [row["sample"] for row, _, _ in results]
         marks = ", ".join("?" * len(samples))
         with self._transaction():
-            for table in ("tmb_results", "tmb_filter_audit", "samples"):
+            for table in SAMPLE_TABLES:
                 self.con.execute(f"DELETE FROM {table} WHERE sample IN ({marks})", samples)
-            self.con.executemany(f"INSERT INTO tmb_results VALUES ({', '.join('?' * len(TMB_COLUMNS))})",
-                                 [[row.get(c) for c in TMB_COLUMNS] for row, _, _ in results])
+            self.con.executemany(
+                f"INSERT INTO tmb_results ({', '.join(TMB_COLUMNS)}) VALUES ({', '.join('?' * len(TMB_COLUMNS))})",
+                [[_tmb_value(row, c) for c in TMB_COLUMNS] for row, _, _ in results])
             audit_rows = [[row["sample"], k, int(v)] for row, audit, _ in results for k, v in audit.items()]
             if audit_rows:
                 self.con.executemany("INSERT INTO tmb_filter_audit VALUES (?, ?, ?)", audit_rows)
-            self.con.executemany("INSERT INTO samples VALUES (?, ?, ?, ?, ?)",
-                                 [[row["sample"], info.get("patient"), info.get("input_path"), info.get("bed_path"),
-                                   info.get("sample_type")] for row, _, info in results])
+            self.con.executemany(
+                "INSERT INTO samples (sample, usubjid, input_path, bed_path, sample_type) VALUES (?, ?, ?, ?, ?)",
+                [[row["sample"], info.get("usubjid", info.get("patient")), info.get("input_path"),
+                  info.get("bed_path"), info.get("sample_type")] for row, _, info in results])
+
+    def mark_stale(self, keep: Iterable[str], reason: str = "not in the samplesheet of the last run") -> list[str]:
+        """Mark every stored tumour not in ``keep`` as ``stale`` (kept for the record, never used downstream).
+
+        Returns the samples newly marked. A stale sample that comes back is recomputed (its status is not ok).
+        """
+        keep = set(keep)
+        rows = self.con.execute("SELECT sample FROM tmb_results WHERE status <> ?", [STALE]).fetchall()
+        gone = sorted(r[0] for r in rows if r[0] not in keep)
+        if gone:
+            marks = ", ".join("?" * len(gone))
+            with self._transaction():
+                self.con.execute(f"UPDATE tmb_results SET status = ?, reason = ? WHERE sample IN ({marks})",
+                                 [STALE, reason, *gone])
+            log.warning("%d stored tumour(s) no longer in the samplesheet marked stale: %s", len(gone),
+                        ", ".join(gone))
+        return gone
+
+    def forget_tmb(self) -> None:
+        """Delete every per-sample TMB row (``--force``: the next batch recomputes every tumour)."""
+        with self._transaction():
+            for table in SAMPLE_TABLES:
+                self.con.execute(f"DELETE FROM {table}")
 
     # -- whole-study tables -------------------------------------------------------------------
     def replace_table(self, name: str, frame: pd.DataFrame) -> None:
-        """Replace table ``name`` by ``frame`` atomically (readers see the old or the new, never half)."""
-        _check_name(name)
+        """Replace table ``name`` by ``frame`` atomically (readers see the old or the new, never half).
+        Prefer :meth:`write_tables`, which also records the provenance."""
+        self.write_tables(None, {name: frame})
+
+    def write_tables(self, step: str | None, tables: Mapping[str, pd.DataFrame],
+                     provenance: Mapping[str, Any] | None = None, *, prefix: str = "", run_id: int | None = None,
+                     drop_prefix: str | None = None) -> list[str]:
+        """Replace a step's tables and their provenance in one transaction (all or none).
+
+        Parameters
+        ----------
+        step
+            The step writing (``pathology``, ``tbnk``, ``endpoints``...), recorded in ``provenance``.
+        tables
+            Name -> frame; stored as ``prefix + name``. A frame with no columns drops the table.
+        provenance
+            Nested dict (see :func:`biomarker.results.make_provenance`), stored flattened per table.
+        drop_prefix
+            Also drop the tables starting with this prefix that ``tables`` does not name (a re-run that makes
+            fewer tables leaves none of the old ones behind).
+
+        Returns
+        -------
+        list of str
+            The store names written.
+        """
+        names = {prefix + k: v for k, v in tables.items()}
+        for name in names:
+            _check_name(name)
+        flat = _flatten(provenance or {})
+        existing = set(self.tables())
+        stale = sorted(t for t in existing if drop_prefix and t.startswith(drop_prefix) and t not in names)
         with self._transaction():
-            self.con.register("_incoming", frame)
-            self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _incoming")
-            self.con.unregister("_incoming")
+            for name in stale:
+                self.con.execute(f"DROP TABLE {name}")
+                self.con.execute("DELETE FROM provenance WHERE table_name = ?", [name])
+            for name, frame in names.items():
+                self.con.execute("DELETE FROM provenance WHERE table_name = ?", [name])
+                if len(frame.columns) == 0:
+                    self.con.execute(f"DROP TABLE IF EXISTS {name}")
+                    continue
+                self.con.register("_incoming", frame)
+                self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _incoming")
+                self.con.unregister("_incoming")
+                if step is not None:
+                    self.con.executemany("INSERT INTO provenance VALUES (?, ?, ?, ?, ?)",
+                                         [[run_id, step, name, k, v] for k, v in flat.items()] or
+                                         [[run_id, step, name, "step", json.dumps(step)]])
+        return list(names)
+
+    def drop_tables(self, names: Iterable[str] = (), prefix: str | None = None) -> list[str]:
+        """Drop whole-study tables (by name, and every table starting with ``prefix``) and their provenance, in
+        one transaction; returns those that existed. Per-tumour tables are never dropped here."""
+        present = set(self.tables())
+        gone = sorted({n for n in names if n in present} | {t for t in present if prefix and t.startswith(prefix)})
+        gone = [t for t in gone if t not in (*SAMPLE_TABLES, "provenance", "runs")]
+        if gone:
+            with self._transaction():
+                for name in gone:
+                    _check_name(name)
+                    self.con.execute(f"DROP TABLE {name}")
+                    self.con.execute("DELETE FROM provenance WHERE table_name = ?", [name])
+        return gone
+
+    def provenance(self, table: str) -> dict[str, Any]:
+        """The provenance recorded with ``table`` (nested again), ``{}`` when none was.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pandas as pd
+        >>> with Store(pathlib.Path(tempfile.mkdtemp()) / "s.duckdb") as store:
+        ...     _ = store.write_tables("pathology", {"pdl1": pd.DataFrame({"usubjid": ["S1"]})},
+        ...                            {"inputs": {"pathology": {"sha256": "ab"}}, "version": "1"})
+        ...     store.provenance("pdl1")
+        {'inputs': {'pathology': {'sha256': 'ab'}}, 'version': '1'}
+        """
+        rows = self.con.execute("SELECT key, value FROM provenance WHERE table_name = ? ORDER BY key",
+                                [table]).fetchall()
+        out: dict[str, Any] = {}
+        for key, value in rows:
+            node = out
+            *parents, leaf = key.split(".")
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[leaf] = json.loads(value) if value is not None else None
+        return out
+
+    # -- runs -----------------------------------------------------------------------------------
+    def start_run(self, command: str, *, config_path: str | os.PathLike[str] | None = None,
+                  data_cutoff: str | None = None) -> int:
+        """Record the start of a run; returns its ``run_id``."""
+        from biomarker import __version__
+        from biomarker.files import sha256_file
+
+        sha = sha256_file(config_path) if config_path is not None and Path(config_path).is_file() else None
+        with self._transaction():
+            run_id = int(self.con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0])
+            self.con.execute("INSERT INTO runs VALUES (?, ?, ?, now()::TIMESTAMP, NULL, 'running', ?, ?, ?)",
+                             [run_id, command, __version__, data_cutoff,
+                              None if config_path is None else str(config_path), sha])
+        return run_id
+
+    def finish_run(self, run_id: int, status: str = "ok", *, data_cutoff: str | None = None) -> None:
+        """Record the end of a run (``ok``, ``failed`` or ``interrupted``) and, when known then, the cut-off."""
+        with self._transaction():
+            self.con.execute("UPDATE runs SET finished_at = now()::TIMESTAMP, status = ?, "
+                             "data_cutoff = coalesce(?, data_cutoff) WHERE run_id = ?", [status, data_cutoff, run_id])
 
     def export(self, out_dir: str | os.PathLike[str], fmt: str = "parquet") -> list[Path]:
         """Write every table to ``out_dir`` as Parquet or TSV (sorted by its first column)."""
@@ -178,7 +374,7 @@ class Store:
         out = Path(out_dir)
         written = []
         for name in self.tables():
-            first = self.con.execute(f"SELECT * FROM {name} LIMIT 0").description[0][0]
+            first = self.columns(name)[0]
             query = f'SELECT * FROM {name} ORDER BY "{first}"'
 
             def write(tmp: Path, query: str = query) -> None:
@@ -187,6 +383,49 @@ class Store:
 
             written.append(atomic_replace(out / f"{name}.{fmt}", write))
         return written
+
+
+def find_store(path: str | os.PathLike[str]) -> Path:
+    """The store a user means by ``path``: a ``.duckdb`` file, or a folder holding ``study.duckdb`` or
+    ``results/study.duckdb`` (a ``study.yaml`` is resolved by :meth:`biomarker.api.Study.open`).
+
+    Raises
+    ------
+    InputError
+        When no store is there (run ``biomarker run study.yaml`` first).
+    """
+    p = Path(path)
+    if p.is_dir():
+        for candidate in (p / "study.duckdb", p / "results" / "study.duckdb"):
+            if candidate.is_file():
+                return candidate
+    if p.is_file() and p.suffix == ".duckdb":
+        return p
+    raise InputError(path, "no study store here", hint="run `biomarker run study.yaml` first and pass its "
+                     "results/study.duckdb (or the folder holding it)")
+
+
+def _tmb_value(row: Mapping[str, Any], column: str) -> Any:
+    if column == "usubjid":
+        return row.get("usubjid", row.get("patient"))
+    value = row.get(column)
+    if column == "warnings" and isinstance(value, list | tuple):
+        return "; ".join(map(str, value)) or None
+    return value
+
+
+def _flatten(obj: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """Nested dict -> ``{"a.b.c": json}``; lists and scalars are leaves (JSON text)."""
+    from biomarker.results import jsonable
+
+    out: dict[str, str] = {}
+    for key, value in obj.items():
+        name = f"{prefix}{str(key).replace('.', '_')}"
+        if isinstance(value, Mapping) and value:
+            out.update(_flatten(value, name + "."))
+        else:
+            out[name] = json.dumps(jsonable(value), sort_keys=True)
+    return out
 
 
 def _check_name(name: str) -> None:

@@ -1,11 +1,11 @@
 """``biomarker run study.yaml``: one config naming the inputs, every step from TMB to the report.
 
-Steps, each writing into the store (the only shared state): TMB batch -> PD-L1/TIL ingest -> TBNK
-ingest -> endpoints -> models -> report.html. A step whose input the config does not name is skipped.
-Paths in the config are relative to the config file. Store tables: ``tmb_results``, ``tmb_filter_audit``,
-``samples``, ``pdl1``, ``tbnk``, ``tbnk_features``, ``tbnk_features_wide``, ``endpoint_<table>`` for each
-endpoint table and ``model_<table>`` for each table of the response models (so ``model_model_performance``).
-Response models that cannot be fitted (e.g. too few responders) are reported in the report's notes.
+Steps (see :mod:`biomarker.steps`), each writing its results and their provenance into the store, the only
+hand-off between steps: TMB batch -> PD-L1/TIL -> TBNK -> endpoints (and the ``subjects`` covariates) ->
+patient table (store tables only) -> models (the patient table only) -> report.html (store only). A step whose
+input the config does not name is skipped; a first step whose inputs, parameters and version are unchanged is
+not recomputed (``force`` recomputes). Paths in the config are relative to the config file. The whole config,
+every block included, is checked before any step runs.
 
 Example ``study.yaml``::
 
@@ -15,8 +15,9 @@ Example ``study.yaml``::
     preset: wes
     clinical: study                       # folder holding clinical/ (SDTM) or adam/
     pathology: study/pathology/pdl1_til.csv
-    tbnk: study/flow/tbnk.csv
-    models: {outcome: response}
+    tbnk: study/flow/tbnk.csv             # or fcs: study/flow/fcs (a folder of FCS files)
+    endpoints: {os_censor_at: cutoff}     # EndpointConfig fields
+    models: {outcome: response, n_repeats: 10, n_permutations: 100}
     out: results
     jobs: 2
 """
@@ -30,10 +31,11 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from biomarker.errors import BiomarkerError, ConfigError
+from biomarker.errors import ConfigError
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
+OUTCOMES = ("response", "response_investigator", "disease_control", "dcb")
 
 
 @dataclass(frozen=True)
@@ -48,11 +50,13 @@ class StudyConfig:
     pathology: Path | None = None
     tbnk: Path | None = None
     fcs: Path | None = None
+    endpoints: dict[str, Any] = field(default_factory=dict)
     models: dict[str, Any] = field(default_factory=dict)
     out: Path = Path("results")
     store: Path | None = None
     jobs: int = 1
     scheduler: str | None = None
+    source: Path | None = None
 
     @property
     def store_path(self) -> Path:
@@ -61,15 +65,22 @@ class StudyConfig:
 
 
 _PATHS = ("samplesheet", "targets", "clinical", "pathology", "tbnk", "fcs", "out", "store")
+_KEYS = tuple(f.name for f in fields(StudyConfig) if f.name != "source")
 
 
-def load_config(path: str | os.PathLike[str]) -> StudyConfig:
-    """Read and check ``study.yaml``.
+def load_config(path: str | os.PathLike[str], **overrides: Any) -> StudyConfig:
+    """Read ``study.yaml`` and check all of it (every block, the preset, the files named) before anything runs.
+
+    Parameters
+    ----------
+    overrides
+        Values that replace the file's (``out``, ``jobs``... from the command line).
 
     Raises
     ------
     ConfigError
-        For unknown keys, wrong types or named inputs that do not exist.
+        For unknown keys (at any level: the message names the key and the allowed ones), wrong types or named
+        inputs that do not exist.
     """
     import yaml
 
@@ -77,149 +88,153 @@ def load_config(path: str | os.PathLike[str]) -> StudyConfig:
     try:
         data = yaml.safe_load(path.read_text()) or {}
     except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the study config ({exc})") from None
+        raise ConfigError(f"{path}: cannot read the study config ({str(exc).splitlines()[0]})") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a study config is a YAML mapping")
-    known = {f.name for f in fields(StudyConfig)}
-    unknown = sorted(set(data) - known)
+    unknown = sorted(set(map(str, data)) - set(_KEYS))
     if unknown:
-        raise ConfigError(f"{path}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        raise ConfigError(f"{path}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_KEYS))}")
     base = path.parent
-    values: dict[str, Any] = {}
-    for key, value in data.items():
+    values: dict[str, Any] = {"source": path.resolve()}
+    given = {k: v for k, v in overrides.items() if v is not None}
+    for key, value in {**data, **given}.items():
         if key in _PATHS and value is not None:
-            values[key] = (base / str(value)).resolve()
+            values[key] = Path(value).resolve() if key in given else (base / str(value)).resolve()
             if key not in ("out", "store") and not values[key].exists():
                 raise ConfigError(f"{path}: {key}: {value} does not exist (paths are relative to the config)")
         else:
             values[key] = value
-    if not isinstance(values.get("jobs", 1), int) or values.get("jobs", 1) < 1:
-        raise ConfigError(f"{path}: jobs must be a whole number >= 1")
-    if "models" in values and not isinstance(values["models"], dict):
-        raise ConfigError(f"{path}: models is a mapping, e.g. {{outcome: response}}")
+    jobs = values.get("jobs", 1)
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+        raise ConfigError(f"{path}: jobs must be a whole number >= 1, not {jobs!r}")
+    if not isinstance(values.get("preset", "wes"), str):
+        raise ConfigError(f"{path}: preset is a preset name or a YAML file, not {values['preset']!r}")
+    for block in ("models", "endpoints"):
+        if values.get(block) is None:
+            values.pop(block, None)
+        elif not isinstance(values[block], dict):
+            raise ConfigError(f"{path}: {block} is a mapping, e.g. {block}: {{outcome: response}}")
+    if values.get("tbnk") is not None and values.get("fcs") is not None:
+        raise ConfigError(f"{path}: name tbnk (a lab export) or fcs (a folder of FCS files), not both")
     values.setdefault("out", (base / "results").resolve())
-    return StudyConfig(**values)
+    config = StudyConfig(**values)
+    check_blocks(config, str(path))
+    return config
 
 
-def run_study(config: StudyConfig, progress: Progress | None = None) -> Path:
-    """Run every step the config names; returns the report's path."""
-    from biomarker.store import Store
-
-    def tell(stage: str, done: int = 0, total: int = 0) -> None:
-        if progress is not None:
-            progress(stage, done, total)
-
-    out = config.out
-    out.mkdir(parents=True, exist_ok=True)
+def check_blocks(config: StudyConfig, where: str = "study.yaml") -> None:
+    """Check the ``preset``, ``endpoints:`` and ``models:`` blocks (one-line errors naming the key)."""
     if config.samplesheet is not None:
-        from biomarker.batch import run_batch
+        from biomarker.errors import BiomarkerError
+        from biomarker.tmb.pipeline import resolve_params
 
-        summary = run_batch(config.samplesheet, config.store_path, out / "tmb", config.preset, targets=config.targets,
-                            jobs=config.jobs, scheduler=config.scheduler,
-                            progress=lambda d, t, name: tell(f"TMB {name}", d, t))
-        log.info("TMB: %s", summary)
-    notes: list[str] = []
-    with Store(config.store_path) as store:
-        for step in (_pathology, _tbnk, _endpoints):
-            step(config, store, tell)
         try:
-            _models(config, store, tell)
-        except BiomarkerError as exc:  # too few responders is a finding to report, not a crash
-            log.warning("response models not fitted: %s", exc)
-            notes.append(f"Response models were not fitted: {exc}")
-    tell("report")
-    from biomarker.report import Section, build_report
+            resolve_params(config.preset, None, ())
+        except BiomarkerError as exc:
+            raise ConfigError(f"{where}: preset: {exc}") from None
+    if config.endpoints or config.clinical is not None:
+        from biomarker.steps import endpoint_config
 
-    extra = []
-    if notes:
-        extra.append(Section("notes", "Run notes"))
-        for note in notes:
-            extra[0].note(note)
-    return build_report(config.store_path, out / "report.html", title=f"{config.study}: biomarker report",
-                        subtitle="Toripalimab + axitinib, advanced NSCLC: efficacy, safety and biomarkers",
-                        extra_sections=extra)
+        try:
+            endpoint_config(config.endpoints)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+    check_models_block(config.models, where)
 
 
-def _pathology(config: StudyConfig, store: Any, tell: Callable[..., None]) -> None:
-    if config.pathology is None:
-        return
-    from biomarker import ihc
+def check_models_block(options: dict[str, Any], where: str = "study.yaml") -> None:
+    """The ``models:`` keys are ``outcome``, ``features`` and the options of the models' specification."""
+    import biomarker.models as models
 
-    tell("PD-L1 and TILs")
-    store.replace_table("pdl1", ihc.read_pathology(config.pathology))
-
-
-def _tbnk(config: StudyConfig, store: Any, tell: Callable[..., None]) -> None:
-    if config.tbnk is None and config.fcs is None:
-        return
-    from biomarker import flow
-
-    tell("TBNK")
-    if config.tbnk is not None:
-        table = flow.read_tbnk_export(config.tbnk)
-        tables = {"tbnk": table, "tbnk_qc": flow.qc_long(table)}
-    else:  # one unreadable tube fails alone, with its reason in tbnk_tube_status (issue 11)
-        gated = flow.gate_tubes(sorted(config.fcs.glob("*.fcs")), on_error="skip")  # type: ignore[union-attr]
-        tables = dict(gated.tables)
-        failed = tables["tbnk_tube_status"].query("status == 'failed'")
-        for row in failed.itertuples():
-            log.warning("TBNK tube %s failed: %s", row.file, row.reason)
-    long, wide = flow.tbnk_features(tables["tbnk"])
-    tables.update(tbnk_features=long, tbnk_features_wide=wide)
-    for name, frame in tables.items():
-        store.replace_table(name, frame)
-
-
-def _endpoints(config: StudyConfig, store: Any, tell: Callable[..., None]) -> None:
-    if config.clinical is None:
-        return
-    from biomarker.clinical import EndpointConfig, run_endpoints
-    from biomarker.report.html import ENDPOINT_PREFIX
-
-    tell("endpoints")
-    result = run_endpoints(config.clinical, config.out / "endpoints", EndpointConfig())
-    for name, frame in result.tables.items():
-        store.replace_table(ENDPOINT_PREFIX + name, frame)
-
-
-def _models(config: StudyConfig, store: Any, tell: Callable[..., None]) -> None:
-    if not config.models or config.clinical is None:
-        return
-    from biomarker.models import run_study_models
-    from biomarker.report.html import MODEL_PREFIX
-
-    tell("response models")
-    options = dict(config.models)
+    spec = getattr(models, "ModelSpec", None)
+    options = dict(options)
     outcome = options.pop("outcome", "response")
-    results = store.table("tmb_results") if "tmb_results" in store.tables() else None
-    if results is not None:
-        results = results.merge(store.table("samples")[["sample", "sample_type"]], on="sample", how="left")
-    result = run_study_models(config.clinical, config.out / "models", tmb_table=results,
-                              endpoints=config.out / "endpoints" if config.clinical is not None else None,
-                              outcome=outcome, n_jobs=config.jobs, **options)
-    for name, frame in result.tables.items():
-        store.replace_table(MODEL_PREFIX + name, frame)
+    if outcome not in OUTCOMES:
+        raise ConfigError(f"{where}: models.outcome: {outcome!r} is not one of {', '.join(OUTCOMES)}")
+    if spec is not None and hasattr(spec, "from_mapping"):
+        try:
+            spec.from_mapping(options)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: models: {exc}") from None
+        return
+    import inspect
+
+    fixed = {"table_or_path", "outcome", "id_col", "out_dir", "provenance"}
+    allowed = {"features", *(p for p in inspect.signature(models.run_models).parameters if p not in fixed)}
+    unknown = sorted(set(map(str, options)) - allowed)
+    if unknown:
+        raise ConfigError(f"{where}: models: unknown key(s) {', '.join(unknown)}; allowed: outcome, "
+                          f"{', '.join(sorted(allowed))}")
 
 
-DEMO_CONFIG = """\
-# The demo study written by `biomarker demo`; edit it and run `biomarker run {name}` again.
+@dataclass
+class RunSummary:
+    """What ``run_study`` did: per step ``computed``, ``unchanged``, ``not named`` or a failure note."""
+
+    report: Path | None = None
+    store: Path | None = None
+    run_id: int | None = None
+    steps: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    tmb: Any = None
+
+    def __str__(self) -> str:
+        return "; ".join(f"{k}: {v}" for k, v in self.steps.items())
+
+
+def run_study(config: StudyConfig, progress: Progress | None = None, *, force: bool = False,
+              command: str = "run") -> Path:
+    """Run every step the config names, each into the store; returns the report's path
+    (:meth:`biomarker.api.Study.run` returns what each step did).
+
+    Examples
+    --------
+    >>> report = run_study(load_config("study.yaml"))  # doctest: +SKIP
+    """
+    from biomarker.api import Study
+
+    summary = Study(config.store_path, config).run(progress=progress, force=force, command=command)
+    return summary.report  # type: ignore[return-value]
+
+
+STUDY_CONFIG = """\
+# Written by biomarker for the simulated study in {study}; edit it and run `biomarker run {path}` again.
 study: TAX-201 (simulated)
-samplesheet: study/samplesheet.csv
+samplesheet: {prefix}samplesheet.csv
 preset: wes
-clinical: study
-pathology: study/pathology/pdl1_til.csv
-tbnk: study/flow/tbnk.csv
-models: {{outcome: response}}
+clinical: {clinical}
+pathology: {prefix}pathology/pdl1_til.csv
+{tbnk}
+models: {{outcome: response{models}}}
 out: results
 jobs: {jobs}
 """
+#: Fast model settings (for tests and a quick look; the defaults are the analysis plan's).
+FAST_MODELS = ", n_repeats: 2, n_permutations: 0, n_bootstrap: 100, models: [logistic_l2]"
 
 
-def write_demo_config(outdir: str | os.PathLike[str], jobs: int = 2) -> Path:
-    """Write ``OUTDIR/study.yaml`` for the simulated study in ``OUTDIR/study``; returns its path."""
+def write_study_config(study_dir: str | os.PathLike[str], path: str | os.PathLike[str] | None = None,
+                       jobs: int = 2, *, fast: bool = False, fcs: bool = False) -> Path:
+    """Write a ``study.yaml`` for a simulated study folder (default: ``STUDY_DIR/study.yaml``, results in
+    ``results/`` beside it); ``fcs`` gates the FCS tubes instead of reading the TBNK export. Returns its path."""
     from biomarker.files import atomic_write
 
-    path = Path(outdir) / "study.yaml"
+    study = Path(study_dir)
+    path = Path(path) if path is not None else study / "study.yaml"
+    rel = Path(os.path.relpath(study.resolve(), path.parent.resolve()))
+    prefix = "" if str(rel) == "." else f"{rel.as_posix()}/"
+    tbnk = f"fcs: {prefix}flow/fcs" if fcs else f"tbnk: {prefix}flow/tbnk.csv"
+    text = STUDY_CONFIG.format(study=study, path=path, prefix=prefix, clinical=rel.as_posix(), tbnk=tbnk,
+                               models=FAST_MODELS if fast else "", jobs=jobs)
     with atomic_write(path) as fh:
-        fh.write(DEMO_CONFIG.format(name=path.name, jobs=jobs))
+        fh.write(text)
     return path
+
+
+def write_demo_config(outdir: str | os.PathLike[str], jobs: int = 2, *, fast: bool = False) -> Path:
+    """Write ``OUTDIR/study.yaml`` for the simulated study in ``OUTDIR/study``; returns its path."""
+    return write_study_config(Path(outdir) / "study", Path(outdir) / "study.yaml", jobs, fast=fast)
+
+
+__all__ = ["FAST_MODELS", "RunSummary", "StudyConfig", "check_blocks", "load_config", "run_study",
+           "write_demo_config", "write_study_config"]

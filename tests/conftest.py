@@ -1,14 +1,26 @@
-"""Shared test helpers: write small real VCF/BED files for the engine to read."""
+"""Shared test helpers: write small real VCF/BED files for the engine to read; find the shared fixtures
+(``BIOMARKER_SHARED_FIXTURES`` or ``../shared/fixtures``)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pysam
 import pytest
 
-SHARED_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+#: The environment variable naming the shared fixtures folder wherever the checkout is.
+FIXTURES_ENV = "BIOMARKER_SHARED_FIXTURES"
+
+
+def find_shared_fixtures() -> Path:
+    """``$BIOMARKER_SHARED_FIXTURES`` when set, else ``../shared/fixtures`` beside the checkout."""
+    named = os.environ.get(FIXTURES_ENV)
+    return Path(named).expanduser().resolve() if named else Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+
+
+SHARED_FIXTURES = find_shared_fixtures()
 
 MUTECT_HEADER = """##fileformat=VCFv4.2
 ##source=Mutect2
@@ -74,7 +86,11 @@ def write_bed(tmp_path: Path) -> Callable[..., Path]:
 
 @pytest.fixture
 def shared_fixtures() -> Path:
-    """``../shared/fixtures``; tests that need it are skipped when it is absent (never in CI: .ci/run checks)."""
+    """The shared fixtures (``$BIOMARKER_SHARED_FIXTURES`` or ``../shared/fixtures``); tests that need them are
+    skipped when the folder is absent (never in CI: .ci/run checks). A variable naming a missing folder is an
+    error, not a skip: the user asked for those fixtures."""
+    if os.environ.get(FIXTURES_ENV) and not SHARED_FIXTURES.is_dir():
+        pytest.fail(f"{FIXTURES_ENV}={os.environ[FIXTURES_ENV]} is not a folder")
     if not SHARED_FIXTURES.is_dir():
-        pytest.skip("../shared/fixtures is absent")
+        pytest.skip(f"{SHARED_FIXTURES} is absent (set {FIXTURES_ENV} to its path)")
     return SHARED_FIXTURES

@@ -20,7 +20,7 @@ from biomarker.simulate import simulate_study
 from biomarker.store import Store
 from biomarker.tmb.samplesheet import read_samplesheet
 
-STABLE = ["sample", "patient", "status", "preset", "input_sha256", "bed_sha256", "params_sha256",
+STABLE = ["sample", "usubjid", "status", "preset", "input_sha256", "bed_sha256", "params_sha256",
           "counted_variants", "territory_bp", "tmb_per_mb", "tmb_ci95_low_per_mb", "tmb_ci95_high_per_mb", "tmb_high"]
 
 

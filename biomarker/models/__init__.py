@@ -1,9 +1,9 @@
 """Patient-level feature table, biomarker associations, cross-validated predictive models, survival by biomarker.
 
-- :func:`assemble_features` -- one row per subject of a study folder (TMB, PD-L1/TIL, TBNK, covariates, outcomes)
+- :func:`patient_table` -- one row per subject from the study store (TMB, PD-L1/TIL, TBNK, covariates, outcomes)
 - :func:`run_models` -- univariable tests, repeated/nested CV of model families, permutation test, bootstrap CIs,
   calibration, importance, Kaplan-Meier/Cox by biomarker; tables, figures and ``report.json``
-- :func:`run_study_models` -- both, for a study folder
+- :func:`run_study_models` -- the trial's pre-specified analyses on that table
 - :func:`delong_auc`, :func:`univariable_binary`, :func:`survival_by_group`, :func:`cox_univariable`,
   :func:`repeated_cv`, :func:`permutation_test` -- the pieces
 
@@ -24,13 +24,12 @@ from biomarker.models.estimators import (
 )
 from biomarker.models.features import (
     OUTCOME_COLUMNS,
-    assemble_features,
     default_features,
     derive_outcomes,
     feature_columns,
     missingness,
-    read_tmb_cohort,
 )
+from biomarker.models.patients import FEATURE_SOURCES, FeatureSource, compute_patients, patient_table
 from biomarker.models.run import DEFAULT_MODELS, ModelResults, run_models
 from biomarker.models.study import STUDY_GROUPS, run_study_models
 from biomarker.models.survival import cox_univariable, survival_by_group
@@ -40,6 +39,7 @@ from biomarker.models.validation import CvResult, permutation_test, repeated_cv
 __all__ = [
     "DEFAULT_MODELS",
     "DEFAULT_RULE",
+    "FEATURE_SOURCES",
     "MODEL_FAMILIES",
     "OUTCOME_COLUMNS",
     "STUDY_GROUPS",
@@ -47,8 +47,9 @@ __all__ = [
     "ClinicalRule",
     "CutoffClassifier",
     "CvResult",
+    "FeatureSource",
     "ModelResults",
-    "assemble_features",
+    "compute_patients",
     "cox_univariable",
     "default_features",
     "delong_auc",
@@ -56,8 +57,8 @@ __all__ = [
     "feature_columns",
     "make_estimator",
     "missingness",
+    "patient_table",
     "permutation_test",
-    "read_tmb_cohort",
     "repeated_cv",
     "run_models",
     "run_study_models",

@@ -1,15 +1,6 @@
-"""The patient-level analysis table of a study folder: one row per subject, biomarkers and outcomes.
-
-Sources (each read by its own domain module; nothing here re-implements a reader):
-
-- TMB: the ``tmb_results`` of the cohort store written by ``biomarker batch`` (:func:`biomarker.batch.run_batch`),
-  its TSV export, or a ``tmb_cohort.tsv``-style table (computed on the fly when not given); one tumour per
-  patient, preferring a tumour/normal call set over a MAF over tumour-only.
-- Endpoints: :func:`biomarker.clinical.run_endpoints` (BOR by RECIST 1.1 from the lesions and by the
-  investigator, PFS, OS, best % change of the target-lesion sum).
-- PD-L1 and TILs: ``biomarker.ihc.read_pathology``; TBNK: ``biomarker.flow.read_tbnk_export`` and
-  ``biomarker.flow.tbnk_features`` (imported when used).
-- Covariates: DM (age, sex, ECOG, smoking, histology).
+"""Features and outcomes of the patient table: which columns are outcomes, bookkeeping or pre-specified
+features, and the outcomes derived from the endpoint tables. The table itself is assembled from store tables
+only, in :mod:`biomarker.models.patients`.
 
 Outcomes
 --------
@@ -23,19 +14,14 @@ before 6 months (0), censored before 6 months without event (missing: not evalua
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from biomarker.errors import InputError
-
 log = logging.getLogger(__name__)
 
-#: Outcome columns written by :func:`assemble_features` (never used as features).
+#: Outcome columns of the patient table (:mod:`biomarker.models.patients`) (never used as features).
 OUTCOME_COLUMNS = ("bor", "bor_investigator", "response", "response_investigator", "disease_control", "dcb",
                    "pfs_months", "pfs_event", "os_months", "os_event", "best_pct_change")
 #: Clinical covariates taken from DM.
@@ -51,82 +37,7 @@ TBNK_DEFAULT = ("cd3_pct_lymph_c1d1", "cd4_pct_lymph_c1d1", "cd8_pct_lymph_c1d1"
                 "nk_pct_lymph_c1d1", "cd4_cd8_ratio_c1d1", "lymph_abs_per_ul_c1d1", "cd3_pct_lymph_change_c2d1",
                 "cd4_pct_lymph_change_c2d1", "cd8_pct_lymph_change_c2d1", "b_pct_lymph_change_c2d1",
                 "nk_pct_lymph_change_c2d1")
-_TYPE_PRIORITY = {"tumor_normal": 0, "maf": 1, "tumor_only": 2}
 DCB_MONTHS = 6.0
-
-
-def read_tmb_cohort(tmb_table: str | os.PathLike[str] | pd.DataFrame,
-                    samplesheet: str | os.PathLike[str] | None = None) -> pd.DataFrame:
-    """One TMB per patient from TMB results (failed samples dropped).
-
-    Parameters
-    ----------
-    tmb_table
-        A cohort store (``*.duckdb``: its ``tmb_results`` and ``samples`` tables), a TSV of per-sample results
-        (``patient, sample, status, tmb_per_mb, ...``: the store's export or a ``tmb_cohort.tsv``), or a frame.
-    samplesheet
-        Used for the sample ``type`` when the results do not carry ``sample_type``.
-
-    When a patient has several tumours, the sample type decides (tumour/normal, then MAF, then
-    tumour-only); without one, the first successful row wins.
-
-    Returns
-    -------
-    DataFrame
-        ``usubjid, tmb_sample, tmb_per_mb, tmb_ci95_low_per_mb, tmb_ci95_high_per_mb, tmb_high``.
-
-    Examples
-    --------
-    >>> rows = pd.DataFrame({"patient": ["P1", "P1", "P2"], "sample": ["P1-T.maf", "P1-T", "P2-T"],
-    ...                      "sample_type": ["maf", "tumor_normal", "tumor_normal"], "status": "ok",
-    ...                      "tmb_per_mb": [9.0, 10.5, 3.0], "tmb_high": [False, True, False]})
-    >>> read_tmb_cohort(rows)[["usubjid", "tmb_sample", "tmb_high"]].values.tolist()
-    [['P1', 'P1-T', 1], ['P2', 'P2-T', 0]]
-    """
-    if isinstance(tmb_table, pd.DataFrame):
-        frame = tmb_table
-    elif str(tmb_table).endswith(".duckdb"):
-        from biomarker.store import Store
-
-        with Store(tmb_table, read_only=True) as store:
-            frame = store.table("tmb_results")
-            kinds = store.table("samples")[["sample", "sample_type"]]
-        frame = frame.merge(kinds, on="sample", how="left")
-    else:
-        frame = pd.read_csv(tmb_table, sep="\t", dtype=str)
-    for column in ("patient", "sample", "tmb_per_mb"):
-        if column not in frame.columns:
-            raise InputError(None if isinstance(tmb_table, pd.DataFrame) else tmb_table,
-                             f"TMB table has no {column!r} column",
-                             hint="pass the cohort store of `biomarker batch` or its tmb_results export")
-    frame = frame.copy()
-    if "status" in frame:
-        failed = frame["status"].astype(str) != "ok"
-        for _, r in frame[failed].iterrows():
-            log.warning("TMB of %s not used: %s", r["sample"], r.get("reason", "failed"))
-        frame = frame[~failed]
-    frame["_priority"] = 9
-    if "sample_type" in frame:
-        frame["_priority"] = frame["sample_type"].map(lambda t: _TYPE_PRIORITY.get(str(t), 9))
-    elif samplesheet is not None and Path(samplesheet).is_file():
-        sheet = pd.read_csv(samplesheet, dtype=str)
-        if "type" in sheet:
-            kinds = dict(zip(sheet["sample"], sheet["type"], strict=False))
-            frame["_priority"] = frame["sample"].map(lambda s: _TYPE_PRIORITY.get(kinds.get(s, ""), 9))
-    frame = frame.reset_index(drop=True).sort_values(["patient", "_priority"], kind="stable")
-    frame = frame.drop_duplicates("patient", keep="first")
-    out = pd.DataFrame({
-        "usubjid": frame["patient"].astype(str),
-        "tmb_sample": frame["sample"].astype(str),
-        "tmb_per_mb": pd.to_numeric(frame["tmb_per_mb"], errors="coerce"),
-        "tmb_ci95_low_per_mb": pd.to_numeric(frame.get("tmb_ci95_low_per_mb"), errors="coerce"),
-        "tmb_ci95_high_per_mb": pd.to_numeric(frame.get("tmb_ci95_high_per_mb"), errors="coerce"),
-    })
-    if "tmb_high" in frame:
-        out["tmb_high"] = frame["tmb_high"].astype(str).str.lower().map({"true": 1, "false": 0, "1": 1, "0": 0})
-    else:
-        out["tmb_high"] = np.nan
-    return out.reset_index(drop=True)
 
 
 def derive_outcomes(bor: pd.DataFrame, pfs: pd.DataFrame, os_: pd.DataFrame) -> pd.DataFrame:
@@ -158,145 +69,6 @@ def derive_outcomes(bor: pd.DataFrame, pfs: pd.DataFrame, os_: pd.DataFrame) -> 
     out["dcb"] = np.where(t >= DCB_MONTHS, 1.0, np.where(e == 1, 0.0, np.nan))
     out.loc[t.isna(), "dcb"] = np.nan
     return out
-
-
-def _covariates(study_dir: Path) -> pd.DataFrame:
-    from biomarker.clinical.sdtm import load_study
-
-    dm = load_study(study_dir, required=("dm",)).dm
-    get = lambda c: dm[c] if c in dm else pd.Series(np.nan, index=dm.index)  # noqa: E731
-    return pd.DataFrame({
-        "usubjid": dm["USUBJID"].astype(str),
-        "age_years": pd.to_numeric(get("AGE"), errors="coerce"),
-        "sex": get("SEX").astype(object),
-        "ecog": pd.to_numeric(get("ECOG"), errors="coerce"),
-        "smoking": get("SMOKING").astype(object),
-        "histology": get("HISTOLOGY").astype(object),
-    })
-
-
-def _endpoint_tables(study_dir: Path, endpoints) -> dict[str, pd.DataFrame]:
-    if endpoints is None:
-        from biomarker.clinical import EndpointConfig, run_endpoints
-
-        with tempfile.TemporaryDirectory(prefix="endpoints.") as tmp:
-            return run_endpoints(study_dir, tmp, EndpointConfig(figures=False)).tables
-    if hasattr(endpoints, "tables"):
-        return endpoints.tables
-    folder = Path(endpoints)
-    return {name: pd.read_csv(folder / f"{name}.tsv", sep="\t") for name in ("bor", "pfs", "os")}
-
-
-def _pathology(study_dir: Path) -> pd.DataFrame | None:
-    path = study_dir / "pathology" / "pdl1_til.csv"
-    if not path.is_file():
-        return None
-    try:
-        from biomarker.ihc import read_pathology
-    except ImportError:
-        log.warning("biomarker.ihc.read_pathology is not available: PD-L1 and TIL columns left out")
-        return None
-    p = read_pathology(path).copy()
-    p["usubjid"] = p["usubjid"].astype(str)
-    if p["usubjid"].duplicated().any():
-        log.warning("several pathology reports for some subjects: the first is used")
-        p = p.drop_duplicates("usubjid", keep="first")
-    keep = {"assay": "pdl1_assay"}
-    return p.rename(columns=keep)[[c for c in ("usubjid", "pdl1_assay", "pdl1_tps_pct", "pdl1_tps_low_pct",
-                                               "pdl1_tps_high_pct", "pdl1_category", "pdl1_cps", "tissue_adequate",
-                                               "til_stromal_pct") if c in p.rename(columns=keep).columns]]
-
-
-def _tbnk(study_dir: Path) -> pd.DataFrame | None:
-    path = study_dir / "flow" / "tbnk.csv"
-    if not path.is_file():
-        return None
-    try:
-        from biomarker.flow import read_tbnk_export, tbnk_features
-    except ImportError:
-        log.warning("biomarker.flow.read_tbnk_export/tbnk_features are not available: TBNK columns left out")
-        return None
-    _, wide = tbnk_features(read_tbnk_export(path))
-    wide = wide.reset_index() if "usubjid" not in wide.columns else wide
-    wide["usubjid"] = wide["usubjid"].astype(str)
-    return wide
-
-
-def assemble_features(
-    study_dir: str | os.PathLike[str],
-    tmb_table: str | os.PathLike[str] | pd.DataFrame | None = None,
-    *,
-    endpoints=None,
-) -> pd.DataFrame:
-    """One row per subject of a study folder: TMB, PD-L1/TIL, TBNK features, covariates and outcomes.
-
-    Parameters
-    ----------
-    study_dir
-        Study folder (``clinical/``, ``samplesheet.csv``, ``pathology/pdl1_til.csv``, ``flow/tbnk.csv``; see
-        ``docs/study-format.md``).
-    tmb_table
-        TMB results: the cohort store of ``biomarker batch`` (``study.duckdb``), its ``tmb_results`` export, or
-        a frame (see :func:`read_tmb_cohort`); ``None`` computes TMB for the samplesheet now (WES preset) in a
-        temporary folder.
-    endpoints
-        An :class:`~biomarker.clinical.EndpointResults` or the folder it was written to; ``None`` derives the
-        endpoints now.
-
-    Returns
-    -------
-    DataFrame
-        ``usubjid``, features (``tmb_per_mb``, ``tmb_log2`` = log2(TMB + 1), ``tmb_high``, ``pdl1_tps_pct``
-        (missing when only a category was reported), ``pdl1_category``, ``pdl1_tps_ordinal`` (0/1/2 for <1, 1-49,
-        >=50 %), ``til_stromal_pct``, TBNK ``*_c1d1`` and change columns, ``age_years``, ``sex``,
-        ``ecog``, ``smoking``, ``histology``) and the outcomes of :data:`OUTCOME_COLUMNS`. Subjects are those of
-        DM; a subject without a value from a source has missing values there (see :func:`missingness`).
-        ``frame.attrs["sources"]`` lists what was read.
-
-    Examples
-    --------
-    >>> table = assemble_features("runs/sim01/study", "runs/sim01/study.duckdb")  # doctest: +SKIP
-    >>> table[["usubjid", "tmb_per_mb", "pdl1_tps_pct", "response"]].head()  # doctest: +SKIP
-    """
-    study_dir = Path(study_dir)
-    if not study_dir.is_dir():
-        raise InputError(study_dir, "not a folder", hint="pass the study folder (with clinical/, samplesheet.csv)")
-    sources: dict[str, str] = {}
-    table = _covariates(study_dir)
-    sources["covariates"] = "clinical/dm"
-    samplesheet = study_dir / "samplesheet.csv"
-    if tmb_table is None and samplesheet.is_file():
-        from biomarker.batch import run_batch
-
-        with tempfile.TemporaryDirectory(prefix="tmb.") as tmp:
-            run_batch(samplesheet, Path(tmp) / "study.duckdb", Path(tmp) / "tmb", "wes")
-            tmb = read_tmb_cohort(Path(tmp) / "study.duckdb")
-        sources["tmb"] = "computed from samplesheet.csv (biomarker.batch.run_batch, wes preset)"
-    elif tmb_table is not None:
-        tmb = read_tmb_cohort(tmb_table, samplesheet)
-        sources["tmb"] = "table" if isinstance(tmb_table, pd.DataFrame) else str(tmb_table)
-    else:
-        tmb = None
-    if tmb is not None:
-        tmb["tmb_log2"] = np.log2(tmb["tmb_per_mb"] + 1.0)
-        table = table.merge(tmb, on="usubjid", how="left")
-    pathology = _pathology(study_dir)
-    if pathology is not None:
-        if "pdl1_category" in pathology:
-            pathology["pdl1_tps_ordinal"] = pathology["pdl1_category"].map(PDL1_ORDINAL).astype(float)
-        table = table.merge(pathology, on="usubjid", how="left")
-        sources["pathology"] = "pathology/pdl1_til.csv"
-    tbnk = _tbnk(study_dir)
-    if tbnk is not None:
-        table = table.merge(tbnk, on="usubjid", how="left")
-        sources["tbnk"] = "flow/tbnk.csv"
-    tabs = _endpoint_tables(study_dir, endpoints)
-    outcomes = derive_outcomes(tabs["bor"], tabs["pfs"], tabs["os"])
-    table = table.merge(outcomes, on="usubjid", how="left")
-    sources["endpoints"] = "biomarker.clinical.run_endpoints"
-    table = table.sort_values("usubjid", kind="stable").reset_index(drop=True)
-    table.attrs["sources"] = sources
-    return table
 
 
 def default_features(table: pd.DataFrame) -> list[str]:
@@ -368,10 +140,8 @@ __all__ = [
     "OUTCOME_COLUMNS",
     "PDL1_ORDINAL",
     "TBNK_DEFAULT",
-    "assemble_features",
     "default_features",
     "derive_outcomes",
     "feature_columns",
     "missingness",
-    "read_tmb_cohort",
 ]

@@ -1,4 +1,4 @@
-"""The study-folder form: assemble the patient table of a study and run :func:`run_models` on it with the
+"""The study form: take the patient table of a study's store and run :func:`run_models` on it with the
 trial's pre-specified analyses (response, PFS and OS, TMB >= 10 and PD-L1 category groups)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from biomarker.files import sha256_file
-from biomarker.models.features import assemble_features, default_features
+from biomarker.models.features import default_features
 from biomarker.models.run import ModelResults, run_models, write_tsv
 
 #: The fixed clinical rule: TMB >= 10 mut/Mb or PD-L1 TPS >= 50 % (the interval's lower bound, since labs often
@@ -21,24 +21,23 @@ STUDY_GROUPS: dict[str, float | None] = {"tmb_per_mb": 10.0, "pdl1_category": No
 
 
 def run_study_models(
-    study_dir: str | os.PathLike[str],
+    patients: pd.DataFrame | str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
     *,
-    tmb_table: str | os.PathLike[str] | pd.DataFrame | None = None,
-    endpoints=None,
     outcome: str = "response",
     features: Sequence[str] | None = None,
     **kwargs,
 ) -> ModelResults:
-    """:func:`assemble_features` then :func:`run_models` for a study folder; the table is written as
+    """:func:`run_models` on a study's patient table with the pre-specified analyses; the table is written as
     ``features.tsv`` beside the results.
 
     Parameters
     ----------
-    study_dir, out_dir
-        Study folder and output folder.
-    tmb_table, endpoints
-        As for :func:`~biomarker.models.features.assemble_features`.
+    patients
+        The patient table (:func:`~biomarker.models.patients.patient_table`), or the study store (a ``.duckdb``
+        file or a folder holding one) it is assembled from. Nothing else is read.
+    out_dir
+        Output folder.
     outcome
         ``response`` (confirmed CR/PR), ``response_investigator``, ``disease_control`` or ``dcb``.
     features
@@ -48,15 +47,18 @@ def run_study_models(
 
     Examples
     --------
-    >>> res = run_study_models("runs/sim01/study", "runs/sim01/results/models")  # doctest: +SKIP
+    >>> res = run_study_models("results/study.duckdb", "results/models")  # doctest: +SKIP
     """
-    table = assemble_features(study_dir, tmb_table, endpoints=endpoints)
+    from biomarker.models.patients import patient_table
+    from biomarker.store import find_store
+
+    store = None
+    if isinstance(patients, pd.DataFrame):
+        table = patients
+    else:
+        store = find_store(patients)
+        table = patient_table(store)
     features_file = write_tsv(table, Path(out_dir) / "features.tsv")
-    study = Path(study_dir)
-    inputs = sorted(p for pattern in ("samplesheet.csv", "clinical/*", "adam/*", "pathology/*", "flow/*.csv")
-                    for p in study.glob(pattern) if p.is_file())
-    if isinstance(tmb_table, str | os.PathLike) and Path(tmb_table).is_file():
-        inputs.append(Path(tmb_table))
     features = list(features) if features is not None else default_features(table)
     extra = [c for c in ("tmb_high", "pdl1_category") if c in table.columns and c not in features]
     options = {
@@ -71,9 +73,8 @@ def run_study_models(
     provenance = {
         "input": str(features_file),
         "input_sha256": sha256_file(features_file),
-        "study_dir": str(study),
         "sources": table.attrs.get("sources", {}),
-        "study_inputs": {str(p.relative_to(study) if p.is_relative_to(study) else p): sha256_file(p) for p in inputs},
+        **({"store": str(store), "store_sha256": sha256_file(store)} if store is not None else {}),
     }
     return run_models(table, outcome, features, id_col="usubjid", out_dir=out_dir, provenance=provenance, **options)
 

@@ -1,4 +1,4 @@
-"""The real assembly path: study folder -> TMB (batch), endpoints, PD-L1/TIL, TBNK, covariates -> one row per subject."""
+"""The real assembly path: study files -> `run` steps -> store -> one row per subject (from store tables only)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from biomarker.models import assemble_features, default_features, derive_outcomes, run_study_models
-from biomarker.models.features import read_tmb_cohort
+from biomarker import Study
+from biomarker.models import default_features, derive_outcomes, patient_table, run_study_models
+from biomarker.models.patients import one_tmb_per_subject
 from biomarker.simulate import simulate_study
+from biomarker.study import write_study_config
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +23,18 @@ def study(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def table(study):
-    return assemble_features(study)
+def store(study):
+    """Every step but the models, as `biomarker run` does them, into the study's store."""
+    config = write_study_config(study)
+    text = config.read_text()
+    config.write_text(text[:text.index("models:")] + text[text.index("out:"):])
+    Study.from_config(config, jobs=1).run()
+    return study / "results" / "study.duckdb"
+
+
+@pytest.fixture(scope="module")
+def table(store):
+    return patient_table(store)
 
 
 def test_one_row_per_subject_matching_the_truth(study, table):
@@ -42,17 +54,17 @@ def test_one_row_per_subject_matching_the_truth(study, table):
     assert m[["cd8_pct_lymph_change_c2d1", "cd8_change"]].corr().iloc[0, 1] > 0.8
     dcb = np.where(m["pfs_months"] >= 6, 1.0, np.where(m["pfs_event"] == 1, 0.0, np.nan))
     assert np.array_equal(m["dcb"].to_numpy(), dcb, equal_nan=True)
-    assert set(table.attrs["sources"]) == {"covariates", "tmb", "pathology", "tbnk", "endpoints"}
+    assert set(table.attrs["sources"]) == {"tmb_results", "pdl1", "tbnk_features_wide"}
     feats = default_features(table)
     assert feats[:3] == ["tmb_log2", "pdl1_tps_ordinal", "til_stromal_pct"] and len(feats) == 20
     assert not any(f.endswith("_c4d1") for f in feats)
 
 
-def test_tmb_from_a_cohort_store_and_outcomes_rules(study, tmp_path):
-    from biomarker.batch import run_batch
+def test_tmb_from_the_store_and_outcomes_rules(store):
+    from biomarker.store import Store
 
-    run_batch(study / "samplesheet.csv", tmp_path / "study.duckdb", tmp_path / "tmb", "wes")
-    tmb = read_tmb_cohort(tmp_path / "study.duckdb")
+    with Store(store, read_only=True) as s:
+        tmb = one_tmb_per_subject(s.table("tmb_results"), {"samples": s.table("samples")})
     assert len(tmb) == 40 and tmb["usubjid"].is_unique
     bor = pd.DataFrame({"usubjid": ["a", "b", "c", "d"], "bor": ["CR", "SD", "PD", "NE"],
                         "best_pct_change_from_baseline": [-100.0, 5.0, 40.0, np.nan]})
@@ -63,17 +75,14 @@ def test_tmb_from_a_cohort_store_and_outcomes_rules(study, tmp_path):
     assert out["dcb"].tolist()[:3] == [1.0, 1.0, 0.0] and np.isnan(out.loc["d", "dcb"])
 
 
-def test_study_folder_form_writes_everything(study, table, tmp_path):
-    res = run_study_models(study, tmp_path, tmb_table=table[["usubjid"]].assign(
-        patient=table.usubjid, sample=table.tmb_sample, status="ok", tmb_per_mb=table.tmb_per_mb,
-        tmb_high=table.tmb_per_mb >= 10),
-        n_repeats=2, n_permutations=0, n_bootstrap=50, models=("logistic_l2",))
+def test_the_study_form_reads_the_store_and_writes_everything(store, tmp_path):
+    res = run_study_models(store, tmp_path, n_repeats=2, n_permutations=0, n_bootstrap=50, models=("logistic_l2",))
     assert (tmp_path / "features.tsv").is_file() and (tmp_path / "report.json").is_file()
     assert set(res.summary.model) == {"logistic_l2", "clinical_rule"}
     report = json.loads((tmp_path / "report.json").read_text())
     settings = report["settings"]
     assert report["provenance"]["input"].endswith("features.tsv") and len(report["provenance"]["input_sha256"]) == 64
-    assert {"clinical/dm.csv", "pathology/pdl1_til.csv", "flow/tbnk.csv"} <= set(report["provenance"]["study_inputs"])
+    assert report["provenance"]["store"] == str(store) and len(report["provenance"]["store_sha256"]) == 64
     assert settings["rule"] == {"tmb_per_mb": 10.0, "pdl1_tps_low_pct": 50.0}
     assert settings["time"] == ["pfs_months", "os_months"] and settings["change"] == "best_pct_change"
     uni = res.tables["univariable"].set_index("feature")

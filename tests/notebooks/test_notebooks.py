@@ -17,7 +17,7 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.i
 def demo(tmp_path_factory):
     root = tmp_path_factory.mktemp("demo")
     simulate_study(root / "study", n_patients=8, seed=7, exome_mb=0.5)
-    run_study(load_config(write_demo_config(root, jobs=1)))
+    run_study(load_config(write_demo_config(root, jobs=1, fast=True)))  # fast model settings: this is the slow fixture
     return root
 
 
@@ -34,6 +34,11 @@ def test_notebook_runs(path: Path, demo: Path, monkeypatch) -> None:
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
     assert errors == []
     assert os.environ["BIOMARKER_DEMO"] == str(demo)
+    images = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if "image/png" in o.get("data", {})]
+    assert images or path.name.startswith("03"), "the notebook shows no figure"  # 03's need enough responders
+    sources = "".join(c.source for c in nb.cells)
+    assert "._" not in sources.replace("._repr", ""), "notebooks use the public API only"
 
 
 def test_there_are_notebooks() -> None:

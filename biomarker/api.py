@@ -1,0 +1,367 @@
+"""One face for analysts and pipelines: a :class:`Study` is a store, and (from a study.yaml) the inputs to fill it.
+
+>>> from biomarker import Study
+>>> study = Study.from_config("study.yaml")   # doctest: +SKIP
+>>> study.run()                               # every step into the store, as `biomarker run` does  # doctest: +SKIP
+>>> study = Study.open("results/study.duckdb")  # doctest: +SKIP
+>>> study.patients().summary                  # one row per subject, from store tables only  # doctest: +SKIP
+>>> study.pl.km("pfs")                        # figures under one namespace, as scanpy's ``pl``  # doctest: +SKIP
+
+Each step method returns a :class:`~biomarker.results.Result` (``.summary``, ``.tables``, ``.provenance``,
+``.plot()``, ``.write()``) read from the store. On a study made from a config, a first step (``tmb``,
+``pathology``, ``tbnk``, ``endpoints``) is computed from the user's files and stored when the store does not hold
+it yet, its inputs changed, or ``refresh=True``; ``patients`` and ``models`` are computed from store tables only.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from biomarker import steps
+from biomarker import store as st
+from biomarker.errors import BiomarkerError, ConfigError
+from biomarker.results import Result, make_provenance
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from biomarker.study import RunSummary, StudyConfig
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str, int, int], None]
+
+
+class Study:
+    """A study: its store (always) and its config (when made from a study.yaml).
+
+    Parameters
+    ----------
+    store_path
+        The DuckDB store.
+    config
+        The :class:`~biomarker.study.StudyConfig`; ``None`` for a store opened on its own (read its results,
+        compute patients and models, but no first step: their inputs are unknown).
+    """
+
+    def __init__(self, store_path: str | os.PathLike[str], config: StudyConfig | None = None) -> None:
+        self.store_path = Path(store_path)
+        self.config = config
+        self.pl = Plots(self)
+        self._run_id: int | None = None
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Study:
+        """A study from its store: a ``.duckdb`` file, a folder holding one (``study.duckdb`` or
+        ``results/study.duckdb``), or a ``study.yaml`` (its store; the inputs are not used)."""
+        p = Path(path)
+        if p.suffix in (".yaml", ".yml") and p.is_file():
+            from biomarker.study import load_config
+
+            return cls(st.find_store(load_config(p).store_path))
+        if p.is_dir() and (p / "study.yaml").is_file() and not (p / "study.duckdb").is_file():
+            return cls.open(p / "study.yaml")
+        return cls(st.find_store(p))
+
+    @classmethod
+    def from_config(cls, path: str | os.PathLike[str], **overrides: Any) -> Study:
+        """A study from ``study.yaml`` (checked completely now); ``overrides`` replace its values (``out``...)."""
+        from biomarker.study import load_config
+
+        config = load_config(path, **overrides)
+        return cls(config.store_path, config)
+
+    def __repr__(self) -> str:
+        return f"Study({str(self.store_path)!r}{', from ' + str(self.config.source) if self.config else ''})"
+
+    # -- store access ----------------------------------------------------------------------------
+    def _read(self, names: list[str] | None = None, prefix: str | None = None) -> dict[str, pd.DataFrame]:
+        if not self.store_path.is_file():
+            return {}
+        with st.Store(self.store_path, read_only=True) as store:
+            present = store.tables()
+            wanted = [n for n in present if (names is not None and n in names) or (prefix and n.startswith(prefix))]
+            out = {}
+            for name in wanted:
+                out[name] = store.table(name)
+                out[name].attrs["provenance"] = store.provenance(name)
+            return out
+
+    def _needs(self, table: str, key: str, refresh: bool) -> bool:
+        if refresh or not self.store_path.is_file():
+            return True
+        with st.Store(self.store_path, read_only=True) as store:
+            return not steps.unchanged(store, table, key)
+
+    def _config(self, what: str) -> StudyConfig:
+        if self.config is None:
+            raise ConfigError(f"{what}: this study was opened from its store; use Study.from_config('study.yaml') "
+                              "to compute from the input files")
+        return self.config
+
+    # -- first steps ------------------------------------------------------------------------------
+    def tmb(self, refresh: bool = False, progress: Progress | None = None) -> Result:
+        """Per-tumour TMB (``tmb_results``, ``tmb_filter_audit``, ``samples``); ``summary`` counts by status.
+        From a config, the batch runs (new or changed tumours only) when the store holds no TMB or ``refresh``."""
+        config = self.config if refresh else (self.config if self.config and self.config.samplesheet else None)
+        tables = self._read(["tmb_results", "tmb_filter_audit", "samples"])
+        if refresh or (config is not None and tables.get("tmb_results", steps.empty()).empty):
+            self._run_tmb(self._config("tmb"), progress)
+            tables = self._read(["tmb_results", "tmb_filter_audit", "samples"])
+        return steps.tmb_result(tables)
+
+    def _run_tmb(self, config: StudyConfig, progress: Progress | None, force: bool = False) -> Any:
+        from biomarker.batch import run_batch
+        from biomarker.tmb.samplesheet import read_samplesheet
+
+        if config.samplesheet is None:
+            raise ConfigError("tmb: the study config names no samplesheet")
+        if force and self.store_path.is_file():
+            with st.Store(self.store_path) as store:
+                store.forget_tmb()
+        summary = run_batch(config.samplesheet, config.store_path, config.out / "tmb", config.preset,  # type: ignore[arg-type]
+                            targets=config.targets, jobs=config.jobs, scheduler=config.scheduler,
+                            progress=None if progress is None else lambda d, t, n: progress(f"TMB {n}", d, t))
+        with st.Store(self.store_path) as store:
+            stale = store.mark_stale(r.sample for r in read_samplesheet(config.samplesheet))  # type: ignore[arg-type]
+        return summary, stale
+
+    def pathology(self, refresh: bool = False) -> Result:
+        """PD-L1 and TILs per subject (store table ``pdl1``)."""
+        config = self.config
+        if config is not None and config.pathology is not None:
+            key = steps.step_key(make_provenance("pathology", {}, {"pathology": config.pathology}))
+            if self._needs(st.PDL1, key, refresh):
+                self._save(steps.compute_pathology(config.pathology))
+        tables = self._read([st.PDL1])
+        return Result("pathology", tables, tables.get(st.PDL1, steps.empty()).attrs.get("provenance", {}),
+                      plotters={"pdl1_category": steps._pdl1_plot} if tables else None)
+
+    def tbnk(self, refresh: bool = False, progress: Progress | None = None) -> Result:
+        """TBNK per subject and visit and its features (``tbnk``, ``tbnk_features``, ``tbnk_features_wide``)."""
+        config = self.config
+        if config is not None and (config.tbnk is not None or config.fcs is not None):
+            inputs = ({"tbnk": config.tbnk} if config.tbnk is not None
+                      else {f"fcs/{p.name}": p for p in sorted(config.fcs.glob("*.fcs"))})  # type: ignore[union-attr]
+            key = steps.step_key(make_provenance("tbnk", {"source": "export" if config.tbnk else "fcs"}, inputs))
+            if self._needs(st.TBNK_FEATURES_WIDE, key, refresh):
+                gate = None if progress is None else (lambda d, t, n: progress(f"gating {n}", d, t))
+                self._save(steps.compute_tbnk(config.tbnk, config.fcs, gate))
+        tables = self._read([st.TBNK, st.TBNK_FEATURES, st.TBNK_FEATURES_WIDE])
+        return Result("tbnk", tables, tables.get(st.TBNK, steps.empty()).attrs.get("provenance", {}),
+                      summary_table=st.TBNK_FEATURES_WIDE if tables else None)
+
+    def endpoints(self, refresh: bool = False) -> Result:
+        """Trial endpoints (store tables ``endpoint_*``, names without the prefix) and ``subjects``."""
+        config = self.config
+        if config is not None and config.clinical is not None:
+            inputs = steps.clinical_inputs(config.clinical)
+            key = steps.step_key(make_provenance("endpoints", config.endpoints, inputs))
+            if self._needs(st.ENDPOINT_PREFIX + "summary", key, refresh):
+                _, result = steps.compute_endpoints(config.clinical, None, config.endpoints)
+                result.provenance["step_key"] = key
+                self._save(result, drop_prefix=st.ENDPOINT_PREFIX)
+        tables = {k.removeprefix(st.ENDPOINT_PREFIX): v for k, v in self._read(prefix=st.ENDPOINT_PREFIX).items()}
+        return steps.endpoints_result(tables)
+
+    # -- store-only steps -------------------------------------------------------------------------
+    def patients(self, refresh: bool = True) -> Result:
+        """One row per subject from store tables only (see :mod:`biomarker.models.patients`); stored as
+        ``patients`` and ``patient_feature_sources``. ``refresh=False`` reads the stored table."""
+        from biomarker.models.patients import compute_patients, read_store_tables
+
+        if not refresh:
+            tables = self._read([st.PATIENTS, "patient_feature_sources"])
+            return Result("patients", {"patients": tables.get(st.PATIENTS, steps.empty()),
+                                       "feature_sources": tables.get("patient_feature_sources", steps.empty())},
+                          tables.get(st.PATIENTS, steps.empty()).attrs.get("provenance", {}), summary_table="patients")
+        with st.Store(self.store_path) as store:
+            result = compute_patients(read_store_tables(store))
+            store.write_tables("patients", {st.PATIENTS: result.tables["patients"],
+                                            "patient_feature_sources": result.tables["feature_sources"]},
+                               result.provenance, run_id=self._run_id)
+        return result
+
+    def models(self, refresh: bool = False, out_dir: str | os.PathLike[str] | None = None,
+               **options: Any) -> Result:
+        """The response models in the store (``model_*`` tables). ``refresh=True`` or ``options`` (``outcome``,
+        ``n_repeats``...; default: the config's ``models:`` block) fit them again on the stored patient table and
+        store them; ``out_dir`` also keeps their files."""
+        if refresh or options:
+            self._compute_models(options or (self.config.models if self.config else {}), out_dir)
+        tables = {k.removeprefix(st.MODEL_PREFIX): v for k, v in self._read(prefix=st.MODEL_PREFIX).items()}
+        return steps.models_result(tables)
+
+    def _compute_models(self, options: dict[str, Any], out_dir: str | os.PathLike[str] | None,
+                        force: bool = True) -> bool:
+        """Fit the models on the stored patient table unless (``force`` off) the table and options are those
+        of the stored models; returns whether they were fitted."""
+        import tempfile
+
+        from biomarker.study import check_models_block
+
+        check_models_block(options, "models")
+        assembled = self.patients()
+        patients = assembled.tables["patients"]
+        key = steps.table_key(patients, options)
+        if not force and self._needs(st.MODEL_PREFIX + "model_performance", key, False) is False:
+            return False
+        jobs = self.config.jobs if self.config else 1
+        out = Path(out_dir) if out_dir is not None else (self.config.out / "models" if self.config else None)
+        with tempfile.TemporaryDirectory(prefix="models.") as tmp:
+            result = steps.compute_models(patients, out or tmp, options, jobs)
+        provenance = {**result.report.get("provenance", {}), "settings": result.report.get("settings", {}),
+                      "options": options, "step_key": key, "tmb_preset": assembled.provenance.get("tmb_preset"),
+                      "patient_tables": assembled.provenance.get("tables_read")}
+        with st.Store(self.store_path) as store:
+            store.write_tables("models", result.tables, provenance, prefix=st.MODEL_PREFIX,
+                               drop_prefix=st.MODEL_PREFIX, run_id=self._run_id)
+        return True
+
+    def report(self, out: str | os.PathLike[str] | None = None, notes: list[str] | None = None) -> Path:
+        """Write the HTML report of everything in the store; returns its path."""
+        from biomarker.report import Section, build_report
+
+        out = Path(out) if out is not None else (self.config.out if self.config else self.store_path.parent) / \
+            "report.html"
+        extra = []
+        if notes:
+            extra.append(Section("notes", "Run notes"))
+            for note in notes:
+                extra[0].note(note)
+        name = self.config.study if self.config else self.store_path.stem
+        return build_report(self.store_path, out, title=f"{name}: biomarker report",
+                            subtitle="Toripalimab + axitinib, advanced NSCLC: efficacy, safety and biomarkers",
+                            extra_sections=extra)
+
+    def _save(self, result: Result, **kwargs: Any) -> None:
+        with st.Store(self.store_path) as store:
+            steps.save(store, result, run_id=self._run_id, **kwargs)
+
+    # -- the whole run ------------------------------------------------------------------------------
+    def run(self, progress: Progress | None = None, *, force: bool = False, command: str = "run") -> RunSummary:
+        """Every step the config names, into the store, then the report (what ``biomarker run`` does)."""
+        from biomarker.study import RunSummary
+
+        config = self._config("run")
+        config.out.mkdir(parents=True, exist_ok=True)
+        summary = RunSummary(store=self.store_path)
+        with st.Store(self.store_path) as store:
+            summary.run_id = self._run_id = store.start_run(command, config_path=config.source)
+
+        def tell(stage: str, done: int = 0, total: int = 0) -> None:
+            if progress is not None:
+                progress(stage, done, total)
+
+        status = "failed"
+        try:
+            if config.samplesheet is not None:
+                tell("TMB")
+                summary.tmb, stale = self._run_tmb(config, progress, force)
+                summary.steps["tmb"] = str(summary.tmb) + (f", {len(stale)} marked stale" if stale else "")
+            else:
+                summary.steps["tmb"] = "not named"
+            for name, named, method in (("pathology", config.pathology, self.pathology),
+                                        ("tbnk", config.tbnk or config.fcs, self.tbnk),
+                                        ("endpoints", config.clinical, self.endpoints)):
+                summary.steps[name] = self._step(name, named, method, force, tell)
+            tell("patient table")
+            patients = self.patients()
+            summary.steps["patients"] = f"{len(patients.tables['patients'])} subjects"
+            summary.notes += [f"Patient table: {w}" for w in patients.warnings]
+            summary.steps["models"] = self._models_step(config, force, tell, summary.notes)
+            tell("report")
+            summary.report = self.report(config.out / "report.html", summary.notes)
+            status = "ok"
+        except KeyboardInterrupt:
+            status = "interrupted"
+            raise
+        finally:
+            with st.Store(self.store_path) as store:
+                cutoff = store.provenance(st.ENDPOINT_PREFIX + "summary").get("data_cutoff")
+                store.finish_run(summary.run_id, status, data_cutoff=None if cutoff is None else str(cutoff))
+            self._run_id = None
+        return summary
+
+    def _step(self, name: str, named: Any, method: Callable[..., Result], force: bool,
+              tell: Callable[..., None]) -> str:
+        if named is None:
+            return self._forget(name)
+        tell(name)
+        before = self._step_keys()
+        method(refresh=force)
+        return "unchanged" if not force and self._step_keys() == before and before else "computed"
+
+    def _forget(self, step: str) -> str:
+        """A step the config does not name: its tables from an earlier run are dropped, never read as current."""
+        names, prefix = steps.STEP_TABLES[step]
+        with st.Store(self.store_path) as store:
+            gone = store.drop_tables(names, prefix)
+        if gone:
+            log.warning("study.yaml no longer names %s: removed its stored tables %s", step, ", ".join(gone))
+            return f"not named (its {len(gone)} stored table(s) from an earlier run removed)"
+        return "not named"
+
+    def _step_keys(self) -> dict[str, Any]:
+        if not self.store_path.is_file():
+            return {}
+        with st.Store(self.store_path, read_only=True) as store:
+            rows = store.con.execute("SELECT table_name, value FROM provenance WHERE key = 'step_key'").fetchall()
+        return dict(rows)
+
+    def _models_step(self, config: StudyConfig, force: bool, tell: Callable[..., None], notes: list[str]) -> str:
+        if not config.models or config.clinical is None:
+            return self._forget("models")
+        tell("response models")
+        try:
+            fitted = self._compute_models(config.models, config.out / "models", force)
+        except BiomarkerError as exc:  # too few responders is a finding to report, not a crash
+            log.warning("response models not fitted: %s", exc)
+            notes.append(f"Response models were not fitted: {exc}")
+            return f"not fitted ({exc})"
+        return "computed" if fitted else "unchanged (same patient table and options)"
+
+
+class Plots:
+    """Every figure of a study, drawn from store tables (``study.pl.km("pfs")``, ``study.pl.tmb()``...)."""
+
+    def __init__(self, study: Study) -> None:
+        self._study = study
+
+    def tmb(self) -> Any:
+        """TMB per tumour with its exact 95% CI."""
+        return self._study.tmb().plot("tmb")
+
+    def tmb_audit(self) -> Any:
+        """What each TMB filter removed, per tumour."""
+        return self._study.tmb().plot("tmb_audit")
+
+    def pdl1(self) -> Any:
+        """Subjects per PD-L1 TPS category."""
+        return self._study.pathology().plot("pdl1_category")
+
+    def km(self, endpoint: str = "pfs") -> Any:
+        """Kaplan-Meier curve of ``pfs``, ``os`` or ``dor`` with numbers at risk."""
+        return self._study.endpoints().plot(f"km_{endpoint}")
+
+    def waterfall(self) -> Any:
+        """Best % change of the target-lesion sum per subject."""
+        return self._study.endpoints().plot("waterfall")
+
+    def spider(self) -> Any:
+        """% change of the target-lesion sum over time per subject."""
+        return self._study.endpoints().plot("spider")
+
+    def swimmer(self) -> Any:
+        """Time on study with response, progression and death."""
+        return self._study.endpoints().plot("swimmer")
+
+    def model(self, name: str = "roc") -> Any:
+        """A model figure: ``roc``, ``calibration``, ``forest``, ``biomarker_by_response``, ``km_<end>_<group>``."""
+        return self._study.models().plot(name)
+
+
+__all__ = ["Plots", "Study"]
