@@ -49,6 +49,8 @@ def print_tmb_summary(result: TmbResult) -> None:
     )
     console.print(f"{result.counted} counted variants over {result.territory_mb:.4f} Mb "
                   f"({result.territory_bp:,} bp); {result.records:,} records, {result.alleles:,} ALT alleles")
+    for note in getattr(result, "warnings", []):
+        err_console.print(f"[bold yellow]warning:[/] {note}")
     table = Table(title="ALT alleles removed, by the first filter that failed", show_header=True)
     table.add_column("filter")
     table.add_column("removed", justify="right")
@@ -78,6 +80,23 @@ def print_preset_table(results: list[TmbResult], out: Path | None) -> None:
         with atomic_write(path) as fh:
             fh.write("\t".join(columns) + "\n" + "".join("\t".join(r) + "\n" for r in rows))
         console.print(f"table: {path}")
+
+
+def print_cohort_summary(result: object, paths: dict[str, Path], store: Path | None) -> None:
+    """A cohort TMB run: tumours, failures, median TMB, TMB-high count, warnings and where the files went."""
+    frame = result.per_tumour  # type: ignore[attr-defined]
+    ok = frame[frame["status"] == "ok"]
+    console.print(f"[bold]{len(frame):,}[/] tumours ({len(frame) - len(ok):,} failed), preset "
+                  f"[bold]{result.params.name}[/], territory {result.territory_bp / 1e6:g} Mb "  # type: ignore[attr-defined]
+                  f"({'stated' if result.territory_stated else 'BED'})")  # type: ignore[attr-defined]
+    if len(ok):
+        console.print(f"median TMB {ok['tmb_per_mb'].median():.2f} mut/Mb; {int(ok['tmb_high'].sum()):,} TMB-high")
+    for note in result.warnings:  # type: ignore[attr-defined]
+        err_console.print(f"[bold yellow]warning:[/] {note}")
+    for label, path in paths.items():
+        console.print(f"{label}: {path}")
+    if store is not None:
+        console.print(f"store: {store}")
 
 
 def print_endpoint_summary(results: object, out: Path) -> None:

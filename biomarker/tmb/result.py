@@ -45,12 +45,24 @@ class TmbResult:
     variants_path: Path | None = None
     json_path: Path | None = None
     vcf_path: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+    territory_stated: bool = False
     _rows: list[Row] | None = field(default=None, repr=False)
 
     @property
     def tmb_high(self) -> bool:
-        """TMB at or above the preset's cut-off (default 10 mut/Mb)."""
+        """TMB-high: counted mutations >= ``tmb_high_min_count`` when the preset sets one (blood TMB is
+        published as "bTMB >= 16 mutations"), else TMB >= ``tmb_high_cutoff`` per Mb (default 10)."""
+        if self.params.tmb_high_min_count is not None:
+            return self.counted >= self.params.tmb_high_min_count
         return self.tmb_per_mb >= self.params.tmb_high_cutoff
+
+    @property
+    def tmb_high_rule(self) -> str:
+        """The TMB-high rule in words."""
+        if self.params.tmb_high_min_count is not None:
+            return f">= {self.params.tmb_high_min_count} counted mutations"
+        return f">= {self.params.tmb_high_cutoff:g} mutations/Mb"
 
     @property
     def territory_mb(self) -> float:
@@ -73,6 +85,11 @@ class TmbResult:
             "ci_method": "exact Poisson (Garwood)",
             "tmb_high": self.tmb_high,
             "tmb_high_cutoff_per_mb": self.params.tmb_high_cutoff,
+            "tmb_high_min_count": self.params.tmb_high_min_count,
+            "tmb_high_rule": self.tmb_high_rule,
+            "territory_source": ("stated (territory_mb), not measured; variants not restricted to a territory"
+                                 if self.territory_stated else "measured from the BED"),
+            "warnings": list(self.warnings),
             "counted_variants": self.counted,
             "territory_bp": self.territory_bp,
             "records": self.records,
@@ -97,17 +114,37 @@ class TmbResult:
             "sample": self.sample, "preset": self.params.name, "counted_variants": self.counted,
             "territory_mb": self.territory_mb, "tmb_per_mb": self.tmb_per_mb,
             "tmb_ci95_low_per_mb": self.ci95_low, "tmb_ci95_high_per_mb": self.ci95_high,
-            "tmb_high": self.tmb_high,
+            "tmb_high": self.tmb_high, "warnings": "; ".join(self.warnings),
         }
         row.update({f"removed_{k}": v for k, v in self.removed_by().items()})
         return pd.DataFrame([row])
 
+    def store_row(self) -> dict[str, Any]:
+        """The result's part of a ``tmb_results`` store row (the caller adds sample keys and hashes).
+
+        ``warnings`` is every warning joined by ``"; "`` (empty when there is none).
+        """
+        return {"counted_variants": self.counted, "territory_bp": self.territory_bp, "tmb_per_mb": self.tmb_per_mb,
+                "tmb_ci95_low_per_mb": self.ci95_low, "tmb_ci95_high_per_mb": self.ci95_high,
+                "tmb_high": self.tmb_high, "caller": self.caller, "annotator": self.annotator,
+                "warnings": "; ".join(self.warnings)}
+
     def variants(self) -> pd.DataFrame:
-        """Every ALT allele with its fate (``counted`` or the first filter that removed it)."""
+        """Every ALT allele with its fate (``counted`` or the first filter that removed it).
+
+        Numbers are numbers: ``pos``, ``depth`` and ``alt_depth`` nullable integers, ``vaf`` and
+        ``population_af`` floats (missing is NA); the rest text.
+        """
         import pandas as pd
 
         if self._rows is not None:
-            return pd.DataFrame(self._rows, columns=list(VARIANT_COLUMNS))
-        if self.variants_path is None:
+            frame = pd.DataFrame(self._rows, columns=list(VARIANT_COLUMNS))
+        elif self.variants_path is None:
             raise ValueError("this result kept no variant table")
-        return pd.read_csv(self.variants_path, sep="\t", dtype=str, keep_default_na=False)
+        else:
+            frame = pd.read_csv(self.variants_path, sep="\t", dtype=str, keep_default_na=False)
+        for col in ("pos", "depth", "alt_depth"):
+            frame[col] = pd.to_numeric(frame[col].replace("", None)).astype("Int64")
+        for col in ("vaf", "population_af"):
+            frame[col] = pd.to_numeric(frame[col].replace("", None)).astype("float64")
+        return frame

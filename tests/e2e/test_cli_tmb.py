@@ -37,7 +37,8 @@ def test_preset_all_gives_one_row_per_preset(write_vcf, write_bed, tmp_path) -> 
     assert proc.returncode == 0, proc.stderr
     table = (tmp_path / "T1.presets.tsv").read_text().splitlines()
     assert [line.split("\t")[:2] for line in table[1:]] == [
-        ["wes", "0"], ["pytmb-wes", "0"], ["f1cdx", "1"], ["msk-impact", "0"], ["tso500", "1"]]
+        ["wes", "0"], ["pytmb-wes", "0"], ["f1cdx", "1"], ["msk-impact", "0"], ["tso500", "1"],
+        ["maftools", "0"]]
 
 
 def test_user_error_is_one_line_and_exit_2(write_vcf, write_bed, tmp_path) -> None:

@@ -41,7 +41,7 @@ def test_maf_rows_get_fates(tmp_path, write_bed) -> None:
     df = r.variants()
     assert list(df.consequence) == ["missense_variant", "synonymous_variant", "inframe_deletion", "", "stop_gained", ""]
     assert list(df.fate) == ["counted", "consequence", "counted", "vaf", "population_af", "filter"]
-    assert df.vaf.iloc[3] == "0.0400"  # 2 / 50
+    assert df.vaf.iloc[3] == pytest.approx(0.04)  # 2 / 50
     assert r.territory_bp == 9000 and r.counted == 2
 
 
