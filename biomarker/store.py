@@ -50,7 +50,8 @@ CREATE TABLE IF NOT EXISTS tmb_results (
     annotator VARCHAR,
     package_version VARCHAR,
     json_path VARCHAR,
-    variants_path VARCHAR
+    variants_path VARCHAR,
+    warnings VARCHAR
 );
 CREATE TABLE IF NOT EXISTS tmb_filter_audit (
     sample VARCHAR NOT NULL,
@@ -64,7 +65,7 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 TMB_COLUMNS = (
     "sample", "patient", "status", "reason", "preset", "input_sha256", "bed_sha256", "params_sha256",
     "counted_variants", "territory_bp", "tmb_per_mb", "tmb_ci95_low_per_mb", "tmb_ci95_high_per_mb", "tmb_high",
-    "caller", "annotator", "package_version", "json_path", "variants_path",
+    "caller", "annotator", "package_version", "json_path", "variants_path", "warnings",
 )
 
 
@@ -94,6 +95,8 @@ class Store:
                              hint="is another biomarker process writing it? Only one writer at a time") from None
         if not read_only:
             self.con.execute(SCHEMA)
+            # stores written before TMB results carried warnings get the column (appended: same order)
+            self.con.execute("ALTER TABLE tmb_results ADD COLUMN IF NOT EXISTS warnings VARCHAR")
 
     def __enter__(self) -> Store:
         return self
