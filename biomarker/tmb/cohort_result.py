@@ -157,7 +157,8 @@ def _per_tumour_frame(counts: dict[str, Counter], unfiltered: Counter, rows: Cou
     frame["warnings"] = warnings
     failed = frame["status"] != "ok"
     frame.loc[failed, ["counted_variants", "tmb_per_mb", "tmb_ci95_low_per_mb", "tmb_ci95_high_per_mb"]] = np.nan
-    frame.loc[failed, "tmb_high"] = None
+    frame["tmb_high"] = frame["tmb_high"].astype("boolean")
+    frame.loc[failed, "tmb_high"] = pd.NA
     for k in FILTER_ORDER:
         frame[f"removed_{k}"] = [counts[s].get(k, 0) for s in names]
     return frame
