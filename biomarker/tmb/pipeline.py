@@ -315,7 +315,7 @@ def compute_tmb(
             warnings.insert(0, f"territory stated as {territory_bp / 1e6:g} Mb, not measured from a BED; variants "
                                "are not restricted to a territory")
         for note in warnings:
-            log.warning("%s: %s", Path(path).name, note)
+            log.info("%s: %s", Path(path).name, note)
         counted = tally.fates.get("counted", 0)
         tmb, low, high = tmb_with_ci(counted, territory_bp)
         result = TmbResult(
@@ -337,7 +337,7 @@ def compute_tmb(
         )
         if out is not None and workdir is not None:
             _publish(result, workdir, out, vcf_tmp)
-        log.info("%s: %d counted over %.3f Mb -> %.2f mut/Mb", result.sample, counted, territory.megabases, tmb)
+        log.info("%s: %d counted over %.3f Mb -> %.2f mut/Mb", result.sample, counted, territory_bp / 1e6, tmb)
         return result
     finally:
         if layout is not None:

@@ -87,3 +87,57 @@ def test_model_on_any_patient_table(tmp_path) -> None:
     assert (tmp_path / "out" / "report.json").is_file() and (tmp_path / "out" / "univariable.tsv").is_file()
     missing = run("model", tmp_path / "cohort.csv", "--out", tmp_path / "o2")
     assert missing.returncode == 2 and "--features is needed" in missing.stderr
+
+
+def test_set_with_a_bad_value_names_the_key(write_vcf, write_bed, tmp_path) -> None:
+    vcf = write_vcf([mutect_record("chr1", 100, "C", "T", csq_entries=[csq("T", "missense_variant")])])
+    proc = run("tmb", vcf, "--targets", write_bed([("chr1", 0, 1000)]), "--set", "min_vaf=abc", "-o", tmp_path)
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1 and "min_vaf must be a number, got 'abc'" in lines[0]
+
+
+def test_off_help_lists_every_switchable_filter() -> None:
+    from biomarker.cli import TMB_OFF_NAMES
+    from biomarker.tmb.params import SWITCHABLE
+
+    assert sorted(TMB_OFF_NAMES) == sorted(SWITCHABLE)
+    assert "--threads" not in run("tmb", "--help").stdout  # the deprecated alias is hidden
+
+
+def test_out_defaults_to_tmb_results_and_jobs_alias(write_vcf, write_bed, tmp_path) -> None:
+    vcf = write_vcf([mutect_record("chr1", 100, "C", "T", csq_entries=[csq("T", "missense_variant")])])
+    bed = write_bed([("chr1", 0, 1_000_000)])
+    proc = subprocess.run([*BIOMARKER, "tmb", str(vcf), "-t", str(bed), "--threads", "1"], capture_output=True,
+                          text=True, cwd=tmp_path, check=False,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    assert proc.returncode == 0, proc.stderr
+    assert "--threads is deprecated; use -j/--jobs" in proc.stderr
+    assert json.loads((tmp_path / "tmb_results" / "T1.tmb.json").read_text())["counted_variants"] == 1
+
+
+def test_territory_stated_and_warnings_in_json(write_vcf, write_bed, tmp_path) -> None:
+    vcf = write_vcf([mutect_record("chr1", 100, "C", "T", filt=".", csq_entries=[csq("T", "missense_variant")])])
+    proc = run("tmb", vcf, "--territory-mb", "1.1", "--set", "count_unfiltered=true", "-o", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads((tmp_path / "T1.tmb.json").read_text())
+    assert doc["territory_bp"] == 1_100_000 and doc["territory_source"].startswith("stated")
+    assert len(doc["warnings"]) == 2 and "warning:" in proc.stderr
+    both = run("tmb", vcf, "--territory-mb", "1.1", "-t", write_bed([("chr1", 0, 10)]), "-o", tmp_path)
+    assert both.returncode == 2 and "not both" in both.stderr
+
+
+def test_tmb_cohort_writes_one_row_per_tumour_and_the_store(tmp_path) -> None:
+    from biomarker.store import Store
+
+    maf = tmp_path / "luad.maf"
+    cols = ["Hugo_Symbol", "Chromosome", "Start_Position", "Reference_Allele", "Tumor_Seq_Allele2",
+            "Variant_Classification", "Tumor_Sample_Barcode"]
+    rows = [["KRAS", "chr12", str(25245350 + i), "C", "A", "Missense_Mutation", f"T{i % 3}"] for i in range(7)]
+    maf.write_text("\t".join(cols) + "\n" + "".join("\t".join(r) + "\n" for r in rows))
+    proc = run("tmb-cohort", maf, "--territory-mb", "2", "-o", tmp_path / "out", "--store", tmp_path / "s.duckdb")
+    assert proc.returncode == 0, proc.stderr
+    table = (tmp_path / "out" / "luad.tmb.tsv").read_text().splitlines()
+    assert [line.split("\t")[:4] for line in table[1:]] == [["T0", "ok", "", "3"], ["T1", "ok", "", "2"],
+                                                              ["T2", "ok", "", "2"]]
+    with Store(tmp_path / "s.duckdb", read_only=True) as store:
+        assert sorted(store.table("tmb_results").tmb_per_mb) == [1.0, 1.0, 1.5]
