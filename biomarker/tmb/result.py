@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,6 +13,7 @@ from biomarker.tmb.vcf_scan import VARIANT_COLUMNS, Row
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.figure import Figure
 
 
 @dataclass
@@ -118,6 +120,43 @@ class TmbResult:
         }
         row.update({f"removed_{k}": v for k, v in self.removed_by().items()})
         return pd.DataFrame([row])
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``tmb_summary`` (one row), ``tmb_filter_audit`` (sample, filter, removed) and, when kept, ``variants``."""
+        import pandas as pd
+
+        out = {"tmb_summary": self.summary(),
+               "tmb_filter_audit": pd.DataFrame({"sample": self.sample, "filter": list(FILTER_ORDER),
+                                                 "removed": [self.fates.get(k, 0) for k in FILTER_ORDER]})}
+        if self._rows is not None or self.variants_path is not None:
+            out["variants"] = self.variants()
+        return out
+
+    def plot(self, name: str | None = None) -> Figure:
+        """The filter audit as a stacked bar (``name``: ``audit``, the only figure of one tumour)."""
+        from biomarker.plots.tmb import tmb_audit
+
+        if name not in (None, "audit"):
+            raise ValueError("one tumour's TMB has one figure: 'audit'")
+        tables = self.tables
+        return tmb_audit(tables["tmb_filter_audit"], tables["tmb_summary"])
+
+    def write(self, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
+        """Write ``SAMPLE.tmb.json`` and, when the rows are held, ``SAMPLE.variants.tsv`` (atomically)."""
+        from biomarker.files import atomic_replace, atomic_write
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths: dict[str, Path] = {}
+        if self._rows is not None:
+            rows = self._rows
+            paths["variants"] = atomic_replace(out / f"{self.sample}.variants.tsv", lambda p: p.write_text(
+                "\t".join(VARIANT_COLUMNS) + "\n" + "".join("\t".join(r) + "\n" for r in rows)))
+        with atomic_write(out / f"{self.sample}.tmb.json") as fh:
+            fh.write(self.to_json())
+        paths["json"] = out / f"{self.sample}.tmb.json"
+        return paths
 
     def store_row(self) -> dict[str, Any]:
         """The result's part of a ``tmb_results`` store row (the caller adds sample keys and hashes).
