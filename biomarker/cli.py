@@ -136,10 +136,15 @@ def tmb(
                               "territory_mb": territory_mb, "column_map": read_column_map(columns) if columns
                               else None}
     if preset == "all":
-        results = []
+        from biomarker.errors import BiomarkerError
+
+        results: list[Any] = []
         for name in PRESETS:
             with record_progress(f"{vcf.name} [{name}]") as progress:
-                results.append(compute_tmb(vcf, targets, name, progress=progress, keep_variants=False, **common))
+                try:
+                    results.append(compute_tmb(vcf, targets, name, progress=progress, keep_variants=False, **common))
+                except BiomarkerError as exc:  # one preset refusing the file (e.g. no COSMIC counts) is a row
+                    results.append((name, str(exc)))
         out.mkdir(parents=True, exist_ok=True)
         print_preset_table(results, out)
         return

@@ -64,19 +64,27 @@ def print_tmb_summary(result: TmbResult) -> None:
             console.print(f"{label}: {path}")
 
 
-def print_preset_table(results: list[TmbResult], out: Path | None) -> None:
-    """One row per preset for the same tumour; also ``SAMPLE.presets.tsv`` under ``out``."""
-    columns = ("preset", "counted", "territory_mb", "tmb_per_mb", "ci95_low", "ci95_high", "tmb_high")
-    rows = [(r.params.name, str(r.counted), f"{r.territory_mb:.4f}", f"{r.tmb_per_mb:.3f}",
-             f"{r.ci95_low:.3f}", f"{r.ci95_high:.3f}", str(r.tmb_high)) for r in results]
-    table = Table(title=f"{results[0].sample}: TMB by preset")
+def print_preset_table(results: list[TmbResult | tuple[str, str]], out: Path | None) -> None:
+    """One row per preset for the same tumour (a preset that refused the file: its reason); also
+    ``SAMPLE.presets.tsv`` under ``out``."""
+    columns = ("preset", "counted", "territory_mb", "tmb_per_mb", "ci95_low", "ci95_high", "tmb_high", "note")
+    rows = [(r[0], "", "", "", "", "", "", "refused: " + r[1].split("; ")[0][-90:]) if isinstance(r, tuple) else
+            (r.params.name, str(r.counted), f"{r.territory_mb:.4f}", f"{r.tmb_per_mb:.3f}", f"{r.ci95_low:.3f}",
+             f"{r.ci95_high:.3f}", str(r.tmb_high), "; ".join(r.warnings)) for r in results]
+    done = [r for r in results if not isinstance(r, tuple)]
+    if not done:
+        from biomarker.errors import ConfigError
+
+        raise ConfigError("every preset refused the file: " + results[0][1])  # type: ignore[index]
+    sample = done[0].sample
+    table = Table(title=f"{sample}: TMB by preset")
     for c in columns:
         table.add_column(c, justify="left" if c == "preset" else "right")
     for row in rows:
         table.add_row(*row)
     console.print(table)
     if out is not None:
-        path = out / f"{results[0].sample}.presets.tsv"
+        path = out / f"{sample}.presets.tsv"
         with atomic_write(path) as fh:
             fh.write("\t".join(columns) + "\n" + "".join("\t".join(r) + "\n" for r in rows))
         console.print(f"table: {path}")

@@ -141,3 +141,16 @@ def test_tmb_cohort_writes_one_row_per_tumour_and_the_store(tmp_path) -> None:
                                                               ["T2", "ok", "", "2"]]
     with Store(tmp_path / "s.duckdb", read_only=True) as store:
         assert sorted(store.table("tmb_results").tmb_per_mb) == [1.0, 1.0, 1.5]
+
+
+def test_preset_all_shows_a_refusing_preset_as_a_row(write_vcf, write_bed, tmp_path) -> None:
+    from tests.conftest import MUTECT_HEADER
+
+    header = MUTECT_HEADER.replace("|COSMIC_CNT", "")  # standard VEP: COSV ids, no COSMIC counts
+    entry = csq("T", "missense_variant")[:-1]
+    vcf = write_vcf([mutect_record("chr1", 100, "C", "T", csq_entries=[entry])], header)
+    proc = run("tmb", vcf, "-t", write_bed([("chr1", 0, 1_000_000)]), "--preset", "all", "--off", "depth",
+               "-o", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    rows = {line.split("\t")[0]: line.split("\t") for line in (tmp_path / "T1.presets.tsv").read_text().splitlines()}
+    assert rows["wes"][1] == "1" and rows["f1cdx"][7].startswith("refused: ") and "COSMIC" in rows["tso500"][7]
