@@ -73,7 +73,8 @@ class Annotation:
     """The annotation TMB needs for one ALT allele.
 
     ``terms`` holds every SO term over all the allele's transcripts (for pyTMB's any-transcript rule);
-    ``protein`` the chosen transcript's protein change in short form (``G12C``).
+    ``protein`` the chosen transcript's protein change as the annotator wrote it (``ENSP...:p.Gly12Cys``;
+    :func:`short_protein` makes it ``G12C`` when a driver list needs it).
     """
 
     consequence: str
@@ -193,6 +194,7 @@ class RecordAnnotator:
                 raise InputError(path, "FUNCOTATION has no *_variantClassification field", where="header")
         self.csq_af = [idx[f] for f in af_fields if f in idx]
         self.unknown_terms: dict[str, int] = {}
+        self._so: dict[str, str] = {}
         self.csq_cosmic_count = [idx[f] for f in COSMIC_COUNT_FIELDS if f in idx]
         self.annovar_func = sorted(i for i in header_infos if i.startswith("Func."))
         self.n_fields = len(self.fields)
@@ -221,7 +223,10 @@ class RecordAnnotator:
         return self.hgvsp_i is not None or self.kind == "snpeff"
 
     def _term(self, term: str) -> str:
-        so = normalise_term(term)
+        """SO term of an annotator's term (cached), counting terms that have no stated class."""
+        so = self._so.get(term)
+        if so is None:
+            so = self._so[term] = normalise_term(term)
         if so not in RANK:
             self.unknown_terms[term] = self.unknown_terms.get(term, 0) + 1
         return so
@@ -308,15 +313,28 @@ class RecordAnnotator:
                 break
         cons_i = idx.get("Consequence", 1)
         best: tuple[int, str, list[str]] | None = None
-        all_terms = frozenset(self._term(t) for row in rows if cons_i < len(row) for t in row[cons_i].split("&") if t)
-        for row in chosen:
+        # one pass over the rows: every term's SO name (for pyTMB's any-transcript rule and the unknown-term
+        # warning), and the most severe among the chosen transcripts
+        seen: set[str] = set()
+        so_of, unknown = self._so, self.unknown_terms
+        chosen_all = chosen is rows
+        chosen_ids = None if chosen_all else {id(r) for r in chosen}
+        for row in rows:
             if cons_i >= len(row):
                 continue
-            for term in row[cons_i].split("&"):
-                so = normalise_term(term)
+            in_chosen = chosen_all or id(row) in chosen_ids  # type: ignore[operator]
+            for t in row[cons_i].split("&"):
+                so = so_of.get(t)
+                if so is None:
+                    so = so_of[t] = normalise_term(t)
                 rank = RANK.get(so, UNKNOWN_RANK)
-                if best is None or rank < best[0]:
+                if t:
+                    seen.add(so)
+                    if rank == UNKNOWN_RANK:
+                        unknown[t] = unknown.get(t, 0) + 1
+                if in_chosen and (best is None or rank < best[0]):
                     best = (rank, so, row)
+        all_terms = frozenset(seen)
         if best is None:
             return Annotation("sequence_variant", terms=all_terms)
         _, so, row = best
@@ -330,7 +348,7 @@ class RecordAnnotator:
         pop = _max_float([first[i] for i in self.csq_af if i < len(first) and first[i]])
         existing = col("Existing_variation")
         count = _max_float([first[i] for i in self.csq_cosmic_count if i < len(first) and first[i]])
-        protein = short_protein(row[self.hgvsp_i]) if self.hgvsp_i is not None and self.hgvsp_i < len(row) else ""
+        protein = row[self.hgvsp_i] if self.hgvsp_i is not None and self.hgvsp_i < len(row) else ""
         return Annotation(so, col("SYMBOL"), col("Feature"), pop, bool(_COSMIC_ID.search(existing)),
                           None if count is None else int(count), all_terms, protein)
 
@@ -357,7 +375,7 @@ class RecordAnnotator:
                     best[k] = (rank, so, f[3] if len(f) > 3 else "", f[6] if len(f) > 6 else "",
                                f[10] if len(f) > 10 else "")
         return [None if b is None else Annotation(b[1], b[2], b[3], terms=frozenset(terms[k]),
-                                                  protein=short_protein(b[4]))
+                                                  protein=b[4])
                 for k, b in enumerate(best)]
 
     # -- Funcotator ---------------------------------------------------------------------------

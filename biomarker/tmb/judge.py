@@ -74,6 +74,9 @@ def read_hotspot_list(path: str | os.PathLike[str]) -> Drivers:
             else:
                 raise InputError(path, "a driver line is 'chrom pos ref alt' (1-based) or 'GENE protein_change' "
                                        "(KRAS p.G12C)", where=f"line {lineno}")
+    if not sites and not proteins:
+        raise InputError(path, "no driver in the list", where="line 1",
+                         hint="write 'chrom pos ref alt' (1-based) or 'GENE protein_change' (KRAS p.G12C) lines")
     return Drivers(frozenset(sites), frozenset(proteins))
 
 
@@ -162,8 +165,8 @@ def judge_annotation(
         if hotspots and site is not None and (canonical_contig(site[0]), site[1], site[2], alt) in hotspots:
             return ("hotspot", "in hotspot list")
         proteins = getattr(hotspots, "proteins", None)
-        if proteins and ann.protein and (ann.gene.upper(), ann.protein) in proteins:
-            return ("hotspot", f"driver {ann.gene} {ann.protein}")
+        if proteins and ann.protein and (ann.gene.upper(), short := short_protein(ann.protein)) in proteins:
+            return ("hotspot", f"driver {ann.gene} {short}")
     if not params.filter_consequence:
         return COUNTED
     if params.consequence_rule == "pytmb":

@@ -236,7 +236,10 @@ def scan_vcf(
             alts = v.ALT or ["."]
             if not ref.isupper():
                 ref = ref.upper()
-            if not all(a.isupper() for a in alts):
+            if len(alts) == 1:
+                if not alts[0].isupper():
+                    alts = [alts[0].upper()]
+            elif not all(a.isupper() for a in alts):
                 alts = [a.upper() for a in alts]
             filters = v.FILTERS
             if not filters:
