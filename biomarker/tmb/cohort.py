@@ -20,7 +20,7 @@ from biomarker.errors import InputError
 from biomarker.tmb.checks import check_annotation_fields
 from biomarker.tmb.judge import Drivers
 from biomarker.tmb.params import TmbParams
-from biomarker.tmb.table_judge import DuplicateTracker, judge_frame
+from biomarker.tmb.table_judge import FATES, DuplicateTracker, judge_frame
 from biomarker.tmb.territory import Territory
 from biomarker.tmb.variant_table import MAF_REQUIRED, TABLE_FIELDS, _header, is_maf, maf_chunks, table_chunks
 from biomarker.tmb.vcf_scan import Row, ScanTally
@@ -85,10 +85,29 @@ def check_table_can_run(path: str, have: set[str], params: TmbParams, drivers: D
                             protein="protein" in have)
 
 
-def frames(path: str, params: TmbParams, column_map: Mapping[str, str] | None) -> Iterator[Any]:
+def needed_fields(params: TmbParams, drivers: Drivers, audit: bool) -> set[str]:
+    """The optional fields a run reads (a cohort run parses no column it does not use)."""
+    need = {"filter"}
+    if params.min_vaf is not None or params.min_depth is not None:
+        need |= {"depth", "alt_depth"}
+    if params.min_alt_depth is not None:
+        need.add("alt_depth")
+    if params.max_population_af is not None:
+        need.add("population_af")
+    if params.exclude_hotspots:
+        need.add("cosmic")
+    if drivers.proteins:
+        need |= {"gene", "protein"}
+    if audit:
+        need |= {"depth", "alt_depth", "gene", "transcript", "population_af"}
+    return need
+
+
+def frames(path: str, params: TmbParams, column_map: Mapping[str, str] | None,
+           fields: set[str] | None = None) -> Iterator[Any]:
     """Standard frames of a MAF (``column_map`` None) or a plain table."""
     if column_map is None:
-        return maf_chunks(path, params.population_af_fields)
+        return maf_chunks(path, params.population_af_fields, fields=fields)
     return table_chunks(path, column_map)
 
 
@@ -114,22 +133,24 @@ def scan_table_one(
     tracker = DuplicateTracker()
     names: dict[str, None] = {}
     chosen = tumor_sample
-    for frame in frames(path, params, column_map):
-        names.update(dict.fromkeys(frame["sample"].unique()))
+    for frame in frames(path, params, column_map, needed_fields(params, drivers, audit=True)):
+        names.update(dict.fromkeys(frame["sample"].astype(object).unique()))
         if chosen is None:
             chosen = next(iter(names))
         if tumor_sample is None and len(names) > 1:
             continue  # collect every name for the message
-        part = frame[frame["sample"] == chosen].reset_index(drop=True)
+        part = frame[(frame["sample"] == chosen).to_numpy()].reset_index(drop=True)
         if not len(part):
             continue
-        fate, why, terms = judge_frame(part, params, territory, drivers, tracker.duplicated(part), reasons=True,
-                                       unknown=tally.unknown_terms)
-        filt = part["filter"].to_numpy(dtype=object)
+        codes, why, terms = judge_frame(part, params, territory, drivers, tracker.duplicated(part), reasons=True,
+                                        unknown=tally.unknown_terms)
+        fate = np.array(FATES, dtype=object)[codes]
+        terms = terms.astype(object).to_numpy()
+        filt = part["filter"].astype(object).to_numpy()
         tally.unfiltered += int(((filt == ".") | (filt == "")).sum())
         tally.records += len(part)
         tally.alleles += len(part)
-        tally.contigs_seen |= set(part["chrom"].unique())
+        tally.contigs_seen |= set(part["chrom"].astype(object).unique())
         tally.fates.update(Counter(fate.tolist()))
         judged = fate != "duplicate"
         shown = np.where(judged & (np.isin(fate, ["counted", "population_af", "hotspot", "consequence"])), terms, "")

@@ -12,14 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from biomarker import __version__
 from biomarker.errors import InputError
 from biomarker.files import atomic_replace, atomic_write, sha256_file
 from biomarker.tmb.checks import UNFILTERED_HINT
-from biomarker.tmb.cohort import available_fields, check_table_can_run, frames
+from biomarker.tmb.cohort import available_fields, check_table_can_run, frames, needed_fields
 from biomarker.tmb.judge import Drivers, read_hotspot_list
 from biomarker.tmb.params import FILTER_ORDER, TmbParams
-from biomarker.tmb.table_judge import DuplicateTracker, judge_frame
+from biomarker.tmb.table_judge import FATES, DuplicateTracker, judge_frame
 from biomarker.tmb.territory import Territory
 
 if TYPE_CHECKING:
@@ -225,27 +227,33 @@ def compute_tmb_cohort(
         unknown: dict[str, Counter] = defaultdict(Counter)
         tracker = DuplicateTracker()
         done = 0
-        import pandas as pd
 
-        for frame in frames(path, params, column_map):
+        n_fates = len(FATES)
+        for frame in frames(path, params, column_map, needed_fields(params, driver_list, audit=False)):
             chunk_unknown: Counter = Counter()
-            fate, _, _ = judge_frame(frame, params, territory, driver_list, tracker.duplicated(frame),
-                                     unknown=chunk_unknown)
-            tally = pd.DataFrame({"sample": frame["sample"].to_numpy(), "fate": fate}).value_counts(sort=False)
-            for (sample, name), n in tally.items():
-                counts[sample][name] += int(n)
-            filt = frame["filter"].to_numpy(dtype=object)
-            is_unf = pd.Series((filt == ".") | (filt == ""), index=frame.index)
-            grouped = is_unf.groupby(frame["sample"], sort=False).agg(["sum", "size"])
-            for sample, (n_unf, n_rows) in zip(grouped.index, grouped.to_numpy(), strict=True):
-                unfiltered[sample] += int(n_unf)
-                rows[sample] += int(n_rows)
-                counts[sample]
-            if chunk_unknown:
-                for word in chunk_unknown:
-                    per = frame.loc[frame["effect"] == word, "sample"].value_counts()
-                    for sample, n in per.items():
-                        unknown[sample][word] += int(n)
+            codes, _, _ = judge_frame(frame, params, territory, driver_list, tracker.duplicated(frame),
+                                      unknown=chunk_unknown)
+            samples = frame["sample"].astype("category")
+            scodes = samples.cat.codes.to_numpy().astype(np.int64)
+            n_cat = len(samples.cat.categories)
+            grid = np.bincount(scodes * n_fates + codes, minlength=n_cat * n_fates).reshape(n_cat, n_fates)
+            per_rows = grid.sum(axis=1)
+            per_unf = np.bincount(scodes, weights=frame["filter"].isin([".", ""]).to_numpy(), minlength=n_cat)
+            first = np.full(n_cat, len(scodes))
+            np.minimum.at(first, scodes, np.arange(len(scodes)))
+            for i in np.argsort(first, kind="stable"):
+                if not per_rows[i]:
+                    continue
+                name = samples.cat.categories[i]
+                tally = counts[name]  # a tumour with every row removed still gets its row
+                for j in np.nonzero(grid[i])[0]:
+                    tally[FATES[j]] += int(grid[i, j])
+                unfiltered[name] += int(per_unf[i])
+                rows[name] += int(per_rows[i])
+            for word in chunk_unknown:
+                per = frame.loc[(frame["effect"] == word).to_numpy(), "sample"].astype(object).value_counts()
+                for sample, n in per.items():
+                    unknown[sample][word] += int(n)
             done += len(frame)
             if progress is not None:
                 progress(done)

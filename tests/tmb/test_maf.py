@@ -60,3 +60,16 @@ def test_maf_missing_columns(tmp_path, write_bed) -> None:
     maf.write_text("Hugo_Symbol\tChromosome\tStart_Position\nKRAS\tchr12\t1\n")
     with pytest.raises(InputError, match="missing MAF column"):
         compute_tmb(maf, write_bed([("chr12", 0, 100)]), "wes")
+
+
+def test_maf_text_in_a_number_column_names_line_and_column(tmp_path, write_bed) -> None:
+    rows = [list(r) for r in ROWS[:2]]
+    rows[1][2] = "7673802x"
+    maf = tmp_path / "bad_pos.maf"
+    maf.write_text(maf_text(rows))
+    with pytest.raises(InputError, match=r"line 4: Start_Position '7673802x' is not a number"):
+        compute_tmb(maf, write_bed([("chr12", 0, 100)]), "wes")
+    rows[1][2], rows[1][10] = "7673802", "10O"
+    maf.write_text(maf_text(rows))
+    with pytest.raises(InputError, match=r"line 4: t_depth '10O' is not a number"):
+        compute_tmb(maf, write_bed([("chr12", 0, 100)]), "wes")
