@@ -104,7 +104,8 @@ def read_layout(path: str, tumor_sample: str | None = None, caller: str | None =
         vcf = VCF(path, lazy=True)
     except (OSError, Exception) as exc:  # cyvcf2 raises bare Exception for a bad header
         raise InputError(path, f"not a readable VCF/BCF ({exc})", where="header",
-                         hint="check it is VCF, VCF.gz or BCF and not truncated") from None
+                         hint="check it is VCF, VCF.gz or BCF and not truncated; a MAF needs its standard "
+                                  "columns, and a plain variant table --columns") from None
     keep = False
     try:
         infos, fmts = {}, set()
