@@ -39,7 +39,7 @@ class Drivers:
 
 
 def read_hotspot_list(path: str | os.PathLike[str]) -> Drivers:
-    """Read a driver/hotspot list, one per line, ``#`` comments and a header line allowed.
+    r"""Read a driver/hotspot list, one per line, ``#`` comments and a header line allowed.
 
     A line is either a genomic site, ``chrom pos ref alt`` (1-based; tabs or spaces), or a gene and its protein
     change, ``KRAS p.G12C``, ``KRAS G12C`` or ``KRAS p.Gly12Cys``.
@@ -85,9 +85,10 @@ def judge_allele(alt: str) -> Fate | None:
 
     Examples
     --------
-    >>> judge_allele("<DEL>"), judge_allele("G]chr2:321]"), judge_allele("ACT")
-    (('not_point_mutation', 'symbolic or breakend allele <DEL>'), ('not_point_mutation', \
-'symbolic or breakend allele G]chr2:321]'), None)
+    >>> judge_allele("<DEL>")
+    ('not_point_mutation', 'symbolic or breakend allele <DEL>')
+    >>> judge_allele("G]chr2:321]")[0], judge_allele("*")[0], judge_allele("ACT")
+    ('not_point_mutation', 'not_point_mutation', None)
     """
     if alt and not alt.strip(_POINT_BASES):
         return None
