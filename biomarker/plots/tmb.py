@@ -11,8 +11,8 @@ from biomarker.plots._figure import new_figure, require_columns
 
 #: One colour per filter of the TMB chain, in filter order, then ``counted``.
 FILTER_COLOURS: dict[str, str] = {
-    "duplicate": "#EEEEEE", "filter": "#BBBBBB", "not_point_mutation": "#999999",
-    "territory": "#DDDDDD", "indel": "#AA4499", "vaf": "#E69F00", "depth": "#F0E442",
+    "filter": "#BBBBBB", "territory": "#DDDDDD", "duplicate": "#EEEEEE", "not_point_mutation": "#999999",
+    "indel": "#AA4499", "vaf": "#E69F00", "depth": "#F0E442",
     "alt_depth": "#999933", "unannotated": "#882255", "population_af": "#56B4E9", "hotspot": "#CC6677",
     "consequence": "#88CCEE", "counted": "#0072B2",
 }

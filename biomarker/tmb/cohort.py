@@ -142,7 +142,7 @@ def scan_table_one(
         part = frame[(frame["sample"] == chosen).to_numpy()].reset_index(drop=True)
         if not len(part):
             continue
-        codes, why, terms = judge_frame(part, params, territory, drivers, tracker.duplicated(part), reasons=True,
+        codes, why, terms = judge_frame(part, params, territory, drivers, tracker, reasons=True,
                                         unknown=tally.unknown_terms)
         fate = np.array(FATES, dtype=object)[codes]
         terms = terms.astype(object).to_numpy()

@@ -231,7 +231,7 @@ def compute_tmb_cohort(
         n_fates = len(FATES)
         for frame in frames(path, params, column_map, needed_fields(params, driver_list, audit=False)):
             chunk_unknown: Counter = Counter()
-            codes, _, _ = judge_frame(frame, params, territory, driver_list, tracker.duplicated(frame),
+            codes, _, _ = judge_frame(frame, params, territory, driver_list, tracker,
                                       unknown=chunk_unknown)
             samples = frame["sample"].astype("category")
             scodes = samples.cat.codes.to_numpy().astype(np.int64)

@@ -1,12 +1,11 @@
 """The ordered filter chain: a variant's fate is ``counted`` or the first filter that removed it.
 
-Order (cheap checks first, annotation parsed only for survivors): ``duplicate`` (the same position, REF
-and ALT seen before), ``filter`` (FILTER not PASS; ``.`` counts only with ``count_unfiltered``),
-``not_point_mutation`` (breakends, symbolic alleles, ``*``), ``territory`` (outside the callable
-territory), ``indel`` (when indels are excluded), ``vaf``, ``depth``, ``alt_depth``, ``unannotated``
-(no annotation: reported, never counted), ``population_af`` (germline), ``hotspot`` (known drivers),
-``consequence`` (class not counted). In a VCF the duplicate and allele checks run on the records that pass
-FILTER and territory (the others are removed by those first).
+Order (cheap checks first, annotation parsed only for survivors): ``filter`` (FILTER not PASS; ``.``
+counts only with ``count_unfiltered``), ``territory`` (outside the callable territory), ``duplicate``
+(the same position, REF and ALT as an earlier call that passed those two), ``not_point_mutation``
+(breakends, symbolic alleles, ``*``), ``indel`` (when indels are excluded), ``vaf``, ``depth``,
+``alt_depth``, ``unannotated`` (no annotation: reported, never counted), ``population_af`` (germline),
+``hotspot`` (known drivers), ``consequence`` (class not counted).
 """
 
 from __future__ import annotations

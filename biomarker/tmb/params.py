@@ -21,10 +21,10 @@ from biomarker.tmb.consequences import resolve_classes
 
 PRESETS: tuple[str, ...] = ("wes", "pytmb-wes", "f1cdx", "msk-impact", "tso500", "maftools")
 #: Filters in the order they are applied; a variant's fate is the first that removes it.
-#: ``duplicate``: the same tumour, position, REF and ALT seen before (kept once);
-#: ``not_point_mutation``: breakends, symbolic alleles (``<DEL>``), ``*`` and missing ALTs, never counted.
+#: ``duplicate``: the same tumour, position, REF and ALT as an earlier call that passed FILTER and territory
+#: (kept once); ``not_point_mutation``: breakends, symbolic alleles (``<DEL>``), ``*`` and missing ALTs.
 FILTER_ORDER: tuple[str, ...] = (
-    "duplicate", "filter", "not_point_mutation", "territory", "indel", "vaf", "depth", "alt_depth",
+    "filter", "territory", "duplicate", "not_point_mutation", "indel", "vaf", "depth", "alt_depth",
     "unannotated", "population_af", "hotspot", "consequence",
 )
 #: How the consequence decides: the chosen transcript's most severe term, or pyTMB 1.6.0's any-transcript rule.

@@ -43,8 +43,9 @@ class DuplicateTracker:
     def __init__(self) -> None:
         self._seen: list[np.ndarray] = []
 
-    def duplicated(self, frame: pd.DataFrame) -> np.ndarray:
-        """Which rows repeat an earlier row (of this chunk or an earlier one)."""
+    def duplicated(self, frame: pd.DataFrame, among: np.ndarray | None = None) -> np.ndarray:
+        """Which rows repeat an earlier row (of this chunk or an earlier one); with ``among``, only those rows
+        are compared and remembered (the calls that passed FILTER and territory, as in a VCF)."""
         import pandas as pd
 
         from biomarker.tmb.variant_table import cat_map
@@ -54,13 +55,19 @@ class DuplicateTracker:
                      cat_map(frame["ref"], lambda a: a.replace("-", "")),
                      cat_map(frame["alt"], lambda a: a.replace("-", ""))):
             hashes = (hashes * _MIX) ^ _hashes(part)
+        if among is not None:
+            hashes = hashes[among]
         dup = pd.Series(hashes).duplicated().to_numpy()
         for seen in self._seen:
             i = np.searchsorted(seen, hashes)
             i[i == len(seen)] = 0
             dup |= seen[i] == hashes
         self._seen.append(np.sort(hashes))
-        return dup
+        if among is None:
+            return dup
+        full = np.zeros(len(frame), dtype=bool)
+        full[among] = dup
+        return full
 
 
 def _territory_mask(frame: pd.DataFrame, territory: Territory) -> np.ndarray:
@@ -99,7 +106,7 @@ def _per_category(series: pd.Series, func: Callable[[str], object]) -> np.ndarra
 
 def judge_frame(
     frame: pd.DataFrame, params: TmbParams, territory: Territory | None, drivers: Drivers,
-    duplicate: np.ndarray, *, reasons: bool = False, unknown: Counter | None = None,
+    tracker: DuplicateTracker, *, reasons: bool = False, unknown: Counter | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None, pd.Series]:
     """Fate code of every row (names in :data:`FATES`; and, when asked, why), plus each row's SO consequence.
 
@@ -115,18 +122,18 @@ def judge_frame(
         if why is not None:
             why[mask] = reason[mask] if isinstance(reason, np.ndarray) else reason
 
-    mark("duplicate", duplicate, "same tumour, position, REF and ALT as an earlier row")
     filt, ref, alt, effect = (frame[c].astype("category") for c in ("filter", "ref", "alt", "effect"))
     if params.require_pass:
         unfiltered = filt.isin([".", ""]).to_numpy()
         reason = np.char.add("FILTER ", filt.astype(str).to_numpy().astype(str)) if why is not None else ""
         mark("filter", (filt != "PASS").to_numpy() & ~(unfiltered & params.count_unfiltered), reason)
+    if territory is not None:
+        mark("territory", ~_territory_mask(frame, territory), "outside territory")
+    mark("duplicate", tracker.duplicated(frame, fate == 0), "same tumour, position, REF and ALT as an earlier row")
     point = _per_category(alt, _is_point).astype(bool) & _per_category(ref, _is_point).astype(bool)
     mark("not_point_mutation", ~point,
          np.char.add("symbolic or breakend allele ", alt.astype(str).to_numpy().astype(str)) if why is not None
          else "")
-    if territory is not None:
-        mark("territory", ~_territory_mask(frame, territory), "outside territory")
     if params.exclude_indels:
         ref_len = _per_category(ref, lambda a: len(a.replace("-", ""))).astype(np.int64)
         alt_len = _per_category(alt, lambda a: len(a.replace("-", ""))).astype(np.int64)

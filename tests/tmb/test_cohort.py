@@ -152,3 +152,13 @@ def test_preset_yaml_paths_are_relative_to_the_yaml(maf, tmp_path, monkeypatch) 
     monkeypatch.chdir(elsewhere)
     s = compute_tmb_cohort(maf, preset=folder / "mine.yaml").summary.set_index("sample")
     assert s.loc["TCGA-A", "removed_hotspot"] == 1
+
+
+def test_a_duplicate_counts_once_among_calls_that_pass(tmp_path) -> None:
+    rows = [row("KRAS", "chr12", 25245350, "Missense_Mutation", "C", "A", "T1", filt="weak_evidence"),
+            row("KRAS", "chr12", 25245350, "Missense_Mutation", "C", "A", "T1"),  # the same call, passing
+            row("KRAS", "chr12", 25245350, "Missense_Mutation", "C", "A", "T1")]  # and again
+    path = tmp_path / "d.maf"
+    path.write_text("\t".join(COLS) + "\n" + "".join("\t".join(r) + "\n" for r in rows))
+    r = compute_tmb(path, None, "wes", territory_mb=1.0, off=["population_af"])
+    assert list(r.variants().fate) == ["filter", "counted", "duplicate"]

@@ -25,6 +25,7 @@ call = st.tuples(
     st.sampled_from(["PASS", "PASS", "weak_evidence"]),
     st.sampled_from(["", "0.0001", "0.01"]),
     st.booleans(),  # inside the BED
+    st.integers(0, 4),  # 0: the same call as the previous one again (a duplicate, maybe with another FILTER)
 )
 
 
@@ -35,8 +36,13 @@ def test_vcf_and_maf_give_the_same_fates(tmp_path_factory, calls, preset) -> Non
     bed = tmp / "t.bed"
     bed.write_text("chr1\t0\t1000000\n")
     vcf_lines, maf_lines = [], []
-    for i, (ref_n, alt_n, (so, maf_class), filt, af, inside) in enumerate(calls):
-        pos = (1000 + 10 * i) if inside else (2_000_000 + 10 * i)
+    pos, previous = 0, EFFECTS[0]
+    for i, (ref_n, alt_n, (so, maf_class), filt, af, inside, repeat) in enumerate(calls):
+        if repeat or i == 0:
+            pos = (1000 + 10 * i) if inside else (2_000_000 + 10 * i)
+        else:  # the same site and alleles as the previous call
+            so, maf_class = previous
+        previous = (so, maf_class)
         ref, alt = ("CAG", "C") if so == "frameshift_variant" else ("C", "T")
         allele = "-" if so == "frameshift_variant" else "T"
         vcf_lines.append(mutect_record("chr1", pos, ref, alt, filt=filt,
