@@ -98,6 +98,9 @@ def resolve_territory(
     if territory_mb is not None and (targets is not None or territory is not None):
         raise ConfigError("give --targets BED or --territory-mb, not both (a BED is measured; a size is stated)")
     if territory_mb is not None or (targets is None and territory is None):
+        if callable_bed is not None or bam is not None:
+            raise ConfigError("--callable and --bam shrink a BED territory: give --targets BED with them, "
+                              "not a stated --territory-mb")
         mb = territory_mb if territory_mb is not None else params.territory_mb
         if mb is None:
             raise ConfigError("a territory is needed: --targets BED (measured), or --territory-mb X when only the "

@@ -154,3 +154,20 @@ def test_preset_all_shows_a_refusing_preset_as_a_row(write_vcf, write_bed, tmp_p
     assert proc.returncode == 0, proc.stderr
     rows = {line.split("\t")[0]: line.split("\t") for line in (tmp_path / "T1.presets.tsv").read_text().splitlines()}
     assert rows["wes"][1] == "1" and rows["f1cdx"][7].startswith("refused: ") and "COSMIC" in rows["tso500"][7]
+
+
+def test_a_plain_table_through_columns(tmp_path) -> None:
+    table = tmp_path / "panel.csv"
+    table.write_text("Chr,Position,Ref,Alt,Sample,VAF,Depth,Effect\n"
+                     "chr12,25245350,C,A,P1,0.30,500,missense_variant\n"
+                     "chr7,55191822,T,G,P1,0.02,400,missense_variant\n"
+                     "chr17,7673802,C,T,P1,0.50,200,synonymous_variant\n")
+    proc = run("tmb", table, "--territory-mb", "1.1", "--off", "population_af", "--off", "alt_depth",
+               "--columns", "chrom=Chr,pos=Position,ref=Ref,alt=Alt,sample=Sample,vaf=VAF,depth=Depth,effect=Effect",
+               "-o", tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads((tmp_path / "out" / "P1.tmb.json").read_text())
+    assert doc["counted_variants"] == 1 and doc["input_type"] == "table"
+    assert doc["tmb_per_mb"] == round(1 / 1.1, 6)
+    bad = run("tmb", table, "--territory-mb", "1.1", "--callable", table, "-o", tmp_path / "o2")
+    assert bad.returncode == 2 and "--callable and --bam shrink a BED territory" in bad.stderr
