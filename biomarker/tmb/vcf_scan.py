@@ -20,7 +20,7 @@ from typing import Any
 from biomarker.errors import InputError
 from biomarker.tmb.annotation import RecordAnnotator
 from biomarker.tmb.callers import ReadSupport, choose_tumour_sample, detect_caller
-from biomarker.tmb.judge import judge_allele, judge_annotation, judge_filter, judge_support
+from biomarker.tmb.judge import judge_allele, judge_annotation, judge_support
 from biomarker.tmb.params import TmbParams
 from biomarker.tmb.territory import Territory, canonical_contig
 
@@ -222,6 +222,12 @@ def scan_vcf(
     bisect_right = bisect.bisect_right
     records = chain.from_iterable(vcf(r) for r in regions) if regions is not None else iter(vcf)
     last = "the first contig"
+    # the hot path for records FILTER or the territory removes (most of a file): a line written straight to
+    # the variants file when there is one, the FILTER rule inlined, counters kept in locals
+    handle = getattr(emit, "handle", None)
+    write = handle.write if handle is not None and writer is None else None
+    require_pass, count_unfiltered = params.require_pass, params.count_unfiltered
+    n_records = n_alleles = n_unfiltered = 0
     try:
         while True:
             try:
@@ -229,7 +235,7 @@ def scan_vcf(
             except StopIteration:
                 break
             except Exception as exc:  # cyvcf2 signals a broken stream with a bare Exception
-                raise InputError(path, f"unreadable record ({exc})", where=f"record {tally.records + 1} (on {last})",
+                raise InputError(path, f"unreadable record ({exc})", where=f"record {n_records + 1} (on {last})",
                                  hint="the file is truncated or corrupt; regenerate or re-download it") from None
             chrom = v.CHROM
             pos = v.POS
@@ -244,11 +250,11 @@ def scan_vcf(
                 alts = [a.upper() for a in alts]
             filters = v.FILTERS
             if not filters:
-                tally.unfiltered += 1
-            tally.records += 1
-            tally.alleles += len(alts)
-            if progress is not None and not tally.records % 50_000:
-                progress(tally.records)
+                n_unfiltered += 1
+            n_records += 1
+            n_alleles += len(alts)
+            if progress is not None and not n_records % 50_000:
+                progress(n_records)
             if chrom != cache_contig:
                 cache_contig = chrom
                 last = chrom
@@ -257,15 +263,23 @@ def scan_vcf(
                 ends = ends_by.get(key, empty)
                 tally.contigs_seen.add(chrom)
             filt = ";".join(filters) or "."
-            fate = judge_filter(filters, params)
+            if not require_pass or filt == "PASS":
+                fate = None
+            elif not filters:
+                fate = None if count_unfiltered else ("filter", "FILTER . (unfiltered)")
+            else:
+                fate = ("filter", "FILTER " + filt)
             if fate is None and not stated:
                 i = bisect_right(starts, pos - 1) - 1
                 if i < 0 or pos - 1 >= ends[i]:
                     fate = ("territory", "outside territory")
             if fate is not None:
+                fates[fate[0]] += len(alts)
                 for alt in alts:
-                    fates[fate[0]] += 1
-                    emit((chrom, str(pos), ref, alt, filt, "", "", "", "", "", "", "", fate[0], fate[1]))
+                    if write is not None:
+                        write(f"{chrom}\t{pos}\t{ref}\t{alt}\t{filt}\t\t\t\t\t\t\t\t{fate[0]}\t{fate[1]}\n")
+                    else:
+                        emit((chrom, str(pos), ref, alt, filt, "", "", "", "", "", "", "", fate[0], fate[1]))
                 if writer is not None:
                     v.INFO["TMB_FILTER"] = ",".join([fate[0]] * len(alts))
                     writer.write_record(v)
@@ -302,6 +316,7 @@ def scan_vcf(
                 v.INFO["TMB_FILTER"] = ",".join(record_fates)
                 writer.write_record(v)
     finally:
+        tally.records, tally.alleles, tally.unfiltered = n_records, n_alleles, n_unfiltered
         if writer is not None:
             writer.close()
         vcf.close()
