@@ -119,6 +119,7 @@ def run_tmb_task(task: TmbTask) -> tuple[dict[str, Any], dict[str, int]]:
         status="ok", reason="", counted_variants=r.counted, territory_bp=r.territory_bp, tmb_per_mb=r.tmb_per_mb,
         tmb_ci95_low_per_mb=r.ci95_low, tmb_ci95_high_per_mb=r.ci95_high, tmb_high=r.tmb_high, caller=r.caller,
         annotator=r.annotator, json_path=str(r.json_path), variants_path=str(r.variants_path),
+        warnings="; ".join(r.warnings),
     )
     return row, r.removed_by()
 

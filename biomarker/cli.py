@@ -87,51 +87,81 @@ def _parse_sets(values: list[str]) -> dict[str, Any]:
     return out
 
 
+#: Filters ``--off`` can switch off (kept equal to ``biomarker.tmb.params.SWITCHABLE`` by a test).
+TMB_OFF_NAMES = ("filter", "vaf", "depth", "alt_depth", "population_af", "hotspot", "indel", "consequence")
+
+
 @app.command()
 @user_errors
 def tmb(
-    vcf: Annotated[Path, typer.Argument(help="Somatic calls: VCF, VCF.gz, BCF or MAF.")],
-    targets: Annotated[Path, typer.Option("--targets", "-t", help="Capture BED (0-based; overlaps merged).")],
-    preset: Annotated[str, typer.Option(help="wes | pytmb-wes | f1cdx | msk-impact | tso500 | FILE.yaml | "
-                                             "all")] = "wes",
-    tumor_sample: Annotated[str | None, typer.Option("--tumor-sample", help="Tumour sample column.")] = None,
+    vcf: Annotated[Path, typer.Argument(help="Somatic calls of one tumour: VCF, VCF.gz, BCF, MAF, or a variant "
+                                             "table with --columns.")],
+    targets: Annotated[Path | None, typer.Option("--targets", "-t", help="Capture BED (0-based; overlaps "
+                                                 "merged): the territory, measured.")] = None,
+    territory_mb: Annotated[float | None, typer.Option("--territory-mb", help="No BED: the panel's size in Mb, "
+                                                       "stated (not measured; variants not restricted).")] = None,
+    preset: Annotated[str, typer.Option(help="wes | pytmb-wes | f1cdx | msk-impact | tso500 | maftools | "
+                                             "FILE.yaml | all")] = "wes",
+    tumor_sample: Annotated[str | None, typer.Option("--tumor-sample", help="Tumour sample column (VCF) or "
+                                                     "Tumor_Sample_Barcode (MAF).")] = None,
     sample_id: Annotated[str | None, typer.Option("--sample-id", help="Name used for output files.")] = None,
     callable_bed: Annotated[Path | None, typer.Option("--callable", help="Callable-regions BED to intersect.")] = None,
     bam: Annotated[Path | None, typer.Option("--bam", help="Tumour BAM/CRAM: keep positions it covers.")] = None,
     min_depth: Annotated[int, typer.Option("--min-depth", help="With --bam: reads needed at a position.")] = 20,
-    off: Annotated[list[str] | None, typer.Option("--off", help="Switch a filter off (vaf, depth, alt_depth, "
-                                                   "population_af, filter, hotspot, indel); repeatable.")] = None,
-    sets: Annotated[list[str] | None, typer.Option("--set", help="Override a preset value, NAME=VALUE.")] = None,
+    off: Annotated[list[str] | None, typer.Option("--off", help="Switch a filter off, repeatable: "
+                                                  + ", ".join(TMB_OFF_NAMES) + ".")] = None,
+    sets: Annotated[list[str] | None, typer.Option("--set", help="Override a preset value, NAME=VALUE "
+                                                   "(e.g. min_vaf=0.1, tmb_high_min_count=16).")] = None,
+    drivers: Annotated[Path | None, typer.Option("--drivers", help="Driver/hotspot list to remove: lines "
+                                                 "'chrom pos ref alt' or 'GENE p.G12C'.")] = None,
+    columns: Annotated[str | None, typer.Option("--columns", help="Read a plain variant table: column map "
+                                                "name=COLUMN,... (chrom, pos, ref, alt, sample, vaf, depth, "
+                                                "alt_depth, gene, protein, effect, filter, population_af) "
+                                                "or a YAML file.")] = None,
     caller: Annotated[str | None, typer.Option(help="Override caller detection (mutect2, strelka2, varscan2, "
                                                      "muse, freebayes, ad).")] = None,
     annotator: Annotated[str | None, typer.Option(help="Override annotation detection (vep, snpeff, "
                                                         "funcotator, annovar, none).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write SAMPLE.tmb.json and "
-                                             "SAMPLE.variants.tsv here.")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder always written: SAMPLE.tmb.json and "
+                                      "SAMPLE.variants.tsv.")] = Path("tmb_results"),
     export_vcf: Annotated[bool, typer.Option("--export-vcf", help="Also write SAMPLE.tmb.vcf.gz with a "
                                              "TMB_FILTER INFO tag.")] = False,
-    threads: Annotated[int, typer.Option("--threads", "-j", min=1, help="Processes (indexed files split "
-                                         "by contig).")] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Processes (indexed files split "
+                                      "by contig).")] = 1,
+    threads: Annotated[int | None, typer.Option("--threads", min=1, hidden=True,
+                                                help="Deprecated: use --jobs.")] = None,
 ) -> None:
     """Tumour mutational burden of one tumour, with its exact 95% CI and why each variant counted or not."""
     from biomarker.cli_views import print_preset_table, print_tmb_summary, record_progress
     from biomarker.files import ensure_dir, safe_name
-    from biomarker.tmb import PRESETS, build_territory, compute_tmb
+    from biomarker.tmb import PRESETS, compute_tmb, resolve_params, resolve_territory
+    from biomarker.tmb.variant_table import read_column_map
 
+    if threads is not None:
+        typer.echo("biomarker: warning: --threads is deprecated; use -j/--jobs", err=True)
+        jobs = threads
     if sample_id is not None:
         safe_name(sample_id, what="--sample-id")
-    if out is not None:
-        ensure_dir(out, "--out")
+    ensure_dir(out, "--out")
     overrides = _parse_sets(sets or [])
-    territory = build_territory(targets, callable_bed, bam, min_depth)
+    territory, _, _ = resolve_territory(targets, None, territory_mb, resolve_params(
+        "wes" if preset == "all" else preset, overrides, off or []), callable_bed, bam, min_depth)
     common: dict[str, Any] = {"overrides": overrides, "off": off or [], "tumor_sample": tumor_sample,
                               "sample_id": sample_id, "caller": caller, "annotator": annotator,
-                              "territory": territory, "threads": threads}
+                              "territory": territory, "threads": jobs, "drivers": drivers,
+                              "territory_mb": territory_mb, "column_map": read_column_map(columns) if columns
+                              else None}
     if preset == "all":
-        results = []
+        from biomarker.errors import BiomarkerError
+
+        results: list[Any] = []
         for name in PRESETS:
             with record_progress(f"{vcf.name} [{name}]") as progress:
-                results.append(compute_tmb(vcf, targets, name, progress=progress, keep_variants=False, **common))
+                try:
+                    results.append(compute_tmb(vcf, targets, name, progress=progress, keep_variants=False, **common))
+                except BiomarkerError as exc:  # one preset refusing the file (e.g. no COSMIC counts) is a row
+                    results.append((name, str(exc)))
+        out.mkdir(parents=True, exist_ok=True)
         print_preset_table(results, out)
         return
     with record_progress(vcf.name) as progress:
@@ -139,6 +169,46 @@ def tmb(
                              keep_variants=False,
                              callable_bed=callable_bed, bam=bam, min_bam_depth=min_depth, **common)
     print_tmb_summary(result)
+
+
+@app.command("tmb-cohort")
+@user_errors
+def tmb_cohort(
+    table: Annotated[Path, typer.Argument(help="A MAF (TCGA, cBioPortal, vcf2maf) or a variant table with "
+                                               "--columns, holding many tumours.")],
+    targets: Annotated[Path | None, typer.Option("--targets", "-t", help="Capture BED: the territory, "
+                                                 "measured.")] = None,
+    territory_mb: Annotated[float | None, typer.Option("--territory-mb", help="No BED: the panel's size in Mb, "
+                                                       "stated (maftools preset: 50).")] = None,
+    preset: Annotated[str, typer.Option(help="wes | pytmb-wes | f1cdx | msk-impact | tso500 | maftools | "
+                                             "FILE.yaml")] = "maftools",
+    columns: Annotated[str | None, typer.Option("--columns", help="Plain table: column map name=COLUMN,... "
+                                                "or a YAML file (chrom, pos, ref, alt, sample required).")] = None,
+    drivers: Annotated[Path | None, typer.Option("--drivers", help="Driver/hotspot list to remove.")] = None,
+    off: Annotated[list[str] | None, typer.Option("--off", help="Switch a filter off, repeatable: "
+                                                  + ", ".join(TMB_OFF_NAMES) + ".")] = None,
+    sets: Annotated[list[str] | None, typer.Option("--set", help="Override a preset value, NAME=VALUE.")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder always written: STEM.tmb.tsv, "
+                                      "STEM.tmb_filter_audit.tsv, STEM.tmb.json.")] = Path("tmb_results"),
+    store: Annotated[Path | None, typer.Option(help="Also upsert one row per tumour into this store.")] = None,
+) -> None:
+    """TMB of every tumour of a MAF or variant table, one row each, in one pass over the file."""
+    from biomarker.cli_views import print_cohort_summary, record_progress
+    from biomarker.tmb.cohort_result import compute_tmb_cohort
+    from biomarker.tmb.variant_table import read_column_map
+
+    with record_progress(table.name) as progress:
+        result = compute_tmb_cohort(table, targets, preset, territory_mb=territory_mb,
+                                    overrides=_parse_sets(sets or []), off=off or [], drivers=drivers,
+                                    column_map=read_column_map(columns) if columns else None, progress=progress)
+    stem = table.name.split(".")[0] or "cohort"
+    paths = result.write(out, stem)
+    if store is not None:
+        from biomarker.store import Store
+
+        with Store(store) as db:
+            db.upsert_tmb_many(result.store_rows())
+    print_cohort_summary(result, paths, store)
 
 
 @app.command()

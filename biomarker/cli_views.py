@@ -49,6 +49,8 @@ def print_tmb_summary(result: TmbResult) -> None:
     )
     console.print(f"{result.counted} counted variants over {result.territory_mb:.4f} Mb "
                   f"({result.territory_bp:,} bp); {result.records:,} records, {result.alleles:,} ALT alleles")
+    for note in getattr(result, "warnings", []):
+        err_console.print(f"[bold yellow]warning:[/] {note}")
     table = Table(title="ALT alleles removed, by the first filter that failed", show_header=True)
     table.add_column("filter")
     table.add_column("removed", justify="right")
@@ -62,12 +64,20 @@ def print_tmb_summary(result: TmbResult) -> None:
             console.print(f"{label}: {path}")
 
 
-def print_preset_table(results: list[TmbResult], out: Path | None) -> None:
-    """One row per preset for the same tumour; also ``SAMPLE.presets.tsv`` under ``out``."""
-    columns = ("preset", "counted", "territory_mb", "tmb_per_mb", "ci95_low", "ci95_high", "tmb_high")
-    rows = [(r.params.name, str(r.counted), f"{r.territory_mb:.4f}", f"{r.tmb_per_mb:.3f}",
-             f"{r.ci95_low:.3f}", f"{r.ci95_high:.3f}", str(r.tmb_high)) for r in results]
-    table = Table(title=f"{results[0].sample}: TMB by preset")
+def print_preset_table(results: list[TmbResult | tuple[str, str]], out: Path | None) -> None:
+    """One row per preset for the same tumour (a preset that refused the file: its reason); also
+    ``SAMPLE.presets.tsv`` under ``out``."""
+    columns = ("preset", "counted", "territory_mb", "tmb_per_mb", "ci95_low", "ci95_high", "tmb_high", "note")
+    rows = [(r[0], "", "", "", "", "", "", "refused: " + r[1].split("; ")[0][-90:]) if isinstance(r, tuple) else
+            (r.params.name, str(r.counted), f"{r.territory_mb:.4f}", f"{r.tmb_per_mb:.3f}", f"{r.ci95_low:.3f}",
+             f"{r.ci95_high:.3f}", str(r.tmb_high), "; ".join(r.warnings)) for r in results]
+    done = [r for r in results if not isinstance(r, tuple)]
+    if not done:
+        from biomarker.errors import ConfigError
+
+        raise ConfigError("every preset refused the file: " + results[0][1])  # type: ignore[index]
+    sample = done[0].sample
+    table = Table(title=f"{sample}: TMB by preset")
     for c in columns:
         table.add_column(c, justify="left" if c == "preset" else "right")
     for row in rows:
@@ -78,6 +88,23 @@ def print_preset_table(results: list[TmbResult], out: Path | None) -> None:
         with atomic_write(path) as fh:
             fh.write("\t".join(columns) + "\n" + "".join("\t".join(r) + "\n" for r in rows))
         console.print(f"table: {path}")
+
+
+def print_cohort_summary(result: object, paths: dict[str, Path], store: Path | None) -> None:
+    """A cohort TMB run: tumours, failures, median TMB, TMB-high count, warnings and where the files went."""
+    frame = result.per_tumour  # type: ignore[attr-defined]
+    ok = frame[frame["status"] == "ok"]
+    console.print(f"[bold]{len(frame):,}[/] tumours ({len(frame) - len(ok):,} failed), preset "
+                  f"[bold]{result.params.name}[/], territory {result.territory_bp / 1e6:g} Mb "  # type: ignore[attr-defined]
+                  f"({'stated' if result.territory_stated else 'BED'})")  # type: ignore[attr-defined]
+    if len(ok):
+        console.print(f"median TMB {ok['tmb_per_mb'].median():.2f} mut/Mb; {int(ok['tmb_high'].sum()):,} TMB-high")
+    for note in result.warnings:  # type: ignore[attr-defined]
+        err_console.print(f"[bold yellow]warning:[/] {note}")
+    for label, path in paths.items():
+        console.print(f"{label}: {path}")
+    if store is not None:
+        console.print(f"store: {store}")
 
 
 def print_endpoint_summary(results: object, out: Path) -> None:

@@ -8,10 +8,18 @@ Examples
 """
 
 from biomarker.tmb.params import FILTER_ORDER, PRESETS, TmbParams, load_preset
-from biomarker.tmb.pipeline import build_territory, compute_tmb, resolve_params
+from biomarker.tmb.pipeline import build_territory, compute_tmb, resolve_params, resolve_territory
 from biomarker.tmb.result import TmbResult
 
+
+def compute_tmb_cohort(*args, **kwargs):
+    """TMB of every tumour of a MAF or variant table: see :func:`biomarker.tmb.cohort_result.compute_tmb_cohort`."""
+    from biomarker.tmb.cohort_result import compute_tmb_cohort as run
+
+    return run(*args, **kwargs)
+
+
 __all__ = [
-    "FILTER_ORDER", "PRESETS", "TmbParams", "TmbResult", "build_territory", "compute_tmb", "load_preset",
-    "resolve_params",
+    "FILTER_ORDER", "PRESETS", "TmbParams", "TmbResult", "build_territory", "compute_tmb", "compute_tmb_cohort",
+    "load_preset", "resolve_params", "resolve_territory",
 ]

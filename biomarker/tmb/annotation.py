@@ -23,7 +23,10 @@ from biomarker.tmb.consequences import (
     normalise_term,
 )
 
-#: Population allele-frequency fields looked for in VEP CSQ and in INFO (maximum of those present).
+#: Population allele-frequency fields looked for inside annotations (VEP CSQ, Funcotator, MAF columns) and, except
+#: the bare ``AF``, among INFO tags written by annotators (maximum of those present). A bare INFO/AF is never read as
+#: a population frequency: FreeBayes, VarDict, LoFreq, ``SelectVariants -sn`` and ``bcftools +fill-tags`` write the
+#: sample's own allele fraction there. A user names such an INFO tag explicitly with ``population_af_info``.
 DEFAULT_POPULATION_AF_FIELDS: tuple[str, ...] = (
     "gnomADe_AF", "gnomADg_AF", "gnomAD_AF", "ExAC_AF", "AF",  # VEP CSQ (AF is 1000 Genomes)
     "MAX_AF",  # VEP --max_af: highest sub-population AF, so a variant common in any ancestry counts as germline
@@ -33,15 +36,46 @@ DEFAULT_POPULATION_AF_FIELDS: tuple[str, ...] = (
 )
 #: Fields holding a COSMIC sample count (VEP --custom, ANNOVAR, bcftools annotate).
 COSMIC_COUNT_FIELDS: tuple[str, ...] = ("COSMIC_CNT", "COSMIC_COUNT", "CNT", "cosmic_count")
+#: INFO tags never read as population frequencies unless named in ``population_af_info``.
+SAMPLE_LEVEL_INFO_AF: frozenset[str] = frozenset({"AF"})
 _COSMIC_ID = re.compile(r"COS[VM]\d+")
+_AA3 = {"Ala": "A", "Arg": "R", "Asn": "N", "Asp": "D", "Cys": "C", "Gln": "Q", "Glu": "E", "Gly": "G", "His": "H",
+        "Ile": "I", "Leu": "L", "Lys": "K", "Met": "M", "Phe": "F", "Pro": "P", "Ser": "S", "Thr": "T", "Trp": "W",
+        "Tyr": "Y", "Val": "V", "Ter": "*", "Sec": "U", "Pyl": "O", "Xaa": "X"}
+_AA3_RE = re.compile("|".join(_AA3))
 _VEP_FORMAT = re.compile(r"Format: ([^\"]+)")
 _FUNCO_FORMAT = re.compile(r"Funcotation fields are: ([^\"]+)")
 ANNOTATORS = ("vep", "snpeff", "funcotator", "annovar", "none")
 
 
+def short_protein(text: str) -> str:
+    """A protein change in one-letter short form, whatever the notation (``''`` when there is none).
+
+    Examples
+    --------
+    >>> short_protein("ENSP00000256078.5:p.Gly12Cys"), short_protein("p.G12C"), short_protein("G12C")
+    ('G12C', 'G12C', 'G12C')
+    >>> short_protein("p.(Arg273Ter)")
+    'R273*'
+    """
+    text = text.strip()
+    if not text or text in (".", "-"):
+        return ""
+    text = text.rsplit(":", 1)[-1]
+    if text.startswith("p."):
+        text = text[2:]
+    text = text.strip("()")
+    return _AA3_RE.sub(lambda m: _AA3[m.group(0)], text)
+
+
 @dataclass(frozen=True)
 class Annotation:
-    """The annotation TMB needs for one ALT allele."""
+    """The annotation TMB needs for one ALT allele.
+
+    ``terms`` holds every SO term over all the allele's transcripts (for pyTMB's any-transcript rule);
+    ``protein`` the chosen transcript's protein change as the annotator wrote it (``ENSP...:p.Gly12Cys``;
+    :func:`short_protein` makes it ``G12C`` when a driver list needs it).
+    """
 
     consequence: str
     gene: str = ""
@@ -49,6 +83,8 @@ class Annotation:
     population_af: float | None = None
     cosmic_id: bool = False
     cosmic_count: int | None = None
+    terms: frozenset[str] = frozenset()
+    protein: str = ""
 
     @property
     def rank(self) -> int:
@@ -122,6 +158,7 @@ class RecordAnnotator:
         annotator: str | None = None,
         transcript_choice: Sequence[str] = ("mane", "canonical"),
         population_af_fields: Sequence[str] = DEFAULT_POPULATION_AF_FIELDS,
+        population_af_info: Sequence[str] = (),
     ) -> None:
         self.path = path
         self.kind = annotator or detect_annotator(set(header_infos))
@@ -129,7 +166,13 @@ class RecordAnnotator:
             raise InputError(None, f"unknown annotator {self.kind!r}", hint=f"use one of {', '.join(ANNOTATORS)}")
         self.choice = tuple(transcript_choice)
         af_fields = tuple(population_af_fields)
-        self.info_af = [f for f in af_fields if f in header_infos]
+        named = tuple(population_af_info)
+        missing = [f for f in named if f not in header_infos]
+        if missing:
+            raise InputError(path, f"population_af_info names INFO/{missing[0]}, which the header does not declare",
+                             where="header", hint=f"INFO tags are: {', '.join(sorted(header_infos)[:12])}")
+        self.info_af = [f for f in af_fields if f in header_infos and f not in SAMPLE_LEVEL_INFO_AF] + \
+            [f for f in named if f not in af_fields or f in SAMPLE_LEVEL_INFO_AF]
         self.info_cosmic = [i for i in header_infos if i.lower().startswith("cosmic")]
         self.info_cosmic_count = [f for f in COSMIC_COUNT_FIELDS if f in header_infos]
         self.fields: list[str] = []
@@ -150,9 +193,43 @@ class RecordAnnotator:
             if self._f_class is None:
                 raise InputError(path, "FUNCOTATION has no *_variantClassification field", where="header")
         self.csq_af = [idx[f] for f in af_fields if f in idx]
+        self.unknown_terms: dict[str, int] = {}
+        self._so: dict[str, str] = {}
         self.csq_cosmic_count = [idx[f] for f in COSMIC_COUNT_FIELDS if f in idx]
         self.annovar_func = sorted(i for i in header_infos if i.startswith("Func."))
         self.n_fields = len(self.fields)
+        hgvsp = idx.get("HGVSp_Short", idx.get("HGVSp"))
+        self.hgvsp_i = hgvsp
+
+    # -- what the file can tell (for the checks before a scan) --------------------------------
+    @property
+    def has_population_af(self) -> bool:
+        """Whether any population frequency can be read (annotation subfield or INFO tag)."""
+        return bool(self.csq_af or self.info_af)
+
+    @property
+    def has_cosmic_count(self) -> bool:
+        """Whether a COSMIC sample count can be read."""
+        return bool(self.csq_cosmic_count or self.info_cosmic_count)
+
+    @property
+    def has_cosmic_id(self) -> bool:
+        """Whether COSMIC ids can be read (VEP Existing_variation or a COSMIC INFO tag)."""
+        return "Existing_variation" in self.idx or bool(self.info_cosmic)
+
+    @property
+    def has_protein(self) -> bool:
+        """Whether a protein change can be read (VEP HGVSp, snpEff HGVS.p)."""
+        return self.hgvsp_i is not None or self.kind == "snpeff"
+
+    def _term(self, term: str) -> str:
+        """SO term of an annotator's term (cached), counting terms that have no stated class."""
+        so = self._so.get(term)
+        if so is None:
+            so = self._so[term] = normalise_term(term)
+        if so not in RANK:
+            self.unknown_terms[term] = self.unknown_terms.get(term, 0) + 1
+        return so
 
     # -- shared INFO-level values -------------------------------------------------------------
     def _info_values(self, v, keys: list[str], n_alt: int) -> list[list[str]]:
@@ -196,7 +273,7 @@ class RecordAnnotator:
                 has_id = ann.cosmic_id or any(c not in (".", "", "None") for c in cosmic[k])
                 cnt = _max_float(counts[k])
                 result[k] = Annotation(ann.consequence, ann.gene, ann.transcript, pop, has_id,
-                                       ann.cosmic_count if cnt is None else int(cnt))
+                                       ann.cosmic_count if cnt is None else int(cnt), ann.terms, ann.protein)
         return result
 
     # -- VEP ----------------------------------------------------------------------------------
@@ -236,16 +313,30 @@ class RecordAnnotator:
                 break
         cons_i = idx.get("Consequence", 1)
         best: tuple[int, str, list[str]] | None = None
-        for row in chosen:
+        # one pass over the rows: every term's SO name (for pyTMB's any-transcript rule and the unknown-term
+        # warning), and the most severe among the chosen transcripts
+        seen: set[str] = set()
+        so_of, unknown = self._so, self.unknown_terms
+        chosen_all = chosen is rows
+        chosen_ids = None if chosen_all else {id(r) for r in chosen}
+        for row in rows:
             if cons_i >= len(row):
                 continue
-            for term in row[cons_i].split("&"):
-                so = normalise_term(term)
+            in_chosen = chosen_all or id(row) in chosen_ids  # type: ignore[operator]
+            for t in row[cons_i].split("&"):
+                so = so_of.get(t)
+                if so is None:
+                    so = so_of[t] = normalise_term(t)
                 rank = RANK.get(so, UNKNOWN_RANK)
-                if best is None or rank < best[0]:
+                if t:
+                    seen.add(so)
+                    if rank == UNKNOWN_RANK:
+                        unknown[t] = unknown.get(t, 0) + 1
+                if in_chosen and (best is None or rank < best[0]):
                     best = (rank, so, row)
+        all_terms = frozenset(seen)
         if best is None:
-            return Annotation("sequence_variant")
+            return Annotation("sequence_variant", terms=all_terms)
         _, so, row = best
 
         def col(name: str) -> str:
@@ -257,15 +348,17 @@ class RecordAnnotator:
         pop = _max_float([first[i] for i in self.csq_af if i < len(first) and first[i]])
         existing = col("Existing_variation")
         count = _max_float([first[i] for i in self.csq_cosmic_count if i < len(first) and first[i]])
+        protein = row[self.hgvsp_i] if self.hgvsp_i is not None and self.hgvsp_i < len(row) else ""
         return Annotation(so, col("SYMBOL"), col("Feature"), pop, bool(_COSMIC_ID.search(existing)),
-                          None if count is None else int(count))
+                          None if count is None else int(count), all_terms, protein)
 
     # -- snpEff -------------------------------------------------------------------------------
     def _snpeff(self, v, alts: Sequence[str]) -> list[Annotation | None]:
         raw = v.INFO.get("ANN")
         if not raw:
             return [None] * len(alts)
-        best: list[tuple[int, str, str, str] | None] = [None] * len(alts)
+        best: list[tuple[int, str, str, str, str] | None] = [None] * len(alts)
+        terms: list[set[str]] = [set() for _ in alts]
         for entry in str(raw).split(","):
             f = entry.split("|")
             if len(f) < 2:
@@ -275,11 +368,15 @@ class RecordAnnotator:
             if k is None:
                 continue
             for term in f[1].split("&"):
-                so = normalise_term(term)
+                so = self._term(term)
+                terms[k].add(so)
                 rank = RANK.get(so, UNKNOWN_RANK)
                 if best[k] is None or rank < best[k][0]:
-                    best[k] = (rank, so, f[3] if len(f) > 3 else "", f[6] if len(f) > 6 else "")
-        return [None if b is None else Annotation(b[1], b[2], b[3]) for b in best]
+                    best[k] = (rank, so, f[3] if len(f) > 3 else "", f[6] if len(f) > 6 else "",
+                               f[10] if len(f) > 10 else "")
+        return [None if b is None else Annotation(b[1], b[2], b[3], terms=frozenset(terms[k]),
+                                                  protein=b[4])
+                for k, b in enumerate(best)]
 
     # -- Funcotator ---------------------------------------------------------------------------
     def _funcotator(self, v, n_alt: int) -> list[Annotation | None]:
@@ -291,11 +388,11 @@ class RecordAnnotator:
         for k, block in enumerate(blocks[:n_alt]):
             f = block.split("|")
             cls = f[self._f_class] if self._f_class < len(f) else ""
-            so = FUNCOTATOR_CLASSIFICATION.get(cls.upper(), normalise_term(cls)) if cls else "sequence_variant"
+            so = FUNCOTATOR_CLASSIFICATION.get(cls.upper()) or (self._term(cls) if cls else "sequence_variant")
             pop = _max_float([f[i] for i in self.csq_af if i < len(f)])
             gene = f[self._f_gene] if self._f_gene is not None and self._f_gene < len(f) else ""
             tx = f[self._f_tx] if self._f_tx is not None and self._f_tx < len(f) else ""
-            out[k] = Annotation(so, gene, tx, pop)
+            out[k] = Annotation(so, gene, tx, pop, terms=frozenset({so}))
         return out
 
     # -- ANNOVAR ------------------------------------------------------------------------------
@@ -316,4 +413,4 @@ class RecordAnnotator:
         if not terms:
             return [None] * n_alt
         so = min(terms, key=lambda t: RANK.get(t, UNKNOWN_RANK))
-        return [Annotation(so, gene)] * n_alt
+        return [Annotation(so, gene, terms=frozenset(terms))] * n_alt

@@ -69,6 +69,8 @@ def choose_tumour_sample(
     """Pick the tumour sample column.
 
     Order: ``requested``; Mutect2's ``##tumor_sample=``; a column named TUMOR/TUMOUR; the only sample.
+    A file with three or more samples (tumour, normal and a metastasis; Mutect2 multi-sample mode) or naming
+    several tumours in its header is never resolved by guessing: ``--tumor-sample`` is required.
 
     Raises
     ------
@@ -83,9 +85,12 @@ def choose_tumour_sample(
     if not samples:
         raise InputError(path, "the VCF has no sample columns", where="header",
                          hint="TMB needs the tumour's FORMAT fields; give a VCF with genotypes")
-    match = re.search(r"^##tumor_sample=(.+)$", raw_header, re.M)
-    if match and match.group(1).strip() in samples:
-        return match.group(1).strip()
+    declared = [m.strip() for m in re.findall(r"^##tumor_sample=(.+)$", raw_header, re.M)]
+    if len(samples) > 2 or len(declared) > 1:
+        raise InputError(path, f"{len(samples)} samples ({', '.join(samples)}), so the tumour is not certain",
+                         where="header", hint=f"pass --tumor-sample, one of: {', '.join(samples)}")
+    if declared and declared[0] in samples:
+        return declared[0]
     named = [s for s in samples if s in TUMOUR_NAMES]
     if len(named) == 1:
         return named[0]
@@ -148,6 +153,7 @@ class ReadSupport:
         )
         self.has_depth = has("DP") or has("AD") or (strelka and has("AU"))
         self.has_alt_depth = has("AD") or has("AO") or (strelka and (has("TIR") or has("AU")))
+        self.need_indel_counts = True
 
     def require(self, vaf: bool, depth: bool, alt_depth: bool) -> None:
         """Raise if a switched-on filter needs a field this file does not have.
@@ -166,6 +172,7 @@ class ReadSupport:
             )
             if need and not has
         ]
+        self.need_indel_counts = vaf or alt_depth
         if missing:
             name, fields = missing[0]
             raise InputError(self.path, f"the {name} filter needs {fields}, which the file lacks",
@@ -212,6 +219,12 @@ class ReadSupport:
             total = sum(counts.values())
             alts = [counts.get(a, 0) for a in v.ALT]
             return Support([a / total if total else None for a in alts], total or depth, list(alts))
+        if not v.is_snp and ("TIR" not in self.ids or "TAR" not in self.ids) and self.need_indel_counts:
+            raise InputError(self.path, "a Strelka2 indel, but the header declares no FORMAT/TAR and TIR "
+                                        "(the indel read counts)",
+                             where=f"{v.CHROM}:{v.POS} {v.REF}>{','.join(v.ALT)}",
+                             hint="a merged SNV+indel file kept only the SNV header: merge with "
+                                  "`bcftools concat -a` so both headers are kept, or --off vaf --off alt_depth")
         tar, tir = self._fmt(v, "TAR"), self._fmt(v, "TIR")
         if tar is None or tir is None:
             return Support([None] * n_alt, depth, [None] * n_alt)

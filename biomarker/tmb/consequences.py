@@ -82,8 +82,78 @@ CLASSES: dict[str, frozenset[str]] = {
         }
     ),
     "synonymous": frozenset({"synonymous_variant", "stop_retained_variant", "start_retained_variant"}),
-    "coding_other": frozenset({"coding_sequence_variant", "incomplete_terminal_codon_variant"}),
+    "coding_other": frozenset({"coding_sequence_variant", "incomplete_terminal_codon_variant",
+                               "coding_transcript_variant"}),
+    "structural": frozenset({"transcript_amplification", "feature_elongation", "feature_truncation"}),
+    "noncoding": frozenset(
+        {
+            "mature_miRNA_variant",
+            "5_prime_UTR_variant",
+            "3_prime_UTR_variant",
+            "non_coding_transcript_exon_variant",
+            "intron_variant",
+            "NMD_transcript_variant",
+            "non_coding_transcript_variant",
+            "upstream_gene_variant",
+            "downstream_gene_variant",
+            "TFBS_ablation",
+            "TFBS_amplification",
+            "TF_binding_site_variant",
+            "regulatory_region_ablation",
+            "regulatory_region_amplification",
+            "regulatory_region_variant",
+            "intergenic_variant",
+            "sequence_variant",
+        }
+    ),
 }
+#: The class of every SO term of :data:`SEVERITY_ORDER` (each term is in exactly one class).
+TERM_CLASS: dict[str, str] = {term: name for name, terms in CLASSES.items() for term in terms}
+
+#: pyTMB 1.6.0's VEP term lists (its ``config/vep.yml``), for ``consequence_rule: pytmb``. Terms in none of
+#: them (``splice_donor_5th_base_variant``, ``splice_donor_region_variant``, ``splice_polypyrimidine_tract_variant``,
+#: ``start_retained``...) decide nothing: a variant carrying only such terms is kept, as pyTMB keeps it.
+PYTMB_CODING: frozenset[str] = frozenset({
+    "coding_sequence_variant", "inframe_deletion", "inframe_insertion", "frameshift_variant",
+    "incomplete_terminal_codon_variant", "missense_variant", "splice_acceptor_variant", "splice_donor_variant",
+    "splice_region_variant", "start_lost", "start_retained_variant", "stop_retained_variant", "stop_lost",
+    "stop_gained", "synonymous_variant", "transcript_ablation", "transcript_amplification",
+    "coding_transcript_variant", "protein_altering_variant",
+})
+PYTMB_NONCODING: frozenset[str] = frozenset({
+    "5_prime_UTR_variant", "3_prime_UTR_variant", "intergenic_variant", "intron_variant", "downstream_gene_variant",
+    "feature_elongation", "feature_truncation", "mature_miRNA_variant", "non_coding_transcript_exon_variant",
+    "NMD_transcript_variant", "non_coding_transcript_variant", "regulatory_region_ablation",
+    "regulatory_region_amplification", "regulatory_region_variant", "TFBS_ablation", "TFBS_amplification",
+    "TF_binding_site_variant", "upstream_gene_variant",
+})
+PYTMB_SYNONYMOUS: frozenset[str] = frozenset({"synonymous_variant", "start_retained_variant", "stop_retained_variant"})
+PYTMB_NONSYNONYMOUS: frozenset[str] = frozenset({
+    "frameshift_variant", "missense_variant", "splice_acceptor_variant", "splice_donor_variant",
+    "splice_region_variant", "stop_gained", "stop_lost", "start_lost",
+})
+
+
+def pytmb_fate(terms: frozenset[str] | set[str]) -> str | None:
+    """pyTMB 1.6.0's ``--filterNonCoding --filterSyn`` decision on every term of every transcript of a variant.
+
+    Returns ``None`` (kept) or why it is removed. pyTMB removes a variant when some transcript is non-coding and
+    none is coding, or when some transcript is synonymous and none is non-synonymous.
+
+    Examples
+    --------
+    >>> pytmb_fate({"splice_donor_5th_base_variant", "intron_variant"})
+    'non-coding (pyTMB)'
+    >>> pytmb_fate({"splice_region_variant", "intron_variant"}) is None
+    True
+    >>> pytmb_fate({"synonymous_variant", "inframe_deletion"})
+    'synonymous (pyTMB)'
+    """
+    if terms & PYTMB_NONCODING and not terms & PYTMB_CODING:
+        return "non-coding (pyTMB)"
+    if terms & PYTMB_SYNONYMOUS and not terms & PYTMB_NONSYNONYMOUS:
+        return "synonymous (pyTMB)"
+    return None
 
 #: snpEff / legacy names that are not (or no longer) the SO term VEP uses.
 SNPEFF_ALIASES: dict[str, str] = {
@@ -101,6 +171,27 @@ SNPEFF_ALIASES: dict[str, str] = {
     "5_prime_UTR_truncation": "5_prime_UTR_variant",
     "3_prime_UTR_truncation": "3_prime_UTR_variant",
     "exon_variant": "coding_sequence_variant",
+    "start_retained": "start_retained_variant",
+    "non_canonical_start_codon": "start_retained_variant",
+    "splice_branch_variant": "intron_variant",
+    "conserved_intron_variant": "intron_variant",
+    "intergenic_region": "intergenic_variant",
+    "conserved_intergenic_variant": "intergenic_variant",
+    "miRNA": "mature_miRNA_variant",
+    "feature_ablation": "transcript_ablation",
+    "feature_fusion": "feature_truncation",
+    "duplication": "feature_elongation",
+    "inversion": "feature_truncation",
+    "rearranged_at_DNA_level": "feature_truncation",
+    "chromosome_number_variation": "feature_truncation",
+    "chromosome": "feature_truncation",
+    "protein_protein_contact": "protein_altering_variant",
+    "structural_interaction_variant": "protein_altering_variant",
+    "gene_variant": "sequence_variant",
+    "transcript_variant": "sequence_variant",
+    "sequence_feature": "sequence_variant",
+    "custom": "sequence_variant",
+    "nonsense_mediated_decay": "NMD_transcript_variant",
 }
 
 #: MAF ``Variant_Classification`` (vcf2maf, GDC, cBioPortal; also Funcotator's variantClassification).
@@ -169,6 +260,17 @@ ANNOVAR_REGION: dict[str, str] = {
     "downstream": "downstream_gene_variant",
     "intergenic": "intergenic_variant",
 }
+
+
+def is_known_term(term: str) -> bool:
+    """Whether a term (VEP, snpEff, MAF, after :func:`normalise_term`) has a stated class.
+
+    Examples
+    --------
+    >>> is_known_term("splice_donor_5th_base_variant"), is_known_term("made_up_variant")
+    (True, False)
+    """
+    return normalise_term(term) in TERM_CLASS
 
 
 def normalise_term(term: str) -> str:

@@ -19,12 +19,16 @@ from biomarker.errors import ConfigError
 from biomarker.tmb.annotation import DEFAULT_POPULATION_AF_FIELDS
 from biomarker.tmb.consequences import resolve_classes
 
-PRESETS: tuple[str, ...] = ("wes", "pytmb-wes", "f1cdx", "msk-impact", "tso500")
+PRESETS: tuple[str, ...] = ("wes", "pytmb-wes", "f1cdx", "msk-impact", "tso500", "maftools")
 #: Filters in the order they are applied; a variant's fate is the first that removes it.
+#: ``duplicate``: the same tumour, position, REF and ALT as an earlier call that passed FILTER and territory
+#: (kept once); ``not_point_mutation``: breakends, symbolic alleles (``<DEL>``), ``*`` and missing ALTs.
 FILTER_ORDER: tuple[str, ...] = (
-    "filter", "territory", "indel", "vaf", "depth", "alt_depth",
+    "filter", "territory", "duplicate", "not_point_mutation", "indel", "vaf", "depth", "alt_depth",
     "unannotated", "population_af", "hotspot", "consequence",
 )
+#: How the consequence decides: the chosen transcript's most severe term, or pyTMB 1.6.0's any-transcript rule.
+CONSEQUENCE_RULES: tuple[str, ...] = ("most_severe", "pytmb")
 #: Filters the user may switch off with ``--off NAME``, and the parameter each clears.
 SWITCHABLE: dict[str, str] = {
     "filter": "require_pass",
@@ -34,7 +38,13 @@ SWITCHABLE: dict[str, str] = {
     "population_af": "max_population_af",
     "hotspot": "exclude_hotspots",
     "indel": "exclude_indels",
+    "consequence": "filter_consequence",
 }
+_BOOL_KEYS = ("require_pass", "count_unfiltered", "exclude_hotspots", "hotspot_cosmic_id", "exclude_indels",
+              "filter_consequence")
+_FLOAT_KEYS = ("min_vaf", "max_population_af", "tmb_high_cutoff", "territory_mb")
+_INT_KEYS = ("min_depth", "min_alt_depth", "hotspot_min_cosmic_count", "tmb_high_min_count")
+_TUPLE_KEYS = ("population_af_fields", "population_af_info", "count_classes", "transcript_choice", "maf_classes")
 
 
 @dataclass(frozen=True)
@@ -58,14 +68,20 @@ class TmbParams:
     min_alt_depth: int | None = 3
     max_population_af: float | None = 0.001
     population_af_fields: tuple[str, ...] = DEFAULT_POPULATION_AF_FIELDS
+    population_af_info: tuple[str, ...] = ()
     exclude_hotspots: bool = False
     hotspot_cosmic_id: bool = False
     hotspot_min_cosmic_count: int | None = None
     hotspot_list: str | None = None
     exclude_indels: bool = False
+    filter_consequence: bool = True
     count_classes: tuple[str, ...] = ("nonsynonymous", "splice_site")
+    consequence_rule: str = "most_severe"
+    maf_classes: tuple[str, ...] = ()
     transcript_choice: tuple[str, ...] = ("mane", "canonical")
+    territory_mb: float | None = None
     tmb_high_cutoff: float = 10.0
+    tmb_high_min_count: int | None = None
     differs: str = ""
     counted_terms: frozenset[str] = field(init=False, repr=False, compare=False)
 
@@ -85,7 +101,7 @@ class TmbParams:
                 raise ConfigError(f"--off {name}: not a filter that can be switched off; "
                                   f"use one of {', '.join(SWITCHABLE)}")
             key = SWITCHABLE[name]
-            changes[key] = False if key in ("require_pass", "exclude_hotspots", "exclude_indels") else None
+            changes[key] = False if key in _BOOL_KEYS else None
             if name == "filter":
                 changes["count_unfiltered"] = True
         return self.with_changes(**changes)
@@ -100,9 +116,24 @@ def _check(p: TmbParams) -> None:
     def bad(msg: str) -> ConfigError:
         return ConfigError(f"preset {p.name!r}: {msg}")
 
+    for key in _BOOL_KEYS:
+        if not isinstance(getattr(p, key), bool):
+            raise bad(f"{key} must be true or false, got {getattr(p, key)!r}")
+    for key in _FLOAT_KEYS:
+        val = getattr(p, key)
+        if val is not None and (isinstance(val, bool) or not isinstance(val, (int, float))):
+            raise bad(f"{key} must be a number, got {val!r}")
+    for key in _TUPLE_KEYS:
+        val = getattr(p, key)
+        if not isinstance(val, tuple) or not all(isinstance(x, str) for x in val):
+            raise bad(f"{key} must be a list of names, got {val!r}")
+    if p.consequence_rule not in CONSEQUENCE_RULES:
+        raise bad(f"consequence_rule must be one of {', '.join(CONSEQUENCE_RULES)}, got {p.consequence_rule!r}")
+    if p.territory_mb is not None and p.territory_mb <= 0:
+        raise bad(f"territory_mb must be > 0 (the panel's size in Mb), got {p.territory_mb!r}")
     if p.min_vaf is not None and not 0 <= p.min_vaf <= 1:
         raise bad(f"min_vaf {p.min_vaf} is not a fraction in [0, 1] (write 0.05, not 5)")
-    for key in ("min_depth", "min_alt_depth", "hotspot_min_cosmic_count"):
+    for key in _INT_KEYS:
         val = getattr(p, key)
         if val is not None and (not isinstance(val, int) or isinstance(val, bool) or val < 0):
             raise bad(f"{key} must be a non-negative integer, got {val!r}")
@@ -118,7 +149,7 @@ def _check(p: TmbParams) -> None:
     except KeyError as exc:
         raise bad(f"count_classes: {exc.args[0]!r} is neither a class (nonsynonymous, splice_site, "
                   "splice_region, synonymous, coding_other) nor a Sequence Ontology term") from None
-    if p.exclude_hotspots and not (p.hotspot_cosmic_id or p.hotspot_min_cosmic_count or p.hotspot_list):
+    if p.exclude_hotspots and not (p.hotspot_cosmic_id or p.hotspot_min_cosmic_count is not None or p.hotspot_list):
         raise bad("exclude_hotspots needs hotspot_cosmic_id, hotspot_min_cosmic_count or hotspot_list")
 
 
@@ -137,6 +168,9 @@ def params_from_mapping(data: dict[str, Any], source: str) -> TmbParams:
     if unknown:
         raise ConfigError(f"{source}: unknown parameter(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
     clean = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+    for key in _TUPLE_KEYS:
+        if isinstance(clean.get(key), str):  # --set count_classes=nonsynonymous, or a YAML scalar
+            clean[key] = tuple(x.strip() for x in clean[key].split(",") if x.strip())
     try:
         return TmbParams(**clean)
     except TypeError as exc:
@@ -164,4 +198,8 @@ def load_preset(name_or_path: str | os.PathLike[str]) -> TmbParams:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{source}: not valid YAML ({exc})") from None
+    if name not in PRESETS and isinstance(data, dict) and isinstance(data.get("hotspot_list"), str):
+        # a file named in a preset is found beside the preset, wherever the command is run from
+        listed = Path(data["hotspot_list"]).expanduser()
+        data["hotspot_list"] = str(listed if listed.is_absolute() else (Path(name).resolve().parent / listed))
     return params_from_mapping(data, source)

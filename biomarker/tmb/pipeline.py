@@ -16,16 +16,18 @@ from pathlib import Path
 from typing import Any
 
 from biomarker import __version__
-from biomarker.errors import InputError
+from biomarker.errors import ConfigError, InputError
 from biomarker.files import atomic_write, output_path, sha256_file
 from biomarker.parent_watch import watch_parent
 from biomarker.tmb.burden import tmb_with_ci
 from biomarker.tmb.callers import TUMOUR_NAMES
-from biomarker.tmb.judge import read_hotspot_list
-from biomarker.tmb.maf import is_maf, scan_maf
+from biomarker.tmb.checks import check_after_scan, check_vcf_can_run
+from biomarker.tmb.cohort import scan_table_one
+from biomarker.tmb.judge import Drivers, read_hotspot_list
 from biomarker.tmb.params import FILTER_ORDER, TmbParams, load_preset
 from biomarker.tmb.result import TmbResult
 from biomarker.tmb.territory import Territory, canonical_contig, covered_territory, read_bed
+from biomarker.tmb.variant_table import is_maf
 from biomarker.tmb.vcf_scan import VARIANT_COLUMNS, Row, ScanTally, VcfLayout, read_layout, scan_vcf
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,39 @@ def build_territory(
     return territory
 
 
+def resolve_territory(
+    targets: str | os.PathLike[str] | None, territory: Territory | None, territory_mb: float | None,
+    params: TmbParams, callable_bed: str | os.PathLike[str] | None = None,
+    bam: str | os.PathLike[str] | None = None, min_bam_depth: int = 20,
+) -> tuple[Territory | None, int, bool]:
+    """``(territory or None, its size in bp, stated?)`` from a BED, or a stated size in Mb (no restriction).
+
+    A size stated on the command line wins over the preset's (``maftools``: 50 Mb); a BED and a stated size
+    together are a contradiction.
+
+    Raises
+    ------
+    ConfigError
+        For both or neither.
+    """
+    if territory_mb is not None and (targets is not None or territory is not None):
+        raise ConfigError("give --targets BED or --territory-mb, not both (a BED is measured; a size is stated)")
+    if territory_mb is not None or (targets is None and territory is None):
+        if callable_bed is not None or bam is not None:
+            raise ConfigError("--callable and --bam shrink a BED territory: give --targets BED with them, "
+                              "not a stated --territory-mb")
+        mb = territory_mb if territory_mb is not None else params.territory_mb
+        if mb is None:
+            raise ConfigError("a territory is needed: --targets BED (measured), or --territory-mb X when only the "
+                              "panel's size is known")
+        if mb <= 0:
+            raise ConfigError(f"--territory-mb must be > 0, got {mb:g}")
+        return None, round(mb * 1e6), True
+    if territory is None:
+        territory = build_territory(targets, callable_bed, bam, min_bam_depth)  # type: ignore[arg-type]
+    return territory, territory.bp, False
+
+
 def _sample_id(requested: str | None, tumour: str, path: str) -> str:
     if requested:
         return requested
@@ -111,7 +146,8 @@ class _Sink:
             self.rows.append(row)
 
 
-def _scan_regions(args: tuple[VcfLayout, TmbParams, Territory, list[str], frozenset, str]) -> tuple[ScanTally, str]:
+def _scan_regions(args: tuple[VcfLayout, TmbParams, Territory | None, list[str], Drivers, str],
+                  ) -> tuple[ScanTally, str]:
     """Worker: scan some contigs of an indexed file into a part file; returns its tally and path."""
     layout, params, territory, contigs, hotspots, part = args
     # header contigs without records (alts, decoys, HLA) are expected: cyvcf2 would warn for each
@@ -121,7 +157,7 @@ def _scan_regions(args: tuple[VcfLayout, TmbParams, Territory, list[str], frozen
     return tally, part
 
 
-def contig_groups(contigs: Sequence[str], territory: Territory, n_groups: int) -> list[list[str]]:
+def contig_groups(contigs: Sequence[str], territory: Territory | None, n_groups: int) -> list[list[str]]:
     """Split contigs, keeping their order, into about ``n_groups`` runs of similar territory size.
 
     Records of a capture VCF sit mostly in the territory, so its size is the work estimate; contigs
@@ -133,7 +169,7 @@ def contig_groups(contigs: Sequence[str], territory: Territory, n_groups: int) -
     >>> contig_groups(["chr1", "chr2", "chr3", "chr4", "chrUn"], t, 2)
     [['chr1', 'chr2'], ['chr3', 'chr4', 'chrUn']]
     """
-    sizes = [territory.contig_bp.get(canonical_contig(c), 0) for c in contigs]
+    sizes = [territory.contig_bp.get(canonical_contig(c), 0) if territory is not None else 1 for c in contigs]
     total = sum(sizes) or 1
     groups: list[list[str]] = [[]]
     done = 0
@@ -152,9 +188,12 @@ def _hash_inputs(paths: list[str], known: dict[str, str] | None = None) -> list[
 
 def compute_tmb(
     vcf: str | os.PathLike[str],
-    targets: str | os.PathLike[str],
+    targets: str | os.PathLike[str] | None = None,
     preset: str | os.PathLike[str] | TmbParams = "wes",
     *,
+    territory_mb: float | None = None,
+    drivers: str | os.PathLike[str] | None = None,
+    column_map: dict[str, str] | None = None,
     overrides: dict[str, Any] | None = None,
     off: Sequence[str] = (),
     tumor_sample: str | None = None,
@@ -179,7 +218,15 @@ def compute_tmb(
     vcf
         Somatic calls: VCF, VCF.gz, BCF (streamed with cyvcf2) or MAF.
     targets
-        Capture BED (0-based half-open; overlaps merged).
+        Capture BED (0-based half-open; overlaps merged); ``None`` with ``territory_mb``.
+    territory_mb
+        The territory's size when there is no BED (a vendor panel, maftools' capture size): stated, not
+        measured, and variants are not restricted to it.
+    drivers
+        A driver/hotspot list (``chrom pos ref alt`` or ``GENE protein_change`` lines) whose variants are removed.
+    column_map
+        Read ``vcf`` as a plain variant table (CSV/TSV/XLSX) with these columns (see
+        :func:`biomarker.tmb.variant_table.table_chunks`).
     preset
         ``wes``, ``pytmb-wes``, ``f1cdx``, ``msk-impact``, ``tso500``, a YAML file or a :class:`TmbParams`.
     overrides, off
@@ -212,22 +259,27 @@ def compute_tmb(
     >>> r.tmb_per_mb, r.ci95_low, r.ci95_high  # doctest: +SKIP
     """
     path = str(vcf)
+    if drivers is not None:
+        overrides = {**(overrides or {}), "exclude_hotspots": True, "hotspot_list": str(drivers)}
     params = resolve_params(preset, overrides, off)
     use_list = params.exclude_hotspots and params.hotspot_list
-    hotspots = read_hotspot_list(params.hotspot_list) if use_list else frozenset()
-    if territory is None:
-        territory = build_territory(targets, callable_bed, bam, min_bam_depth)
-    inputs = [path, str(targets), *(str(p) for p in (callable_bed, bam) if p is not None)]
+    hotspots = read_hotspot_list(params.hotspot_list) if use_list else Drivers()
+    territory, territory_bp, stated = resolve_territory(targets, territory, territory_mb, params, callable_bed, bam,
+                                                        min_bam_depth)
+    inputs = [path, *(str(p) for p in (targets, callable_bed, bam, params.hotspot_list) if p is not None)]
     hashed: list[dict[str, str]] = []
     hasher = threading.Thread(target=lambda: hashed.extend(
         _hash_inputs([p for p in inputs if os.path.isfile(p)], known_sha256)))
 
-    maf = not path.lower().endswith((".vcf", ".vcf.gz", ".vcf.bgz", ".bcf")) and is_maf(path)
+    is_vcf = path.lower().endswith((".vcf", ".vcf.gz", ".vcf.bgz", ".bcf"))
+    maf = column_map is not None or (not is_vcf and is_maf(path))
     layout: VcfLayout | None = None
     if not maf:
         layout = read_layout(path, tumor_sample, caller, annotator)
         try:
-            _check_contigs(path, layout.contigs, territory, "VCF header")
+            if territory is not None:
+                _check_contigs(path, layout.contigs, territory, "VCF header")
+            check_vcf_can_run(layout, params, hotspots)
         except InputError:
             layout.close()
             raise
@@ -245,8 +297,8 @@ def compute_tmb(
         try:
             if maf:
                 hasher.start()
-                tally, tumour = scan_maf(path, params, territory, sink, tumor_sample=tumor_sample,
-                                         hotspots=hotspots)
+                tally, tumour = scan_table_one(path, params, territory, sink, tumor_sample=tumor_sample,
+                                               drivers=hotspots, column_map=column_map)
             elif threads > 1 and layout.indexed and layout.contigs and vcf_tmp is None:  # type: ignore[union-attr]
                 tally = _scan_parallel(layout, params, territory, hotspots, threads, handle, sink, hashed, inputs,
                                        known_sha256)
@@ -259,26 +311,37 @@ def compute_tmb(
                 handle.close()
             if hasher.is_alive():
                 hasher.join()
-        if tally.records and territory.contig_keys().isdisjoint(canonical_contig(c) for c in tally.contigs_seen):
+        if territory is not None and tally.records and \
+                territory.contig_keys().isdisjoint(canonical_contig(c) for c in tally.contigs_seen):
             _check_contigs(path, sorted(tally.contigs_seen), territory, "records")
+        warnings = check_after_scan(path, tally, params)
+        if stated:
+            warnings.insert(0, f"territory stated as {territory_bp / 1e6:g} Mb, not measured from a BED; variants "
+                               "are not restricted to a territory")
+        for note in warnings:
+            log.info("%s: %s", Path(path).name, note)
         counted = tally.fates.get("counted", 0)
-        tmb, low, high = tmb_with_ci(counted, territory.bp)
+        tmb, low, high = tmb_with_ci(counted, territory_bp)
         result = TmbResult(
             sample=_sample_id(sample_id, tumour, path), tumor_sample=tumour, input_path=path,
-            input_type="maf" if maf else "vcf", caller=layout.caller if layout else "maf",
-            annotator=layout.annotator if layout else "maf", params=params, territory_bp=territory.bp,
+            input_type=("table" if column_map is not None else "maf") if maf else "vcf",
+            caller=layout.caller if layout else "maf",
+            annotator=layout.annotator if layout else "maf", params=params, territory_bp=territory_bp,
             counted=counted, tmb_per_mb=tmb, ci95_low=low, ci95_high=high,
             fates={name: tally.fates.get(name, 0) for name in ("counted", *FILTER_ORDER)},
             records=tally.records, alleles=tally.alleles,
             provenance={"package": "nsclc-biomarker", "version": __version__, "parameters": params.as_dict(),
                         "inputs": sorted(hashed, key=lambda h: inputs.index(h["path"])),
-                        "territory": {"callable_bed": callable_bed is not None, "bam": bam is not None,
+                        "territory": {"source": "stated" if stated else "bed",
+                                      "stated_mb": territory_bp / 1e6 if stated else None,
+                                      "callable_bed": callable_bed is not None, "bam": bam is not None,
                                       "min_bam_depth": min_bam_depth if bam is not None else None}},
+            warnings=warnings, territory_stated=stated,
             _rows=sink.rows,
         )
         if out is not None and workdir is not None:
             _publish(result, workdir, out, vcf_tmp)
-        log.info("%s: %d counted over %.3f Mb -> %.2f mut/Mb", result.sample, counted, territory.megabases, tmb)
+        log.info("%s: %d counted over %.3f Mb -> %.2f mut/Mb", result.sample, counted, territory_bp / 1e6, tmb)
         return result
     finally:
         if layout is not None:
@@ -300,7 +363,7 @@ def _publish(result: TmbResult, workdir: Path, out: Path, vcf_tmp: Path | None) 
 
 
 def _scan_parallel(
-    layout: VcfLayout, params: TmbParams, territory: Territory, hotspots: frozenset, threads: int,
+    layout: VcfLayout, params: TmbParams, territory: Territory | None, hotspots: Drivers, threads: int,
     handle: Any, sink: _Sink, hashed: list[dict[str, str]], inputs: list[str],
     known_sha256: dict[str, str] | None = None,
 ) -> ScanTally:
@@ -314,10 +377,7 @@ def _scan_parallel(
                                  initializer=watch_parent, initargs=(os.getpid(),)) as pool:
             hash_future = pool.submit(_hash_inputs, [p for p in inputs if os.path.isfile(p)], known_sha256)
             for tally, part in pool.map(_scan_regions, jobs):
-                total.fates.update(tally.fates)
-                total.records += tally.records
-                total.alleles += tally.alleles
-                total.contigs_seen |= tally.contigs_seen
+                total.add(tally)
                 with open(part, encoding="utf-8") as fh:
                     if handle is not None:
                         shutil.copyfileobj(fh, handle)
@@ -330,4 +390,4 @@ def _scan_parallel(
     return total
 
 
-__all__ = ["build_territory", "compute_tmb", "resolve_params"]
+__all__ = ["build_territory", "compute_tmb", "resolve_params", "resolve_territory"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import os
+import re
 from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -19,7 +20,7 @@ from typing import Any
 from biomarker.errors import InputError
 from biomarker.tmb.annotation import RecordAnnotator
 from biomarker.tmb.callers import ReadSupport, choose_tumour_sample, detect_caller
-from biomarker.tmb.judge import judge_annotation, judge_filter, judge_support
+from biomarker.tmb.judge import judge_allele, judge_annotation, judge_support
 from biomarker.tmb.params import TmbParams
 from biomarker.tmb.territory import Territory, canonical_contig
 
@@ -66,6 +67,7 @@ class VcfLayout:
     infos: dict[str, str]
     contigs: list[str]
     indexed: bool
+    unfiltered_header: bool = False
     handle: Any = field(default=None, repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -102,7 +104,8 @@ def read_layout(path: str, tumor_sample: str | None = None, caller: str | None =
         vcf = VCF(path, lazy=True)
     except (OSError, Exception) as exc:  # cyvcf2 raises bare Exception for a bad header
         raise InputError(path, f"not a readable VCF/BCF ({exc})", where="header",
-                         hint="check it is VCF, VCF.gz or BCF and not truncated") from None
+                         hint="check it is VCF, VCF.gz or BCF and not truncated; a MAF needs its standard "
+                                  "columns, and a plain variant table --columns") from None
     keep = False
     try:
         infos, fmts = {}, set()
@@ -120,8 +123,9 @@ def read_layout(path: str, tumor_sample: str | None = None, caller: str | None =
 
         contigs = list(vcf.seqnames) if "##contig" in raw or path.endswith(".bcf") else []
         indexed = any(os.path.exists(path + ext) for ext in (".tbi", ".csi"))
+        unfiltered = bool(re.search(r"^##filtering_status=.*unfiltered", raw, re.M | re.I))
         layout = VcfLayout(path, samples, tumour, the_caller, annotator or detect_annotator(set(infos)),
-                           fmts, infos, contigs, indexed, handle=vcf)
+                           fmts, infos, contigs, indexed, unfiltered, handle=vcf)
         keep = True
         return layout
     finally:
@@ -137,6 +141,17 @@ class ScanTally:
     records: int = 0
     alleles: int = 0
     contigs_seen: set[str] = field(default_factory=set)
+    unfiltered: int = 0  # records with FILTER '.'
+    unknown_terms: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: ScanTally) -> None:
+        """Add another region's tally to this one."""
+        self.fates.update(other.fates)
+        self.records += other.records
+        self.alleles += other.alleles
+        self.contigs_seen |= other.contigs_seen
+        self.unfiltered += other.unfiltered
+        self.unknown_terms.update(other.unknown_terms)
 
 
 def _fmt_float(x: float | None, spec: str) -> str:
@@ -146,7 +161,7 @@ def _fmt_float(x: float | None, spec: str) -> str:
 def scan_vcf(
     layout: VcfLayout,
     params: TmbParams,
-    territory: Territory,
+    territory: Territory | None,
     emit: Callable[[Row], None],
     *,
     regions: Sequence[str] | None = None,
@@ -158,6 +173,9 @@ def scan_vcf(
 
     Parameters
     ----------
+    territory
+        The callable territory; ``None`` when its size is stated (``territory_mb``) and variants are not
+        restricted to it.
     export_path
         Also write the records (all samples) as VCF.gz with a per-ALT ``TMB_FILTER`` INFO tag.
     progress
@@ -191,16 +209,25 @@ def scan_vcf(
     support = ReadSupport(path, layout.format_ids, layout.caller, sample_index)
     support.require(params.min_vaf is not None, params.min_depth is not None, params.min_alt_depth is not None)
     annotator = RecordAnnotator(path, layout.infos, layout.annotator, params.transcript_choice,
-                                params.population_af_fields)
+                                params.population_af_fields, params.population_af_info)
     tally = ScanTally()
     fates = tally.fates
-    starts_by, ends_by = territory.starts, territory.ends
+    stated = territory is None
+    starts_by, ends_by = ({}, {}) if territory is None else (territory.starts, territory.ends)
+    seen_pos: tuple[str, int] | None = None
+    seen_alleles: set[tuple[str, str]] = set()
     empty = array("q")
     cache_contig = None
     starts = ends = empty
     bisect_right = bisect.bisect_right
     records = chain.from_iterable(vcf(r) for r in regions) if regions is not None else iter(vcf)
     last = "the first contig"
+    # the hot path for records FILTER or the territory removes (most of a file): a line written straight to
+    # the variants file when there is one, the FILTER rule inlined, counters kept in locals
+    handle = getattr(emit, "handle", None)
+    write = handle.write if handle is not None and writer is None else None
+    require_pass, count_unfiltered = params.require_pass, params.count_unfiltered
+    n_records = n_alleles = n_unfiltered = 0
     try:
         while True:
             try:
@@ -208,17 +235,26 @@ def scan_vcf(
             except StopIteration:
                 break
             except Exception as exc:  # cyvcf2 signals a broken stream with a bare Exception
-                raise InputError(path, f"unreadable record ({exc})", where=f"record {tally.records + 1} (on {last})",
+                raise InputError(path, f"unreadable record ({exc})", where=f"record {n_records + 1} (on {last})",
                                  hint="the file is truncated or corrupt; regenerate or re-download it") from None
             chrom = v.CHROM
             pos = v.POS
             ref = v.REF
             alts = v.ALT or ["."]
+            if not ref.isupper():
+                ref = ref.upper()
+            if len(alts) == 1:
+                if not alts[0].isupper():
+                    alts = [alts[0].upper()]
+            elif not all(a.isupper() for a in alts):
+                alts = [a.upper() for a in alts]
             filters = v.FILTERS
-            tally.records += 1
-            tally.alleles += len(alts)
-            if progress is not None and not tally.records % 50_000:
-                progress(tally.records)
+            if not filters:
+                n_unfiltered += 1
+            n_records += 1
+            n_alleles += len(alts)
+            if progress is not None and not n_records % 50_000:
+                progress(n_records)
             if chrom != cache_contig:
                 cache_contig = chrom
                 last = chrom
@@ -227,15 +263,23 @@ def scan_vcf(
                 ends = ends_by.get(key, empty)
                 tally.contigs_seen.add(chrom)
             filt = ";".join(filters) or "."
-            fate = judge_filter(filters, params)
-            if fate is None:
+            if not require_pass or filt == "PASS":
+                fate = None
+            elif not filters:
+                fate = None if count_unfiltered else ("filter", "FILTER . (unfiltered)")
+            else:
+                fate = ("filter", "FILTER " + filt)
+            if fate is None and not stated:
                 i = bisect_right(starts, pos - 1) - 1
                 if i < 0 or pos - 1 >= ends[i]:
                     fate = ("territory", "outside territory")
             if fate is not None:
+                fates[fate[0]] += len(alts)
                 for alt in alts:
-                    fates[fate[0]] += 1
-                    emit((chrom, str(pos), ref, alt, filt, "", "", "", "", "", "", "", fate[0], fate[1]))
+                    if write is not None:
+                        write(f"{chrom}\t{pos}\t{ref}\t{alt}\t{filt}\t\t\t\t\t\t\t\t{fate[0]}\t{fate[1]}\n")
+                    else:
+                        emit((chrom, str(pos), ref, alt, filt, "", "", "", "", "", "", "", fate[0], fate[1]))
                 if writer is not None:
                     v.INFO["TMB_FILTER"] = ",".join([fate[0]] * len(alts))
                     writer.write_record(v)
@@ -243,9 +287,16 @@ def scan_vcf(
             sup = support.read(v)
             anns = None
             record_fates = []
+            if seen_pos != (chrom, pos):
+                seen_pos = (chrom, pos)
+                seen_alleles.clear()
             for k, alt in enumerate(alts):
                 vaf, alt_depth = sup.vaf[k], sup.alt_depth[k]
-                fate = judge_support(ref, alt, vaf, sup.depth, alt_depth, params)
+                if (ref, alt) in seen_alleles:
+                    fate = ("duplicate", "same position, REF and ALT as an earlier record")
+                else:
+                    seen_alleles.add((ref, alt))
+                    fate = judge_allele(alt) or judge_support(ref, alt, vaf, sup.depth, alt_depth, params)
                 ann = None
                 if fate is None:
                     if anns is None:
@@ -265,7 +316,9 @@ def scan_vcf(
                 v.INFO["TMB_FILTER"] = ",".join(record_fates)
                 writer.write_record(v)
     finally:
+        tally.records, tally.alleles, tally.unfiltered = n_records, n_alleles, n_unfiltered
         if writer is not None:
             writer.close()
         vcf.close()
+    tally.unknown_terms.update(annotator.unknown_terms)
     return tally

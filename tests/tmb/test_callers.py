@@ -9,12 +9,13 @@ from biomarker.tmb import compute_tmb
 
 BED = [("chr1", 0, 1_000_000)]
 SNPEFF_INFO = '##INFO=<ID=ANN,Number=.,Type=String,Description="Functional annotations: \'Allele | Annotation\'">\n'
-BASE = "##fileformat=VCFv4.2\n##contig=<ID=chr1,length=248956422>\n" + SNPEFF_INFO
+GNOMAD_INFO = '##INFO=<ID=gnomAD_AF,Number=A,Type=Float,Description="gnomAD AF (bcftools annotate)">\n'
+BASE = "##fileformat=VCFv4.2\n##contig=<ID=chr1,length=248956422>\n" + SNPEFF_INFO + GNOMAD_INFO
 
 
 def support(result) -> list[tuple[str, str, str, str]]:
     df = result.variants()
-    return [(r.alt, r.vaf, r.depth, r.alt_depth) for r in df.itertuples()]
+    return [(r.alt, f"{r.vaf:.4f}", str(r.depth), str(r.alt_depth)) for r in df.itertuples()]
 
 
 def test_strelka2_snv_tier1_counts(write_vcf, write_bed) -> None:

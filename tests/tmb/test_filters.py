@@ -14,7 +14,7 @@ BED = [("chr1", 0, 1_000_000)]  # exactly 1 Mb: TMB equals the count
 
 def fates(result) -> dict[tuple[str, str], tuple[str, str]]:
     df = result.variants()
-    return {(r.pos, r.alt): (r.fate, r.reason) for r in df.itertuples()}
+    return {(str(r.pos), r.alt): (r.fate, r.reason) for r in df.itertuples()}
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_every_filter_in_order(chain) -> None:
     assert f[("1200", "T")] == ("counted", "")  # wes keeps hotspots
     assert r.counted == 4
     assert r.tmb_per_mb == pytest.approx(4.0)
-    assert r.removed_by() == {"filter": 2, "territory": 1, "indel": 0, "vaf": 1, "depth": 1, "alt_depth": 1,
+    assert r.removed_by() == {"duplicate": 0, "filter": 2, "not_point_mutation": 0, "territory": 1, "indel": 0, "vaf": 1, "depth": 1, "alt_depth": 1,
                               "unannotated": 1, "population_af": 1, "hotspot": 0, "consequence": 1}
     assert sum(r.fates.values()) == r.alleles == 13
 

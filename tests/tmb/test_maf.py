@@ -41,7 +41,7 @@ def test_maf_rows_get_fates(tmp_path, write_bed) -> None:
     df = r.variants()
     assert list(df.consequence) == ["missense_variant", "synonymous_variant", "inframe_deletion", "", "stop_gained", ""]
     assert list(df.fate) == ["counted", "consequence", "counted", "vaf", "population_af", "filter"]
-    assert df.vaf.iloc[3] == "0.0400"  # 2 / 50
+    assert df.vaf.iloc[3] == pytest.approx(0.04)  # 2 / 50
     assert r.territory_bp == 9000 and r.counted == 2
 
 
@@ -59,4 +59,17 @@ def test_maf_missing_columns(tmp_path, write_bed) -> None:
     maf = tmp_path / "bad.maf"
     maf.write_text("Hugo_Symbol\tChromosome\tStart_Position\nKRAS\tchr12\t1\n")
     with pytest.raises(InputError, match="missing MAF column"):
+        compute_tmb(maf, write_bed([("chr12", 0, 100)]), "wes")
+
+
+def test_maf_text_in_a_number_column_names_line_and_column(tmp_path, write_bed) -> None:
+    rows = [list(r) for r in ROWS[:2]]
+    rows[1][2] = "7673802x"
+    maf = tmp_path / "bad_pos.maf"
+    maf.write_text(maf_text(rows))
+    with pytest.raises(InputError, match=r"line 4: Start_Position '7673802x' is not a number"):
+        compute_tmb(maf, write_bed([("chr12", 0, 100)]), "wes")
+    rows[1][2], rows[1][10] = "7673802", "10O"
+    maf.write_text(maf_text(rows))
+    with pytest.raises(InputError, match=r"line 4: t_depth '10O' is not a number"):
         compute_tmb(maf, write_bed([("chr12", 0, 100)]), "wes")

@@ -134,3 +134,18 @@ def test_bcf_reads_like_its_vcf(indexed, tmp_path) -> None:
     from_vcf = compute_tmb(vcf, bed, "wes").variants()
     from_bcf = compute_tmb(bcf, bed, "wes").variants()
     assert from_bcf.equals(from_vcf)
+
+
+def test_result_shape_tables_plot_write(write_vcf, write_bed, tmp_path) -> None:
+    from tests.conftest import csq, mutect_record
+
+    vcf = write_vcf([mutect_record("chr1", 100 + i, "C", "T", csq_entries=[csq("T", "missense_variant")])
+                     for i in range(3)])
+    r = compute_tmb(vcf, write_bed([("chr1", 0, 1_000_000)]), "wes")
+    tables = r.tables
+    assert tables["tmb_summary"].counted_variants.iloc[0] == 3
+    assert tables["variants"].pos.tolist() == [100, 101, 102]  # typed
+    assert tables["tmb_filter_audit"].removed.sum() == 0
+    assert r.plot().axes
+    paths = r.write(tmp_path / "w")
+    assert paths["variants"].read_text().count("\n") == 4 and json.loads(paths["json"].read_text())["counted_variants"] == 3

@@ -34,7 +34,7 @@ def test_every_sample_recovers_its_planted_tmb(study) -> None:
 def test_every_variant_meets_its_intended_fate(study) -> None:
     sample = study.vcfs[0]
     r = compute_tmb(sample, study.bed, "wes")
-    ours = {(row.chrom, row.pos, row.alt): row.fate for row in r.variants().itertuples()}
+    ours = {(row.chrom, str(row.pos), row.alt): row.fate for row in r.variants().itertuples()}
     truth_file = study.outdir / "truth" / "variants" / (sample.name.removesuffix(".vcf.gz") + ".tsv")
     with open(truth_file) as fh:
         truth = {(t["contig"], t["pos"], t["alt"]): t["fate"] for t in csv.DictReader(fh, delimiter="\t")}
