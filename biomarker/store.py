@@ -141,8 +141,6 @@ class Store:
         if not read_only:
             self._migrate()
             self.con.execute(SCHEMA)
-            # stores written before TMB results carried warnings get the column (appended: same order)
-            self.con.execute("ALTER TABLE tmb_results ADD COLUMN IF NOT EXISTS warnings VARCHAR")
 
     def _migrate(self) -> None:
         """Bring a store written by an older version to this schema (``patient`` -> ``usubjid``, new columns)."""

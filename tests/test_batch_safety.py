@@ -116,7 +116,8 @@ def test_finished_files_missing_from_the_store_are_adopted_not_recomputed(write_
     again = run_batch(sheet, tmp_path / "b.duckdb", tmp_path / "out", "wes")
     assert again.computed == [] and sorted(again.recovered) == ["K0", "K1"]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "K0.tmb.json", "K0.variants.tsv", "K1.tmb.json", "K1.variants.tsv", "batch.log", "tmb_results.tsv"]
+        "K0.tmb.json", "K0.variants.tsv", "K1.tmb.json", "K1.variants.tsv", "batch.log",
+        "biomarker_tmb_funnel_mqc.json", "biomarker_tmb_general_mqc.json", "biomarker_tmb_mqc.tsv", "tmb_results.tsv"]
     assert "removed .tmb-killed, left by an interrupted run" in (tmp_path / "out" / "batch.log").read_text()
     for got, want in zip(results(tmp_path / "b.duckdb"), results(tmp_path / "a.duckdb"), strict=True):
         pd.testing.assert_frame_equal(got, want)
