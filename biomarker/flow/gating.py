@@ -142,7 +142,8 @@ def read_fcs(path: str | os.PathLike[str], *, ignore_offset_error: bool = False)
             log.warning("%s: %s", path, w.message)
     except Exception as exc:  # flowio raises FCSParsingError, ValueError, struct.error... for damaged files
         text = str(exc)
-        hint = ("some cytometers write an off-by-one data offset: retry with ignore_offset_error=True"
+        hint = ("some cytometers write an off-by-one data offset: retry with --ignore-offset-error "
+                "(ignore_offset_error=True in Python)"
                 if "ignore_offset_error" in text
                 else "the file is truncated or damaged: copy it again from the cytometer")
         raise InputError(path, f"cannot read FCS ({type(exc).__name__}: {text})", hint=hint) from exc
