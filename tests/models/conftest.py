@@ -52,3 +52,15 @@ def null_cohorts(tmp_path_factory) -> list[pd.DataFrame]:
         simulate_study(folder, n_patients=50, seed=seed, exome_mb=2.0, null=True)
         out.append(truth_table(folder))
     return out
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow tier (simulations of coverage and size) runs only with ``BIOMARKER_SLOW=1``."""
+    import os
+
+    if os.environ.get("BIOMARKER_SLOW") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow tier: set BIOMARKER_SLOW=1")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
