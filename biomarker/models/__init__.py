@@ -1,8 +1,10 @@
 """Patient-level feature table, biomarker associations, cross-validated predictive models, survival by biomarker.
 
 - :func:`assemble_features` -- one row per subject of a study folder (TMB, PD-L1/TIL, TBNK, covariates, outcomes)
-- :func:`run_models` -- univariable tests, repeated/nested CV of model families, permutation test, bootstrap CIs,
-  calibration, importance, Kaplan-Meier/Cox by biomarker; tables, figures and ``report.json``
+- :class:`ModelSpec` -- every setting of a run (from keywords, a dict or a YAML ``models:`` block), validated
+- :func:`run_models` -- univariable tests and effects (per doubling, per 10 points, Firth-adjusted), repeated CV of
+  model families, permutation test, refit-bootstrap AUC interval, calibration, decision curves, external models,
+  Kaplan-Meier/Cox by biomarker on every patient with survival data; tables, figures and ``report.json``
 - :func:`run_study_models` -- both, for a study folder
 - :func:`delong_auc`, :func:`univariable_binary`, :func:`survival_by_group`, :func:`cox_univariable`,
   :func:`repeated_cv`, :func:`permutation_test` -- the pieces
@@ -10,7 +12,7 @@
 Examples
 --------
 >>> from biomarker.models import run_models
->>> res = run_models("patients.csv", "response", ["tmb_log2", "pdl1_tps_pct"], out_dir="out")  # doctest: +SKIP
+>>> res = run_models("patients.csv", outcome="response", features=["tmb_log2", "pdl1_tps_pct"])  # doctest: +SKIP
 >>> res.summary  # doctest: +SKIP
 """
 
@@ -31,7 +33,9 @@ from biomarker.models.features import (
     missingness,
     read_tmb_cohort,
 )
-from biomarker.models.run import DEFAULT_MODELS, ModelResults, run_models
+from biomarker.models.result import ModelResults
+from biomarker.models.run import run_models
+from biomarker.models.spec import DEFAULT_MODELS, ModelSpec
 from biomarker.models.study import STUDY_GROUPS, run_study_models
 from biomarker.models.survival import cox_univariable, survival_by_group
 from biomarker.models.univariable import univariable_binary
@@ -48,6 +52,7 @@ __all__ = [
     "CutoffClassifier",
     "CvResult",
     "ModelResults",
+    "ModelSpec",
     "assemble_features",
     "cox_univariable",
     "default_features",

@@ -35,8 +35,8 @@ def net_benefit(y: np.ndarray, p: np.ndarray, thresholds: np.ndarray = THRESHOLD
     for t in thresholds:
         treat = p >= t
         w = t / (1 - t)
-        rows.append({"threshold": float(t), "net_benefit": (np.sum(treat & (y == 1)) - w * np.sum(treat & (y == 0))) / n,
-                     "treat_all": prev - w * (1 - prev)})
+        benefit = (np.sum(treat & (y == 1)) - w * np.sum(treat & (y == 0))) / n
+        rows.append({"threshold": float(t), "net_benefit": benefit, "treat_all": prev - w * (1 - prev)})
     return pd.DataFrame(rows)
 
 

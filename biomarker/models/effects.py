@@ -62,7 +62,7 @@ def _ml_logistic(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float, flo
             if np.isfinite(se) and se < 50:
                 return (math.exp(b), math.exp(b - 1.959964 * se), math.exp(b + 1.959964 * se), float(fit.pvalues[1]),
                         "logistic regression, Wald CI")
-        except Exception:  # noqa: BLE001 - separation: fall back to Firth below
+        except Exception:
             pass
     X = np.column_stack([np.ones(len(x)), x])
     f = firth_fit(X, y)

@@ -22,12 +22,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.compose import ColumnTransformer
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
-from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 from biomarker.errors import ConfigError
 
@@ -45,46 +42,73 @@ def _as_text(X):
     return frame.astype(object).where(frame.notna(), "missing").astype(str)
 
 
-def _numeric_part(name: str, columns: Sequence[str], indicator: bool) -> tuple:
-    impute = SimpleImputer(strategy="median", add_indicator=indicator, keep_empty_features=True)
-    return (name, Pipeline([("impute", impute), ("scale", StandardScaler())]), list(columns))
+class Preprocessor(TransformerMixin, BaseEstimator):
+    """Median imputation (with a missing-indicator column for ``indicators``; default every numeric feature) and
+    standardisation of numbers; one-hot encoding of categories with ``"missing"`` as a level and unknown levels
+    ignored. Everything is learned in ``fit`` (so, inside CV, on the training fold only).
 
-
-def preprocessor(numeric: Sequence[str], categorical: Sequence[str],
-                 indicators: Sequence[str] | None = None) -> ColumnTransformer:
-    """Median imputation (with missing indicators for ``indicators``; default all numeric features) and scaling for
-    numbers; one-hot (missing as a level) for categories.
+    The same steps as a scikit-learn ``ColumnTransformer`` of ``SimpleImputer``/``StandardScaler``/``OneHotEncoder``
+    (whose input validation cost more than the models on 50 patients), in plain numpy.
 
     Examples
     --------
-    >>> pre = preprocessor(["tmb"], ["pdl1_category"])
+    >>> pre = Preprocessor(["tmb"], ["pdl1_category"])
     >>> X = pd.DataFrame({"tmb": [1.0, None, 3.0], "pdl1_category": ["<1", "1-49", None]})
-    >>> [n.split("__")[1] for n in pre.fit(X).get_feature_names_out()]
+    >>> list(pre.fit(X).get_feature_names_out())
     ['tmb', 'missingindicator_tmb', 'pdl1_category_1-49', 'pdl1_category_<1', 'pdl1_category_missing']
-    >>> [n.split("__")[1] for n in preprocessor(["tmb"], [], indicators=[]).fit(X).get_feature_names_out()]
-    ['tmb']
+    >>> pre.transform(X)[:, 0].round(3).tolist()  # median-imputed, then standardised
+    [-1.225, 0.0, 1.225]
     """
-    flagged = list(numeric) if indicators is None else [c for c in numeric if c in set(indicators)]
-    plain = [c for c in numeric if c not in set(flagged)]
-    parts = []
-    if flagged:
-        parts.append(_numeric_part("num", flagged, True))
-    if plain:
-        parts.append(_numeric_part("numplain", plain, False))
-    if categorical:
-        parts.append(
-            (
-                "cat",
-                Pipeline(
-                    [
-                        ("as_text", FunctionTransformer(_as_text, feature_names_out="one-to-one")),
-                        ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
-                    ]
-                ),
-                list(categorical),
-            )
-        )
-    return ColumnTransformer(parts, remainder="drop", verbose_feature_names_out=True)
+
+    def __init__(self, numeric: Sequence[str] = (), categorical: Sequence[str] = (),
+                 indicators: Sequence[str] | None = None) -> None:
+        self.numeric = numeric
+        self.categorical = categorical
+        self.indicators = indicators
+
+    def fit(self, X: pd.DataFrame, y=None) -> Preprocessor:
+        numeric = list(self.numeric)
+        flagged = set(numeric if self.indicators is None else self.indicators)
+        values = X[numeric].apply(pd.to_numeric, errors="coerce").to_numpy(float) if numeric else np.empty((len(X), 0))
+        with np.errstate(all="ignore"):
+            medians = np.nanmedian(values, axis=0) if values.size else np.zeros(len(numeric))
+        self.medians_ = np.nan_to_num(medians)
+        self.indicator_columns_ = [c for c in numeric if c in flagged]
+        design = self._numeric_block(X)
+        self.means_ = design.mean(axis=0) if len(design) else np.zeros(design.shape[1])
+        sd = design.std(axis=0) if len(design) else np.ones(design.shape[1])
+        self.scales_ = np.where(sd > 0, sd, 1.0)
+        self.levels_ = {c: sorted(set(_as_text(X[[c]])[c])) for c in self.categorical}
+        return self
+
+    def _numeric_block(self, X: pd.DataFrame) -> np.ndarray:
+        numeric = list(self.numeric)
+        if not numeric:
+            return np.empty((len(X), 0))
+        values = X[numeric].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+        missing = np.isnan(values)
+        filled = np.where(missing, self.medians_[None, :], values)
+        idx = [numeric.index(c) for c in self.indicator_columns_]
+        return np.column_stack([filled, missing[:, idx].astype(float)]) if idx else filled
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        parts = [(self._numeric_block(X) - self.means_) / self.scales_]
+        if self.categorical:
+            text = _as_text(X[list(self.categorical)])
+            parts += [(text[c].to_numpy()[:, None] == np.array(lv, dtype=object)[None, :]).astype(float)
+                      for c, lv in self.levels_.items()]
+        return np.column_stack(parts) if parts else np.empty((len(X), 0))
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        names = [*self.numeric, *(f"missingindicator_{c}" for c in self.indicator_columns_)]
+        names += [f"{c}_{lv}" for c, levels in self.levels_.items() for lv in levels]
+        return np.array(names, dtype=object)
+
+
+def preprocessor(numeric: Sequence[str], categorical: Sequence[str],
+                 indicators: Sequence[str] | None = None) -> Preprocessor:
+    """The :class:`Preprocessor` of a model family."""
+    return Preprocessor(list(numeric), list(categorical), None if indicators is None else list(indicators))
 
 
 def neg_log_loss(estimator, X, y) -> float:
@@ -126,10 +150,16 @@ class TunedLogistic(ClassifierMixin, BaseEstimator):
     def _model(self, C: float):
         from sklearn.linear_model import LogisticRegression
 
-        if self.l1_ratio == 0:
-            return LogisticRegression(C=C, solver="lbfgs", max_iter=5000, warm_start=True)
         return LogisticRegression(C=C, solver="saga", l1_ratio=self.l1_ratio, max_iter=5000, warm_start=True,
                                   **({"penalty": "elasticnet"} if _sklearn_before_1_8() else {}))
+
+    def _fit_one(self, X: np.ndarray, y: np.ndarray, C: float, start: np.ndarray | None) -> np.ndarray:
+        """Coefficients ``[intercept, w]``: ridge by Newton's method (the objective of scikit-learn's
+        ``LogisticRegression(C)``: ``C * sum(log-loss) + |w|^2 / 2``), elastic net by saga."""
+        if self.l1_ratio > 0:
+            model = self._model(C).fit(X, y)
+            return np.r_[model.intercept_, model.coef_[0]]
+        return ridge_logistic(X, y, C, start)
 
     def fit(self, X, y) -> TunedLogistic:
         from sklearn.model_selection import StratifiedKFold
@@ -140,25 +170,71 @@ class TunedLogistic(ClassifierMixin, BaseEstimator):
         scores = np.zeros(len(C_GRID))
         if min(np.bincount(y, minlength=2)) >= 3:
             for train, test in StratifiedKFold(3, shuffle=True, random_state=self.seed).split(X, y):
-                model = None
+                beta = None
                 for i, C in enumerate(C_GRID):
-                    if model is None:
-                        model = self._model(C)
-                    else:
-                        model.set_params(C=C)
-                    model.fit(X[train], y[train])
-                    scores[i] += neg_log_loss(model, X[test], y[test])
+                    beta = self._fit_one(X[train], y[train], C, beta)
+                    p = np.clip(_expit(beta[0] + X[test] @ beta[1:]), 1e-15, 1 - 1e-15)
+                    scores[i] += float(np.mean(y[test] * np.log(p) + (1 - y[test]) * np.log1p(-p)))
         self.C_ = float(C_GRID[int(np.argmax(scores))])
-        final = self._model(self.C_).fit(X, y)
-        self.coef_, self.intercept_ = final.coef_, final.intercept_
-        self._final = final
+        beta = self._fit_one(X, y, self.C_, None)
+        self.intercept_, self.coef_ = beta[:1], beta[None, 1:]
         return self
 
     def predict_proba(self, X) -> np.ndarray:
-        return self._final.predict_proba(np.asarray(X, dtype=float))
+        p = _expit(self.intercept_[0] + np.asarray(X, dtype=float) @ self.coef_[0])
+        return np.column_stack([1 - p, p])
 
     def predict(self, X) -> np.ndarray:
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+
+
+def _expit(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1 + np.tanh(0.5 * np.asarray(z, dtype=float)))
+
+
+def ridge_logistic(X: np.ndarray, y: np.ndarray, C: float, start: np.ndarray | None = None, *,
+                   max_iter: int = 100, tol: float = 1e-10) -> np.ndarray:
+    """Ridge logistic regression (unpenalised intercept) by Newton's method with step halving.
+
+    Minimises ``C * sum(log-loss) + |w|^2 / 2``, the objective of scikit-learn's ``LogisticRegression(C=C)``.
+    Returns ``[intercept, w...]``.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> rng = np.random.default_rng(1)
+    >>> X = rng.normal(size=(40, 3))
+    >>> y = (X[:, 0] + rng.normal(size=40) > 0).astype(int)
+    >>> ref = LogisticRegression(C=0.3, tol=1e-10).fit(X, y)
+    >>> bool(np.allclose(ridge_logistic(X, y, 0.3), np.r_[ref.intercept_, ref.coef_[0]], atol=1e-5))
+    True
+    """
+    n, k = X.shape
+    Z = np.column_stack([np.ones(n), X])
+    penalty = np.r_[0.0, np.full(k, 1.0 / C)]
+    beta = np.zeros(k + 1) if start is None else np.array(start, dtype=float)
+
+    def objective(b: np.ndarray) -> float:
+        eta = Z @ b
+        return float(np.sum(np.logaddexp(0.0, eta) - y * eta) + 0.5 * np.sum(penalty * b * b))
+
+    current = objective(beta)
+    for _ in range(max_iter):
+        p = _expit(Z @ beta)
+        grad = Z.T @ (p - y) + penalty * beta
+        hess = (Z * (p * (1 - p))[:, None]).T @ Z + np.diag(penalty + 1e-10)
+        step = np.linalg.solve(hess, grad)
+        t = 1.0
+        while True:
+            candidate = beta - t * step
+            value = objective(candidate)
+            if value <= current + 1e-12 or t < 1e-8:
+                break
+            t /= 2
+        beta, gain, current = candidate, current - value, value
+        if gain < tol * max(1.0, abs(current)) or np.max(np.abs(t * step)) < 1e-9:
+            break
+    return beta
 
 
 def _sklearn_before_1_8() -> bool:
@@ -361,9 +437,11 @@ __all__ = [
     "DEFAULT_RULE",
     "MODEL_FAMILIES",
     "ClinicalRule",
-    "TunedLogistic",
     "CutoffClassifier",
+    "Preprocessor",
+    "TunedLogistic",
     "coefficients",
     "make_estimator",
     "preprocessor",
+    "ridge_logistic",
 ]

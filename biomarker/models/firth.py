@@ -65,7 +65,7 @@ def firth_fit(X: np.ndarray, y: np.ndarray, *, offset_index: int | None = None, 
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
-    n, k = X.shape
+    k = X.shape[1]
     free = np.ones(k, dtype=bool)
     beta = np.zeros(k)
     if offset_index is not None:

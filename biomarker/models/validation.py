@@ -364,7 +364,7 @@ def refit_bootstrap(
         sd = float(np.std(ok, ddof=1)) if len(ok) > 2 else np.nan
         obs = float(observed[name])
         rows.append({"model": name, "auc": obs, "auc_refit_sd": sd, "auc_ci_lower": max(0.0, obs - z * sd),
-                     "auc_ci_upper": min(1.0, obs + z * sd), "n_refit_bootstrap": int(len(ok))})
+                     "auc_ci_upper": min(1.0, obs + z * sd), "n_refit_bootstrap": len(ok)})
     return pd.DataFrame(rows), pd.concat(draw_rows, ignore_index=True)
 
 

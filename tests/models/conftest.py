@@ -10,7 +10,7 @@ import pytest
 
 from biomarker.simulate import simulate_study
 
-TRUTH_FEATURES = ["tmb_log2", "pdl1_tps_pct", "til_stromal_pct", "nk_pct_lymph_c1d1", "cd8_pct_lymph_change_c2d1",
+TRUTH_FEATURES = ["tmb_log2", "pdl1_tps_pct", "til_stromal_pct", "nk_pct_lymph_c1d1",
                   "age_years", "ecog", "smoking", "sex"]
 
 

@@ -10,9 +10,10 @@ import pytest
 
 from biomarker.errors import ConfigError, InputError
 from biomarker.models import run_models
-from biomarker.models.run import binary_outcome
+from biomarker.models.prepare import binary_outcome
 
-FAST = {"n_repeats": 2, "n_permutations": 9, "n_bootstrap": 100, "models": ("logistic_l2",)}
+FAST = {"n_repeats": 2, "n_permutations": 9, "n_bootstrap": 100, "n_refit_bootstrap": 10, "models": ("logistic_l2",),
+        "n_jobs": 1}
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,7 @@ def test_csv_in_files_out_with_report(table, tmp_path):
     path = tmp_path / "patients.csv"
     table.to_csv(path, index=False)
     out = tmp_path / "out"
-    res = run_models(path, "bor", ["tmb_log2", "pdl1_tps_pct", "smoking"], id_col="usubjid", time="pfs_months",
+    res = run_models(path, outcome="bor", features=["tmb_log2", "pdl1_tps_pct", "smoking"], id_col="usubjid", time="pfs_months",
                      event="pfs_event", groups={"tmb_per_mb": 10}, change="best_pct_change", positive=["CR", "PR"],
                      cutoff_features=["tmb_per_mb"], out_dir=out, **FAST)
     assert list(res.summary["model"]) == ["logistic_l2", "cutoff_tmb_per_mb", "clinical_rule"]
@@ -51,9 +52,13 @@ def test_csv_in_files_out_with_report(table, tmp_path):
         assert (out / f"{fig}.png").stat().st_size > 5000, fig
     assert not list(out.glob(".*.tmp"))
     report = json.loads((out / "report.json").read_text())
-    items = report["items"]
-    assert items["tripod_ai_10"]["n"] == 48 and items["tripod_ai_10"]["n_events"] == int(table.bor.isin(["CR", "PR"]).sum())
-    assert {r["model"] for r in items["tripod_ai_23a"]["performance"]} == set(res.summary["model"])
+    items = report["tripod_ai"]
+    assert items["10"]["n"] == 48 and items["10"]["n_events"] == int(table.bor.isin(["CR", "PR"]).sum())
+    assert {r["model"] for r in items["23a"]["performance"]} == set(res.summary["model"])
+    numbered = {"5a", "5b", "9a", "9b", *(f"12{c}" for c in "abcdefg"), "20a", "20b", "21", "22", "23a", "23b"}
+    assert numbered <= set(items) and all(items[k] for k in numbered)
+    spec22 = pd.DataFrame(items["22"]["specification"])
+    assert {"impute_median", "scale_mean", "scale_sd", "coefficient"} <= set(spec22["item"])
     assert report["provenance"]["input_sha256"] and report["settings"]["seed"] == 7
     miss = res.tables["missingness"].set_index("feature")
     assert miss.loc["pdl1_tps_pct", "n_missing"] == table.pdl1_tps_pct.isna().sum()
@@ -68,7 +73,7 @@ def test_csv_in_files_out_with_report(table, tmp_path):
 
 def test_same_seed_gives_byte_identical_tables(table, tmp_path):
     for name in ("a", "b"):
-        run_models(table, "bor", ["tmb_log2", "smoking"], positive="PR", out_dir=tmp_path / name, figures=False,
+        run_models(table, outcome="bor", features=["tmb_log2", "smoking"], positive="PR", out_dir=tmp_path / name, figures=False,
                    **FAST)
     for path in [*sorted((tmp_path / "a").glob("*.tsv")), tmp_path / "a" / "report.json"]:
         assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes(), path.name
@@ -76,17 +81,17 @@ def test_same_seed_gives_byte_identical_tables(table, tmp_path):
 
 def test_refusals(table):
     with pytest.raises(InputError, match="no feature column 'nope'"):
-        run_models(table, "bor", ["nope"], positive="PR", **FAST)
+        run_models(table, outcome="bor", features=["nope"], positive="PR", **FAST)
     with pytest.raises(InputError, match="not 0/1"):
-        run_models(table, "bor", ["tmb_log2"], **FAST)
+        run_models(table, outcome="bor", features=["tmb_log2"], **FAST)
     with pytest.raises(InputError, match="more than one row"):
-        run_models(pd.concat([table, table.iloc[:1]]), "bor", ["tmb_log2"], positive="PR", **FAST)
+        run_models(pd.concat([table, table.iloc[:1]]), outcome="bor", features=["tmb_log2"], positive="PR", **FAST)
     with pytest.raises(ConfigError, match="pre-specified"):
-        run_models(table, "bor", ["tmb_log2"], positive="PR", groups={"tmb_per_mb": "optimal"}, **FAST)
+        run_models(table, outcome="bor", features=["tmb_log2"], positive="PR", groups={"tmb_per_mb": "optimal"}, **FAST)
     with pytest.raises(ConfigError, match="unknown model"):
-        run_models(table, "bor", ["tmb_log2"], positive="PR", models=("svm",))
+        run_models(table, outcome="bor", features=["tmb_log2"], positive="PR", models=("svm",))
     with pytest.raises(InputError, match="events"):
-        run_models(table.assign(y=0), "y", ["tmb_log2"], **FAST)
+        run_models(table.assign(y=0), outcome="y", features=["tmb_log2"], **FAST)
 
 
 def test_binary_outcome_forms():
