@@ -66,14 +66,14 @@ def test_net_benefit_by_hand():
 
 def test_external_model_is_applied_not_refitted():
     rng = np.random.default_rng(2)
-    t = pd.DataFrame({"usubjid": range(300), "tmb": rng.lognormal(2, 1, 300), "nlr": rng.lognormal(1, 0.5, 300)})
+    t = pd.DataFrame({"usubjid": range(3000), "tmb": rng.lognormal(2, 1, 3000), "nlr": rng.lognormal(1, 0.5, 3000)})
     lp = -1.0 + 0.5 * np.log2(t.tmb) - 0.8 * np.log(t.nlr)
-    y = (rng.random(300) < 1 / (1 + np.exp(-lp))).astype(int)
+    y = (rng.random(3000) < 1 / (1 + np.exp(-lp))).astype(int)
     model = {"intercept": -1.0, "coefficients": {"tmb": 0.5, "nlr": -0.8}, "transform": {"tmb": "log2", "nlr": "log"}}
     perf, pred = apply_external(t, y, {"true": model}, "usubjid")
     row = perf.iloc[0]
     assert np.allclose(pred["predicted"], 1 / (1 + np.exp(-lp)))
-    assert abs(row["calibration_slope"] - 1) < 0.35 and abs(row["calibration_intercept"]) < 0.3
+    assert abs(row["calibration_slope"] - 1) < 0.2 and abs(row["calibration_intercept"]) < 0.15
     with pytest.raises(InputError, match="needs column 'albumin'"):
         apply_external(t, y, {"m": {"coefficients": {"albumin": 1.0}}}, "usubjid")
 

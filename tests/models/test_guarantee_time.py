@@ -31,7 +31,7 @@ def early_progression_cohort(seed: int, n: int = 50) -> pd.DataFrame:
 
 def test_on_treatment_feature_is_refused_outside_a_landmark_analysis():
     table = early_progression_cohort(1)
-    with pytest.raises(ConfigError, match="guarantee-time bias.*landmark: C2D1"):
+    with pytest.raises(ConfigError, match=r"guarantee-time bias.*landmark: C2D1"):
         run_models(table, outcome="response", features=["tmb_log2", "cd8_pct_lymph_change_c2d1"], **FAST)
 
 
