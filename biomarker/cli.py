@@ -333,8 +333,7 @@ def model(
              "landmark": float(landmark) if landmark and landmark.replace(".", "", 1).isdigit() else landmark,
              "seed": seed, "n_repeats": repeats, "n_permutations": permutations,
              "n_refit_bootstrap": refit_bootstrap, "n_jobs": jobs}
-    fields = ModelSpec.from_yaml(spec_file).as_dict() if spec_file else {}
-    fields.pop("landmark_months", None)
+    fields = ModelSpec.read_yaml_block(spec_file) if spec_file else {}
     fields.update({k: v for k, v in given.items() if v is not None})
     with model_progress() as progress:
         if table.is_dir():

@@ -91,3 +91,13 @@ def test_spec_from_mapping_names_unknown_keys_and_validates():
     assert spec.features == ("tmb_log2", "pdl1_tps_pct") and spec.landmark_months == pytest.approx(21 / 30.4375)
     with pytest.raises(Exception):  # noqa: B017 - frozen
         spec.seed = 3  # type: ignore[misc]
+
+
+def test_spec_from_a_yaml_models_block(tmp_path):
+    path = tmp_path / "study.yaml"
+    path.write_text("study: x\nmodels:\n  outcome: dcb\n  landmark: C2D1\n  n_permutations: 50\n")
+    spec = ModelSpec.from_yaml(path, seed=3)
+    assert (spec.outcome, spec.landmark, spec.n_permutations, spec.seed) == ("dcb", "C2D1", 50, 3)
+    path.write_text("models:\n  outcome: dcb\n  permutations: 50\n")
+    with pytest.raises(ConfigError, match="unknown key 'permutations'"):
+        ModelSpec.from_yaml(path)
