@@ -26,7 +26,8 @@ def cohort(rng: np.random.Generator, n: int, beta: float) -> tuple[pd.DataFrame,
     return pd.DataFrame(X, columns=[f"x{i}" for i in range(P)]), y
 
 
-def coverage(n_sims: int = 100, beta: float = BETA, n_boot: int = 40, seed: int = 2026) -> dict[str, float]:
+def coverage(n_sims: int = 100, beta: float = BETA, n_boot: int = 40, seed: int = 2026,
+             verbose: bool = False) -> dict[str, float]:
     """Share of simulated cohorts whose interval holds the final model's AUC in 20,000 new patients."""
     rng = np.random.default_rng(seed)
     est = make_pipeline(StandardScaler(), LogisticRegression(C=1.0))
@@ -46,6 +47,9 @@ def coverage(n_sims: int = 100, beta: float = BETA, n_boot: int = 40, seed: int 
         hits_oof.append(old["auc_ci_lower"] <= truth <= old["auc_ci_upper"])
         widths.append(hi - lo)
         errors.append(auc - truth)
+        if verbose and len(widths) % 10 == 0:
+            print(f"{len(widths)} cohorts: refit {np.mean(hits_refit):.3f}, oof bootstrap {np.mean(hits_oof):.3f}",
+                  flush=True)
     return {"n": len(hits_refit), "refit_coverage": float(np.mean(hits_refit)),
             "oof_bootstrap_coverage": float(np.mean(hits_oof)), "mean_width": float(np.mean(widths)),
             "mean_error": float(np.mean(errors))}
@@ -66,5 +70,8 @@ def test_refit_bootstrap_interval_covers_the_null():
 
 
 if __name__ == "__main__":
-    print("planted effect:", coverage())
-    print("null:", coverage(n_sims=60, beta=0.0))
+    import sys
+
+    n_sims = int(sys.argv[1]) if len(sys.argv) > 1 else 100
+    print("planted effect:", coverage(n_sims=n_sims, verbose=True), flush=True)
+    print("null:", coverage(n_sims=max(n_sims // 2, 20), beta=0.0, verbose=True), flush=True)
