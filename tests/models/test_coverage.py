@@ -32,7 +32,7 @@ def coverage(n_sims: int = 100, beta: float = BETA, n_boot: int = 40, seed: int 
     rng = np.random.default_rng(seed)
     est = make_pipeline(StandardScaler(), LogisticRegression(C=1.0))
     X_new, y_new = cohort(rng, 20000, beta)
-    hits_refit, hits_oof, widths, errors = [], [], [], []
+    hits_refit, hits_oof, widths, errors, hits_632 = [], [], [], [], []
     for s in range(n_sims):
         X, y = cohort(rng, N, beta)
         if min(y.sum(), len(y) - y.sum()) < 5:
@@ -44,13 +44,16 @@ def coverage(n_sims: int = 100, beta: float = BETA, n_boot: int = 40, seed: int 
         lo, hi = float(ci.auc_ci_lower.iloc[0]), float(ci.auc_ci_upper.iloc[0])
         old = bootstrap_metrics(y, cv.oof, n_bootstrap=200, seed=s)
         hits_refit.append(lo <= truth <= hi)
+        half = 1.959964 * float(ci.auc_refit_sd.iloc[0]) * np.sqrt(0.632)
+        hits_632.append(auc - half <= truth <= auc + half)
         hits_oof.append(old["auc_ci_lower"] <= truth <= old["auc_ci_upper"])
         widths.append(hi - lo)
         errors.append(auc - truth)
         if verbose and len(widths) % 10 == 0:
-            print(f"{len(widths)} cohorts: refit {np.mean(hits_refit):.3f}, oof bootstrap {np.mean(hits_oof):.3f}",
-                  flush=True)
+            print(f"{len(widths)} cohorts: refit {np.mean(hits_refit):.3f}, refit sd x sqrt(.632) "
+                  f"{np.mean(hits_632):.3f}, oof bootstrap {np.mean(hits_oof):.3f}", flush=True)
     return {"n": len(hits_refit), "refit_coverage": float(np.mean(hits_refit)),
+            "refit_sqrt632_coverage": float(np.mean(hits_632)),
             "oof_bootstrap_coverage": float(np.mean(hits_oof)), "mean_width": float(np.mean(widths)),
             "mean_error": float(np.mean(errors))}
 
