@@ -101,3 +101,17 @@ def test_spec_from_a_yaml_models_block(tmp_path):
     path.write_text("models:\n  outcome: dcb\n  permutations: 50\n")
     with pytest.raises(ConfigError, match="unknown key 'permutations'"):
         ModelSpec.from_yaml(path)
+
+
+def test_landmark_reasons_by_hand():
+    from biomarker.models.landmark import apply_landmark
+
+    t = pd.DataFrame({"usubjid": list("abcdef"), "pfs_months": [0.3, 0.68, 0.5, 4.0, 6.0, np.nan],
+                      "pfs_event": [1, 1, 0, 1, 0, np.nan], "ttr_months": [np.nan, np.nan, np.nan, 0.6, 1.4, np.nan]})
+    kept, excl, what = apply_landmark(t, ModelSpec(landmark="C2D1", response_time="ttr_months"), "usubjid")
+    # C2D1 = day 21 = 0.6899 months: progression at 0.68 is before the landmark, censoring at 0.5 is not
+    # followed to it, a response at 0.6 was assessed before it, no PFS time cannot be placed
+    assert dict(zip(excl.usubjid, excl.reason, strict=True)) == {
+        "a": "event_before_landmark", "b": "event_before_landmark", "c": "censored_before_landmark",
+        "d": "response_before_landmark", "f": "no_time"}
+    assert kept.usubjid.tolist() == ["e"] and what["n_at_risk"] == 1 and what["note"] is None
