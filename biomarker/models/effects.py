@@ -23,7 +23,7 @@ EFFECT_COLUMNS = (
 def effect_units(feature: str, values: pd.Series) -> list[tuple[str, Callable[[np.ndarray], np.ndarray]]]:
     """The units an odds ratio of ``feature`` is given in: per SD always; per doubling for a mutation burden
     (``log2(x)``, or ``log2(x + 1)`` when a value is 0; a ``*_log2`` column is already on that scale); per 10
-    points for a percentage score such as PD-L1 TPS.
+    points for a percentage (a ``*_pct`` column on a 0-100 scale) such as PD-L1 TPS; an ordinal score gets neither.
 
     Examples
     --------
@@ -31,6 +31,8 @@ def effect_units(feature: str, values: pd.Series) -> list[tuple[str, Callable[[n
     ['per SD (7.937)', 'per doubling']
     >>> [u for u, _ in effect_units("pdl1_tps_pct", pd.Series([0.0, 50.0, 90.0]))]
     ['per SD (45.09)', 'per 10 points']
+    >>> [u for u, _ in effect_units("pdl1_tps_ordinal", pd.Series([0.0, 1.0, 2.0]))]
+    ['per SD (1)']
     """
     x = pd.to_numeric(values, errors="coerce").dropna().to_numpy(float)
     sd = float(np.std(x, ddof=1)) if len(x) > 1 else 0.0
@@ -46,7 +48,7 @@ def effect_units(feature: str, values: pd.Series) -> list[tuple[str, Callable[[n
             units.append(("per doubling", np.log2))
         else:
             units.append(("per doubling of (x + 1)", lambda v: np.log2(v + 1.0)))
-    if re.search(r"(tps|cps|pct|percent)", name) and len(x) and x.min() >= 0 and x.max() <= 100:
+    if re.search(r"(pct|percent)", name) and len(x) and x.min() >= 0 and 10 < x.max() <= 100:
         units.append(("per 10 points", lambda v: v / 10.0))
     return units
 

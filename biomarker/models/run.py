@@ -81,9 +81,10 @@ def associations(prep: Prepared, spec: ModelSpec) -> tuple[dict[str, pd.DataFram
         used = spec.missing_indicators == "always" and r["feature"] in prep.numeric
         warnings.append(
             f"{r['feature']}: missing for {r['n_missing_events']} events and {r['n_missing_non_events']} non-events "
-            f"(Firth likelihood-ratio p = {r['missing_vs_outcome_p']:.3g}): its missingness carries outcome "
-            + ("information and its missing indicator IS used (missing_indicators: always)" if used else
-               "information, so its missing indicator is not used by the models (median imputation only)"))
+            f"(Firth likelihood-ratio p = {r['missing_vs_outcome_p']:.3g} < {spec.missingness_alpha}): its "
+            "missingness may carry outcome information, " + (
+                "and its missing indicator IS used (missing_indicators: always)" if used else
+                "so its missing indicator is not used by the models (median imputation only)"))
     return tables, warnings
 
 
