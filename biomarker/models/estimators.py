@@ -42,6 +42,20 @@ def _as_text(X):
     return frame.astype(object).where(frame.notna(), "missing").astype(str)
 
 
+def _text_column(values: pd.Series) -> np.ndarray:
+    """One category column as a string array, missing values as ``"missing"``."""
+    arr = values.to_numpy(dtype=object)
+    return np.array(["missing" if m else str(v) for v, m in zip(arr, pd.isna(arr), strict=True)], dtype=object)
+
+
+def _numbers(X: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """The columns as a float matrix (text that is not a number becomes NaN)."""
+    frame = X[columns]
+    if all(pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t) for t in frame.dtypes):
+        return frame.to_numpy(dtype=float, na_value=np.nan)
+    return frame.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+
+
 class Preprocessor(TransformerMixin, BaseEstimator):
     """Median imputation (with a missing-indicator column for ``indicators``; default every numeric feature) and
     standardisation of numbers; one-hot encoding of categories with ``"missing"`` as a level and unknown levels
@@ -69,7 +83,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
     def fit(self, X: pd.DataFrame, y=None) -> Preprocessor:
         numeric = list(self.numeric)
         flagged = set(numeric if self.indicators is None else self.indicators)
-        values = X[numeric].apply(pd.to_numeric, errors="coerce").to_numpy(float) if numeric else np.empty((len(X), 0))
+        values = _numbers(X, numeric) if numeric else np.empty((len(X), 0))
         with np.errstate(all="ignore"):
             medians = np.nanmedian(values, axis=0) if values.size else np.zeros(len(numeric))
         self.medians_ = np.nan_to_num(medians)
@@ -78,14 +92,14 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         self.means_ = design.mean(axis=0) if len(design) else np.zeros(design.shape[1])
         sd = design.std(axis=0) if len(design) else np.ones(design.shape[1])
         self.scales_ = np.where(sd > 0, sd, 1.0)
-        self.levels_ = {c: sorted(set(_as_text(X[[c]])[c])) for c in self.categorical}
+        self.levels_ = {c: sorted(set(_text_column(X[c]))) for c in self.categorical}
         return self
 
     def _numeric_block(self, X: pd.DataFrame) -> np.ndarray:
         numeric = list(self.numeric)
         if not numeric:
             return np.empty((len(X), 0))
-        values = X[numeric].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+        values = _numbers(X, numeric)
         missing = np.isnan(values)
         filled = np.where(missing, self.medians_[None, :], values)
         idx = [numeric.index(c) for c in self.indicator_columns_]
@@ -93,10 +107,9 @@ class Preprocessor(TransformerMixin, BaseEstimator):
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
         parts = [(self._numeric_block(X) - self.means_) / self.scales_]
-        if self.categorical:
-            text = _as_text(X[list(self.categorical)])
-            parts += [(text[c].to_numpy()[:, None] == np.array(lv, dtype=object)[None, :]).astype(float)
-                      for c, lv in self.levels_.items()]
+        for c, levels in self.levels_.items():
+            text = _text_column(X[c])
+            parts.append((text[:, None] == np.array(levels, dtype=object)[None, :]).astype(float))
         return np.column_stack(parts) if parts else np.empty((len(X), 0))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
