@@ -78,3 +78,24 @@ if __name__ == "__main__":
     n_sims = int(sys.argv[1]) if len(sys.argv) > 1 else 100
     print("planted effect:", coverage(n_sims=n_sims, verbose=True), flush=True)
     print("null:", coverage(n_sims=max(n_sims // 2, 20), beta=0.0, verbose=True), flush=True)
+
+
+@pytest.mark.slow
+def test_permutation_p_is_uniform_on_null_cohorts():
+    from scipy.stats import kstest
+
+    from biomarker.models.validation import permutation_test
+
+    rng = np.random.default_rng(77)
+    est = make_pipeline(StandardScaler(), LogisticRegression(C=1.0))
+    ps = []
+    for s in range(60):
+        X, y = cohort(rng, N, 0.0)
+        if min(y.sum(), len(y) - y.sum()) < 5:
+            continue
+        observed = {"m": float(repeated_cv(est, X, y, n_repeats=1, seed=s).auc.mean())}
+        p, _ = permutation_test({"m": est}, X, y, observed, n_permutations=19, n_repeats=1, seed=s, stop_after=None)
+        ps.append(float(p.permutation_p.iloc[0]))
+    ps = np.array(ps)
+    assert 0.0 <= np.mean(ps <= 0.1) <= 0.2, ps  # nominal 0.10
+    assert kstest(ps, "uniform").pvalue > 0.01, ps
