@@ -16,30 +16,32 @@ Examples
 >>> res.summary  # doctest: +SKIP
 """
 
-from biomarker.models.delong import AucEstimate, delong_auc
-from biomarker.models.estimators import (
-    DEFAULT_RULE,
-    MODEL_FAMILIES,
-    ClinicalRule,
-    CutoffClassifier,
-    make_estimator,
-)
-from biomarker.models.features import (
-    OUTCOME_COLUMNS,
-    assemble_features,
-    default_features,
-    derive_outcomes,
-    feature_columns,
-    missingness,
-    read_tmb_cohort,
-)
-from biomarker.models.result import ModelResults
-from biomarker.models.run import run_models
-from biomarker.models.spec import DEFAULT_MODELS, ModelSpec
-from biomarker.models.study import STUDY_GROUPS, run_study_models
-from biomarker.models.survival import cox_univariable, survival_by_group
-from biomarker.models.univariable import univariable_binary
-from biomarker.models.validation import CvResult, permutation_test, repeated_cv
+import importlib
+
+_WHERE = {
+    "AucEstimate": "delong", "delong_auc": "delong",
+    "DEFAULT_RULE": "estimators", "ClinicalRule": "estimators", "CutoffClassifier": "estimators",
+    "make_estimator": "estimators",
+    "OUTCOME_COLUMNS": "features", "assemble_features": "features", "default_features": "features",
+    "derive_outcomes": "features", "feature_columns": "features", "missingness": "features",
+    "read_tmb_cohort": "features",
+    "ModelResults": "result", "run_models": "run",
+    "DEFAULT_MODELS": "spec", "MODEL_FAMILIES": "spec", "ModelSpec": "spec",
+    "STUDY_GROUPS": "study", "run_study_models": "study",
+    "cox_univariable": "survival", "survival_by_group": "survival",
+    "univariable_binary": "univariable",
+    "CvResult": "validation", "permutation_test": "validation", "repeated_cv": "validation",
+}
+
+
+def __getattr__(name: str):
+    """Import the submodule of a public name on first use (``ModelSpec`` must not pull in scikit-learn)."""
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f"biomarker.models.{_WHERE[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'biomarker.models' has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_MODELS",

@@ -27,9 +27,8 @@ from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassif
 from sklearn.pipeline import Pipeline
 
 from biomarker.errors import ConfigError
+from biomarker.models.spec import MODEL_FAMILIES
 
-#: Model families :func:`make_estimator` knows, in report order.
-MODEL_FAMILIES = ("logistic_l2", "elastic_net", "random_forest", "hist_gradient_boosting")
 #: Inverse regularisation strengths searched by the penalised logistic models.
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 #: The pre-specified clinical rule: positive if TMB >= 10 mut/Mb or PD-L1 TPS >= 50 %.

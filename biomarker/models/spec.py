@@ -26,6 +26,8 @@ from biomarker.errors import ConfigError
 #: and the refit bootstrap. ``random_forest``, ``hist_gradient_boosting`` and ``elastic_net`` (whose variable
 #: selection is unstable from fold to fold at this size) are available through ``models``.
 DEFAULT_MODELS = ("logistic_l2",)
+#: Model families :func:`~biomarker.models.estimators.make_estimator` knows, in report order.
+MODEL_FAMILIES = ("logistic_l2", "elastic_net", "random_forest", "hist_gradient_boosting")
 #: Standard prognostic covariates for adjusted marker effects (those present in the table are used).
 DEFAULT_ADJUST = ("ecog", "smoking", "histology", "age_years")
 #: Days per month (365.25 / 12) for turning a cycle-day visit into months since C1D1.
@@ -66,6 +68,30 @@ def on_treatment_visit(column: str) -> str | None:
     if _CHANGE.search(column):
         return m.group(0).lstrip("_").upper() if m else "on treatment"
     return None
+
+
+def check_groupings(groups: Mapping[str, float | None] | None) -> dict[str, float | None]:
+    """Validate pre-specified groupings: ``{column: cut-off}`` (a number; ``>=`` is high) or ``{column: None}``
+    (a categorical column as it is). Anything else -- "median", "optimal", a list to search -- is refused.
+
+    Examples
+    --------
+    >>> check_groupings({"tmb_per_mb": 10, "pdl1_category": None})
+    {'tmb_per_mb': 10.0, 'pdl1_category': None}
+    """
+    out: dict[str, float | None] = {}
+    for column, cut in (groups or {}).items():
+        if cut is None:
+            out[column] = None
+        elif isinstance(cut, int | float) and not isinstance(cut, bool) and math.isfinite(cut):
+            out[column] = float(cut)
+        else:
+            raise ConfigError(
+                f"grouping of {column!r} must be a pre-specified number or None (categories), not {cut!r}: "
+                "cut-offs chosen on the outcome data give optimistic p-values; learn them inside CV folds "
+                "with CutoffClassifier instead"
+            )
+    return out
 
 
 def _tuple(value: Any, name: str) -> tuple:
@@ -172,9 +198,6 @@ class ModelSpec:
     dpi: int = 150
 
     def __post_init__(self) -> None:
-        from biomarker.models.estimators import MODEL_FAMILIES
-        from biomarker.models.univariable import check_groupings
-
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731
         for name in ("features", "time", "event", "models", "cutoff_features", "adjust_for"):
             set_(name, _tuple(getattr(self, name), name))
@@ -283,4 +306,5 @@ class ModelSpec:
         return out
 
 
-__all__ = ["DAYS_PER_MONTH", "DEFAULT_ADJUST", "DEFAULT_MODELS", "ModelSpec", "on_treatment_visit", "visit_day"]
+__all__ = ["DAYS_PER_MONTH", "DEFAULT_ADJUST", "DEFAULT_MODELS", "MODEL_FAMILIES", "ModelSpec", "check_groupings",
+           "on_treatment_visit", "visit_day"]
