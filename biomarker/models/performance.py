@@ -117,7 +117,7 @@ def performance_tables(prep: Prepared, spec: ModelSpec, X: pd.DataFrame, estimat
             b = bt.loc[name]
             row.update(auc_ci_lower=float(b["auc_ci_lower"]), auc_ci_upper=float(b["auc_ci_upper"]),
                        auc_ci_method=f"refit bootstrap ({int(b['n_refit_bootstrap'])} resamples, whole procedure "
-                                     "cross-validated again; AUC +/- 1.96 SD x sqrt(distinct fraction))")
+                                     "cross-validated again; AUC +/- 1.96 SD)")
         if name in pv.index:
             r = pv.loc[name]
             row.update(p=float(r["permutation_p"]), p_text=str(r["p_text"]), null_auc_mean=float(r["null_auc_mean"]),

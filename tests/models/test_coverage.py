@@ -44,16 +44,16 @@ def coverage(n_sims: int = 100, beta: float = BETA, n_boot: int = 40, seed: int 
         lo, hi = float(ci.auc_ci_lower.iloc[0]), float(ci.auc_ci_upper.iloc[0])
         old = bootstrap_metrics(y, cv.oof, n_bootstrap=200, seed=s)
         hits_refit.append(lo <= truth <= hi)
-        half = 1.959964 * float(ci.auc_refit_sd.iloc[0])  # without the m-out-of-n rescaling
+        half = 1.959964 * float(ci.auc_refit_sd.iloc[0]) * np.sqrt(float(ci.distinct_fraction.iloc[0]))
         hits_632.append(auc - half <= truth <= auc + half)
         hits_oof.append(old["auc_ci_lower"] <= truth <= old["auc_ci_upper"])
         widths.append(hi - lo)
         errors.append(auc - truth)
         if verbose and len(widths) % 10 == 0:
-            print(f"{len(widths)} cohorts: refit {np.mean(hits_refit):.3f}, refit unscaled "
+            print(f"{len(widths)} cohorts: refit {np.mean(hits_refit):.3f}, refit rescaled m-out-of-n "
                   f"{np.mean(hits_632):.3f}, oof bootstrap {np.mean(hits_oof):.3f}", flush=True)
     return {"n": len(hits_refit), "refit_coverage": float(np.mean(hits_refit)),
-            "refit_unscaled_coverage": float(np.mean(hits_632)),
+            "refit_rescaled_coverage": float(np.mean(hits_632)),
             "oof_bootstrap_coverage": float(np.mean(hits_oof)), "mean_width": float(np.mean(widths)),
             "mean_error": float(np.mean(errors))}
 
@@ -61,7 +61,8 @@ def coverage(n_sims: int = 100, beta: float = BETA, n_boot: int = 40, seed: int 
 @pytest.mark.slow
 def test_refit_bootstrap_interval_covers_the_final_models_auc():
     res = coverage(n_sims=100)
-    # 95 % nominal; with 100 cohorts the simulation error is ~2.2 points: accept 0.90-0.995 (measured: 0.96)
+    # 95 % nominal; with 100 cohorts the simulation error is ~2.2 points: accept 0.90-0.995 (measured 0.98; the
+    # bootstrap of out-of-fold predictions 0.82)
     assert 0.90 <= res["refit_coverage"] <= 0.995, res
     assert res["refit_coverage"] > res["oof_bootstrap_coverage"], res
 
@@ -69,7 +70,7 @@ def test_refit_bootstrap_interval_covers_the_final_models_auc():
 @pytest.mark.slow
 def test_refit_bootstrap_interval_covers_the_null():
     res = coverage(n_sims=60, beta=0.0)
-    assert res["refit_coverage"] >= 0.90, res
+    assert res["refit_coverage"] >= 0.90, res  # measured 0.975 over the first 40 cohorts
 
 
 if __name__ == "__main__":
