@@ -129,6 +129,11 @@ def marker_effects(data: pd.DataFrame, outcome: str, features: Sequence[str],
                 ya = cc[outcome].astype(int).to_numpy()
                 X = np.column_stack([np.ones(len(cc)), transform(cc[feat].to_numpy(float)),
                                      cc[adj_cols].to_numpy(float)])
+                if np.linalg.matrix_rank(X) < X.shape[1]:
+                    row["adjusted_method"] = "not estimable: the marker and covariates are collinear in the " \
+                                             "complete cases"
+                    rows.append(row)
+                    continue
                 fit = firth_fit(X, ya)
                 a_lo, a_hi = firth_profile_ci(X, ya, 1, fit)
                 n_par = X.shape[1] - 1
@@ -137,7 +142,8 @@ def marker_effects(data: pd.DataFrame, outcome: str, features: Sequence[str],
                            adjusted_odds_ratio=math.exp(fit.coef[1]), adjusted_ci_lower=math.exp(a_lo),
                            adjusted_ci_upper=math.exp(a_hi), adjusted_p=firth_lrt(X, ya, 1, fit),
                            adjusted_method="Firth penalised logistic regression, profile penalised-likelihood CI, "
-                                           "likelihood-ratio p; complete cases")
+                                           "likelihood-ratio p; complete cases"
+                           + ("" if np.isfinite([a_lo, a_hi]).all() else "; profile CI not found"))
             rows.append(row)
     return pd.DataFrame(rows).reindex(columns=list(EFFECT_COLUMNS))
 

@@ -133,6 +133,8 @@ def firth_profile_ci(X: np.ndarray, y: np.ndarray, index: int, fit: FirthFit | N
     def gap(value: float) -> float:
         return firth_fit(X, y, offset_index=index, offset_value=value).loglik - target
 
+    if not np.isfinite(target) or not gap(b) > 0:  # the fit is not a proper maximum (e.g. a singular design)
+        return float("nan"), float("nan")
     bounds = []
     for direction in (-1, 1):
         width = 0.5
@@ -141,8 +143,11 @@ def firth_profile_ci(X: np.ndarray, y: np.ndarray, index: int, fit: FirthFit | N
         if width >= 64:
             bounds.append(direction * np.inf)
             continue
-        bounds.append(optimize.brentq(gap, b, b + direction * width, xtol=1e-6) if direction > 0
-                      else optimize.brentq(gap, b - width, b, xtol=1e-6))
+        try:
+            bounds.append(optimize.brentq(gap, b, b + direction * width, xtol=1e-6) if direction > 0
+                          else optimize.brentq(gap, b - width, b, xtol=1e-6))
+        except ValueError:  # no sign change: the profile is not unimodal here
+            bounds.append(float("nan"))
     return float(bounds[0]), float(bounds[1])
 
 

@@ -91,3 +91,13 @@ def test_text_cell_in_a_numeric_feature_is_an_error_naming_the_cells():
         text_in_numbers(t, "tmb", "usubjid", None)
     text_in_numbers(pd.DataFrame({"usubjid": ["a", "b"], "smoking": ["never", "current"]}), "smoking", "usubjid",
                     None)  # a real category passes
+
+
+def test_collinear_covariates_give_no_adjusted_effect_rather_than_a_crash():
+    rng = np.random.default_rng(8)
+    t = pd.DataFrame({"tmb_per_mb": rng.lognormal(2, 1, 60), "ecog": rng.integers(0, 2, 60)})
+    t["age_years"] = t["ecog"] * 2.0  # collinear with ecog in every row
+    t["y"] = (rng.random(60) < 0.4).astype(int)
+    row = marker_effects(t, "y", ["tmb_per_mb"], ["ecog", "age_years"]).iloc[0]
+    assert np.isfinite(row["odds_ratio"]) and np.isnan(row["adjusted_odds_ratio"])
+    assert row["adjusted_method"].startswith("not estimable")
