@@ -98,3 +98,23 @@ def test_binary_outcome_forms():
     assert binary_outcome(pd.Series([True, False])).tolist() == [1.0, 0.0]
     assert binary_outcome(pd.Series([1, 0, None])).tolist()[:2] == [1.0, 0.0]
     assert binary_outcome(pd.Series(["yes", "no"]), positive="yes").tolist() == [1.0, 0.0]
+
+
+def test_published_model_from_yaml_is_applied_to_the_cohort(table, tmp_path):
+    from biomarker.models import ModelSpec
+
+    (tmp_path / "study.yaml").write_text(
+        "models:\n  outcome: bor\n  positive: [CR, PR]\n  features: [tmb_log2]\n  external:\n    tmb_score:\n"
+        "      intercept: -1.2\n      coefficients: {tmb_per_mb: 1.5}\n      transform: {tmb_per_mb: log}\n"
+        "      reference: made up for the test\n")
+    spec = ModelSpec.from_yaml(tmp_path / "study.yaml", **FAST)
+    res = run_models(table, spec)
+    ext = res.tables["external_validation"].iloc[0]
+    assert ext["model"] == "tmb_score" and ext["n"] == len(table)
+    pred = res.tables["external_predictions"]
+    assert np.allclose(pred["predicted"], 1 / (1 + np.exp(-(-1.2 + 1.5 * np.log(table.sort_values("USUBJID")
+                                                                                   .tmb_per_mb.to_numpy())))))
+    assert res.report["tripod_ai"]["23a"]["external_validation"][0]["model"] == "tmb_score"
+    # and the decision curve and sample size tables are there, with the rule beside the model
+    assert {"logistic_l2", "clinical_rule"} <= set(res.tables["decision_curve"]["model"])
+    assert res.tables["sample_size"]["minimum_n"].iloc[0] > len(table)
