@@ -34,7 +34,6 @@ def cohort(folder: Path, n_patients: int, seed: int, effects=None) -> tuple[pd.D
         "USUBJID": truth["USUBJID"], "tmb_per_mb": truth["true_tmb_per_mb"],
         "tmb_log2": np.log2(truth["true_tmb_per_mb"] + 1), "pdl1_tps_pct": truth["pdl1_tps_true_pct"],
         "til_stromal_pct": truth["til_pct"], "nk_pct_lymph_c1d1": truth["nk_pct_baseline"],
-        "cd8_pct_lymph_change_c2d1": truth["cd8_change"],
         "response": truth["bor"].isin(["CR", "PR"]).astype(int),
         "pfs_months": truth["pfs_months"], "pfs_event": truth["pfs_event"],
     }).merge(dm[["USUBJID", "AGE", "ECOG", "SMOKING", "SEX", "HISTOLOGY"]], on="USUBJID")
@@ -66,15 +65,15 @@ def main() -> None:
             study.tmb(), study.pathology(), study.tbnk(), study.endpoints()
             res = run_study_models(study.patients().tables["patients"], Path(tmp) / "out", seed=args.seed,
                                    n_jobs=args.n_jobs)
-            features = res.report["settings"]["features"]
+            features = res.provenance["settings"]["features"]
         else:
-            res = run_models(table, "response", features, time="pfs_months", event="pfs_event",
-                             groups={"tmb_per_mb": 10.0}, out_dir=Path(tmp) / "out", seed=args.seed,
-                             n_jobs=args.n_jobs)
+            res = run_models(table, outcome="response", features=features, id_col="USUBJID", time="pfs_months",
+                             event="pfs_event", groups={"tmb_per_mb": 10.0}, out_dir=Path(tmp) / "out",
+                             seed=args.seed, n_jobs=args.n_jobs)
         wall = time.perf_counter() - start
         print(f"{len(table)} patients, {len(features)} features, {int(table.response.sum())} responders")
-    print(res.summary[["model", "auc", "auc_ci_lower", "auc_ci_upper", "brier", "calibration_slope", "p",
-                       "p_method"]].to_string())
+    print(res.summary[["model", "auc", "auc_ci_lower", "auc_ci_upper", "null_auc_mean", "p_text",
+                       "calibration_slope"]].to_string())
     print(f"run_models wall time: {wall:.1f} s (n_jobs={args.n_jobs})")
 
 

@@ -573,11 +573,11 @@ def model(
                                             "study.yaml or folder), or a patient table (CSV/TSV, one row per "
                                             "patient).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for tables, figures and report.json.")],
-    outcome: Annotated[str, typer.Option(help="Binary outcome column (study: response, response_investigator, "
-                                              "disease_control, dcb).")] = "response",
+    outcome: Annotated[str | None, typer.Option(help="Binary outcome column (study: response, "
+                                                     "response_investigator, disease_control, dcb).")] = None,
     features: Annotated[list[str] | None, typer.Option(help="Candidate predictors, comma-separated (study "
-                                                       "default: the pre-specified set).")] = None,
-    id_col: Annotated[str, typer.Option("--id", help="Patient identifier column.")] = "USUBJID",
+                                                       "default: the pre-specified baseline set).")] = None,
+    id_col: Annotated[str | None, typer.Option("--id", help="Patient identifier column [usubjid].")] = None,
     positive: Annotated[str | None, typer.Option(help="Values of a text outcome that count as events, e.g. "
                                                       "CR,PR.")] = None,
     time: Annotated[list[str] | None, typer.Option(help="Time-to-event column(s), e.g. pfs_months.")] = None,
@@ -587,32 +587,41 @@ def model(
     change: Annotated[str | None, typer.Option(help="Best % change column for Spearman correlations.")] = None,
     models: Annotated[list[str] | None, typer.Option(help="Model families (logistic_l2, elastic_net, "
                                                           "random_forest, hist_gradient_boosting).")] = None,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
-    repeats: Annotated[int, typer.Option(help="Repeats of the stratified 5-fold CV.")] = 10,
-    permutations: Annotated[int, typer.Option(help="Permutations (each refits the whole pipeline).")] = 100,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel workers.")] = 1,
+    landmark: Annotated[str | None, typer.Option(help="Landmark analysis from this visit (C2D1) or month, "
+                                                      "allowing on-treatment features.")] = None,
+    spec_file: Annotated[Path | None, typer.Option("--spec", help="YAML with a models: block (ModelSpec "
+                                                                  "fields); options given here win.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed [7].")] = None,
+    repeats: Annotated[int | None, typer.Option(help="Repeats of the stratified 5-fold CV.")] = None,
+    permutations: Annotated[int | None, typer.Option(help="Permutations (each refits the whole pipeline).")] = None,
+    refit_bootstrap: Annotated[int | None, typer.Option(help="Bootstrap resamples for the AUC interval (each "
+                                                             "cross-validated afresh).")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=0, help="Worker processes (0: all cores).")] = None,
 ) -> None:
     """Does a biomarker predict response? Univariable tests, survival by group, cross-validated models."""
-    from biomarker.cli_views import print_model_summary
-    from biomarker.models import run_models, run_study_models
+    from biomarker.cli_views import model_progress, print_model_summary
+    from biomarker.models import ModelSpec, run_models, run_study_models
 
-    options: dict[str, Any] = {"seed": seed, "n_repeats": repeats, "n_permutations": permutations, "n_jobs": jobs}
-    if models:
-        options["models"] = _split(models)
-    if table.is_dir() or table.suffix in (".duckdb", ".yaml", ".yml"):
-        from biomarker.api import Study
+    given = {"outcome": outcome, "features": _split(features) or None, "id_col": id_col, "change": change,
+             "positive": _split([positive]) if positive else None, "time": _split(time) or None,
+             "event": _split(event) or None, "groups": _groups(group) or None, "models": _split(models) or None,
+             "landmark": float(landmark) if landmark and landmark.replace(".", "", 1).isdigit() else landmark,
+             "seed": seed, "n_repeats": repeats, "n_permutations": permutations,
+             "n_refit_bootstrap": refit_bootstrap, "n_jobs": jobs}
+    fields = ModelSpec.read_yaml_block(spec_file) if spec_file else {}
+    fields.update({k: v for k, v in given.items() if v is not None})
+    with model_progress() as progress:
+        if table.is_dir() or table.suffix in (".duckdb", ".yaml", ".yml"):
+            from biomarker.api import Study
 
-        result = run_study_models(Study.open(table).store_path, out, outcome=outcome,
-                                  features=_split(features) or None, **options)
-    else:
-        if not features:
-            from biomarker.errors import ConfigError
+            result = run_study_models(Study.open(table).store_path, out, progress=progress, **fields)
+        else:
+            if not fields.get("features"):
+                from biomarker.errors import ConfigError
 
-            raise ConfigError("--features is needed for a patient table, e.g. --features tmb,pdl1_tps")
-        result = run_models(table, outcome, _split(features), id_col=id_col, time=_split(time) or None,
-                            event=_split(event) or None, out_dir=out, groups=_groups(group) or None, change=change,
-                            positive=_split([positive]) if positive else None, **options)
-    print_model_summary(result.summary, out)
+                raise ConfigError("--features is needed for a patient table, e.g. --features tmb,pdl1_tps")
+            result = run_models(table, ModelSpec.from_mapping(fields), out_dir=out, progress=progress)
+    print_model_summary(result, out)
 
 
 @app.command("run")

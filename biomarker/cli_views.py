@@ -182,16 +182,24 @@ def print_counts(frame: object, column: str, title: str) -> None:
     console.print(table)
 
 
-def print_model_summary(summary: object, out: Path) -> None:
-    """Cross-validated performance per model, with CIs and the permutation p."""
+def print_model_summary(result: object, out: Path) -> None:
+    """Cross-validated performance per model: AUC with its interval and the permutation null's mean beside it, the
+    permutation p (``p <= 1/(B+1)`` at its floor), then the run's warnings."""
+    summary = result.summary  # type: ignore[attr-defined]
     table = Table(title="Cross-validated prediction of the outcome (95% CI)")
-    for c in ("model", "AUC", "Brier", "calibration slope", "p"):
+    for c in ("model", "n (events)", "AUC", "null AUC", "Brier", "calibration slope", "p"):
         table.add_column(c, justify="left" if c == "model" else "right")
-    for r in summary.to_dict("records"):  # type: ignore[attr-defined]
-        table.add_row(str(r.get("model")), f"{r['auc']:.2f} ({r['auc_ci_lower']:.2f}-{r['auc_ci_upper']:.2f})",
+    for r in summary.to_dict("records"):
+        null = r.get("null_auc_mean")
+        p_text = r.get("p_text")
+        table.add_row(str(r.get("model")), f"{r['n']} ({r['n_events']})",
+                      f"{r['auc']:.2f} ({r['auc_ci_lower']:.2f}-{r['auc_ci_upper']:.2f})",
+                      "" if null is None or null != null else f"{null:.2f}",
                       f"{r.get('brier', float('nan')):.3f}", f"{r.get('calibration_slope', float('nan')):.2f}",
-                      f"{r.get('p', float('nan')):.3g}")
+                      p_text if isinstance(p_text, str) else "")
     console.print(table)
+    for warning in getattr(result, "warnings", []):
+        err_console.print(f"warning: {warning}")
     console.print(f"tables, figures and report.json in {out}")
 
 
@@ -208,3 +216,21 @@ def print_run_summary(summary: object) -> None:
     console.print(f"store: {summary.store}")  # type: ignore[attr-defined]
     if summary.report is not None:  # type: ignore[attr-defined]
         console.print(f"report: {summary.report}")  # type: ignore[attr-defined]
+
+
+@contextlib.contextmanager
+def model_progress() -> Iterator[Callable[[str, int, int], None]]:
+    """A transient progress bar on stderr with the permutations (or resamples) done and the time left."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("left"),
+                  TimeRemainingColumn(), console=err_console, transient=True,
+                  disable=not err_console.is_terminal) as progress:
+        tasks: dict[str, object] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        yield update

@@ -276,13 +276,13 @@ def endpoints_result(tables: dict[str, pd.DataFrame]) -> Result:
 
 def models_result(tables: dict[str, pd.DataFrame]) -> Result:
     """The models' result from their store tables (names without ``model_``), with their figures."""
-    from biomarker.models.run import make_figure_names, make_figures
+    from biomarker.plots.models import model_figure_names, model_figures
 
     def draw(name: str) -> Callable[[Any], Any]:
-        return lambda t: make_figures(dict(t), only=name)[name]
+        return lambda t: model_figures(dict(t), only=name)[name]
 
     provenance = tables.get("model_performance", empty()).attrs.get("provenance", {})
-    names = make_figure_names(tables) if tables else []
+    names = model_figure_names(tables) if tables else []
     return Result("models", tables, provenance, plotters={n: draw(n) for n in names},
                   summary_table="model_performance" if tables else None)
 

@@ -4,7 +4,7 @@ Everything learned from data -- imputation values, missing indicators, scaling, 
 hyper-parameters and cut-offs -- lives inside the estimator, so cross-validation refits it on each
 training fold and nothing leaks from the held-out patients.
 
-- ``logistic_l2``: ridge logistic regression, ``C`` chosen by an inner 3-fold CV (log-loss)
+- ``logistic_l2``: ridge logistic regression, ``C`` chosen by an inner 3-fold CV (log-loss; :class:`TunedLogistic`)
 - ``elastic_net``: elastic-net logistic regression (``l1_ratio`` 0.5), ``C`` chosen the same way
 - ``random_forest``: 100 trees, ``min_samples_leaf=3`` (pre-specified, not tuned)
 - ``hist_gradient_boosting``: shallow, slow boosting for small samples (pre-specified, not tuned)
@@ -18,25 +18,18 @@ No resampling for class imbalance: probabilities stay calibrated to the cohort's
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.compose import ColumnTransformer
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegressionCV
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 from biomarker.errors import ConfigError
+from biomarker.models.ridge import C_GRID, TunedLogistic, ridge_logistic
+from biomarker.models.spec import MODEL_FAMILIES
 
-#: Model families :func:`make_estimator` knows, in report order.
-MODEL_FAMILIES = ("logistic_l2", "elastic_net", "random_forest", "hist_gradient_boosting")
-#: Inverse regularisation strengths searched by the penalised logistic models.
-C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 #: The pre-specified clinical rule: positive if TMB >= 10 mut/Mb or PD-L1 TPS >= 50 %.
 DEFAULT_RULE: dict[str, float] = {"tmb_per_mb": 10.0, "pdl1_tps_pct": 50.0}
 
@@ -47,44 +40,86 @@ def _as_text(X):
     return frame.astype(object).where(frame.notna(), "missing").astype(str)
 
 
-def preprocessor(numeric: Sequence[str], categorical: Sequence[str]) -> ColumnTransformer:
-    """Median imputation with missing indicators and scaling for numbers; one-hot (missing as a level) for categories.
+def _text_column(values: pd.Series) -> np.ndarray:
+    """One category column as a string array, missing values as ``"missing"``."""
+    arr = values.to_numpy(dtype=object)
+    return np.array(["missing" if m else str(v) for v, m in zip(arr, pd.isna(arr), strict=True)], dtype=object)
+
+
+def _numbers(X: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """The columns as a float matrix (text that is not a number becomes NaN)."""
+    frame = X[columns]
+    if all(pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t) for t in frame.dtypes):
+        return frame.to_numpy(dtype=float, na_value=np.nan)
+    return frame.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+
+
+class Preprocessor(TransformerMixin, BaseEstimator):
+    """Median imputation (with a missing-indicator column for ``indicators``; default every numeric feature) and
+    standardisation of numbers; one-hot encoding of categories with ``"missing"`` as a level and unknown levels
+    ignored. Everything is learned in ``fit`` (so, inside CV, on the training fold only).
+
+    The same steps as a scikit-learn ``ColumnTransformer`` of ``SimpleImputer``/``StandardScaler``/``OneHotEncoder``
+    (whose input validation cost more than the models on 50 patients), in plain numpy.
 
     Examples
     --------
-    >>> pre = preprocessor(["tmb"], ["pdl1_category"])
+    >>> pre = Preprocessor(["tmb"], ["pdl1_category"])
     >>> X = pd.DataFrame({"tmb": [1.0, None, 3.0], "pdl1_category": ["<1", "1-49", None]})
-    >>> [n.split("__")[1] for n in pre.fit(X).get_feature_names_out()]
+    >>> list(pre.fit(X).get_feature_names_out())
     ['tmb', 'missingindicator_tmb', 'pdl1_category_1-49', 'pdl1_category_<1', 'pdl1_category_missing']
+    >>> pre.transform(X)[:, 0].round(3).tolist()  # median-imputed, then standardised
+    [-1.225, 0.0, 1.225]
     """
-    parts = []
-    if numeric:
-        parts.append(
-            (
-                "num",
-                Pipeline(
-                    [
-                        ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
-                        ("scale", StandardScaler()),
-                    ]
-                ),
-                list(numeric),
-            )
-        )
-    if categorical:
-        parts.append(
-            (
-                "cat",
-                Pipeline(
-                    [
-                        ("as_text", FunctionTransformer(_as_text, feature_names_out="one-to-one")),
-                        ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
-                    ]
-                ),
-                list(categorical),
-            )
-        )
-    return ColumnTransformer(parts, remainder="drop", verbose_feature_names_out=True)
+
+    def __init__(self, numeric: Sequence[str] = (), categorical: Sequence[str] = (),
+                 indicators: Sequence[str] | None = None) -> None:
+        self.numeric = numeric
+        self.categorical = categorical
+        self.indicators = indicators
+
+    def fit(self, X: pd.DataFrame, y=None) -> Preprocessor:
+        numeric = list(self.numeric)
+        flagged = set(numeric if self.indicators is None else self.indicators)
+        values = _numbers(X, numeric) if numeric else np.empty((len(X), 0))
+        with np.errstate(all="ignore"):
+            medians = np.nanmedian(values, axis=0) if values.size else np.zeros(len(numeric))
+        self.medians_ = np.nan_to_num(medians)
+        self.indicator_columns_ = [c for c in numeric if c in flagged]
+        design = self._numeric_block(X)
+        self.means_ = design.mean(axis=0) if len(design) else np.zeros(design.shape[1])
+        sd = design.std(axis=0) if len(design) else np.ones(design.shape[1])
+        self.scales_ = np.where(sd > 0, sd, 1.0)
+        self.levels_ = {c: sorted(set(_text_column(X[c]))) for c in self.categorical}
+        return self
+
+    def _numeric_block(self, X: pd.DataFrame) -> np.ndarray:
+        numeric = list(self.numeric)
+        if not numeric:
+            return np.empty((len(X), 0))
+        values = _numbers(X, numeric)
+        missing = np.isnan(values)
+        filled = np.where(missing, self.medians_[None, :], values)
+        idx = [numeric.index(c) for c in self.indicator_columns_]
+        return np.column_stack([filled, missing[:, idx].astype(float)]) if idx else filled
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        parts = [(self._numeric_block(X) - self.means_) / self.scales_]
+        for c, levels in self.levels_.items():
+            text = _text_column(X[c])
+            parts.append((text[:, None] == np.array(levels, dtype=object)[None, :]).astype(float))
+        return np.column_stack(parts) if parts else np.empty((len(X), 0))
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        names = [*self.numeric, *(f"missingindicator_{c}" for c in self.indicator_columns_)]
+        names += [f"{c}_{lv}" for c, levels in self.levels_.items() for lv in levels]
+        return np.array(names, dtype=object)
+
+
+def preprocessor(numeric: Sequence[str], categorical: Sequence[str],
+                 indicators: Sequence[str] | None = None) -> Preprocessor:
+    """The :class:`Preprocessor` of a model family."""
+    return Preprocessor(list(numeric), list(categorical), None if indicators is None else list(indicators))
 
 
 def neg_log_loss(estimator, X, y) -> float:
@@ -95,26 +130,8 @@ def neg_log_loss(estimator, X, y) -> float:
     return float(np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)))
 
 
-def _logistic_cv(l1_ratio: float, seed: int) -> LogisticRegressionCV:
-    from sklearn.model_selection import StratifiedKFold
-
-    kwargs: dict = {
-        "Cs": list(C_GRID),
-        "cv": StratifiedKFold(3, shuffle=True, random_state=seed),
-        "scoring": neg_log_loss,
-        "solver": "lbfgs" if l1_ratio == 0 else "saga",
-        "max_iter": 5000,
-        "l1_ratios": (l1_ratio,),
-    }
-    params = inspect.signature(LogisticRegressionCV).parameters
-    if "use_legacy_attributes" in params:
-        kwargs["use_legacy_attributes"] = False
-    if "penalty" in params and l1_ratio > 0 and "use_legacy_attributes" not in params:
-        kwargs["penalty"] = "elasticnet"  # scikit-learn < 1.8 needs the penalty spelt out
-    return LogisticRegressionCV(**kwargs)
-
-
-def make_estimator(family: str, numeric: Sequence[str], categorical: Sequence[str] = (), *, seed: int = 0):
+def make_estimator(family: str, numeric: Sequence[str], categorical: Sequence[str] = (), *, seed: int = 0,
+                   indicators: Sequence[str] | None = None):
     """A fresh, unfitted estimator of one model family on the named columns.
 
     Parameters
@@ -125,6 +142,8 @@ def make_estimator(family: str, numeric: Sequence[str], categorical: Sequence[st
         Column names of the feature frame.
     seed
         Seed of the family's randomness (inner CV splits, trees).
+    indicators
+        Numeric columns that get a missing-indicator column (default: all).
 
     Examples
     --------
@@ -134,11 +153,11 @@ def make_estimator(family: str, numeric: Sequence[str], categorical: Sequence[st
     >>> bool(p[-1] > p[0])
     True
     """
-    pre = preprocessor(numeric, categorical)
+    pre = preprocessor(numeric, categorical, indicators)
     if family == "logistic_l2":
-        model = _logistic_cv(0.0, seed)
+        model = TunedLogistic(0.0, seed)
     elif family == "elastic_net":
-        model = _logistic_cv(0.5, seed)
+        model = TunedLogistic(0.5, seed)
     elif family == "random_forest":
         model = RandomForestClassifier(
             n_estimators=100, min_samples_leaf=3, max_features="sqrt", n_jobs=1, random_state=seed
@@ -306,7 +325,10 @@ __all__ = [
     "MODEL_FAMILIES",
     "ClinicalRule",
     "CutoffClassifier",
+    "Preprocessor",
+    "TunedLogistic",
     "coefficients",
     "make_estimator",
     "preprocessor",
+    "ridge_logistic",
 ]

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from biomarker.errors import ConfigError
 from biomarker.models.delong import delong_auc
+from biomarker.models.spec import check_groupings
 
 UNIVARIABLE_COLUMNS = (
     "feature", "kind", "n", "n_events", "n_missing", "median_events", "median_non_events", "auc", "auc_ci_lower",
@@ -207,30 +207,6 @@ def univariable_binary(
     uni["rank"] = uni["p"].rank(method="min", na_option="bottom").astype(int)
     rates = pd.DataFrame(rate_rows, columns=["feature", "level", "n", "n_events", "rate", "ci_lower", "ci_upper"])
     return uni, rates
-
-
-def check_groupings(groups: Mapping[str, float | None] | None) -> dict[str, float | None]:
-    """Validate pre-specified groupings: ``{column: cut-off}`` (a number; ``>=`` is high) or ``{column: None}``
-    (a categorical column as it is). Anything else -- "median", "optimal", a list to search -- is refused.
-
-    Examples
-    --------
-    >>> check_groupings({"tmb_per_mb": 10, "pdl1_category": None})
-    {'tmb_per_mb': 10.0, 'pdl1_category': None}
-    """
-    out: dict[str, float | None] = {}
-    for column, cut in (groups or {}).items():
-        if cut is None:
-            out[column] = None
-        elif isinstance(cut, int | float) and not isinstance(cut, bool) and math.isfinite(cut):
-            out[column] = float(cut)
-        else:
-            raise ConfigError(
-                f"grouping of {column!r} must be a pre-specified number or None (categories), not {cut!r}: "
-                "cut-offs chosen on the outcome data give optimistic p-values; learn them inside CV folds "
-                "with CutoffClassifier instead"
-            )
-    return out
 
 
 def group_labels(series: pd.Series, cut: float | None) -> pd.Series:

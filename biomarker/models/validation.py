@@ -4,16 +4,18 @@
   training fold, predicts the held-out fold, and pools the out-of-fold predictions of each repeat into
   one prediction per patient; metrics are computed per repeat on the pooled predictions and then
   averaged over repeats (never per fold: folds of 10 patients with 2 responders give useless AUCs).
-- :func:`permutation_test` reruns the identical procedure with the outcome shuffled: its p-value says
-  whether the cross-validated AUC is better than a model of noise would reach by the same procedure.
+- :func:`permutation_test` (:mod:`biomarker.models.resampling`) reruns the identical procedure with the outcome
+  shuffled: is the cross-validated AUC better than a model of noise reaches by the same procedure?
+- :func:`refit_bootstrap` (:mod:`biomarker.models.resampling`) cross-validates bootstrap resamples afresh: the
+  interval of the CV AUC.
 - :func:`bootstrap_metrics` resamples patients' out-of-fold predictions (it does not refit), giving a
-  percentile interval for the repeat-averaged AUC and Brier score.
+  percentile interval for the Brier score (too narrow for the AUC, see :func:`refit_bootstrap`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,6 +24,7 @@ from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold
 
 from biomarker.models.delong import auc_fast
+from biomarker.models.resampling import permutation_test, refit_bootstrap
 
 log = logging.getLogger(__name__)
 
@@ -170,109 +173,6 @@ def repeated_cv(
         importance = pd.DataFrame(rows)
     fold_coefs = pd.concat(coefs, ignore_index=True) if coefs else pd.DataFrame()
     return CvResult(oof, auc, brier, k, importance, fold_coefs, pd.DataFrame(cutoffs))
-
-
-def _perm_worker(estimators: Mapping[str, object], X: pd.DataFrame, y_perm: np.ndarray, n_splits: int,
-                 n_repeats: int, seed: int) -> dict[str, float]:
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(1):
-        return {
-            name: float(np.mean(repeated_cv(est, X, y_perm, n_splits=n_splits, n_repeats=n_repeats, seed=seed).auc))
-            for name, est in estimators.items()
-        }
-
-
-def permutation_test(
-    estimators: Mapping[str, object],
-    X: pd.DataFrame,
-    y: np.ndarray,
-    observed: Mapping[str, float],
-    *,
-    n_permutations: int = 100,
-    n_splits: int = 5,
-    n_repeats: int = 1,
-    seed: int = 0,
-    n_jobs: int = 1,
-    stop_after: int | None = 10,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Permutation test of the cross-validated AUC, refitting the whole pipeline on each shuffled outcome.
-
-    The statistic is the mean AUC over the first ``n_repeats`` CV repeats (the same split seeds as the
-    observed run, so ``observed`` must be computed the same way). ``p = (1 + #{null >= observed}) /
-    (1 + n_permutations)`` (Phipson & Smyth 2010; Ojala & Garriga 2010). With ``stop_after = h``, a model
-    stops being permuted once ``h`` permuted AUCs have reached the observed one, and ``p = h / L`` after
-    ``L`` permutations (Besag & Clifford 1991, a valid sequential Monte-Carlo p-value): a clearly
-    non-significant model costs ~h / p permutations instead of all of them, while small p-values keep the
-    full resolution. ``None`` runs every permutation.
-
-    Returns
-    -------
-    pvalues, null
-        ``model, statistic_auc, permutation_p, n_permutations, null_auc_mean, null_auc_95pct`` and the
-        null distribution ``model, permutation, auc``.
-
-    Examples
-    --------
-    >>> from biomarker.models.estimators import make_estimator
-    >>> rng = np.random.default_rng(1)
-    >>> X = pd.DataFrame({"m": rng.normal(size=40)})
-    >>> y = (X["m"] > 0.3).astype(int).to_numpy()
-    >>> est = {"l2": make_estimator("logistic_l2", ["m"])}
-    >>> obs = {"l2": float(repeated_cv(est["l2"], X, y, n_repeats=1).auc.mean())}
-    >>> p, null = permutation_test(est, X, y, obs, n_permutations=9)
-    >>> float(p.permutation_p.iloc[0])
-    0.1
-    """
-    y = np.asarray(y, dtype=int)
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 3]))
-    perms = [rng.permutation(y) for _ in range(n_permutations)]
-    active = dict(estimators)
-    null_rows: list[dict] = []
-    stopped: dict[str, int] = {}
-    exceeded = dict.fromkeys(estimators, 0)
-    batch = max(10, 5 * n_jobs)
-    for start in range(0, n_permutations, batch):
-        if not active:
-            break
-        chunk = perms[start:start + batch]
-        if n_jobs == 1 or len(chunk) < 2:
-            results = [_perm_worker(active, X, yp, n_splits, n_repeats, seed) for yp in chunk]
-        else:
-            from joblib import Parallel, delayed
-
-            results = Parallel(n_jobs=n_jobs, backend="loky")(
-                delayed(_perm_worker)(active, X, yp, n_splits, n_repeats, seed) for yp in chunk
-            )
-        for i, res in enumerate(results, start=start):
-            for name in list(active):
-                if name in stopped:
-                    continue
-                null_rows.append({"model": name, "permutation": i, "auc": res[name]})
-                exceeded[name] += res[name] >= observed[name] - 1e-12
-                if stop_after and exceeded[name] >= stop_after:
-                    stopped[name] = i + 1
-        for name in stopped:
-            active.pop(name, None)
-    null = pd.DataFrame(null_rows, columns=["model", "permutation", "auc"])
-    rows = []
-    for name in estimators:
-        values = null.loc[null["model"] == name, "auc"].to_numpy(float)
-        obs = float(observed[name])
-        exceed = int(np.sum(values >= obs - 1e-12))
-        p = exceed / len(values) if name in stopped else (1 + exceed) / (1 + len(values))
-        rows.append(
-            {
-                "model": name,
-                "statistic_auc": obs,
-                "permutation_p": p,
-                "n_permutations": len(values),
-                "stopped_early": name in stopped,
-                "null_auc_mean": float(np.mean(values)) if len(values) else np.nan,
-                "null_auc_95pct": float(np.quantile(values, 0.95)) if len(values) else np.nan,
-            }
-        )
-    return pd.DataFrame(rows), null
 
 
 def calibration_slope_intercept(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
@@ -426,6 +326,7 @@ __all__ = [
     "calibration_slope_intercept",
     "effective_splits",
     "permutation_test",
+    "refit_bootstrap",
     "repeated_cv",
     "roc_band",
     "split_seeds",

@@ -246,7 +246,7 @@ def models_section(tables: Tables) -> Section:
     if perf is None:
         sec.missing("Response models", "the models step did not run or could not fit (see the run notes)")
         return sec
-    from biomarker.models.run import make_figures
+    from biomarker.plots.models import model_figures as make_figures
 
     for row in perf.itertuples():
         if hasattr(row, "auc"):

@@ -10,7 +10,7 @@ import pytest
 
 from biomarker.simulate import simulate_study
 
-TRUTH_FEATURES = ["tmb_log2", "pdl1_tps_pct", "til_stromal_pct", "nk_pct_lymph_c1d1", "cd8_pct_lymph_change_c2d1",
+TRUTH_FEATURES = ["tmb_log2", "pdl1_tps_pct", "til_stromal_pct", "nk_pct_lymph_c1d1",
                   "age_years", "ecog", "smoking", "sex"]
 
 
@@ -52,3 +52,15 @@ def null_cohorts(tmp_path_factory) -> list[pd.DataFrame]:
         simulate_study(folder, n_patients=50, seed=seed, exome_mb=2.0, null=True)
         out.append(truth_table(folder))
     return out
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow tier (simulations of coverage and size) runs only with ``BIOMARKER_SLOW=1``."""
+    import os
+
+    if os.environ.get("BIOMARKER_SLOW") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow tier: set BIOMARKER_SLOW=1")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

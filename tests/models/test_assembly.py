@@ -56,8 +56,10 @@ def test_one_row_per_subject_matching_the_truth(study, table):
     assert np.array_equal(m["dcb"].to_numpy(), dcb, equal_nan=True)
     assert set(table.attrs["sources"]) == {"tmb_results", "pdl1", "tbnk_features_wide"}
     feats = default_features(table)
-    assert feats[:3] == ["tmb_log2", "pdl1_tps_ordinal", "til_stromal_pct"] and len(feats) == 20
-    assert not any(f.endswith("_c4d1") for f in feats)
+    assert feats[:3] == ["tmb_log2", "pdl1_tps_ordinal", "til_stromal_pct"] and len(feats) == 15
+    assert not any("_c2d1" in f or f.endswith("_c4d1") for f in feats)  # baseline only
+    landmark = default_features(table, landmark="C2D1")
+    assert len(landmark) == 20 and "cd8_pct_lymph_change_c2d1" in landmark
 
 
 def test_tmb_from_the_store_and_outcomes_rules(store):
@@ -76,7 +78,8 @@ def test_tmb_from_the_store_and_outcomes_rules(store):
 
 
 def test_the_study_form_reads_the_store_and_writes_everything(store, tmp_path):
-    res = run_study_models(store, tmp_path, n_repeats=2, n_permutations=0, n_bootstrap=50, models=("logistic_l2",))
+    res = run_study_models(store, tmp_path, n_repeats=2, n_permutations=0, n_bootstrap=50, n_refit_bootstrap=0,
+                           models=("logistic_l2",))
     assert (tmp_path / "features.tsv").is_file() and (tmp_path / "report.json").is_file()
     assert set(res.summary.model) == {"logistic_l2", "clinical_rule"}
     report = json.loads((tmp_path / "report.json").read_text())

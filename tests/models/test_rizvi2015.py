@@ -15,7 +15,8 @@ from biomarker.models import run_models
 
 pytestmark = pytest.mark.shared_fixtures
 
-FAST = {"n_repeats": 2, "n_permutations": 0, "n_bootstrap": 100, "models": ("logistic_l2",), "figures": False}
+FAST = {"n_repeats": 2, "n_permutations": 0, "n_bootstrap": 100, "n_refit_bootstrap": 0, "models": ("logistic_l2",),
+        "figures": False, "n_jobs": 1}
 
 
 @pytest.fixture
@@ -35,7 +36,8 @@ def rizvi(shared_fixtures) -> pd.DataFrame:
 
 
 def test_orr_and_pfs_by_burden_above_200(rizvi, tmp_path):
-    res = run_models(rizvi, "best_response", ["nonsyn_burden"], id_col="patient_id", positive=["CR", "PR"],
+    res = run_models(rizvi, outcome="best_response", features=["nonsyn_burden"], id_col="patient_id",
+                     positive=["CR", "PR"],
                      univariable_features=["nonsyn_burden", "burden_group"], time="pfs_months", event="pfs_event",
                      groups={"burden_group": None}, out_dir=tmp_path, **FAST)
     rates = res.tables["categorical_rates"].set_index("level")
@@ -50,10 +52,14 @@ def test_orr_and_pfs_by_burden_above_200(rizvi, tmp_path):
 
 
 def test_burden_auc_for_durable_benefit(rizvi):
-    res = run_models(rizvi, "durable_benefit", ["nonsyn_burden"], id_col="patient_id",
+    res = run_models(rizvi, outcome="durable_benefit", features=["nonsyn_burden"], id_col="patient_id",
                      positive="Durable clinical benefit beyond 6 months", **FAST)
     uni = res.tables["univariable"].set_index("feature").loc["nonsyn_burden"]
     assert uni["n"] == 31 and uni["n_events"] == 14
     assert uni["auc"] == pytest.approx(0.84, abs=0.005)
     assert 0.6 < uni["auc_ci_lower"] < 0.75 and uni["auc_ci_upper"] > 0.95
     assert res.tables["analysis_table"].shape[0] == 31  # the 3 without 6 months of follow-up are not evaluable
+    # Rizvi 2015: odds ratio per doubling of the nonsynonymous burden 3.01 (1.21-7.47)
+    eff = res.tables["effects"].set_index("unit").loc["per doubling"]
+    assert eff["odds_ratio"] == pytest.approx(3.01, abs=0.005)
+    assert (eff["ci_lower"], eff["ci_upper"]) == pytest.approx((1.21, 7.47), abs=0.005)

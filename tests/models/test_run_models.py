@@ -10,9 +10,10 @@ import pytest
 
 from biomarker.errors import ConfigError, InputError
 from biomarker.models import run_models
-from biomarker.models.run import binary_outcome
+from biomarker.models.prepare import binary_outcome
 
-FAST = {"n_repeats": 2, "n_permutations": 9, "n_bootstrap": 100, "models": ("logistic_l2",)}
+FAST = {"n_repeats": 2, "n_permutations": 9, "n_bootstrap": 100, "n_refit_bootstrap": 10, "models": ("logistic_l2",),
+        "n_jobs": 1}
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,7 @@ def test_csv_in_files_out_with_report(table, tmp_path):
     path = tmp_path / "patients.csv"
     table.to_csv(path, index=False)
     out = tmp_path / "out"
-    res = run_models(path, "bor", ["tmb_log2", "pdl1_tps_pct", "smoking"], id_col="usubjid", time="pfs_months",
+    res = run_models(path, outcome="bor", features=["tmb_log2", "pdl1_tps_pct", "smoking"], id_col="usubjid", time="pfs_months",
                      event="pfs_event", groups={"tmb_per_mb": 10}, change="best_pct_change", positive=["CR", "PR"],
                      cutoff_features=["tmb_per_mb"], out_dir=out, **FAST)
     assert list(res.summary["model"]) == ["logistic_l2", "cutoff_tmb_per_mb", "clinical_rule"]
@@ -51,9 +52,13 @@ def test_csv_in_files_out_with_report(table, tmp_path):
         assert (out / f"{fig}.png").stat().st_size > 5000, fig
     assert not list(out.glob(".*.tmp"))
     report = json.loads((out / "report.json").read_text())
-    items = report["items"]
-    assert items["tripod_ai_10"]["n"] == 48 and items["tripod_ai_10"]["n_events"] == int(table.bor.isin(["CR", "PR"]).sum())
-    assert {r["model"] for r in items["tripod_ai_23a"]["performance"]} == set(res.summary["model"])
+    items = report["tripod_ai"]
+    assert items["10"]["n"] == 48 and items["10"]["n_events"] == int(table.bor.isin(["CR", "PR"]).sum())
+    assert {r["model"] for r in items["23a"]["performance"]} == set(res.summary["model"])
+    numbered = {"5a", "5b", "9a", "9b", *(f"12{c}" for c in "abcdefg"), "20a", "20b", "21", "22", "23a", "23b"}
+    assert numbered <= set(items) and all(items[k] for k in numbered)
+    spec22 = pd.DataFrame(items["22"]["specification"])
+    assert {"impute_median", "scale_mean", "scale_sd", "coefficient"} <= set(spec22["item"])
     assert report["provenance"]["input_sha256"] and report["settings"]["seed"] == 7
     miss = res.tables["missingness"].set_index("feature")
     assert miss.loc["pdl1_tps_pct", "n_missing"] == table.pdl1_tps_pct.isna().sum()
@@ -68,7 +73,7 @@ def test_csv_in_files_out_with_report(table, tmp_path):
 
 def test_same_seed_gives_byte_identical_tables(table, tmp_path):
     for name in ("a", "b"):
-        run_models(table, "bor", ["tmb_log2", "smoking"], positive="PR", out_dir=tmp_path / name, figures=False,
+        run_models(table, outcome="bor", features=["tmb_log2", "smoking"], positive="PR", out_dir=tmp_path / name, figures=False,
                    **FAST)
     for path in [*sorted((tmp_path / "a").glob("*.tsv")), tmp_path / "a" / "report.json"]:
         assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes(), path.name
@@ -76,20 +81,40 @@ def test_same_seed_gives_byte_identical_tables(table, tmp_path):
 
 def test_refusals(table):
     with pytest.raises(InputError, match="no feature column 'nope'"):
-        run_models(table, "bor", ["nope"], positive="PR", **FAST)
+        run_models(table, outcome="bor", features=["nope"], positive="PR", **FAST)
     with pytest.raises(InputError, match="not 0/1"):
-        run_models(table, "bor", ["tmb_log2"], **FAST)
+        run_models(table, outcome="bor", features=["tmb_log2"], **FAST)
     with pytest.raises(InputError, match="more than one row"):
-        run_models(pd.concat([table, table.iloc[:1]]), "bor", ["tmb_log2"], positive="PR", **FAST)
+        run_models(pd.concat([table, table.iloc[:1]]), outcome="bor", features=["tmb_log2"], positive="PR", **FAST)
     with pytest.raises(ConfigError, match="pre-specified"):
-        run_models(table, "bor", ["tmb_log2"], positive="PR", groups={"tmb_per_mb": "optimal"}, **FAST)
+        run_models(table, outcome="bor", features=["tmb_log2"], positive="PR", groups={"tmb_per_mb": "optimal"}, **FAST)
     with pytest.raises(ConfigError, match="unknown model"):
-        run_models(table, "bor", ["tmb_log2"], positive="PR", models=("svm",))
+        run_models(table, outcome="bor", features=["tmb_log2"], positive="PR", models=("svm",))
     with pytest.raises(InputError, match="events"):
-        run_models(table.assign(y=0), "y", ["tmb_log2"], **FAST)
+        run_models(table.assign(y=0), outcome="y", features=["tmb_log2"], **FAST)
 
 
 def test_binary_outcome_forms():
     assert binary_outcome(pd.Series([True, False])).tolist() == [1.0, 0.0]
     assert binary_outcome(pd.Series([1, 0, None])).tolist()[:2] == [1.0, 0.0]
     assert binary_outcome(pd.Series(["yes", "no"]), positive="yes").tolist() == [1.0, 0.0]
+
+
+def test_published_model_from_yaml_is_applied_to_the_cohort(table, tmp_path):
+    from biomarker.models import ModelSpec
+
+    (tmp_path / "study.yaml").write_text(
+        "models:\n  outcome: bor\n  positive: [CR, PR]\n  features: [tmb_log2]\n  external:\n    tmb_score:\n"
+        "      intercept: -1.2\n      coefficients: {tmb_per_mb: 1.5}\n      transform: {tmb_per_mb: log}\n"
+        "      reference: made up for the test\n")
+    spec = ModelSpec.from_yaml(tmp_path / "study.yaml", **FAST)
+    res = run_models(table, spec)
+    ext = res.tables["external_validation"].iloc[0]
+    assert ext["model"] == "tmb_score" and ext["n"] == len(table)
+    pred = res.tables["external_predictions"]
+    assert np.allclose(pred["predicted"], 1 / (1 + np.exp(-(-1.2 + 1.5 * np.log(table.sort_values("USUBJID")
+                                                                                   .tmb_per_mb.to_numpy())))))
+    assert res.report["tripod_ai"]["23a"]["external_validation"][0]["model"] == "tmb_score"
+    # and the decision curve and sample size tables are there, with the rule beside the model
+    assert {"logistic_l2", "clinical_rule"} <= set(res.tables["decision_curve"]["model"])
+    assert res.tables["sample_size"]["minimum_n"].iloc[0] > len(table)
