@@ -155,7 +155,8 @@ def check_models_block(options: dict[str, Any], where: str = "study.yaml") -> No
         try:
             spec.from_mapping(options)
         except ConfigError as exc:
-            raise ConfigError(f"{where}: models: {exc}") from None
+            text = str(exc)
+            raise ConfigError(f"{where}: {text if text.startswith('models:') else 'models: ' + text}") from None
         return
     import inspect
 
@@ -210,7 +211,7 @@ out: results
 jobs: {jobs}
 """
 #: Fast model settings (for tests and a quick look; the defaults are the analysis plan's).
-FAST_MODELS = ", n_repeats: 2, n_permutations: 0, n_bootstrap: 100, models: [logistic_l2]"
+FAST_MODELS = ", n_repeats: 2, n_permutations: 0, n_bootstrap: 100, n_refit_bootstrap: 0, models: [logistic_l2]"
 
 
 def write_study_config(study_dir: str | os.PathLike[str], path: str | os.PathLike[str] | None = None,

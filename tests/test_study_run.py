@@ -127,7 +127,7 @@ def test_a_rerun_recomputes_nothing_unchanged_and_force_recomputes(study, tmp_pa
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("models: {outcome: response, n_repeat: 2}", "models: unknown key(s) n_repeat; allowed: outcome"),
+    ("models: {outcome: response, n_repeat: 2}", "models: unknown key 'n_repeat'; allowed keys: outcome"),
     ("models: {outcome: survival}", "models.outcome: 'survival' is not one of"),
     ("endpoints: {os_censor: cutoff}", "endpoints: unknown setting(s) os_censor"),
     ("pathlogy: x.csv", "unknown key(s) pathlogy; allowed:"),
