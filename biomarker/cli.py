@@ -377,10 +377,9 @@ def batch(
 
 
 def _write_table(frame: Any, out: Path) -> None:
-    from biomarker.files import atomic_replace
+    from biomarker.files import write_table
 
-    sep = "," if out.suffix.lower() == ".csv" else "\t"
-    atomic_replace(out, lambda tmp: frame.to_csv(tmp, sep=sep, index=False))
+    write_table(frame, out)  # atomic, formula-like text neutralised: these tables are opened in spreadsheets
     typer.echo(f"{len(frame)} rows: {out}")
 
 

@@ -366,8 +366,12 @@ class Store:
                              "data_cutoff = coalesce(?, data_cutoff) WHERE run_id = ?", [status, data_cutoff, run_id])
 
     def export(self, out_dir: str | os.PathLike[str], fmt: str = "parquet") -> list[Path]:
-        """Write every table to ``out_dir`` as Parquet or TSV (sorted by its first column)."""
-        from biomarker.files import atomic_replace
+        """Write every table to ``out_dir`` as Parquet or TSV (sorted by its first column).
+
+        TSV is for people and spreadsheets: it goes through :func:`biomarker.files.write_table`, so text a
+        spreadsheet would run as a formula is neutralised; Parquet keeps the values exactly.
+        """
+        from biomarker.files import atomic_replace, write_table
 
         if fmt not in ("parquet", "tsv"):
             raise ValueError("fmt is 'parquet' or 'tsv'")
@@ -376,10 +380,12 @@ class Store:
         for name in self.tables():
             first = self.columns(name)[0]
             query = f'SELECT * FROM {name} ORDER BY "{first}"'
+            if fmt == "tsv":
+                written.append(write_table(self.con.execute(query).fetchdf(), out / f"{name}.tsv"))
+                continue
 
             def write(tmp: Path, query: str = query) -> None:
-                options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, DELIMITER '\t', HEADER"
-                self.con.execute(f"COPY ({query}) TO '{tmp}' ({options})")
+                self.con.execute(f"COPY ({query}) TO '{tmp}' (FORMAT parquet)")
 
             written.append(atomic_replace(out / f"{name}.{fmt}", write))
         return written

@@ -163,10 +163,15 @@ def test_spreadsheet_cells_are_neutral_and_lose_nothing(value: object) -> None:
         float(value.rstrip("%")) if value not in ("-", "+") else None  # only plain numbers pass unchanged
 
 
+@given(st.one_of(st.integers(), st.floats(allow_nan=False, allow_infinity=False)))
+def test_numbers_written_as_text_stay_numbers(value: float) -> None:
+    assert spreadsheet_safe(repr(value)) == repr(value)  # negative numbers written as text are not formulas
+
+
 @pytest.mark.parametrize(("cell", "want"), [
     ("=1+1", "'=1+1"), ("@SUM(A1)", "'@SUM(A1)"), ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
-    ("-2+3", "'-2+3"), ("\t=1", "'\t=1"), ("\r=1", "'\r=1"),
-    ("-1.5", "-1.5"), ("+3e-2", "+3e-2"), ("-", "-"), ("55%", "55%"), ("TAX-201", "TAX-201"),
+    ("-2+3", "'-2+3"), ("\t=1", "'\t=1"), ("\r=1", "'\r=1"), ('=HYPERLINK("x")', '\'=HYPERLINK("x")'),
+    ("-1.5", "-1.5"), ("-12.5", "-12.5"), ("+3e-2", "+3e-2"), ("-", "-"), ("55%", "55%"), ("TAX-201", "TAX-201"),
 ])
 def test_owasp_examples(cell: str, want: str) -> None:
     assert spreadsheet_safe(cell) == want

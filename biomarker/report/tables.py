@@ -13,15 +13,14 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from biomarker.files import spreadsheet_safe, spreadsheet_safe_frame
+
 if TYPE_CHECKING:
     import pandas as pd
 
 #: The dash used in ranges and the label of a bound that cannot be estimated.
 NOT_ESTIMABLE = "NE"
-#: Characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _NUMERIC_CELL = re.compile(r"^([<>]=?\s*)?[-+]?(\d|NE\b)")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?$")
 
 #: Words (with units) for the snake_case columns the report shows most often.
 HEADERS: dict[str, str] = {
@@ -222,26 +221,14 @@ def exact_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     return lo, hi
 
 
-def neutralise(value: Any) -> Any:
-    """A text cell that a spreadsheet would run as a formula gets a leading ``'``; numbers stay as they are.
-
-    Examples
-    --------
-    >>> neutralise("=HYPERLINK(\\"x\\")"), neutralise("-12.5"), neutralise(-3), neutralise("@SUM(A1)")
-    ('\\'=HYPERLINK("x")', '-12.5', -3, "'@SUM(A1)")
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _NUMBER.match(value.strip()):
-        return "'" + value
-    return value
-
-
 def to_tsv(frame: pd.DataFrame) -> str:
-    """The frame as TSV text with every formula-like text cell (and header) neutralised."""
-    safe = frame.copy()
-    safe.columns = [neutralise(str(c)) for c in safe.columns]
-    for col in safe.columns:
-        if safe[col].dtype == object or str(safe[col].dtype) in ("string", "str"):
-            safe[col] = safe[col].map(neutralise)
+    """The frame as TSV text with every formula-like text cell (and header) neutralised.
+
+    The cells go through :func:`biomarker.files.spreadsheet_safe_frame`, the one neutraliser of the package (the
+    same rule as every table written for spreadsheets); headers through :func:`biomarker.files.spreadsheet_safe`.
+    """
+    safe = spreadsheet_safe_frame(frame)
+    safe.columns = [spreadsheet_safe(str(c)) for c in safe.columns]
     return safe.to_csv(sep="\t", index=False, lineterminator="\n")
 
 
