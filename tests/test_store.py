@@ -63,6 +63,13 @@ def test_tsv_export_is_spreadsheet_safe_and_parquet_exact(tmp_path) -> None:
     assert back["note"].tolist() == ["@SUM(A1)", "-2+3"]  # Parquet is for programs: values exactly as stored
 
 
+def test_result_tables_written_for_people_are_spreadsheet_safe(tmp_path) -> None:
+    frame = pd.DataFrame({"usubjid": ["=1+1"], "visit_date": pd.to_datetime(["2024-03-05"]), "pfs_months": [1 / 3]})
+    written = Result("endpoints", {"pfs": frame}, {}).write(tmp_path)
+    assert written["pfs"].read_text().splitlines() == ["usubjid\tvisit_date\tpfs_months",
+                                                       "'=1+1\t2024-03-05\t0.3333333333"]
+
+
 def test_a_step_and_its_provenance_are_written_together_or_not_at_all(tmp_path) -> None:
     path = tmp_path / "s.duckdb"
     good = pd.DataFrame({"usubjid": ["S1", "S2"], "pdl1_tps_pct": [5.0, 60.0]})
