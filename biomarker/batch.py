@@ -288,7 +288,7 @@ def run_batch(
         _run(rows, store_path, out, params, targets, jobs, scheduler, progress, summary, run_log)
         summary.failed = {r.sample: summary.failed[r.sample] for r in rows if r.sample in summary.failed}
         summary.table_path = _write_results_table(store_path, out, [r.sample for r in rows])
-        from biomarker.report.multiqc import write_multiqc_from_store
+        from biomarker.multiqc import write_multiqc_from_store
 
         write_multiqc_from_store(store_path, out)  # MultiQC custom content beside the per-sample files
         for sample, reason in summary.failed.items():
