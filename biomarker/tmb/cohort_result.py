@@ -75,7 +75,7 @@ class TmbCohortResult:
 
     def store_rows(self) -> list[tuple[dict[str, Any], dict[str, int], dict[str, Any]]]:
         """``(row, audit, sample_info)`` per tumour for :meth:`biomarker.store.Store.upsert_tmb_many`."""
-        from biomarker.batch import params_digest
+        from biomarker.tmb.params import params_digest
 
         inputs = self.provenance["inputs"]
         out = []
