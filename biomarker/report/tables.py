@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from biomarker.files import spreadsheet_safe, spreadsheet_safe_frame
+from biomarker.intervals import binomial_exact_ci as exact_ci  # noqa: F401 (the package's one exact CI)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -200,25 +201,6 @@ def fmt_p(p: float | None) -> str:
     if p > 0.999:
         return "> 0.999"
     return f"{p:.3f}"
-
-
-def exact_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Clopper-Pearson (exact binomial) confidence interval of ``k`` successes in ``n``.
-
-    Examples
-    --------
-    >>> lo, hi = exact_ci(12, 30)
-    >>> round(lo, 4), round(hi, 4)
-    (0.2266, 0.594)
-    """
-    from scipy.stats import beta
-
-    if n <= 0:
-        return float("nan"), float("nan")
-    alpha = 1.0 - level
-    lo = 0.0 if k == 0 else float(beta.ppf(alpha / 2, k, n - k + 1))
-    hi = 1.0 if k == n else float(beta.ppf(1 - alpha / 2, k + 1, n - k))
-    return lo, hi
 
 
 def to_tsv(frame: pd.DataFrame) -> str:

@@ -5,15 +5,10 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-from statsmodels.stats.proportion import proportion_confint
 
 from biomarker.report.csr import ae_by_max_grade_table, baseline_table, bor_table, reverse_km_follow_up
 from biomarker.report.section import format_frame
 from biomarker.report.tables import (
-    exact_ci,
     fmt_estimate_ci,
     fmt_n_pct,
     fmt_p,
@@ -30,15 +25,6 @@ def test_n_pct_and_ci_strings() -> None:
     assert fmt_n_pct(2, 3) == "2 (66.7)"
     assert fmt_n_pct(0, 3) == "0"
     assert fmt_estimate_ci(5.585, 1.478, float("nan")) == "5.6 (1.5, NE)"
-
-
-@given(st.integers(0, 150), st.integers(1, 150))
-def test_exact_ci_is_clopper_pearson(k: int, n: int) -> None:
-    k = min(k, n)
-    lo, hi = exact_ci(k, n)
-    ref_lo, ref_hi = proportion_confint(k, n, alpha=0.05, method="beta")
-    assert lo == pytest.approx(ref_lo, abs=1e-9) and hi == pytest.approx(ref_hi, abs=1e-9)
-    assert lo <= k / n <= hi
 
 
 def test_tsv_neutralises_text_not_numbers() -> None:
