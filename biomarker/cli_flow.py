@@ -14,6 +14,14 @@ from biomarker.cli_common import write_table_echo as _write_table
 
 flow_app = typer.Typer(help="TBNK lymphocyte subsets: lab exports and raw FCS gating.", no_args_is_help=True)
 
+# The feature options both commands take (one spelling, one help text).
+VisitsOption = Annotated[list[str] | None, typer.Option("--visit", help="Visits of the wide feature table (repeat or "
+                                                        "comma-separate; default: every visit).")]
+FirstDoseOption = Annotated[Path | None, typer.Option(help="CSV usubjid, first_dose (or SDTM DM with RFSTDTC): the "
+                                                      "baseline is the last sample on or before it.")]
+CbcOption = Annotated[Path | None, typer.Option(help="CSV usubjid, visit, neutrophils, lymphocytes, unit: adds the "
+                                               "neutrophil-to-lymphocyte ratio (nlr).")]
+
 
 def _flow_out(out: Path) -> tuple[Path, Path | None]:
     """``--out`` of the flow commands is a folder; a path ending in .tsv/.csv (the old meaning) still works for one
@@ -66,12 +74,9 @@ def flow_ingest(
                                                        "without subject/visit columns.")] = None,
     lymphosum_tolerance: Annotated[float, typer.Option(help="QC: T+B+NK within 100 +/- this many points.")] = 10.0,
     cd4_cd8_margin: Annotated[float, typer.Option(help="QC: CD4+CD8 vs CD3 within this many points.")] = 10.0,
-    visit: Annotated[list[str] | None, typer.Option("--visit", help="Visits of the wide feature table (repeat or "
-                                                  "comma-separate; default: every visit).")] = None,
-    first_dose: Annotated[Path | None, typer.Option(help="CSV usubjid, first_dose (or SDTM DM with RFSTDTC): the "
-                                                    "baseline is the last sample on or before it.")] = None,
-    cbc: Annotated[Path | None, typer.Option(help="CSV usubjid, visit, neutrophils, lymphocytes, unit: adds the "
-                                             "neutrophil-to-lymphocyte ratio (nlr).")] = None,
+    visit: VisitsOption = None,
+    first_dose: FirstDoseOption = None,
+    cbc: CbcOption = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for tbnk.tsv, tbnk_qc.tsv, features.")] = Path(
         "tbnk"),
 ) -> None:
@@ -106,12 +111,9 @@ def flow_gate(
                                            "tbnk_tube_status.tsv, the others go on; exit code 3 if any "
                                            "failed.")] = False,
     plots: Annotated[str, typer.Option(help="Gate plots: flagged, all or none.")] = "flagged",
-    visit: Annotated[list[str] | None, typer.Option("--visit", help="Visits of the wide feature table (repeat or "
-                                                  "comma-separate; default: every visit).")] = None,
-    first_dose: Annotated[Path | None, typer.Option(help="CSV usubjid, first_dose (or SDTM DM with RFSTDTC): the "
-                                                    "baseline is the last sample on or before it.")] = None,
-    cbc: Annotated[Path | None, typer.Option(help="CSV usubjid, visit, neutrophils, lymphocytes, unit: adds the "
-                                             "neutrophil-to-lymphocyte ratio (nlr).")] = None,
+    visit: VisitsOption = None,
+    first_dose: FirstDoseOption = None,
+    cbc: CbcOption = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for tbnk.tsv, tbnk_qc.tsv, "
                                                           "tbnk_tube_status.tsv, tbnk_gates.tsv, gate_plots/.")] = Path(
         "tbnk_gated"),
