@@ -45,6 +45,7 @@ def user_errors(func: F) -> F:
 
 
 def parse_sets(values: list[str]) -> dict[str, Any]:
+    """``--set NAME=VALUE`` options as a dict, each value read as YAML (``0.1`` a number, ``true`` a boolean)."""
     import yaml
 
     from biomarker.errors import ConfigError
