@@ -11,8 +11,6 @@ Each run appends to ``OUT/batch.log`` and rewrites ``OUT/tmb_results.tsv`` (the 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 import time
@@ -33,7 +31,7 @@ from biomarker.files import ensure_dir, sha256_file, write_table
 from biomarker.parent_watch import exit_if_orphaned, watch_parent
 from biomarker.run_log import RunLog
 from biomarker.store import Store
-from biomarker.tmb.params import TmbParams
+from biomarker.tmb.params import TmbParams, params_digest
 from biomarker.tmb.pipeline import resolve_params
 from biomarker.tmb.samplesheet import SampleRow, read_samplesheet
 
@@ -76,12 +74,6 @@ class BatchSummary:
         recovered = f"{len(self.recovered)} recovered from finished files, " if self.recovered else ""
         return (f"{len(self.computed)} computed, {recovered}{len(self.skipped)} unchanged and skipped, "
                 f"{len(self.failed)} failed")
-
-
-def params_digest(params: TmbParams) -> str:
-    """SHA-256 of the parameters' canonical JSON (the key that decides whether a result is stale)."""
-    text = json.dumps(params.as_dict(), sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def run_tmb_task(task: TmbTask) -> tuple[dict[str, Any], dict[str, int]]:
@@ -288,7 +280,7 @@ def run_batch(
         _run(rows, store_path, out, params, targets, jobs, scheduler, progress, summary, run_log)
         summary.failed = {r.sample: summary.failed[r.sample] for r in rows if r.sample in summary.failed}
         summary.table_path = _write_results_table(store_path, out, [r.sample for r in rows])
-        from biomarker.report.multiqc import write_multiqc_from_store
+        from biomarker.multiqc import write_multiqc_from_store
 
         write_multiqc_from_store(store_path, out)  # MultiQC custom content beside the per-sample files
         for sample, reason in summary.failed.items():

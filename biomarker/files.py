@@ -296,11 +296,13 @@ def spreadsheet_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, for_spreadsheets: bool = True) -> Path:
+def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, for_spreadsheets: bool = True,
+                **to_csv: object) -> Path:
     """Write ``frame`` atomically as TSV (or CSV when ``path`` ends in ``.csv``), without the index.
 
     With ``for_spreadsheets`` (the default), text cells that a spreadsheet would run as formulas are
-    neutralised (:func:`spreadsheet_safe`); use ``False`` only for files read back by programs.
+    neutralised (:func:`spreadsheet_safe`); use ``False`` only for files read back by programs. Further
+    keywords (``float_format``, ``date_format``, ``na_rep``) go to :meth:`pandas.DataFrame.to_csv`.
 
     Examples
     --------
@@ -311,4 +313,4 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, for_spread
     """
     sep = "," if str(path).lower().endswith((".csv", ".csv.gz")) else "\t"
     data = spreadsheet_safe_frame(frame) if for_spreadsheets else frame
-    return atomic_replace(path, lambda tmp: data.to_csv(tmp, sep=sep, index=False, lineterminator="\n"))
+    return atomic_replace(path, lambda tmp: data.to_csv(tmp, sep=sep, index=False, lineterminator="\n", **to_csv))

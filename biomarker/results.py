@@ -114,13 +114,12 @@ class Result:
     def write(self, out_dir: str | os.PathLike[str], *, figures: bool = False) -> dict[str, Path]:
         """Write every table as ``NAME.tsv``, the provenance as ``provenance.json`` and, with ``figures``, every
         figure as ``NAME.png``; each file atomically. Returns name -> path."""
-        from biomarker.files import atomic_replace
+        from biomarker.files import atomic_replace, write_table
 
         out = Path(out_dir)
         written: dict[str, Path] = {}
         for name, frame in self.tables.items():
-            written[name] = atomic_replace(out / f"{name}.tsv", lambda p, f=frame: f.to_csv(
-                p, sep="\t", index=False, date_format="%Y-%m-%d", float_format="%.10g", lineterminator="\n"))
+            written[name] = write_table(frame, out / f"{name}.tsv", date_format="%Y-%m-%d", float_format="%.10g")
         text = json.dumps(jsonable(self.provenance), indent=2, sort_keys=True) + "\n"
         written["provenance"] = atomic_replace(out / "provenance.json", lambda p: p.write_text(text))
         if figures:

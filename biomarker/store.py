@@ -29,6 +29,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from biomarker.errors import InputError
+from biomarker.store_schema import (  # noqa: F401 (table names importable from biomarker.store as before)
+    ENDPOINT_PREFIX,
+    MODEL_PREFIX,
+    PATIENTS,
+    PDL1,
+    SAMPLE_TABLES,
+    SCHEMA,
+    STALE,
+    SUBJECTS,
+    TBNK,
+    TBNK_FEATURES,
+    TBNK_FEATURES_WIDE,
+    TMB_COLUMNS,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -36,82 +50,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Store table names (a step writes under these; readers look them up here, never spell them).
-PDL1 = "pdl1"
-TBNK = "tbnk"
-TBNK_FEATURES = "tbnk_features"
-TBNK_FEATURES_WIDE = "tbnk_features_wide"
-SUBJECTS = "subjects"
-PATIENTS = "patients"
-ENDPOINT_PREFIX = "endpoint_"
-MODEL_PREFIX = "model_"
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS samples (
-    sample VARCHAR PRIMARY KEY,
-    usubjid VARCHAR,
-    input_path VARCHAR,
-    bed_path VARCHAR,
-    sample_type VARCHAR
-);
-CREATE TABLE IF NOT EXISTS tmb_results (
-    sample VARCHAR PRIMARY KEY,
-    usubjid VARCHAR,
-    status VARCHAR NOT NULL,
-    reason VARCHAR,
-    preset VARCHAR,
-    input_sha256 VARCHAR,
-    bed_sha256 VARCHAR,
-    params_sha256 VARCHAR,
-    counted_variants INTEGER,
-    territory_bp BIGINT,
-    tmb_per_mb DOUBLE,
-    tmb_ci95_low_per_mb DOUBLE,
-    tmb_ci95_high_per_mb DOUBLE,
-    tmb_high BOOLEAN,
-    caller VARCHAR,
-    annotator VARCHAR,
-    package_version VARCHAR,
-    json_path VARCHAR,
-    variants_path VARCHAR,
-    warnings VARCHAR
-);
-CREATE TABLE IF NOT EXISTS tmb_filter_audit (
-    sample VARCHAR NOT NULL,
-    filter VARCHAR NOT NULL,
-    removed INTEGER NOT NULL,
-    PRIMARY KEY (sample, filter)
-);
-CREATE TABLE IF NOT EXISTS provenance (
-    run_id INTEGER,
-    step VARCHAR NOT NULL,
-    table_name VARCHAR NOT NULL,
-    key VARCHAR NOT NULL,
-    value VARCHAR,
-    PRIMARY KEY (table_name, key)
-);
-CREATE TABLE IF NOT EXISTS runs (
-    run_id INTEGER PRIMARY KEY,
-    command VARCHAR,
-    package_version VARCHAR,
-    started_at TIMESTAMP,
-    finished_at TIMESTAMP,
-    status VARCHAR,
-    data_cutoff VARCHAR,
-    config_path VARCHAR,
-    config_sha256 VARCHAR
-);
-"""
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-#: Columns of ``tmb_results`` in order.
-TMB_COLUMNS = (
-    "sample", "usubjid", "status", "reason", "preset", "input_sha256", "bed_sha256", "params_sha256",
-    "counted_variants", "territory_bp", "tmb_per_mb", "tmb_ci95_low_per_mb", "tmb_ci95_high_per_mb", "tmb_high",
-    "caller", "annotator", "package_version", "json_path", "variants_path", "warnings",
-)
-#: Tables whose rows are keyed by sample and written by the TMB batch (never replaced whole).
-SAMPLE_TABLES = ("samples", "tmb_results", "tmb_filter_audit")
-STALE = "stale"
 
 
 class Store:
@@ -366,8 +305,12 @@ class Store:
                              "data_cutoff = coalesce(?, data_cutoff) WHERE run_id = ?", [status, data_cutoff, run_id])
 
     def export(self, out_dir: str | os.PathLike[str], fmt: str = "parquet") -> list[Path]:
-        """Write every table to ``out_dir`` as Parquet or TSV (sorted by its first column)."""
-        from biomarker.files import atomic_replace
+        """Write every table to ``out_dir`` as Parquet or TSV (sorted by its first column).
+
+        TSV is for people and spreadsheets: it goes through :func:`biomarker.files.write_table`, so text a
+        spreadsheet would run as a formula is neutralised; Parquet keeps the values exactly.
+        """
+        from biomarker.files import atomic_replace, write_table
 
         if fmt not in ("parquet", "tsv"):
             raise ValueError("fmt is 'parquet' or 'tsv'")
@@ -376,10 +319,12 @@ class Store:
         for name in self.tables():
             first = self.columns(name)[0]
             query = f'SELECT * FROM {name} ORDER BY "{first}"'
+            if fmt == "tsv":
+                written.append(write_table(self.con.execute(query).fetchdf(), out / f"{name}.tsv"))
+                continue
 
             def write(tmp: Path, query: str = query) -> None:
-                options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, DELIMITER '\t', HEADER"
-                self.con.execute(f"COPY ({query}) TO '{tmp}' ({options})")
+                self.con.execute(f"COPY ({query}) TO '{tmp}' (FORMAT parquet)")
 
             written.append(atomic_replace(out / f"{name}.{fmt}", write))
         return written

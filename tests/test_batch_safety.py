@@ -20,9 +20,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from biomarker.batch import run_batch
+from biomarker.batch_resume import remove_leftovers
 from biomarker.errors import InputError
 from biomarker.files import FORMULA_STARTS, name_problem, output_path, safe_name, spreadsheet_safe
 from biomarker.parent_watch import alive
+from biomarker.run_log import RunLog
 from biomarker.store import Store
 from tests.conftest import csq, mutect_record
 
@@ -64,6 +66,16 @@ def write_sheet(write_vcf, folder: Path, n_samples: int, n_records: int) -> Path
     return sheet
 
 
+def kill_9_and_reap(proc: subprocess.Popen) -> None:
+    """``kill -9`` the command (not its workers), then check that every process of its session ends by itself."""
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 15
+    while session_processes(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert session_processes(proc.pid) == []
+
+
 @pytest.fixture
 def big_sheet(write_vcf, tmp_path) -> Path:
     """N_SAMPLES tumours of N_RECORDS variants each (about a second each: slow enough to kill)."""
@@ -81,12 +93,7 @@ def test_kill_9_leaves_no_process_and_the_resumed_store_equals_an_uninterrupted_
         time.sleep(0.02)
     assert proc.poll() is None, "the batch ended before it could be killed"
     assert len(session_processes(proc.pid)) >= 3  # the batch, its fork server and its workers
-    proc.kill()
-    proc.wait()
-    deadline = time.monotonic() + 15
-    while session_processes(proc.pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert session_processes(proc.pid) == []
+    kill_9_and_reap(proc)
     assert "end" not in (out / "batch.log").read_text().splitlines()[-1].split()
 
     resumed = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=300)
@@ -163,10 +170,15 @@ def test_spreadsheet_cells_are_neutral_and_lose_nothing(value: object) -> None:
         float(value.rstrip("%")) if value not in ("-", "+") else None  # only plain numbers pass unchanged
 
 
+@given(st.one_of(st.integers(), st.floats(allow_nan=False, allow_infinity=False)))
+def test_numbers_written_as_text_stay_numbers(value: float) -> None:
+    assert spreadsheet_safe(repr(value)) == repr(value)  # negative numbers written as text are not formulas
+
+
 @pytest.mark.parametrize(("cell", "want"), [
     ("=1+1", "'=1+1"), ("@SUM(A1)", "'@SUM(A1)"), ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
-    ("-2+3", "'-2+3"), ("\t=1", "'\t=1"), ("\r=1", "'\r=1"),
-    ("-1.5", "-1.5"), ("+3e-2", "+3e-2"), ("-", "-"), ("55%", "55%"), ("TAX-201", "TAX-201"),
+    ("-2+3", "'-2+3"), ("\t=1", "'\t=1"), ("\r=1", "'\r=1"), ('=HYPERLINK("x")', '\'=HYPERLINK("x")'),
+    ("-1.5", "-1.5"), ("-12.5", "-12.5"), ("+3e-2", "+3e-2"), ("-", "-"), ("55%", "55%"), ("TAX-201", "TAX-201"),
 ])
 def test_owasp_examples(cell: str, want: str) -> None:
     assert spreadsheet_safe(cell) == want
@@ -203,21 +215,26 @@ def test_output_path_never_leaves_the_folder(name: str) -> None:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)")
-def test_kill_9_of_tmb_with_threads_leaves_no_worker(write_vcf, tmp_path) -> None:
+def test_kill_9_of_tmb_with_jobs_leaves_no_worker_and_nothing_outside_out(write_vcf, tmp_path) -> None:
+    """No worker outlives the command; its part files were inside its ``OUT/.tmb-*`` work folder (nothing in the
+    system temporary folder), which the next batch's leftover cleaning removes."""
     records = [mutect_record(chrom, 1000 + 10 * i, "C", "T", csq_entries=[csq("T", "missense_variant")])
                for chrom in ("chr1", "chr2") for i in range(N_RECORDS)]
     vcf = write_vcf(records, bgzip=True)
     (tmp_path / "t.bed").write_text(f"chr1\t0\t{1000 + 10 * N_RECORDS}\nchr2\t0\t{1000 + 10 * N_RECORDS}\n")
+    out, tmp = tmp_path / "out", tmp_path / "tmp"
+    tmp.mkdir()
     cmd = [sys.executable, "-m", "biomarker.cli", "tmb", str(vcf), "--targets", str(tmp_path / "t.bed"),
-           "--threads", "2", "--out", str(tmp_path / "out")]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+           "--jobs", "2", "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                            env={**os.environ, "TMPDIR": str(tmp)})
     deadline = time.monotonic() + 120
     while len(session_processes(proc.pid)) < 3 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
     assert proc.poll() is None, "tmb ended before it could be killed"
-    proc.kill()
-    proc.wait()
-    deadline = time.monotonic() + 15
-    while session_processes(proc.pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert session_processes(proc.pid) == []
+    kill_9_and_reap(proc)
+    assert [p.parent.parent for p in out.glob(".tmb-*/.tmb-parts-*")] == [out]  # made before the workers start
+    assert not list(tmp.glob(".tmb-*"))  # nothing of ours left in the system temporary folder
+    with RunLog(out / "batch.log", "batch") as run:
+        remove_leftovers(out, run)
+    assert not list(out.glob(".tmb-*"))

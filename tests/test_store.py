@@ -51,6 +51,25 @@ def test_dropped_samples_are_marked_stale_and_come_back_as_work(tmp_path) -> Non
     assert keys["S2"][0] == "stale" and keys["S1"][0] == "ok"  # status not ok: a batch recomputes it if it returns
 
 
+def test_tsv_export_is_spreadsheet_safe_and_parquet_exact(tmp_path) -> None:
+    frame = pd.DataFrame({"usubjid": ["S2", "=1+1"], "note": ["-2+3", "@SUM(A1)"], "tmb_per_mb": [-1.5, 2.0]})
+    with Store(tmp_path / "s.duckdb") as store:
+        store.write_tables("pathology", {"pdl1": frame})
+        tsv = {p.name: p for p in store.export(tmp_path / "tsv", fmt="tsv")}
+        parquet = {p.name: p for p in store.export(tmp_path / "pq")}
+    lines = tsv["pdl1.tsv"].read_text().splitlines()
+    assert lines == ["usubjid\tnote\ttmb_per_mb", "'=1+1\t'@SUM(A1)\t2.0", "S2\t'-2+3\t-1.5"]  # sorted by usubjid
+    back = pd.read_parquet(parquet["pdl1.parquet"])
+    assert back["note"].tolist() == ["@SUM(A1)", "-2+3"]  # Parquet is for programs: values exactly as stored
+
+
+def test_result_tables_written_for_people_are_spreadsheet_safe(tmp_path) -> None:
+    frame = pd.DataFrame({"usubjid": ["=1+1"], "visit_date": pd.to_datetime(["2024-03-05"]), "pfs_months": [1 / 3]})
+    written = Result("endpoints", {"pfs": frame}, {}).write(tmp_path)
+    assert written["pfs"].read_text().splitlines() == ["usubjid\tvisit_date\tpfs_months",
+                                                       "'=1+1\t2024-03-05\t0.3333333333"]
+
+
 def test_a_step_and_its_provenance_are_written_together_or_not_at_all(tmp_path) -> None:
     path = tmp_path / "s.duckdb"
     good = pd.DataFrame({"usubjid": ["S1", "S2"], "pdl1_tps_pct": [5.0, 60.0]})

@@ -44,6 +44,7 @@ from biomarker.clinical.recist import CR, NE, NON_CR_NON_PD, PD, PR, SD
 from biomarker.clinical.sdtm import first_dose_dates
 from biomarker.clinical.survival import days_to_months
 from biomarker.errors import ConfigError
+from biomarker.intervals import binomial_exact_ci
 
 RESPONDERS = (CR, PR)
 DISEASE_CONTROL = (CR, PR, SD, NON_CR_NON_PD)
@@ -81,7 +82,7 @@ class PfsRules:
 
 
 def clopper_pearson(successes: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
-    """Exact (Clopper-Pearson) confidence interval of a proportion, via statsmodels.
+    """Exact (Clopper-Pearson) confidence interval of a proportion (:func:`biomarker.intervals.binomial_exact_ci`).
 
     Examples
     --------
@@ -89,12 +90,7 @@ def clopper_pearson(successes: int, n: int, alpha: float = 0.05) -> tuple[float,
     >>> round(lo, 4), round(hi, 4)
     (0.1623, 0.4249)
     """
-    from statsmodels.stats.proportion import proportion_confint
-
-    if n == 0:
-        return float("nan"), float("nan")
-    lo, hi = proportion_confint(successes, n, alpha=alpha, method="beta")
-    return float(lo), float(hi)
+    return binomial_exact_ci(successes, n, 1.0 - alpha)
 
 
 def response_rates(bor: pd.DataFrame, *, bor_col: str = "bor", alpha: float = 0.05) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from biomarker.files import atomic_replace
+from biomarker.files import atomic_replace, write_table
 
 log = logging.getLogger(__name__)
 
@@ -17,13 +17,9 @@ FIGURES = ("waterfall", "spider", "swimmer", "km_pfs", "km_os", "km_dor")
 
 
 def write_tsv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write a table as TSV atomically (dates as YYYY-MM-DD, floats with 10 significant digits)."""
-    return atomic_replace(
-        path,
-        lambda p: frame.to_csv(
-            p, sep="\t", index=False, date_format="%Y-%m-%d", float_format="%.10g", lineterminator="\n"
-        ),
-    )
+    """Write a table as TSV atomically (dates as YYYY-MM-DD, floats with 10 significant digits, formula-like
+    text neutralised for spreadsheets: :func:`biomarker.files.write_table`)."""
+    return write_table(frame, path, date_format="%Y-%m-%d", float_format="%.10g")
 
 
 @dataclass

@@ -110,14 +110,13 @@ class TbnkResult:
     def write(self, out_dir: str | os.PathLike[str], *, plots: str = "flagged") -> dict[str, Path]:
         """Write every table (TSV), the provenance (JSON) and gate plots (PNG: ``flagged``, ``all`` or ``none``),
         each atomically; returns name -> path."""
-        from biomarker.files import atomic_replace
+        from biomarker.files import atomic_replace, write_table
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         written: dict[str, Path] = {}
         for name, frame in self.tables.items():
-            written[name] = atomic_replace(out / f"{name}.tsv",
-                                           lambda tmp, f=frame: f.to_csv(tmp, sep="\t", index=False))
+            written[name] = write_table(frame, out / f"{name}.tsv")
         text = json.dumps(self.provenance, indent=2, sort_keys=True, default=str)
         written["provenance"] = atomic_replace(out / "tbnk_provenance.json", lambda tmp: tmp.write_text(text))
         if plots != "none":

@@ -27,6 +27,7 @@ import math
 import numpy as np
 
 from biomarker.genomic.channels import CHANNELS, TRANSVERSIONS, is_apobec, substitution_of
+from biomarker.intervals import binomial_exact_ci
 
 #: Pre-specified transversion-fraction cut-off of the ``transversion_high`` proxy call.
 TRANSVERSION_HIGH_CUTOFF = 0.40
@@ -37,13 +38,7 @@ _APOBEC = np.array([is_apobec(c) for c in CHANNELS])
 
 def _exact_ci(k: int, n: int) -> tuple[float, float]:
     """Clopper-Pearson 95% interval of k successes out of n (NaN when n is 0)."""
-    from scipy.stats import beta
-
-    if n == 0:
-        return math.nan, math.nan
-    low = 0.0 if k == 0 else float(beta.ppf(0.025, k, n - k + 1))
-    high = 1.0 if k == n else float(beta.ppf(0.975, k + 1, n - k))
-    return low, high
+    return binomial_exact_ci(k, n)
 
 
 def spectrum_features(counts: np.ndarray, n_indel: int,

@@ -110,14 +110,13 @@ class GenomicResult:
 
     def write(self, out_dir: str | Path) -> dict[str, Path]:
         """Write every table as TSV and ``genomic.json`` (provenance + warnings), atomically."""
-        from biomarker.files import atomic_replace, atomic_write
+        from biomarker.files import atomic_write, write_table
 
         out = Path(out_dir)
         written: dict[str, Path] = {}
         for name in TABLES:
             frame = self.tables[name]
-            written[name] = atomic_replace(out / f"{name}.tsv",
-                                           lambda p, f=frame: f.to_csv(p, sep="\t", index=False, na_rep="NA"))
+            written[name] = write_table(frame, out / f"{name}.tsv", na_rep="NA")
         with atomic_write(out / "genomic.json") as fh:
             fh.write(json.dumps({"provenance": self.provenance, "warnings": self.warnings},
                                 indent=2, sort_keys=True, default=str) + "\n")

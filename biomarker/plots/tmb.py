@@ -7,16 +7,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator
 
+from biomarker.palette import FILTER_COLOURS
 from biomarker.plots._figure import new_figure, require_columns
 
-#: One colour per filter of the TMB chain, in filter order, then ``counted``.
-#: Neighbours in the stack differ in hue and lightness; ``counted`` is the only blue.
-FILTER_COLOURS: dict[str, str] = {
-    "duplicate": "#8C510A", "filter": "#555555", "not_point_mutation": "#C7EAE5", "territory": "#BBBBBB",
-    "indel": "#AA4499", "vaf": "#E69F00", "depth": "#F0E442",
-    "alt_depth": "#999933", "unannotated": "#882255", "population_af": "#44AA99", "hotspot": "#CC6677",
-    "consequence": "#DDCC77", "counted": "#0072B2",
-}
+__all__ = ["FILTER_COLOURS", "tmb_audit", "tmb_distribution"]
 
 
 def tmb_distribution(frame: pd.DataFrame, *, cutoff: float = 10.0, value_col: str = "tmb_per_mb",

@@ -13,15 +13,15 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from biomarker.files import spreadsheet_safe, spreadsheet_safe_frame
+from biomarker.intervals import binomial_exact_ci as exact_ci  # noqa: F401 (the package's one exact CI)
+
 if TYPE_CHECKING:
     import pandas as pd
 
 #: The dash used in ranges and the label of a bound that cannot be estimated.
 NOT_ESTIMABLE = "NE"
-#: Characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _NUMERIC_CELL = re.compile(r"^([<>]=?\s*)?[-+]?(\d|NE\b)")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?$")
 
 #: Words (with units) for the snake_case columns the report shows most often.
 HEADERS: dict[str, str] = {
@@ -203,45 +203,14 @@ def fmt_p(p: float | None) -> str:
     return f"{p:.3f}"
 
 
-def exact_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Clopper-Pearson (exact binomial) confidence interval of ``k`` successes in ``n``.
-
-    Examples
-    --------
-    >>> lo, hi = exact_ci(12, 30)
-    >>> round(lo, 4), round(hi, 4)
-    (0.2266, 0.594)
-    """
-    from scipy.stats import beta
-
-    if n <= 0:
-        return float("nan"), float("nan")
-    alpha = 1.0 - level
-    lo = 0.0 if k == 0 else float(beta.ppf(alpha / 2, k, n - k + 1))
-    hi = 1.0 if k == n else float(beta.ppf(1 - alpha / 2, k + 1, n - k))
-    return lo, hi
-
-
-def neutralise(value: Any) -> Any:
-    """A text cell that a spreadsheet would run as a formula gets a leading ``'``; numbers stay as they are.
-
-    Examples
-    --------
-    >>> neutralise("=HYPERLINK(\\"x\\")"), neutralise("-12.5"), neutralise(-3), neutralise("@SUM(A1)")
-    ('\\'=HYPERLINK("x")', '-12.5', -3, "'@SUM(A1)")
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _NUMBER.match(value.strip()):
-        return "'" + value
-    return value
-
-
 def to_tsv(frame: pd.DataFrame) -> str:
-    """The frame as TSV text with every formula-like text cell (and header) neutralised."""
-    safe = frame.copy()
-    safe.columns = [neutralise(str(c)) for c in safe.columns]
-    for col in safe.columns:
-        if safe[col].dtype == object or str(safe[col].dtype) in ("string", "str"):
-            safe[col] = safe[col].map(neutralise)
+    """The frame as TSV text with every formula-like text cell (and header) neutralised.
+
+    The cells go through :func:`biomarker.files.spreadsheet_safe_frame`, the one neutraliser of the package (the
+    same rule as every table written for spreadsheets); headers through :func:`biomarker.files.spreadsheet_safe`.
+    """
+    safe = spreadsheet_safe_frame(frame)
+    safe.columns = [spreadsheet_safe(str(c)) for c in safe.columns]
     return safe.to_csv(sep="\t", index=False, lineterminator="\n")
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from biomarker import __version__
 from biomarker.errors import InputError
-from biomarker.files import atomic_replace, atomic_write, sha256_file
+from biomarker.files import atomic_write, sha256_file, write_table
 from biomarker.tmb.checks import UNFILTERED_HINT
 from biomarker.tmb.cohort import available_fields, check_table_can_run, frames, needed_fields
 from biomarker.tmb.judge import Drivers, read_hotspot_list
@@ -75,7 +75,7 @@ class TmbCohortResult:
 
     def store_rows(self) -> list[tuple[dict[str, Any], dict[str, int], dict[str, Any]]]:
         """``(row, audit, sample_info)`` per tumour for :meth:`biomarker.store.Store.upsert_tmb_many`."""
-        from biomarker.batch import params_digest
+        from biomarker.tmb.params import params_digest
 
         inputs = self.provenance["inputs"]
         out = []
@@ -111,8 +111,7 @@ class TmbCohortResult:
         out.mkdir(parents=True, exist_ok=True)
         paths = {}
         for key, frame in (("tmb", self.per_tumour), ("tmb_filter_audit", self.tables["tmb_filter_audit"])):
-            paths[key] = atomic_replace(out / f"{stem}.{key}.tsv",
-                                        lambda p, f=frame: f.to_csv(p, sep="\t", index=False, float_format="%.6g"))
+            paths[key] = write_table(frame, out / f"{stem}.{key}.tsv", float_format="%.6g")
         with atomic_write(out / f"{stem}.tmb.json") as fh:
             fh.write(json.dumps(self.to_dict(), indent=2, sort_keys=True, default=str) + "\n")
         paths["json"] = out / f"{stem}.tmb.json"

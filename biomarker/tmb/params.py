@@ -7,6 +7,8 @@ user's own. Unknown keys and impossible values are errors, never ignored.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import os
 from dataclasses import dataclass, field, fields
 from importlib import resources
@@ -110,6 +112,12 @@ class TmbParams:
         """Every parameter, JSON-ready (for provenance)."""
         return {f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else v)
                 for f in fields(self) if f.init}
+
+
+def params_digest(params: TmbParams) -> str:
+    """SHA-256 of the parameters' canonical JSON (the key that decides whether a stored result is stale)."""
+    text = json.dumps(params.as_dict(), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _check(p: TmbParams) -> None:

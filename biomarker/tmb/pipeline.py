@@ -301,7 +301,7 @@ def compute_tmb(
                                                drivers=hotspots, column_map=column_map)
             elif threads > 1 and layout.indexed and layout.contigs and vcf_tmp is None:  # type: ignore[union-attr]
                 tally = _scan_parallel(layout, params, territory, hotspots, threads, handle, sink, hashed, inputs,
-                                       known_sha256)
+                                       known_sha256, work_dir=workdir)
             else:
                 hasher.start()
                 tally = scan_vcf(layout, params, territory, sink, hotspots=hotspots,  # type: ignore[arg-type]
@@ -365,10 +365,15 @@ def _publish(result: TmbResult, workdir: Path, out: Path, vcf_tmp: Path | None) 
 def _scan_parallel(
     layout: VcfLayout, params: TmbParams, territory: Territory | None, hotspots: Drivers, threads: int,
     handle: Any, sink: _Sink, hashed: list[dict[str, str]], inputs: list[str],
-    known_sha256: dict[str, str] | None = None,
+    known_sha256: dict[str, str] | None = None, work_dir: Path | None = None,
 ) -> ScanTally:
-    """Scan an indexed file contig by contig in ``threads`` processes; rows keep header contig order."""
-    parts_dir = Path(tempfile.mkdtemp(prefix=".tmb-parts-"))
+    """Scan an indexed file contig by contig in ``threads`` processes; rows keep header contig order.
+
+    The per-region part files go inside ``work_dir`` (the run's ``OUT/.tmb-*`` folder) when there is one, so a
+    run killed with ``kill -9`` leaves one folder that the next batch's leftover cleaning removes, nothing in
+    the system temporary folder; without an output folder they go to the system temporary folder.
+    """
+    parts_dir = Path(tempfile.mkdtemp(prefix=".tmb-parts-", dir=work_dir))
     total = ScanTally()
     try:
         jobs = [(layout, params, territory, group, hotspots, str(parts_dir / f"{i:05d}.tsv"))

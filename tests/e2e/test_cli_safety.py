@@ -188,6 +188,15 @@ def test_formula_text_in_the_results_table_is_neutralised(sheet_rows, tmp_path) 
     assert stored_rows(tmp_path / "s.duckdb")["usubjid"].tolist() == sorted([hostile, "+SUM(1,2)"])  # store: as given
 
 
+def test_formula_text_in_the_pdl1_table_is_neutralised(tmp_path) -> None:
+    (tmp_path / "pdl1.csv").write_text('USUBJID,ASSAY,PDL1_TPS\n"=HYPERLINK(""x"")",22C3,55%\n@SUM(A1),22C3,-\n')
+    proc = cli("pdl1", "pdl1.csv", "--out", "out", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    table = pd.read_csv(tmp_path / "out" / "pdl1.tsv", sep="\t").set_index("usubjid")
+    assert sorted(table.index) == ["'=HYPERLINK(\"x\")", "'@SUM(A1)"]
+    assert table.loc["'=HYPERLINK(\"x\")", "pdl1_tps_pct"] == 55.0  # numbers stay numbers
+
+
 def test_conflicting_pathology_duplicates_name_both_lines(tmp_path) -> None:
     (tmp_path / "pdl1.csv").write_text("USUBJID,ASSAY,PDL1_TPS\nS1,22C3,55%\nS2,22C3,10%\nS1,22C3,<1%\n")
     proc = cli("pdl1", "pdl1.csv", "--out", "out/pdl1.tsv", cwd=tmp_path)

@@ -5,20 +5,13 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-from statsmodels.stats.proportion import proportion_confint
 
 from biomarker.report.csr import ae_by_max_grade_table, baseline_table, bor_table, reverse_km_follow_up
 from biomarker.report.section import format_frame
 from biomarker.report.tables import (
-    FORMULA_STARTS,
-    exact_ci,
     fmt_estimate_ci,
     fmt_n_pct,
     fmt_p,
-    neutralise,
     to_tsv,
 )
 
@@ -34,34 +27,13 @@ def test_n_pct_and_ci_strings() -> None:
     assert fmt_estimate_ci(5.585, 1.478, float("nan")) == "5.6 (1.5, NE)"
 
 
-@given(st.integers(0, 150), st.integers(1, 150))
-def test_exact_ci_is_clopper_pearson(k: int, n: int) -> None:
-    k = min(k, n)
-    lo, hi = exact_ci(k, n)
-    ref_lo, ref_hi = proportion_confint(k, n, alpha=0.05, method="beta")
-    assert lo == pytest.approx(ref_lo, abs=1e-9) and hi == pytest.approx(ref_hi, abs=1e-9)
-    assert lo <= k / n <= hi
-
-
-@given(st.text(max_size=30))
-def test_no_text_cell_stays_a_formula(text: str) -> None:
-    out = neutralise(text)
-    assert out in (text, "'" + text)
-    if out != text:
-        assert text.startswith(FORMULA_STARTS)
-    elif text.startswith(FORMULA_STARTS):
-        float(text.strip().rstrip("%"))  # only numbers pass untouched
-
-
-@given(st.one_of(st.integers(), st.floats(allow_nan=False, allow_infinity=False)))
-def test_numbers_are_untouched(value: float) -> None:
-    assert neutralise(value) is value
-    assert neutralise(repr(value)) == repr(value)  # negative numbers written as text stay numbers too
-
-
 def test_tsv_neutralises_text_not_numbers() -> None:
+    """The download uses the package's one neutraliser (biomarker.files.spreadsheet_safe; its own cases are in
+    tests/test_batch_safety.py), on cells and on headers."""
     frame = pd.DataFrame({"usubjid": ["=1+1", "@SUM(A1)", "-12.5", "+cmd|' /C calc'!A0"], "value": [-1.5, 2, 3, 4]})
     lines = to_tsv(frame).splitlines()
+    assert lines[0] == "usubjid\tvalue"
+    assert to_tsv(frame.rename(columns={"value": "=cmd"})).splitlines()[0] == "usubjid\t'=cmd"
     assert lines[1:] == ["'=1+1\t-1.5", "'@SUM(A1)\t2.0", "-12.5\t3.0", "'+cmd|' /C calc'!A0\t4.0"]
 
 

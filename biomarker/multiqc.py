@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from biomarker.files import atomic_write
+from biomarker.tmb.params import FILTER_ORDER
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,9 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 NAMESPACE = "biomarker"
 #: Filters of the TMB chain in order (the funnel's stacking order), then ``counted``.
-FUNNEL_ORDER = ("duplicate", "filter", "not_point_mutation", "territory", "indel", "vaf", "depth", "alt_depth",
-                "unannotated", "population_af",
-                "hotspot", "consequence", "counted")
+FUNNEL_ORDER: tuple[str, ...] = (*FILTER_ORDER, "counted")
 
 
 def _clean(value: Any) -> Any:
@@ -97,7 +96,7 @@ def general_stats(results: pd.DataFrame, audit: pd.DataFrame) -> dict[str, Any]:
 
 def funnel(results: pd.DataFrame, audit: pd.DataFrame) -> dict[str, Any]:
     """The filter-funnel bar plot document: ALT alleles removed by each filter, and counted, per tumour."""
-    from biomarker.plots.tmb import FILTER_COLOURS
+    from biomarker.palette import FILTER_COLOURS
 
     ok = results[results["status"] == "ok"].set_index("sample")
     data: dict[str, dict[str, int]] = {}

@@ -9,7 +9,7 @@ import subprocess
 import pandas as pd
 import pytest
 
-from biomarker.report.multiqc import FUNNEL_ORDER, write_multiqc
+from biomarker.multiqc import FUNNEL_ORDER, write_multiqc
 
 RESULTS = pd.DataFrame({
     "sample": ["T1", "T2", "T3"], "status": ["ok", "ok", "failed"], "reason": [None, None, "no FILTER column"],
