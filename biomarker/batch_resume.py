@@ -61,7 +61,8 @@ def adopt_finished(task: TmbTask) -> tuple[dict[str, Any], dict[str, int]] | Non
         "input_sha256": task.input_sha256, "bed_sha256": task.bed_sha256, "params_sha256": task.params_sha256,
         "package_version": __version__, "status": "ok", "reason": "", "counted_variants": counted,
         "territory_bp": territory_bp, "tmb_per_mb": tmb, "tmb_ci95_low_per_mb": low, "tmb_ci95_high_per_mb": high,
-        "tmb_high": bool(data.get("tmb_high", tmb >= task.params.tmb_high_cutoff)), "caller": caller, "annotator": annotator,
+        "tmb_high": bool(data.get("tmb_high", tmb >= task.params.tmb_high_cutoff)), "caller": caller,
+        "annotator": annotator,
         "json_path": str(json_path), "variants_path": str(variants_path), "warnings": warnings,
     }
     log.info("%s: adopted the finished result %s", task.sample, json_path)
