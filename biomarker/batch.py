@@ -107,12 +107,8 @@ def run_tmb_task(task: TmbTask) -> tuple[dict[str, Any], dict[str, int]]:
         log.error("%s: unexpected error\n%s", task.sample, traceback.format_exc())
         row.update(status="failed", reason=f"unexpected error: {type(exc).__name__}: {exc}")
         return row, {}
-    row.update(
-        status="ok", reason="", counted_variants=r.counted, territory_bp=r.territory_bp, tmb_per_mb=r.tmb_per_mb,
-        tmb_ci95_low_per_mb=r.ci95_low, tmb_ci95_high_per_mb=r.ci95_high, tmb_high=r.tmb_high, caller=r.caller,
-        annotator=r.annotator, json_path=str(r.json_path), variants_path=str(r.variants_path),
-        warnings="; ".join(r.warnings),
-    )
+    row.update(status="ok", reason="", json_path=str(r.json_path), variants_path=str(r.variants_path),
+               **r.store_row())  # the one mapping from a TMB result to a row
     return row, r.removed_by()
 
 

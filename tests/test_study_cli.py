@@ -43,7 +43,7 @@ def test_a_misspelt_models_key_is_one_line_and_nothing_runs(tmp_path) -> None:
     done = cli("run", config)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     line, = done.stderr.strip().splitlines()
-    assert "n_permutation" in line and "allowed:" in line and "n_permutations" in line
+    assert "n_permutation" in line and "allowed keys:" in line and "n_permutations" in line
     assert not (tmp_path / "results").exists()
 
 

@@ -82,8 +82,8 @@ class TmbResult:
             "tumor_sample": self.tumor_sample,
             "preset": self.params.name,
             "tmb_per_mb": round(self.tmb_per_mb, 6),
-            "ci95_low_per_mb": round(self.ci95_low, 6),
-            "ci95_high_per_mb": round(self.ci95_high, 6),
+            "tmb_ci95_low_per_mb": round(self.ci95_low, 6),
+            "tmb_ci95_high_per_mb": round(self.ci95_high, 6),
             "ci_method": "exact Poisson (Garwood)",
             "tmb_high": self.tmb_high,
             "tmb_high_cutoff_per_mb": self.params.tmb_high_cutoff,
@@ -108,16 +108,14 @@ class TmbResult:
         """The JSON text written to ``SAMPLE.tmb.json`` (sorted keys: same inputs, same bytes)."""
         return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
 
+    @property
     def summary(self) -> pd.DataFrame:
-        """One-row tidy table (snake_case, units in names) for notebooks and the store."""
+        """One-row tidy table (snake_case, units in names): :meth:`store_row` plus the sample, preset, territory
+        in Mb and the ALT alleles each filter removed (``removed_<filter>``)."""
         import pandas as pd
 
-        row = {
-            "sample": self.sample, "preset": self.params.name, "counted_variants": self.counted,
-            "territory_mb": self.territory_mb, "tmb_per_mb": self.tmb_per_mb,
-            "tmb_ci95_low_per_mb": self.ci95_low, "tmb_ci95_high_per_mb": self.ci95_high,
-            "tmb_high": self.tmb_high, "warnings": "; ".join(self.warnings),
-        }
+        row = {"sample": self.sample, "preset": self.params.name, "territory_mb": self.territory_mb,
+               **self.store_row()}
         row.update({f"removed_{k}": v for k, v in self.removed_by().items()})
         return pd.DataFrame([row])
 
@@ -126,7 +124,7 @@ class TmbResult:
         """``tmb_summary`` (one row), ``tmb_filter_audit`` (sample, filter, removed) and, when kept, ``variants``."""
         import pandas as pd
 
-        out = {"tmb_summary": self.summary(),
+        out = {"tmb_summary": self.summary,
                "tmb_filter_audit": pd.DataFrame({"sample": self.sample, "filter": list(FILTER_ORDER),
                                                  "removed": [self.fates.get(k, 0) for k in FILTER_ORDER]})}
         if self._rows is not None or self.variants_path is not None:

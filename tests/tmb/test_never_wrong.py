@@ -28,7 +28,7 @@ def test_unfiltered_mutect2_header_is_refused_naming_both_ways_on(write_vcf, wri
     r = compute_tmb(vcf, write_bed(BED), "wes", overrides={"count_unfiltered": True})
     assert r.counted == 5 and r.tmb_per_mb == pytest.approx(5.0)
     assert any("unfiltered" in w and "counted as PASS" in w for w in r.warnings)
-    assert r.to_dict()["warnings"] == r.warnings and "unfiltered" in r.summary()["warnings"].iloc[0]
+    assert r.to_dict()["warnings"] == r.warnings and "unfiltered" in r.summary["warnings"].iloc[0]
 
 
 def test_every_record_dot_without_the_header_line_is_refused_after_the_scan(write_vcf, write_bed) -> None:
