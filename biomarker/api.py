@@ -154,6 +154,28 @@ class Study:
         return Result("tbnk", tables, tables.get(st.TBNK, steps.empty()).attrs.get("provenance", {}),
                       summary_table=st.TBNK_FEATURES_WIDE if tables else None)
 
+    def genomic(self, refresh: bool = False, progress: Progress | None = None) -> Any:
+        """Signatures, spectrum features and co-mutations per tumour (``genomic_features``,
+        ``signature_exposures``, ``sbs96_catalogue``, ``comutation_variants``); a
+        :class:`~biomarker.genomic.GenomicResult` (``.plot("profile", sample=...)``, ``"exposures"``,
+        ``"comutations"``), ``None`` when the store holds none. From a config with a ``genomic:`` block, computed
+        on the tumours whose TMB is ok when their files, the settings or the version changed, or ``refresh``."""
+        from biomarker import steps_genomic as sg
+
+        config = self.config
+        if config is not None and config.genomic and config.samplesheet is not None:
+            settings = sg.genomic_config(config.genomic, config.preset, check_reference=False)
+            tmb = self._read(["tmb_results"]).get("tmb_results")
+            samples, left_out = sg.ok_samples(config.samplesheet, tmb)
+            key = steps.step_key(make_provenance("genomic", settings.as_dict(), sg.provenance_inputs(samples, settings)))
+            if self._needs("genomic_features", key, refresh):
+                tick = None if progress is None else (lambda d, t: progress("signatures", d, t))
+                _, tables, provenance = sg.compute_genomic_step(samples, settings, left_out, tick)
+                with st.Store(self.store_path) as store:
+                    store.write_tables("genomic", tables, provenance, run_id=self._run_id)
+        tables = self._read(list(sg.TABLES))
+        return sg.genomic_result(tables)
+
     def endpoints(self, refresh: bool = False) -> Result:
         """Trial endpoints (store tables ``endpoint_*``, names without the prefix) and ``subjects``."""
         config = self.config
@@ -266,6 +288,7 @@ class Study:
                 summary.steps["tmb"] = "not named"
             for name, named, method in (("pathology", config.pathology, self.pathology),
                                         ("tbnk", config.tbnk or config.fcs, self.tbnk),
+                                        ("genomic", config.genomic or None, self.genomic),
                                         ("endpoints", config.clinical, self.endpoints)):
                 summary.steps[name] = self._step(name, named, method, force, tell)
             tell("patient table")
@@ -358,6 +381,16 @@ class Plots:
     def swimmer(self) -> Any:
         """Time on study with response, progression and death."""
         return self._study.endpoints().plot("swimmer")
+
+    def signatures(self, name: str = "exposures", sample: str | None = None) -> Any:
+        """A genomic figure: ``exposures`` (by best response), ``comutations`` (grid by response) or ``profile``
+        (the SBS96 profile of ``sample``)."""
+        result = self._study.genomic()
+        if result is None:
+            raise ConfigError("signatures: the store holds no genomic tables (add a genomic: block to study.yaml)")
+        bor = self._study.endpoints().tables.get("bor")
+        response = None if bor is None or "bor" not in bor.columns else bor[["usubjid", "bor"]]
+        return result.plot(name, sample=sample, response=response if name != "profile" else None)
 
     def model(self, name: str = "roc") -> Any:
         """A model figure: ``roc``, ``calibration``, ``forest``, ``biomarker_by_response``, ``km_<end>_<group>``."""

@@ -274,7 +274,7 @@ def simulate(
     with stage_progress("simulating") as progress:
         files = simulate_study(outdir, n_patients=patients, seed=seed, null=null, fcs=fcs, exome_mb=exome_mb,
                                progress=progress, genomic=genomic)
-    config = write_study_config(outdir, fcs=fcs)
+    config = write_study_config(outdir, fcs=fcs, genomic=genomic)
     typer.echo(f"{len(files.vcfs)} tumour VCFs, clinical, pathology and TBNK tables and truth in {outdir}; "
                f"run it with: biomarker run {config}")
 

@@ -10,6 +10,8 @@ step       reads                                           writes (store tables)
 tmb        samplesheet, BEDs (``biomarker.batch``)          samples, tmb_results, tmb_filter_audit
 pathology  the ``pathology:`` file                          pdl1
 tbnk       the ``tbnk:`` export or the ``fcs:`` folder      tbnk, tbnk_features, tbnk_features_wide
+genomic    samplesheet tumours whose TMB is ok, ``genomic:``  genomic_features, signature_exposures,
+                                                           sbs96_catalogue, comutation_variants, genomic_provenance
 endpoints  the ``clinical:`` folder (SDTM or ADaM)          subjects, endpoint_<name>
 patients   store tables only                                patients, patient_feature_sources
 models     the ``patients`` store table only                model_<name>
@@ -42,6 +44,8 @@ log = logging.getLogger(__name__)
 STEP_TABLES: dict[str, tuple[tuple[str, ...], str | None]] = {
     "pathology": ((st.PDL1,), None),
     "tbnk": ((st.TBNK, st.TBNK_FEATURES, st.TBNK_FEATURES_WIDE), None),
+    "genomic": (("genomic_features", "signature_exposures", "sbs96_catalogue", "comutation_variants",
+                 "genomic_provenance"), None),
     "endpoints": ((st.SUBJECTS,), st.ENDPOINT_PREFIX),
     "models": ((), st.MODEL_PREFIX),
 }

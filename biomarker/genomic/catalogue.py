@@ -183,7 +183,7 @@ def build_catalogue(
         raise InputError(path, "no such file", hint="check the path")
     rules = DEFAULT_RULES if rules is None else rules
     genes = rule_genes(rules)
-    from biomarker.tmb.maf import is_maf
+    from biomarker.tmb.variant_table import is_maf
 
     maf = is_maf(path)
     keys: set[tuple[str, int, str, str]] | None = None
