@@ -167,7 +167,8 @@ class Study:
             settings = sg.genomic_config(config.genomic, config.preset, check_reference=False)
             tmb = self._read(["tmb_results"]).get("tmb_results")
             samples, left_out = sg.ok_samples(config.samplesheet, tmb)
-            key = steps.step_key(make_provenance("genomic", settings.as_dict(), sg.provenance_inputs(samples, settings)))
+            inputs = sg.provenance_inputs(samples, settings)
+            key = steps.step_key(make_provenance("genomic", settings.as_dict(), inputs))
             if self._needs("genomic_features", key, refresh):
                 tick = None if progress is None else (lambda d, t: progress("signatures", d, t))
                 _, tables, provenance = sg.compute_genomic_step(samples, settings, left_out, tick)
