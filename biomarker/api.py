@@ -244,17 +244,27 @@ class Study:
                                drop_prefix=st.MODEL_PREFIX, run_id=self._run_id)
         return True
 
-    def report(self, out: str | os.PathLike[str] | None = None, notes: list[str] | None = None) -> Path:
-        """Write the HTML report of everything in the store; returns its path."""
+    def report(self, out: str | os.PathLike[str] | None = None, notes: list[str] | None = None,
+               failures: list[tuple[str, str, str]] | None = None) -> Path:
+        """Write the HTML report of everything in the store (``notes`` and the run's ``failures``, from
+        :meth:`failures` when not given, in a "Run notes" section); returns its path."""
+        import pandas as pd
+
         from biomarker.report import Section, build_report
 
         out = Path(out) if out is not None else (self.config.out if self.config else self.store_path.parent) / \
             "report.html"
+        failures = self.failures() if failures is None else failures
         extra = []
-        if notes:
+        if notes or failures:
             extra.append(Section("notes", "Run notes"))
-            for note in notes:
+            for note in notes or []:
                 extra[0].note(note)
+        if failures:
+            extra[0].note(f"{len(failures)} input(s) failed and are left out of every result below; the other "
+                          "inputs were analysed.")
+            extra[0].table(pd.DataFrame(failures, columns=["step", "input", "reason"]), "Failed inputs",
+                           name="failed_inputs")
         name = self.config.study if self.config else self.store_path.stem
         return build_report(self.store_path, out, title=f"{name}: biomarker report",
                             subtitle="Toripalimab + axitinib, advanced NSCLC: efficacy, safety and biomarkers",
@@ -267,11 +277,21 @@ class Study:
     # -- the whole run ------------------------------------------------------------------------------
     def run(self, progress: Progress | None = None, *, force: bool = False, command: str = "run") -> RunSummary:
         """Every step the config names, into the store, then the report (what ``biomarker run`` does)."""
+        from biomarker.run_log import RunLog
         from biomarker.study import RunSummary
 
         config = self._config("run")
         config.out.mkdir(parents=True, exist_ok=True)
-        summary = RunSummary(store=self.store_path)
+        summary = RunSummary(store=self.store_path, log_path=config.out / "run.log")
+        with RunLog(summary.log_path, command) as run_log:
+            self._run_logged(config, summary, progress, force, command)
+            run_log.event("summary", str(summary))
+            for step, name, reason in summary.failures:
+                run_log.event("failed", f"{step} {name}: {reason}")
+        return summary
+
+    def _run_logged(self, config: StudyConfig, summary: RunSummary, progress: Progress | None, force: bool,
+                    command: str) -> None:
         with st.Store(self.store_path) as store:
             summary.run_id = self._run_id = store.start_run(command, config_path=config.source)
 
@@ -297,8 +317,11 @@ class Study:
             summary.steps["patients"] = f"{len(patients.tables['patients'])} subjects"
             summary.notes += [f"Patient table: {w}" for w in patients.warnings]
             summary.steps["models"] = self._models_step(config, force, tell, summary.notes)
+            summary.failures = self.failures()
+            for step, name, reason in summary.failures:
+                log.warning("failed: %s %s: %s", step, name, reason)
             tell("report")
-            summary.report = self.report(config.out / "report.html", summary.notes)
+            summary.report = self.report(config.out / "report.html", summary.notes, summary.failures)
             status = "ok"
         except KeyboardInterrupt:
             status = "interrupted"
@@ -308,7 +331,21 @@ class Study:
                 cutoff = store.provenance(st.ENDPOINT_PREFIX + "summary").get("data_cutoff")
                 store.finish_run(summary.run_id, status, data_cutoff=None if cutoff is None else str(cutoff))
             self._run_id = None
-        return summary
+
+    def failures(self) -> list[tuple[str, str, str]]:
+        """The inputs that failed in the store's current results, as ``(step, name, reason)``: TMB samples
+        (``tmb_results`` status ``failed``; ``stale`` rows are not failures) and FCS tubes (``tbnk_tube_status``)."""
+        tables = self._read(["tmb_results", "tbnk_tube_status"])
+        out: list[tuple[str, str, str]] = []
+        tmb = tables.get("tmb_results")
+        if tmb is not None and len(tmb):
+            for row in tmb[tmb["status"] == "failed"].sort_values("sample").itertuples():
+                out.append(("tmb", str(row.sample), " ".join(str(row.reason or "no reason recorded").split())))
+        tubes = tables.get("tbnk_tube_status")
+        if tubes is not None and len(tubes) and "status" in tubes.columns:
+            for row in tubes[tubes["status"] == "failed"].sort_values("file").itertuples():
+                out.append(("tbnk", str(row.file), " ".join(str(getattr(row, "reason", "") or "").split())))
+        return out
 
     def _step(self, name: str, named: Any, method: Callable[..., Result], force: bool,
               tell: Callable[..., None]) -> str:

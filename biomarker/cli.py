@@ -625,8 +625,15 @@ def run_study_command(
                                              "config's jobs).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Recompute every step, even those whose inputs did "
                                         "not change.")] = False,
+    allow_failures: Annotated[bool, typer.Option("--allow-failures", help="Exit 0 even when some TMB samples or "
+                                                 "FCS tubes failed (they are still listed on stderr).")] = False,
 ) -> None:
-    """Everything end to end: TMB batch, PD-L1, TBNK, endpoints, patient table, models and report.html."""
+    """Everything end to end: TMB batch, PD-L1, TBNK, genomic features, endpoints, patient table, models and
+    report.html; the run is logged to OUT/run.log.
+
+    Exit codes: 0 every input ok (or --allow-failures); 2 bad input or settings, nothing run; 3 the run finished
+    but some TMB samples or FCS tubes failed (named on stderr and in the report); 130 interrupted.
+    """
     from biomarker.api import Study
     from biomarker.cli_views import print_endpoint_table, print_run_summary, stage_progress
 
@@ -635,6 +642,17 @@ def run_study_command(
         summary = study.run(progress=progress, force=force, command=" ".join(["biomarker", *sys.argv[1:]]))
     print_endpoint_table(study.store_path)
     print_run_summary(summary)
+    _exit_on_failures(summary, allow_failures)
+
+
+def _exit_on_failures(summary: Any, allow_failures: bool) -> None:
+    """One stderr line per failed input; exit 3 when any failed (unless ``allow_failures``)."""
+    for step, name, reason in summary.failures:
+        typer.echo(f"biomarker: failed: {step} {name}: {reason}", err=True)
+    if summary.failures and not allow_failures:
+        typer.echo(f"biomarker: error: {len(summary.failures)} input(s) failed, listed above, in the report and in "
+                   f"{summary.log_path}; the other inputs were analysed (--allow-failures exits 0)", err=True)
+        raise typer.Exit(EXIT_SAMPLES_FAILED)
 
 
 @app.command()

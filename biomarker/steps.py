@@ -43,7 +43,8 @@ log = logging.getLogger(__name__)
 #: input, so a later step never reads an earlier configuration's results.
 STEP_TABLES: dict[str, tuple[tuple[str, ...], str | None]] = {
     "pathology": ((st.PDL1,), None),
-    "tbnk": ((st.TBNK, st.TBNK_FEATURES, st.TBNK_FEATURES_WIDE), None),
+    "tbnk": ((st.TBNK, st.TBNK_FEATURES, st.TBNK_FEATURES_WIDE, "tbnk_qc", "tbnk_tube_status", "tbnk_gates",
+              "tbnk_gate_plots"), None),
     "genomic": (("genomic_features", "signature_exposures", "sbs96_catalogue", "comutation_variants",
                  "genomic_provenance"), None),
     "endpoints": ((st.SUBJECTS,), st.ENDPOINT_PREFIX),

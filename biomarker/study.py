@@ -198,7 +198,8 @@ def check_models_block(options: dict[str, Any], where: str = "study.yaml") -> No
 
 @dataclass
 class RunSummary:
-    """What ``run_study`` did: per step ``computed``, ``unchanged``, ``not named`` or a failure note."""
+    """What ``run_study`` did: per step ``computed``, ``unchanged``, ``not named`` or a failure note; the inputs
+    that failed (``(step, name, reason)``: TMB samples, FCS tubes) and the run's log file."""
 
     report: Path | None = None
     store: Path | None = None
@@ -206,6 +207,8 @@ class RunSummary:
     steps: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     tmb: Any = None
+    failures: list[tuple[str, str, str]] = field(default_factory=list)
+    log_path: Path | None = None
 
     def __str__(self) -> str:
         return "; ".join(f"{k}: {v}" for k, v in self.steps.items())
