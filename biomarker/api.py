@@ -245,9 +245,10 @@ class Study:
         return True
 
     def report(self, out: str | os.PathLike[str] | None = None, notes: list[str] | None = None,
-               failures: list[tuple[str, str, str]] | None = None) -> Path:
+               failures: list[tuple[str, str, str]] | None = None, profiles: list[str] | None = None) -> Path:
         """Write the HTML report of everything in the store (``notes`` and the run's ``failures``, from
-        :meth:`failures` when not given, in a "Run notes" section); returns its path."""
+        :meth:`failures` when not given, in a "Run notes" section; ``profiles``: tumours whose SBS96 profile the
+        signatures section draws); returns its path."""
         import pandas as pd
 
         from biomarker.report import Section, build_report
@@ -268,7 +269,7 @@ class Study:
         name = self.config.study if self.config else self.store_path.stem
         return build_report(self.store_path, out, title=f"{name}: biomarker report",
                             subtitle="Toripalimab + axitinib, advanced NSCLC: efficacy, safety and biomarkers",
-                            extra_sections=extra)
+                            extra_sections=extra, profiles=profiles)
 
     def _save(self, result: Result, **kwargs: Any) -> None:
         with st.Store(self.store_path) as store:

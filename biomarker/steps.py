@@ -115,13 +115,41 @@ def compute_tbnk(export: str | os.PathLike[str] | None = None, fcs: str | os.Pat
         for row in tables["tbnk_tube_status"].query("status == 'failed'").itertuples():
             log.warning("TBNK tube %s failed: %s", row.file, row.reason)
         inputs = {f"fcs/{p.name}": p for p in files}
+        tables["tbnk_gate_plots"] = gate_plots(gated)
     long, wide = flow.tbnk_features(table)
+    left_out = int(wide.attrs.get("flagged_left_out", 0))
     wide = wide.reset_index() if "usubjid" not in wide.columns else wide
     provenance = make_provenance("tbnk", {"source": "export" if export is not None else "fcs"}, inputs,
-                                 reader=table.attrs.pop("provenance", {}))
+                                 reader=table.attrs.pop("provenance", {}), flagged_left_out=left_out)
     provenance["step_key"] = step_key(provenance)
     tables.update({st.TBNK_FEATURES: long, st.TBNK_FEATURES_WIDE: wide})
     return Result("tbnk", tables, provenance, summary_table=st.TBNK_FEATURES_WIDE)
+
+
+def gate_plots(gated: Any) -> pd.DataFrame:
+    """The gate plot of every flagged tube as an embedded PNG (``file, flags, png_base64``), so the report,
+    which reads the store only, shows what a flow core signs off by looking."""
+    import base64
+    import io
+
+    import pandas as pd
+
+    from biomarker.errors import BiomarkerError
+
+    rows = []
+    for outcome in getattr(gated, "_outcomes", []):
+        if not outcome.flags or outcome.status == "failed":
+            continue
+        try:
+            fig = gated.plot(outcome.path.name)
+        except BiomarkerError as exc:
+            log.warning("no gate plot for %s: %s", outcome.path.name, exc)
+            continue
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=80, metadata={"Software": None})
+        rows.append({"file": outcome.path.name, "flags": ";".join(outcome.flags),
+                     "png_base64": base64.b64encode(buf.getvalue()).decode()})
+    return pd.DataFrame(rows, columns=["file", "flags", "png_base64"])
 
 
 def compute_endpoints(clinical: str | os.PathLike[str], out_dir: str | os.PathLike[str] | None,
