@@ -680,6 +680,9 @@ def demo(
     patients: Annotated[int, typer.Option(min=1, help="Number of patients.")] = 50,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel TMB workers.")] = 2,
+    genomic: Annotated[bool, typer.Option("--genomic", help="Also plant signatures and co-mutations and run the "
+                                          "genomic step (the report's signature panel); adds about a minute: the "
+                                          "reference FASTA of the whole capture is written.")] = False,
 ) -> None:
     """Simulate the demo study and run it end to end (what `biomarker run` does on real data)."""
     from biomarker.api import Study
@@ -688,8 +691,8 @@ def demo(
     from biomarker.study import load_config, write_demo_config
 
     with stage_progress("simulating") as progress:
-        files = simulate_study(outdir / "study", n_patients=patients, seed=seed, progress=progress)
-    config = load_config(write_demo_config(outdir, jobs))
+        files = simulate_study(outdir / "study", n_patients=patients, seed=seed, progress=progress, genomic=genomic)
+    config = load_config(write_demo_config(outdir, jobs, genomic=genomic))
     with stage_progress("study") as progress:
         summary = Study(config.store_path, config).run(progress=progress,
                                                        command=" ".join(["biomarker", *sys.argv[1:]]))
