@@ -335,8 +335,9 @@ class Study:
 
     def failures(self) -> list[tuple[str, str, str]]:
         """The inputs that failed in the store's current results, as ``(step, name, reason)``: TMB samples
-        (``tmb_results`` status ``failed``; ``stale`` rows are not failures) and FCS tubes (``tbnk_tube_status``)."""
-        tables = self._read(["tmb_results", "tbnk_tube_status"])
+        (``tmb_results`` status ``failed``; ``stale`` rows are not failures), FCS tubes (``tbnk_tube_status``) and
+        tumours whose genomic features failed (``genomic_sample_status``)."""
+        tables = self._read(["tmb_results", "tbnk_tube_status", "genomic_sample_status"])
         out: list[tuple[str, str, str]] = []
         tmb = tables.get("tmb_results")
         if tmb is not None and len(tmb):
@@ -346,6 +347,10 @@ class Study:
         if tubes is not None and len(tubes) and "status" in tubes.columns:
             for row in tubes[tubes["status"] == "failed"].sort_values("file").itertuples():
                 out.append(("tbnk", str(row.file), " ".join(str(getattr(row, "reason", "") or "").split())))
+        genomic = tables.get("genomic_sample_status")
+        if genomic is not None and len(genomic):
+            for row in genomic[genomic["status"] == "failed"].sort_values("sample").itertuples():
+                out.append(("genomic", str(row.sample), str(row.reason)))
         return out
 
     def _step(self, name: str, named: Any, method: Callable[..., Result], force: bool,

@@ -46,7 +46,7 @@ STEP_TABLES: dict[str, tuple[tuple[str, ...], str | None]] = {
     "tbnk": ((st.TBNK, st.TBNK_FEATURES, st.TBNK_FEATURES_WIDE, "tbnk_qc", "tbnk_tube_status", "tbnk_gates",
               "tbnk_gate_plots"), None),
     "genomic": (("genomic_features", "signature_exposures", "sbs96_catalogue", "comutation_variants",
-                 "genomic_provenance"), None),
+                 "genomic_provenance", "genomic_sample_status"), None),
     "endpoints": ((st.SUBJECTS,), st.ENDPOINT_PREFIX),
     "models": ((), st.MODEL_PREFIX),
 }

@@ -20,7 +20,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from biomarker.errors import ConfigError
+from biomarker.errors import ConfigError, InputError
 from biomarker.results import make_provenance
 
 if TYPE_CHECKING:
@@ -38,7 +38,8 @@ KEYS = {"fasta": "fasta", "signatures": "signatures", "signature_set": "signatur
 #: Keys naming files (resolved against the config's folder and checked to exist).
 PATH_KEYS = ("fasta", "signatures", "comutation_rules")
 #: The store tables of the step.
-TABLES = ("genomic_features", "signature_exposures", "sbs96_catalogue", "comutation_variants", "genomic_provenance")
+TABLES = ("genomic_features", "signature_exposures", "sbs96_catalogue", "comutation_variants", "genomic_provenance",
+          "genomic_sample_status")
 _INTS = {"min_snvs": 1, "bootstrap": 0, "seed": 0}
 
 
@@ -122,8 +123,10 @@ def provenance_inputs(samples: list[GenomicSample], config: GenomicConfig) -> di
 
 def compute_genomic_step(samples: list[GenomicSample], config: GenomicConfig, left_out: list[str],
                          progress: Any = None) -> tuple[GenomicResult, dict[str, pd.DataFrame], dict[str, Any]]:
-    """Run :func:`~biomarker.genomic.compute_genomic`; returns the result, the store tables (with the one-row
-    ``genomic_provenance``) and the step's provenance (``step_key`` included)."""
+    """Run :func:`~biomarker.genomic.compute_genomic`; a tumour whose calls cannot be read or do not match the
+    FASTA fails alone (the others are computed). Returns the result, the store tables (with the one-row
+    ``genomic_provenance`` and ``genomic_sample_status``: every tumour ``ok``, ``failed`` or ``left_out`` with
+    the reason) and the step's provenance (``step_key`` included)."""
     import json
 
     import pandas as pd
@@ -131,8 +134,20 @@ def compute_genomic_step(samples: list[GenomicSample], config: GenomicConfig, le
     from biomarker.genomic import compute_genomic
     from biomarker.steps import step_key
 
-    result = compute_genomic(samples, config, progress=progress)
-    warnings = list(result.warnings)
+    failed: list[tuple[str, str]] = []
+    try:
+        result = compute_genomic(samples, config, progress=progress)
+    except InputError:  # one tumour's calls unlike the FASTA (say) fail alone: find which, run the others
+        for s in samples:
+            try:
+                compute_genomic([s], config)
+            except InputError as exc:
+                failed.append((s.sample, " ".join(str(exc).split())))
+                log.warning("genomic features of %s failed: %s", s.sample, failed[-1][1])
+        bad = {name for name, _ in failed}
+        samples = [s for s in samples if s.sample not in bad]
+        result = compute_genomic(samples, config, progress=progress)
+    warnings = list(result.warnings) + [f"genomic features of {name} failed: {why}" for name, why in failed]
     if left_out:
         warnings.append(f"{len(left_out)} tumour(s) without an ok TMB left out of the genomic features: "
                         f"{', '.join(left_out[:10])}{' ...' if len(left_out) > 10 else ''}")
@@ -149,7 +164,11 @@ def compute_genomic_step(samples: list[GenomicSample], config: GenomicConfig, le
         "parameters_json": json.dumps(provenance["parameters"], sort_keys=True, default=str),
         "inputs_json": json.dumps(prov.get("inputs"), sort_keys=True, default=str),
         "warnings_json": json.dumps(warnings)}])
-    return result, {**result.tables, "genomic_provenance": row}, provenance
+    status = pd.DataFrame([*((s.usubjid, s.sample, "ok", "") for s in samples),
+                           *((None, name, "failed", why) for name, why in failed),
+                           *((None, name, "left_out", "its TMB is not ok (failed or stale)") for name in left_out)],
+                          columns=["usubjid", "sample", "status", "reason"])
+    return result, {**result.tables, "genomic_provenance": row, "genomic_sample_status": status}, provenance
 
 
 def genomic_result(tables: dict[str, pd.DataFrame]) -> GenomicResult | None:

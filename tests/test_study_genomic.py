@@ -93,3 +93,34 @@ def test_simulate_genomic_writes_a_study_yaml_whose_genomic_block_run_accepts(tm
     plain = subprocess.run([*cmd[:4], str(tmp_path / "p"), *cmd[5:-1]], capture_output=True, text=True, timeout=300)
     assert plain.returncode == 0, plain.stderr
     assert load_config(tmp_path / "p" / "study.yaml").genomic == {}
+
+
+def test_a_tumour_unlike_the_fasta_fails_alone(study, tmp_path) -> None:
+    import gzip
+    import shutil
+
+    import pysam
+
+    copy = tmp_path / "study"
+    shutil.copytree(study, copy, ignore=shutil.ignore_patterns("g1", "bad", "*.yaml"))
+    sheet = pd.read_csv(copy / "samplesheet.csv")
+    vcf = copy / sheet.loc[sheet["type"] == "tumor_normal", "vcf"].iloc[0]
+    with gzip.open(vcf, "rt") as fh:
+        lines = fh.read().splitlines()
+    for i, line in enumerate(lines):
+        f = line.split("\t")
+        if not line.startswith("#") and len(f[3]) == 1 and len(f[4]) == 1:
+            f[3] = next(b for b in "ACGT" if b not in (f[3], f[4]))  # a REF the FASTA does not have
+            lines[i] = "\t".join(f)
+    plain = tmp_path / "x.vcf"
+    plain.write_text("\n".join(lines) + "\n")
+    vcf.unlink()
+    pysam.tabix_compress(str(plain), str(vcf))
+    summary = Study.from_config(config(copy, "g2")).run()
+    sample = vcf.name.removesuffix(".vcf.gz")
+    assert summary.steps["genomic"] == "computed"
+    failed = [f for f in summary.failures if f[0] == "genomic"]
+    assert [f[1] for f in failed] == [sample] and "but the FASTA has" in failed[0][2]
+    result = Study.open(copy / "g2").genomic()
+    samples = set(result.tables["genomic_features"]["sample"])
+    assert sample not in samples and len(samples) == len(pd.read_csv(copy / "samplesheet.csv")) - 1
