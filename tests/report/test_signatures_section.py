@@ -46,6 +46,12 @@ def test_comutations_by_response_equal_the_planted_truth(genomic_study) -> None:
     assert '<section id="signatures">' in html and "Co-mutations by best overall response" in html
     study_tables = {t.name: t.data for t in build_sections(tables, "T")[0].tables}
     assert "genome.fa.gz" in set(study_tables["step_inputs"]["file"])  # the study section reads provenance
+    assert study_tables["runs"]["status"].tolist() == ["ok"]  # ... and the runs table
+    populations = study_tables["populations"]
+    evaluable = populations.set_index("population")["n_subjects" if "n_subjects" in populations else "subjects_n"]
+    features = tables["genomic_features"]
+    assert evaluable["Biomarker-evaluable: signature exposures"] == features.loc[
+        features["exposures_reported"].astype(bool), "usubjid"].nunique() > 0
 
 
 def test_a_tumour_profile_on_request(genomic_study, tmp_path) -> None:
