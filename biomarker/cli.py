@@ -625,14 +625,16 @@ def run_study_command(
                                              "config's jobs).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Recompute every step, even those whose inputs did "
                                         "not change.")] = False,
-    allow_failures: Annotated[bool, typer.Option("--allow-failures", help="Exit 0 even when some TMB samples or "
-                                                 "FCS tubes failed (they are still listed on stderr).")] = False,
+    allow_failures: Annotated[bool, typer.Option("--allow-failures", help="Exit 0 even when some TMB samples, "
+                                                 "FCS tubes or tumours' genomic features failed (they are still "
+                                                 "listed on stderr).")] = False,
 ) -> None:
     """Everything end to end: TMB batch, PD-L1, TBNK, genomic features, endpoints, patient table, models and
     report.html; the run is logged to OUT/run.log.
 
     Exit codes: 0 every input ok (or --allow-failures); 2 bad input or settings, nothing run; 3 the run finished
-    but some TMB samples or FCS tubes failed (named on stderr and in the report); 130 interrupted.
+    but some TMB samples, FCS tubes or tumours' genomic features failed (named on stderr and in the report);
+    130 interrupted.
     """
     from biomarker.api import Study
     from biomarker.cli_views import print_endpoint_table, print_run_summary, stage_progress
