@@ -54,7 +54,7 @@ def signatures_section(tables: Tables, profiles: list[str] | None = None) -> Sec
     sec.kpis += [{"value": str(len(primary)), "label": "patients with a catalogue"},
                  {"value": fmt_n_pct(len(reported), len(primary)), "label": "with exposures, n (%)"}]
     if "sbs4_exposure_frac" in reported and len(reported):
-        sec.kpis.append({"value": fmt_median_range(reported["sbs4_exposure_frac"]) or "-",
+        sec.kpis.append({"value": fmt_median_range(reported["sbs4_exposure_frac"], 2) or "-",
                          "label": "SBS4 (smoking) fraction, median (range)"})
     if "transversion_high" in primary:
         sec.kpis.append({"value": fmt_n_pct(int(primary["transversion_high"].fillna(False).astype(bool).sum()),
@@ -95,9 +95,11 @@ def exposure_table(exposures: pd.DataFrame) -> CsrTable:
 
     Examples
     --------
-    >>> e = pd.DataFrame({"signature": ["SBS4"] * 3, "bor": ["PR", "PD", "PD"], "exposure_frac": [0.5, 0.1, 0.3]})
-    >>> exposure_table(e).frame.values.tolist()
-    [['SBS4', '0.1 (0.1–0.3)', '0.5 (0.5–0.5)']]
+    >>> e = pd.DataFrame({"sample": ["a", "b", "c"], "signature": "SBS4", "bor": ["PR", "PD", "PD"],
+    ...                   "exposure_frac": [0.5, 0.1, 0.3]})
+    >>> t = exposure_table(e)
+    >>> t.frame.columns.tolist(), t.frame.values.tolist()
+    (['Signature', 'PD (N = 2)', 'PR (N = 1)'], [['SBS4', '0.20 (0.10–0.30)', '0.50 (0.50–0.50)']])
     """
     groups = sorted(exposures["bor"].astype(str).unique())
     rows, data = [], []
@@ -105,7 +107,7 @@ def exposure_table(exposures: pd.DataFrame) -> CsrTable:
         row = [str(sig)]
         for b in groups:
             v = g.loc[g["bor"].astype(str) == b, "exposure_frac"]
-            row.append(fmt_median_range(v) if len(v) else "")
+            row.append(fmt_median_range(v, 2) if len(v) else "")
             data.append({"signature": sig, "bor": b, "n": len(v), "median_exposure_frac": v.median()})
         rows.append(row)
     n = exposures.groupby("bor")["sample"].nunique()
