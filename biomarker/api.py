@@ -6,11 +6,14 @@
 >>> study = Study.open("results/study.duckdb")  # doctest: +SKIP
 >>> study.patients().summary                  # one row per subject, from store tables only  # doctest: +SKIP
 >>> study.pl.km("pfs")                        # figures under one namespace, as scanpy's ``pl``  # doctest: +SKIP
+>>> study.pl.signatures("comutations")        # co-mutation grid by response (a genomic: block)  # doctest: +SKIP
 
 Each step method returns a :class:`~biomarker.results.Result` (``.summary``, ``.tables``, ``.provenance``,
-``.plot()``, ``.write()``) read from the store. On a study made from a config, a first step (``tmb``,
-``pathology``, ``tbnk``, ``endpoints``) is computed from the user's files and stored when the store does not hold
-it yet, its inputs changed, or ``refresh=True``; ``patients`` and ``models`` are computed from store tables only.
+``.plot()``, ``.write()``) read from the store (``genomic`` a :class:`~biomarker.genomic.GenomicResult` of the same
+shape). On a study made from a config, a first step (``tmb``, ``pathology``, ``tbnk``, ``genomic``, ``endpoints``)
+is computed from the user's files and stored when the store does not hold it yet, its inputs changed, or
+``refresh=True``; ``patients`` and ``models`` are computed from store tables only. :meth:`Study.failures` lists
+the inputs that failed (TMB samples, FCS tubes, genomic tumours); ``run`` logs to ``OUT/run.log``.
 """
 
 from __future__ import annotations
