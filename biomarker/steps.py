@@ -182,19 +182,21 @@ def compute_endpoints(clinical: str | os.PathLike[str], out_dir: str | os.PathLi
 
 def clinical_inputs(folder: str | os.PathLike[str]) -> dict[str, Path]:
     """The files an endpoint run may read: every file directly in ``folder`` (SDTM/ADaM files or ``study.json``
-    there) and every file under its ``clinical/`` and ``adam/`` folders; name (relative path) -> path.
+    there; not a study.yaml, whose endpoint options are the step's parameters, nor a log) and every file under its
+    ``clinical/`` and ``adam/`` folders; name (relative path) -> path.
 
     Examples
     --------
     >>> import tempfile
     >>> root = Path(tempfile.mkdtemp())
-    >>> for name in ("dm.csv", "clinical/tr.csv", "vcf/T.vcf"):
+    >>> for name in ("dm.csv", "clinical/tr.csv", "vcf/T.vcf", "study.yaml"):
     ...     (root / name).parent.mkdir(exist_ok=True); _ = (root / name).write_text("x")
     >>> sorted(clinical_inputs(root))
     ['clinical/tr.csv', 'dm.csv']
     """
     root = Path(folder)
-    files = [p for p in root.iterdir() if p.is_file()] if root.is_dir() else []
+    files = [p for p in root.iterdir() if p.is_file() and p.suffix.lower() not in (".yaml", ".yml", ".log")] \
+        if root.is_dir() else []
     for sub in ("clinical", "adam"):
         if (root / sub).is_dir():
             files += [p for p in (root / sub).rglob("*") if p.is_file()]

@@ -124,3 +124,12 @@ def test_a_tumour_unlike_the_fasta_fails_alone(study, tmp_path) -> None:
     result = Study.open(copy / "g2").genomic()
     samples = set(result.tables["genomic_features"]["sample"])
     assert sample not in samples and len(samples) == len(pd.read_csv(copy / "samplesheet.csv")) - 1
+
+
+def test_editing_the_study_yaml_beside_the_sdtm_does_not_rerun_the_endpoints(study) -> None:
+    path = config(study, "g3", clinical=".")  # the yaml lives in the folder clinical: names, as simulate writes it
+    first = Study.from_config(path).run()
+    assert first.steps["endpoints"] == "computed" and first.steps["genomic"] == "computed"
+    config(study, "g3", GENOMIC.replace("bootstrap: 20", "bootstrap: 5"), clinical=".")
+    again = Study.from_config(path).run()
+    assert again.steps["endpoints"] == "unchanged" and again.steps["genomic"] == "computed"
