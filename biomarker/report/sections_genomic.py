@@ -44,7 +44,8 @@ def signatures_section(tables: Tables, profiles: list[str] | None = None) -> Sec
     features = tables.get("genomic_features")
     if features is None or features.empty:
         sec.missing("Signatures and co-mutations", "the store has no genomic tables (study.yaml has no genomic: "
-                                                   "block, or simulate ran without --genomic)")
+                                                   "block; biomarker simulate --genomic and demo --genomic write "
+                                                   "one)")
         return sec
     primary = _primary(features)
     bor = pick(tables, "bor")
