@@ -133,3 +133,11 @@ def test_editing_the_study_yaml_beside_the_sdtm_does_not_rerun_the_endpoints(stu
     config(study, "g3", GENOMIC.replace("bootstrap: 20", "bootstrap: 5"), clinical=".")
     again = Study.from_config(path).run()
     assert again.steps["endpoints"] == "unchanged" and again.steps["genomic"] == "computed"
+
+
+def test_the_packaged_cosmic_matrix_is_checked_with_the_config(study) -> None:
+    pytest.importorskip("SigProfilerAssignment")
+    config_ok = load_config(config(study, "cosmic", "{fasta: reference/genome.fa.gz}"))
+    assert config_ok.genomic["fasta"].name == "genome.fa.gz"  # lung set of COSMIC v3.4 as the package ships it
+    with pytest.raises(ConfigError, match=r"genomic: SigProfilerAssignment ships no COSMIC_v9\.9_SBS_GRCh38\.txt"):
+        load_config(config(study, "cosmic", "{fasta: reference/genome.fa.gz, cosmic_version: '9.9'}"))
