@@ -644,17 +644,10 @@ def run_study_command(
         summary = study.run(progress=progress, force=force, command=" ".join(["biomarker", *sys.argv[1:]]))
     print_endpoint_table(study.store_path)
     print_run_summary(summary)
-    _exit_on_failures(summary, allow_failures)
-
-
-def _exit_on_failures(summary: Any, allow_failures: bool) -> None:
-    """One stderr line per failed input; exit 3 when any failed (unless ``allow_failures``)."""
-    for step, name, reason in summary.failures:
-        typer.echo(f"biomarker: failed: {step} {name}: {reason}", err=True)
-    if summary.failures and not allow_failures:
-        typer.echo(f"biomarker: error: {len(summary.failures)} input(s) failed, listed above, in the report and in "
-                   f"{summary.log_path}; the other inputs were analysed (--allow-failures exits 0)", err=True)
-        raise typer.Exit(EXIT_SAMPLES_FAILED)
+    for line in summary.failure_lines(allow_failures):
+        typer.echo(line, err=True)
+    if summary.exit_code(allow_failures):
+        raise typer.Exit(summary.exit_code(allow_failures))
 
 
 @app.command()

@@ -213,6 +213,22 @@ class RunSummary:
     def __str__(self) -> str:
         return "; ".join(f"{k}: {v}" for k, v in self.steps.items())
 
+    def failure_lines(self, allow_failures: bool = False) -> list[str]:
+        """What ``biomarker run`` prints on stderr: one line per failed input, then (unless ``allow_failures``)
+        the error line that goes with exit code 3."""
+        lines = [f"biomarker: failed: {step} {name}: {reason}" for step, name, reason in self.failures]
+        if self.failures and not allow_failures:
+            lines.append(f"biomarker: error: {len(self.failures)} input(s) failed, listed above, in the report and "
+                         f"in {self.log_path}; the other inputs were analysed (--allow-failures exits 0)")
+        return lines
+
+    def exit_code(self, allow_failures: bool = False) -> int:
+        """0, or 3 (:data:`~biomarker.errors.EXIT_SAMPLES_FAILED`, as ``batch``) when an input failed and
+        ``allow_failures`` is off."""
+        from biomarker.errors import EXIT_SAMPLES_FAILED
+
+        return EXIT_SAMPLES_FAILED if self.failures and not allow_failures else 0
+
 
 def run_study(config: StudyConfig, progress: Progress | None = None, *, force: bool = False,
               command: str = "run") -> Path:
