@@ -6,11 +6,14 @@
 >>> study = Study.open("results/study.duckdb")  # doctest: +SKIP
 >>> study.patients().summary                  # one row per subject, from store tables only  # doctest: +SKIP
 >>> study.pl.km("pfs")                        # figures under one namespace, as scanpy's ``pl``  # doctest: +SKIP
+>>> study.pl.signatures("comutations")        # co-mutation grid by response (a genomic: block)  # doctest: +SKIP
 
 Each step method returns a :class:`~biomarker.results.Result` (``.summary``, ``.tables``, ``.provenance``,
-``.plot()``, ``.write()``) read from the store. On a study made from a config, a first step (``tmb``,
-``pathology``, ``tbnk``, ``endpoints``) is computed from the user's files and stored when the store does not hold
-it yet, its inputs changed, or ``refresh=True``; ``patients`` and ``models`` are computed from store tables only.
+``.plot()``, ``.write()``) read from the store (``genomic`` a :class:`~biomarker.genomic.GenomicResult` of the same
+shape). On a study made from a config, a first step (``tmb``, ``pathology``, ``tbnk``, ``genomic``, ``endpoints``)
+is computed from the user's files and stored when the store does not hold it yet, its inputs changed, or
+``refresh=True``; ``patients`` and ``models`` are computed from store tables only. :meth:`Study.failures` lists
+the inputs that failed (TMB samples, FCS tubes, genomic tumours); ``run`` logs to ``OUT/run.log``.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from biomarker import steps
 from biomarker import store as st
 from biomarker.errors import BiomarkerError, ConfigError
 from biomarker.results import Result, make_provenance
+from biomarker.study_plots import Plots
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -154,6 +158,29 @@ class Study:
         return Result("tbnk", tables, tables.get(st.TBNK, steps.empty()).attrs.get("provenance", {}),
                       summary_table=st.TBNK_FEATURES_WIDE if tables else None)
 
+    def genomic(self, refresh: bool = False, progress: Progress | None = None) -> Any:
+        """Signatures, spectrum features and co-mutations per tumour (``genomic_features``,
+        ``signature_exposures``, ``sbs96_catalogue``, ``comutation_variants``); a
+        :class:`~biomarker.genomic.GenomicResult` (``.plot("profile", sample=...)``, ``"exposures"``,
+        ``"comutations"``), ``None`` when the store holds none. From a config with a ``genomic:`` block, computed
+        on the tumours whose TMB is ok when their files, the settings or the version changed, or ``refresh``."""
+        from biomarker import steps_genomic as sg
+
+        config = self.config
+        if config is not None and config.genomic and config.samplesheet is not None:
+            settings = sg.genomic_config(config.genomic, config.preset, check_reference=False)
+            tmb = self._read(["tmb_results"]).get("tmb_results")
+            samples, left_out = sg.ok_samples(config.samplesheet, tmb)
+            inputs = sg.provenance_inputs(samples, settings)
+            key = steps.step_key(make_provenance("genomic", settings.as_dict(), inputs))
+            if self._needs("genomic_features", key, refresh):
+                tick = None if progress is None else (lambda d, t: progress("signatures", d, t))
+                _, tables, provenance = sg.compute_genomic_step(samples, settings, left_out, tick)
+                with st.Store(self.store_path) as store:
+                    store.write_tables("genomic", tables, provenance, run_id=self._run_id)
+        tables = self._read(list(sg.TABLES))
+        return sg.genomic_result(tables)
+
     def endpoints(self, refresh: bool = False) -> Result:
         """Trial endpoints (store tables ``endpoint_*``, names without the prefix) and ``subjects``."""
         config = self.config
@@ -221,21 +248,32 @@ class Study:
                                drop_prefix=st.MODEL_PREFIX, run_id=self._run_id)
         return True
 
-    def report(self, out: str | os.PathLike[str] | None = None, notes: list[str] | None = None) -> Path:
-        """Write the HTML report of everything in the store; returns its path."""
+    def report(self, out: str | os.PathLike[str] | None = None, notes: list[str] | None = None,
+               failures: list[tuple[str, str, str]] | None = None, profiles: list[str] | None = None) -> Path:
+        """Write the HTML report of everything in the store (``notes`` and the run's ``failures``, from
+        :meth:`failures` when not given, in a "Run notes" section; ``profiles``: tumours whose SBS96 profile the
+        signatures section draws); returns its path."""
+        import pandas as pd
+
         from biomarker.report import Section, build_report
 
         out = Path(out) if out is not None else (self.config.out if self.config else self.store_path.parent) / \
             "report.html"
+        failures = self.failures() if failures is None else failures
         extra = []
-        if notes:
+        if notes or failures:
             extra.append(Section("notes", "Run notes"))
-            for note in notes:
+            for note in notes or []:
                 extra[0].note(note)
+        if failures:
+            extra[0].note(f"{len(failures)} input(s) failed and are left out of every result below; the other "
+                          "inputs were analysed.")
+            extra[0].table(pd.DataFrame(failures, columns=["step", "input", "reason"]), "Failed inputs",
+                           name="failed_inputs")
         name = self.config.study if self.config else self.store_path.stem
         return build_report(self.store_path, out, title=f"{name}: biomarker report",
                             subtitle="Toripalimab + axitinib, advanced NSCLC: efficacy, safety and biomarkers",
-                            extra_sections=extra)
+                            extra_sections=extra, profiles=profiles)
 
     def _save(self, result: Result, **kwargs: Any) -> None:
         with st.Store(self.store_path) as store:
@@ -244,11 +282,21 @@ class Study:
     # -- the whole run ------------------------------------------------------------------------------
     def run(self, progress: Progress | None = None, *, force: bool = False, command: str = "run") -> RunSummary:
         """Every step the config names, into the store, then the report (what ``biomarker run`` does)."""
+        from biomarker.run_log import RunLog
         from biomarker.study import RunSummary
 
         config = self._config("run")
         config.out.mkdir(parents=True, exist_ok=True)
-        summary = RunSummary(store=self.store_path)
+        summary = RunSummary(store=self.store_path, log_path=config.out / "run.log")
+        with RunLog(summary.log_path, command) as run_log:
+            self._run_logged(config, summary, progress, force, command)
+            run_log.event("summary", str(summary))
+            for step, name, reason in summary.failures:
+                run_log.event("failed", f"{step} {name}: {reason}")
+        return summary
+
+    def _run_logged(self, config: StudyConfig, summary: RunSummary, progress: Progress | None, force: bool,
+                    command: str) -> None:
         with st.Store(self.store_path) as store:
             summary.run_id = self._run_id = store.start_run(command, config_path=config.source)
 
@@ -266,6 +314,7 @@ class Study:
                 summary.steps["tmb"] = "not named"
             for name, named, method in (("pathology", config.pathology, self.pathology),
                                         ("tbnk", config.tbnk or config.fcs, self.tbnk),
+                                        ("genomic", config.genomic or None, self.genomic),
                                         ("endpoints", config.clinical, self.endpoints)):
                 summary.steps[name] = self._step(name, named, method, force, tell)
             tell("patient table")
@@ -273,8 +322,11 @@ class Study:
             summary.steps["patients"] = f"{len(patients.tables['patients'])} subjects"
             summary.notes += [f"Patient table: {w}" for w in patients.warnings]
             summary.steps["models"] = self._models_step(config, force, tell, summary.notes)
+            summary.failures = self.failures()
+            for step, name, reason in summary.failures:
+                log.warning("failed: %s %s: %s", step, name, reason)
             tell("report")
-            summary.report = self.report(config.out / "report.html", summary.notes)
+            summary.report = self.report(config.out / "report.html", summary.notes, summary.failures)
             status = "ok"
         except KeyboardInterrupt:
             status = "interrupted"
@@ -284,7 +336,26 @@ class Study:
                 cutoff = store.provenance(st.ENDPOINT_PREFIX + "summary").get("data_cutoff")
                 store.finish_run(summary.run_id, status, data_cutoff=None if cutoff is None else str(cutoff))
             self._run_id = None
-        return summary
+
+    def failures(self) -> list[tuple[str, str, str]]:
+        """The inputs that failed in the store's current results, as ``(step, name, reason)``: TMB samples
+        (``tmb_results`` status ``failed``; ``stale`` rows are not failures), FCS tubes (``tbnk_tube_status``) and
+        tumours whose genomic features failed (``genomic_sample_status``)."""
+        tables = self._read(["tmb_results", "tbnk_tube_status", "genomic_sample_status"])
+        out: list[tuple[str, str, str]] = []
+        tmb = tables.get("tmb_results")
+        if tmb is not None and len(tmb):
+            for row in tmb[tmb["status"] == "failed"].sort_values("sample").itertuples():
+                out.append(("tmb", str(row.sample), " ".join(str(row.reason or "no reason recorded").split())))
+        tubes = tables.get("tbnk_tube_status")
+        if tubes is not None and len(tubes) and "status" in tubes.columns:
+            for row in tubes[tubes["status"] == "failed"].sort_values("file").itertuples():
+                out.append(("tbnk", str(row.file), " ".join(str(getattr(row, "reason", "") or "").split())))
+        genomic = tables.get("genomic_sample_status")
+        if genomic is not None and len(genomic):
+            for row in genomic[genomic["status"] == "failed"].sort_values("sample").itertuples():
+                out.append(("genomic", str(row.sample), str(row.reason)))
+        return out
 
     def _step(self, name: str, named: Any, method: Callable[..., Result], force: bool,
               tell: Callable[..., None]) -> str:
@@ -323,45 +394,6 @@ class Study:
             notes.append(f"Response models were not fitted: {exc}")
             return f"not fitted ({exc})"
         return "computed" if fitted else "unchanged (same patient table and options)"
-
-
-class Plots:
-    """Every figure of a study, drawn from store tables (``study.pl.km("pfs")``, ``study.pl.tmb()``...)."""
-
-    def __init__(self, study: Study) -> None:
-        self._study = study
-
-    def tmb(self) -> Any:
-        """TMB per tumour with its exact 95% CI."""
-        return self._study.tmb().plot("tmb")
-
-    def tmb_audit(self) -> Any:
-        """What each TMB filter removed, per tumour."""
-        return self._study.tmb().plot("tmb_audit")
-
-    def pdl1(self) -> Any:
-        """Subjects per PD-L1 TPS category."""
-        return self._study.pathology().plot("pdl1_category")
-
-    def km(self, endpoint: str = "pfs") -> Any:
-        """Kaplan-Meier curve of ``pfs``, ``os`` or ``dor`` with numbers at risk."""
-        return self._study.endpoints().plot(f"km_{endpoint}")
-
-    def waterfall(self) -> Any:
-        """Best % change of the target-lesion sum per subject."""
-        return self._study.endpoints().plot("waterfall")
-
-    def spider(self) -> Any:
-        """% change of the target-lesion sum over time per subject."""
-        return self._study.endpoints().plot("spider")
-
-    def swimmer(self) -> Any:
-        """Time on study with response, progression and death."""
-        return self._study.endpoints().plot("swimmer")
-
-    def model(self, name: str = "roc") -> Any:
-        """A model figure: ``roc``, ``calibration``, ``forest``, ``biomarker_by_response``, ``km_<end>_<group>``."""
-        return self._study.models().plot(name)
 
 
 __all__ = ["Plots", "Study"]

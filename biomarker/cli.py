@@ -115,7 +115,7 @@ def simulate(
     with stage_progress("simulating") as progress:
         files = simulate_study(outdir, n_patients=patients, seed=seed, null=null, fcs=fcs, exome_mb=exome_mb,
                                progress=progress, genomic=genomic)
-    config = write_study_config(outdir, fcs=fcs)
+    config = write_study_config(outdir, fcs=fcs, genomic=genomic)
     typer.echo(f"{len(files.vcfs)} tumour VCFs, clinical, pathology and TBNK tables and truth in {outdir}; "
                f"run it with: biomarker run {config}")
 
@@ -244,8 +244,17 @@ def run_study_command(
                                              "config's jobs).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Recompute every step, even those whose inputs did "
                                         "not change.")] = False,
+    allow_failures: Annotated[bool, typer.Option("--allow-failures", help="Exit 0 even when some TMB samples, "
+                                                 "FCS tubes or tumours' genomic features failed (they are still "
+                                                 "listed on stderr).")] = False,
 ) -> None:
-    """Everything end to end: TMB batch, PD-L1, TBNK, endpoints, patient table, models and report.html."""
+    """Everything end to end: TMB batch, PD-L1, TBNK, genomic features, endpoints, patient table, models and
+    report.html; the run is logged to OUT/run.log.
+
+    Exit codes: 0 every input ok (or --allow-failures); 2 bad input or settings, nothing run; 3 the run finished
+    but some TMB samples, FCS tubes or tumours' genomic features failed (named on stderr and in the report);
+    130 interrupted.
+    """
     from biomarker.api import Study
     from biomarker.cli_views import print_endpoint_table, print_run_summary, stage_progress
 
@@ -254,6 +263,10 @@ def run_study_command(
         summary = study.run(progress=progress, force=force, command=" ".join(["biomarker", *sys.argv[1:]]))
     print_endpoint_table(study.store_path)
     print_run_summary(summary)
+    for line in summary.failure_lines(allow_failures):
+        typer.echo(line, err=True)
+    if summary.exit_code(allow_failures):
+        raise typer.Exit(summary.exit_code(allow_failures))
 
 
 @app.command()
@@ -281,6 +294,9 @@ def demo(
     patients: Annotated[int, typer.Option(min=1, help="Number of patients.")] = 50,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel TMB workers.")] = 2,
+    genomic: Annotated[bool, typer.Option("--genomic", help="Also plant signatures and co-mutations and run the "
+                                          "genomic step (the report's signature panel); adds about a minute: the "
+                                          "reference FASTA of the whole capture is written.")] = False,
 ) -> None:
     """Simulate the demo study and run it end to end (what `biomarker run` does on real data)."""
     from biomarker.api import Study
@@ -289,8 +305,8 @@ def demo(
     from biomarker.study import load_config, write_demo_config
 
     with stage_progress("simulating") as progress:
-        files = simulate_study(outdir / "study", n_patients=patients, seed=seed, progress=progress)
-    config = load_config(write_demo_config(outdir, jobs))
+        files = simulate_study(outdir / "study", n_patients=patients, seed=seed, progress=progress, genomic=genomic)
+    config = load_config(write_demo_config(outdir, jobs, genomic=genomic))
     with stage_progress("study") as progress:
         summary = Study(config.store_path, config).run(progress=progress,
                                                        command=" ".join(["biomarker", *sys.argv[1:]]))

@@ -10,6 +10,8 @@ step       reads                                           writes (store tables)
 tmb        samplesheet, BEDs (``biomarker.batch``)          samples, tmb_results, tmb_filter_audit
 pathology  the ``pathology:`` file                          pdl1
 tbnk       the ``tbnk:`` export or the ``fcs:`` folder      tbnk, tbnk_features, tbnk_features_wide
+genomic    samplesheet tumours whose TMB is ok, ``genomic:``  genomic_features, signature_exposures,
+                                                           sbs96_catalogue, comutation_variants, genomic_provenance
 endpoints  the ``clinical:`` folder (SDTM or ADaM)          subjects, endpoint_<name>
 patients   store tables only                                patients, patient_feature_sources
 models     the ``patients`` store table only                model_<name>
@@ -41,7 +43,10 @@ log = logging.getLogger(__name__)
 #: input, so a later step never reads an earlier configuration's results.
 STEP_TABLES: dict[str, tuple[tuple[str, ...], str | None]] = {
     "pathology": ((st.PDL1,), None),
-    "tbnk": ((st.TBNK, st.TBNK_FEATURES, st.TBNK_FEATURES_WIDE), None),
+    "tbnk": ((st.TBNK, st.TBNK_FEATURES, st.TBNK_FEATURES_WIDE, "tbnk_qc", "tbnk_tube_status", "tbnk_gates",
+              "tbnk_gate_plots"), None),
+    "genomic": (("genomic_features", "signature_exposures", "sbs96_catalogue", "comutation_variants",
+                 "genomic_provenance", "genomic_sample_status"), None),
     "endpoints": ((st.SUBJECTS,), st.ENDPOINT_PREFIX),
     "models": ((), st.MODEL_PREFIX),
 }
@@ -110,13 +115,41 @@ def compute_tbnk(export: str | os.PathLike[str] | None = None, fcs: str | os.Pat
         for row in tables["tbnk_tube_status"].query("status == 'failed'").itertuples():
             log.warning("TBNK tube %s failed: %s", row.file, row.reason)
         inputs = {f"fcs/{p.name}": p for p in files}
+        tables["tbnk_gate_plots"] = gate_plots(gated)
     long, wide = flow.tbnk_features(table)
+    left_out = int(wide.attrs.get("flagged_left_out", 0))
     wide = wide.reset_index() if "usubjid" not in wide.columns else wide
     provenance = make_provenance("tbnk", {"source": "export" if export is not None else "fcs"}, inputs,
-                                 reader=table.attrs.pop("provenance", {}))
+                                 reader=table.attrs.pop("provenance", {}), flagged_left_out=left_out)
     provenance["step_key"] = step_key(provenance)
     tables.update({st.TBNK_FEATURES: long, st.TBNK_FEATURES_WIDE: wide})
     return Result("tbnk", tables, provenance, summary_table=st.TBNK_FEATURES_WIDE)
+
+
+def gate_plots(gated: Any) -> pd.DataFrame:
+    """The gate plot of every flagged tube as an embedded PNG (``file, flags, png_base64``), so the report,
+    which reads the store only, shows what a flow core signs off by looking."""
+    import base64
+    import io
+
+    import pandas as pd
+
+    from biomarker.errors import BiomarkerError
+
+    rows = []
+    for outcome in getattr(gated, "_outcomes", []):
+        if not outcome.flags or outcome.status == "failed":
+            continue
+        try:
+            fig = gated.plot(outcome.path.name)
+        except BiomarkerError as exc:
+            log.warning("no gate plot for %s: %s", outcome.path.name, exc)
+            continue
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=80, metadata={"Software": None})
+        rows.append({"file": outcome.path.name, "flags": ";".join(outcome.flags),
+                     "png_base64": base64.b64encode(buf.getvalue()).decode()})
+    return pd.DataFrame(rows, columns=["file", "flags", "png_base64"])
 
 
 def compute_endpoints(clinical: str | os.PathLike[str], out_dir: str | os.PathLike[str] | None,
@@ -149,19 +182,21 @@ def compute_endpoints(clinical: str | os.PathLike[str], out_dir: str | os.PathLi
 
 def clinical_inputs(folder: str | os.PathLike[str]) -> dict[str, Path]:
     """The files an endpoint run may read: every file directly in ``folder`` (SDTM/ADaM files or ``study.json``
-    there) and every file under its ``clinical/`` and ``adam/`` folders; name (relative path) -> path.
+    there; not a study.yaml, whose endpoint options are the step's parameters, nor a log) and every file under its
+    ``clinical/`` and ``adam/`` folders; name (relative path) -> path.
 
     Examples
     --------
     >>> import tempfile
     >>> root = Path(tempfile.mkdtemp())
-    >>> for name in ("dm.csv", "clinical/tr.csv", "vcf/T.vcf"):
+    >>> for name in ("dm.csv", "clinical/tr.csv", "vcf/T.vcf", "study.yaml"):
     ...     (root / name).parent.mkdir(exist_ok=True); _ = (root / name).write_text("x")
     >>> sorted(clinical_inputs(root))
     ['clinical/tr.csv', 'dm.csv']
     """
     root = Path(folder)
-    files = [p for p in root.iterdir() if p.is_file()] if root.is_dir() else []
+    files = [p for p in root.iterdir() if p.is_file() and p.suffix.lower() not in (".yaml", ".yml", ".log")] \
+        if root.is_dir() else []
     for sub in ("clinical", "adam"):
         if (root / sub).is_dir():
             files += [p for p in (root / sub).rglob("*") if p.is_file()]

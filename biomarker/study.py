@@ -16,6 +16,7 @@ Example ``study.yaml``::
     clinical: study                       # folder holding clinical/ (SDTM) or adam/
     pathology: study/pathology/pdl1_til.csv
     tbnk: study/flow/tbnk.csv             # or fcs: study/flow/fcs (a folder of FCS files)
+    genomic: {fasta: study/reference/genome.fa.gz}   # signatures + co-mutations (biomarker.steps_genomic)
     endpoints: {os_censor_at: cutoff}     # EndpointConfig fields
     models: {outcome: response, n_repeats: 10, n_permutations: 100}
     out: results
@@ -52,6 +53,7 @@ class StudyConfig:
     fcs: Path | None = None
     endpoints: dict[str, Any] = field(default_factory=dict)
     models: dict[str, Any] = field(default_factory=dict)
+    genomic: dict[str, Any] = field(default_factory=dict)
     out: Path = Path("results")
     store: Path | None = None
     jobs: int = 1
@@ -109,11 +111,14 @@ def load_config(path: str | os.PathLike[str], **overrides: Any) -> StudyConfig:
         raise ConfigError(f"{path}: jobs must be a whole number >= 1, not {jobs!r}")
     if not isinstance(values.get("preset", "wes"), str):
         raise ConfigError(f"{path}: preset is a preset name or a YAML file, not {values['preset']!r}")
-    for block in ("models", "endpoints"):
+    for block, example in (("models", "outcome: response"), ("endpoints", "os_censor_at: cutoff"),
+                           ("genomic", "fasta: reference/genome.fa.gz")):
         if values.get(block) is None:
             values.pop(block, None)
         elif not isinstance(values[block], dict):
-            raise ConfigError(f"{path}: {block} is a mapping, e.g. {block}: {{outcome: response}}")
+            raise ConfigError(f"{path}: {block} is a mapping, e.g. {block}: {{{example}}}")
+    if values.get("genomic"):
+        values["genomic"] = _genomic_paths(values["genomic"], base, path)
     if values.get("tbnk") is not None and values.get("fcs") is not None:
         raise ConfigError(f"{path}: name tbnk (a lab export) or fcs (a folder of FCS files), not both")
     values.setdefault("out", (base / "results").resolve())
@@ -122,8 +127,23 @@ def load_config(path: str | os.PathLike[str], **overrides: Any) -> StudyConfig:
     return config
 
 
+def _genomic_paths(block: dict[str, Any], base: Path, path: Path) -> dict[str, Any]:
+    """The ``genomic:`` block with its file paths resolved against the config's folder (and checked)."""
+    from biomarker.steps_genomic import PATH_KEYS
+
+    out = dict(block)
+    for key in PATH_KEYS:
+        if out.get(key) is not None:
+            out[key] = (base / str(out[key])).resolve()
+            if not out[key].exists():
+                raise ConfigError(f"{path}: genomic.{key}: {block[key]} does not exist (paths are relative to "
+                                  "the config)")
+    return out
+
+
 def check_blocks(config: StudyConfig, where: str = "study.yaml") -> None:
-    """Check the ``preset``, ``endpoints:`` and ``models:`` blocks (one-line errors naming the key)."""
+    """Check the ``preset``, ``endpoints:``, ``genomic:`` and ``models:`` blocks (one-line errors naming the
+    key)."""
     if config.samplesheet is not None:
         from biomarker.errors import BiomarkerError
         from biomarker.tmb.pipeline import resolve_params
@@ -137,6 +157,15 @@ def check_blocks(config: StudyConfig, where: str = "study.yaml") -> None:
 
         try:
             endpoint_config(config.endpoints)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+    if config.genomic:
+        from biomarker.steps_genomic import genomic_config
+
+        if config.samplesheet is None:
+            raise ConfigError(f"{where}: genomic: needs a samplesheet (the tumours' calls)")
+        try:
+            genomic_config(config.genomic, config.preset)
         except ConfigError as exc:
             raise ConfigError(f"{where}: {exc}") from None
     check_models_block(config.models, where)
@@ -170,7 +199,8 @@ def check_models_block(options: dict[str, Any], where: str = "study.yaml") -> No
 
 @dataclass
 class RunSummary:
-    """What ``run_study`` did: per step ``computed``, ``unchanged``, ``not named`` or a failure note."""
+    """What ``run_study`` did: per step ``computed``, ``unchanged``, ``not named`` or a failure note; the inputs
+    that failed (``(step, name, reason)``: TMB samples, FCS tubes) and the run's log file."""
 
     report: Path | None = None
     store: Path | None = None
@@ -178,9 +208,27 @@ class RunSummary:
     steps: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     tmb: Any = None
+    failures: list[tuple[str, str, str]] = field(default_factory=list)
+    log_path: Path | None = None
 
     def __str__(self) -> str:
         return "; ".join(f"{k}: {v}" for k, v in self.steps.items())
+
+    def failure_lines(self, allow_failures: bool = False) -> list[str]:
+        """What ``biomarker run`` prints on stderr: one line per failed input, then (unless ``allow_failures``)
+        the error line that goes with exit code 3."""
+        lines = [f"biomarker: failed: {step} {name}: {reason}" for step, name, reason in self.failures]
+        if self.failures and not allow_failures:
+            lines.append(f"biomarker: error: {len(self.failures)} input(s) failed, listed above, in the report and "
+                         f"in {self.log_path}; the other inputs were analysed (--allow-failures exits 0)")
+        return lines
+
+    def exit_code(self, allow_failures: bool = False) -> int:
+        """0, or 3 (:data:`~biomarker.errors.EXIT_SAMPLES_FAILED`, as ``batch``) when an input failed and
+        ``allow_failures`` is off."""
+        from biomarker.errors import EXIT_SAMPLES_FAILED
+
+        return EXIT_SAMPLES_FAILED if self.failures and not allow_failures else 0
 
 
 def run_study(config: StudyConfig, progress: Progress | None = None, *, force: bool = False,
@@ -206,7 +254,7 @@ preset: wes
 clinical: {clinical}
 pathology: {prefix}pathology/pdl1_til.csv
 {tbnk}
-models: {{outcome: response{models}}}
+{genomic}models: {{outcome: response{models}}}
 out: results
 jobs: {jobs}
 """
@@ -215,9 +263,10 @@ FAST_MODELS = ", n_repeats: 2, n_permutations: 0, n_bootstrap: 100, n_refit_boot
 
 
 def write_study_config(study_dir: str | os.PathLike[str], path: str | os.PathLike[str] | None = None,
-                       jobs: int = 2, *, fast: bool = False, fcs: bool = False) -> Path:
+                       jobs: int = 2, *, fast: bool = False, fcs: bool = False, genomic: bool = False) -> Path:
     """Write a ``study.yaml`` for a simulated study folder (default: ``STUDY_DIR/study.yaml``, results in
-    ``results/`` beside it); ``fcs`` gates the FCS tubes instead of reading the TBNK export. Returns its path."""
+    ``results/`` beside it); ``fcs`` gates the FCS tubes instead of reading the TBNK export; ``genomic`` names
+    the reference FASTA and signature matrix ``simulate --genomic`` wrote (a ``genomic:`` block). Returns its path."""
     from biomarker.files import atomic_write
 
     study = Path(study_dir)
@@ -225,16 +274,19 @@ def write_study_config(study_dir: str | os.PathLike[str], path: str | os.PathLik
     rel = Path(os.path.relpath(study.resolve(), path.parent.resolve()))
     prefix = "" if str(rel) == "." else f"{rel.as_posix()}/"
     tbnk = f"fcs: {prefix}flow/fcs" if fcs else f"tbnk: {prefix}flow/tbnk.csv"
+    block = (f"genomic: {{fasta: {prefix}reference/genome.fa.gz, signatures: {prefix}reference/signatures_sbs96.tsv}}\n"
+             if genomic else "")
     text = STUDY_CONFIG.format(study=study, path=path, prefix=prefix, clinical=rel.as_posix(), tbnk=tbnk,
-                               models=FAST_MODELS if fast else "", jobs=jobs)
+                               genomic=block, models=FAST_MODELS if fast else "", jobs=jobs)
     with atomic_write(path) as fh:
         fh.write(text)
     return path
 
 
-def write_demo_config(outdir: str | os.PathLike[str], jobs: int = 2, *, fast: bool = False) -> Path:
+def write_demo_config(outdir: str | os.PathLike[str], jobs: int = 2, *, fast: bool = False,
+                      genomic: bool = False) -> Path:
     """Write ``OUTDIR/study.yaml`` for the simulated study in ``OUTDIR/study``; returns its path."""
-    return write_study_config(Path(outdir) / "study", Path(outdir) / "study.yaml", jobs, fast=fast)
+    return write_study_config(Path(outdir) / "study", Path(outdir) / "study.yaml", jobs, fast=fast, genomic=genomic)
 
 
 __all__ = ["FAST_MODELS", "RunSummary", "StudyConfig", "check_blocks", "load_config", "run_study",

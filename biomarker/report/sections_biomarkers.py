@@ -72,12 +72,17 @@ def tmb_section(tables: Tables) -> Section:
         sec.missing("TMB", "the store has no TMB results (no samplesheet in this run)")
         return sec
     ok = results[results["status"] == "ok"].sort_values("sample")
-    failed = results[results["status"] != "ok"]
+    failed = results[results["status"] == "failed"]
+    stale = results[results["status"] == "stale"]  # dropped from the samplesheet: not a failure, never used
     n_high = int(ok["tmb_high"].fillna(False).astype(bool).sum())
     sec.kpis += [{"value": str(len(ok)), "label": "tumours with TMB"},
                  {"value": fmt_median_range(ok["tmb_per_mb"]) or "-", "label": "median (range) mut/Mb"},
                  {"value": fmt_n_pct(n_high, len(ok)), "label": "TMB-high, n (%)"},
                  {"value": str(len(failed)), "label": "failed samples"}]
+    if len(stale):
+        sec.note(f"{len(stale)} tumour(s) are no longer in the samplesheet (stale): kept in the table below for the "
+                 "record, counted neither as analysed nor as failed, never used: "
+                 + ", ".join(sorted(stale["sample"].astype(str))[:10]) + (" ..." if len(stale) > 10 else ""))
     if len(ok):
         sec.figure(plots.tmb_distribution(ok), "TMB per tumour with its exact Poisson 95% CI (log scale); dashed "
                                                "line: TMB-high cut-off.")
@@ -194,8 +199,9 @@ def tbnk_section(tables: Tables) -> Section:
                                    "TBNK values carrying QC flags"))
         else:
             sec.note("No TBNK value carries a QC flag.")
-    if qc is None and "tbnk_gate_plots" not in tables:
-        sec.missing("Gate plots of flagged tubes", "the store holds no gate plots (lab export, not FCS)")
+    from biomarker.report.sections_genomic import tbnk_flagged_and_gate_plots
+
+    tbnk_flagged_and_gate_plots(sec, tables)
     return sec
 
 

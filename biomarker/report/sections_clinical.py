@@ -100,6 +100,11 @@ def study_section(tables: Tables, title: str) -> Section:
     warnings = pick(tables, "warnings")
     if warnings is not None and len(warnings):
         sec.table(format_frame(warnings, "endpoint_warnings", "Warnings raised while deriving the endpoints"))
+    if runs is not None and len(runs):
+        cols = [c for c in ("run_id", "command", "package_version", "started_at", "finished_at", "status",
+                            "data_cutoff", "config_sha256") if c in runs.columns]
+        sec.table(format_frame(runs.sort_values("run_id")[cols].tail(20), "runs", "Runs that wrote this store "
+                               "(latest 20)"), max_rows=20)
     versions = [{"package": "biomarker", "version": __version__}]
     for name in _VERSIONS:
         try:
@@ -136,6 +141,10 @@ def biomarker_populations(tables: Tables) -> list[tuple[str, int]]:
     tbnk = tables.get("tbnk")
     if tbnk is not None:
         rows.append(("Biomarker-evaluable: TBNK (any visit)", tbnk["usubjid"].nunique()))
+    genomic = tables.get("genomic_features")
+    if genomic is not None and "exposures_reported" in genomic:
+        rows.append(("Biomarker-evaluable: signature exposures",
+                     genomic.loc[genomic["exposures_reported"].fillna(False).astype(bool), "usubjid"].nunique()))
     return [(label, int(n)) for label, n in rows]
 
 
