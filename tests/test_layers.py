@@ -40,9 +40,13 @@ ALLOWED: dict[str, set[str]] = {
     "multiqc": BASE | {"store", "tmb"},
     "models": BASE | DOMAINS | {"store", "plots"},
     "steps": BASE | DOMAINS | {"store", "plots", "models", "batch"},
+    "steps_genomic": BASE | DOMAINS | {"store", "plots", "models", "steps"},
+    "study_plots": BASE | DOMAINS | {"store", "plots", "models", "steps", "api"},  # api: for type hints only
     "report": BASE | DOMAINS | {"store", "plots", "models"},
-    "api": BASE | DOMAINS | {"store", "plots", "models", "batch", "multiqc", "steps", "report", "study"},
-    "study": BASE | DOMAINS | {"store", "plots", "models", "batch", "multiqc", "steps", "report", "api"},
+    "api": BASE | DOMAINS | {"store", "plots", "models", "batch", "multiqc", "steps", "steps_genomic", "report",
+                              "study", "study_plots"},
+    "study": BASE | DOMAINS | {"store", "plots", "models", "batch", "multiqc", "steps", "steps_genomic", "report",
+                                "api"},
 }
 #: Imports allowed only inside a function (drawing on demand: ``result.plot()``).
 LAZY_ONLY: dict[str, set[str]] = {name: {"plots"} for name in DOMAINS}

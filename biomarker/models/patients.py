@@ -147,6 +147,13 @@ def _pdl1(frame: pd.DataFrame, tables: Tables) -> pd.DataFrame:
     return p
 
 
+def _genomic(frame: pd.DataFrame, tables: Tables) -> pd.DataFrame:
+    """The feature columns of each subject's primary tumour (no bookkeeping, text or CI columns)."""
+    from biomarker.genomic import baseline_features
+
+    return baseline_features(frame)
+
+
 def _subjects(frame: pd.DataFrame, tables: Tables) -> pd.DataFrame:
     return frame.assign(usubjid=frame["usubjid"].astype(str)).drop_duplicates("usubjid")
 
@@ -159,7 +166,8 @@ FEATURE_SOURCES: list[FeatureSource] = [
     FeatureSource(st.PDL1, "baseline", prepare=_pdl1, description="PD-L1 TPS/CPS and stromal TILs (pathology)"),
     FeatureSource(st.TBNK_FEATURES_WIDE, "baseline", on_treatment=r"(change|_c(?!1d1)\d+d\d+)",
                   description="TBNK subsets at C1D1 (baseline) and on treatment (lab export or gated FCS)"),
-    FeatureSource("genomic_features", "baseline", description="signatures and co-mutations (issue 17)"),
+    FeatureSource("genomic_features", "baseline", prepare=_genomic,
+                  description="signatures and co-mutations of the primary tumour (issue 17)"),
 ]
 #: Endpoint tables the outcomes come from.
 OUTCOME_TABLES = {"bor": st.ENDPOINT_PREFIX + "bor", "pfs": st.ENDPOINT_PREFIX + "pfs", "os": st.ENDPOINT_PREFIX + "os"}
