@@ -78,8 +78,10 @@ def main(argv=None) -> int:
             f = t.split("|")
             if "missense_variant" in f[1]:
                 n_missense += 1
-    print(f"records={n} pass={n_pass} tumour_af>=0.05={n_af} sum_tumour_dp={sum_dp} "
-          f"csq_entries={n_tx} missense_entries={n_missense} level={args.level}")
+    print(
+        f"records={n} pass={n_pass} tumour_af>=0.05={n_af} sum_tumour_dp={sum_dp} "
+        f"csq_entries={n_tx} missense_entries={n_missense} level={args.level}"
+    )
     return 0
 
 

@@ -17,8 +17,17 @@ import sys
 
 import pandas as pd
 
-NON_SILENT = ["Frame_Shift_Del", "Frame_Shift_Ins", "Splice_Site", "Translation_Start_Site", "Nonsense_Mutation",
-              "Nonstop_Mutation", "In_Frame_Del", "In_Frame_Ins", "Missense_Mutation"]
+NON_SILENT = [
+    "Frame_Shift_Del",
+    "Frame_Shift_Ins",
+    "Splice_Site",
+    "Translation_Start_Site",
+    "Nonsense_Mutation",
+    "Nonstop_Mutation",
+    "In_Frame_Del",
+    "In_Frame_Ins",
+    "Missense_Mutation",
+]
 KEY = ["Tumor_Sample_Barcode", "Chromosome", "Start_Position", "Reference_Allele", "Tumor_Seq_Allele2"]
 
 
@@ -27,8 +36,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("maf")
     ap.add_argument("--out")
     args = ap.parse_args(argv)
-    maf = pd.read_csv(args.maf, sep="\t", comment="#", usecols=[*KEY, "Variant_Classification"],
-                      dtype={"Start_Position": "int64"}, low_memory=False)
+    maf = pd.read_csv(
+        args.maf,
+        sep="\t",
+        comment="#",
+        usecols=[*KEY, "Variant_Classification"],
+        dtype={"Start_Position": "int64"},
+        low_memory=False,
+    )
     maf = maf.drop_duplicates(subset=KEY)
     samples = maf["Tumor_Sample_Barcode"].unique()
     counts = maf[maf["Variant_Classification"].isin(NON_SILENT)].groupby("Tumor_Sample_Barcode").size()

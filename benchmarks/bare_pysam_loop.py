@@ -53,8 +53,10 @@ def main(argv=None) -> int:
             for t in csq:
                 if "missense_variant" in t.split("|")[1]:
                     n_missense += 1
-    print(f"records={n} pass={n_pass} tumour_af>=0.05={n_af} sum_tumour_dp={sum_dp} "
-          f"csq_entries={n_tx} missense_entries={n_missense} level={args.level}")
+    print(
+        f"records={n} pass={n_pass} tumour_af>=0.05={n_af} sum_tumour_dp={sum_dp} "
+        f"csq_entries={n_tx} missense_entries={n_missense} level={args.level}"
+    )
     return 0
 
 

@@ -28,7 +28,7 @@ def timed(cmd: list[str]) -> tuple[float, float]:
     proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, check=True)
     wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", proc.stderr).group(1)
     parts = [float(x) for x in wall.split(":")]
-    seconds = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
+    seconds = sum(p * 60**i for i, p in enumerate(reversed(parts)))
     rss_kb = float(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
     return seconds, rss_kb / 1024
 
@@ -37,9 +37,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--patients", type=int, default=200)
     parser.add_argument("--seed", type=int, default=3)
-    parser.add_argument("--heavy", type=int, default=0,
-                        help="instead: this many copies of benchmarks/data/m2vep_100k.vcf.gz (make it first with "
-                             "run_tmb_bench.sh 100k), as tumours of realistic WES size")
+    parser.add_argument(
+        "--heavy",
+        type=int,
+        default=0,
+        help="instead: this many copies of benchmarks/data/m2vep_100k.vcf.gz (make it first with "
+        "run_tmb_bench.sh 100k), as tumours of realistic WES size",
+    )
     args = parser.parse_args()
     if args.heavy:
         study = HERE / "data" / f"batch_heavy_{args.heavy}"
@@ -51,16 +55,29 @@ def main() -> None:
     else:
         study = HERE / "data" / f"batch_{args.patients}"
         if not (study / "samplesheet.csv").is_file():
-            subprocess.run([str(BIN), "simulate", str(study), "--patients", str(args.patients), "--seed",
-                            str(args.seed)], check=True)
+            subprocess.run(
+                [str(BIN), "simulate", str(study), "--patients", str(args.patients), "--seed", str(args.seed)],
+                check=True,
+            )
         what = f"{{n}} tumours ({args.patients} patients, simulated WES, 35 Mb capture)"
     n = len((study / "samplesheet.csv").read_text().splitlines()) - 1
     rows = []
-    for label, extra in (("-j 1", ["-j", "1"]), ("-j 2", ["-j", "2"]),
-                         ("Dask LocalCluster, 2 workers", ["-j", "2", "--scheduler", "local"])):
+    for label, extra in (
+        ("-j 1", ["-j", "1"]),
+        ("-j 2", ["-j", "2"]),
+        ("Dask LocalCluster, 2 workers", ["-j", "2", "--scheduler", "local"]),
+    ):
         work = Path(tempfile.mkdtemp(prefix="batch-bench-"))
-        cmd = [str(BIN), "batch", str(study / "samplesheet.csv"), "--store", str(work / "s.duckdb"),
-               "--out", str(work / "tmb"), *extra]
+        cmd = [
+            str(BIN),
+            "batch",
+            str(study / "samplesheet.csv"),
+            "--store",
+            str(work / "s.duckdb"),
+            "--out",
+            str(work / "tmb"),
+            *extra,
+        ]
         wall, rss = timed(cmd)
         rows.append((label, wall, rss))
         shutil.rmtree(work)

@@ -49,11 +49,26 @@ def _tile(src: Path, dst: Path, n_events: int) -> Path:
     events = fd.as_array(preprocess=False)
     reps = int(np.ceil(n_events / len(events)))
     big = np.tile(events, (reps, 1))[:n_events]
-    meta = {("$" + k.upper() if k in ("spillover", "cyt", "date", "fil", "src") else k.upper()): v
-            for k, v in fd.text.items()
-            if not (k.startswith("p") and k[1:2].isdigit()) and k not in {
-                "beginanalysis", "begindata", "beginstext", "byteord", "datatype", "endanalysis", "enddata",
-                "endstext", "mode", "nextdata", "tot", "par"}}
+    meta = {
+        ("$" + k.upper() if k in ("spillover", "cyt", "date", "fil", "src") else k.upper()): v
+        for k, v in fd.text.items()
+        if not (k.startswith("p") and k[1:2].isdigit())
+        and k
+        not in {
+            "beginanalysis",
+            "begindata",
+            "beginstext",
+            "byteord",
+            "datatype",
+            "endanalysis",
+            "enddata",
+            "endstext",
+            "mode",
+            "nextdata",
+            "tot",
+            "par",
+        }
+    }
     data = array("f")
     data.frombytes(big.astype("<f4").tobytes())
     buf = io.BytesIO()
@@ -72,6 +87,7 @@ def main() -> None:
 
     t0 = time.perf_counter()
     import flowkit as fk
+
     import_s = time.perf_counter() - t0
 
     from biomarker.flow import DEFAULT_TEMPLATE, gate_fcs
@@ -103,16 +119,25 @@ def main() -> None:
         ours(files[:1])
         flowkit_direct(files[:1])  # warm caches and lazy imports
         rows = {}
+
         def flowkit_cached(paths: list[Path]) -> list[dict[str, int]]:
             return flowkit_direct(paths, cache_events=True)
 
-        variants = (("flowkit", flowkit_direct), ("flowkit_cache_events", flowkit_cached), ("gate_fcs", ours),
-                    ("gate_fcs_fixed", ours_fixed))
+        variants = (
+            ("flowkit", flowkit_direct),
+            ("flowkit_cache_events", flowkit_cached),
+            ("gate_fcs", ours),
+            ("gate_fcs_fixed", ours_fixed),
+        )
         for name, fn in variants:
             secs = _median_time(lambda fn=fn: fn(files), args.repeat)
-            rows[name] = {"files": len(files), "events": n_events, "seconds": round(secs, 3),
-                          "ms_per_file": round(1000 * secs / len(files), 1),
-                          "events_per_s": round(n_events / secs)}
+            rows[name] = {
+                "files": len(files),
+                "events": n_events,
+                "seconds": round(secs, 3),
+                "ms_per_file": round(1000 * secs / len(files), 1),
+                "events_per_s": round(n_events / secs),
+            }
         a, b, fitted = flowkit_direct(files), ours_fixed(files), ours(files)
         assert [r["lymphocytes"] for r in a] == b["lymph_events"].tolist(), "gate_fcs and FlowKit disagree"
         anchor = rows["flowkit_cache_events"]["ms_per_file"]
@@ -122,9 +147,13 @@ def main() -> None:
             big = _tile(files[0], Path(tmp) / "BIG_C1D1_TBNK.fcs", args.big)
             for name, fn in variants:
                 secs = _median_time(lambda fn=fn: fn([big]), args.repeat)
-                rows[f"{name}_{args.big}_events"] = {"files": 1, "events": args.big, "seconds": round(secs, 3),
-                                                     "ms_per_file": round(1000 * secs, 1),
-                                                     "events_per_s": round(args.big / secs)}
+                rows[f"{name}_{args.big}_events"] = {
+                    "files": 1,
+                    "events": args.big,
+                    "seconds": round(secs, 3),
+                    "ms_per_file": round(1000 * secs, 1),
+                    "events_per_s": round(args.big / secs),
+                }
     result = {"flowkit_version": fk.__version__, "flowkit_import_s": round(import_s, 2), "runs": rows}
     print(json.dumps(result, indent=2))
     if args.out:

@@ -20,8 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-SUBSETS = {"cd3": ("cd4_t", "cd8_t", "dp_t", "dn_t"), "cd4": ("cd4_t",), "cd8": ("cd8_t",), "b": ("b",),
-           "nk": ("nk",)}
+SUBSETS = {"cd3": ("cd4_t", "cd8_t", "dp_t", "dn_t"), "cd4": ("cd4_t",), "cd8": ("cd8_t",), "b": ("b",), "nk": ("nk",)}
 
 
 def main() -> None:
@@ -32,8 +31,12 @@ def main() -> None:
     from biomarker.simulate.fcs import LYMPH_POPULATIONS, Perturbation, write_fcs
     from biomarker.simulate.tbnk import TbnkResult
 
-    kinds = {"plain": Perturbation(), "ssc_x2": Perturbation(ssc_gain=2.0),
-             "fluor_x0.3": Perturbation(fluor_gain=0.3), "fluor_x2.5": Perturbation(fluor_gain=2.5)}
+    kinds = {
+        "plain": Perturbation(),
+        "ssc_x2": Perturbation(ssc_gain=2.0),
+        "fluor_x0.3": Perturbation(fluor_gain=0.3),
+        "fluor_x2.5": Perturbation(fluor_gain=2.5),
+    }
     lenient = QcRules(min_bead_events=0, max_bead_cv_pct=1e9)
     warnings.simplefilter("ignore")
     with tempfile.TemporaryDirectory() as tmp:
@@ -42,8 +45,9 @@ def main() -> None:
             lymph_err: dict[str, list[float]] = {"fitted": [], "fixed": []}
             for seed in range(args.tubes):
                 result = TbnkResult("T", f"S{seed}", "C1D1", 0, 70, 40, 25, 18, 11, 1310)
-                path, row = write_fcs(Path(tmp) / f"{kind}{seed}.fcs", np.random.default_rng(seed), result,
-                                      "2024-01-02", perturbation)
+                path, row = write_fcs(
+                    Path(tmp) / f"{kind}{seed}.fcs", np.random.default_rng(seed), result, "2024-01-02", perturbation
+                )
                 counts = dict(zip(LYMPH_POPULATIONS, row[3:10], strict=True))
                 lymph = sum(counts.values())
                 per_event = 50000 / 50 / row[15]
@@ -57,8 +61,10 @@ def main() -> None:
             for name in ("fitted", "fixed"):
                 pct, rel = worst[name]
                 lo, hi = min(lymph_err[name]), max(lymph_err[name])
-                print(f"{kind:11s} {name:6s} worst subset {pct:5.2f} points, {100 * rel:5.1f}% of the count; "
-                      f"lymphocytes/uL {100 * lo:+.1f}% to {100 * hi:+.1f}%")
+                print(
+                    f"{kind:11s} {name:6s} worst subset {pct:5.2f} points, {100 * rel:5.1f}% of the count; "
+                    f"lymphocytes/uL {100 * lo:+.1f}% to {100 * hi:+.1f}%"
+                )
 
 
 if __name__ == "__main__":

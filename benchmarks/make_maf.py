@@ -22,17 +22,61 @@ from pathlib import Path
 
 import numpy as np
 
-COLUMNS = ["Hugo_Symbol", "Entrez_Gene_Id", "Center", "NCBI_Build", "Chromosome", "Start_Position", "End_Position",
-           "Strand", "Variant_Classification", "Variant_Type", "Reference_Allele", "Tumor_Seq_Allele1",
-           "Tumor_Seq_Allele2", "dbSNP_RS", "Tumor_Sample_Barcode", "Matched_Norm_Sample_Barcode", "HGVSc",
-           "HGVSp_Short", "Transcript_ID", "t_depth", "t_ref_count", "t_alt_count", "n_depth", "FILTER",
-           "gnomAD_AF"]
-CLASSES = [("Missense_Mutation", 0.52), ("Silent", 0.20), ("Nonsense_Mutation", 0.045), ("Frame_Shift_Del", 0.03),
-           ("Frame_Shift_Ins", 0.012), ("Splice_Site", 0.018), ("In_Frame_Del", 0.006), ("In_Frame_Ins", 0.002),
-           ("Nonstop_Mutation", 0.001), ("Translation_Start_Site", 0.001), ("3'UTR", 0.06), ("5'UTR", 0.025),
-           ("Intron", 0.05), ("RNA", 0.02), ("Splice_Region", 0.01)]
-NON_SILENT = {"Frame_Shift_Del", "Frame_Shift_Ins", "Splice_Site", "Translation_Start_Site", "Nonsense_Mutation",
-              "Nonstop_Mutation", "In_Frame_Del", "In_Frame_Ins", "Missense_Mutation"}
+COLUMNS = [
+    "Hugo_Symbol",
+    "Entrez_Gene_Id",
+    "Center",
+    "NCBI_Build",
+    "Chromosome",
+    "Start_Position",
+    "End_Position",
+    "Strand",
+    "Variant_Classification",
+    "Variant_Type",
+    "Reference_Allele",
+    "Tumor_Seq_Allele1",
+    "Tumor_Seq_Allele2",
+    "dbSNP_RS",
+    "Tumor_Sample_Barcode",
+    "Matched_Norm_Sample_Barcode",
+    "HGVSc",
+    "HGVSp_Short",
+    "Transcript_ID",
+    "t_depth",
+    "t_ref_count",
+    "t_alt_count",
+    "n_depth",
+    "FILTER",
+    "gnomAD_AF",
+]
+CLASSES = [
+    ("Missense_Mutation", 0.52),
+    ("Silent", 0.20),
+    ("Nonsense_Mutation", 0.045),
+    ("Frame_Shift_Del", 0.03),
+    ("Frame_Shift_Ins", 0.012),
+    ("Splice_Site", 0.018),
+    ("In_Frame_Del", 0.006),
+    ("In_Frame_Ins", 0.002),
+    ("Nonstop_Mutation", 0.001),
+    ("Translation_Start_Site", 0.001),
+    ("3'UTR", 0.06),
+    ("5'UTR", 0.025),
+    ("Intron", 0.05),
+    ("RNA", 0.02),
+    ("Splice_Region", 0.01),
+]
+NON_SILENT = {
+    "Frame_Shift_Del",
+    "Frame_Shift_Ins",
+    "Splice_Site",
+    "Translation_Start_Site",
+    "Nonsense_Mutation",
+    "Nonstop_Mutation",
+    "In_Frame_Del",
+    "In_Frame_Ins",
+    "Missense_Mutation",
+}
 CHROMS = [f"chr{i}" for i in range(1, 23)] + ["chrX"]
 
 
@@ -77,10 +121,35 @@ def main(argv: list[str] | None = None) -> int:
                 elif c.startswith(("Frame_Shift_Ins", "In_Frame_Ins")):
                     r, a, vtype = "-", a + ("GG" if c == "In_Frame_Ins" else ""), "INS"
                 gene = f"GENE{(chrom[k] * 7919 + pos[k] // 100_000) % 19000}"
-                line = "\t".join((gene, "0", "BI", "GRCh38", CHROMS[chrom[k]], str(pos[k]), str(pos[k]), "+", c,
-                                  vtype, r, r, a, "", barcodes[t], barcodes[t].replace("-01A-", "-10A-"),
-                                  f"c.{pos[k] % 3000}{r}>{a}", f"p.X{pos[k] % 900}X", "ENST00000000001",
-                                  str(depth[k]), str(depth[k] - alt_n[k]), str(alt_n[k]), "60", "PASS", ""))
+                line = "\t".join(
+                    (
+                        gene,
+                        "0",
+                        "BI",
+                        "GRCh38",
+                        CHROMS[chrom[k]],
+                        str(pos[k]),
+                        str(pos[k]),
+                        "+",
+                        c,
+                        vtype,
+                        r,
+                        r,
+                        a,
+                        "",
+                        barcodes[t],
+                        barcodes[t].replace("-01A-", "-10A-"),
+                        f"c.{pos[k] % 3000}{r}>{a}",
+                        f"p.X{pos[k] % 900}X",
+                        "ENST00000000001",
+                        str(depth[k]),
+                        str(depth[k] - alt_n[k]),
+                        str(alt_n[k]),
+                        "60",
+                        "PASS",
+                        "",
+                    )
+                )
                 lines.append(line)
                 if dup[k]:
                     lines.append(line)

@@ -35,26 +35,51 @@ import numpy as np
 
 # GRCh38 primary assembly lengths.
 CONTIGS = [
-    ("chr1", 248956422), ("chr2", 242193529), ("chr3", 198295559), ("chr4", 190214555),
-    ("chr5", 181538259), ("chr6", 170805979), ("chr7", 159345973), ("chr8", 145138636),
-    ("chr9", 138394717), ("chr10", 133797422), ("chr11", 135086622), ("chr12", 133275309),
-    ("chr13", 114364328), ("chr14", 107043718), ("chr15", 101991189), ("chr16", 90338345),
-    ("chr17", 83257441), ("chr18", 80373285), ("chr19", 58617616), ("chr20", 64444167),
-    ("chr21", 46709983), ("chr22", 50818468), ("chrX", 156040895), ("chrY", 57227415),
+    ("chr1", 248956422),
+    ("chr2", 242193529),
+    ("chr3", 198295559),
+    ("chr4", 190214555),
+    ("chr5", 181538259),
+    ("chr6", 170805979),
+    ("chr7", 159345973),
+    ("chr8", 145138636),
+    ("chr9", 138394717),
+    ("chr10", 133797422),
+    ("chr11", 135086622),
+    ("chr12", 133275309),
+    ("chr13", 114364328),
+    ("chr14", 107043718),
+    ("chr15", 101991189),
+    ("chr16", 90338345),
+    ("chr17", 83257441),
+    ("chr18", 80373285),
+    ("chr19", 58617616),
+    ("chr20", 64444167),
+    ("chr21", 46709983),
+    ("chr22", 50818468),
+    ("chrX", 156040895),
+    ("chrY", 57227415),
     ("chrM", 16569),
 ]
 # A few of the non-primary contigs every GATK GRCh38 header carries (never used by records).
 EXTRA_CONTIGS = [
-    ("chr1_KI270706v1_random", 175055), ("chr1_KI270707v1_random", 32032),
-    ("chr2_KI270715v1_random", 161471), ("chr4_GL000008v2_random", 209709),
-    ("chr14_GL000009v2_random", 201709), ("chr17_KI270729v1_random", 280839),
-    ("chr22_KI270731v1_random", 150754), ("chrUn_KI270302v1", 2274),
-    ("chrUn_GL000220v1", 161802), ("chrUn_GL000224v1", 179693), ("chrEBV", 171823),
-    ("HLA-A*01:01:01:01", 3503), ("HLA-B*07:02:01", 3323),
+    ("chr1_KI270706v1_random", 175055),
+    ("chr1_KI270707v1_random", 32032),
+    ("chr2_KI270715v1_random", 161471),
+    ("chr4_GL000008v2_random", 209709),
+    ("chr14_GL000009v2_random", 201709),
+    ("chr17_KI270729v1_random", 280839),
+    ("chr22_KI270731v1_random", 150754),
+    ("chrUn_KI270302v1", 2274),
+    ("chrUn_GL000220v1", 161802),
+    ("chrUn_GL000224v1", 179693),
+    ("chrEBV", 171823),
+    ("HLA-A*01:01:01:01", 3503),
+    ("HLA-B*07:02:01", 3323),
 ]
-GENE_CHROMS = 23          # genes on chr1..chr22 + chrX
-BED_CHROMS = 22           # capture BED on chr1..chr22
-RECORD_CHROMS = 23        # records on chr1..chrX (plus a sprinkle on chrM)
+GENE_CHROMS = 23  # genes on chr1..chr22 + chrX
+BED_CHROMS = 22  # capture BED on chr1..chr22
+RECORD_CHROMS = 23  # records on chr1..chrX (plus a sprinkle on chrM)
 
 CSQ_FIELDS = (
     "Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|HGVSc|HGVSp|"
@@ -69,64 +94,167 @@ assert len(CSQ_FIELDS.split("|")) == 56
 
 # (FILTER, weight, class) — class drives VAF/depth: s=somatic-like, w=weak, g=germline, a=artefact
 FILTERS = [
-    ("PASS", 0.40, "s"), ("weak_evidence", 0.18, "w"), ("germline", 0.08, "g"),
-    ("normal_artifact", 0.05, "a"), ("germline;normal_artifact", 0.03, "g"),
-    ("clustered_events", 0.04, "s"), ("strand_bias", 0.04, "a"),
-    ("weak_evidence;strand_bias", 0.03, "w"), ("haplotype", 0.02, "s"),
-    ("panel_of_normals", 0.03, "a"), ("map_qual", 0.02, "a"), ("base_qual", 0.01, "w"),
-    ("fragment", 0.01, "a"), ("orientation", 0.01, "a"), ("position", 0.01, "a"),
-    ("clustered_events;haplotype", 0.02, "s"), ("contamination", 0.01, "w"),
+    ("PASS", 0.40, "s"),
+    ("weak_evidence", 0.18, "w"),
+    ("germline", 0.08, "g"),
+    ("normal_artifact", 0.05, "a"),
+    ("germline;normal_artifact", 0.03, "g"),
+    ("clustered_events", 0.04, "s"),
+    ("strand_bias", 0.04, "a"),
+    ("weak_evidence;strand_bias", 0.03, "w"),
+    ("haplotype", 0.02, "s"),
+    ("panel_of_normals", 0.03, "a"),
+    ("map_qual", 0.02, "a"),
+    ("base_qual", 0.01, "w"),
+    ("fragment", 0.01, "a"),
+    ("orientation", 0.01, "a"),
+    ("position", 0.01, "a"),
+    ("clustered_events;haplotype", 0.02, "s"),
+    ("contamination", 0.01, "w"),
     ("germline;weak_evidence", 0.01, "g"),
 ]
 
-AA3 = ["Ala", "Arg", "Asn", "Asp", "Cys", "Gln", "Glu", "Gly", "His", "Ile", "Leu", "Lys",
-       "Met", "Phe", "Pro", "Ser", "Thr", "Trp", "Tyr", "Val"]
+AA3 = [
+    "Ala",
+    "Arg",
+    "Asn",
+    "Asp",
+    "Cys",
+    "Gln",
+    "Glu",
+    "Gly",
+    "His",
+    "Ile",
+    "Leu",
+    "Lys",
+    "Met",
+    "Phe",
+    "Pro",
+    "Ser",
+    "Thr",
+    "Trp",
+    "Tyr",
+    "Val",
+]
 AA1 = "ARNDCQEGHILKMFPSTWYV"
 BASES = "ACGT"
 COMP = {"A": "T", "C": "G", "G": "C", "T": "A"}
 
 DOMAIN_POOL = [
-    "PANTHER:PTHR24416", "PANTHER:PTHR24416:SF349", "Gene3D:3.30.200.20", "Pfam:PF07714",
-    "SMART:SM00219", "Superfamily:SSF56112", "PROSITE_profiles:PS50011", "CDD:cd05032",
-    "Gene3D:1.10.510.10", "PIRSF:PIRSF000615", "Prints:PR00109", "AFDB-ENSP_mappings:AF-P00533-F1",
-    "PANTHER:PTHR11360", "Pfam:PF00069", "Gene3D:2.60.40.10", "SMART:SM00409", "Superfamily:SSF48726",
-    "PROSITE_profiles:PS50835", "Low_complexity_(Seg):seg", "Coiled-coils_(Ncoils):Coil",
-    "MobiDB_lite:mobidb-lite", "Pfam:PF00047", "Pfam:PF13927", "CDD:cd00096", "Gene3D:3.40.50.300",
+    "PANTHER:PTHR24416",
+    "PANTHER:PTHR24416:SF349",
+    "Gene3D:3.30.200.20",
+    "Pfam:PF07714",
+    "SMART:SM00219",
+    "Superfamily:SSF56112",
+    "PROSITE_profiles:PS50011",
+    "CDD:cd05032",
+    "Gene3D:1.10.510.10",
+    "PIRSF:PIRSF000615",
+    "Prints:PR00109",
+    "AFDB-ENSP_mappings:AF-P00533-F1",
+    "PANTHER:PTHR11360",
+    "Pfam:PF00069",
+    "Gene3D:2.60.40.10",
+    "SMART:SM00409",
+    "Superfamily:SSF48726",
+    "PROSITE_profiles:PS50835",
+    "Low_complexity_(Seg):seg",
+    "Coiled-coils_(Ncoils):Coil",
+    "MobiDB_lite:mobidb-lite",
+    "Pfam:PF00047",
+    "Pfam:PF13927",
+    "CDD:cd00096",
+    "Gene3D:3.40.50.300",
 ]
-MAXPOPS = ["gnomADe_AFR", "gnomADe_AMR", "gnomADe_ASJ", "gnomADe_EAS", "gnomADe_FIN",
-           "gnomADe_NFE", "gnomADe_OTH", "gnomADe_SAS", "gnomADg_AFR", "gnomADg_NFE"]
-CLINSIG = ["benign", "likely_benign", "uncertain_significance", "benign&likely_benign",
-           "pathogenic", "likely_pathogenic", "conflicting_interpretations_of_pathogenicity"]
-REG_BIOTYPES = ["promoter", "enhancer", "CTCF_binding_site", "open_chromatin_region",
-                "promoter_flanking_region", "TF_binding_site"]
+MAXPOPS = [
+    "gnomADe_AFR",
+    "gnomADe_AMR",
+    "gnomADe_ASJ",
+    "gnomADe_EAS",
+    "gnomADe_FIN",
+    "gnomADe_NFE",
+    "gnomADe_OTH",
+    "gnomADe_SAS",
+    "gnomADg_AFR",
+    "gnomADg_NFE",
+]
+CLINSIG = [
+    "benign",
+    "likely_benign",
+    "uncertain_significance",
+    "benign&likely_benign",
+    "pathogenic",
+    "likely_pathogenic",
+    "conflicting_interpretations_of_pathogenicity",
+]
+REG_BIOTYPES = [
+    "promoter",
+    "enhancer",
+    "CTCF_binding_site",
+    "open_chromatin_region",
+    "promoter_flanking_region",
+    "TF_binding_site",
+]
 
 IMPACT = {
-    "transcript_ablation": "HIGH", "splice_acceptor_variant": "HIGH", "splice_donor_variant": "HIGH",
-    "stop_gained": "HIGH", "frameshift_variant": "HIGH", "stop_lost": "HIGH", "start_lost": "HIGH",
-    "inframe_insertion": "MODERATE", "inframe_deletion": "MODERATE", "missense_variant": "MODERATE",
+    "transcript_ablation": "HIGH",
+    "splice_acceptor_variant": "HIGH",
+    "splice_donor_variant": "HIGH",
+    "stop_gained": "HIGH",
+    "frameshift_variant": "HIGH",
+    "stop_lost": "HIGH",
+    "start_lost": "HIGH",
+    "inframe_insertion": "MODERATE",
+    "inframe_deletion": "MODERATE",
+    "missense_variant": "MODERATE",
     "protein_altering_variant": "MODERATE",
-    "splice_region_variant": "LOW", "splice_donor_5th_base_variant": "LOW",
-    "splice_donor_region_variant": "LOW", "splice_polypyrimidine_tract_variant": "LOW",
-    "synonymous_variant": "LOW", "stop_retained_variant": "LOW", "start_retained_variant": "LOW",
+    "splice_region_variant": "LOW",
+    "splice_donor_5th_base_variant": "LOW",
+    "splice_donor_region_variant": "LOW",
+    "splice_polypyrimidine_tract_variant": "LOW",
+    "synonymous_variant": "LOW",
+    "stop_retained_variant": "LOW",
+    "start_retained_variant": "LOW",
 }
 
 # Primary consequence of a record inside a capture target (SNV / indel).
-EXON_SNV = [("missense_variant", 0.46), ("synonymous_variant", 0.21), ("3_prime_UTR_variant", 0.08),
-            ("5_prime_UTR_variant", 0.03), ("intron_variant", 0.08),
-            ("splice_region_variant&intron_variant", 0.03), ("splice_region_variant&synonymous_variant", 0.01),
-            ("stop_gained", 0.04), ("splice_donor_variant", 0.01), ("splice_acceptor_variant", 0.01),
-            ("missense_variant&splice_region_variant", 0.02), ("start_lost", 0.004),
-            ("stop_lost", 0.002), ("stop_retained_variant", 0.002),
-            ("splice_polypyrimidine_tract_variant&intron_variant", 0.02)]
-EXON_INDEL = [("frameshift_variant", 0.52), ("inframe_deletion", 0.14), ("inframe_insertion", 0.06),
-              ("3_prime_UTR_variant", 0.08), ("intron_variant", 0.10),
-              ("splice_region_variant&intron_variant", 0.04), ("frameshift_variant&splice_region_variant", 0.02),
-              ("5_prime_UTR_variant", 0.02), ("stop_gained&frameshift_variant", 0.02)]
-INTRON_CSQ = [("intron_variant", 0.93), ("splice_region_variant&intron_variant", 0.015),
-              ("splice_polypyrimidine_tract_variant&intron_variant", 0.03),
-              ("splice_donor_region_variant&intron_variant", 0.01),
-              ("splice_donor_5th_base_variant&intron_variant", 0.005),
-              ("3_prime_UTR_variant", 0.01)]
+EXON_SNV = [
+    ("missense_variant", 0.46),
+    ("synonymous_variant", 0.21),
+    ("3_prime_UTR_variant", 0.08),
+    ("5_prime_UTR_variant", 0.03),
+    ("intron_variant", 0.08),
+    ("splice_region_variant&intron_variant", 0.03),
+    ("splice_region_variant&synonymous_variant", 0.01),
+    ("stop_gained", 0.04),
+    ("splice_donor_variant", 0.01),
+    ("splice_acceptor_variant", 0.01),
+    ("missense_variant&splice_region_variant", 0.02),
+    ("start_lost", 0.004),
+    ("stop_lost", 0.002),
+    ("stop_retained_variant", 0.002),
+    ("splice_polypyrimidine_tract_variant&intron_variant", 0.02),
+]
+EXON_INDEL = [
+    ("frameshift_variant", 0.52),
+    ("inframe_deletion", 0.14),
+    ("inframe_insertion", 0.06),
+    ("3_prime_UTR_variant", 0.08),
+    ("intron_variant", 0.10),
+    ("splice_region_variant&intron_variant", 0.04),
+    ("frameshift_variant&splice_region_variant", 0.02),
+    ("5_prime_UTR_variant", 0.02),
+    ("stop_gained&frameshift_variant", 0.02),
+]
+INTRON_CSQ = [
+    ("intron_variant", 0.93),
+    ("splice_region_variant&intron_variant", 0.015),
+    ("splice_polypyrimidine_tract_variant&intron_variant", 0.03),
+    ("splice_donor_region_variant&intron_variant", 0.01),
+    ("splice_donor_5th_base_variant&intron_variant", 0.005),
+    ("3_prime_UTR_variant", 0.01),
+]
 
 
 def _cum(pairs):
@@ -153,8 +281,30 @@ def _impact(csq):
 
 
 def _symbol(r):
-    prefixes = ["SLC", "ZNF", "KIAA", "TMEM", "CCDC", "FAM", "ANKRD", "LRRC", "C", "RNF", "TBC1D",
-                "ABCA", "KCN", "PCDHB", "OR", "MYO", "COL", "ADAM", "WDR", "PPP1R", "DNAH", "ATP"]
+    prefixes = [
+        "SLC",
+        "ZNF",
+        "KIAA",
+        "TMEM",
+        "CCDC",
+        "FAM",
+        "ANKRD",
+        "LRRC",
+        "C",
+        "RNF",
+        "TBC1D",
+        "ABCA",
+        "KCN",
+        "PCDHB",
+        "OR",
+        "MYO",
+        "COL",
+        "ADAM",
+        "WDR",
+        "PPP1R",
+        "DNAH",
+        "ATP",
+    ]
     p = prefixes[int(r.random() * len(prefixes))]
     if p == "C":
         return f"C{r.randint(1, 22)}orf{r.randint(10, 199)}"
@@ -244,15 +394,20 @@ def build_genes(r: random.Random, nrng: np.random.Generator, n_genes: int = 1950
             ccds = f"CCDS{r.randint(100, 99999)}.{r.randint(1, 3)}" if t.coding and r.random() < 0.7 else ""
             acc = f"{'OPQ'[r.randint(0, 2)]}{r.randint(0, 9)}{''.join(r.choice('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789') for _ in range(3))}{r.randint(0, 9)}"
             swiss = f"{acc}.{r.randint(100, 220)}" if t.coding else ""
-            trembl = (f"A0A{r.randint(0, 9)}{''.join(r.choice('ABCDEFGHJKLMNPQRSTUVWXYZ0123456789') for _ in range(5))}.{r.randint(10, 60)}"
-                      if t.coding and r.random() < 0.4 else "")
+            trembl = (
+                f"A0A{r.randint(0, 9)}{''.join(r.choice('ABCDEFGHJKLMNPQRSTUVWXYZ0123456789') for _ in range(5))}.{r.randint(10, 60)}"
+                if t.coding and r.random() < 0.4
+                else ""
+            )
             uniparc = f"UPI{r.randint(0, 0xFFFFFFFFFF):010X}" if t.coding else ""
             iso = f"{acc}-{r.randint(1, 4)}" if t.coding and r.random() < 0.5 else ""
             flags = "cds_start_NF" if t.coding and not canonical and r.random() < 0.08 else ""
             t.A = f"{sym}|{ensg}|Transcript|{t.enst}|{t.biotype}"
             t.C = f"{g.strand}|{flags}"
-            t.B = (f"HGNC|{hgnc}|{'YES' if canonical else ''}|{mane}||{tsl}|{appris}|{ccds}|{t.ensp}|"
-                   f"{swiss}|{trembl}|{uniparc}|{iso}")
+            t.B = (
+                f"HGNC|{hgnc}|{'YES' if canonical else ''}|{mane}||{tsl}|{appris}|{ccds}|{t.ensp}|"
+                f"{swiss}|{trembl}|{uniparc}|{iso}"
+            )
             txs.append(t)
         g.tx = txs
         genes.append(g)
@@ -287,14 +442,21 @@ def write_bed(genes, path: str, pad: int = 0) -> int:
 def header(tumor: str, normal: str, out_name: str) -> str:
     contigs = "".join(f"##contig=<ID={c},length={L},assembly=GRCh38>\n" for c, L in CONTIGS + EXTRA_CONTIGS)
     filt_desc = {
-        "base_qual": "alt median base quality", "clustered_events": "Clustered events observed in the tumor",
-        "contamination": "contamination", "duplicate": "evidence for alt allele is overrepresented by apparent duplicates",
-        "fragment": "abs(ref - alt) median fragment length", "germline": "Evidence indicates this site is germline, not somatic",
-        "haplotype": "Variant near filtered variant on same haplotype.", "low_allele_frac": "Allele fraction is below specified threshold",
-        "map_qual": "ref - alt median mapping quality", "multiallelic": "Site filtered because too many alt alleles pass tumor LOD",
-        "n_ratio": "Ratio of N to alt exceeds specified ratio", "normal_artifact": "artifact_in_normal",
+        "base_qual": "alt median base quality",
+        "clustered_events": "Clustered events observed in the tumor",
+        "contamination": "contamination",
+        "duplicate": "evidence for alt allele is overrepresented by apparent duplicates",
+        "fragment": "abs(ref - alt) median fragment length",
+        "germline": "Evidence indicates this site is germline, not somatic",
+        "haplotype": "Variant near filtered variant on same haplotype.",
+        "low_allele_frac": "Allele fraction is below specified threshold",
+        "map_qual": "ref - alt median mapping quality",
+        "multiallelic": "Site filtered because too many alt alleles pass tumor LOD",
+        "n_ratio": "Ratio of N to alt exceeds specified ratio",
+        "normal_artifact": "artifact_in_normal",
         "orientation": "orientation bias detected by the orientation bias mixture model",
-        "panel_of_normals": "Blacklisted site in panel of normals", "position": "median distance of alt variants from end of reads",
+        "panel_of_normals": "Blacklisted site in panel of normals",
+        "position": "median distance of alt variants from end of reads",
         "possible_numt": "Allele depth is below expected coverage of NuMT in autosome",
         "slippage": "Site filtered due to contraction of short tandem repeat region",
         "strand_bias": "Evidence for alt allele comes from one read direction only",
@@ -305,8 +467,8 @@ def header(tumor: str, normal: str, out_name: str) -> str:
     return (
         "##fileformat=VCFv4.2\n"
         '##FILTER=<ID=PASS,Description="All filters passed">\n'
-        + filters +
-        '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths for the ref and alt alleles in the order listed">\n'
+        + filters
+        + '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths for the ref and alt alleles in the order listed">\n'
         '##FORMAT=<ID=AF,Number=A,Type=Float,Description="Allele fractions of alternate alleles in the tumor">\n'
         '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Approximate read depth (reads with MQ=255 or with bad mates are filtered)">\n'
         '##FORMAT=<ID=F1R2,Number=R,Type=Integer,Description="Count of reads in F1R2 pair orientation supporting each allele">\n'
@@ -347,19 +509,20 @@ def header(tumor: str, normal: str, out_name: str) -> str:
         '##INFO=<ID=STRQ,Number=1,Type=Integer,Description="Phred-scaled quality that alt alleles in STRs are not polymerase slippage errors">\n'
         '##INFO=<ID=TLOD,Number=A,Type=Float,Description="Log 10 likelihood ratio score of variant existing versus not existing">\n'
         "##MutectVersion=2.2\n"
-        + contigs +
-        "##filtering_status=These calls have been filtered by FilterMutectCalls to label false positives with a list of failed filters and true positives with PASS.\n"
+        + contigs
+        + "##filtering_status=These calls have been filtered by FilterMutectCalls to label false positives with a list of failed filters and true positives with PASS.\n"
         f"##normal_sample={normal}\n"
         "##source=FilterMutectCalls\n"
         "##source=Mutect2\n"
         f"##tumor_sample={tumor}\n"
         '##VEP="v110" time="2024-01-15 11:23:45" cache="/opt/vep/.vep/homo_sapiens/110_GRCh38" '
-        'ensembl-io=110.b1cac2a ensembl-variation=110.1f0c7a3 ensembl-funcgen=110.24e6c8f ensembl=110.584a8f3 '
+        "ensembl-io=110.b1cac2a ensembl-variation=110.1f0c7a3 ensembl-funcgen=110.24e6c8f ensembl=110.584a8f3 "
         '1000genomes="phase3" COSMIC="97" ClinVar="202301" HGMD-PUBLIC="20204" assembly="GRCh38.p14" '
         'dbSNP="154" gencode="GENCODE 44" genebuild="2014-07" gnomADe="r2.1.1" gnomADg="v3.1.2" '
         'polyphen="2.2.3" regbuild="1.0" sift="sift5.2.2"\n'
         '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. Format: '
-        + CSQ_FIELDS + '">\n'
+        + CSQ_FIELDS
+        + '">\n'
         "##VEP-command-line='vep --af_gnomade --af_gnomadg --allele_number --appris --biotype --buffer_size 5000 "
         "--canonical --cache --ccds --check_existing --dir_cache /opt/vep/.vep --domains --fasta "
         "Homo_sapiens_assembly38.fasta --fork 4 --format vcf --hgvs --input_file TUMOR_S1.filtered.vcf.gz "
@@ -382,8 +545,16 @@ def _split(r: random.Random, n: int, p: float = 0.5) -> tuple[int, int]:
     return a, n - a
 
 
-def generate(n: int, seed: int, out_path: str, bed_path: str | None, tumor: str, normal: str,
-             in_target: float = 0.45, intronic: float = 0.33) -> dict:
+def generate(
+    n: int,
+    seed: int,
+    out_path: str,
+    bed_path: str | None,
+    tumor: str,
+    normal: str,
+    in_target: float = 0.45,
+    intronic: float = 0.33,
+) -> dict:
     t0 = time.time()
     r = random.Random(seed)
     nrng = np.random.default_rng(seed)
@@ -410,8 +581,9 @@ def generate(n: int, seed: int, out_path: str, bed_path: str | None, tumor: str,
     n_t = round((n - n_m) * in_target)
     n_i = round((n - n_m) * intronic)
     n_g = n - n_m - n_t - n_i
-    kind = np.concatenate([np.zeros(n_t, np.int8), np.ones(n_i, np.int8), np.full(n_g, 2, np.int8),
-                           np.full(n_m, 3, np.int8)])
+    kind = np.concatenate(
+        [np.zeros(n_t, np.int8), np.ones(n_i, np.int8), np.full(n_g, 2, np.int8), np.full(n_m, 3, np.int8)]
+    )
     gene_of = np.empty(n, np.int64)
     exon_of = np.full(n, -1, np.int64)
     chrom = np.empty(n, np.int64)
@@ -425,17 +597,17 @@ def generate(n: int, seed: int, out_path: str, bed_path: str | None, tumor: str,
     glen = np.array([g.end - g.start for g in genes], float)
     gi = nrng.choice(len(genes), size=n_i, p=glen / glen.sum())
     gstart = np.array([g.start for g in genes])
-    pos[n_t:n_t + n_i] = gstart[gi] + (nrng.random(n_i) * glen[gi]).astype(np.int64) + 1
-    gene_of[n_t:n_t + n_i] = gi
+    pos[n_t : n_t + n_i] = gstart[gi] + (nrng.random(n_i) * glen[gi]).astype(np.int64) + 1
+    gene_of[n_t : n_t + n_i] = gi
     gene_chrom = np.array([g.chrom for g in genes])
-    chrom[:n_t + n_i] = gene_chrom[gene_of[:n_t + n_i]]
+    chrom[: n_t + n_i] = gene_chrom[gene_of[: n_t + n_i]]
     # intergenic: uniform over chr1..chrX
     clen = np.array([c[1] for c in CONTIGS[:RECORD_CHROMS]], float)
-    chrom[n_t + n_i:n - n_m] = nrng.choice(RECORD_CHROMS, size=n_g, p=clen / clen.sum())
-    pos[n_t + n_i:n - n_m] = (nrng.random(n_g) * (clen[chrom[n_t + n_i:n - n_m]] - 20000)).astype(np.int64) + 10000
-    gene_of[n_t + n_i:] = nrng.integers(0, len(genes), size=n - n_t - n_i)  # neighbour gene for up/downstream
-    chrom[n - n_m:] = 24
-    pos[n - n_m:] = nrng.integers(1, 16500, size=n_m)
+    chrom[n_t + n_i : n - n_m] = nrng.choice(RECORD_CHROMS, size=n_g, p=clen / clen.sum())
+    pos[n_t + n_i : n - n_m] = (nrng.random(n_g) * (clen[chrom[n_t + n_i : n - n_m]] - 20000)).astype(np.int64) + 10000
+    gene_of[n_t + n_i :] = nrng.integers(0, len(genes), size=n - n_t - n_i)  # neighbour gene for up/downstream
+    chrom[n - n_m :] = 24
+    pos[n - n_m :] = nrng.integers(1, 16500, size=n_m)
     # sort and make positions unique
     order = np.lexsort((pos, chrom))
     kind, gene_of, exon_of, chrom, pos = kind[order], gene_of[order], exon_of[order], chrom[order], pos[order]
@@ -462,13 +634,18 @@ def generate(n: int, seed: int, out_path: str, bed_path: str | None, tumor: str,
     vaf[fclass == "s"] = np.clip(nrng.beta(2.0, 6.0, size=(fclass == "s").sum()), 0.02, 0.98)
     vaf[fclass == "w"] = np.clip(nrng.beta(1.2, 30.0, size=(fclass == "w").sum()), 0.003, 0.5)
     ng = (fclass == "g").sum()
-    vaf[fclass == "g"] = np.where(nrng.random(ng) < 0.8, nrng.normal(0.5, 0.07, ng), nrng.normal(0.97, 0.03, ng)).clip(0.05, 1)
+    vaf[fclass == "g"] = np.where(nrng.random(ng) < 0.8, nrng.normal(0.5, 0.07, ng), nrng.normal(0.97, 0.03, ng)).clip(
+        0.05, 1
+    )
     vaf[fclass == "a"] = np.clip(nrng.beta(1.5, 12.0, size=(fclass == "a").sum()), 0.005, 0.9)
     t_alt = np.maximum(nrng.binomial(t_dp, vaf), 1)
     t_alt = np.where(fclass == "w", np.minimum(t_alt, nrng.integers(1, 4, n)), t_alt)
     t_alt = np.minimum(t_alt, t_dp - (vaf < 0.95))
-    n_alt = np.where(fclass == "g", nrng.binomial(n_dp, np.clip(vaf, 0, 1)),
-                     np.where(fclass == "a", nrng.binomial(n_dp, 0.03), (nrng.random(n) < 0.03).astype(int)))
+    n_alt = np.where(
+        fclass == "g",
+        nrng.binomial(n_dp, np.clip(vaf, 0, 1)),
+        np.where(fclass == "a", nrng.binomial(n_dp, 0.03), (nrng.random(n) < 0.03).astype(int)),
+    )
     # population allele frequencies: gnomAD present on many records
     has_pop = np.where(fclass == "g", nrng.random(n) < 0.97, nrng.random(n) < 0.42)
     pop_af = np.where(fclass == "g", 10 ** nrng.uniform(-3.5, -0.2, n), 10 ** nrng.uniform(-5.7, -1.5, n))
@@ -478,10 +655,24 @@ def generate(n: int, seed: int, out_path: str, bed_path: str | None, tumor: str,
     csq_names_ind, csq_cum_ind = _cum(EXON_INDEL)
     csq_names_int, csq_cum_int = _cum(INTRON_CSQ)
 
-    col = dict(kind=kind.tolist(), gene=gene_of.tolist(), exon=exon_of.tolist(), chrom=chrom.tolist(),
-             pos=pos.tolist(), fidx=fidx.tolist(), fclass=fclass.tolist(), indel=is_indel.tolist(),
-             multi=multi.tolist(), tdp=t_dp.tolist(), ndp=n_dp.tolist(), talt=t_alt.tolist(),
-             nalt=n_alt.tolist(), haspop=has_pop.tolist(), popaf=pop_af.tolist(), tlod=tlod.tolist())
+    col = dict(
+        kind=kind.tolist(),
+        gene=gene_of.tolist(),
+        exon=exon_of.tolist(),
+        chrom=chrom.tolist(),
+        pos=pos.tolist(),
+        fidx=fidx.tolist(),
+        fclass=fclass.tolist(),
+        indel=is_indel.tolist(),
+        multi=multi.tolist(),
+        tdp=t_dp.tolist(),
+        ndp=n_dp.tolist(),
+        talt=t_alt.tolist(),
+        nalt=n_alt.tolist(),
+        haspop=has_pop.tolist(),
+        popaf=pop_af.tolist(),
+        tlod=tlod.tolist(),
+    )
     cnames = [c[0] for c in CONTIGS]
 
     # ---------------- writer ----------------
@@ -494,6 +685,7 @@ def generate(n: int, seed: int, out_path: str, bed_path: str | None, tumor: str,
         sink = proc.stdin
     else:  # pragma: no cover - pysam fallback
         from pysam.libcbgzf import BGZFile
+
         proc = None
         sink = BGZFile(tmp_out, "wb")
 
@@ -567,12 +759,16 @@ def generate(n: int, seed: int, out_path: str, bed_path: str | None, tumor: str,
         nsb_a = _split(r, sum(nad[1:]))
         gt_t = "0/1" if nalt_alleles == 1 else "0/1/2"
         gt_n = "0/0"
-        normal_s = (f"{gt_n}:{','.join(map(str, nad))}:{naf}:{nsum + int(r.random() * 3)}:"
-                    f"{','.join(str(x[0]) for x in nf1)}:{','.join(str(x[1]) for x in nf1)}:"
-                    f"{','.join(map(str, nfad))}:{nsb_r[0]},{nsb_r[1]},{nsb_a[0]},{nsb_a[1]}")
-        tumor_s = (f"{gt_t}:{','.join(map(str, tad))}:{taf}:{tsum + int(r.random() * 4)}:"
-                   f"{','.join(str(x[0]) for x in tf1)}:{','.join(str(x[1]) for x in tf1)}:"
-                   f"{','.join(map(str, tfad))}:{tsb_r[0]},{tsb_r[1]},{tsb_a[0]},{tsb_a[1]}")
+        normal_s = (
+            f"{gt_n}:{','.join(map(str, nad))}:{naf}:{nsum + int(r.random() * 3)}:"
+            f"{','.join(str(x[0]) for x in nf1)}:{','.join(str(x[1]) for x in nf1)}:"
+            f"{','.join(map(str, nfad))}:{nsb_r[0]},{nsb_r[1]},{nsb_a[0]},{nsb_a[1]}"
+        )
+        tumor_s = (
+            f"{gt_t}:{','.join(map(str, tad))}:{taf}:{tsum + int(r.random() * 4)}:"
+            f"{','.join(str(x[0]) for x in tf1)}:{','.join(str(x[1]) for x in tf1)}:"
+            f"{','.join(map(str, tfad))}:{tsb_r[0]},{tsb_r[1]},{tsb_a[0]},{tsb_a[1]}"
+        )
         # ---- FILTER and INFO
         filt = FILTERS[col["fidx"][i]][0]
         if nalt_alleles == 2:
@@ -596,9 +792,11 @@ def generate(n: int, seed: int, out_path: str, bed_path: str | None, tumor: str,
         nlod = ",".join(f"{ndp * 0.3 + r.uniform(-2, 2):.2f}" for _ in range(nalt_alleles))
         popafs = ",".join([popaf] + ["6.00"] * (nalt_alleles - 1))
         tlods = ",".join([f"{tlod:.2f}"] + [f"{max(3.0, tlod / 3):.2f}"] * (nalt_alleles - 1))
-        info = (f"AS_FilterStatus={as_status};AS_SB_TABLE={tsb_r[0]},{tsb_r[1]}|{sb_alt};DP={tdp + ndp + int(r.random() * 6)};"
-                f"ECNT={ecnt};GERMQ={germq};MBQ={mbq};MFRL={mfrl};MMQ={mmq};MPOS={mpos};NALOD={nalod};"
-                f"NLOD={nlod};POPAF={popafs};")
+        info = (
+            f"AS_FilterStatus={as_status};AS_SB_TABLE={tsb_r[0]},{tsb_r[1]}|{sb_alt};DP={tdp + ndp + int(r.random() * 6)};"
+            f"ECNT={ecnt};GERMQ={germq};MBQ={mbq};MFRL={mfrl};MMQ={mmq};MPOS={mpos};NALOD={nalod};"
+            f"NLOD={nlod};POPAF={popafs};"
+        )
         if "panel_of_normals" in filt:
             info += "PON;"
         if r.random() < 0.35:
@@ -641,29 +839,43 @@ def generate(n: int, seed: int, out_path: str, bed_path: str | None, tumor: str,
         ntx = 0
         for al, vc in zip(vep_alleles, vclass, strict=True):
             if k == 3:  # chrM
-                entries.append(f"{al}|upstream_gene_variant|MODIFIER|MT-ND1|ENSG00000198888|Transcript|ENST00000361390.2|protein_coding||||||||||{existing}|{r.randint(100, 4000)}|1||{vc}|HGNC|HGNC:7455|YES|||||||P03886.237||UPI00000DBE3F|||||{afblock}")
+                entries.append(
+                    f"{al}|upstream_gene_variant|MODIFIER|MT-ND1|ENSG00000198888|Transcript|ENST00000361390.2|protein_coding||||||||||{existing}|{r.randint(100, 4000)}|1||{vc}|HGNC|HGNC:7455|YES|||||||P03886.237||UPI00000DBE3F|||||{afblock}"
+                )
                 ntx += 1
                 continue
             if k == 2:  # intergenic or near a gene
                 if r.random() < 0.4:
-                    entries.append(f"{al}|intergenic_variant|MODIFIER|||||||||||||||{existing}||||{vc}" + "|" * 17 + afblock)
+                    entries.append(
+                        f"{al}|intergenic_variant|MODIFIER|||||||||||||||{existing}||||{vc}" + "|" * 17 + afblock
+                    )
                 else:
                     up = "upstream_gene_variant" if r.random() < 0.5 else "downstream_gene_variant"
                     for t in g.tx[: r.randint(1, len(g.tx))]:
-                        entries.append(f"{al}|{up}|MODIFIER|{t.A}||||||||||{existing}|{r.randint(50, 5000)}|{t.C}|{vc}|{t.B}||||{afblock}")
+                        entries.append(
+                            f"{al}|{up}|MODIFIER|{t.A}||||||||||{existing}|{r.randint(50, 5000)}|{t.C}|{vc}|{t.B}||||{afblock}"
+                        )
                         ntx += 1
                 if r.random() < 0.25:
-                    entries.append(f"{al}|regulatory_region_variant|MODIFIER|||RegulatoryFeature|ENSR{r.randint(1, 999999):011d}|{REG_BIOTYPES[int(r.random() * 6)]}||||||||||{existing}||||{vc}" + "|" * 17 + afblock)
+                    entries.append(
+                        f"{al}|regulatory_region_variant|MODIFIER|||RegulatoryFeature|ENSR{r.randint(1, 999999):011d}|{REG_BIOTYPES[int(r.random() * 6)]}||||||||||{existing}||||{vc}"
+                        + "|" * 17
+                        + afblock
+                    )
                 continue
             if k == 0:
                 primary = _pick(r, csq_names_ind, csq_cum_ind) if indel else _pick(r, csq_names_snv, csq_cum_snv)
             else:
                 primary = _pick(r, csq_names_int, csq_cum_int)
-            coding_primary = primary.split("&")[0] not in ("intron_variant", "3_prime_UTR_variant",
-                                                           "5_prime_UTR_variant", "splice_region_variant",
-                                                           "splice_polypyrimidine_tract_variant",
-                                                           "splice_donor_region_variant",
-                                                           "splice_donor_5th_base_variant")
+            coding_primary = primary.split("&")[0] not in (
+                "intron_variant",
+                "3_prime_UTR_variant",
+                "5_prime_UTR_variant",
+                "splice_region_variant",
+                "splice_polypyrimidine_tract_variant",
+                "splice_donor_region_variant",
+                "splice_donor_5th_base_variant",
+            )
             n_ex = len(g.exons)
             exon_no = (col["exon"][i] + 1) if k == 0 else r.randint(1, max(1, n_ex - 1))
             if g.strand < 0:
@@ -682,7 +894,7 @@ def generate(n: int, seed: int, out_path: str, bed_path: str | None, tumor: str,
             if vc == "SNV":
                 codon_pos = cds_pos % 3
                 cod = ["agc", "tgc", "cag"][codon_pos]
-                codons = f"{cod[:codon_pos]}{ref_b}{cod[codon_pos + 1:]}/{cod[:codon_pos]}{al}{cod[codon_pos + 1:]}"
+                codons = f"{cod[:codon_pos]}{ref_b}{cod[codon_pos + 1 :]}/{cod[:codon_pos]}{al}{cod[codon_pos + 1 :]}"
                 chg = f"{ref_b}>{al}" if g.strand > 0 else f"{COMP[ref_b]}>{COMP[al]}"
             elif vc == "deletion":
                 codons = "aGAc/ac"
@@ -707,8 +919,13 @@ def generate(n: int, seed: int, out_path: str, bed_path: str | None, tumor: str,
                 s = r.random()
                 sift = f"deleterious({s * 0.05:.2f})" if s < 0.4 else f"tolerated({0.05 + s * 0.9:.2f})"
                 q = r.random()
-                pp = (f"probably_damaging({0.909 + q * 0.09:.3f})" if q < 0.35 else
-                      f"possibly_damaging({0.45 + q * 0.4:.3f})" if q < 0.55 else f"benign({q * 0.4:.3f})")
+                pp = (
+                    f"probably_damaging({0.909 + q * 0.09:.3f})"
+                    if q < 0.35
+                    else f"possibly_damaging({0.45 + q * 0.4:.3f})"
+                    if q < 0.55
+                    else f"benign({q * 0.4:.3f})"
+                )
             if coding_primary:
                 nd = r.randint(1, 8)
                 start = int(r.random() * len(DOMAIN_POOL))
@@ -718,7 +935,9 @@ def generate(n: int, seed: int, out_path: str, bed_path: str | None, tumor: str,
                 ntx += 1
                 if u < 0.07:  # transcript ends before/after the variant
                     up = "upstream_gene_variant" if r.random() < 0.5 else "downstream_gene_variant"
-                    entries.append(f"{al}|{up}|MODIFIER|{t.A}||||||||||{existing}|{r.randint(30, 4999)}|{t.C}|{vc}|{t.B}||||{afblock}")
+                    entries.append(
+                        f"{al}|{up}|MODIFIER|{t.A}||||||||||{existing}|{r.randint(30, 4999)}|{t.C}|{vc}|{t.B}||||{afblock}"
+                    )
                     continue
                 intron_txt = f"{exon_no}/{t.n_exons}"
                 if k == 1 or primary.startswith("intron") or (t.coding and coding_primary and u > 0.85):
@@ -731,26 +950,40 @@ def generate(n: int, seed: int, out_path: str, bed_path: str | None, tumor: str,
                     else:
                         cons = cons + "&non_coding_transcript_variant"
                         hc = f"{t.enst}:n.{cds_pos}{'+' if off > 0 else ''}{off}{chg}"
-                    entries.append(f"{al}|{cons}|{_impact(cons)}|{t.A}||{intron_txt}|{hc}|||||||{existing}||{t.C}|{vc}|{t.B}||||{afblock}")
+                    entries.append(
+                        f"{al}|{cons}|{_impact(cons)}|{t.A}||{intron_txt}|{hc}|||||||{existing}||{t.C}|{vc}|{t.B}||||{afblock}"
+                    )
                     continue
                 exon_txt = f"{exon_no}/{t.n_exons}"
                 cdna = cds_pos + t.cdna_off
                 if t.coding:
                     cons = primary + ("&NMD_transcript_variant" if t.nmd else "")
                     if primary.startswith(("3_prime", "5_prime")):
-                        entries.append(f"{al}|{cons}|MODIFIER|{t.A}|{exon_txt}||{t.enst}:c.{'*' if primary[0] == '3' else '-'}{cds_pos}{chg}||{cdna}|||||{existing}||{t.C}|{vc}|{t.B}||||{afblock}")
+                        entries.append(
+                            f"{al}|{cons}|MODIFIER|{t.A}|{exon_txt}||{t.enst}:c.{'*' if primary[0] == '3' else '-'}{cds_pos}{chg}||{cdna}|||||{existing}||{t.C}|{vc}|{t.B}||||{afblock}"
+                        )
                     else:
-                        entries.append(f"{al}|{cons}|{_impact(cons)}|{t.A}|{exon_txt}||{t.enst}:c.{cds_pos}{chg}|{t.ensp}:{hp}|"
-                                       f"{cdna}|{cds_pos}|{prot_pos}|{aa_txt}|{codons}|{existing}||{t.C}|{vc}|{t.B}|{sift}|{pp}|{dom}|{afblock}")
+                        entries.append(
+                            f"{al}|{cons}|{_impact(cons)}|{t.A}|{exon_txt}||{t.enst}:c.{cds_pos}{chg}|{t.ensp}:{hp}|"
+                            f"{cdna}|{cds_pos}|{prot_pos}|{aa_txt}|{codons}|{existing}||{t.C}|{vc}|{t.B}|{sift}|{pp}|{dom}|{afblock}"
+                        )
                 else:
                     cons = "non_coding_transcript_exon_variant"
-                    entries.append(f"{al}|{cons}|MODIFIER|{t.A}|{exon_txt}||{t.enst}:n.{cdna}{chg}||{cdna}|||||{existing}||{t.C}|{vc}|{t.B}||||{afblock}")
+                    entries.append(
+                        f"{al}|{cons}|MODIFIER|{t.A}|{exon_txt}||{t.enst}:n.{cdna}{chg}||{cdna}|||||{existing}||{t.C}|{vc}|{t.B}||||{afblock}"
+                    )
             if r.random() < 0.12:
-                entries.append(f"{al}|regulatory_region_variant|MODIFIER|||RegulatoryFeature|ENSR{r.randint(1, 999999):011d}|{REG_BIOTYPES[int(r.random() * 6)]}||||||||||{existing}||||{vc}" + "|" * 17 + afblock)
+                entries.append(
+                    f"{al}|regulatory_region_variant|MODIFIER|||RegulatoryFeature|ENSR{r.randint(1, 999999):011d}|{REG_BIOTYPES[int(r.random() * 6)]}||||||||||{existing}||||{vc}"
+                    + "|" * 17
+                    + afblock
+                )
 
         idf = existing.split("&")[0] if existing.startswith("rs") and r.random() < 0.0 else "."
-        line = (f"{cnames[ci]}\t{p}\t{idf}\t{ref}\t{','.join(alts)}\t.\t{filt}\t{info}{','.join(entries)}\t"
-                f"GT:AD:AF:DP:F1R2:F2R1:FAD:SB\t{normal_s}\t{tumor_s}\n")
+        line = (
+            f"{cnames[ci]}\t{p}\t{idf}\t{ref}\t{','.join(alts)}\t.\t{filt}\t{info}{','.join(entries)}\t"
+            f"GT:AD:AF:DP:F1R2:F2R1:FAD:SB\t{normal_s}\t{tumor_s}\n"
+        )
         buf.append(line)
         raw_bytes += len(line)
         n_entries.append(len(entries))
@@ -772,16 +1005,28 @@ def generate(n: int, seed: int, out_path: str, bed_path: str | None, tumor: str,
         subprocess.run([tabix, "-f", "-p", "vcf", out_path], check=True)
     else:  # pragma: no cover
         import pysam
+
         pysam.tabix_index(out_path, preset="vcf", force=True)
     gz = os.path.getsize(out_path)
     stats = dict(
-        records=n, seconds=round(time.time() - t0, 1), raw_bytes=raw_bytes,
-        bytes_per_record=round(raw_bytes / n), gz_bytes=gz, gz_bytes_per_record=round(gz / n, 1),
-        median_csq_entries=statistics.median(n_entries), mean_csq_entries=round(sum(n_entries) / n, 2),
-        median_transcripts=statistics.median(n_tx_rec), csq_fields=len(CSQ_FIELDS.split("|")),
-        pass_frac=round(float(np.mean([FILTERS[j][0] == "PASS" and not m for j, m in zip(col["fidx"], col["multi"], strict=True)])), 3),
-        indel_frac=round(float(is_indel.mean()), 3), multiallelic_frac=round(float(multi.mean()), 3),
-        in_target_frac=round(float((kind == 0).mean()), 3), gnomad_frac=round(float(has_pop.mean()), 3),
+        records=n,
+        seconds=round(time.time() - t0, 1),
+        raw_bytes=raw_bytes,
+        bytes_per_record=round(raw_bytes / n),
+        gz_bytes=gz,
+        gz_bytes_per_record=round(gz / n, 1),
+        median_csq_entries=statistics.median(n_entries),
+        mean_csq_entries=round(sum(n_entries) / n, 2),
+        median_transcripts=statistics.median(n_tx_rec),
+        csq_fields=len(CSQ_FIELDS.split("|")),
+        pass_frac=round(
+            float(np.mean([FILTERS[j][0] == "PASS" and not m for j, m in zip(col["fidx"], col["multi"], strict=True)])),
+            3,
+        ),
+        indel_frac=round(float(is_indel.mean()), 3),
+        multiallelic_frac=round(float(multi.mean()), 3),
+        in_target_frac=round(float((kind == 0).mean()), 3),
+        gnomad_frac=round(float(has_pop.mean()), 3),
         bed_bp=bed_bp,
     )
     return stats
@@ -797,8 +1042,7 @@ def main(argv=None):
     ap.add_argument("--normal", default="NORMAL_S1")
     ap.add_argument("--in-target", type=float, default=0.45, help="share of records drawn inside the BED")
     args = ap.parse_args(argv)
-    stats = generate(args.records, args.seed, args.out, args.bed, args.tumor, args.normal,
-                     in_target=args.in_target)
+    stats = generate(args.records, args.seed, args.out, args.bed, args.tumor, args.normal, in_target=args.in_target)
     for k, v in stats.items():
         print(f"{k}\t{v}")
 

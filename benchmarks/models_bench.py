@@ -30,13 +30,19 @@ def cohort(folder: Path, n_patients: int, seed: int, effects=None) -> tuple[pd.D
     truth = pd.read_csv(folder / "truth" / "patients.csv")
     dm = pd.read_csv(folder / "clinical" / "dm.csv")
     rng = np.random.default_rng(seed)
-    table = pd.DataFrame({
-        "USUBJID": truth["USUBJID"], "tmb_per_mb": truth["true_tmb_per_mb"],
-        "tmb_log2": np.log2(truth["true_tmb_per_mb"] + 1), "pdl1_tps_pct": truth["pdl1_tps_true_pct"],
-        "til_stromal_pct": truth["til_pct"], "nk_pct_lymph_c1d1": truth["nk_pct_baseline"],
-        "response": truth["bor"].isin(["CR", "PR"]).astype(int),
-        "pfs_months": truth["pfs_months"], "pfs_event": truth["pfs_event"],
-    }).merge(dm[["USUBJID", "AGE", "ECOG", "SMOKING", "SEX", "HISTOLOGY"]], on="USUBJID")
+    table = pd.DataFrame(
+        {
+            "USUBJID": truth["USUBJID"],
+            "tmb_per_mb": truth["true_tmb_per_mb"],
+            "tmb_log2": np.log2(truth["true_tmb_per_mb"] + 1),
+            "pdl1_tps_pct": truth["pdl1_tps_true_pct"],
+            "til_stromal_pct": truth["til_pct"],
+            "nk_pct_lymph_c1d1": truth["nk_pct_baseline"],
+            "response": truth["bor"].isin(["CR", "PR"]).astype(int),
+            "pfs_months": truth["pfs_months"],
+            "pfs_event": truth["pfs_event"],
+        }
+    ).merge(dm[["USUBJID", "AGE", "ECOG", "SMOKING", "SEX", "HISTOLOGY"]], on="USUBJID")
     for i in range(9):  # TBNK-like subsets without planted effect
         table[f"tbnk_noise_{i}"] = rng.normal(size=len(table))
     features = [c for c in table.columns if c not in ("USUBJID", "response", "pfs_months", "pfs_event", "tmb_per_mb")]
@@ -63,17 +69,30 @@ def main() -> None:
 
             study = Study.from_config(write_study_config(Path(tmp) / "study", jobs=args.n_jobs))
             study.tmb(), study.pathology(), study.tbnk(), study.endpoints()
-            res = run_study_models(study.patients().tables["patients"], Path(tmp) / "out", seed=args.seed,
-                                   n_jobs=args.n_jobs)
+            res = run_study_models(
+                study.patients().tables["patients"], Path(tmp) / "out", seed=args.seed, n_jobs=args.n_jobs
+            )
             features = res.provenance["settings"]["features"]
         else:
-            res = run_models(table, outcome="response", features=features, id_col="USUBJID", time="pfs_months",
-                             event="pfs_event", groups={"tmb_per_mb": 10.0}, out_dir=Path(tmp) / "out",
-                             seed=args.seed, n_jobs=args.n_jobs)
+            res = run_models(
+                table,
+                outcome="response",
+                features=features,
+                id_col="USUBJID",
+                time="pfs_months",
+                event="pfs_event",
+                groups={"tmb_per_mb": 10.0},
+                out_dir=Path(tmp) / "out",
+                seed=args.seed,
+                n_jobs=args.n_jobs,
+            )
         wall = time.perf_counter() - start
         print(f"{len(table)} patients, {len(features)} features, {int(table.response.sum())} responders")
-    print(res.summary[["model", "auc", "auc_ci_lower", "auc_ci_upper", "null_auc_mean", "p_text",
-                       "calibration_slope"]].to_string())
+    print(
+        res.summary[
+            ["model", "auc", "auc_ci_lower", "auc_ci_upper", "null_auc_mean", "p_text", "calibration_slope"]
+        ].to_string()
+    )
     print(f"run_models wall time: {wall:.1f} s (n_jobs={args.n_jobs})")
 
 

@@ -43,15 +43,38 @@ def timed(name: str, cmd: str, runs: int, raw: Path) -> dict:
     rss_log.unlink(missing_ok=True)
     js = raw / f"{name}.json"
     wrapped = f"/usr/bin/time -f %M -a -o {rss_log} sh -c {shlex.quote(cmd + ' > ' + str(raw / (name + '.out')))}"
-    p = subprocess.run(["hyperfine", "--style", "basic", "--runs", str(runs), "--warmup", "0", "--export-json",
-                        str(js), "-n", name, wrapped], capture_output=True, text=True)
+    p = subprocess.run(
+        [
+            "hyperfine",
+            "--style",
+            "basic",
+            "--runs",
+            str(runs),
+            "--warmup",
+            "0",
+            "--export-json",
+            str(js),
+            "-n",
+            name,
+            wrapped,
+        ],
+        capture_output=True,
+        text=True,
+    )
     print(p.stdout[-800:], flush=True)
     if p.returncode != 0:
         return {"name": name, "cmd": cmd, "failed": (p.stderr or p.stdout).strip()[-300:]}
     res = json.loads(js.read_text())["results"][0]
     rss = [int(x) for x in rss_log.read_text().split() if x.isdigit()]
-    return {"name": name, "cmd": cmd, "median_s": res["median"], "user_s": res["user"], "system_s": res["system"],
-            "runs": len(res["times"]), "peak_rss_mb": round(max(rss) / 1024, 1) if rss else None}
+    return {
+        "name": name,
+        "cmd": cmd,
+        "median_s": res["median"],
+        "user_s": res["user"],
+        "system_s": res["system"],
+        "runs": len(res["times"]),
+        "peak_rss_mb": round(max(rss) / 1024, 1) if rss else None,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,22 +109,46 @@ def main(argv: list[str] | None = None) -> int:
         truth = pd.read_csv(truth_path, sep="\t").set_index("sample")["maftools_count"]
         ours = pd.read_csv(next((raw / "bm").glob("*.tmb.tsv")), sep="\t").set_index("sample")["counted_variants"]
         bare = pd.read_csv(raw / "pandas.tsv", sep="\t").set_index("sample")["count"]
-        answers = {"tumours": len(truth), "biomarker_equals_truth": bool((ours.reindex(truth.index) == truth).all()),
-                   "pandas_equals_truth": bool((bare.reindex(truth.index) == truth).all())}
-    report = {"label": args.label, "maf": maf, "maf_bytes": os.path.getsize(maf), "rows": rows,
-              "maftools": "ran" if maftools else "not installable: Debian has no maftools package (R is there); "
-                                                 "compared with a bare pandas groupby instead",
-              "answers": answers, "loadavg": Path("/proc/loadavg").read_text().strip()}
-    lines = ["| contender | wall median (s) | vs pandas | user+sys (s) | peak RSS (MB) | runs |",
-             "|---|---:|---:|---:|---:|---:|"]
+        answers = {
+            "tumours": len(truth),
+            "biomarker_equals_truth": bool((ours.reindex(truth.index) == truth).all()),
+            "pandas_equals_truth": bool((bare.reindex(truth.index) == truth).all()),
+        }
+    report = {
+        "label": args.label,
+        "maf": maf,
+        "maf_bytes": os.path.getsize(maf),
+        "rows": rows,
+        "maftools": "ran"
+        if maftools
+        else "not installable: Debian has no maftools package (R is there); "
+        "compared with a bare pandas groupby instead",
+        "answers": answers,
+        "loadavg": Path("/proc/loadavg").read_text().strip(),
+    }
+    lines = [
+        "| contender | wall median (s) | vs pandas | user+sys (s) | peak RSS (MB) | runs |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for r in rows:
         if "failed" in r:
             lines.append(f"| {r['name']} | failed: {r['failed'][:80]} | | | | |")
         else:
-            lines.append(f"| {r['name']} | {r['median_s']:.2f} | {r.get('vs_pandas', '')}x | "
-                         f"{r['user_s'] + r['system_s']:.2f} | {r['peak_rss_mb']} | {r['runs']} |")
-    md = "\n".join([f"### Cohort MAF TMB, {args.label}", "", *lines, "", f"maftools: {report['maftools']}",
-                    f"answers: {answers}", ""])
+            lines.append(
+                f"| {r['name']} | {r['median_s']:.2f} | {r.get('vs_pandas', '')}x | "
+                f"{r['user_s'] + r['system_s']:.2f} | {r['peak_rss_mb']} | {r['runs']} |"
+            )
+    md = "\n".join(
+        [
+            f"### Cohort MAF TMB, {args.label}",
+            "",
+            *lines,
+            "",
+            f"maftools: {report['maftools']}",
+            f"answers: {answers}",
+            "",
+        ]
+    )
     (HERE / "results" / f"tmb_cohort_{args.label}.json").write_text(json.dumps(report, indent=1) + "\n")
     (HERE / "results" / f"tmb_cohort_{args.label}.md").write_text(md)
     print(md)

@@ -54,12 +54,24 @@ PY = os.environ.get("BENCH_PYTHON", str(REPO / ".venv" / "bin" / "python"))
 BIOMARKER = os.environ.get("BENCH_BIOMARKER", str(REPO / ".venv" / "bin" / "biomarker"))
 PYTMB_VENV = Path(os.environ.get("PYTMB_VENV", HERE / ".venv-pytmb"))
 PYTMB = str(PYTMB_VENV / "bin" / "pyTMB")
-PYTMB_WES = ("--vaf 0.05 --minDepth 20 --minAltDepth 2 --filterLowQual --filterNonCoding --filterSyn "
-             "--maf 0.001 --filterPolym --polymDb gnomad")
-ROWS = ["floor", "decompress", "htslib_parse", "cyvcf2_iter", "pysam", "bare", "bare_fields", "pytmb", "pytmb_shipped",
-        "biomarker", "biomarker_j2"]
-IMPORTS = ["pysam", "cyvcf2", "numpy", "pandas", "scipy.stats", "seaborn", "sklearn", "biomarker",
-           "biomarker.tmb"]
+PYTMB_WES = (
+    "--vaf 0.05 --minDepth 20 --minAltDepth 2 --filterLowQual --filterNonCoding --filterSyn "
+    "--maf 0.001 --filterPolym --polymDb gnomad"
+)
+ROWS = [
+    "floor",
+    "decompress",
+    "htslib_parse",
+    "cyvcf2_iter",
+    "pysam",
+    "bare",
+    "bare_fields",
+    "pytmb",
+    "pytmb_shipped",
+    "biomarker",
+    "biomarker_j2",
+]
+IMPORTS = ["pysam", "cyvcf2", "numpy", "pandas", "scipy.stats", "seaborn", "sklearn", "biomarker", "biomarker.tmb"]
 
 
 def sh(cmd: str) -> str:
@@ -77,8 +89,7 @@ def pytmb_config_dir() -> Path:
 def commands(vcf: str, bed: str, outdir: Path, tumor: str) -> dict[str, str]:
     q = shlex.quote
     cfg = pytmb_config_dir()
-    pytmb_common = (f"{PYTMB} -i {q(vcf)} --varConfig {cfg}/mutect2.yml --sample {tumor} --bed {q(bed)} "
-                    f"{PYTMB_WES}")
+    pytmb_common = f"{PYTMB} -i {q(vcf)} --varConfig {cfg}/mutect2.yml --sample {tumor} --bed {q(bed)} {PYTMB_WES}"
     return {
         "floor": f"bcftools view -H {q(vcf)} | wc -l",
         "decompress": f"bgzip -dc {q(vcf)} | wc -l",
@@ -94,8 +105,7 @@ def commands(vcf: str, bed: str, outdir: Path, tumor: str) -> dict[str, str]:
         "pytmb": f"{pytmb_common} --dbConfig {HERE}/configs/pytmb_vep_csq.yml",
         "pytmb_shipped": f"{pytmb_common} --dbConfig {cfg}/vep.yml",
         "biomarker": f"{BIOMARKER} tmb {q(vcf)} --targets {q(bed)} --preset pytmb-wes --out {outdir}/bm1",
-        "biomarker_j2": (f"{BIOMARKER} tmb {q(vcf)} --targets {q(bed)} --preset pytmb-wes -j 2 "
-                         f"--out {outdir}/bm2"),
+        "biomarker_j2": (f"{BIOMARKER} tmb {q(vcf)} --targets {q(bed)} --preset pytmb-wes -j 2 --out {outdir}/bm2"),
     }
 
 
@@ -115,8 +125,7 @@ def machine() -> dict:
         "pyTMB": sh(f"{PYTMB} --version"),
         "pyTMB cyvcf2": sh(f"{PYTMB_VENV}/bin/python -c 'import cyvcf2;print(cyvcf2.__version__)'"),
         "biomarker": sh(f"{PY} -c 'import biomarker;print(biomarker.__version__)'"),
-        "biomarker_src_sha256": sh(
-            f"cd {REPO} && cat $(find biomarker -name '*.py' | sort) | sha256sum | cut -c1-12"),
+        "biomarker_src_sha256": sh(f"cd {REPO} && cat $(find biomarker -name '*.py' | sort) | sha256sum | cut -c1-12"),
         "git": sh(f"git -C {REPO} rev-parse --short HEAD 2>/dev/null") or "uncommitted",
         "hyperfine": sh("hyperfine --version"),
         "loadavg_start": sh("cat /proc/loadavg"),
@@ -151,8 +160,20 @@ def hyperfine(name: str, cmd: str, runs: int, warmup: int, raw: Path, nice: int)
     if nice:
         timed = f"nice -n {nice} {timed}"
     js = raw / f"{name}.json"
-    hf = ["hyperfine", "--style", "basic", "--runs", str(runs), "--warmup", str(warmup),
-          "--export-json", str(js), "-n", name, timed]
+    hf = [
+        "hyperfine",
+        "--style",
+        "basic",
+        "--runs",
+        str(runs),
+        "--warmup",
+        str(warmup),
+        "--export-json",
+        str(js),
+        "-n",
+        name,
+        timed,
+    ]
     print(f"\n## {name}: {cmd}", flush=True)
     p = subprocess.run(hf, text=True, capture_output=True)
     sys.stdout.write(p.stdout[-1500:])
@@ -166,9 +187,17 @@ def hyperfine(name: str, cmd: str, runs: int, warmup: int, raw: Path, nice: int)
     res = json.loads(js.read_text())["results"][0]
     rss = [int(x) for x in rss_log.read_text().split() if x.isdigit()]
     return {
-        "name": name, "cmd": cmd, "median_s": res["median"], "mean_s": res["mean"], "min_s": res["min"],
-        "max_s": res["max"], "stddev_s": res.get("stddev"), "user_s": res["user"], "system_s": res["system"],
-        "runs": len(res["times"]), "peak_rss_mb": round(max(rss) / 1024, 1) if rss else None,
+        "name": name,
+        "cmd": cmd,
+        "median_s": res["median"],
+        "mean_s": res["mean"],
+        "min_s": res["min"],
+        "max_s": res["max"],
+        "stddev_s": res.get("stddev"),
+        "user_s": res["user"],
+        "system_s": res["system"],
+        "runs": len(res["times"]),
+        "peak_rss_mb": round(max(rss) / 1024, 1) if rss else None,
     }
 
 
@@ -181,8 +210,24 @@ def startup(raw: Path, runs: int) -> list[dict]:
     cmds.append(("biomarker tmb --help", f"{BIOMARKER} tmb --help"))
     for name, cmd in cmds:
         js = raw / "startup.json"
-        p = subprocess.run(["hyperfine", "--style", "none", "-N", "--warmup", "1", "--runs", str(runs),
-                            "--export-json", str(js), "-i", cmd], text=True, capture_output=True)
+        p = subprocess.run(
+            [
+                "hyperfine",
+                "--style",
+                "none",
+                "-N",
+                "--warmup",
+                "1",
+                "--runs",
+                str(runs),
+                "--export-json",
+                str(js),
+                "-i",
+                cmd,
+            ],
+            text=True,
+            capture_output=True,
+        )
         if p.returncode != 0:
             out.append({"name": name, "cmd": cmd, "failed": p.stderr.strip()[-200:]})
             continue
@@ -207,15 +252,19 @@ def counts(outdir: Path) -> dict:
 
 
 def fmt_table(rows: list[dict], floor: float | None) -> str:
-    lines = ["| contender | wall median (s) | vs floor | user+sys (s) | peak RSS (MB) | runs |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| contender | wall median (s) | vs floor | user+sys (s) | peak RSS (MB) | runs |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for r in rows:
         if "failed" in r:
             lines.append(f"| {r['name']} | failed: {r['failed'][:80]} | | | | |")
             continue
         ratio = f"{r['median_s'] / floor:.2f}x" if floor else ""
-        lines.append(f"| {r['name']} | {r['median_s']:.2f} | {ratio} | {r['user_s'] + r['system_s']:.2f} | "
-                     f"{r['peak_rss_mb']} | {r['runs']} |")
+        lines.append(
+            f"| {r['name']} | {r['median_s']:.2f} | {ratio} | {r['user_s'] + r['system_s']:.2f} | "
+            f"{r['peak_rss_mb']} | {r['runs']} |"
+        )
     return "\n".join(lines)
 
 
@@ -244,8 +293,15 @@ def main(argv=None) -> int:
 
     vcf = os.path.abspath(args.vcf)
     bed = os.path.abspath(args.bed)
-    report = {"label": args.label, "machine": machine(), "file": file_facts(vcf, bed),
-              "runs": args.runs, "warmup": args.warmup, "nice": args.nice, "rows": []}
+    report = {
+        "label": args.label,
+        "machine": machine(),
+        "file": file_facts(vcf, bed),
+        "runs": args.runs,
+        "warmup": args.warmup,
+        "nice": args.nice,
+        "rows": [],
+    }
     print(json.dumps(report["machine"], indent=1))
     print(json.dumps(report["file"], indent=1))
     cmds = commands(vcf, bed, outdir, args.tumor)
@@ -264,8 +320,9 @@ def main(argv=None) -> int:
     for name in ("pytmb", "pytmb_shipped"):
         if name in wanted and (raw / f"{name}.out").exists():
             txt = (raw / f"{name}.out").read_text().splitlines()
-            report["answers"][name] = [t.strip() for t in txt
-                                       if t.startswith(("TMB=", "Variants after filters=", "  "))]
+            report["answers"][name] = [
+                t.strip() for t in txt if t.startswith(("TMB=", "Variants after filters=", "  "))
+            ]
     for name in ("bare", "pysam", "bare_fields"):
         if name in wanted and (raw / f"{name}.out").exists():
             report["answers"][name] = (raw / f"{name}.out").read_text().strip()

@@ -64,15 +64,17 @@ def make_data(folder: Path, n: int, repeat: int, seed: int) -> Path:
         recs = planner.plan(rng, target, 1.0, [], sbs=w @ mix)
         sites += [(r.contig, r.pos, len(r.ref)) for r in recs]
         write_vcf(recs, folder / "vcf" / f"T{i:04d}.vcf.gz", f"T{i:04d}", f"N{i:04d}")
-        truth.append({"tumour": f"T{i:04d}", "smoker": smoker, **{f"planted_{k}": float(x) for k, x in
-                                                                   enumerate(mix)}})
+        truth.append({"tumour": f"T{i:04d}", "smoker": smoker, **{f"planted_{k}": float(x) for k, x in enumerate(mix)}})
         print(f"\rtumour {i + 1}/{n}", end="", file=sys.stderr)
     print(file=sys.stderr)
     write_reference_fasta(exome, sites, folder / "genome.fa.gz")
     write_signature_matrix(folder / "sbs96.tsv")
     pd.DataFrame(truth).to_csv(folder / "truth.csv", index=False)
-    rows = [(f"P{i:04d}-{r}", f"T{i:04d}-r{r}", f"vcf/T{i:04d}.vcf.gz", bed.name, "tumor_normal")
-            for r in range(repeat) for i in range(n)]
+    rows = [
+        (f"P{i:04d}-{r}", f"T{i:04d}-r{r}", f"vcf/T{i:04d}.vcf.gz", bed.name, "tumor_normal")
+        for r in range(repeat)
+        for i in range(n)
+    ]
     pd.DataFrame(rows, columns=["patient", "sample", "vcf", "bed", "type"]).to_csv(sheet, index=False)
     return sheet
 
@@ -91,9 +93,11 @@ def timed(cmd: list[str] | str, shell: bool = False) -> dict[str, float]:
 
 def spa_script(cat: Path, sig: Path, out: Path, penalty: bool) -> str:
     extra = "" if penalty else ", nnls_add_penalty=0.0, nnls_remove_penalty=0.0, initial_remove_penalty=0.0"
-    return ("from SigProfilerAssignment import Analyzer as A\n"
-            f"A.cosmic_fit(samples='{cat}', output='{out}', input_type='matrix', signature_database='{sig}', "
-            f"genome_build='GRCh38', make_plots=False, verbose=False, cpu=2{extra})\n")
+    return (
+        "from SigProfilerAssignment import Analyzer as A\n"
+        f"A.cosmic_fit(samples='{cat}', output='{out}', input_type='matrix', signature_database='{sig}', "
+        f"genome_build='GRCh38', make_plots=False, verbose=False, cpu=2{extra})\n"
+    )
 
 
 def main() -> None:
@@ -112,9 +116,23 @@ def main() -> None:
     results: dict[str, dict[str, float]] = {}
     vcfs = " ".join(str(data / v) for v in rows["vcf"])
     results["anchor"] = timed(f"for f in {vcfs}; do bcftools view -Ou -o /dev/null $f; done", shell=True)
-    results["biomarker"] = timed([py, "-m", "biomarker.cli", "genomic", str(sheet), "--fasta",
-                                  str(data / "genome.fa.gz"), "--signatures", str(data / "sbs96.tsv"),
-                                  "--signature-set", "all", "--out", str(out)])
+    results["biomarker"] = timed(
+        [
+            py,
+            "-m",
+            "biomarker.cli",
+            "genomic",
+            str(sheet),
+            "--fasta",
+            str(data / "genome.fa.gz"),
+            "--signatures",
+            str(data / "sbs96.tsv"),
+            "--signature-set",
+            "all",
+            "--out",
+            str(out),
+        ]
+    )
     ours = pd.read_csv(out / "signature_exposures.tsv", sep="\t")
     cat = pd.read_csv(out / "sbs96_catalogue.tsv", sep="\t")
     truth = pd.read_csv(data / "truth.csv")
@@ -126,8 +144,11 @@ def main() -> None:
     err = np.abs(first.to_numpy() - planted.loc[first.index].to_numpy()).max(axis=1)
     n_snv = cat.groupby("sample")["snv_count"].sum()
     summary: dict[str, object] = {
-        "runs": len(rows), "distinct_tumours": args.tumours, "median_snvs": float(n_snv.median()),
-        "reported": len(wide), "planted_max_abs_error_median": float(np.median(err)),
+        "runs": len(rows),
+        "distinct_tumours": args.tumours,
+        "median_snvs": float(n_snv.median()),
+        "reported": len(wide),
+        "planted_max_abs_error_median": float(np.median(err)),
         "planted_max_abs_error_p90": float(np.percentile(err, 90)),
     }
     if args.spa:
@@ -149,21 +170,29 @@ def main() -> None:
                 f"m = pd.read_csv('{data / 'spa_catalogues.txt'}', sep='\\t', index_col=0).loc[list(CHANNELS)]\n"
                 "rng = np.random.default_rng(7)\n"
                 "for s in m.columns:\n"
-                "    fit_exposures(m[s].to_numpy(), ref.matrix.to_numpy(), ref.signatures, rng=rng)\n")
+                "    fit_exposures(m[s].to_numpy(), ref.matrix.to_numpy(), ref.signatures, rng=rng)\n"
+            )
             results["biomarker_fit_only"] = timed([py, "-c", fit_only])
             for label, penalty in (("spa_default", True), ("spa_no_penalty", False)):
                 spa_out = data / label
                 script = spa_script(data / "spa_catalogues.txt", data / "sbs96.tsv", spa_out, penalty)
                 results[label] = timed([py, "-c", script])
-                act = pd.read_csv(spa_out / "Assignment_Solution" / "Activities" /
-                                  "Assignment_Solution_Activities.txt", sep="\t", index_col=0)
+                act = pd.read_csv(
+                    spa_out / "Assignment_Solution" / "Activities" / "Assignment_Solution_Activities.txt",
+                    sep="\t",
+                    index_col=0,
+                )
                 frac = act[sigs].div(act[sigs].sum(axis=1), axis=0)
                 diff = np.abs(frac.loc[keep].to_numpy() - first.loc[keep].to_numpy())
                 summary[f"{label}_max_abs_diff"] = float(diff.max())
                 summary[f"{label}_median_abs_diff"] = float(np.median(diff))
                 summary[f"{label}_tumours"] = len(keep)
-    machine = {"cpus": os.cpu_count(), "python": platform.python_version(),
-               "load_avg_1m": os.getloadavg()[0], "note": "2-core machine shared by 8 helpers: loaded"}
+    machine = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "load_avg_1m": os.getloadavg()[0],
+        "note": "2-core machine shared by 8 helpers: loaded",
+    }
     report = {"results": results, "summary": summary, "machine": machine, "args": vars(args) | {"data": str(data)}}
     dest = ROOT / "benchmarks" / "results" / "signatures.json"
     dest.parent.mkdir(parents=True, exist_ok=True)

@@ -34,8 +34,10 @@ def main() -> None:
             errs.append(np.abs(e.frac - mix).max())
             cover.extend(((e.ci_low - 1e-9 <= mix) & (mix <= e.ci_high + 1e-9)).tolist())
         errs = np.asarray(errs)
-        print(f"| {n:,} | {np.median(errs):.3f} | {np.percentile(errs, 90):.3f} | {errs.max():.3f} | "
-              f"{np.mean(cover):.0%} |")
+        print(
+            f"| {n:,} | {np.median(errs):.3f} | {np.percentile(errs, 90):.3f} | {errs.max():.3f} | "
+            f"{np.mean(cover):.0%} |"
+        )
 
 
 if __name__ == "__main__":

@@ -102,8 +102,10 @@ class Study:
 
     def _config(self, what: str) -> StudyConfig:
         if self.config is None:
-            raise ConfigError(f"{what}: this study was opened from its store; use Study.from_config('study.yaml') "
-                              "to compute from the input files")
+            raise ConfigError(
+                f"{what}: this study was opened from its store; use Study.from_config('study.yaml') "
+                "to compute from the input files"
+            )
         return self.config
 
     # -- first steps ------------------------------------------------------------------------------
@@ -126,9 +128,16 @@ class Study:
         if force and self.store_path.is_file():
             with st.Store(self.store_path) as store:
                 store.forget_tmb()
-        summary = run_batch(config.samplesheet, config.store_path, config.out / "tmb", config.preset,  # type: ignore[arg-type]
-                            targets=config.targets, jobs=config.jobs, scheduler=config.scheduler,
-                            progress=None if progress is None else lambda d, t, n: progress(f"TMB {n}", d, t))
+        summary = run_batch(
+            config.samplesheet,
+            config.store_path,
+            config.out / "tmb",
+            config.preset,  # type: ignore[arg-type]
+            targets=config.targets,
+            jobs=config.jobs,
+            scheduler=config.scheduler,
+            progress=None if progress is None else lambda d, t, n: progress(f"TMB {n}", d, t),
+        )
         with st.Store(self.store_path) as store:
             stale = store.mark_stale(r.sample for r in read_samplesheet(config.samplesheet))  # type: ignore[arg-type]
         return summary, stale
@@ -141,22 +150,33 @@ class Study:
             if self._needs(st.PDL1, key, refresh):
                 self._save(steps.compute_pathology(config.pathology))
         tables = self._read([st.PDL1])
-        return Result("pathology", tables, tables.get(st.PDL1, steps.empty()).attrs.get("provenance", {}),
-                      plotters={"pdl1_category": steps._pdl1_plot} if tables else None)
+        return Result(
+            "pathology",
+            tables,
+            tables.get(st.PDL1, steps.empty()).attrs.get("provenance", {}),
+            plotters={"pdl1_category": steps._pdl1_plot} if tables else None,
+        )
 
     def tbnk(self, refresh: bool = False, progress: Progress | None = None) -> Result:
         """TBNK per subject and visit and its features (``tbnk``, ``tbnk_features``, ``tbnk_features_wide``)."""
         config = self.config
         if config is not None and (config.tbnk is not None or config.fcs is not None):
-            inputs = ({"tbnk": config.tbnk} if config.tbnk is not None
-                      else {f"fcs/{p.name}": p for p in sorted(config.fcs.glob("*.fcs"))})  # type: ignore[union-attr]
+            inputs = (
+                {"tbnk": config.tbnk}
+                if config.tbnk is not None
+                else {f"fcs/{p.name}": p for p in sorted(config.fcs.glob("*.fcs"))}
+            )  # type: ignore[union-attr]
             key = steps.step_key(make_provenance("tbnk", {"source": "export" if config.tbnk else "fcs"}, inputs))
             if self._needs(st.TBNK_FEATURES_WIDE, key, refresh):
                 gate = None if progress is None else (lambda d, t, n: progress(f"gating {n}", d, t))
                 self._save(steps.compute_tbnk(config.tbnk, config.fcs, gate))
         tables = self._read([st.TBNK, st.TBNK_FEATURES, st.TBNK_FEATURES_WIDE])
-        return Result("tbnk", tables, tables.get(st.TBNK, steps.empty()).attrs.get("provenance", {}),
-                      summary_table=st.TBNK_FEATURES_WIDE if tables else None)
+        return Result(
+            "tbnk",
+            tables,
+            tables.get(st.TBNK, steps.empty()).attrs.get("provenance", {}),
+            summary_table=st.TBNK_FEATURES_WIDE if tables else None,
+        )
 
     def genomic(self, refresh: bool = False, progress: Progress | None = None) -> Any:
         """Signatures, spectrum features and co-mutations per tumour (``genomic_features``,
@@ -202,18 +222,26 @@ class Study:
 
         if not refresh:
             tables = self._read([st.PATIENTS, "patient_feature_sources"])
-            return Result("patients", {"patients": tables.get(st.PATIENTS, steps.empty()),
-                                       "feature_sources": tables.get("patient_feature_sources", steps.empty())},
-                          tables.get(st.PATIENTS, steps.empty()).attrs.get("provenance", {}), summary_table="patients")
+            return Result(
+                "patients",
+                {
+                    "patients": tables.get(st.PATIENTS, steps.empty()),
+                    "feature_sources": tables.get("patient_feature_sources", steps.empty()),
+                },
+                tables.get(st.PATIENTS, steps.empty()).attrs.get("provenance", {}),
+                summary_table="patients",
+            )
         with st.Store(self.store_path) as store:
             result = compute_patients(read_store_tables(store))
-            store.write_tables("patients", {st.PATIENTS: result.tables["patients"],
-                                            "patient_feature_sources": result.tables["feature_sources"]},
-                               result.provenance, run_id=self._run_id)
+            store.write_tables(
+                "patients",
+                {st.PATIENTS: result.tables["patients"], "patient_feature_sources": result.tables["feature_sources"]},
+                result.provenance,
+                run_id=self._run_id,
+            )
         return result
 
-    def models(self, refresh: bool = False, out_dir: str | os.PathLike[str] | None = None,
-               **options: Any) -> Result:
+    def models(self, refresh: bool = False, out_dir: str | os.PathLike[str] | None = None, **options: Any) -> Result:
         """The response models in the store (``model_*`` tables). ``refresh=True`` or ``options`` (``outcome``,
         ``n_repeats``...; default: the config's ``models:`` block) fit them again on the stored patient table and
         store them; ``out_dir`` also keeps their files."""
@@ -222,8 +250,9 @@ class Study:
         tables = {k.removeprefix(st.MODEL_PREFIX): v for k, v in self._read(prefix=st.MODEL_PREFIX).items()}
         return steps.models_result(tables)
 
-    def _compute_models(self, options: dict[str, Any], out_dir: str | os.PathLike[str] | None,
-                        force: bool = True) -> bool:
+    def _compute_models(
+        self, options: dict[str, Any], out_dir: str | os.PathLike[str] | None, force: bool = True
+    ) -> bool:
         """Fit the models on the stored patient table unless (``force`` off) the table and options are those
         of the stored models; returns whether they were fitted."""
         import tempfile
@@ -240,16 +269,32 @@ class Study:
         out = Path(out_dir) if out_dir is not None else (self.config.out / "models" if self.config else None)
         with tempfile.TemporaryDirectory(prefix="models.") as tmp:
             result = steps.compute_models(patients, out or tmp, options, jobs)
-        provenance = {**result.report.get("provenance", {}), "settings": result.report.get("settings", {}),
-                      "options": options, "step_key": key, "tmb_preset": assembled.provenance.get("tmb_preset"),
-                      "patient_tables": assembled.provenance.get("tables_read")}
+        provenance = {
+            **result.report.get("provenance", {}),
+            "settings": result.report.get("settings", {}),
+            "options": options,
+            "step_key": key,
+            "tmb_preset": assembled.provenance.get("tmb_preset"),
+            "patient_tables": assembled.provenance.get("tables_read"),
+        }
         with st.Store(self.store_path) as store:
-            store.write_tables("models", result.tables, provenance, prefix=st.MODEL_PREFIX,
-                               drop_prefix=st.MODEL_PREFIX, run_id=self._run_id)
+            store.write_tables(
+                "models",
+                result.tables,
+                provenance,
+                prefix=st.MODEL_PREFIX,
+                drop_prefix=st.MODEL_PREFIX,
+                run_id=self._run_id,
+            )
         return True
 
-    def report(self, out: str | os.PathLike[str] | None = None, notes: list[str] | None = None,
-               failures: list[tuple[str, str, str]] | None = None, profiles: list[str] | None = None) -> Path:
+    def report(
+        self,
+        out: str | os.PathLike[str] | None = None,
+        notes: list[str] | None = None,
+        failures: list[tuple[str, str, str]] | None = None,
+        profiles: list[str] | None = None,
+    ) -> Path:
         """Write the HTML report of everything in the store (``notes`` and the run's ``failures``, from
         :meth:`failures` when not given, in a "Run notes" section; ``profiles``: tumours whose SBS96 profile the
         signatures section draws); returns its path."""
@@ -257,8 +302,11 @@ class Study:
 
         from biomarker.report import Section, build_report
 
-        out = Path(out) if out is not None else (self.config.out if self.config else self.store_path.parent) / \
-            "report.html"
+        out = (
+            Path(out)
+            if out is not None
+            else (self.config.out if self.config else self.store_path.parent) / "report.html"
+        )
         failures = self.failures() if failures is None else failures
         extra = []
         if notes or failures:
@@ -266,14 +314,22 @@ class Study:
             for note in notes or []:
                 extra[0].note(note)
         if failures:
-            extra[0].note(f"{len(failures)} input(s) failed and are left out of every result below; the other "
-                          "inputs were analysed.")
-            extra[0].table(pd.DataFrame(failures, columns=["step", "input", "reason"]), "Failed inputs",
-                           name="failed_inputs")
+            extra[0].note(
+                f"{len(failures)} input(s) failed and are left out of every result below; the other "
+                "inputs were analysed."
+            )
+            extra[0].table(
+                pd.DataFrame(failures, columns=["step", "input", "reason"]), "Failed inputs", name="failed_inputs"
+            )
         name = self.config.study if self.config else self.store_path.stem
-        return build_report(self.store_path, out, title=f"{name}: biomarker report",
-                            subtitle="Toripalimab + axitinib, advanced NSCLC: efficacy, safety and biomarkers",
-                            extra_sections=extra, profiles=profiles)
+        return build_report(
+            self.store_path,
+            out,
+            title=f"{name}: biomarker report",
+            subtitle="Toripalimab + axitinib, advanced NSCLC: efficacy, safety and biomarkers",
+            extra_sections=extra,
+            profiles=profiles,
+        )
 
     def _save(self, result: Result, **kwargs: Any) -> None:
         with st.Store(self.store_path) as store:
@@ -295,8 +351,9 @@ class Study:
                 run_log.event("failed", f"{step} {name}: {reason}")
         return summary
 
-    def _run_logged(self, config: StudyConfig, summary: RunSummary, progress: Progress | None, force: bool,
-                    command: str) -> None:
+    def _run_logged(
+        self, config: StudyConfig, summary: RunSummary, progress: Progress | None, force: bool, command: str
+    ) -> None:
         with st.Store(self.store_path) as store:
             summary.run_id = self._run_id = store.start_run(command, config_path=config.source)
 
@@ -312,10 +369,12 @@ class Study:
                 summary.steps["tmb"] = str(summary.tmb) + (f", {len(stale)} marked stale" if stale else "")
             else:
                 summary.steps["tmb"] = "not named"
-            for name, named, method in (("pathology", config.pathology, self.pathology),
-                                        ("tbnk", config.tbnk or config.fcs, self.tbnk),
-                                        ("genomic", config.genomic or None, self.genomic),
-                                        ("endpoints", config.clinical, self.endpoints)):
+            for name, named, method in (
+                ("pathology", config.pathology, self.pathology),
+                ("tbnk", config.tbnk or config.fcs, self.tbnk),
+                ("genomic", config.genomic or None, self.genomic),
+                ("endpoints", config.clinical, self.endpoints),
+            ):
                 summary.steps[name] = self._step(name, named, method, force, tell)
             tell("patient table")
             patients = self.patients()
@@ -357,8 +416,9 @@ class Study:
                 out.append(("genomic", str(row.sample), str(row.reason)))
         return out
 
-    def _step(self, name: str, named: Any, method: Callable[..., Result], force: bool,
-              tell: Callable[..., None]) -> str:
+    def _step(
+        self, name: str, named: Any, method: Callable[..., Result], force: bool, tell: Callable[..., None]
+    ) -> str:
         if named is None:
             return self._forget(name)
         tell(name)

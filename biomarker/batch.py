@@ -72,8 +72,10 @@ class BatchSummary:
 
     def __str__(self) -> str:
         recovered = f"{len(self.recovered)} recovered from finished files, " if self.recovered else ""
-        return (f"{len(self.computed)} computed, {recovered}{len(self.skipped)} unchanged and skipped, "
-                f"{len(self.failed)} failed")
+        return (
+            f"{len(self.computed)} computed, {recovered}{len(self.skipped)} unchanged and skipped, "
+            f"{len(self.failed)} failed"
+        )
 
 
 def run_tmb_task(task: TmbTask) -> tuple[dict[str, Any], dict[str, int]]:
@@ -82,8 +84,12 @@ def run_tmb_task(task: TmbTask) -> tuple[dict[str, Any], dict[str, int]]:
     from biomarker.tmb.territory import Territory
 
     row: dict[str, Any] = {
-        "sample": task.sample, "patient": task.patient, "preset": task.params.name,
-        "input_sha256": task.input_sha256, "bed_sha256": task.bed_sha256, "params_sha256": task.params_sha256,
+        "sample": task.sample,
+        "patient": task.patient,
+        "preset": task.params.name,
+        "input_sha256": task.input_sha256,
+        "bed_sha256": task.bed_sha256,
+        "params_sha256": task.params_sha256,
         "package_version": __version__,
     }
     exit_if_orphaned()
@@ -91,12 +97,20 @@ def run_tmb_task(task: TmbTask) -> tuple[dict[str, Any], dict[str, int]]:
         key = (task.bed_path, task.bed_sha256)
         if key not in _TERRITORIES:
             cached = task.territory_file
-            _TERRITORIES[key] = (Territory.load(cached) if cached and os.path.isfile(cached)
-                                 else build_territory(task.bed_path))
-        r = compute_tmb(task.input_path, task.bed_path, task.params, tumor_sample=task.tumor_sample,
-                        sample_id=task.sample, territory=_TERRITORIES[key], out_dir=task.out_dir,
-                        keep_variants=False,
-                        known_sha256={task.input_path: task.input_sha256, task.bed_path: task.bed_sha256})
+            _TERRITORIES[key] = (
+                Territory.load(cached) if cached and os.path.isfile(cached) else build_territory(task.bed_path)
+            )
+        r = compute_tmb(
+            task.input_path,
+            task.bed_path,
+            task.params,
+            tumor_sample=task.tumor_sample,
+            sample_id=task.sample,
+            territory=_TERRITORIES[key],
+            out_dir=task.out_dir,
+            keep_variants=False,
+            known_sha256={task.input_path: task.input_sha256, task.bed_path: task.bed_sha256},
+        )
     except KeyboardInterrupt:
         exit_if_orphaned()  # interrupted by the parent watch: the finally blocks have cleaned up
         raise
@@ -107,8 +121,9 @@ def run_tmb_task(task: TmbTask) -> tuple[dict[str, Any], dict[str, int]]:
         log.error("%s: unexpected error\n%s", task.sample, traceback.format_exc())
         row.update(status="failed", reason=f"unexpected error: {type(exc).__name__}: {exc}")
         return row, {}
-    row.update(status="ok", reason="", json_path=str(r.json_path), variants_path=str(r.variants_path),
-               **r.store_row())  # the one mapping from a TMB result to a row
+    row.update(
+        status="ok", reason="", json_path=str(r.json_path), variants_path=str(r.variants_path), **r.store_row()
+    )  # the one mapping from a TMB result to a row
     return row, r.removed_by()
 
 
@@ -134,16 +149,20 @@ def make_executor(jobs: int, scheduler: str | None, stack: ExitStack) -> Executo
     if scheduler is None:
         if jobs <= 1:
             return None
-        return stack.enter_context(ProcessPoolExecutor(max_workers=jobs, mp_context=_worker_context(),
-                                                       initializer=watch_parent, initargs=(os.getpid(),)))
+        return stack.enter_context(
+            ProcessPoolExecutor(
+                max_workers=jobs, mp_context=_worker_context(), initializer=watch_parent, initargs=(os.getpid(),)
+            )
+        )
     try:
         from distributed import Client, LocalCluster
     except ImportError:
         raise ConfigError("--scheduler needs Dask: pip install 'nsclc-biomarker[dask]'") from None
     try:
         if scheduler == "local":
-            cluster = stack.enter_context(LocalCluster(n_workers=max(jobs, 1), threads_per_worker=1,
-                                                       processes=True, dashboard_address=None))
+            cluster = stack.enter_context(
+                LocalCluster(n_workers=max(jobs, 1), threads_per_worker=1, processes=True, dashboard_address=None)
+            )
             client = stack.enter_context(Client(cluster))
         else:
             client = stack.enter_context(Client(scheduler, timeout="20s"))
@@ -178,17 +197,37 @@ def plan_tasks(
 
     for row in rows:
         bed = Path(targets) if targets is not None else row.bed
-        base = {"sample": row.sample, "patient": row.patient, "preset": params.name, "params_sha256": digest,
-                "package_version": __version__}
+        base = {
+            "sample": row.sample,
+            "patient": row.patient,
+            "preset": params.name,
+            "params_sha256": digest,
+            "package_version": __version__,
+        }
         if bed is None or not bed.is_file():
-            yield {**base, "status": "failed",
-                   "reason": f"no BED for {row.sample} ({bed}); add a bed column or --targets"}
+            yield {
+                **base,
+                "status": "failed",
+                "reason": f"no BED for {row.sample} ({bed}); add a bed column or --targets",
+            }
             continue
         if not row.vcf.is_file():
             yield {**base, "status": "failed", "reason": f"{row.vcf}: no such file"}
             continue
-        task = TmbTask(row.sample, row.patient, row.sample_type, str(row.vcf), str(bed), params, row.tumor_sample,
-                       str(out_dir), hashed(row.vcf), hashed(bed), digest, territory_files.get(bed))
+        task = TmbTask(
+            row.sample,
+            row.patient,
+            row.sample_type,
+            str(row.vcf),
+            str(bed),
+            params,
+            row.tumor_sample,
+            str(out_dir),
+            hashed(row.vcf),
+            hashed(bed),
+            digest,
+            territory_files.get(bed),
+        )
         if stored.get(row.sample) == ("ok", task.input_sha256, task.bed_sha256, digest):
             yield row.sample
         else:
@@ -196,7 +235,9 @@ def plan_tasks(
 
 
 def _share_territories(
-    rows: list[SampleRow], targets: str | os.PathLike[str] | None, out_dir: str | os.PathLike[str],
+    rows: list[SampleRow],
+    targets: str | os.PathLike[str] | None,
+    out_dir: str | os.PathLike[str],
     to_workers: bool,
 ) -> tuple[dict[Path, str], dict[Path, str]]:
     """Parse each distinct BED once, here: inline runs keep it in memory; workers get a ``.npz`` beside the
@@ -271,8 +312,11 @@ def run_batch(
     ensure_dir(Path(store_path).absolute().parent, "--store")
     summary = BatchSummary(log_path=out / "batch.log")
     with RunLog(summary.log_path, "batch") as run_log:
-        run_log.event("inputs", f"samplesheet {samplesheet} ({len(rows)} samples), store {store_path}, "
-                                f"preset {params.name}, params_sha256 {params_digest(params)}")
+        run_log.event(
+            "inputs",
+            f"samplesheet {samplesheet} ({len(rows)} samples), store {store_path}, "
+            f"preset {params.name}, params_sha256 {params_digest(params)}",
+        )
         _run(rows, store_path, out, params, targets, jobs, scheduler, progress, summary, run_log)
         summary.failed = {r.sample: summary.failed[r.sample] for r in rows if r.sample in summary.failed}
         summary.table_path = _write_results_table(store_path, out, [r.sample for r in rows])
@@ -286,12 +330,28 @@ def run_batch(
     return summary
 
 
-def _run(rows: list[SampleRow], store_path: str | os.PathLike[str], out_dir: Path, params: TmbParams,
-         targets: str | os.PathLike[str] | None, jobs: int, scheduler: str | None,
-         progress: Callable[[int, int, str], None] | None, summary: BatchSummary, run_log: RunLog) -> None:
+def _run(
+    rows: list[SampleRow],
+    store_path: str | os.PathLike[str],
+    out_dir: Path,
+    params: TmbParams,
+    targets: str | os.PathLike[str] | None,
+    jobs: int,
+    scheduler: str | None,
+    progress: Callable[[int, int, str], None] | None,
+    summary: BatchSummary,
+    run_log: RunLog,
+) -> None:
     total, done = len(rows), 0
-    info = {r.sample: {"patient": r.patient, "input_path": str(r.vcf), "bed_path": str(targets or r.bed or ""),
-                       "sample_type": r.sample_type} for r in rows}
+    info = {
+        r.sample: {
+            "patient": r.patient,
+            "input_path": str(r.vcf),
+            "bed_path": str(targets or r.bed or ""),
+            "sample_type": r.sample_type,
+        }
+        for r in rows
+    }
     # Results are written in small transactions as they arrive (at most FLUSH_ROWS or FLUSH_SECONDS old);
     # on any exit, Ctrl-C included, what has arrived is written before the exception goes on. A kill -9
     # can lose only the last second's rows from the store: their files are adopted by the next run.
@@ -312,8 +372,11 @@ def _run(rows: list[SampleRow], store_path: str | os.PathLike[str], out_dir: Pat
                 summary.failed[row["sample"]] = row["reason"]
             else:
                 (summary.recovered if kind == "recovered" else summary.computed).append(row["sample"])
-            run_log.event("sample", f"{row['sample']} {row['status'] if row['status'] != 'ok' else kind}"
-                          + (f" tmb_per_mb={row['tmb_per_mb']:.4g}" if row["status"] == "ok" else ""))
+            run_log.event(
+                "sample",
+                f"{row['sample']} {row['status'] if row['status'] != 'ok' else kind}"
+                + (f" tmb_per_mb={row['tmb_per_mb']:.4g}" if row["status"] == "ok" else ""),
+            )
             done += 1
             if len(pending) >= FLUSH_ROWS or time.monotonic() - last_flush > FLUSH_SECONDS:
                 store.upsert_tmb_many(pending)
@@ -335,8 +398,9 @@ def _run(rows: list[SampleRow], store_path: str | os.PathLike[str], out_dir: Pat
                     inline.append(item)
                 else:
                     futures.append(executor.submit(run_tmb_task, item))
-            results = (run_tmb_task(t) for t in inline) if executor is None else (
-                f.result() for f in as_completed(futures))
+            results = (
+                (run_tmb_task(t) for t in inline) if executor is None else (f.result() for f in as_completed(futures))
+            )
             for row, audit in results:
                 arrived(row, audit)
         finally:

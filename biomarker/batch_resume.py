@@ -41,11 +41,14 @@ def adopt_finished(task: TmbTask) -> tuple[dict[str, Any], dict[str, int]] | Non
         data = json.loads(json_path.read_text(encoding="utf-8"))
         prov = data["provenance"]
         shas = [entry["sha256"] for entry in prov["inputs"]]
-        same = (data["sample"] == task.sample and prov["version"] == __version__
-                and (task.tumor_sample is None or data["tumor_sample"] == task.tumor_sample)
-                and shas == [task.input_sha256, task.bed_sha256]
-                and hashlib.sha256(json.dumps(prov["parameters"], sort_keys=True, default=str).encode()).hexdigest()
-                == task.params_sha256)
+        same = (
+            data["sample"] == task.sample
+            and prov["version"] == __version__
+            and (task.tumor_sample is None or data["tumor_sample"] == task.tumor_sample)
+            and shas == [task.input_sha256, task.bed_sha256]
+            and hashlib.sha256(json.dumps(prov["parameters"], sort_keys=True, default=str).encode()).hexdigest()
+            == task.params_sha256
+        )
         if not same:
             return None
         counted, territory_bp = int(data["counted_variants"]), int(data["territory_bp"])
@@ -57,13 +60,26 @@ def adopt_finished(task: TmbTask) -> tuple[dict[str, Any], dict[str, int]] | Non
         return None
     tmb, low, high = tmb_with_ci(counted, territory_bp)
     row: dict[str, Any] = {
-        "sample": task.sample, "patient": task.patient, "preset": task.params.name,
-        "input_sha256": task.input_sha256, "bed_sha256": task.bed_sha256, "params_sha256": task.params_sha256,
-        "package_version": __version__, "status": "ok", "reason": "", "counted_variants": counted,
-        "territory_bp": territory_bp, "tmb_per_mb": tmb, "tmb_ci95_low_per_mb": low, "tmb_ci95_high_per_mb": high,
-        "tmb_high": bool(data.get("tmb_high", tmb >= task.params.tmb_high_cutoff)), "caller": caller,
+        "sample": task.sample,
+        "patient": task.patient,
+        "preset": task.params.name,
+        "input_sha256": task.input_sha256,
+        "bed_sha256": task.bed_sha256,
+        "params_sha256": task.params_sha256,
+        "package_version": __version__,
+        "status": "ok",
+        "reason": "",
+        "counted_variants": counted,
+        "territory_bp": territory_bp,
+        "tmb_per_mb": tmb,
+        "tmb_ci95_low_per_mb": low,
+        "tmb_ci95_high_per_mb": high,
+        "tmb_high": bool(data.get("tmb_high", tmb >= task.params.tmb_high_cutoff)),
+        "caller": caller,
         "annotator": annotator,
-        "json_path": str(json_path), "variants_path": str(variants_path), "warnings": warnings,
+        "json_path": str(json_path),
+        "variants_path": str(variants_path),
+        "warnings": warnings,
     }
     log.info("%s: adopted the finished result %s", task.sample, json_path)
     return row, audit

@@ -39,13 +39,17 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
     """biomarker: TMB, PD-L1, TBNK, trial endpoints and response models."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
 
 
 app.command()(tmb)
@@ -58,36 +62,56 @@ def endpoints(
     study_dir: Annotated[Path, typer.Argument(help="Study folder with clinical/ (SDTM CSV or XPT) or adam/.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the TSV tables and figures.")],
     no_figures: Annotated[bool, typer.Option("--no-figures", help="Tables only.")] = False,
-    evaluator: Annotated[str | None, typer.Option(help="investigator (default, the protocol's primary) or "
-                                                       "independent (accepted reads, RSACPTFL).")] = None,
-    confirm_days: Annotated[int | None, typer.Option(help="CR/PR confirmation: days to the confirming scan "
-                                                          "[28].")] = None,
-    min_sd_days: Annotated[int | None, typer.Option(help="SD counts only this many days after first dose "
-                                                         "[42].")] = None,
-    max_ne_between: Annotated[int | None, typer.Option(help="NE assessments allowed between a response and its "
-                                                            "confirmation [1].")] = None,
-    cr_then_pr: Annotated[str | None, typer.Option(help="A CR followed by a PR: 'pr' (confirmed PR, RECIST 1.1) "
-                                                        "or 'sd' (admiralonco) [pr].")] = None,
-    baseline_window_days: Annotated[int | None, typer.Option(help="Baseline scan at most this many days before "
-                                                                  "first dose [28].")] = None,
-    partial_dates: Annotated[str | None, typer.Option(help="Partial-date imputation: first, mid, last or refuse "
-                                                           "[first].")] = None,
-    os_censor_at: Annotated[str | None, typer.Option(help="Alive subjects censored at the 'last_contact' "
-                                                          "(LSTALVDT, default) or the data 'cutoff'.")] = None,
-    cutoff: Annotated[str | None, typer.Option("--cutoff", help="Data cut-off YYYY-MM-DD (overrides "
-                                                                "study.json).")] = None,
-    sets: Annotated[list[str] | None, typer.Option("--set", help="Any endpoints: setting of study.yaml, "
-                                                                 "NAME=VALUE; repeatable.")] = None,
+    evaluator: Annotated[
+        str | None,
+        typer.Option(help="investigator (default, the protocol's primary) or independent (accepted reads, RSACPTFL)."),
+    ] = None,
+    confirm_days: Annotated[
+        int | None, typer.Option(help="CR/PR confirmation: days to the confirming scan [28].")
+    ] = None,
+    min_sd_days: Annotated[
+        int | None, typer.Option(help="SD counts only this many days after first dose [42].")
+    ] = None,
+    max_ne_between: Annotated[
+        int | None, typer.Option(help="NE assessments allowed between a response and its confirmation [1].")
+    ] = None,
+    cr_then_pr: Annotated[
+        str | None,
+        typer.Option(help="A CR followed by a PR: 'pr' (confirmed PR, RECIST 1.1) or 'sd' (admiralonco) [pr]."),
+    ] = None,
+    baseline_window_days: Annotated[
+        int | None, typer.Option(help="Baseline scan at most this many days before first dose [28].")
+    ] = None,
+    partial_dates: Annotated[
+        str | None, typer.Option(help="Partial-date imputation: first, mid, last or refuse [first].")
+    ] = None,
+    os_censor_at: Annotated[
+        str | None,
+        typer.Option(help="Alive subjects censored at the 'last_contact' (LSTALVDT, default) or the data 'cutoff'."),
+    ] = None,
+    cutoff: Annotated[
+        str | None, typer.Option("--cutoff", help="Data cut-off YYYY-MM-DD (overrides study.json).")
+    ] = None,
+    sets: Annotated[
+        list[str] | None, typer.Option("--set", help="Any endpoints: setting of study.yaml, NAME=VALUE; repeatable.")
+    ] = None,
 ) -> None:
     """Trial endpoints by RECIST 1.1 (iRECIST secondary): BOR, ORR/DCR/CBR, DoR, TTR, PFS, OS, safety and study
     tables, figures. Every rule is recorded in provenance.json."""
     from biomarker.cli_views import print_endpoint_summary
     from biomarker.clinical import EndpointConfig, run_endpoints
 
-    given = {"evaluator": evaluator, "confirm_days": confirm_days, "min_sd_days": min_sd_days,
-             "max_ne_between": max_ne_between, "cr_then_pr": cr_then_pr,
-             "baseline_window_days": baseline_window_days, "partial_dates": partial_dates,
-             "os_censor_at": os_censor_at, "data_cutoff": cutoff}
+    given = {
+        "evaluator": evaluator,
+        "confirm_days": confirm_days,
+        "min_sd_days": min_sd_days,
+        "max_ne_between": max_ne_between,
+        "cr_then_pr": cr_then_pr,
+        "baseline_window_days": baseline_window_days,
+        "partial_dates": partial_dates,
+        "os_censor_at": os_censor_at,
+        "data_cutoff": cutoff,
+    }
     mapping = {**_parse_sets(sets or []), **{k: v for k, v in given.items() if v is not None}}
     if no_figures:
         mapping["figures"] = False
@@ -104,8 +128,10 @@ def simulate(
     null: Annotated[bool, typer.Option("--null", help="Plant no biomarker signal at all.")] = False,
     fcs: Annotated[bool, typer.Option("--fcs", help="Also write raw FCS files per TBNK tube.")] = False,
     exome_mb: Annotated[float, typer.Option(help="Size of the synthetic capture in Mb.")] = 35.0,
-    genomic: Annotated[bool, typer.Option(
-        "--genomic", help="Plant SBS signatures and STK11/KEAP1 co-mutations; write a reference FASTA.")] = False,
+    genomic: Annotated[
+        bool,
+        typer.Option("--genomic", help="Plant SBS signatures and STK11/KEAP1 co-mutations; write a reference FASTA."),
+    ] = False,
 ) -> None:
     """Write a synthetic trial with known truth in the formats real tools and labs write."""
     from biomarker.cli_views import stage_progress
@@ -113,11 +139,21 @@ def simulate(
     from biomarker.study import write_study_config
 
     with stage_progress("simulating") as progress:
-        files = simulate_study(outdir, n_patients=patients, seed=seed, null=null, fcs=fcs, exome_mb=exome_mb,
-                               progress=progress, genomic=genomic)
+        files = simulate_study(
+            outdir,
+            n_patients=patients,
+            seed=seed,
+            null=null,
+            fcs=fcs,
+            exome_mb=exome_mb,
+            progress=progress,
+            genomic=genomic,
+        )
     config = write_study_config(outdir, fcs=fcs, genomic=genomic)
-    typer.echo(f"{len(files.vcfs)} tumour VCFs, clinical, pathology and TBNK tables and truth in {outdir}; "
-               f"run it with: biomarker run {config}")
+    typer.echo(
+        f"{len(files.vcfs)} tumour VCFs, clinical, pathology and TBNK tables and truth in {outdir}; "
+        f"run it with: biomarker run {config}"
+    )
 
 
 app.command("genomic")(genomic_command)
@@ -127,8 +163,11 @@ app.command()(batch)
 def _out_dir(out: Path, default_name: str) -> Path:
     """``--out`` is a folder; a path ending in .tsv/.csv is still accepted for one release, with a warning."""
     if out.suffix.lower() in (".tsv", ".csv"):
-        typer.echo(f"biomarker: warning: --out {out} names a file; --out is a folder now (writing {out} this "
-                   f"once; use --out {out.parent} for {out.parent / default_name})", err=True)
+        typer.echo(
+            f"biomarker: warning: --out {out} names a file; --out is a folder now (writing {out} this "
+            f"once; use --out {out.parent} for {out.parent / default_name})",
+            err=True,
+        )
         return out
     return out / default_name
 
@@ -171,53 +210,84 @@ def _groups(values: list[str] | None) -> dict[str, float | None]:
         try:
             out[name.strip()] = float(cut) if sep else None
         except ValueError:
-            raise ConfigError(f"--group {item}: write COLUMN=NUMBER for a pre-specified cut-off, or COLUMN for "
-                              "a categorical column") from None
+            raise ConfigError(
+                f"--group {item}: write COLUMN=NUMBER for a pre-specified cut-off, or COLUMN for a categorical column"
+            ) from None
     return out
 
 
 @app.command()
 @user_errors
 def model(
-    table: Annotated[Path, typer.Argument(help="The study store `biomarker run` wrote (results/study.duckdb, its "
-                                            "study.yaml or folder), or a patient table (CSV/TSV, one row per "
-                                            "patient).")],
+    table: Annotated[
+        Path,
+        typer.Argument(
+            help="The study store `biomarker run` wrote (results/study.duckdb, its "
+            "study.yaml or folder), or a patient table (CSV/TSV, one row per "
+            "patient)."
+        ),
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for tables, figures and report.json.")],
-    outcome: Annotated[str | None, typer.Option(help="Binary outcome column (study: response, "
-                                                     "response_investigator, disease_control, dcb).")] = None,
-    features: Annotated[list[str] | None, typer.Option(help="Candidate predictors, comma-separated (study "
-                                                       "default: the pre-specified baseline set).")] = None,
+    outcome: Annotated[
+        str | None,
+        typer.Option(help="Binary outcome column (study: response, response_investigator, disease_control, dcb)."),
+    ] = None,
+    features: Annotated[
+        list[str] | None,
+        typer.Option(help="Candidate predictors, comma-separated (study default: the pre-specified baseline set)."),
+    ] = None,
     id_col: Annotated[str | None, typer.Option("--id", help="Patient identifier column [usubjid].")] = None,
-    positive: Annotated[str | None, typer.Option(help="Values of a text outcome that count as events, e.g. "
-                                                      "CR,PR.")] = None,
+    positive: Annotated[
+        str | None, typer.Option(help="Values of a text outcome that count as events, e.g. CR,PR.")
+    ] = None,
     time: Annotated[list[str] | None, typer.Option(help="Time-to-event column(s), e.g. pfs_months.")] = None,
     event: Annotated[list[str] | None, typer.Option(help="Event column(s), matching --time.")] = None,
-    group: Annotated[list[str] | None, typer.Option(help="Pre-specified survival groups: COLUMN=CUTOFF or a "
-                                                         "categorical COLUMN; repeatable.")] = None,
+    group: Annotated[
+        list[str] | None,
+        typer.Option(help="Pre-specified survival groups: COLUMN=CUTOFF or a categorical COLUMN; repeatable."),
+    ] = None,
     change: Annotated[str | None, typer.Option(help="Best % change column for Spearman correlations.")] = None,
-    models: Annotated[list[str] | None, typer.Option(help="Model families (logistic_l2, elastic_net, "
-                                                          "random_forest, hist_gradient_boosting).")] = None,
-    landmark: Annotated[str | None, typer.Option(help="Landmark analysis from this visit (C2D1) or month, "
-                                                      "allowing on-treatment features.")] = None,
-    spec_file: Annotated[Path | None, typer.Option("--spec", help="YAML with a models: block (ModelSpec "
-                                                                  "fields); options given here win.")] = None,
+    models: Annotated[
+        list[str] | None,
+        typer.Option(help="Model families (logistic_l2, elastic_net, random_forest, hist_gradient_boosting)."),
+    ] = None,
+    landmark: Annotated[
+        str | None,
+        typer.Option(help="Landmark analysis from this visit (C2D1) or month, allowing on-treatment features."),
+    ] = None,
+    spec_file: Annotated[
+        Path | None,
+        typer.Option("--spec", help="YAML with a models: block (ModelSpec fields); options given here win."),
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed [7].")] = None,
     repeats: Annotated[int | None, typer.Option(help="Repeats of the stratified 5-fold CV.")] = None,
     permutations: Annotated[int | None, typer.Option(help="Permutations (each refits the whole pipeline).")] = None,
-    refit_bootstrap: Annotated[int | None, typer.Option(help="Bootstrap resamples for the AUC interval (each "
-                                                             "cross-validated afresh).")] = None,
+    refit_bootstrap: Annotated[
+        int | None, typer.Option(help="Bootstrap resamples for the AUC interval (each cross-validated afresh).")
+    ] = None,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=0, help="Worker processes (0: all cores).")] = None,
 ) -> None:
     """Does a biomarker predict response? Univariable tests, survival by group, cross-validated models."""
     from biomarker.cli_views import model_progress, print_model_summary
     from biomarker.models import ModelSpec, run_models, run_study_models
 
-    given = {"outcome": outcome, "features": _split(features) or None, "id_col": id_col, "change": change,
-             "positive": _split([positive]) if positive else None, "time": _split(time) or None,
-             "event": _split(event) or None, "groups": _groups(group) or None, "models": _split(models) or None,
-             "landmark": float(landmark) if landmark and landmark.replace(".", "", 1).isdigit() else landmark,
-             "seed": seed, "n_repeats": repeats, "n_permutations": permutations,
-             "n_refit_bootstrap": refit_bootstrap, "n_jobs": jobs}
+    given = {
+        "outcome": outcome,
+        "features": _split(features) or None,
+        "id_col": id_col,
+        "change": change,
+        "positive": _split([positive]) if positive else None,
+        "time": _split(time) or None,
+        "event": _split(event) or None,
+        "groups": _groups(group) or None,
+        "models": _split(models) or None,
+        "landmark": float(landmark) if landmark and landmark.replace(".", "", 1).isdigit() else landmark,
+        "seed": seed,
+        "n_repeats": repeats,
+        "n_permutations": permutations,
+        "n_refit_bootstrap": refit_bootstrap,
+        "n_jobs": jobs,
+    }
     fields = ModelSpec.read_yaml_block(spec_file) if spec_file else {}
     fields.update({k: v for k, v in given.items() if v is not None})
     with model_progress() as progress:
@@ -238,15 +308,25 @@ def model(
 @user_errors
 def run_study_command(
     config: Annotated[Path, typer.Argument(help="study.yaml naming the inputs (paths relative to it).")],
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder (store, tables, report); "
-                                             "default: the config's out.")] = None,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Parallel workers (default: the "
-                                             "config's jobs).")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Recompute every step, even those whose inputs did "
-                                        "not change.")] = False,
-    allow_failures: Annotated[bool, typer.Option("--allow-failures", help="Exit 0 even when some TMB samples, "
-                                                 "FCS tubes or tumours' genomic features failed (they are still "
-                                                 "listed on stderr).")] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Results folder (store, tables, report); default: the config's out."),
+    ] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="Parallel workers (default: the config's jobs).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Recompute every step, even those whose inputs did not change.")
+    ] = False,
+    allow_failures: Annotated[
+        bool,
+        typer.Option(
+            "--allow-failures",
+            help="Exit 0 even when some TMB samples, "
+            "FCS tubes or tumours' genomic features failed (they are still "
+            "listed on stderr).",
+        ),
+    ] = False,
 ) -> None:
     """Everything end to end: TMB batch, PD-L1, TBNK, genomic features, endpoints, patient table, models and
     report.html; the run is logged to OUT/run.log.
@@ -294,9 +374,15 @@ def demo(
     patients: Annotated[int, typer.Option(min=1, help="Number of patients.")] = 50,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel TMB workers.")] = 2,
-    genomic: Annotated[bool, typer.Option("--genomic", help="Also plant signatures and co-mutations and run the "
-                                          "genomic step (the report's signature panel); adds about a minute: the "
-                                          "reference FASTA of the whole capture is written.")] = False,
+    genomic: Annotated[
+        bool,
+        typer.Option(
+            "--genomic",
+            help="Also plant signatures and co-mutations and run the "
+            "genomic step (the report's signature panel); adds about a minute: the "
+            "reference FASTA of the whole capture is written.",
+        ),
+    ] = False,
 ) -> None:
     """Simulate the demo study and run it end to end (what `biomarker run` does on real data)."""
     from biomarker.api import Study
@@ -308,8 +394,9 @@ def demo(
         files = simulate_study(outdir / "study", n_patients=patients, seed=seed, progress=progress, genomic=genomic)
     config = load_config(write_demo_config(outdir, jobs, genomic=genomic))
     with stage_progress("study") as progress:
-        summary = Study(config.store_path, config).run(progress=progress,
-                                                       command=" ".join(["biomarker", *sys.argv[1:]]))
+        summary = Study(config.store_path, config).run(
+            progress=progress, command=" ".join(["biomarker", *sys.argv[1:]])
+        )
     print_tmb_table(config.store_path, files.truth_samples)
     print_endpoint_table(config.store_path)
     print_run_summary(summary)

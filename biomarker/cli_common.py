@@ -33,8 +33,10 @@ def user_errors(func: F) -> F:
                 raise  # not about a file the user named: a bug keeps its traceback
             # a file or folder the system refused (missing input, --out under a file, no permission, disk full)
             where = f"{exc.filename} -> {exc.filename2}" if exc.filename2 else str(exc.filename)
-            problem = {FileExistsError: "a file is in the way where a folder is needed",
-                       NotADirectoryError: "part of this path is a file, not a folder"}.get(type(exc), exc.strerror)
+            problem = {
+                FileExistsError: "a file is in the way where a folder is needed",
+                NotADirectoryError: "part of this path is a file, not a folder",
+            }.get(type(exc), exc.strerror)
             typer.echo(f"biomarker: error: {where}: {problem or exc}; check the path and its permissions", err=True)
             raise typer.Exit(EXIT_INPUT) from None
         except KeyboardInterrupt:

@@ -30,8 +30,14 @@ def record_progress(label: str) -> Iterator[Callable[[int], None]]:
         return
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} records"),
-                  TimeElapsedColumn(), console=err_console, transient=True) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed:,} records"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
         task = progress.add_task(label, total=None)
         yield lambda n: progress.update(task, completed=n)
 
@@ -47,8 +53,10 @@ def print_tmb_summary(result: TmbResult) -> None:
         f"TMB [bold]{result.tmb_per_mb:.2f}[/] mut/Mb (95% CI {result.ci95_low:.2f}-{result.ci95_high:.2f}, "
         f"exact Poisson): {high} at >= {result.params.tmb_high_cutoff:g}"
     )
-    console.print(f"{result.counted} counted variants over {result.territory_mb:.4f} Mb "
-                  f"({result.territory_bp:,} bp); {result.records:,} records, {result.alleles:,} ALT alleles")
+    console.print(
+        f"{result.counted} counted variants over {result.territory_mb:.4f} Mb "
+        f"({result.territory_bp:,} bp); {result.records:,} records, {result.alleles:,} ALT alleles"
+    )
     for note in getattr(result, "warnings", []):
         err_console.print(f"[bold yellow]warning:[/] {note}")
     table = Table(title="ALT alleles removed, by the first filter that failed", show_header=True)
@@ -58,8 +66,7 @@ def print_tmb_summary(result: TmbResult) -> None:
         table.add_row(name, f"{n:,}")
     table.add_row("[bold]counted[/]", f"[bold]{result.counted:,}[/]")
     console.print(table)
-    for label, path in (("variants", result.variants_path), ("result", result.json_path),
-                        ("vcf", result.vcf_path)):
+    for label, path in (("variants", result.variants_path), ("result", result.json_path), ("vcf", result.vcf_path)):
         if path is not None:
             console.print(f"{label}: {path}")
 
@@ -68,9 +75,21 @@ def print_preset_table(results: list[TmbResult | tuple[str, str]], out: Path | N
     """One row per preset for the same tumour (a preset that refused the file: its reason); also
     ``SAMPLE.presets.tsv`` under ``out``."""
     columns = ("preset", "counted", "territory_mb", "tmb_per_mb", "ci95_low", "ci95_high", "tmb_high", "note")
-    rows = [(r[0], "", "", "", "", "", "", "refused: " + r[1].split("; ")[0][-90:]) if isinstance(r, tuple) else
-            (r.params.name, str(r.counted), f"{r.territory_mb:.4f}", f"{r.tmb_per_mb:.3f}", f"{r.ci95_low:.3f}",
-             f"{r.ci95_high:.3f}", str(r.tmb_high), "; ".join(r.warnings)) for r in results]
+    rows = [
+        (r[0], "", "", "", "", "", "", "refused: " + r[1].split("; ")[0][-90:])
+        if isinstance(r, tuple)
+        else (
+            r.params.name,
+            str(r.counted),
+            f"{r.territory_mb:.4f}",
+            f"{r.tmb_per_mb:.3f}",
+            f"{r.ci95_low:.3f}",
+            f"{r.ci95_high:.3f}",
+            str(r.tmb_high),
+            "; ".join(r.warnings),
+        )
+        for r in results
+    ]
     done = [r for r in results if not isinstance(r, tuple)]
     if not done:
         from biomarker.errors import ConfigError
@@ -94,9 +113,11 @@ def print_cohort_summary(result: object, paths: dict[str, Path], store: Path | N
     """A cohort TMB run: tumours, failures, median TMB, TMB-high count, warnings and where the files went."""
     frame = result.per_tumour  # type: ignore[attr-defined]
     ok = frame[frame["status"] == "ok"]
-    console.print(f"[bold]{len(frame):,}[/] tumours ({len(frame) - len(ok):,} failed), preset "
-                  f"[bold]{result.params.name}[/], territory {result.territory_bp / 1e6:g} Mb "  # type: ignore[attr-defined]
-                  f"({'stated' if result.territory_stated else 'BED'})")  # type: ignore[attr-defined]
+    console.print(
+        f"[bold]{len(frame):,}[/] tumours ({len(frame) - len(ok):,} failed), preset "
+        f"[bold]{result.params.name}[/], territory {result.territory_bp / 1e6:g} Mb "  # type: ignore[attr-defined]
+        f"({'stated' if result.territory_stated else 'BED'})"
+    )  # type: ignore[attr-defined]
     if len(ok):
         console.print(f"median TMB {ok['tmb_per_mb'].median():.2f} mut/Mb; {int(ok['tmb_high'].sum()):,} TMB-high")
     for note in result.warnings:  # type: ignore[attr-defined]
@@ -118,8 +139,15 @@ def stage_progress(label: str) -> Iterator[Callable[[str, int, int], None]]:
     """A transient progress bar on stderr; yields ``progress(stage, done, total)``."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    ) as progress:
         task = progress.add_task(label, total=None)
         # total 0 means "no count": None keeps the clock running (a task whose total is reached stops its clock)
         yield lambda stage, done, total: progress.update(task, description=stage, completed=done, total=total or None)
@@ -142,8 +170,12 @@ def print_tmb_table(store_path: Path, truth_samples: Path | None = None) -> None
         out.add_column(c, justify="left" if c in ("sample", "status") else "right")
     for r in rows.itertuples():
         if r.status == "ok":
-            cells = [str(r.counted_variants), f"{r.tmb_per_mb:.2f}",
-                     f"{r.tmb_ci95_low_per_mb:.2f}-{r.tmb_ci95_high_per_mb:.2f}", "yes" if r.tmb_high else ""]
+            cells = [
+                str(r.counted_variants),
+                f"{r.tmb_per_mb:.2f}",
+                f"{r.tmb_ci95_low_per_mb:.2f}-{r.tmb_ci95_high_per_mb:.2f}",
+                "yes" if r.tmb_high else "",
+            ]
         else:
             cells = ["", "", "", ""]
         status = r.status if r.status == "ok" else f"[red]{r.status}[/]: {r.reason}"
@@ -192,11 +224,15 @@ def print_model_summary(result: object, out: Path) -> None:
     for r in summary.to_dict("records"):
         null = r.get("null_auc_mean")
         p_text = r.get("p_text")
-        table.add_row(str(r.get("model")), f"{r['n']} ({r['n_events']})",
-                      f"{r['auc']:.2f} ({r['auc_ci_lower']:.2f}-{r['auc_ci_upper']:.2f})",
-                      "" if null is None or null != null else f"{null:.2f}",
-                      f"{r.get('brier', float('nan')):.3f}", f"{r.get('calibration_slope', float('nan')):.2f}",
-                      p_text if isinstance(p_text, str) else "")
+        table.add_row(
+            str(r.get("model")),
+            f"{r['n']} ({r['n_events']})",
+            f"{r['auc']:.2f} ({r['auc_ci_lower']:.2f}-{r['auc_ci_upper']:.2f})",
+            "" if null is None or null != null else f"{null:.2f}",
+            f"{r.get('brier', float('nan')):.3f}",
+            f"{r.get('calibration_slope', float('nan')):.2f}",
+            p_text if isinstance(p_text, str) else "",
+        )
     console.print(table)
     for warning in getattr(result, "warnings", []):
         err_console.print(f"warning: {warning}")
@@ -223,9 +259,16 @@ def model_progress() -> Iterator[Callable[[str, int, int], None]]:
     """A transient progress bar on stderr with the permutations (or resamples) done and the time left."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("left"),
-                  TimeRemainingColumn(), console=err_console, transient=True,
-                  disable=not err_console.is_terminal) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    ) as progress:
         tasks: dict[str, object] = {}
 
         def update(stage: str, done: int, total: int) -> None:

@@ -115,8 +115,10 @@ def open_text(path: str | os.PathLike[str]) -> IO[str]:
 #: Longest sample name accepted (file systems allow 255 bytes; suffixes such as ``.variants.tsv`` need room).
 MAX_NAME_LENGTH = 128
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._+-]*")
-NAME_RULE = ("a sample name is an identifier used in file names: letters, digits, '.', '_', '+', '-', "
-             f"at most {MAX_NAME_LENGTH} characters, starting with a letter, digit or '_'")
+NAME_RULE = (
+    "a sample name is an identifier used in file names: letters, digits, '.', '_', '+', '-', "
+    f"at most {MAX_NAME_LENGTH} characters, starting with a letter, digit or '_'"
+)
 
 
 def name_problem(name: str) -> str | None:
@@ -255,8 +257,7 @@ def ensure_dir(path: str | os.PathLike[str], option: str = "--out") -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(folder, f"cannot create the folder ({exc.strerror or exc})", where=option,
-                         hint=hint) from None
+        raise InputError(folder, f"cannot create the folder ({exc.strerror or exc})", where=option, hint=hint) from None
     if not os.access(folder, os.W_OK | os.X_OK):
         raise InputError(folder, "the folder is not writable", where=option, hint=hint)
     return folder
@@ -296,8 +297,9 @@ def spreadsheet_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], *, for_spreadsheets: bool = True,
-                **to_csv: object) -> Path:
+def write_table(
+    frame: pd.DataFrame, path: str | os.PathLike[str], *, for_spreadsheets: bool = True, **to_csv: object
+) -> Path:
     """Write ``frame`` atomically as TSV (or CSV when ``path`` ends in ``.csv``), without the index.
 
     With ``for_spreadsheets`` (the default), text cells that a spreadsheet would run as formulas are

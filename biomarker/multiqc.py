@@ -68,30 +68,61 @@ def general_stats(results: pd.DataFrame, audit: pd.DataFrame) -> dict[str, Any]:
     data: dict[str, dict[str, Any]] = {}
     for row in results[results["status"] == "ok"].sort_values("sample").itertuples(index=False):
         sample = str(row.sample)
-        data[sample] = {k: _clean(v) for k, v in {
-            "tmb_per_mb": row.tmb_per_mb, "tmb_ci95_low_per_mb": row.tmb_ci95_low_per_mb,
-            "tmb_ci95_high_per_mb": row.tmb_ci95_high_per_mb,
-            "territory_mb": None if row.territory_bp is None else row.territory_bp / 1e6,
-            "counted_variants": row.counted_variants, "top_filters": tops.get(sample, ""),
-            "warnings": getattr(row, "warnings", None) or "",
-        }.items()}
+        data[sample] = {
+            k: _clean(v)
+            for k, v in {
+                "tmb_per_mb": row.tmb_per_mb,
+                "tmb_ci95_low_per_mb": row.tmb_ci95_low_per_mb,
+                "tmb_ci95_high_per_mb": row.tmb_ci95_high_per_mb,
+                "territory_mb": None if row.territory_bp is None else row.territory_bp / 1e6,
+                "counted_variants": row.counted_variants,
+                "top_filters": tops.get(sample, ""),
+                "warnings": getattr(row, "warnings", None) or "",
+            }.items()
+        }
     headers = {
-        "tmb_per_mb": {"title": "TMB", "description": "Tumour mutational burden (mutations/Mb)", "suffix": " mut/Mb",
-                       "format": "{:,.1f}", "min": 0, "scale": "OrRd"},
-        "tmb_ci95_low_per_mb": {"title": "TMB CI low", "description": "Exact Poisson 95% CI, lower (mut/Mb)",
-                                "format": "{:,.1f}"},
-        "tmb_ci95_high_per_mb": {"title": "TMB CI high", "description": "Exact Poisson 95% CI, upper (mut/Mb)",
-                                 "format": "{:,.1f}"},
-        "territory_mb": {"title": "Territory", "description": "Callable territory (Mb)", "suffix": " Mb",
-                         "format": "{:,.2f}", "scale": "Blues"},
-        "counted_variants": {"title": "Counted", "description": "Variants counted towards TMB", "format": "{:,.0f}",
-                             "scale": "Greens"},
-        "top_filters": {"title": "Top filters", "description": "Filters that removed most ALT alleles",
-                        "scale": False},
+        "tmb_per_mb": {
+            "title": "TMB",
+            "description": "Tumour mutational burden (mutations/Mb)",
+            "suffix": " mut/Mb",
+            "format": "{:,.1f}",
+            "min": 0,
+            "scale": "OrRd",
+        },
+        "tmb_ci95_low_per_mb": {
+            "title": "TMB CI low",
+            "description": "Exact Poisson 95% CI, lower (mut/Mb)",
+            "format": "{:,.1f}",
+        },
+        "tmb_ci95_high_per_mb": {
+            "title": "TMB CI high",
+            "description": "Exact Poisson 95% CI, upper (mut/Mb)",
+            "format": "{:,.1f}",
+        },
+        "territory_mb": {
+            "title": "Territory",
+            "description": "Callable territory (Mb)",
+            "suffix": " Mb",
+            "format": "{:,.2f}",
+            "scale": "Blues",
+        },
+        "counted_variants": {
+            "title": "Counted",
+            "description": "Variants counted towards TMB",
+            "format": "{:,.0f}",
+            "scale": "Greens",
+        },
+        "top_filters": {"title": "Top filters", "description": "Filters that removed most ALT alleles", "scale": False},
         "warnings": {"title": "TMB warnings", "description": "Warnings carried with the result", "scale": False},
     }
-    return {"id": "biomarker_tmb_general", "section_name": "TMB (biomarker)", "plot_type": "generalstats",
-            "namespace": NAMESPACE, "pconfig": [{k: v} for k, v in headers.items()], "data": data}
+    return {
+        "id": "biomarker_tmb_general",
+        "section_name": "TMB (biomarker)",
+        "plot_type": "generalstats",
+        "namespace": NAMESPACE,
+        "pconfig": [{k: v} for k, v in headers.items()],
+        "data": data,
+    }
 
 
 def funnel(results: pd.DataFrame, audit: pd.DataFrame) -> dict[str, Any]:
@@ -107,23 +138,51 @@ def funnel(results: pd.DataFrame, audit: pd.DataFrame) -> dict[str, Any]:
     present = {f for d in data.values() for f in d}
     order = [f for f in FUNNEL_ORDER if f in present] + sorted(present - set(FUNNEL_ORDER))
     categories = {f: {"name": f.replace("_", " "), "color": FILTER_COLOURS.get(f, "#999999")} for f in order}
-    return {"id": "biomarker_tmb_funnel", "section_name": "TMB filter funnel (biomarker)",
-            "description": "ALT alleles per tumour by the first TMB filter that removed them, and counted.",
-            "plot_type": "bargraph", "categories": categories,
-            "pconfig": {"id": "biomarker_tmb_funnel_plot", "title": "biomarker: TMB filter funnel",
-                        "ylab": "ALT alleles", "cpswitch_counts_label": "Alleles"},
-            "data": data}
+    return {
+        "id": "biomarker_tmb_funnel",
+        "section_name": "TMB filter funnel (biomarker)",
+        "description": "ALT alleles per tumour by the first TMB filter that removed them, and counted.",
+        "plot_type": "bargraph",
+        "categories": categories,
+        "pconfig": {
+            "id": "biomarker_tmb_funnel_plot",
+            "title": "biomarker: TMB filter funnel",
+            "ylab": "ALT alleles",
+            "cpswitch_counts_label": "Alleles",
+        },
+        "data": data,
+    }
 
 
 def table_tsv(results: pd.DataFrame) -> str:
     """The per-tumour table as custom-content TSV (YAML header in ``#`` comments), failed tumours included."""
-    cols = [c for c in ("sample", "status", "tmb_per_mb", "tmb_ci95_low_per_mb", "tmb_ci95_high_per_mb",
-                        "counted_variants", "territory_bp", "preset", "caller", "annotator", "warnings", "reason")
-            if c in results.columns]
-    header = ["# id: 'biomarker_tmb_table'", "# section_name: 'TMB per tumour (biomarker)'",
-              "# description: 'Every tumour of the batch, with its status and reason when it failed.'",
-              "# plot_type: 'table'", "# pconfig:", "#     id: 'biomarker_tmb_table_plot'",
-              "#     namespace: 'biomarker'"]
+    cols = [
+        c
+        for c in (
+            "sample",
+            "status",
+            "tmb_per_mb",
+            "tmb_ci95_low_per_mb",
+            "tmb_ci95_high_per_mb",
+            "counted_variants",
+            "territory_bp",
+            "preset",
+            "caller",
+            "annotator",
+            "warnings",
+            "reason",
+        )
+        if c in results.columns
+    ]
+    header = [
+        "# id: 'biomarker_tmb_table'",
+        "# section_name: 'TMB per tumour (biomarker)'",
+        "# description: 'Every tumour of the batch, with its status and reason when it failed.'",
+        "# plot_type: 'table'",
+        "# pconfig:",
+        "#     id: 'biomarker_tmb_table_plot'",
+        "#     namespace: 'biomarker'",
+    ]
     lines = ["\t".join(cols)]
     for row in results.sort_values("sample")[cols].itertuples(index=False):
         cells = []

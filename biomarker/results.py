@@ -72,9 +72,16 @@ class Result:
         Loud warnings carried with the result (shown in the summary display, written to provenance).
     """
 
-    def __init__(self, name: str, tables: Mapping[str, pd.DataFrame], provenance: Mapping[str, Any] | None = None,
-                 *, plotters: Mapping[str, Plotter] | None = None, summary_table: str | None = None,
-                 warnings: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        tables: Mapping[str, pd.DataFrame],
+        provenance: Mapping[str, Any] | None = None,
+        *,
+        plotters: Mapping[str, Plotter] | None = None,
+        summary_table: str | None = None,
+        warnings: list[str] | None = None,
+    ) -> None:
         self.name = name
         self.tables: dict[str, pd.DataFrame] = dict(tables)
         self.provenance: dict[str, Any] = dict(provenance or {})
@@ -125,8 +132,9 @@ class Result:
         if figures:
             for name in self.plotters:
                 fig = self.plot(name)
-                written[f"figure_{name}"] = atomic_replace(out / f"{name}.png",
-                                                           lambda p, f=fig: f.savefig(p, dpi=150, format="png"))
+                written[f"figure_{name}"] = atomic_replace(
+                    out / f"{name}.png", lambda p, f=fig: f.savefig(p, dpi=150, format="png")
+                )
         return written
 
     # -- display -----------------------------------------------------------------------------
@@ -147,9 +155,12 @@ class Result:
         return head + warn + body
 
 
-def make_provenance(step: str, parameters: Mapping[str, Any] | None = None,
-                    inputs: Mapping[str, str | os.PathLike[str] | None] | None = None,
-                    **extra: Any) -> dict[str, Any]:
+def make_provenance(
+    step: str,
+    parameters: Mapping[str, Any] | None = None,
+    inputs: Mapping[str, str | os.PathLike[str] | None] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     """The provenance of a step: package and version, parameters, each input file with its SHA-256.
 
     Examples
@@ -167,8 +178,14 @@ def make_provenance(step: str, parameters: Mapping[str, Any] | None = None,
             continue
         p = Path(path)
         files[key] = {"file": str(p), "sha256": sha256_file(p) if p.is_file() else None}
-    return {"package": "nsclc-biomarker", "version": __version__, "step": step,
-            "parameters": jsonable(dict(parameters or {})), "inputs": files, **jsonable(extra)}
+    return {
+        "package": "nsclc-biomarker",
+        "version": __version__,
+        "step": step,
+        "parameters": jsonable(dict(parameters or {})),
+        "inputs": files,
+        **jsonable(extra),
+    }
 
 
 def jsonable(obj: Any) -> Any:

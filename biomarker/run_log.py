@@ -43,8 +43,9 @@ class RunLog:
         self.event("start", f"biomarker {__version__} pid {os.getpid()}: {' '.join(sys.argv)}")
         handler = logging.StreamHandler(self._fh)
         handler.setLevel(self.level)
-        handler.setFormatter(logging.Formatter("%(asctime)s  log  %(levelname)s %(name)s: %(message)s",
-                                               "%Y-%m-%dT%H:%M:%SZ"))
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s  log  %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%SZ")
+        )
         handler.formatter.converter = time.gmtime  # type: ignore[union-attr]
         logging.getLogger("biomarker").addHandler(handler)
         self._handler = handler
@@ -58,8 +59,7 @@ class RunLog:
         self._fh.write(f"{stamp}  {kind}  {' '.join(text.splitlines())}\n")
         self._fh.flush()
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if self._handler is not None:
             logging.getLogger("biomarker").removeHandler(self._handler)
         if kind is not None:

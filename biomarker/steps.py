@@ -43,10 +43,29 @@ log = logging.getLogger(__name__)
 #: input, so a later step never reads an earlier configuration's results.
 STEP_TABLES: dict[str, tuple[tuple[str, ...], str | None]] = {
     "pathology": ((st.PDL1,), None),
-    "tbnk": ((st.TBNK, st.TBNK_FEATURES, st.TBNK_FEATURES_WIDE, "tbnk_qc", "tbnk_tube_status", "tbnk_gates",
-              "tbnk_gate_plots"), None),
-    "genomic": (("genomic_features", "signature_exposures", "sbs96_catalogue", "comutation_variants",
-                 "genomic_provenance", "genomic_sample_status"), None),
+    "tbnk": (
+        (
+            st.TBNK,
+            st.TBNK_FEATURES,
+            st.TBNK_FEATURES_WIDE,
+            "tbnk_qc",
+            "tbnk_tube_status",
+            "tbnk_gates",
+            "tbnk_gate_plots",
+        ),
+        None,
+    ),
+    "genomic": (
+        (
+            "genomic_features",
+            "signature_exposures",
+            "sbs96_catalogue",
+            "comutation_variants",
+            "genomic_provenance",
+            "genomic_sample_status",
+        ),
+        None,
+    ),
     "endpoints": ((st.SUBJECTS,), st.ENDPOINT_PREFIX),
     "models": ((), st.MODEL_PREFIX),
 }
@@ -54,8 +73,11 @@ STEP_TABLES: dict[str, tuple[tuple[str, ...], str | None]] = {
 
 def step_key(provenance: dict[str, Any]) -> str:
     """SHA-256 of what decides a step's output: inputs' SHA-256s, parameters, package version."""
-    basis = {"version": provenance.get("version"), "parameters": provenance.get("parameters"),
-             "inputs": {k: v.get("sha256") for k, v in provenance.get("inputs", {}).items()}}
+    basis = {
+        "version": provenance.get("version"),
+        "parameters": provenance.get("parameters"),
+        "inputs": {k: v.get("sha256") for k, v in provenance.get("inputs", {}).items()},
+    }
     return hashlib.sha256(json.dumps(jsonable(basis), sort_keys=True).encode()).hexdigest()
 
 
@@ -80,8 +102,7 @@ def compute_pathology(path: str | os.PathLike[str], options: dict[str, Any] | No
 
     options = dict(options or {})
     frame = ihc.read_pathology(path, **options)
-    provenance = make_provenance("pathology", options, {"pathology": path},
-                                 reader=frame.attrs.pop("provenance", {}))
+    provenance = make_provenance("pathology", options, {"pathology": path}, reader=frame.attrs.pop("provenance", {}))
     provenance["step_key"] = step_key(provenance)
     return Result("pathology", {st.PDL1: frame}, provenance, plotters={"pdl1_category": _pdl1_plot})
 
@@ -98,8 +119,11 @@ def _pdl1_plot(tables: Any) -> Any:
     return fig
 
 
-def compute_tbnk(export: str | os.PathLike[str] | None = None, fcs: str | os.PathLike[str] | None = None,
-                 progress: Callable[[int, int, str], None] | None = None) -> Result:
+def compute_tbnk(
+    export: str | os.PathLike[str] | None = None,
+    fcs: str | os.PathLike[str] | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> Result:
     """TBNK per subject and visit, from a lab export or by gating a folder of FCS files, with the features."""
     from biomarker import flow
 
@@ -119,8 +143,13 @@ def compute_tbnk(export: str | os.PathLike[str] | None = None, fcs: str | os.Pat
     long, wide = flow.tbnk_features(table)
     left_out = int(wide.attrs.get("flagged_left_out", 0))
     wide = wide.reset_index() if "usubjid" not in wide.columns else wide
-    provenance = make_provenance("tbnk", {"source": "export" if export is not None else "fcs"}, inputs,
-                                 reader=table.attrs.pop("provenance", {}), flagged_left_out=left_out)
+    provenance = make_provenance(
+        "tbnk",
+        {"source": "export" if export is not None else "fcs"},
+        inputs,
+        reader=table.attrs.pop("provenance", {}),
+        flagged_left_out=left_out,
+    )
     provenance["step_key"] = step_key(provenance)
     tables.update({st.TBNK_FEATURES: long, st.TBNK_FEATURES_WIDE: wide})
     return Result("tbnk", tables, provenance, summary_table=st.TBNK_FEATURES_WIDE)
@@ -147,13 +176,19 @@ def gate_plots(gated: Any) -> pd.DataFrame:
             continue
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=80, metadata={"Software": None})
-        rows.append({"file": outcome.path.name, "flags": ";".join(outcome.flags),
-                     "png_base64": base64.b64encode(buf.getvalue()).decode()})
+        rows.append(
+            {
+                "file": outcome.path.name,
+                "flags": ";".join(outcome.flags),
+                "png_base64": base64.b64encode(buf.getvalue()).decode(),
+            }
+        )
     return pd.DataFrame(rows, columns=["file", "flags", "png_base64"])
 
 
-def compute_endpoints(clinical: str | os.PathLike[str], out_dir: str | os.PathLike[str] | None,
-                      options: dict[str, Any] | None = None) -> tuple[Any, Result]:
+def compute_endpoints(
+    clinical: str | os.PathLike[str], out_dir: str | os.PathLike[str] | None, options: dict[str, Any] | None = None
+) -> tuple[Any, Result]:
     """Trial endpoints (``biomarker.clinical.run_endpoints``) and the ``subjects`` covariates from DM.
 
     Returns the endpoint result as the clinical module made it and a :class:`Result` of the store tables.
@@ -174,8 +209,12 @@ def compute_endpoints(clinical: str | os.PathLike[str], out_dir: str | os.PathLi
     if subjects is not None:
         tables[st.SUBJECTS] = subjects
     inputs = {k: v.get("file") for k, v in result.provenance.get("inputs", {}).items()}
-    provenance = make_provenance("endpoints", result.provenance.get("parameters", {}), inputs,
-                                 **{k: v for k, v in result.provenance.items() if k not in ("inputs", "parameters")})
+    provenance = make_provenance(
+        "endpoints",
+        result.provenance.get("parameters", {}),
+        inputs,
+        **{k: v for k, v in result.provenance.items() if k not in ("inputs", "parameters")},
+    )
     provenance["step_key"] = step_key(provenance)
     return result, Result("endpoints", tables, provenance, summary_table=st.ENDPOINT_PREFIX + "summary")
 
@@ -195,8 +234,11 @@ def clinical_inputs(folder: str | os.PathLike[str]) -> dict[str, Path]:
     ['clinical/tr.csv', 'dm.csv']
     """
     root = Path(folder)
-    files = [p for p in root.iterdir() if p.is_file() and p.suffix.lower() not in (".yaml", ".yml", ".log")] \
-        if root.is_dir() else []
+    files = (
+        [p for p in root.iterdir() if p.is_file() and p.suffix.lower() not in (".yaml", ".yml", ".log")]
+        if root.is_dir()
+        else []
+    )
     for sub in ("clinical", "adam"):
         if (root / sub).is_dir():
             files += [p for p in (root / sub).rglob("*") if p.is_file()]
@@ -223,8 +265,9 @@ def endpoint_config(options: dict[str, Any]) -> Any:
             sub = {f.name for f in fields(cls)}
             bad = sorted(set(values[name]) - sub)
             if bad:
-                raise ConfigError(f"endpoints.{name}: unknown key(s) {', '.join(bad)}; allowed: "
-                                  f"{', '.join(sorted(sub))}")
+                raise ConfigError(
+                    f"endpoints.{name}: unknown key(s) {', '.join(bad)}; allowed: {', '.join(sorted(sub))}"
+                )
             values[name] = cls(**values[name])
     try:
         return EndpointConfig(**values)
@@ -245,8 +288,9 @@ def _subjects(clinical: str | os.PathLike[str]) -> pd.DataFrame | None:
 
 
 # -- later steps: store tables only -----------------------------------------------------------------
-def compute_models(patients: pd.DataFrame, out_dir: str | os.PathLike[str], options: dict[str, Any],
-                   jobs: int = 1) -> Any:
+def compute_models(
+    patients: pd.DataFrame, out_dir: str | os.PathLike[str], options: dict[str, Any], jobs: int = 1
+) -> Any:
     """The trial's pre-specified response models on the store's patient table (``run_study_models``)."""
     from biomarker.models import run_study_models
 
@@ -256,8 +300,15 @@ def compute_models(patients: pd.DataFrame, out_dir: str | os.PathLike[str], opti
     return run_study_models(patients, out_dir, outcome=outcome, **options)
 
 
-def save(store: st.Store, result: Any, *, prefix: str = "", run_id: int | None = None,
-         drop_prefix: str | None = None, provenance: dict[str, Any] | None = None) -> list[str]:
+def save(
+    store: st.Store,
+    result: Any,
+    *,
+    prefix: str = "",
+    run_id: int | None = None,
+    drop_prefix: str | None = None,
+    provenance: dict[str, Any] | None = None,
+) -> list[str]:
     """Write a result's tables (``prefix + name``) and provenance to the store in one transaction."""
     prov = provenance if provenance is not None else getattr(result, "provenance", {})
     name = getattr(result, "name", None) or prov.get("step", "step")
@@ -283,8 +334,11 @@ def tmb_result(tables: dict[str, pd.DataFrame]) -> Result:
 
     results = tables.get("tmb_results", empty())
     if len(results):
-        summary = results.groupby("status").agg(tumours=("sample", "size"), median_tmb_per_mb=("tmb_per_mb", "median"),
-                                                presets=("preset", lambda p: ", ".join(sorted(set(p.dropna())))))
+        summary = results.groupby("status").agg(
+            tumours=("sample", "size"),
+            median_tmb_per_mb=("tmb_per_mb", "median"),
+            presets=("preset", lambda p: ", ".join(sorted(set(p.dropna())))),
+        )
         tables = {"summary": summary.reset_index(), **tables}
     else:
         tables = {"summary": pd.DataFrame(columns=["status", "tumours", "median_tmb_per_mb", "presets"]), **tables}
@@ -292,9 +346,15 @@ def tmb_result(tables: dict[str, pd.DataFrame]) -> Result:
     def ok(t: Any) -> pd.DataFrame:
         return t["tmb_results"][t["tmb_results"]["status"] == "ok"].sort_values("sample")
 
-    return Result("tmb", tables, {"presets": sorted(set(results.get("preset", pd.Series()).dropna()))},
-                  plotters={"tmb": lambda t: plots.tmb_distribution(ok(t)),
-                            "tmb_audit": lambda t: plots.tmb_audit(t["tmb_filter_audit"], ok(t))})
+    return Result(
+        "tmb",
+        tables,
+        {"presets": sorted(set(results.get("preset", pd.Series()).dropna()))},
+        plotters={
+            "tmb": lambda t: plots.tmb_distribution(ok(t)),
+            "tmb_audit": lambda t: plots.tmb_audit(t["tmb_filter_audit"], ok(t)),
+        },
+    )
 
 
 def endpoints_result(tables: dict[str, pd.DataFrame]) -> Result:
@@ -305,8 +365,7 @@ def endpoints_result(tables: dict[str, pd.DataFrame]) -> Result:
         return lambda t: make_figures(dict(t), only=name)[name]
 
     provenance = tables.get("summary", empty()).attrs.get("provenance", {})
-    return Result("endpoints", tables, provenance, plotters={n: draw(n) for n in _ENDPOINT_FIGURES} if tables
-                  else None)
+    return Result("endpoints", tables, provenance, plotters={n: draw(n) for n in _ENDPOINT_FIGURES} if tables else None)
 
 
 def models_result(tables: dict[str, pd.DataFrame]) -> Result:
@@ -318,8 +377,13 @@ def models_result(tables: dict[str, pd.DataFrame]) -> Result:
 
     provenance = tables.get("model_performance", empty()).attrs.get("provenance", {})
     names = model_figure_names(tables) if tables else []
-    return Result("models", tables, provenance, plotters={n: draw(n) for n in names},
-                  summary_table="model_performance" if tables else None)
+    return Result(
+        "models",
+        tables,
+        provenance,
+        plotters={n: draw(n) for n in names},
+        summary_table="model_performance" if tables else None,
+    )
 
 
 __all__ = [

@@ -31,15 +31,31 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: study.yaml key -> GenomicConfig field.
-KEYS = {"fasta": "fasta", "signatures": "signatures", "signature_set": "signature_set", "min_snvs": "min_snvs",
-        "bootstrap": "n_boot", "variants": "variant_set", "cosmic_version": "cosmic_version", "genome": "genome",
-        "exome": "exome", "seed": "seed", "transversion_high_cutoff": "transversion_high_cutoff",
-        "comutation_rules": "rules"}
+KEYS = {
+    "fasta": "fasta",
+    "signatures": "signatures",
+    "signature_set": "signature_set",
+    "min_snvs": "min_snvs",
+    "bootstrap": "n_boot",
+    "variants": "variant_set",
+    "cosmic_version": "cosmic_version",
+    "genome": "genome",
+    "exome": "exome",
+    "seed": "seed",
+    "transversion_high_cutoff": "transversion_high_cutoff",
+    "comutation_rules": "rules",
+}
 #: Keys naming files (resolved against the config's folder and checked to exist).
 PATH_KEYS = ("fasta", "signatures", "comutation_rules")
 #: The store tables of the step.
-TABLES = ("genomic_features", "signature_exposures", "sbs96_catalogue", "comutation_variants", "genomic_provenance",
-          "genomic_sample_status")
+TABLES = (
+    "genomic_features",
+    "signature_exposures",
+    "sbs96_catalogue",
+    "comutation_variants",
+    "genomic_provenance",
+    "genomic_sample_status",
+)
 _INTS = {"min_snvs": 1, "bootstrap": 0, "seed": 0}
 
 
@@ -121,8 +137,9 @@ def provenance_inputs(samples: list[GenomicSample], config: GenomicConfig) -> di
     return inputs
 
 
-def compute_genomic_step(samples: list[GenomicSample], config: GenomicConfig, left_out: list[str],
-                         progress: Any = None) -> tuple[GenomicResult, dict[str, pd.DataFrame], dict[str, Any]]:
+def compute_genomic_step(
+    samples: list[GenomicSample], config: GenomicConfig, left_out: list[str], progress: Any = None
+) -> tuple[GenomicResult, dict[str, pd.DataFrame], dict[str, Any]]:
     """Run :func:`~biomarker.genomic.compute_genomic`; a tumour whose calls cannot be read or do not match the
     FASTA fails alone (the others are computed). Returns the result, the store tables (with the one-row
     ``genomic_provenance`` and ``genomic_sample_status``: every tumour ``ok``, ``failed`` or ``left_out`` with
@@ -149,25 +166,42 @@ def compute_genomic_step(samples: list[GenomicSample], config: GenomicConfig, le
         result = compute_genomic(samples, config, progress=progress)
     warnings = list(result.warnings) + [f"genomic features of {name} failed: {why}" for name, why in failed]
     if left_out:
-        warnings.append(f"{len(left_out)} tumour(s) without an ok TMB left out of the genomic features: "
-                        f"{', '.join(left_out[:10])}{' ...' if len(left_out) > 10 else ''}")
+        warnings.append(
+            f"{len(left_out)} tumour(s) without an ok TMB left out of the genomic features: "
+            f"{', '.join(left_out[:10])}{' ...' if len(left_out) > 10 else ''}"
+        )
     prov = result.provenance
-    provenance = make_provenance("genomic", config.as_dict(), provenance_inputs(samples, config),
-                                 signatures_fitted=prov.get("signatures_fitted", []), warnings=warnings,
-                                 **{k: v for k, v in prov.items() if k.startswith("signature_reference")})
+    provenance = make_provenance(
+        "genomic",
+        config.as_dict(),
+        provenance_inputs(samples, config),
+        signatures_fitted=prov.get("signatures_fitted", []),
+        warnings=warnings,
+        **{k: v for k, v in prov.items() if k.startswith("signature_reference")},
+    )
     provenance["step_key"] = step_key(provenance)
-    row = pd.DataFrame([{
-        "package_version": prov.get("version"), "signature_reference": prov.get("signature_reference"),
-        "signature_reference_version": prov.get("signature_reference_version"),
-        "signature_reference_sha256": prov.get("signature_reference_sha256"),
-        "signatures_fitted": ",".join(prov.get("signatures_fitted", [])),
-        "parameters_json": json.dumps(provenance["parameters"], sort_keys=True, default=str),
-        "inputs_json": json.dumps(prov.get("inputs"), sort_keys=True, default=str),
-        "warnings_json": json.dumps(warnings)}])
-    status = pd.DataFrame([*((s.usubjid, s.sample, "ok", "") for s in samples),
-                           *((None, name, "failed", why) for name, why in failed),
-                           *((None, name, "left_out", "its TMB is not ok (failed or stale)") for name in left_out)],
-                          columns=["usubjid", "sample", "status", "reason"])
+    row = pd.DataFrame(
+        [
+            {
+                "package_version": prov.get("version"),
+                "signature_reference": prov.get("signature_reference"),
+                "signature_reference_version": prov.get("signature_reference_version"),
+                "signature_reference_sha256": prov.get("signature_reference_sha256"),
+                "signatures_fitted": ",".join(prov.get("signatures_fitted", [])),
+                "parameters_json": json.dumps(provenance["parameters"], sort_keys=True, default=str),
+                "inputs_json": json.dumps(prov.get("inputs"), sort_keys=True, default=str),
+                "warnings_json": json.dumps(warnings),
+            }
+        ]
+    )
+    status = pd.DataFrame(
+        [
+            *((s.usubjid, s.sample, "ok", "") for s in samples),
+            *((None, name, "failed", why) for name, why in failed),
+            *((None, name, "left_out", "its TMB is not ok (failed or stale)") for name in left_out),
+        ],
+        columns=["usubjid", "sample", "status", "reason"],
+    )
     return result, {**result.tables, "genomic_provenance": row, "genomic_sample_status": status}, provenance
 
 
@@ -185,5 +219,13 @@ def genomic_result(tables: dict[str, pd.DataFrame]) -> GenomicResult | None:
     return GenomicResult({n: tables[n] for n in RESULT_TABLES}, provenance, list(provenance.get("warnings", [])))
 
 
-__all__ = ["KEYS", "PATH_KEYS", "TABLES", "compute_genomic_step", "genomic_config", "genomic_result", "ok_samples",
-           "provenance_inputs"]
+__all__ = [
+    "KEYS",
+    "PATH_KEYS",
+    "TABLES",
+    "compute_genomic_step",
+    "genomic_config",
+    "genomic_result",
+    "ok_samples",
+    "provenance_inputs",
+]

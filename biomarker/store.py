@@ -75,8 +75,11 @@ class Store:
         try:
             self.con: duckdb.DuckDBPyConnection = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as exc:
-            raise InputError(self.path, f"cannot open the store ({exc})".splitlines()[0],
-                             hint="is another biomarker process writing it? Only one writer at a time") from None
+            raise InputError(
+                self.path,
+                f"cannot open the store ({exc})".splitlines()[0],
+                hint="is another biomarker process writing it? Only one writer at a time",
+            ) from None
         if not read_only:
             self._migrate()
             self.con.execute(SCHEMA)
@@ -123,7 +126,8 @@ class Store:
     def tmb_keys(self) -> dict[str, tuple[str, str, str, str]]:
         """``sample -> (status, input_sha256, bed_sha256, params_sha256)`` of what is stored."""
         rows = self.con.execute(
-            "SELECT sample, status, input_sha256, bed_sha256, params_sha256 FROM tmb_results").fetchall()
+            "SELECT sample, status, input_sha256, bed_sha256, params_sha256 FROM tmb_results"
+        ).fetchall()
         return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
 
     @contextlib.contextmanager
@@ -162,14 +166,24 @@ class Store:
                 self.con.execute(f"DELETE FROM {table} WHERE sample IN ({marks})", samples)
             self.con.executemany(
                 f"INSERT INTO tmb_results ({', '.join(TMB_COLUMNS)}) VALUES ({', '.join('?' * len(TMB_COLUMNS))})",
-                [[_tmb_value(row, c) for c in TMB_COLUMNS] for row, _, _ in results])
+                [[_tmb_value(row, c) for c in TMB_COLUMNS] for row, _, _ in results],
+            )
             audit_rows = [[row["sample"], k, int(v)] for row, audit, _ in results for k, v in audit.items()]
             if audit_rows:
                 self.con.executemany("INSERT INTO tmb_filter_audit VALUES (?, ?, ?)", audit_rows)
             self.con.executemany(
                 "INSERT INTO samples (sample, usubjid, input_path, bed_path, sample_type) VALUES (?, ?, ?, ?, ?)",
-                [[row["sample"], info.get("usubjid", info.get("patient")), info.get("input_path"),
-                  info.get("bed_path"), info.get("sample_type")] for row, _, info in results])
+                [
+                    [
+                        row["sample"],
+                        info.get("usubjid", info.get("patient")),
+                        info.get("input_path"),
+                        info.get("bed_path"),
+                        info.get("sample_type"),
+                    ]
+                    for row, _, info in results
+                ],
+            )
 
     def mark_stale(self, keep: Iterable[str], reason: str = "not in the samplesheet of the last run") -> list[str]:
         """Mark every stored tumour not in ``keep`` as ``stale`` (kept for the record, never used downstream).
@@ -182,10 +196,10 @@ class Store:
         if gone:
             marks = ", ".join("?" * len(gone))
             with self._transaction():
-                self.con.execute(f"UPDATE tmb_results SET status = ?, reason = ? WHERE sample IN ({marks})",
-                                 [STALE, reason, *gone])
-            log.warning("%d stored tumour(s) no longer in the samplesheet marked stale: %s", len(gone),
-                        ", ".join(gone))
+                self.con.execute(
+                    f"UPDATE tmb_results SET status = ?, reason = ? WHERE sample IN ({marks})", [STALE, reason, *gone]
+                )
+            log.warning("%d stored tumour(s) no longer in the samplesheet marked stale: %s", len(gone), ", ".join(gone))
         return gone
 
     def forget_tmb(self) -> None:
@@ -200,9 +214,16 @@ class Store:
         Prefer :meth:`write_tables`, which also records the provenance."""
         self.write_tables(None, {name: frame})
 
-    def write_tables(self, step: str | None, tables: Mapping[str, pd.DataFrame],
-                     provenance: Mapping[str, Any] | None = None, *, prefix: str = "", run_id: int | None = None,
-                     drop_prefix: str | None = None) -> list[str]:
+    def write_tables(
+        self,
+        step: str | None,
+        tables: Mapping[str, pd.DataFrame],
+        provenance: Mapping[str, Any] | None = None,
+        *,
+        prefix: str = "",
+        run_id: int | None = None,
+        drop_prefix: str | None = None,
+    ) -> list[str]:
         """Replace a step's tables and their provenance in one transaction (all or none).
 
         Parameters
@@ -241,9 +262,11 @@ class Store:
                 self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _incoming")
                 self.con.unregister("_incoming")
                 if step is not None:
-                    self.con.executemany("INSERT INTO provenance VALUES (?, ?, ?, ?, ?)",
-                                         [[run_id, step, name, k, v] for k, v in flat.items()] or
-                                         [[run_id, step, name, "step", json.dumps(step)]])
+                    self.con.executemany(
+                        "INSERT INTO provenance VALUES (?, ?, ?, ?, ?)",
+                        [[run_id, step, name, k, v] for k, v in flat.items()]
+                        or [[run_id, step, name, "step", json.dumps(step)]],
+                    )
         return list(names)
 
     def drop_tables(self, names: Iterable[str] = (), prefix: str | None = None) -> list[str]:
@@ -272,8 +295,9 @@ class Store:
         ...     store.provenance("pdl1")
         {'inputs': {'pathology': {'sha256': 'ab'}}, 'version': '1'}
         """
-        rows = self.con.execute("SELECT key, value FROM provenance WHERE table_name = ? ORDER BY key",
-                                [table]).fetchall()
+        rows = self.con.execute(
+            "SELECT key, value FROM provenance WHERE table_name = ? ORDER BY key", [table]
+        ).fetchall()
         out: dict[str, Any] = {}
         for key, value in rows:
             node = out
@@ -284,8 +308,9 @@ class Store:
         return out
 
     # -- runs -----------------------------------------------------------------------------------
-    def start_run(self, command: str, *, config_path: str | os.PathLike[str] | None = None,
-                  data_cutoff: str | None = None) -> int:
+    def start_run(
+        self, command: str, *, config_path: str | os.PathLike[str] | None = None, data_cutoff: str | None = None
+    ) -> int:
         """Record the start of a run; returns its ``run_id``."""
         from biomarker import __version__
         from biomarker.files import sha256_file
@@ -293,16 +318,20 @@ class Store:
         sha = sha256_file(config_path) if config_path is not None and Path(config_path).is_file() else None
         with self._transaction():
             run_id = int(self.con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0])
-            self.con.execute("INSERT INTO runs VALUES (?, ?, ?, now()::TIMESTAMP, NULL, 'running', ?, ?, ?)",
-                             [run_id, command, __version__, data_cutoff,
-                              None if config_path is None else str(config_path), sha])
+            self.con.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, now()::TIMESTAMP, NULL, 'running', ?, ?, ?)",
+                [run_id, command, __version__, data_cutoff, None if config_path is None else str(config_path), sha],
+            )
         return run_id
 
     def finish_run(self, run_id: int, status: str = "ok", *, data_cutoff: str | None = None) -> None:
         """Record the end of a run (``ok``, ``failed`` or ``interrupted``) and, when known then, the cut-off."""
         with self._transaction():
-            self.con.execute("UPDATE runs SET finished_at = now()::TIMESTAMP, status = ?, "
-                             "data_cutoff = coalesce(?, data_cutoff) WHERE run_id = ?", [status, data_cutoff, run_id])
+            self.con.execute(
+                "UPDATE runs SET finished_at = now()::TIMESTAMP, status = ?, "
+                "data_cutoff = coalesce(?, data_cutoff) WHERE run_id = ?",
+                [status, data_cutoff, run_id],
+            )
 
     def export(self, out_dir: str | os.PathLike[str], fmt: str = "parquet") -> list[Path]:
         """Write every table to ``out_dir`` as Parquet or TSV (sorted by its first column).
@@ -346,8 +375,11 @@ def find_store(path: str | os.PathLike[str]) -> Path:
                 return candidate
     if p.is_file() and p.suffix == ".duckdb":
         return p
-    raise InputError(path, "no study store here", hint="run `biomarker run study.yaml` first and pass its "
-                     "results/study.duckdb (or the folder holding it)")
+    raise InputError(
+        path,
+        "no study store here",
+        hint="run `biomarker run study.yaml` first and pass its results/study.duckdb (or the folder holding it)",
+    )
 
 
 def _tmb_value(row: Mapping[str, Any], column: str) -> Any:

@@ -70,9 +70,26 @@ CREATE TABLE IF NOT EXISTS runs (
 """
 #: Columns of ``tmb_results`` in order.
 TMB_COLUMNS = (
-    "sample", "usubjid", "status", "reason", "preset", "input_sha256", "bed_sha256", "params_sha256",
-    "counted_variants", "territory_bp", "tmb_per_mb", "tmb_ci95_low_per_mb", "tmb_ci95_high_per_mb", "tmb_high",
-    "caller", "annotator", "package_version", "json_path", "variants_path", "warnings",
+    "sample",
+    "usubjid",
+    "status",
+    "reason",
+    "preset",
+    "input_sha256",
+    "bed_sha256",
+    "params_sha256",
+    "counted_variants",
+    "territory_bp",
+    "tmb_per_mb",
+    "tmb_ci95_low_per_mb",
+    "tmb_ci95_high_per_mb",
+    "tmb_high",
+    "caller",
+    "annotator",
+    "package_version",
+    "json_path",
+    "variants_path",
+    "warnings",
 )
 #: Tables whose rows are keyed by sample and written by the TMB batch (never replaced whole).
 SAMPLE_TABLES = ("samples", "tmb_results", "tmb_filter_audit")

@@ -111,8 +111,11 @@ def load_config(path: str | os.PathLike[str], **overrides: Any) -> StudyConfig:
         raise ConfigError(f"{path}: jobs must be a whole number >= 1, not {jobs!r}")
     if not isinstance(values.get("preset", "wes"), str):
         raise ConfigError(f"{path}: preset is a preset name or a YAML file, not {values['preset']!r}")
-    for block, example in (("models", "outcome: response"), ("endpoints", "os_censor_at: cutoff"),
-                           ("genomic", "fasta: reference/genome.fa.gz")):
+    for block, example in (
+        ("models", "outcome: response"),
+        ("endpoints", "os_censor_at: cutoff"),
+        ("genomic", "fasta: reference/genome.fa.gz"),
+    ):
         if values.get(block) is None:
             values.pop(block, None)
         elif not isinstance(values[block], dict):
@@ -136,8 +139,9 @@ def _genomic_paths(block: dict[str, Any], base: Path, path: Path) -> dict[str, A
         if out.get(key) is not None:
             out[key] = (base / str(out[key])).resolve()
             if not out[key].exists():
-                raise ConfigError(f"{path}: genomic.{key}: {block[key]} does not exist (paths are relative to "
-                                  "the config)")
+                raise ConfigError(
+                    f"{path}: genomic.{key}: {block[key]} does not exist (paths are relative to the config)"
+                )
     return out
 
 
@@ -193,8 +197,9 @@ def check_models_block(options: dict[str, Any], where: str = "study.yaml") -> No
     allowed = {"features", *(p for p in inspect.signature(models.run_models).parameters if p not in fixed)}
     unknown = sorted(set(map(str, options)) - allowed)
     if unknown:
-        raise ConfigError(f"{where}: models: unknown key(s) {', '.join(unknown)}; allowed: outcome, "
-                          f"{', '.join(sorted(allowed))}")
+        raise ConfigError(
+            f"{where}: models: unknown key(s) {', '.join(unknown)}; allowed: outcome, {', '.join(sorted(allowed))}"
+        )
 
 
 @dataclass
@@ -219,8 +224,10 @@ class RunSummary:
         the error line that goes with exit code 3."""
         lines = [f"biomarker: failed: {step} {name}: {reason}" for step, name, reason in self.failures]
         if self.failures and not allow_failures:
-            lines.append(f"biomarker: error: {len(self.failures)} input(s) failed, listed above, in the report and "
-                         f"in {self.log_path}; the other inputs were analysed (--allow-failures exits 0)")
+            lines.append(
+                f"biomarker: error: {len(self.failures)} input(s) failed, listed above, in the report and "
+                f"in {self.log_path}; the other inputs were analysed (--allow-failures exits 0)"
+            )
         return lines
 
     def exit_code(self, allow_failures: bool = False) -> int:
@@ -231,8 +238,9 @@ class RunSummary:
         return EXIT_SAMPLES_FAILED if self.failures and not allow_failures else 0
 
 
-def run_study(config: StudyConfig, progress: Progress | None = None, *, force: bool = False,
-              command: str = "run") -> Path:
+def run_study(
+    config: StudyConfig, progress: Progress | None = None, *, force: bool = False, command: str = "run"
+) -> Path:
     """Run every step the config names, each into the store; returns the report's path
     (:meth:`biomarker.api.Study.run` returns what each step did).
 
@@ -262,8 +270,15 @@ jobs: {jobs}
 FAST_MODELS = ", n_repeats: 2, n_permutations: 0, n_bootstrap: 100, n_refit_bootstrap: 0, models: [logistic_l2]"
 
 
-def write_study_config(study_dir: str | os.PathLike[str], path: str | os.PathLike[str] | None = None,
-                       jobs: int = 2, *, fast: bool = False, fcs: bool = False, genomic: bool = False) -> Path:
+def write_study_config(
+    study_dir: str | os.PathLike[str],
+    path: str | os.PathLike[str] | None = None,
+    jobs: int = 2,
+    *,
+    fast: bool = False,
+    fcs: bool = False,
+    genomic: bool = False,
+) -> Path:
     """Write a ``study.yaml`` for a simulated study folder (default: ``STUDY_DIR/study.yaml``, results in
     ``results/`` beside it); ``fcs`` gates the FCS tubes instead of reading the TBNK export; ``genomic`` names
     the reference FASTA and signature matrix ``simulate --genomic`` wrote (a ``genomic:`` block). Returns its path."""
@@ -274,20 +289,40 @@ def write_study_config(study_dir: str | os.PathLike[str], path: str | os.PathLik
     rel = Path(os.path.relpath(study.resolve(), path.parent.resolve()))
     prefix = "" if str(rel) == "." else f"{rel.as_posix()}/"
     tbnk = f"fcs: {prefix}flow/fcs" if fcs else f"tbnk: {prefix}flow/tbnk.csv"
-    block = (f"genomic: {{fasta: {prefix}reference/genome.fa.gz, signatures: {prefix}reference/signatures_sbs96.tsv}}\n"
-             if genomic else "")
-    text = STUDY_CONFIG.format(study=study, path=path, prefix=prefix, clinical=rel.as_posix(), tbnk=tbnk,
-                               genomic=block, models=FAST_MODELS if fast else "", jobs=jobs)
+    block = (
+        f"genomic: {{fasta: {prefix}reference/genome.fa.gz, signatures: {prefix}reference/signatures_sbs96.tsv}}\n"
+        if genomic
+        else ""
+    )
+    text = STUDY_CONFIG.format(
+        study=study,
+        path=path,
+        prefix=prefix,
+        clinical=rel.as_posix(),
+        tbnk=tbnk,
+        genomic=block,
+        models=FAST_MODELS if fast else "",
+        jobs=jobs,
+    )
     with atomic_write(path) as fh:
         fh.write(text)
     return path
 
 
-def write_demo_config(outdir: str | os.PathLike[str], jobs: int = 2, *, fast: bool = False,
-                      genomic: bool = False) -> Path:
+def write_demo_config(
+    outdir: str | os.PathLike[str], jobs: int = 2, *, fast: bool = False, genomic: bool = False
+) -> Path:
     """Write ``OUTDIR/study.yaml`` for the simulated study in ``OUTDIR/study``; returns its path."""
     return write_study_config(Path(outdir) / "study", Path(outdir) / "study.yaml", jobs, fast=fast, genomic=genomic)
 
 
-__all__ = ["FAST_MODELS", "RunSummary", "StudyConfig", "check_blocks", "load_config", "run_study",
-           "write_demo_config", "write_study_config"]
+__all__ = [
+    "FAST_MODELS",
+    "RunSummary",
+    "StudyConfig",
+    "check_blocks",
+    "load_config",
+    "run_study",
+    "write_demo_config",
+    "write_study_config",
+]

@@ -39,15 +39,51 @@ MUTECT_HEADER = """##fileformat=VCFv4.2
 """
 
 
-def csq(allele: str, consequence: str, *, gene: str = "G", tx: str = "ENST1", canonical: str = "",
-        mane: str = "", existing: str = "", gnomade: str = "", gnomadg: str = "", cosmic_cnt: str = "") -> str:
+def csq(
+    allele: str,
+    consequence: str,
+    *,
+    gene: str = "G",
+    tx: str = "ENST1",
+    canonical: str = "",
+    mane: str = "",
+    existing: str = "",
+    gnomade: str = "",
+    gnomadg: str = "",
+    cosmic_cnt: str = "",
+) -> str:
     """One VEP CSQ transcript entry in the MUTECT_HEADER field order."""
-    return "|".join([allele, consequence, "MODERATE", gene, "ENSG1", "Transcript", tx, "protein_coding",
-                     canonical, mane, existing, gnomade, gnomadg, cosmic_cnt])
+    return "|".join(
+        [
+            allele,
+            consequence,
+            "MODERATE",
+            gene,
+            "ENSG1",
+            "Transcript",
+            tx,
+            "protein_coding",
+            canonical,
+            mane,
+            existing,
+            gnomade,
+            gnomadg,
+            cosmic_cnt,
+        ]
+    )
 
 
-def mutect_record(chrom: str, pos: int, ref: str, alt: str, *, filt: str = "PASS", csq_entries: Sequence[str] = (),
-                  normal: str = "0/0:50,0:0.0:50", tumour: str = "0/1:70,30:0.3:100") -> str:
+def mutect_record(
+    chrom: str,
+    pos: int,
+    ref: str,
+    alt: str,
+    *,
+    filt: str = "PASS",
+    csq_entries: Sequence[str] = (),
+    normal: str = "0/0:50,0:0.0:50",
+    tumour: str = "0/1:70,30:0.3:100",
+) -> str:
     """A Mutect2-style tumour/normal record line (NORMAL then TUMOR columns)."""
     info = "CSQ=" + ",".join(csq_entries) if csq_entries else "."
     return "\t".join([chrom, str(pos), ".", ref, alt, ".", filt, info, "GT:AD:AF:DP", normal, tumour])
@@ -57,9 +93,16 @@ def mutect_record(chrom: str, pos: int, ref: str, alt: str, *, filt: str = "PASS
 def write_vcf(tmp_path: Path) -> Callable[..., Path]:
     """Write a VCF from a header and record lines; ``bgzip=True`` also compresses and indexes it."""
 
-    def _write(lines: Sequence[str], header: str = MUTECT_HEADER, samples: Sequence[str] = ("N1", "T1"),
-               name: str = "t.vcf", bgzip: bool = False) -> Path:
-        columns = "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO" + ("\tFORMAT\t" + "\t".join(samples) if samples else "")
+    def _write(
+        lines: Sequence[str],
+        header: str = MUTECT_HEADER,
+        samples: Sequence[str] = ("N1", "T1"),
+        name: str = "t.vcf",
+        bgzip: bool = False,
+    ) -> Path:
+        columns = "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO" + (
+            "\tFORMAT\t" + "\t".join(samples) if samples else ""
+        )
         path = tmp_path / name
         path.write_text(header + columns + "\n" + "".join(line + "\n" for line in lines))
         if bgzip:

@@ -20,8 +20,21 @@ from biomarker.simulate import simulate_study
 from biomarker.store import Store
 from biomarker.tmb.samplesheet import read_samplesheet
 
-STABLE = ["sample", "usubjid", "status", "preset", "input_sha256", "bed_sha256", "params_sha256",
-          "counted_variants", "territory_bp", "tmb_per_mb", "tmb_ci95_low_per_mb", "tmb_ci95_high_per_mb", "tmb_high"]
+STABLE = [
+    "sample",
+    "usubjid",
+    "status",
+    "preset",
+    "input_sha256",
+    "bed_sha256",
+    "params_sha256",
+    "counted_variants",
+    "territory_bp",
+    "tmb_per_mb",
+    "tmb_ci95_low_per_mb",
+    "tmb_ci95_high_per_mb",
+    "tmb_high",
+]
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +77,9 @@ def test_changed_parameters_or_inputs_are_recomputed(study, tmp_path) -> None:
         os.utime(row.vcf)  # same bytes: not a change
     data = row.vcf.read_bytes()
     row.vcf.write_bytes(data)
-    assert run_batch(sheet_dir / "samplesheet.csv", db, tmp_path / "tmb", "wes",
-                     overrides={"min_vaf": 0.1}).computed == []
+    assert (
+        run_batch(sheet_dir / "samplesheet.csv", db, tmp_path / "tmb", "wes", overrides={"min_vaf": 0.1}).computed == []
+    )
     shutil.copy(study.outdir / read_samplesheet(study.samplesheet)[1].vcf.relative_to(study.outdir), row.vcf)
     redo = run_batch(sheet_dir / "samplesheet.csv", db, tmp_path / "tmb", "wes", overrides={"min_vaf": 0.1})
     assert redo.computed == [row.sample]

@@ -28,8 +28,21 @@ from biomarker.run_log import RunLog
 from biomarker.store import Store
 from tests.conftest import csq, mutect_record
 
-COLUMNS = ["status", "preset", "input_sha256", "bed_sha256", "params_sha256", "counted_variants", "territory_bp",
-           "tmb_per_mb", "tmb_ci95_low_per_mb", "tmb_ci95_high_per_mb", "tmb_high", "caller", "annotator"]
+COLUMNS = [
+    "status",
+    "preset",
+    "input_sha256",
+    "bed_sha256",
+    "params_sha256",
+    "counted_variants",
+    "territory_bp",
+    "tmb_per_mb",
+    "tmb_ci95_low_per_mb",
+    "tmb_ci95_high_per_mb",
+    "tmb_high",
+    "caller",
+    "annotator",
+]
 N_SAMPLES = 4
 N_RECORDS = 20_000
 
@@ -58,8 +71,12 @@ def results(db: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def write_sheet(write_vcf, folder: Path, n_samples: int, n_records: int) -> Path:
     """``n_samples`` rows on one VCF of ``n_records`` counted SNVs (VAF 0.3)."""
-    vcf = write_vcf([mutect_record("chr1", 1000 + 10 * i, "C", "T", csq_entries=[csq("T", "missense_variant")])
-                     for i in range(n_records)])
+    vcf = write_vcf(
+        [
+            mutect_record("chr1", 1000 + 10 * i, "C", "T", csq_entries=[csq("T", "missense_variant")])
+            for i in range(n_records)
+        ]
+    )
     (folder / "t.bed").write_text(f"chr1\t0\t{1000 + 10 * n_records}\n")
     sheet = folder / "sheet.csv"
     sheet.write_text("sample,vcf,bed\n" + "".join(f"K{k},{vcf.name},t.bed\n" for k in range(n_samples)))
@@ -85,8 +102,19 @@ def big_sheet(write_vcf, tmp_path) -> Path:
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)")
 def test_kill_9_leaves_no_process_and_the_resumed_store_equals_an_uninterrupted_run(big_sheet, tmp_path) -> None:
     out, db = tmp_path / "out", tmp_path / "s.duckdb"
-    cmd = [sys.executable, "-m", "biomarker.cli", "batch", str(big_sheet), "--store", str(db), "--out", str(out),
-           "-j", "2"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "biomarker.cli",
+        "batch",
+        str(big_sheet),
+        "--store",
+        str(db),
+        "--out",
+        str(out),
+        "-j",
+        "2",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 120
     while not list(out.glob("*.tmb.json")) and proc.poll() is None and time.monotonic() < deadline:
@@ -123,8 +151,16 @@ def test_finished_files_missing_from_the_store_are_adopted_not_recomputed(write_
     again = run_batch(sheet, tmp_path / "b.duckdb", tmp_path / "out", "wes")
     assert again.computed == [] and sorted(again.recovered) == ["K0", "K1"]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "K0.tmb.json", "K0.variants.tsv", "K1.tmb.json", "K1.variants.tsv", "batch.log",
-        "biomarker_tmb_funnel_mqc.json", "biomarker_tmb_general_mqc.json", "biomarker_tmb_mqc.tsv", "tmb_results.tsv"]
+        "K0.tmb.json",
+        "K0.variants.tsv",
+        "K1.tmb.json",
+        "K1.variants.tsv",
+        "batch.log",
+        "biomarker_tmb_funnel_mqc.json",
+        "biomarker_tmb_general_mqc.json",
+        "biomarker_tmb_mqc.tsv",
+        "tmb_results.tsv",
+    ]
     assert "removed .tmb-killed, left by an interrupted run" in (tmp_path / "out" / "batch.log").read_text()
     for got, want in zip(results(tmp_path / "b.duckdb"), results(tmp_path / "a.duckdb"), strict=True):
         pd.testing.assert_frame_equal(got, want)
@@ -140,8 +176,10 @@ def test_a_dead_process_is_not_alive(tmp_path) -> None:
     assert alive(os.getpid()) and not alive(child.pid)
 
 
-@pytest.mark.parametrize("name", ["../x", "/etc/x", "a/b", "a\\b", "..", "-x", ".hidden", "+x", "a\nb", "a\x00b",
-                                  "a b", "a;b", "x" * 129, ""])
+@pytest.mark.parametrize(
+    "name",
+    ["../x", "/etc/x", "a/b", "a\\b", "..", "-x", ".hidden", "+x", "a\nb", "a\x00b", "a b", "a;b", "x" * 129, ""],
+)
 def test_unsafe_names_are_refused(name: str) -> None:
     assert name_problem(name) is not None
     with pytest.raises(InputError):
@@ -175,11 +213,24 @@ def test_numbers_written_as_text_stay_numbers(value: float) -> None:
     assert spreadsheet_safe(repr(value)) == repr(value)  # negative numbers written as text are not formulas
 
 
-@pytest.mark.parametrize(("cell", "want"), [
-    ("=1+1", "'=1+1"), ("@SUM(A1)", "'@SUM(A1)"), ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
-    ("-2+3", "'-2+3"), ("\t=1", "'\t=1"), ("\r=1", "'\r=1"), ('=HYPERLINK("x")', '\'=HYPERLINK("x")'),
-    ("-1.5", "-1.5"), ("-12.5", "-12.5"), ("+3e-2", "+3e-2"), ("-", "-"), ("55%", "55%"), ("TAX-201", "TAX-201"),
-])
+@pytest.mark.parametrize(
+    ("cell", "want"),
+    [
+        ("=1+1", "'=1+1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+        ("-2+3", "'-2+3"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ('=HYPERLINK("x")', '\'=HYPERLINK("x")'),
+        ("-1.5", "-1.5"),
+        ("-12.5", "-12.5"),
+        ("+3e-2", "+3e-2"),
+        ("-", "-"),
+        ("55%", "55%"),
+        ("TAX-201", "TAX-201"),
+    ],
+)
 def test_owasp_examples(cell: str, want: str) -> None:
     assert spreadsheet_safe(cell) == want
 
@@ -190,8 +241,10 @@ def test_samplesheet_spellings_and_refusals(tmp_path) -> None:
     sheet = tmp_path / "s.csv"
     sheet.write_bytes(b"\xef\xbb\xbf Sample ;VCF;Patient\r\nS1;a.vcf;P1\r\n;;\r\nS2;b.vcf;\r\n")
     rows = read_samplesheet(sheet)
-    assert [(r.sample, r.vcf, r.patient) for r in rows] == [("S1", tmp_path / "a.vcf", "P1"),
-                                                            ("S2", tmp_path / "b.vcf", "S2")]
+    assert [(r.sample, r.vcf, r.patient) for r in rows] == [
+        ("S1", tmp_path / "a.vcf", "P1"),
+        ("S2", tmp_path / "b.vcf", "S2"),
+    ]
     sheet.write_text("sample,vcf\nTumour-1,a.vcf\ntumour-1,b.vcf\n")
     with pytest.raises(InputError, match=r"line 3: samples 'Tumour-1' \(line 2\) and 'tumour-1' differ only in case"):
         read_samplesheet(sheet)
@@ -218,16 +271,35 @@ def test_output_path_never_leaves_the_folder(name: str) -> None:
 def test_kill_9_of_tmb_with_jobs_leaves_no_worker_and_nothing_outside_out(write_vcf, tmp_path) -> None:
     """No worker outlives the command; its part files were inside its ``OUT/.tmb-*`` work folder (nothing in the
     system temporary folder), which the next batch's leftover cleaning removes."""
-    records = [mutect_record(chrom, 1000 + 10 * i, "C", "T", csq_entries=[csq("T", "missense_variant")])
-               for chrom in ("chr1", "chr2") for i in range(N_RECORDS)]
+    records = [
+        mutect_record(chrom, 1000 + 10 * i, "C", "T", csq_entries=[csq("T", "missense_variant")])
+        for chrom in ("chr1", "chr2")
+        for i in range(N_RECORDS)
+    ]
     vcf = write_vcf(records, bgzip=True)
     (tmp_path / "t.bed").write_text(f"chr1\t0\t{1000 + 10 * N_RECORDS}\nchr2\t0\t{1000 + 10 * N_RECORDS}\n")
     out, tmp = tmp_path / "out", tmp_path / "tmp"
     tmp.mkdir()
-    cmd = [sys.executable, "-m", "biomarker.cli", "tmb", str(vcf), "--targets", str(tmp_path / "t.bed"),
-           "--jobs", "2", "--out", str(out)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-                            env={**os.environ, "TMPDIR": str(tmp)})
+    cmd = [
+        sys.executable,
+        "-m",
+        "biomarker.cli",
+        "tmb",
+        str(vcf),
+        "--targets",
+        str(tmp_path / "t.bed"),
+        "--jobs",
+        "2",
+        "--out",
+        str(out),
+    ]
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        env={**os.environ, "TMPDIR": str(tmp)},
+    )
     deadline = time.monotonic() + 120
     while len(session_processes(proc.pid)) < 3 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)

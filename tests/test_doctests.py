@@ -14,8 +14,14 @@ MODULES = sorted(m.name for m in pkgutil.walk_packages(biomarker.__path__, "biom
 
 
 def test_every_module_is_listed() -> None:
-    assert {"biomarker.tmb.pipeline", "biomarker.clinical.recist", "biomarker.models.delong",
-            "biomarker.flow.gating", "biomarker.simulate.study", "biomarker.store"} <= set(MODULES)
+    assert {
+        "biomarker.tmb.pipeline",
+        "biomarker.clinical.recist",
+        "biomarker.models.delong",
+        "biomarker.flow.gating",
+        "biomarker.simulate.study",
+        "biomarker.store",
+    } <= set(MODULES)
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -43,10 +43,12 @@ ALLOWED: dict[str, set[str]] = {
     "steps_genomic": BASE | DOMAINS | {"store", "plots", "models", "steps"},
     "study_plots": BASE | DOMAINS | {"store", "plots", "models", "steps", "api"},  # api: for type hints only
     "report": BASE | DOMAINS | {"store", "plots", "models"},
-    "api": BASE | DOMAINS | {"store", "plots", "models", "batch", "multiqc", "steps", "steps_genomic", "report",
-                              "study", "study_plots"},
-    "study": BASE | DOMAINS | {"store", "plots", "models", "batch", "multiqc", "steps", "steps_genomic", "report",
-                                "api"},
+    "api": BASE
+    | DOMAINS
+    | {"store", "plots", "models", "batch", "multiqc", "steps", "steps_genomic", "report", "study", "study_plots"},
+    "study": BASE
+    | DOMAINS
+    | {"store", "plots", "models", "batch", "multiqc", "steps", "steps_genomic", "report", "api"},
 }
 #: Imports allowed only inside a function (drawing on demand: ``result.plot()``).
 LAZY_ONLY: dict[str, set[str]] = {name: {"plots"} for name in DOMAINS}
@@ -55,7 +57,7 @@ NEVER: dict[str, tuple[str, ...]] = {"models": ("biomarker.clinical.run",)}
 #: Known exceptions, each with its reason (found in the hygiene pass, kept and listed, not hidden).
 EXCEPTIONS: dict[tuple[str, str], str] = {
     ("biomarker.genomic.store", "store"): "the genomic CLI's writer into the store lives beside its result; "
-                                          "it belongs at steps level (listed for the wiring of issue 10)",
+    "it belongs at steps level (listed for the wiring of issue 10)",
 }
 
 
@@ -110,8 +112,11 @@ def _violations() -> list[str]:
 
 
 def test_every_module_has_a_layer() -> None:
-    tops = {p.stem if p.is_file() else p.name for p in PACKAGE.iterdir()
-            if (p.suffix == ".py" or (p / "__init__.py").is_file()) and p.name != "__init__.py"}
+    tops = {
+        p.stem if p.is_file() else p.name
+        for p in PACKAGE.iterdir()
+        if (p.suffix == ".py" or (p / "__init__.py").is_file()) and p.name != "__init__.py"
+    }
     assert {t for t in tops if not _is_cli(t)} - set(ALLOWED) == set()
 
 
@@ -122,10 +127,15 @@ def test_no_lower_layer_imports_a_higher_one() -> None:
 def test_the_checker_sees_lazy_and_upward_imports(tmp_path) -> None:
     """The rules are not vacuous: an upward import inside a function and a domain-to-domain import are found."""
     probe = tmp_path / "probe.py"
-    probe.write_text("from biomarker import files\n\ndef f():\n    from biomarker.report.html import build_report\n"
-                     "    import biomarker.plots.tmb\n")
-    assert _imports(probe) == [("biomarker.files", False), ("biomarker.report.html", True),
-                               ("biomarker.plots.tmb", True)]
+    probe.write_text(
+        "from biomarker import files\n\ndef f():\n    from biomarker.report.html import build_report\n"
+        "    import biomarker.plots.tmb\n"
+    )
+    assert _imports(probe) == [
+        ("biomarker.files", False),
+        ("biomarker.report.html", True),
+        ("biomarker.plots.tmb", True),
+    ]
     assert "report" not in ALLOWED["tmb"] and "plots" not in ALLOWED["tmb"] and "plots" in LAZY_ONLY["tmb"]
     assert "clinical" not in ALLOWED["tmb"] and "models" not in ALLOWED["clinical"]
     assert _is_cli("cli_flow") and not _is_cli("clinical")

@@ -11,14 +11,26 @@ import pytest
 
 from biomarker.multiqc import FUNNEL_ORDER, write_multiqc
 
-RESULTS = pd.DataFrame({
-    "sample": ["T1", "T2", "T3"], "status": ["ok", "ok", "failed"], "reason": [None, None, "no FILTER column"],
-    "preset": "wes", "counted_variants": [12, 3, None], "territory_bp": [30_000_000, 30_000_000, None],
-    "tmb_per_mb": [0.4, 0.1, None], "tmb_ci95_low_per_mb": [0.2067, 0.0206, None],
-    "tmb_ci95_high_per_mb": [0.6987, 0.2922, None], "tmb_high": [False, False, None], "caller": "mutect2",
-    "annotator": "vep", "warnings": ["", "low depth\tin 40% of territory", None]})
-AUDIT = pd.DataFrame({"sample": ["T1"] * 3 + ["T2"] * 3, "filter": ["filter", "vaf", "consequence"] * 2,
-                      "removed": [5, 9, 30, 1, 0, 7]})
+RESULTS = pd.DataFrame(
+    {
+        "sample": ["T1", "T2", "T3"],
+        "status": ["ok", "ok", "failed"],
+        "reason": [None, None, "no FILTER column"],
+        "preset": "wes",
+        "counted_variants": [12, 3, None],
+        "territory_bp": [30_000_000, 30_000_000, None],
+        "tmb_per_mb": [0.4, 0.1, None],
+        "tmb_ci95_low_per_mb": [0.2067, 0.0206, None],
+        "tmb_ci95_high_per_mb": [0.6987, 0.2922, None],
+        "tmb_high": [False, False, None],
+        "caller": "mutect2",
+        "annotator": "vep",
+        "warnings": ["", "low depth\tin 40% of territory", None],
+    }
+)
+AUDIT = pd.DataFrame(
+    {"sample": ["T1"] * 3 + ["T2"] * 3, "filter": ["filter", "vaf", "consequence"] * 2, "removed": [5, 9, 30, 1, 0, 7]}
+)
 
 
 def test_general_stats_and_funnel_documents(tmp_path) -> None:
@@ -35,8 +47,7 @@ def test_general_stats_and_funnel_documents(tmp_path) -> None:
     funnel = json.loads(paths["funnel"].read_text())
     assert funnel["plot_type"] == "bargraph"
     assert funnel["data"]["T1"] == {"filter": 5, "vaf": 9, "consequence": 30, "counted": 12}
-    assert list(funnel["categories"]) == [f for f in FUNNEL_ORDER if f in {"filter", "vaf", "consequence",
-                                                                             "counted"}]
+    assert list(funnel["categories"]) == [f for f in FUNNEL_ORDER if f in {"filter", "vaf", "consequence", "counted"}]
     colours = [c["color"] for c in funnel["categories"].values()]
     assert len(set(colours)) == len(colours)
     lines = paths["table"].read_text().splitlines()
@@ -47,16 +58,24 @@ def test_general_stats_and_funnel_documents(tmp_path) -> None:
     assert body[3][body[0].index("reason")] == "no FILTER column"
 
 
-@pytest.mark.skipif(shutil.which("multiqc") is None, reason="MultiQC is not installed (it pins python-dateutil < 3 "
-                                                            "through botocore, so it is not in the dev extra)")
+@pytest.mark.skipif(
+    shutil.which("multiqc") is None,
+    reason="MultiQC is not installed (it pins python-dateutil < 3 through botocore, so it is not in the dev extra)",
+)
 def test_multiqc_reads_them(tmp_path) -> None:
     write_multiqc(RESULTS, AUDIT, tmp_path / "in")
-    proc = subprocess.run(["multiqc", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--no-ai"],
-                          capture_output=True, text=True, timeout=300, check=False)
+    proc = subprocess.run(
+        ["multiqc", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--no-ai"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     stats = pd.read_csv(tmp_path / "out" / "multiqc_data" / "multiqc_general_stats.txt", sep="\t", index_col=0)
     tmb_col = next(c for c in stats.columns if c.endswith("tmb_per_mb"))
     assert stats.loc["T1", tmb_col] == pytest.approx(0.4)
-    funnel = pd.read_csv(tmp_path / "out" / "multiqc_data" / "multiqc_biomarker_tmb_funnel_plot.txt", sep="\t",
-                         index_col=0)
+    funnel = pd.read_csv(
+        tmp_path / "out" / "multiqc_data" / "multiqc_biomarker_tmb_funnel_plot.txt", sep="\t", index_col=0
+    )
     assert funnel.loc["T1", "consequence"] == 30

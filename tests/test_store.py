@@ -13,25 +13,39 @@ from biomarker.store import Store
 
 
 def row(sample: str, usubjid: str, tmb: float, status: str = "ok") -> dict:
-    return {"sample": sample, "patient": usubjid, "status": status, "preset": "wes", "tmb_per_mb": tmb,
-            "warnings": ["FILTER column all '.'"] if sample == "S2" else []}
+    return {
+        "sample": sample,
+        "patient": usubjid,
+        "status": status,
+        "preset": "wes",
+        "tmb_per_mb": tmb,
+        "warnings": ["FILTER column all '.'"] if sample == "S2" else [],
+    }
 
 
 def test_usubjid_is_the_one_subject_key_and_old_stores_are_migrated(tmp_path) -> None:
     path = tmp_path / "old.duckdb"
     con = duckdb.connect(str(path))
-    con.execute("CREATE TABLE samples (sample VARCHAR PRIMARY KEY, patient VARCHAR, input_path VARCHAR, "
-                "bed_path VARCHAR, sample_type VARCHAR)")
-    con.execute("CREATE TABLE tmb_results (sample VARCHAR PRIMARY KEY, patient VARCHAR, status VARCHAR NOT NULL, "
-                "reason VARCHAR, preset VARCHAR, input_sha256 VARCHAR, bed_sha256 VARCHAR, params_sha256 VARCHAR, "
-                "counted_variants INTEGER, territory_bp BIGINT, tmb_per_mb DOUBLE, tmb_ci95_low_per_mb DOUBLE, "
-                "tmb_ci95_high_per_mb DOUBLE, tmb_high BOOLEAN, caller VARCHAR, annotator VARCHAR, "
-                "package_version VARCHAR, json_path VARCHAR, variants_path VARCHAR)")
+    con.execute(
+        "CREATE TABLE samples (sample VARCHAR PRIMARY KEY, patient VARCHAR, input_path VARCHAR, "
+        "bed_path VARCHAR, sample_type VARCHAR)"
+    )
+    con.execute(
+        "CREATE TABLE tmb_results (sample VARCHAR PRIMARY KEY, patient VARCHAR, status VARCHAR NOT NULL, "
+        "reason VARCHAR, preset VARCHAR, input_sha256 VARCHAR, bed_sha256 VARCHAR, params_sha256 VARCHAR, "
+        "counted_variants INTEGER, territory_bp BIGINT, tmb_per_mb DOUBLE, tmb_ci95_low_per_mb DOUBLE, "
+        "tmb_ci95_high_per_mb DOUBLE, tmb_high BOOLEAN, caller VARCHAR, annotator VARCHAR, "
+        "package_version VARCHAR, json_path VARCHAR, variants_path VARCHAR)"
+    )
     con.execute("INSERT INTO tmb_results (sample, patient, status, tmb_per_mb) VALUES ('S0', 'P0', 'ok', 4.5)")
     con.close()
     with Store(path) as store:
-        store.upsert_tmb_many([(row("S1", "P1", 3.0), {"vaf": 2}, {"patient": "P1", "sample_type": "maf"}),
-                               (row("S2", "P2", 12.0), {}, {"usubjid": "P2"})])
+        store.upsert_tmb_many(
+            [
+                (row("S1", "P1", 3.0), {"vaf": 2}, {"patient": "P1", "sample_type": "maf"}),
+                (row("S2", "P2", 12.0), {}, {"usubjid": "P2"}),
+            ]
+        )
         results = store.table("tmb_results").set_index("sample")
         samples = store.table("samples").set_index("sample")
         tables = store.tables()
@@ -66,8 +80,10 @@ def test_tsv_export_is_spreadsheet_safe_and_parquet_exact(tmp_path) -> None:
 def test_result_tables_written_for_people_are_spreadsheet_safe(tmp_path) -> None:
     frame = pd.DataFrame({"usubjid": ["=1+1"], "visit_date": pd.to_datetime(["2024-03-05"]), "pfs_months": [1 / 3]})
     written = Result("endpoints", {"pfs": frame}, {}).write(tmp_path)
-    assert written["pfs"].read_text().splitlines() == ["usubjid\tvisit_date\tpfs_months",
-                                                       "'=1+1\t2024-03-05\t0.3333333333"]
+    assert written["pfs"].read_text().splitlines() == [
+        "usubjid\tvisit_date\tpfs_months",
+        "'=1+1\t2024-03-05\t0.3333333333",
+    ]
 
 
 def test_a_step_and_its_provenance_are_written_together_or_not_at_all(tmp_path) -> None:
@@ -116,8 +132,12 @@ def test_the_result_shape_writes_every_table_and_its_provenance(tmp_path) -> Non
         fig.subplots().bar(tables["counts"]["usubjid"], tables["counts"]["n"])
         return fig
 
-    res = Result("demo", {"counts": pd.DataFrame({"usubjid": ["S1", "S2"], "n": [3, 4]})},
-                 {"step": "demo", "inputs": {}}, plotters={"bars": bars})
+    res = Result(
+        "demo",
+        {"counts": pd.DataFrame({"usubjid": ["S1", "S2"], "n": [3, 4]})},
+        {"step": "demo", "inputs": {}},
+        plotters={"bars": bars},
+    )
     written = res.write(tmp_path / "out", figures=True)
     assert set(written) == {"counts", "provenance", "figure_bars"}
     assert pd.read_csv(written["counts"], sep="\t")["n"].tolist() == [3, 4]
@@ -128,7 +148,13 @@ def test_the_result_shape_writes_every_table_and_its_provenance(tmp_path) -> Non
 
 
 keys = hs.text(alphabet="abcdefghij_", min_size=1, max_size=6)
-leaves = hs.none() | hs.booleans() | hs.integers(-10**6, 10**6) | hs.text(max_size=10) | hs.lists(hs.integers(), max_size=3)
+leaves = (
+    hs.none()
+    | hs.booleans()
+    | hs.integers(-(10**6), 10**6)
+    | hs.text(max_size=10)
+    | hs.lists(hs.integers(), max_size=3)
+)
 nested = hs.recursive(leaves, lambda inner: hs.dictionaries(keys, inner, max_size=4), max_leaves=12)
 
 

@@ -20,14 +20,17 @@ def study(tmp_path_factory) -> Path:
 
 
 def cli(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "biomarker.cli", *map(str, args)], capture_output=True, text=True,
-                          check=False, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "biomarker.cli", *map(str, args)], capture_output=True, text=True, check=False, cwd=cwd
+    )
 
 
 def test_run_takes_out_and_jobs_and_prints_what_each_step_did(study, tmp_path) -> None:
     config = tmp_path / "study.yaml"
-    config.write_text(f"study: CLI\npathology: {study / 'pathology' / 'pdl1_til.csv'}\n"
-                      f"tbnk: {study / 'flow' / 'tbnk.csv'}\nout: elsewhere\n")
+    config.write_text(
+        f"study: CLI\npathology: {study / 'pathology' / 'pdl1_til.csv'}\n"
+        f"tbnk: {study / 'flow' / 'tbnk.csv'}\nout: elsewhere\n"
+    )
     done = cli("run", config, "--out", tmp_path / "results", "--jobs", 1)
     assert done.returncode == 0, done.stderr
     assert "pathology" in done.stdout and "computed" in done.stdout and "report:" in done.stdout
@@ -42,7 +45,7 @@ def test_a_misspelt_models_key_is_one_line_and_nothing_runs(tmp_path) -> None:
     config.write_text("models: {outcome: response, n_permutation: 10}\nout: results\n")
     done = cli("run", config)
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    line, = done.stderr.strip().splitlines()
+    (line,) = done.stderr.strip().splitlines()
     assert "n_permutation" in line and "allowed keys:" in line and "n_permutations" in line
     assert not (tmp_path / "results").exists()
 

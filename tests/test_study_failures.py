@@ -27,8 +27,13 @@ def study(tmp_path_factory) -> Path:
     tube, few = sorted((folder / "flow" / "fcs").glob("*.fcs"))[:2]
     tube.write_bytes(tube.read_bytes()[:300])  # cut inside the TEXT segment
     usubjid, visit, _ = few.name.split("_")  # a tube with ~10% of its beads: flagged, counts withheld, not failed
-    write_fcs(few, np.random.default_rng(1), TbnkResult("TB1", usubjid, visit, 0, 70, 40, 25, 15, 12, 1310),
-              "2024-01-02", Perturbation(bead_fraction=0.1))
+    write_fcs(
+        few,
+        np.random.default_rng(1),
+        TbnkResult("TB1", usubjid, visit, 0, 70, 40, 25, 15, 12, 1310),
+        "2024-01-02",
+        Perturbation(bead_fraction=0.1),
+    )
     (folder / "broken.txt").write_text(f"{vcf.name}\n{tube.name}\n{few.name}\n")
     return folder
 
@@ -37,9 +42,15 @@ def run(study: Path, name: str, *extra: str) -> subprocess.CompletedProcess:
     (study / f"{name}.yaml").write_text(
         "samplesheet: samplesheet.csv\nfcs: flow/fcs\npathology: pathology/pdl1_til.csv\n"
         "genomic: {fasta: reference/genome.fa.gz, signatures: reference/signatures_sbs96.tsv, bootstrap: 10}\n"
-        f"out: {name}\n")
-    return subprocess.run([sys.executable, "-m", "biomarker.cli", "run", str(study / f"{name}.yaml"), *extra],
-                          capture_output=True, text=True, timeout=600, cwd=study)
+        f"out: {name}\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "biomarker.cli", "run", str(study / f"{name}.yaml"), *extra],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=study,
+    )
 
 
 def test_a_failed_sample_and_tube_fail_alone_are_named_and_exit_3(study) -> None:

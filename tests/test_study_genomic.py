@@ -26,8 +26,12 @@ def study(tmp_path_factory) -> Path:
 
 
 def config(study: Path, name: str, genomic: str = GENOMIC, **extra: str) -> Path:
-    lines = ["samplesheet: samplesheet.csv", f"genomic: {genomic}", f"out: {name}",
-             *(f"{k}: {v}" for k, v in extra.items())]
+    lines = [
+        "samplesheet: samplesheet.csv",
+        f"genomic: {genomic}",
+        f"out: {name}",
+        *(f"{k}: {v}" for k, v in extra.items()),
+    ]
     path = study / f"{name}.yaml"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -51,7 +55,8 @@ def test_the_genomic_step_stores_the_planted_comutations_with_provenance_and_rer
     with Store(study / "g1" / "study.duckdb", read_only=True) as store:
         prov = store.provenance("genomic_features")
         assert {"signature_exposures", "sbs96_catalogue", "comutation_variants", "genomic_provenance"} <= set(
-            store.tables())
+            store.tables()
+        )
     assert len(prov["inputs"]["fasta"]["sha256"]) == 64 and prov["parameters"]["n_boot"] == 20
     assert prov["parameters"]["preset"] == "wes" and prov["step"] == "genomic"
     # the patient table joins them as baseline features
@@ -65,15 +70,20 @@ def test_the_genomic_step_stores_the_planted_comutations_with_provenance_and_rer
     assert Study.from_config(study / "g1.yaml").run().steps["genomic"] == "computed"
 
 
-@pytest.mark.parametrize(("genomic", "message"), [
-    ("{fasta: reference/genome.fa.gz, bootstrapp: 5}", "genomic: unknown key(s) bootstrapp"),
-    ("{signatures: reference/signatures_sbs96.tsv}", "genomic: fasta is required"),
-    ("{fasta: reference/nothere.fa}", "genomic.fasta: reference/nothere.fa does not exist"),
-    ("{fasta: reference/genome.fa.gz, signatures: reference/signatures_sbs96.tsv, signature_set: [SBS4, SBS99]}",
-     "SBS99"),
-    ("{fasta: reference/genome.fa.gz, min_snvs: 0}", "genomic: min_snvs must be a whole number >= 1"),
-    ("[fasta]", "genomic is a mapping"),
-])
+@pytest.mark.parametrize(
+    ("genomic", "message"),
+    [
+        ("{fasta: reference/genome.fa.gz, bootstrapp: 5}", "genomic: unknown key(s) bootstrapp"),
+        ("{signatures: reference/signatures_sbs96.tsv}", "genomic: fasta is required"),
+        ("{fasta: reference/nothere.fa}", "genomic.fasta: reference/nothere.fa does not exist"),
+        (
+            "{fasta: reference/genome.fa.gz, signatures: reference/signatures_sbs96.tsv, signature_set: [SBS4, SBS99]}",
+            "SBS99",
+        ),
+        ("{fasta: reference/genome.fa.gz, min_snvs: 0}", "genomic: min_snvs must be a whole number >= 1"),
+        ("[fasta]", "genomic is a mapping"),
+    ],
+)
 def test_a_bad_genomic_block_is_refused_before_any_step_runs(study, genomic, message) -> None:
     path = config(study, "bad", genomic)
     with pytest.raises(ConfigError) as err:
@@ -83,8 +93,18 @@ def test_a_bad_genomic_block_is_refused_before_any_step_runs(study, genomic, mes
 
 
 def test_simulate_genomic_writes_a_study_yaml_whose_genomic_block_run_accepts(tmp_path) -> None:
-    cmd = [sys.executable, "-m", "biomarker.cli", "simulate", str(tmp_path / "s"), "--patients", "4",
-           "--exome-mb", "0.3", "--genomic"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "biomarker.cli",
+        "simulate",
+        str(tmp_path / "s"),
+        "--patients",
+        "4",
+        "--exome-mb",
+        "0.3",
+        "--genomic",
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     config = load_config(tmp_path / "s" / "study.yaml")

@@ -61,8 +61,7 @@ def test_pathology_outside_the_study_folder_reaches_the_patient_table(study, tmp
 
 
 def test_an_fcs_study_gives_tbnk_features_from_the_gated_tubes(study, tmp_path) -> None:
-    config = write_config(tmp_path / "study.yaml", clinical=study, fcs=study / "flow" / "fcs",
-                          out=tmp_path / "results")
+    config = write_config(tmp_path / "study.yaml", clinical=study, fcs=study / "flow" / "fcs", out=tmp_path / "results")
     Study.from_config(config).run()
     result = Study.open(tmp_path / "results").patients(refresh=False)
     table = result.tables["patients"]
@@ -115,8 +114,12 @@ def test_the_preset_chosen_and_only_samplesheet_tumours_reach_the_patient_table(
 
 
 def test_a_rerun_recomputes_nothing_unchanged_and_force_recomputes(study, tmp_path) -> None:
-    config = write_config(tmp_path / "study.yaml", pathology=study / "pathology" / "pdl1_til.csv",
-                          tbnk=study / "flow" / "tbnk.csv", out=tmp_path / "results")
+    config = write_config(
+        tmp_path / "study.yaml",
+        pathology=study / "pathology" / "pdl1_til.csv",
+        tbnk=study / "flow" / "tbnk.csv",
+        out=tmp_path / "results",
+    )
     assert Study.from_config(config).run().steps["pathology"] == "computed"
     again = Study.from_config(config).run()
     assert again.steps["pathology"] == again.steps["tbnk"] == "unchanged"
@@ -126,14 +129,17 @@ def test_a_rerun_recomputes_nothing_unchanged_and_force_recomputes(study, tmp_pa
         assert store.table("runs")["run_id"].tolist() == [1, 2, 3]
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("models: {outcome: response, n_repeat: 2}", "models: unknown key 'n_repeat'; allowed keys: outcome"),
-    ("models: {outcome: survival}", "models.outcome: 'survival' is not one of"),
-    ("endpoints: {os_censor: cutoff}", "endpoints: unknown setting(s) os_censor"),
-    ("pathlogy: x.csv", "unknown key(s) pathlogy; allowed:"),
-    ("jobs: 0", "jobs must be a whole number >= 1"),
-    ("pathology: nowhere.csv", "pathology: nowhere.csv does not exist"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("models: {outcome: response, n_repeat: 2}", "models: unknown key 'n_repeat'; allowed keys: outcome"),
+        ("models: {outcome: survival}", "models.outcome: 'survival' is not one of"),
+        ("endpoints: {os_censor: cutoff}", "endpoints: unknown setting(s) os_censor"),
+        ("pathlogy: x.csv", "unknown key(s) pathlogy; allowed:"),
+        ("jobs: 0", "jobs must be a whole number >= 1"),
+        ("pathology: nowhere.csv", "pathology: nowhere.csv does not exist"),
+    ],
+)
 def test_the_whole_config_is_checked_before_any_step_runs(tmp_path, text, message) -> None:
     config = tmp_path / "study.yaml"
     config.write_text(text + "\nout: results\n")
@@ -145,8 +151,9 @@ def test_the_whole_config_is_checked_before_any_step_runs(tmp_path, text, messag
 
 def test_a_misspelt_preset_stops_the_run_before_the_store_is_touched(study, tmp_path) -> None:
     shutil.copy(study / "samplesheet.csv", tmp_path / "samplesheet.csv")
-    config = write_config(tmp_path / "study.yaml", samplesheet=tmp_path / "samplesheet.csv", preset="wess",
-                          out=tmp_path / "results")
+    config = write_config(
+        tmp_path / "study.yaml", samplesheet=tmp_path / "samplesheet.csv", preset="wess", out=tmp_path / "results"
+    )
     with pytest.raises(ConfigError, match="preset"):
         Study.from_config(config)
     assert not (tmp_path / "results").exists()
@@ -184,8 +191,12 @@ def test_a_changed_sdtm_file_reruns_the_endpoints_even_when_clinical_names_the_s
 
 
 def test_a_step_the_config_stops_naming_leaves_no_tables_behind(study, tmp_path) -> None:
-    config = write_config(tmp_path / "study.yaml", pathology=study / "pathology" / "pdl1_til.csv",
-                          tbnk=study / "flow" / "tbnk.csv", out=tmp_path / "results")
+    config = write_config(
+        tmp_path / "study.yaml",
+        pathology=study / "pathology" / "pdl1_til.csv",
+        tbnk=study / "flow" / "tbnk.csv",
+        out=tmp_path / "results",
+    )
     Study.from_config(config).run()
     write_config(config, tbnk=study / "flow" / "tbnk.csv", out=tmp_path / "results")
     summary = Study.from_config(config).run()

@@ -67,8 +67,16 @@ DEFAULT_ADAM_MAP: dict[str, dict[str, str | None]] = {
     "adtte": {"USUBJID": "USUBJID", "PARAMCD": "PARAMCD", "AVAL": "AVAL", "CNSR": "CNSR", "AVALU": "AVALU"},
 }
 #: ADTTE AVALU -> days per unit; without AVALU, AVAL is read as days (with a warning).
-AVALU_DAYS = {"DAYS": 1.0, "DAY": 1.0, "WEEKS": 7.0, "WEEK": 7.0, "MONTHS": 30.4375, "MONTH": 30.4375,
-              "YEARS": 365.25, "YEAR": 365.25}
+AVALU_DAYS = {
+    "DAYS": 1.0,
+    "DAY": 1.0,
+    "WEEKS": 7.0,
+    "WEEK": 7.0,
+    "MONTHS": 30.4375,
+    "MONTH": 30.4375,
+    "YEARS": 365.25,
+    "YEAR": 365.25,
+}
 #: Which SDTM domain each ADaM dataset stands in for.
 ADAM_TO_SDTM = {"adsl": "dm", "adrs": "rs", "adae": "ae"}
 #: ``PARAMCD`` of the ADRS time-point response and of each ADTTE endpoint.
@@ -244,11 +252,13 @@ def _sponsor_bor(adrs: pd.DataFrame, params: Mapping[str, str]) -> pd.DataFrame:
     codes = adrs["RSTESTCD"].astype("string").str.strip().str.upper()
     by_code = {str(params[k]).upper(): k for k in ("bor", "cbor")}
     rows = adrs[codes.isin(list(by_code)).fillna(False)]
-    return pd.DataFrame({
-        "usubjid": rows["USUBJID"].astype(str),
-        "paramcd": codes[rows.index].map(by_code),
-        "bor": rows["RSSTRESC"].astype("string").str.strip().str.upper().astype(object),
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "usubjid": rows["USUBJID"].astype(str),
+            "paramcd": codes[rows.index].map(by_code),
+            "bor": rows["RSSTRESC"].astype("string").str.strip().str.upper().astype(object),
+        }
+    ).reset_index(drop=True)
 
 
 def _response_rows(adrs: pd.DataFrame, paramcds: tuple[str, ...], source: str) -> pd.DataFrame:

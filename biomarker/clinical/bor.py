@@ -324,6 +324,14 @@ def derive_bor(
 from biomarker.clinical.rs_responses import compare_with_investigator, investigator_timepoints  # noqa: E402
 
 __all__ = [
-    "BOR_COLUMNS", "BOR_RANK", "BorCall", "BorRules", "best_overall_response", "bor_call", "compare_with_investigator",
-    "derive_bor", "investigator_timepoints", "truncate_at_pd",
+    "BOR_COLUMNS",
+    "BOR_RANK",
+    "BorCall",
+    "BorRules",
+    "best_overall_response",
+    "bor_call",
+    "compare_with_investigator",
+    "derive_bor",
+    "investigator_timepoints",
+    "truncate_at_pd",
 ]

@@ -33,8 +33,13 @@ from biomarker.clinical.sdtm import IMPUTATION_RULES
 from biomarker.errors import ConfigError
 
 #: Flat keys of an ``endpoints:`` block that set a field of :class:`BorRules` / :class:`PfsRules`.
-BOR_KEYS = {"confirm": "confirm", "confirm_days": "min_confirm_days", "min_sd_days": "min_sd_days",
-            "max_ne_between": "max_ne_between", "cr_then_pr": "cr_then_pr"}
+BOR_KEYS = {
+    "confirm": "confirm",
+    "confirm_days": "min_confirm_days",
+    "min_sd_days": "min_sd_days",
+    "max_ne_between": "max_ne_between",
+    "cr_then_pr": "cr_then_pr",
+}
 PFS_KEYS = {"assessment_interval_days": "interval_days", "assessment_window_days": "window_days"}
 
 

@@ -185,6 +185,7 @@ def new_therapy_dates(
         hits = ds[ds["DSDECOD"].astype("string").str.upper().str.contains("ANTICANCER", na=False)]
         parts.append(hits[["USUBJID", "DSSTDTC_DT"]].rename(columns={"DSSTDTC_DT": "date"}))
     if cm is not None and not cm.empty and dm is not None:
+
         def has(col: str, words: tuple[str, ...]) -> pd.Series:
             if col not in cm:
                 return pd.Series(False, index=cm.index)
@@ -362,8 +363,23 @@ def time_to_response(bor: pd.DataFrame) -> pd.DataFrame:
         {"usubjid": resp["usubjid"], "ttr_days": days, "ttr_months": days_to_months(days.astype(float))}
     ).reset_index(drop=True)
 
+
 __all__ = [
-    "DISEASE_CONTROL", "FOLLOW_UP_ENDED", "OS_COLUMNS", "PFS_COLUMNS", "RESPONDERS", "PfsRules", "clinical_benefit",
-    "clopper_pearson", "death_dates", "derive_dor", "derive_os", "derive_pfs", "follow_up_ended", "last_known_alive",
-    "new_therapy_dates", "response_rates", "time_to_response",
+    "DISEASE_CONTROL",
+    "FOLLOW_UP_ENDED",
+    "OS_COLUMNS",
+    "PFS_COLUMNS",
+    "RESPONDERS",
+    "PfsRules",
+    "clinical_benefit",
+    "clopper_pearson",
+    "death_dates",
+    "derive_dor",
+    "derive_os",
+    "derive_pfs",
+    "follow_up_ended",
+    "last_known_alive",
+    "new_therapy_dates",
+    "response_rates",
+    "time_to_response",
 ]

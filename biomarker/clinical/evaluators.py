@@ -59,8 +59,11 @@ def rs_for(rs: pd.DataFrame, category: str = RECIST11, evaluator: str | None = I
     known = {RECIST11, IRECIST}
     unknown = sorted(set(cats) - known)
     if unknown:
-        log.warning("%s: RS rows with RSCAT %s are neither RECIST 1.1 nor iRECIST: not used",
-                    source_of(rs, "rs"), ", ".join(unknown))
+        log.warning(
+            "%s: RS rows with RSCAT %s are neither RECIST 1.1 nor iRECIST: not used",
+            source_of(rs, "rs"),
+            ", ".join(unknown),
+        )
     out = rs[cats.eq(category.upper())].assign(EVALUATOR=evaluator_labels(rs, "RS"))
     if evaluator is not None:
         out = out[out["EVALUATOR"].eq(evaluator)]

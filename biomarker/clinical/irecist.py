@@ -62,16 +62,20 @@ def irecist_timepoints(rs: pd.DataFrame, first_dose: pd.Series) -> pd.DataFrame:
     sub = rs[cat.eq("IRECIST").fillna(False) & test.eq("OVRLRESP").fillna(False)]
     sub = sub[sub["USUBJID"].isin(first_dose.index) & sub["RSDTC_DT"].notna()]
     days = (sub["RSDTC_DT"] - sub["USUBJID"].map(first_dose)).dt.days
-    return pd.DataFrame(
-        {
-            "usubjid": sub["USUBJID"].to_numpy(),
-            "visit": sub["VISIT"].to_numpy(),
-            "visitnum": sub["VISITNUM"].to_numpy(),
-            "assessment_date": sub["RSDTC_DT"].to_numpy(),
-            "days_from_first_dose": days.to_numpy(),
-            "irecist_response": sub["RSSTRESC"].fillna(sub["RSORRES"]).to_numpy(),
-        }
-    ).sort_values(["usubjid", "assessment_date"], kind="stable").reset_index(drop=True)
+    return (
+        pd.DataFrame(
+            {
+                "usubjid": sub["USUBJID"].to_numpy(),
+                "visit": sub["VISIT"].to_numpy(),
+                "visitnum": sub["VISITNUM"].to_numpy(),
+                "assessment_date": sub["RSDTC_DT"].to_numpy(),
+                "days_from_first_dose": days.to_numpy(),
+                "irecist_response": sub["RSSTRESC"].fillna(sub["RSORRES"]).to_numpy(),
+            }
+        )
+        .sort_values(["usubjid", "assessment_date"], kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def derive_irecist_bor(

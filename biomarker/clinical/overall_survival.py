@@ -41,8 +41,13 @@ def _no_earlier_than_alive(subject: str, death, dm: pd.DataFrame, last_alive: pd
     flag = dm.loc[dm["USUBJID"] == subject, "DTHDTC_DTF"]
     alive = last_alive.get(subject, pd.NaT)
     if len(flag) and flag.notna().any() and not pd.isna(alive) and death <= alive:
-        log.warning("subject %s: partial death date imputed to %s, not after the last date known alive %s: "
-                    "death set to the day after", subject, f"{death:%Y-%m-%d}", f"{alive:%Y-%m-%d}")
+        log.warning(
+            "subject %s: partial death date imputed to %s, not after the last date known alive %s: "
+            "death set to the day after",
+            subject,
+            f"{death:%Y-%m-%d}",
+            f"{alive:%Y-%m-%d}",
+        )
         return alive + pd.Timedelta(days=1)
     return death
 

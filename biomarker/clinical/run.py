@@ -118,8 +118,15 @@ def run_endpoints(
         "inputs": {name: {"file": str(path), "sha256": sha256_file(path)} for name, path in sorted(inputs.items())},
         "warnings": list(caught.messages),
     }
-    result = EndpointResult(summary=summary, tables=tables, km=km, provenance=provenance,
-                            warnings=list(caught.messages), figures=config.figures, dpi=config.dpi)
+    result = EndpointResult(
+        summary=summary,
+        tables=tables,
+        km=km,
+        provenance=provenance,
+        warnings=list(caught.messages),
+        figures=config.figures,
+        dpi=config.dpi,
+    )
     if out_dir is not None:
         result.write(out_dir)
     return result
@@ -188,8 +195,9 @@ def _sdtm_endpoints(study_dir: Path, config: EndpointConfig):
             )
         itp = irecist_timepoints(rs_rows, first_dose_dates(study.dm))
         if len(itp):
-            ibor = derive_irecist_bor(itp, first_dose_dates(study.dm), config.bor, new_therapy=therapy,
-                                      data_cutoff=cutoff)
+            ibor = derive_irecist_bor(
+                itp, first_dose_dates(study.dm), config.bor, new_therapy=therapy, data_cutoff=cutoff
+            )
             tables["irecist_timepoints"], tables["bor_irecist"] = itp, ibor
             hits = ibor.assign(bor=ibor["bor_irecist"].map({"iCR": "CR", "iPR": "PR", "iSD": "SD"}).fillna("NE"))
             rows += rate_rows(response_rates(hits), "investigator_irecist")
@@ -241,10 +249,14 @@ def _agreement(tp_all: pd.DataFrame, rs: pd.DataFrame, dm: pd.DataFrame) -> pd.D
     theirs = theirs[theirs["USUBJID"].isin(treated)]
     ours = tp_all[~tp_all["is_baseline"].astype(bool)]
     left = ours[["usubjid", "evaluator", "visitnum", "visit", "assessment_date", "overall_response"]]
-    right = pd.DataFrame({
-        "usubjid": theirs["USUBJID"], "evaluator": theirs["EVALUATOR"], "visitnum": theirs["VISITNUM"],
-        "rs_response": theirs["RSSTRESC"].fillna(theirs["RSORRES"]).astype("string").str.upper().astype(object),
-    })
+    right = pd.DataFrame(
+        {
+            "usubjid": theirs["USUBJID"],
+            "evaluator": theirs["EVALUATOR"],
+            "visitnum": theirs["VISITNUM"],
+            "rs_response": theirs["RSSTRESC"].fillna(theirs["RSORRES"]).astype("string").str.upper().astype(object),
+        }
+    )
     both = left.merge(right, on=["usubjid", "evaluator", "visitnum"], how="outer")
     both["agrees"] = both["overall_response"].fillna("missing") == both["rs_response"].fillna("missing")
     return both.sort_values(["usubjid", "evaluator", "visitnum"], kind="stable").reset_index(drop=True)
@@ -307,13 +319,15 @@ def _adam_endpoints(study_dir: Path, config: EndpointConfig):
         if "pfs" in tables:
             dor = _adam_dor(tables["bor"], tables["pfs"])
             tables["dor"] = dor
-            km["dor"] = kaplan_meier(dor["dor_months"], dor["dor_event"], endpoint="dor",
-                                     landmarks_months=config.dor_landmarks_months)
+            km["dor"] = kaplan_meier(
+                dor["dor_months"], dor["dor_event"], endpoint="dor", landmarks_months=config.dor_landmarks_months
+            )
             rows += km_rows(km["dor"], "adrs_adtte")
     tables.update(km_tables(km, {e: (tables[e], f"{e}_months", f"{e}_event") for e in km}))
     if not adam.ae.empty:
-        teae = treatment_emergent(prepare_ae(adam.ae, maps=terminology(config.terminology)), adam.dm,
-                                  window_days=config.teae_window_days)
+        teae = treatment_emergent(
+            prepare_ae(adam.ae, maps=terminology(config.terminology)), adam.dm, window_days=config.teae_window_days
+        )
         tables.update(_safety_tables(teae, adam.dm))
     return tables, km, rows, adam.files, {"studyid": adam.studyid, "data_cutoff": None}
 
@@ -322,13 +336,15 @@ def _adam_dor(bor: pd.DataFrame, pfs: pd.DataFrame) -> pd.DataFrame:
     """DoR from ADaM: first (confirmed) response day from ADRS to the PFS event or censoring day of ADTTE."""
     resp = bor[bor["bor"].isin(("CR", "PR"))].merge(pfs, on="usubjid")
     days = (resp["pfs_days"] - resp["first_response_day"] + 1).clip(lower=1)
-    return pd.DataFrame({
-        "usubjid": resp["usubjid"],
-        "response_date": resp["first_response_date"],
-        "dor_days": days.astype(float),
-        "dor_months": days_to_months(days.astype(float)),
-        "dor_event": resp["pfs_event"].astype(int),
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "usubjid": resp["usubjid"],
+            "response_date": resp["first_response_date"],
+            "dor_days": days.astype(float),
+            "dor_months": days_to_months(days.astype(float)),
+            "dor_event": resp["pfs_event"].astype(int),
+        }
+    ).reset_index(drop=True)
 
 
 def _safety_tables(teae: pd.DataFrame, dm: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -354,8 +370,9 @@ def _by_frequency(frame: pd.DataFrame, count: str) -> pd.DataFrame:
         return frame.reset_index(drop=True)
     soc_n = frame[frame["level"] == "soc"].set_index("soc")[count]
     out = frame.assign(_soc_n=frame["soc"].map(soc_n), _is_pt=frame["level"].eq("pt"))
-    out = out.sort_values(["_soc_n", "soc", "_is_pt", count, "pt"], ascending=[False, True, True, False, True],
-                          kind="stable")
+    out = out.sort_values(
+        ["_soc_n", "soc", "_is_pt", count, "pt"], ascending=[False, True, True, False, True], kind="stable"
+    )
     return out.drop(columns=["_soc_n", "_is_pt"]).reset_index(drop=True)
 
 

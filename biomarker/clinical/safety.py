@@ -83,8 +83,12 @@ def prepare_ae(
     out["GRADE"] = pd.to_numeric(tox, errors="coerce").astype(float)
     missing = out["GRADE"].isna()
     if missing.any():
-        log.warning("%s: %d AEs without a grade (first at %s): counted as AEs, not by grade",
-                    src, int(missing.sum()), where(out[missing].iloc[0], visit=False))
+        log.warning(
+            "%s: %d AEs without a grade (first at %s): counted as AEs, not by grade",
+            src,
+            int(missing.sum()),
+            where(out[missing].iloc[0], visit=False),
+        )
     out["REL"] = map_values(out, "AEREL", maps, source=src)
     out["ACN"] = map_values(out, "AEACN", maps, source=src)
     out["SER"] = map_values(out, "AESER", maps, source=src)
@@ -94,9 +98,12 @@ def prepare_ae(
         out[col] = drug_cols[col]
     multiple = out["ACN"].eq("multiple") & ~out.filter(like="AEACN_").notna().any(axis=1)
     if multiple.any():
-        raise InputError(src, "AEACN is MULTIPLE but SUPPAE has no per-drug action for this AE",
-                         where=where(out[multiple].iloc[0], visit=False),
-                         hint="deliver SUPPAE with AEACN1/AEACN2 (one per study drug)")
+        raise InputError(
+            src,
+            "AEACN is MULTIPLE but SUPPAE has no per-drug action for this AE",
+            where=where(out[multiple].iloc[0], visit=False),
+            hint="deliver SUPPAE with AEACN1/AEACN2 (one per study drug)",
+        )
     return out
 
 

@@ -39,7 +39,6 @@ from biomarker.errors import InputError
 log = logging.getLogger(__name__)
 
 
-
 @dataclass
 class Study:
     """The clinical domains of one study, read and normalised.
@@ -229,9 +228,7 @@ def find_domain_file(folder: Path, domain: str) -> Path | None:
     return None
 
 
-def load_study(
-    study_dir: str | Path, *, required: Iterable[str] = ("dm", "tu", "tr"), impute: str = "first"
-) -> Study:
+def load_study(study_dir: str | Path, *, required: Iterable[str] = ("dm", "tu", "tr"), impute: str = "first") -> Study:
     """Read every clinical domain of a study folder.
 
     Parameters
@@ -341,8 +338,9 @@ def first_dose_dates(dm: pd.DataFrame) -> pd.Series:
     """
     first = dm["RFXSTDTC_DT"].fillna(dm["RFSTDTC_DT"]) if "RFXSTDTC_DT" in dm else dm["RFSTDTC_DT"]
     treated = first.notna()
-    return pd.Series(first[treated].to_numpy(), index=pd.Index(dm.loc[treated, "USUBJID"], name="USUBJID"),
-                     name="RFSTDTC_DT")
+    return pd.Series(
+        first[treated].to_numpy(), index=pd.Index(dm.loc[treated, "USUBJID"], name="USUBJID"), name="RFSTDTC_DT"
+    )
 
 
 def last_dose_dates(dm: pd.DataFrame) -> pd.Series:

@@ -56,8 +56,11 @@ def populations(dm: pd.DataFrame, ds: pd.DataFrame, timepoints: pd.DataFrame, pf
         ("screened", "every subject in DM", len(screened)),
         ("enrolled", "screened and not a screen failure", len(enrolled)),
         ("safety", "treated: at least one dose (RFXSTDTC/RFSTDTC)", len(treated)),
-        ("efficacy_evaluable", "treated, baseline tumour assessment and a post-baseline assessment "
-         "(or progression or death before one)", len(evaluable)),
+        (
+            "efficacy_evaluable",
+            "treated, baseline tumour assessment and a post-baseline assessment (or progression or death before one)",
+            len(evaluable),
+        ),
     ]
     return pd.DataFrame(rows, columns=["population", "definition", "n_subjects"])
 
@@ -115,8 +118,18 @@ def exposure(
         intensity needs a planned dose (``planned``: drug -> (dose per administration, days between them)).
     """
     planned = {k.upper(): v for k, v in (planned or PLANNED).items()}
-    cols = ["usubjid", "drug", "first_dose_date", "last_dose_date", "duration_days", "n_administrations",
-            "cumulative_dose", "dose_unit", "dose_intensity_per_week", "relative_dose_intensity_pct"]
+    cols = [
+        "usubjid",
+        "drug",
+        "first_dose_date",
+        "last_dose_date",
+        "duration_days",
+        "n_administrations",
+        "cumulative_dose",
+        "dose_unit",
+        "dose_intensity_per_week",
+        "relative_dose_intensity_pct",
+    ]
     treated = first_dose_dates(dm).index
     ex = ex[ex["USUBJID"].isin(treated) & ex["EXSTDTC_DT"].notna()]
     if ex.empty:
@@ -140,8 +153,20 @@ def exposure(
             dose, every = planned[drug]
             rdi = 100.0 * per_week / (dose / every * 7.0)
         units = g["EXDOSU"].dropna().unique() if "EXDOSU" in g else []
-        rows.append((subject, drug, first, last, duration, float(g["N_ADMIN"].sum()), total,
-                     units[0] if len(units) == 1 else None, per_week, rdi))
+        rows.append(
+            (
+                subject,
+                drug,
+                first,
+                last,
+                duration,
+                float(g["N_ADMIN"].sum()),
+                total,
+                units[0] if len(units) == 1 else None,
+                per_week,
+                rdi,
+            )
+        )
     per_subject = pd.DataFrame(rows, columns=cols)
     summary = (
         per_subject.groupby("drug")
@@ -156,12 +181,19 @@ def exposure(
     return per_subject, summary
 
 
-def deaths(dm: pd.DataFrame, teae: pd.DataFrame | None, *, window_days: int = 30,
-           data_cutoff: pd.Timestamp | None = None) -> pd.DataFrame:
+def deaths(
+    dm: pd.DataFrame, teae: pd.DataFrame | None, *, window_days: int = 30, data_cutoff: pd.Timestamp | None = None
+) -> pd.DataFrame:
     """Deaths of treated subjects: ``usubjid, death_date, death_day, on_treatment, within_30_days_of_last_dose,
     grade_5_ae`` (``within_..._days`` follows ``window_days``; day 1 is the first dose)."""
-    cols = ["usubjid", "death_date", "death_day", "on_treatment", f"within_{window_days}_days_of_last_dose",
-            "grade_5_ae"]
+    cols = [
+        "usubjid",
+        "death_date",
+        "death_day",
+        "on_treatment",
+        f"within_{window_days}_days_of_last_dose",
+        "grade_5_ae",
+    ]
     first, last = first_dose_dates(dm), last_dose_dates(dm)
     dead = dm[dm["DTHDTC_DT"].notna() & dm["USUBJID"].isin(first.index)]
     if data_cutoff is not None:

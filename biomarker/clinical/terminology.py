@@ -24,10 +24,25 @@ from biomarker.errors import InputError
 #: investigator's causality scale, read here as: possibly, probably, definitely related -> Y; unlikely,
 #: remote, not related, none -> N.
 AEREL = {
-    **dict.fromkeys(["Y", "YES", "RELATED", "POSSIBLY RELATED", "PROBABLY RELATED", "DEFINITELY RELATED",
-                     "POSSIBLE", "PROBABLE", "DEFINITE", "RELATED TO STUDY DRUG", "SUSPECTED"], "Y"),
-    **dict.fromkeys(["N", "NO", "NOT RELATED", "UNRELATED", "UNLIKELY RELATED", "UNLIKELY", "REMOTE", "NONE",
-                     "NOT SUSPECTED"], "N"),
+    **dict.fromkeys(
+        [
+            "Y",
+            "YES",
+            "RELATED",
+            "POSSIBLY RELATED",
+            "PROBABLY RELATED",
+            "DEFINITELY RELATED",
+            "POSSIBLE",
+            "PROBABLE",
+            "DEFINITE",
+            "RELATED TO STUDY DRUG",
+            "SUSPECTED",
+        ],
+        "Y",
+    ),
+    **dict.fromkeys(
+        ["N", "NO", "NOT RELATED", "UNRELATED", "UNLIKELY RELATED", "UNLIKELY", "REMOTE", "NONE", "NOT SUSPECTED"], "N"
+    ),
 }
 #: Action taken with study treatment (CDISC ACN codelist C66767) -> category.
 AEACN = {
@@ -57,16 +72,46 @@ AEOUT = {
 #: Disposition (CDISC NCOMPLT and protocol-milestone terms) -> category.
 DSDECOD = {
     **dict.fromkeys(["COMPLETED", "ONGOING"], "completed_or_ongoing"),
-    **dict.fromkeys(["ADVERSE EVENT", "DEATH", "LOST TO FOLLOW-UP", "PHYSICIAN DECISION", "PROGRESSIVE DISEASE",
-                     "DISEASE PROGRESSION", "WITHDRAWAL BY SUBJECT", "WITHDRAWAL OF CONSENT",
-                     "STUDY TERMINATED BY SPONSOR", "SITE TERMINATED BY SPONSOR", "PROTOCOL VIOLATION",
-                     "PROTOCOL DEVIATION", "LACK OF EFFICACY", "PREGNANCY", "NON-COMPLIANCE WITH STUDY DRUG",
-                     "TECHNICAL PROBLEMS", "RECOVERY", "OTHER", "NEW ANTICANCER THERAPY",
-                     "WITHDRAWAL BY PARENT/GUARDIAN", "FAILURE TO MEET RANDOMIZATION CRITERIA",
-                     "CLINICAL PROGRESSION"], "discontinued"),
+    **dict.fromkeys(
+        [
+            "ADVERSE EVENT",
+            "DEATH",
+            "LOST TO FOLLOW-UP",
+            "PHYSICIAN DECISION",
+            "PROGRESSIVE DISEASE",
+            "DISEASE PROGRESSION",
+            "WITHDRAWAL BY SUBJECT",
+            "WITHDRAWAL OF CONSENT",
+            "STUDY TERMINATED BY SPONSOR",
+            "SITE TERMINATED BY SPONSOR",
+            "PROTOCOL VIOLATION",
+            "PROTOCOL DEVIATION",
+            "LACK OF EFFICACY",
+            "PREGNANCY",
+            "NON-COMPLIANCE WITH STUDY DRUG",
+            "TECHNICAL PROBLEMS",
+            "RECOVERY",
+            "OTHER",
+            "NEW ANTICANCER THERAPY",
+            "WITHDRAWAL BY PARENT/GUARDIAN",
+            "FAILURE TO MEET RANDOMIZATION CRITERIA",
+            "CLINICAL PROGRESSION",
+        ],
+        "discontinued",
+    ),
     **dict.fromkeys(["SCREEN FAILURE"], "screen_failure"),
-    **dict.fromkeys(["RANDOMIZED", "INFORMED CONSENT OBTAINED", "ENROLLED", "FINAL LAB VISIT",
-                     "FINAL RETRIEVAL VISIT", "ELIGIBILITY CRITERIA MET", "TREATED"], "milestone"),
+    **dict.fromkeys(
+        [
+            "RANDOMIZED",
+            "INFORMED CONSENT OBTAINED",
+            "ENROLLED",
+            "FINAL LAB VISIT",
+            "FINAL RETRIEVAL VISIT",
+            "ELIGIBILITY CRITERIA MET",
+            "TREATED",
+        ],
+        "milestone",
+    ),
 }
 
 DEFAULT_MAPS: dict[str, dict] = {

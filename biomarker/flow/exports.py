@@ -56,19 +56,58 @@ _ID_ALIASES: dict[str, tuple[str, ...]] = {
 }
 #: Marker strings (normalised) -> subset prefix.
 _MARKERS: dict[str, str] = {
-    "cd3+": "cd3", "cd3+cd4+": "cd4", "cd4+cd3+": "cd4", "cd3+cd8+": "cd8", "cd8+cd3+": "cd8",
-    "cd19+": "b", "cd3-cd19+": "b", "cd16+cd56+": "nk", "cd16+56+": "nk", "cd3-cd16+cd56+": "nk",
-    "cd3-cd16+56+": "nk", "cd56+cd16+": "nk", "cd45+": "lymph", "cd3+cd4+cd8+": "dp_t", "cd3+cd4-cd8-": "dn_t",
+    "cd3+": "cd3",
+    "cd3+cd4+": "cd4",
+    "cd4+cd3+": "cd4",
+    "cd3+cd8+": "cd8",
+    "cd8+cd3+": "cd8",
+    "cd19+": "b",
+    "cd3-cd19+": "b",
+    "cd16+cd56+": "nk",
+    "cd16+56+": "nk",
+    "cd3-cd16+cd56+": "nk",
+    "cd3-cd16+56+": "nk",
+    "cd56+cd16+": "nk",
+    "cd45+": "lymph",
+    "cd3+cd4+cd8+": "dp_t",
+    "cd3+cd4-cd8-": "dn_t",
 }
-_EXPORT_COLUMN = re.compile(r"^(?:\(average\))?\s*(?P<markers>[cd0-9+\-]+)\s*(?P<kind>%\s*lymphs?|abs\.?\s*cnt)"
-                            r"\s*(?P<unit>\(.*\))?$", re.IGNORECASE)
+_EXPORT_COLUMN = re.compile(
+    r"^(?:\(average\))?\s*(?P<markers>[cd0-9+\-]+)\s*(?P<kind>%\s*lymphs?|abs\.?\s*cnt)"
+    r"\s*(?P<unit>\(.*\))?$",
+    re.IGNORECASE,
+)
 #: Unit spellings (normalised) -> factor to cells/uL.
 UNITS: dict[str, float] = {
-    "cells/ul": 1.0, "/ul": 1.0, "cells/µl": 1.0, "/µl": 1.0, "cells/mm3": 1.0, "/mm3": 1.0, "ul-1": 1.0,
-    "10^9/l": 1000.0, "x10^9/l": 1000.0, "10e9/l": 1000.0, "x10e9/l": 1000.0, "10*9/l": 1000.0,
-    "x10*9/l": 1000.0, "10^9cells/l": 1000.0, "g/l": 1000.0, "giga/l": 1000.0, "/nl": 1000.0, "cells/nl": 1000.0,
-    "10^6/l": 1.0, "x10^6/l": 1.0, "10e6/l": 1.0, "x10e6/l": 1.0, "10*6/l": 1.0, "x10*6/l": 1.0,
-    "cells/ml": 0.001, "/ml": 0.001, "10^3/ul": 1000.0, "x10^3/ul": 1000.0, "k/ul": 1000.0,
+    "cells/ul": 1.0,
+    "/ul": 1.0,
+    "cells/µl": 1.0,
+    "/µl": 1.0,
+    "cells/mm3": 1.0,
+    "/mm3": 1.0,
+    "ul-1": 1.0,
+    "10^9/l": 1000.0,
+    "x10^9/l": 1000.0,
+    "10e9/l": 1000.0,
+    "x10e9/l": 1000.0,
+    "10*9/l": 1000.0,
+    "x10*9/l": 1000.0,
+    "10^9cells/l": 1000.0,
+    "g/l": 1000.0,
+    "giga/l": 1000.0,
+    "/nl": 1000.0,
+    "cells/nl": 1000.0,
+    "10^6/l": 1.0,
+    "x10^6/l": 1.0,
+    "10e6/l": 1.0,
+    "x10e6/l": 1.0,
+    "10*6/l": 1.0,
+    "x10*6/l": 1.0,
+    "cells/ml": 0.001,
+    "/ml": 0.001,
+    "10^3/ul": 1000.0,
+    "x10^3/ul": 1000.0,
+    "k/ul": 1000.0,
 }
 
 
@@ -167,9 +206,15 @@ def read_tbnk_export(
     table = pd.DataFrame(records)
     _check_duplicates(path, table)
     out = finish_table(table, qc, flags)
-    out.attrs["provenance"] = {"package": "nsclc-biomarker", "version": __version__,
-                               "input": str(path), "sha256": sha256_file(path), "layout": layout,
-                               "qc": qc.__dict__.copy(), "manifest": None if manifest is None else str(manifest)}
+    out.attrs["provenance"] = {
+        "package": "nsclc-biomarker",
+        "version": __version__,
+        "input": str(path),
+        "sha256": sha256_file(path),
+        "layout": layout,
+        "qc": qc.__dict__.copy(),
+        "manifest": None if manifest is None else str(manifest),
+    }
     log.info("%s: %d TBNK result(s) (%s layout), %d flagged", path, len(out), layout, int((out.qc_flags != "").sum()))
     return out
 
@@ -180,14 +225,15 @@ def _load_mapping(mapping: Mapping[str, Any] | str | os.PathLike[str] | None) ->
     known = set(ID_FIELDS) | set(VALUE_COLUMNS)
     unknown = sorted(set(columns) - known)
     if unknown:
-        raise ConfigError(f"unknown field(s) in the TBNK mapping: {', '.join(unknown)}; "
-                          f"known: {', '.join(sorted(known))}")
+        raise ConfigError(
+            f"unknown field(s) in the TBNK mapping: {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
     units = data.get("units")
     if isinstance(units, Mapping):
         bad = sorted(set(units) - {c for c in VALUE_COLUMNS if "abs" in c})
         if bad:
             raise ConfigError(f"units given for {', '.join(bad)}: only absolute-count fields have units")
-    for u in (units.values() if isinstance(units, Mapping) else [units] if units else []):
+    for u in units.values() if isinstance(units, Mapping) else [units] if units else []:
         try:
             unit_factor(u)
         except ValueError as exc:
@@ -205,16 +251,21 @@ def _detect(header: list[str], user: Mapping[str, Any], path: Path) -> str:
         return "multiset"
     if any(_EXPORT_COLUMN.match(h.strip()) for h in header):
         return "facscanto"
-    raise InputError(path, "not a known TBNK export (FACSCanto, MultiSET or CDISC LB)", where="header",
-                     hint="give a mapping file: columns: {usubjid: ..., visit: ..., cd3_pct_lymph: ...}")
+    raise InputError(
+        path,
+        "not a known TBNK export (FACSCanto, MultiSET or CDISC LB)",
+        where="header",
+        hint="give a mapping file: columns: {usubjid: ..., visit: ..., cd3_pct_lymph: ...}",
+    )
 
 
 def _id_key(name: str) -> str:
     return re.sub(r"[\s_\-]", "", name.strip().lower())
 
 
-def _columns(path: Path, header: list[str], layout: str, user: Mapping[str, Any], manifest: bool = False
-             ) -> dict[str, tuple[str, float]]:
+def _columns(
+    path: Path, header: list[str], layout: str, user: Mapping[str, Any], manifest: bool = False
+) -> dict[str, tuple[str, float]]:
     """our field -> (their column, unit factor)."""
     out: dict[str, tuple[str, float]] = {}
     units = user.get("units")
@@ -241,8 +292,12 @@ def _columns(path: Path, header: list[str], layout: str, user: Mapping[str, Any]
             out.setdefault(field, (h, factor))
     for field, column in user.get("columns", {}).items():
         if column not in header:
-            raise InputError(path, f"mapped column {column!r} (for {field}) is not in the header", where="header",
-                             hint=f"columns are: {', '.join(header)}")
+            raise InputError(
+                path,
+                f"mapped column {column!r} (for {field}) is not in the header",
+                where="header",
+                hint=f"columns are: {', '.join(header)}",
+            )
         out[field] = (column, 1.0)
     if units:
         for field in [f for f in out if f.endswith("abs_per_ul")]:
@@ -251,12 +306,20 @@ def _columns(path: Path, header: list[str], layout: str, user: Mapping[str, Any]
                 out[field] = (out[field][0], unit_factor(unit))
     missing = [f for f in ("usubjid", "visit") if f not in out]
     if missing and not manifest:
-        raise InputError(path, f"no {' or '.join(missing)} column", where="header",
-                         hint="give a manifest (CSV: file, subject, visit, date; file = the row's sample id), name "
-                              "the columns Patient ID and Visit, or map them: columns: {usubjid: ..., visit: ...}")
+        raise InputError(
+            path,
+            f"no {' or '.join(missing)} column",
+            where="header",
+            hint="give a manifest (CSV: file, subject, visit, date; file = the row's sample id), name "
+            "the columns Patient ID and Visit, or map them: columns: {usubjid: ..., visit: ...}",
+        )
     if not any(f in out for f in VALUE_COLUMNS):
-        raise InputError(path, "no TBNK result column (e.g. 'CD3+ %Lymphs', 'CD3+ Abs Cnt')", where="header",
-                         hint="map them: columns: {cd3_pct_lymph: ..., cd3_abs_per_ul: ...}")
+        raise InputError(
+            path,
+            "no TBNK result column (e.g. 'CD3+ %Lymphs', 'CD3+ Abs Cnt')",
+            where="header",
+            hint="map them: columns: {cd3_pct_lymph: ..., cd3_abs_per_ul: ...}",
+        )
     return out
 
 
@@ -264,8 +327,9 @@ def _factor(path: Path, unit: str, where: str) -> float:
     try:
         return unit_factor(unit)
     except ValueError:
-        raise InputError(path, f"unknown count unit {unit!r}", where=where,
-                         hint=f"units: {', '.join(sorted(UNITS))}") from None
+        raise InputError(
+            path, f"unknown count unit {unit!r}", where=where, hint=f"units: {', '.join(sorted(UNITS))}"
+        ) from None
 
 
 def _number(path: Path, value: object, where: str, column: str) -> float:
@@ -279,13 +343,20 @@ def _number(path: Path, value: object, where: str, column: str) -> float:
     try:
         return float(s)
     except ValueError:
-        raise InputError(path, f"column {column!r}: {value!r} is not a number", where=where,
-                         hint="fix the value or leave it blank") from None
+        raise InputError(
+            path, f"column {column!r}: {value!r} is not a number", where=where, hint="fix the value or leave it blank"
+        ) from None
 
 
-def _read_wide(path: Path, header: list[str], rows: list[dict[str, Any]], where: list[str],
-               columns: Mapping[str, tuple[str, float]], manifest: Mapping[str, Any] | None, qc: QcRules
-               ) -> tuple[list[dict[str, Any]], list[list[str]]]:
+def _read_wide(
+    path: Path,
+    header: list[str],
+    rows: list[dict[str, Any]],
+    where: list[str],
+    columns: Mapping[str, tuple[str, float]],
+    manifest: Mapping[str, Any] | None,
+    qc: QcRules,
+) -> tuple[list[dict[str, Any]], list[list[str]]]:
     from biomarker.flow.export_qc import instrument_flags, is_empty, parse_date, qc_columns
 
     instrument = qc_columns(header)
@@ -301,14 +372,19 @@ def _read_wide(path: Path, header: list[str], rows: list[dict[str, Any]], where:
             _from_manifest(path, loc, rec, row, name_columns, manifest)
         if not rec.get("usubjid") or not rec.get("visit"):
             absent = " and ".join(f for f in ("usubjid", "visit") if not rec.get(f))
-            raise InputError(path, f"no {absent} for this row (empty or '.')", where=loc,
-                             hint="fill them, or give a manifest (file, subject, visit, date) keyed by sample id")
+            raise InputError(
+                path,
+                f"no {absent} for this row (empty or '.')",
+                where=loc,
+                hint="fill them, or give a manifest (file, subject, visit, date) keyed by sample id",
+            )
         rec["visit"] = normalise_visit(rec["visit"])
         try:
             rec["collection_date"] = parse_date(rec.get("collection_date"))
         except ValueError as exc:
-            raise InputError(path, f"collection date {exc}", where=loc,
-                             hint="write dates as YYYY-MM-DD (or as the instrument does)") from None
+            raise InputError(
+                path, f"collection date {exc}", where=loc, hint="write dates as YYYY-MM-DD (or as the instrument does)"
+            ) from None
         for field in VALUE_COLUMNS:
             if field in columns:
                 col, factor = columns[field]
@@ -324,20 +400,34 @@ def _read_wide(path: Path, header: list[str], rows: list[dict[str, Any]], where:
     return records, flags
 
 
-def _from_manifest(path: Path, loc: str, rec: dict[str, Any], row: Mapping[str, Any], name_columns: list[str],
-                   manifest: Mapping[str, Any]) -> None:
+def _from_manifest(
+    path: Path,
+    loc: str,
+    rec: dict[str, Any],
+    row: Mapping[str, Any],
+    name_columns: list[str],
+    manifest: Mapping[str, Any],
+) -> None:
     """Fill subject, visit and date from the manifest row whose ``file`` is this row's sample id or file name."""
     keys = [rec.get("sample_id")] + [str(row.get(c) or "").strip() for c in name_columns]
     entry = next((manifest[k] for k in keys if k and k in manifest), None)
     if entry is None:
         if rec.get("usubjid") and rec.get("visit"):
             return
-        raise InputError(path, f"row not in the manifest (sample id {rec.get('sample_id')!r})", where=loc,
-                         hint="add it to the manifest: file (= sample id), subject, visit, date")
+        raise InputError(
+            path,
+            f"row not in the manifest (sample id {rec.get('sample_id')!r})",
+            where=loc,
+            hint="add it to the manifest: file (= sample id), subject, visit, date",
+        )
     for field, value in (("usubjid", entry.usubjid), ("visit", entry.visit)):
         if rec.get(field) and normalise_visit(rec[field]) != normalise_visit(value):
-            raise InputError(path, f"{field} {rec[field]!r} differs from the manifest's {value!r} ({entry.where})",
-                             where=loc, hint="correct the export or the manifest")
+            raise InputError(
+                path,
+                f"{field} {rec[field]!r} differs from the manifest's {value!r} ({entry.where})",
+                where=loc,
+                hint="correct the export or the manifest",
+            )
         rec[field] = value
     if entry.collection_date:
         rec["collection_date"] = entry.collection_date
@@ -350,7 +440,9 @@ def _check_duplicates(path: Path, table: pd.DataFrame) -> None:
     if dup.any():
         first = table[dup].iloc[0]
         rows = table[dup & (table.usubjid == first.usubjid) & (table.visit == first.visit)]["source"].tolist()
-        raise InputError(path, f"subject {first.usubjid} visit {first.visit} appears more than once "
-                               f"({', '.join(rows)})",
-                         where=rows[-1].split(":", 1)[-1],
-                         hint="keep one result per subject and visit (a repeat tube: keep the reported one)")
+        raise InputError(
+            path,
+            f"subject {first.usubjid} visit {first.visit} appears more than once ({', '.join(rows)})",
+            where=rows[-1].split(":", 1)[-1],
+            hint="keep one result per subject and visit (a repeat tube: keep the reported one)",
+        )

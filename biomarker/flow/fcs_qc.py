@@ -63,21 +63,26 @@ def check_panel(sample: Any, markers: Mapping[str, Sequence[str]], path: Path, t
     if not found:
         if tube and any(w in tube.upper() for w in TBNK_TUBE_WORDS):
             return ["panel_from_tube_name"]
-        raise InputError(path, f"no markers in $PnS and tube name {tube or '(none)'!r} is not a TBNK tube: cannot "
-                               f"tell which panel this is", hint=f"template {template.name} gates "
-                               + ", ".join(f"{c} {'/'.join(m)}" for c, m in markers.items()))
+        raise InputError(
+            path,
+            f"no markers in $PnS and tube name {tube or '(none)'!r} is not a TBNK tube: cannot "
+            f"tell which panel this is",
+            hint=f"template {template.name} gates " + ", ".join(f"{c} {'/'.join(m)}" for c, m in markers.items()),
+        )
     wrong = []
     for channel, want in markers.items():
         have = found.get(channel)
         if have is not None and not have & set(want):
             wrong.append(f"{channel} is {pns[pnn.index(channel)]!r} (template: {'/'.join(want)})")
-    missing = [f"{'/'.join(w)}" for c, w in markers.items()
-               if not any(set(w) & s for s in found.values())]
+    missing = [f"{'/'.join(w)}" for c, w in markers.items() if not any(set(w) & s for s in found.values())]
     if wrong or missing:
         what = "; ".join(wrong + ([f"no {', '.join(missing)} in the file"] if missing else []))
-        raise InputError(path, f"not the TBNK panel of {template.name}: {what}; the file's markers are "
-                               f"{', '.join(everything)}" + (f" (tube {tube!r})" if tube else ""),
-                         hint="gate it with a template for its own panel")
+        raise InputError(
+            path,
+            f"not the TBNK panel of {template.name}: {what}; the file's markers are "
+            f"{', '.join(everything)}" + (f" (tube {tube!r})" if tube else ""),
+            hint="gate it with a template for its own panel",
+        )
     return []
 
 
@@ -92,7 +97,7 @@ def _parse_matrix(text: str, path: Path, keyword: str, fluor: Sequence[str]) -> 
             raise InputError(path, f"$COMP is {n}x{n} but the file has {len(fluor)} fluorescence channels")
         names, values = list(fluor[:n]), parts[1:]
     else:
-        names, values = parts[1:1 + n], parts[1 + n:]
+        names, values = parts[1 : 1 + n], parts[1 + n :]
     if len(values) != n * n:
         raise InputError(path, f"{keyword} holds {len(values)} values for {n} channels (expected {n * n})")
     try:
@@ -123,11 +128,17 @@ def read_compensation(sample: Any, path: Path) -> tuple[str | None, list[str]]:
         names, matrix = _parse_matrix(str(text), path, label, fluor)
         absent = [n for n in names if n not in pnn]
         if absent:
-            raise InputError(path, f"{label} names channel(s) {', '.join(absent)} the file does not have",
-                             hint=f"the file's channels are {', '.join(pnn)}")
+            raise InputError(
+                path,
+                f"{label} names channel(s) {', '.join(absent)} the file does not have",
+                hint=f"the file's channels are {', '.join(pnn)}",
+            )
         if not np.allclose(np.diag(matrix), 1.0, atol=0.05):
-            raise InputError(path, f"{label} diagonal is not 1 ({', '.join(f'{v:g}' for v in np.diag(matrix))}): "
-                                   "not a spillover matrix", hint="export the tube with its compensation again")
+            raise InputError(
+                path,
+                f"{label} diagonal is not 1 ({', '.join(f'{v:g}' for v in np.diag(matrix))}): not a spillover matrix",
+                hint="export the tube with its compensation again",
+            )
         if key == "comp":
             meta["spillover"] = ",".join([str(len(names)), *names, *(f"{v:g}" for v in matrix.ravel())])
         return label, []
@@ -142,7 +153,7 @@ def compensation_withheld(gs: Any, fluorescence: set[str], gates: Mapping[str, s
         for gid, path in gs.get_gate_ids():
             if gid != gate_id:
                 continue
-            below = path[path.index("lymphocytes") + 1:] if "lymphocytes" in path else ()
+            below = path[path.index("lymphocytes") + 1 :] if "lymphocytes" in path else ()
             for anc in (*below, gid):
                 channels |= {d.id for d in gs.get_gate(anc).dimensions if d.id in fluorescence}
         if len(channels) >= 2:
@@ -156,7 +167,8 @@ def bead_qc(bead_events: int, bead_values: np.ndarray, qc: Any, channel_max: flo
     flags = []
     if len(bead_values) and float(np.mean(bead_values >= 0.98 * channel_max)) > 0.5:
         return [f"beads_off_scale={100 * float(np.mean(bead_values >= 0.98 * channel_max)):.0f}%"] + (
-            [f"few_beads={bead_events}"] if bead_events < qc.min_bead_events else [])
+            [f"few_beads={bead_events}"] if bead_events < qc.min_bead_events else []
+        )
     if bead_events < qc.min_bead_events:
         flags.append(f"few_beads={bead_events}")
     if len(bead_values) >= 20:  # bead CV needs the fitted path's events
@@ -178,10 +190,13 @@ def position_qc(positions: Sequence[FittedGate], qc: Any) -> list[str]:
         if p.bound == "scale":
             if not 1 / qc.max_scatter_scale <= p.fitted_value <= qc.max_scatter_scale:
                 flags.append(f"gate_far_from_template:{name}=x{p.fitted_value:.2f}")
-        elif (p.bound in ("min", "max", "shift") and p.method != "fallback"
-              and abs(p.fitted_value - p.template_value) > qc.max_gate_shift
-              and not p.template_edge_fraction < 0.01):  # the fixed gate would have cut through events
-                flags.append(f"gate_far_from_template:{name}={p.fitted_value - p.template_value:+.2f}")
+        elif (
+            p.bound in ("min", "max", "shift")
+            and p.method != "fallback"
+            and abs(p.fitted_value - p.template_value) > qc.max_gate_shift
+            and not p.template_edge_fraction < 0.01
+        ):  # the fixed gate would have cut through events
+            flags.append(f"gate_far_from_template:{name}={p.fitted_value - p.template_value:+.2f}")
         if not math.isnan(p.edge_fraction) and p.edge_fraction > qc.max_edge_fraction:
             flags.append(f"events_on_gate_edge:{name}={100 * p.edge_fraction:.1f}%")
     return flags

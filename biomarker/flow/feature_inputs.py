@@ -73,13 +73,25 @@ def read_cbc(path: str | os.PathLike[str]) -> pd.DataFrame:
     """
     path = Path(path)
     header, rows, where = read_table(path)
-    cols = _columns(path, header, {"usubjid": ("usubjid", "subject"), "visit": ("visit",),
-                                   "neut": ("neutrophils", "anc", "neut"), "lymph": ("lymphocytes", "alc", "lym"),
-                                   "unit": ("unit", "units")})
+    cols = _columns(
+        path,
+        header,
+        {
+            "usubjid": ("usubjid", "subject"),
+            "visit": ("visit",),
+            "neut": ("neutrophils", "anc", "neut"),
+            "lymph": ("lymphocytes", "alc", "lym"),
+            "unit": ("unit", "units"),
+        },
+    )
     missing = [f for f in ("usubjid", "visit", "neut", "unit") if cols[f] is None]
     if missing:
-        raise InputError(path, f"CBC without column(s) {', '.join(missing)}", where="header",
-                         hint="columns: usubjid, visit, neutrophils, lymphocytes, unit")
+        raise InputError(
+            path,
+            f"CBC without column(s) {', '.join(missing)}",
+            where="header",
+            hint="columns: usubjid, visit, neutrophils, lymphocytes, unit",
+        )
     records = []
     for row, loc in zip(rows, where, strict=True):
         try:
@@ -88,7 +100,12 @@ def read_cbc(path: str | os.PathLike[str]) -> pd.DataFrame:
             raise InputError(path, str(exc), where=loc, hint="units: cells/uL, 10^9/L, 10^6/L, ...") from None
 
         neut, lymph = (_value(path, row.get(c) if c else None, factor, loc) for c in (cols["neut"], cols["lymph"]))
-        records.append({"usubjid": str(row.get(cols["usubjid"]) or "").strip(),
-                        "visit": normalise_visit(row.get(cols["visit"]) or ""),
-                        "neutrophils_abs_per_ul": neut, "lymphocytes_abs_per_ul": lymph})
+        records.append(
+            {
+                "usubjid": str(row.get(cols["usubjid"]) or "").strip(),
+                "visit": normalise_visit(row.get(cols["visit"]) or ""),
+                "neutrophils_abs_per_ul": neut,
+                "lymphocytes_abs_per_ul": lymph,
+            }
+        )
     return pd.DataFrame(records, columns=["usubjid", "visit", "neutrophils_abs_per_ul", "lymphocytes_abs_per_ul"])

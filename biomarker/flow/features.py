@@ -26,8 +26,18 @@ log = logging.getLogger(__name__)
 FEATURE_MEASURES: tuple[str, ...] = (*VALUE_COLUMNS, "cd4_cd8_ratio")
 #: Protocol visits: baseline first, then on treatment (the visits the simulator writes).
 DEFAULT_VISITS: tuple[str, ...] = ("C1D1", "C2D1", "C4D1")
-LONG_COLUMNS: tuple[str, ...] = ("usubjid", "visit", "measure", "value", "baseline_visit", "baseline_value", "change",
-                                 "change_pct", "log2fc", "qc_flags")
+LONG_COLUMNS: tuple[str, ...] = (
+    "usubjid",
+    "visit",
+    "measure",
+    "value",
+    "baseline_visit",
+    "baseline_value",
+    "change",
+    "change_pct",
+    "log2fc",
+    "qc_flags",
+)
 PRE_TREATMENT: tuple[str, ...] = ("SCREENING", "BASELINE", "PRE-TREATMENT", "PRETREATMENT", "SCR")
 
 
@@ -64,14 +74,17 @@ def _baselines(df: pd.DataFrame, baseline: str, first_dose: Mapping[str, object]
 def _with_nlr(df: pd.DataFrame, cbc: pd.DataFrame) -> pd.DataFrame:
     need = [c for c in ("usubjid", "visit", "neutrophils_abs_per_ul") if c not in cbc]
     if need:
-        raise InputError(None, f"CBC table without column(s) {', '.join(need)}",
-                         hint="a CBC has usubjid, visit, neutrophils_abs_per_ul (and lymphocytes_abs_per_ul)")
+        raise InputError(
+            None,
+            f"CBC table without column(s) {', '.join(need)}",
+            hint="a CBC has usubjid, visit, neutrophils_abs_per_ul (and lymphocytes_abs_per_ul)",
+        )
     c = cbc.copy()
     c["visit"] = [normalise_visit(v) for v in c["visit"]]
     keep = ["usubjid", "visit", "neutrophils_abs_per_ul"] + (
-        ["lymphocytes_abs_per_ul"] if "lymphocytes_abs_per_ul" in c else [])
-    out = df.assign(visit=[normalise_visit(v) for v in df["visit"]]).merge(c[keep], on=["usubjid", "visit"],
-                                                                          how="left")
+        ["lymphocytes_abs_per_ul"] if "lymphocytes_abs_per_ul" in c else []
+    )
+    out = df.assign(visit=[normalise_visit(v) for v in df["visit"]]).merge(c[keep], on=["usubjid", "visit"], how="left")
     lymph = out["lymphocytes_abs_per_ul"] if "lymphocytes_abs_per_ul" in out else out["lymph_abs_per_ul"]
     lymph = pd.to_numeric(lymph, errors="coerce")
     out["nlr"] = pd.to_numeric(out["neutrophils_abs_per_ul"], errors="coerce") / lymph.where(lymph > 0)
@@ -144,8 +157,11 @@ def tbnk_features(
         measures = [*measures, "nlr"] if "nlr" not in measures else measures
     missing = [c for c in ("usubjid", "visit", *measures) if c not in table]
     if missing:
-        raise InputError(None, f"TBNK table without column(s) {', '.join(missing)}",
-                         hint="give the table read_tbnk_export or gate_fcs returns")
+        raise InputError(
+            None,
+            f"TBNK table without column(s) {', '.join(missing)}",
+            hint="give the table read_tbnk_export or gate_fcs returns",
+        )
     df = table.copy()
     df["visit"] = [normalise_visit(v) for v in df["visit"]]
     if "qc_flags" not in df:
@@ -154,12 +170,16 @@ def tbnk_features(
     dup = df.duplicated(["usubjid", "visit"], keep=False)
     if dup.any():
         first = df[dup].iloc[0]
-        raise InputError(None, f"subject {first.usubjid} visit {first.visit} appears more than once",
-                         hint="one TBNK result per subject and visit")
+        raise InputError(
+            None,
+            f"subject {first.usubjid} visit {first.visit} appears more than once",
+            hint="one TBNK result per subject and visit",
+        )
     baseline = normalise_visit(baseline)
     base_visit = _baselines(df, baseline, first_dose)
-    long = df.melt(id_vars=["usubjid", "visit", "qc_flags"], value_vars=measures, var_name="measure",
-                   value_name="value")
+    long = df.melt(
+        id_vars=["usubjid", "visit", "qc_flags"], value_vars=measures, var_name="measure", value_name="value"
+    )
     long["value"] = pd.to_numeric(long["value"], errors="coerce").astype(float)
     long["baseline_visit"] = long["usubjid"].map(base_visit)
     base = long[long["visit"] == long["baseline_visit"]][["usubjid", "measure", "value"]]
@@ -179,26 +199,50 @@ def tbnk_features(
     flagged_base = set(long.loc[(long["visit"] == long["baseline_visit"]) & flagged, "usubjid"])
     base_flagged = long["usubjid"].isin(flagged_base)
     off = flagged | base_flagged
-    wide = _wide(long.assign(value=long["value"].where(~flagged), change=long["change"].where(~off),
-                             change_pct=long["change_pct"].where(~off), log2fc=long["log2fc"].where(~off),
-                             baseline_value=long["baseline_value"].where(~base_flagged))
-                 if drop_flagged else long, df, measures, visits, baseline, base_visit)
+    wide = _wide(
+        long.assign(
+            value=long["value"].where(~flagged),
+            change=long["change"].where(~off),
+            change_pct=long["change_pct"].where(~off),
+            log2fc=long["log2fc"].where(~off),
+            baseline_value=long["baseline_value"].where(~base_flagged),
+        )
+        if drop_flagged
+        else long,
+        df,
+        measures,
+        visits,
+        baseline,
+        base_visit,
+    )
     n_flagged = int((df["qc_flags"] != "").sum()) if drop_flagged else 0
     if n_flagged:
-        log.warning("TBNK wide table: %d flagged result(s) left out (their values stay in the long table with their "
-                    "qc_flags; drop_flagged=False keeps them)", n_flagged)
+        log.warning(
+            "TBNK wide table: %d flagged result(s) left out (their values stay in the long table with their "
+            "qc_flags; drop_flagged=False keeps them)",
+            n_flagged,
+        )
     wide.attrs["flagged_left_out"] = n_flagged
     return long, wide
 
 
-def _wide(long: pd.DataFrame, df: pd.DataFrame, measures: list[str], visits: Sequence[str] | None, baseline: str,
-          base_visit: Mapping[str, str]) -> pd.DataFrame:
+def _wide(
+    long: pd.DataFrame,
+    df: pd.DataFrame,
+    measures: list[str],
+    visits: Sequence[str] | None,
+    baseline: str,
+    base_visit: Mapping[str, str],
+) -> pd.DataFrame:
     present = sorted(set(long["visit"]), key=_visit_order)
     wanted = present if visits is None else [normalise_visit(v) for v in visits]
     dropped = [v for v in present if v not in wanted]
     if dropped:
-        log.warning("TBNK wide table: visit(s) %s left out (not among the configured visits %s); the long table "
-                    "keeps them", ", ".join(dropped), ", ".join(wanted))
+        log.warning(
+            "TBNK wide table: visit(s) %s left out (not among the configured visits %s); the long table keeps them",
+            ", ".join(dropped),
+            ", ".join(wanted),
+        )
     subjects = sorted(set(df["usubjid"]))
     columns: dict[str, object] = {"usubjid": subjects, "baseline_visit": [base_visit.get(s) for s in subjects]}
     indexed = long.set_index(["usubjid", "visit", "measure"])
@@ -209,8 +253,9 @@ def _wide(long: pd.DataFrame, df: pd.DataFrame, measures: list[str], visits: Seq
     nominal = _visit_order(baseline)
     for visit in wanted:
         after = _visit_order(visit) > nominal
-        kinds = [("", "value")] + ([("_change", "change"), ("_pct_change", "change_pct"), ("_log2fc", "log2fc")]
-                                   if after else [])
+        kinds = [("", "value")] + (
+            [("_change", "change"), ("_pct_change", "change_pct"), ("_log2fc", "log2fc")] if after else []
+        )
         for measure in measures:
             keys = pd.MultiIndex.from_arrays([subjects, [visit] * len(subjects), [measure] * len(subjects)])
             for suffix, col in kinds:

@@ -119,11 +119,20 @@ def read_fit_specs(template: str | Path) -> dict[str, list[FitSpec]]:
         for info in gate.findall(f"{DATATYPES}custom_info"):
             for el in info.findall("fit"):
                 a = el.attrib
-                out.setdefault(gid, []).append(FitSpec(
-                    gid, a.get("kind", ""), a.get("dimension"), float(a.get("low", "nan")),
-                    float(a.get("high", "nan")), float(a.get("x", "nan")), float(a.get("y", "nan")),
-                    float(a.get("x-range", 0.2)), float(a.get("y-factor", 3.0)),
-                    tuple(m.strip() for m in a.get("marker", "").split(",") if m.strip())))
+                out.setdefault(gid, []).append(
+                    FitSpec(
+                        gid,
+                        a.get("kind", ""),
+                        a.get("dimension"),
+                        float(a.get("low", "nan")),
+                        float(a.get("high", "nan")),
+                        float(a.get("x", "nan")),
+                        float(a.get("y", "nan")),
+                        float(a.get("x-range", 0.2)),
+                        float(a.get("y-factor", 3.0)),
+                        tuple(m.strip() for m in a.get("marker", "").split(",") if m.strip()),
+                    )
+                )
     return out
 
 
@@ -172,9 +181,9 @@ def find_valley(values: np.ndarray, low: float, high: float, min_peak: float = M
         lo_i, hi_i = max(a, lo_edge), min(b, hi_edge)
         if lo_i > hi_i:
             continue
-        seg = d[lo_i:hi_i + 1]
+        seg = d[lo_i : hi_i + 1]
         floor = float(seg.min())
-        if floor > float(d[a:b + 1].min()) + 0.05 * min(d[a], d[b]):
+        if floor > float(d[a : b + 1].min()) + 0.05 * min(d[a], d[b]):
             continue  # the valley's bottom lies outside the bounds: a point on a flank is no valley
         flat = np.flatnonzero(seg <= floor + 1e-3 * min(d[a], d[b]))
         i = lo_i + int(flat[len(flat) // 2])  # the middle of a flat bottom, not its first bin
@@ -203,8 +212,7 @@ def points_in_polygon(x: np.ndarray, y: np.ndarray, vertices: list[list[float]])
     return inside
 
 
-def _rect_mask(values: Mapping[str, np.ndarray], bounds: Mapping[str, tuple[float | None, float | None]]
-               ) -> np.ndarray:
+def _rect_mask(values: Mapping[str, np.ndarray], bounds: Mapping[str, tuple[float | None, float | None]]) -> np.ndarray:
     mask: np.ndarray | None = None
     for channel, (lo, hi) in bounds.items():
         v = values[channel]
@@ -222,8 +230,9 @@ def _edge_fraction(v: np.ndarray, at: float, width: float = 0.02) -> float:
     return float(np.mean(np.abs(v - at) < width)) if len(v) else math.nan
 
 
-def _fit_ratio(gate: Any, spec: FitSpec, values: Mapping[str, np.ndarray], parent: np.ndarray,
-               fit: TubeFit) -> list[list[float]]:
+def _fit_ratio(
+    gate: Any, spec: FitSpec, values: Mapping[str, np.ndarray], parent: np.ndarray, fit: TubeFit
+) -> list[list[float]]:
     """Singlets wedge: lower edge at the FSC-H/FSC-A valley between doublets and singlets."""
     xd, yd = gate.dimensions[0].id, gate.dimensions[1].id
     verts = [list(map(float, v)) for v in gate.vertices]
@@ -236,13 +245,30 @@ def _fit_ratio(gate: Any, spec: FitSpec, values: Mapping[str, np.ndarray], paren
     if not valley.found and "one population" not in valley.reason:
         fit.flags.append(f"gate_fallback:{gate.gate_name}.{yd}/{xd}")
     verts[1][1] = verts[1][0] * fitted
-    fit.positions.append(FittedGate(gate.gate_name, f"{yd}/{xd}", "ratio", template_ratio, fitted, method, valley.depth,
-                                    _edge_fraction(ratio[np.isfinite(ratio)], fitted), valley.reason))
+    fit.positions.append(
+        FittedGate(
+            gate.gate_name,
+            f"{yd}/{xd}",
+            "ratio",
+            template_ratio,
+            fitted,
+            method,
+            valley.depth,
+            _edge_fraction(ratio[np.isfinite(ratio)], fitted),
+            valley.reason,
+        )
+    )
     return verts
 
 
-def _fit_cluster(gate: Any, spec: FitSpec, values: Mapping[str, np.ndarray], parent: np.ndarray, fit: TubeFit,
-                 bead_floor: float | None) -> list[list[float]]:
+def _fit_cluster(
+    gate: Any,
+    spec: FitSpec,
+    values: Mapping[str, np.ndarray],
+    parent: np.ndarray,
+    fit: TubeFit,
+    bead_floor: float | None,
+) -> list[list[float]]:
     """Lymphocyte polygon moved to the tube's CD45-bright, low-SSC density peak (kept below the beads)."""
     xd, yd = gate.dimensions[0].id, gate.dimensions[1].id
     verts = [list(map(float, v)) for v in gate.vertices]
@@ -275,8 +301,9 @@ def _fit_cluster(gate: Any, spec: FitSpec, values: Mapping[str, np.ndarray], par
     return verts
 
 
-def _fit_beads(gate: Any, spec: FitSpec, values: Mapping[str, np.ndarray], parent: np.ndarray,
-               fit: TubeFit) -> dict[str, tuple[float | None, float | None]]:
+def _fit_beads(
+    gate: Any, spec: FitSpec, values: Mapping[str, np.ndarray], parent: np.ndarray, fit: TubeFit
+) -> dict[str, tuple[float | None, float | None]]:
     """Bead thresholds: the valley below the cluster bright in every channel of the gate."""
     channels = [d.id for d in gate.dimensions]
     low = np.min(np.column_stack([values[c][parent] for c in channels]), axis=1)
@@ -286,15 +313,28 @@ def _fit_beads(gate: Any, spec: FitSpec, values: Mapping[str, np.ndarray], paren
         fitted = valley.position if valley.found else d.min
         bounds[d.id] = (fitted, d.max)
         method = "valley" if valley.found else "fallback"
-        fit.positions.append(FittedGate(gate.gate_name, d.id, "min", d.min, fitted, method, valley.depth,
-                                        _edge_fraction(low, fitted), valley.reason, _edge_fraction(low, d.min)))
+        fit.positions.append(
+            FittedGate(
+                gate.gate_name,
+                d.id,
+                "min",
+                d.min,
+                fitted,
+                method,
+                valley.depth,
+                _edge_fraction(low, fitted),
+                valley.reason,
+                _edge_fraction(low, d.min),
+            )
+        )
     if not valley.found:
         fit.flags.append(f"gate_fallback:{gate.gate_name}")
     return bounds
 
 
-def _fit_rect(gate: Any, specs: list[FitSpec], values: Mapping[str, np.ndarray], parent: np.ndarray,
-              parent_id: str, fit: TubeFit) -> dict[str, tuple[float | None, float | None]]:
+def _fit_rect(
+    gate: Any, specs: list[FitSpec], values: Mapping[str, np.ndarray], parent: np.ndarray, parent_id: str, fit: TubeFit
+) -> dict[str, tuple[float | None, float | None]]:
     """Rectangle thresholds, each a valley of the parent on its channel (shared per parent and channel)."""
     by_dim = {s.dimension: s for s in specs if s.kind == "valley"}
     bounds = {d.id: (d.min, d.max) for d in gate.dimensions}
@@ -308,8 +348,9 @@ def _fit_rect(gate: Any, specs: list[FitSpec], values: Mapping[str, np.ndarray],
             # leave out what an already fitted negative selection excludes (B and NK are fitted on CD3- events);
             # the CD4/CD8 quadrant thresholds are fitted on every T cell (big peaks on both sides)
             negative = {e.id for e in gate.dimensions if e.max is not None and e.min is None}
-            others = {c: b for c, b in bounds.items()
-                      if c != d.id and c in negative and (parent_id, c) in fit.thresholds}
+            others = {
+                c: b for c, b in bounds.items() if c != d.id and c in negative and (parent_id, c) in fit.thresholds
+            }
             within = parent & _rect_mask(values, others) if others else parent
             v = values[d.id][within]
             valley = find_valley(v, spec.low, spec.high)
@@ -317,10 +358,20 @@ def _fit_rect(gate: Any, specs: list[FitSpec], values: Mapping[str, np.ndarray],
             fit.thresholds[key] = fitted
             if not valley.found:
                 fit.flags.append(f"gate_fallback:{gate.gate_name}.{d.id}")
-            fit.positions.append(FittedGate(gate.gate_name, d.id, "min" if d.min is not None else "max",
-                                            float(template_value), fitted, "valley" if valley.found else "fallback",
-                                            valley.depth, _edge_fraction(v, fitted), valley.reason,
-                                            _edge_fraction(v, float(template_value))))
+            fit.positions.append(
+                FittedGate(
+                    gate.gate_name,
+                    d.id,
+                    "min" if d.min is not None else "max",
+                    float(template_value),
+                    fitted,
+                    "valley" if valley.found else "fallback",
+                    valley.depth,
+                    _edge_fraction(v, fitted),
+                    valley.reason,
+                    _edge_fraction(v, float(template_value)),
+                )
+            )
         t = fit.thresholds[key]
         bounds[d.id] = (t, d.max) if d.min is not None else (d.min, t)
     return bounds
@@ -353,8 +404,9 @@ def fit_tube(gs: Any, specs: Mapping[str, list[FitSpec]], values: Mapping[str, n
             if "ratio" in kinds:
                 verts = _fit_ratio(gate, gspecs[0], values, parent, fit)
             elif "cluster" in kinds:
-                verts = _fit_cluster(gate, next(s for s in gspecs if s.kind == "cluster"), values, parent, fit,
-                                     bead_floor)
+                verts = _fit_cluster(
+                    gate, next(s for s in gspecs if s.kind == "cluster"), values, parent, fit, bead_floor
+                )
             else:
                 verts = [list(map(float, v)) for v in gate.vertices]
             fit.vertices[gate_id] = verts

@@ -79,8 +79,7 @@ def channel_values(sample: Any, gs: Any, compensated: bool) -> tuple[dict[str, n
     if compensated:
         meta = sample.get_metadata()
         detectors = [pnn[i] for i in sample.fluoro_indices]
-        matrix = fk.Matrix(meta.get("spillover") or meta.get("spill"), detectors,
-                           null_channels=sample.null_channels)
+        matrix = fk.Matrix(meta.get("spillover") or meta.get("spill"), detectors, null_channels=sample.null_channels)
         comp = matrix.apply(sample)
     by_xform: dict[str | None, list[tuple[str, bool]]] = {}
     for gate_id, path in gs.get_gate_ids():

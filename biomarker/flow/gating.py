@@ -57,10 +57,23 @@ OPTIONAL_GATES: dict[str, str] = {
     "dn_t": "CD4-CD8- T cells (within T)",
 }
 #: Our subset prefix -> its gate id.
-SUBSET_GATES = {"cd3": "t_cells", "cd4": "cd4_t", "cd8": "cd8_t", "dp_t": "dp_t", "dn_t": "dn_t", "b": "b_cells",
-                "nk": "nk_cells"}
-EXTRA_COLUMNS: tuple[str, ...] = ("lymph_events", "bead_events", "bead_cv_pct", "beads_per_test", "sample_volume_ul",
-                                  "sha256")
+SUBSET_GATES = {
+    "cd3": "t_cells",
+    "cd4": "cd4_t",
+    "cd8": "cd8_t",
+    "dp_t": "dp_t",
+    "dn_t": "dn_t",
+    "b": "b_cells",
+    "nk": "nk_cells",
+}
+EXTRA_COLUMNS: tuple[str, ...] = (
+    "lymph_events",
+    "bead_events",
+    "bead_cv_pct",
+    "beads_per_test",
+    "sample_volume_ul",
+    "sha256",
+)
 
 
 def _flowkit() -> Any:
@@ -99,14 +112,19 @@ def load_template(template: str | os.PathLike[str] | None = None, *, require: It
     try:
         gs = fk.parse_gating_xml(str(path))
     except Exception as exc:  # lxml/FlowKit raise many types for bad XML; all mean "fix the template"
-        raise InputError(path, f"not a readable Gating-ML 2.0 template ({type(exc).__name__}: {exc})",
-                         hint="check it against the shipped biomarker/flow/templates/tbnk_6colour.xml") from exc
+        raise InputError(
+            path,
+            f"not a readable Gating-ML 2.0 template ({type(exc).__name__}: {exc})",
+            hint="check it against the shipped biomarker/flow/templates/tbnk_6colour.xml",
+        ) from exc
     ids = {g[0] for g in gs.get_gate_ids()}
     missing = [g for g in require if g not in ids]
     if missing:
-        raise InputError(path, f"template has no gate(s) {', '.join(missing)}",
-                         hint=f"a TBNK template names its gates {', '.join(GATE_IDS)}; "
-                              "a panel without beads needs absolute=False")
+        raise InputError(
+            path,
+            f"template has no gate(s) {', '.join(missing)}",
+            hint=f"a TBNK template names its gates {', '.join(GATE_IDS)}; a panel without beads needs absolute=False",
+        )
     return gs
 
 
@@ -142,10 +160,12 @@ def read_fcs(path: str | os.PathLike[str], *, ignore_offset_error: bool = False)
             log.warning("%s: %s", path, w.message)
     except Exception as exc:  # flowio raises FCSParsingError, ValueError, struct.error... for damaged files
         text = str(exc)
-        hint = ("some cytometers write an off-by-one data offset: retry with --ignore-offset-error "
-                "(ignore_offset_error=True in Python)"
-                if "ignore_offset_error" in text
-                else "the file is truncated or damaged: copy it again from the cytometer")
+        hint = (
+            "some cytometers write an off-by-one data offset: retry with --ignore-offset-error "
+            "(ignore_offset_error=True in Python)"
+            if "ignore_offset_error" in text
+            else "the file is truncated or damaged: copy it again from the cytometer"
+        )
         raise InputError(path, f"cannot read FCS ({type(exc).__name__}: {text})", hint=hint) from exc
     if sample.event_count == 0:
         raise InputError(path, "FCS file holds no events")
@@ -171,13 +191,20 @@ def check_channels(sample: Any, gs: Any, path: str | os.PathLike[str], template:
     ratio_ids = set(getattr(gs, "transformations", {}) or {})
     missing = [c for c in template_channels(gs) if c not in have and c not in ratio_ids]
     if missing:
-        raise InputError(path, f"no channel(s) {', '.join(missing)} used by template {Path(template).name}",
-                         hint=f"the file has {', '.join(sample.pnn_labels)}; edit the template's "
-                              "fcs-dimension names to match")
+        raise InputError(
+            path,
+            f"no channel(s) {', '.join(missing)} used by template {Path(template).name}",
+            hint=f"the file has {', '.join(sample.pnn_labels)}; edit the template's fcs-dimension names to match",
+        )
 
 
-def gate_counts(sample: Any, template: Any = None, *, path: str | os.PathLike[str] | None = None,
-                template_name: str | os.PathLike[str] | None = None) -> dict[str, int]:
+def gate_counts(
+    sample: Any,
+    template: Any = None,
+    *,
+    path: str | os.PathLike[str] | None = None,
+    template_name: str | os.PathLike[str] | None = None,
+) -> dict[str, int]:
     """Events in every gate of a template for one sample (a FlowKit ``Sample`` or an FCS path).
 
     Parameters
@@ -224,16 +251,23 @@ def gate_counts(sample: Any, template: Any = None, *, path: str | os.PathLike[st
             # it (halves gating time on the 7-gate TBNK template); the cache is cleared right after.
             results = gs.gate_sample(sample, cache_events=True)
     except Exception as exc:  # FlowKit raises ValueError/KeyError/LookupError for a bad matrix or dimension
-        raise InputError(where, f"cannot gate with {template_path.name} ({type(exc).__name__}: {exc})",
-                         hint="check the file's $SPILLOVER/SPILL keyword and the template's channel names") from exc
+        raise InputError(
+            where,
+            f"cannot gate with {template_path.name} ({type(exc).__name__}: {exc})",
+            hint="check the file's $SPILLOVER/SPILL keyword and the template's channel names",
+        ) from exc
     finally:
         gs.clear_cache()
     return {gate_id: int(results.get_gate_count(gate_id, gate_path)) for gate_id, gate_path in gs.get_gate_ids()}
 
 
-def _workspace_counter(workspace: str | os.PathLike[str], files: list[Path], names: Mapping[str, str],
-                       required: Sequence[str], ignore_offset_error: bool
-                       ) -> Callable[[Path], tuple[dict[str, int], Mapping[str, str], list[str]]]:
+def _workspace_counter(
+    workspace: str | os.PathLike[str],
+    files: list[Path],
+    names: Mapping[str, str],
+    required: Sequence[str],
+    ignore_offset_error: bool,
+) -> Callable[[Path], tuple[dict[str, int], Mapping[str, str], list[str]]]:
     """Gate with a FlowJo workspace: load it with the files and count each of our gates by its name there."""
     fk = _flowkit()
     wsp = Path(workspace)
@@ -261,8 +295,11 @@ def _workspace_counter(workspace: str | os.PathLike[str], files: list[Path], nam
     def counts_of(path: Path) -> tuple[dict[str, int], Mapping[str, str], list[str]]:
         sid = by_path[path]
         if sid not in loaded:
-            raise InputError(path, f"sample {sid!r} is not in workspace {wsp.name}",
-                             hint=f"the workspace has {', '.join(sorted(loaded)) or 'no loaded sample'}")
+            raise InputError(
+                path,
+                f"sample {sid!r} is not in workspace {wsp.name}",
+                hint=f"the workspace has {', '.join(sorted(loaded)) or 'no loaded sample'}",
+            )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ws.analyze_samples(sample_id=sid, use_mp=False)
@@ -272,8 +309,11 @@ def _workspace_counter(workspace: str | os.PathLike[str], files: list[Path], nam
             theirs = names[ours]
             matches = ws.find_matching_gate_paths(sid, theirs)
             if len(matches) != 1:
-                raise InputError(wsp, f"gate {theirs!r} (our {ours}) is {'ambiguous' if matches else 'absent'} "
-                                      f"for sample {sid}", hint="pass gate_names={our id: their gate name}")
+                raise InputError(
+                    wsp,
+                    f"gate {theirs!r} (our {ours}) is {'ambiguous' if matches else 'absent'} for sample {sid}",
+                    hint="pass gate_names={our id: their gate name}",
+                )
             counts[ours] = int(results.get_gate_count(theirs, matches[0]))
         meta = samples[sid][1].get_metadata()
         flags = []
@@ -360,11 +400,21 @@ def gate_fcs(
     """
     from biomarker.flow.tubes import gate_tubes, settings_from
 
-    settings = settings_from(template, manifest, beads_per_test=beads_per_test, sample_volume_ul=sample_volume_ul,
-                             absolute=absolute, subject_keyword=subject_keyword, visit_keyword=visit_keyword,
-                             ignore_offset_error=ignore_offset_error, adaptive=adaptive, qc=qc)
-    result = gate_tubes(paths, settings, workspace=workspace, gate_names=gate_names, on_error=on_error,
-                        progress=progress)
+    settings = settings_from(
+        template,
+        manifest,
+        beads_per_test=beads_per_test,
+        sample_volume_ul=sample_volume_ul,
+        absolute=absolute,
+        subject_keyword=subject_keyword,
+        visit_keyword=visit_keyword,
+        ignore_offset_error=ignore_offset_error,
+        adaptive=adaptive,
+        qc=qc,
+    )
+    result = gate_tubes(
+        paths, settings, workspace=workspace, gate_names=gate_names, on_error=on_error, progress=progress
+    )
     table = result.tables["tbnk"]
     table.attrs["provenance"] = result.provenance
     return table

@@ -13,14 +13,29 @@ from biomarker.flow.exports import _factor, _number, normalise_visit
 log = logging.getLogger(__name__)
 
 _LB_TESTS: dict[str, str] = {
-    "cd3": "cd3", "cd4": "cd4", "cd8": "cd8", "cd19": "b", "bcell": "b", "bcells": "b", "cd16cd56": "nk",
-    "cd1656": "nk", "cd56cd16": "nk", "cd56": "nk", "nk": "nk", "nkcell": "nk", "nkcells": "nk",
-    "lym": "lymph", "lymph": "lymph", "lymphocytes": "lymph", "cd45": "lymph",
+    "cd3": "cd3",
+    "cd4": "cd4",
+    "cd8": "cd8",
+    "cd19": "b",
+    "bcell": "b",
+    "bcells": "b",
+    "cd16cd56": "nk",
+    "cd1656": "nk",
+    "cd56cd16": "nk",
+    "cd56": "nk",
+    "nk": "nk",
+    "nkcell": "nk",
+    "nkcells": "nk",
+    "lym": "lymph",
+    "lymph": "lymph",
+    "lymphocytes": "lymph",
+    "cd45": "lymph",
 }
 
 
-def read_lb(path: Path, header: list[str], rows: list[dict[str, Any]], where: list[str]
-            ) -> tuple[list[dict[str, Any]], list[list[str]]]:
+def read_lb(
+    path: Path, header: list[str], rows: list[dict[str, Any]], where: list[str]
+) -> tuple[list[dict[str, Any]], list[list[str]]]:
     """Records (one per subject and visit) from a CDISC LB long table; ``CD4LY`` or unit ``%`` is % of
     lymphocytes, a count unit makes an absolute count (converted to cells/uL)."""
     keys = {h.strip().upper(): h for h in header}
@@ -29,12 +44,21 @@ def read_lb(path: Path, header: list[str], rows: list[dict[str, Any]], where: li
         result, unit = keys["LBSTRESN"], keys["LBSTRESU"]
     else:
         result, unit = keys.get("LBORRES"), keys.get("LBORRESU")
-    needed = {"USUBJID": keys.get("USUBJID"), "VISIT": keys.get("VISIT"), "LBTESTCD": test, "LBORRES": result,
-              "LBORRESU": unit}
+    needed = {
+        "USUBJID": keys.get("USUBJID"),
+        "VISIT": keys.get("VISIT"),
+        "LBTESTCD": test,
+        "LBORRES": result,
+        "LBORRESU": unit,
+    }
     missing = [k for k, v in needed.items() if v is None]
     if missing:
-        raise InputError(path, f"LB table without {', '.join(missing)}", where="header",
-                         hint="an LB table needs USUBJID, VISIT, LBTESTCD, LBORRES, LBORRESU")
+        raise InputError(
+            path,
+            f"LB table without {', '.join(missing)}",
+            where="header",
+            hint="an LB table needs USUBJID, VISIT, LBTESTCD, LBORRES, LBORRESU",
+        )
     by_key: dict[tuple[str, str], dict[str, Any]] = {}
     seen: dict[tuple[str, str, str], str] = {}
     for row, loc in zip(rows, where, strict=True):
@@ -62,11 +86,14 @@ def read_lb(path: Path, header: list[str], rows: list[dict[str, Any]], where: li
             field, factor = f"{subset}_abs_per_ul", _factor(path, unit_text, loc)
         k = (subject, visit, field)
         if k in seen:
-            raise InputError(path, f"{subject} {visit} {field} given twice (also {seen[k]})", where=loc,
-                             hint="one result per subject, visit and test")
+            raise InputError(
+                path,
+                f"{subject} {visit} {field} given twice (also {seen[k]})",
+                where=loc,
+                hint="one result per subject, visit and test",
+            )
         seen[k] = loc
-        rec = by_key.setdefault((subject, visit), {"usubjid": subject, "visit": visit,
-                                                    "source": f"{path.name}:{loc}"})
+        rec = by_key.setdefault((subject, visit), {"usubjid": subject, "visit": visit, "source": f"{path.name}:{loc}"})
         rec[field] = _number(path, row.get(result), loc, result) * factor
         date_col = keys.get("LBDTC")
         if date_col and row.get(date_col):

@@ -48,8 +48,12 @@ def read_manifest(path: str | os.PathLike[str]) -> dict[str, ManifestEntry]:
     date_col = keys.get("date") or keys.get("collection_date")
     missing = [n for n, c in (("file", file_col), ("subject", subject_col), ("visit", visit_col)) if c is None]
     if missing:
-        raise InputError(path, f"manifest without column(s) {', '.join(missing)}", where="header",
-                         hint="a manifest has columns file, subject, visit, date")
+        raise InputError(
+            path,
+            f"manifest without column(s) {', '.join(missing)}",
+            where="header",
+            hint="a manifest has columns file, subject, visit, date",
+        )
     out: dict[str, ManifestEntry] = {}
     for row, loc in zip(rows, where, strict=True):
         name = str(row.get(file_col) or "").strip()

@@ -51,12 +51,20 @@ SUBSETS: dict[str, str] = {
     "nk": "NK cells (CD3-CD16+CD56+)",
 }
 VALUE_COLUMNS: tuple[str, ...] = (
-    *(f"{s}_{kind}" for s in SUBSETS for kind in ("pct_lymph", "abs_per_ul")), "lymph_abs_per_ul",
+    *(f"{s}_{kind}" for s in SUBSETS for kind in ("pct_lymph", "abs_per_ul")),
+    "lymph_abs_per_ul",
 )
 #: Output columns of every TBNK reader, in order.
 TBNK_COLUMNS: tuple[str, ...] = (
-    "usubjid", "visit", *VALUE_COLUMNS, "cd4_cd8_ratio", "lymphosum_pct", "qc_flags",
-    "sample_id", "collection_date", "source",
+    "usubjid",
+    "visit",
+    *VALUE_COLUMNS,
+    "cd4_cd8_ratio",
+    "lymphosum_pct",
+    "qc_flags",
+    "sample_id",
+    "collection_date",
+    "source",
 )
 
 
@@ -99,9 +107,16 @@ class QcRules:
     max_edge_fraction: float = 0.08
 
     def __post_init__(self) -> None:
-        if not (self.lymphosum_tolerance >= 0 and self.cd4_cd8_margin >= 0 and self.min_lymph_events >= 0
-                and self.min_bead_events >= 0 and self.max_bead_cv_pct > 0 and self.max_gate_shift > 0
-                and self.max_scatter_scale >= 1 and 0 < self.max_edge_fraction <= 1):
+        if not (
+            self.lymphosum_tolerance >= 0
+            and self.cd4_cd8_margin >= 0
+            and self.min_lymph_events >= 0
+            and self.min_bead_events >= 0
+            and self.max_bead_cv_pct > 0
+            and self.max_gate_shift > 0
+            and self.max_scatter_scale >= 1
+            and 0 < self.max_edge_fraction <= 1
+        ):
             raise ConfigError("QC tolerances must be >= 0")
         low, high = self.lymph_abs_range_per_ul
         if not 0 <= low < high:

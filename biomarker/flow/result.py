@@ -33,8 +33,15 @@ def qc_long(table: pd.DataFrame) -> pd.DataFrame:
                 continue
             m = re.match(r"([^:=]+)[:=]?(.*)", item)
             assert m is not None
-            rows.append({"usubjid": r.usubjid, "visit": r.visit, "source": getattr(r, "source", None),
-                         "flag": m.group(1).strip(), "detail": m.group(2).strip()})
+            rows.append(
+                {
+                    "usubjid": r.usubjid,
+                    "visit": r.visit,
+                    "source": getattr(r, "source", None),
+                    "flag": m.group(1).strip(),
+                    "detail": m.group(2).strip(),
+                }
+            )
     return pd.DataFrame(rows, columns=list(QC_COLUMNS)).astype("string")
 
 
@@ -55,8 +62,14 @@ class TbnkResult:
         Package version, parameters, inputs and their SHA-256.
     """
 
-    def __init__(self, tables: Mapping[str, pd.DataFrame], provenance: Mapping[str, Any], *,
-                 outcomes: list[Any] | None = None, settings: Any = None) -> None:
+    def __init__(
+        self,
+        tables: Mapping[str, pd.DataFrame],
+        provenance: Mapping[str, Any],
+        *,
+        outcomes: list[Any] | None = None,
+        settings: Any = None,
+    ) -> None:
         self.tables: dict[str, pd.DataFrame] = dict(tables)
         self.provenance: dict[str, Any] = dict(provenance)
         self._outcomes = outcomes or []
@@ -71,8 +84,9 @@ class TbnkResult:
     def summary(self) -> pd.DataFrame:
         """Per visit: results, flagged results, and the median of the headline values."""
         t = self.tables["tbnk"]
-        cols = [c for c in ("cd3_pct_lymph", "cd4_abs_per_ul", "cd8_abs_per_ul", "nk_abs_per_ul",
-                            "cd4_cd8_ratio") if c in t]
+        cols = [
+            c for c in ("cd3_pct_lymph", "cd4_abs_per_ul", "cd8_abs_per_ul", "nk_abs_per_ul", "cd4_cd8_ratio") if c in t
+        ]
         g = t.groupby("visit", sort=False)
         out = pd.DataFrame({"n_results": g.size(), "n_flagged": g["qc_flags"].apply(lambda s: int((s != "").sum()))})
         med = g[cols].median().add_prefix("median_")
@@ -98,8 +112,9 @@ class TbnkResult:
         else:
             chosen = next((o for o in self._outcomes if o.path.name == name), None)
             if chosen is None:
-                raise InputError(None, f"no gated tube {name!r}",
-                                 hint=f"tubes: {', '.join(o.path.name for o in self._outcomes)}")
+                raise InputError(
+                    None, f"no gated tube {name!r}", hint=f"tubes: {', '.join(o.path.name for o in self._outcomes)}"
+                )
         if self._gater is None:
             from biomarker.flow.tubes import TubeGater
 
@@ -127,7 +142,8 @@ class TbnkResult:
                 path = out / "gate_plots" / f"{_safe_name(o.path.stem)}.png"
                 path.parent.mkdir(exist_ok=True)
                 written[f"gate_plot:{o.path.name}"] = atomic_replace(
-                    path, lambda tmp, f=fig: f.savefig(tmp, dpi=80, format="png"))
+                    path, lambda tmp, f=fig: f.savefig(tmp, dpi=80, format="png")
+                )
         return written
 
 
@@ -154,8 +170,7 @@ def _plot_inputs(gater: Any, values: Any, fit: Any) -> tuple[dict[str, Any], dic
         gate = gater.gs.get_gate(gate_id, gpath)
         dims = [d.id for d in gate.dimensions]
         if gate.gate_type == "PolygonGate":
-            gates[gate_id] = {"dims": dims, "vertices": fit.vertices.get(gate_id, gate.vertices),
-                              "parent": gpath[-1]}
+            gates[gate_id] = {"dims": dims, "vertices": fit.vertices.get(gate_id, gate.vertices), "parent": gpath[-1]}
         else:
             bounds = {}
             for d in gate.dimensions:
@@ -166,9 +181,16 @@ def _plot_inputs(gater: Any, values: Any, fit: Any) -> tuple[dict[str, Any], dic
     return {"values": values, "masks": fit.masks}, gates
 
 
-def compute_tbnk(inputs: str | os.PathLike[str] | list[str | os.PathLike[str]], settings: Any = None, *,
-                 layout: str | None = None, mapping: Any = None, manifest: Any = None, on_error: str = "raise",
-                 features: bool = True) -> TbnkResult:
+def compute_tbnk(
+    inputs: str | os.PathLike[str] | list[str | os.PathLike[str]],
+    settings: Any = None,
+    *,
+    layout: str | None = None,
+    mapping: Any = None,
+    manifest: Any = None,
+    on_error: str = "raise",
+    features: bool = True,
+) -> TbnkResult:
     """TBNK from a lab export or from raw FCS tubes, as one :class:`TbnkResult` (computing writes nothing).
 
     Parameters
@@ -207,8 +229,11 @@ def compute_tbnk(inputs: str | os.PathLike[str] | list[str | os.PathLike[str]], 
         result = gate_tubes(paths, s, on_error=on_error)
     else:
         if len(paths) != 1:
-            raise InputError(None, f"one lab export at a time, not {len(paths)} files",
-                             hint="or give FCS files (*.fcs) / a folder of them")
+            raise InputError(
+                None,
+                f"one lab export at a time, not {len(paths)} files",
+                hint="or give FCS files (*.fcs) / a folder of them",
+            )
         qc = settings.qc if settings is not None else QcRules()
         frame = read_tbnk_export(paths[0], layout, mapping, qc, manifest=entries)
         result = TbnkResult({"tbnk": frame, "tbnk_qc": qc_long(frame)}, frame.attrs["provenance"])

@@ -35,8 +35,11 @@ def beads_per_test(meta: Mapping[str, str], given: float | None, path: Path) -> 
         return float(given)
     text = keyword(meta, BEAD_KEYWORDS)
     if text is None:
-        raise InputError(path, "no beads per test: no BEADS COUNT keyword",
-                         hint="give the Trucount lot's beads per test (--beads N / beads_per_test=N)")
+        raise InputError(
+            path,
+            "no beads per test: no BEADS COUNT keyword",
+            hint="give the Trucount lot's beads per test (--beads N / beads_per_test=N)",
+        )
     try:
         value = float(text)
     except ValueError:
@@ -59,8 +62,9 @@ def sample_volume(meta: Mapping[str, str], given: float | None, path: Path) -> t
     try:
         value = float(text)
     except ValueError:
-        raise InputError(path, f"SAMPLE VOLUME keyword {text!r} is not a number",
-                         hint="give sample_volume_ul") from None
+        raise InputError(
+            path, f"SAMPLE VOLUME keyword {text!r} is not a number", hint="give sample_volume_ul"
+        ) from None
     unit = (meta.get("sample volume unit") or "uL").strip().lower().replace("µ", "u").replace("μ", "u")
     factor = {"ul": 1.0, "microliter": 1.0, "microlitre": 1.0, "ml": 1000.0, "nl": 0.001}.get(unit)
     if factor is None:
@@ -86,8 +90,13 @@ def fcs_date(text: str | None) -> str | None:
     return None
 
 
-def subject_visit(meta: Mapping[str, str], path: Path, subject_keyword: str, visit_keyword: str,
-                  manifest: Mapping[str, ManifestEntry] | None) -> tuple[str, str, str | None]:
+def subject_visit(
+    meta: Mapping[str, str],
+    path: Path,
+    subject_keyword: str,
+    visit_keyword: str,
+    manifest: Mapping[str, ManifestEntry] | None,
+) -> tuple[str, str, str | None]:
     """Subject, visit and collection date from the manifest (first) or the tube's keywords; never the file name.
 
     Raises
@@ -104,6 +113,9 @@ def subject_visit(meta: Mapping[str, str], path: Path, subject_keyword: str, vis
     visit = keyword(meta, (visit_keyword.lower(),))
     if not subject or not visit:
         absent = " and ".join(k for k, v in ((subject_keyword, subject), (visit_keyword, visit)) if not v)
-        raise InputError(path, f"no subject or visit: no {absent} keyword",
-                         hint="give a manifest (CSV: file, subject, visit, date) or the keywords that hold them")
+        raise InputError(
+            path,
+            f"no subject or visit: no {absent} keyword",
+            hint="give a manifest (CSV: file, subject, visit, date) or the keywords that hold them",
+        )
     return subject, normalise_visit(visit), fcs_date(meta.get("date"))

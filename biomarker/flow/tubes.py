@@ -101,8 +101,13 @@ class TubeGater:
             fit = self._fit(sample, comp_keyword is not None)
             counts = self._count(sample, path, fit)
         subject, visit, date = subject_visit(meta, path, s.subject_keyword, s.visit_keyword, s.manifest)
-        record = {"usubjid": subject, "visit": visit, "sample_id": keyword(meta, ("sample id",)),
-                  "collection_date": date, "source": path.name}
+        record = {
+            "usubjid": subject,
+            "visit": visit,
+            "sample_id": keyword(meta, ("sample id",)),
+            "collection_date": date,
+            "source": path.name,
+        }
         flags += fcs_qc.position_qc(fit.positions, s.qc) + fit.flags
         withheld = set()
         if comp_keyword is None:
@@ -159,18 +164,31 @@ class TubeGater:
         finally:
             restore(self.gs, saved)
 
-    def _values(self, counts: Mapping[str, int], meta: Mapping[str, str], path: Path, fit: TubeFit,
-                flags: list[str], withheld: set[str]) -> dict[str, Any]:
+    def _values(
+        self,
+        counts: Mapping[str, int],
+        meta: Mapping[str, str],
+        path: Path,
+        fit: TubeFit,
+        flags: list[str],
+        withheld: set[str],
+    ) -> dict[str, Any]:
         s = self.settings
         lymph = counts["lymphocytes"]
         if lymph == 0:
-            raise InputError(path, "no events in the lymphocytes gate",
-                             hint="check the template's CD45/SSC gate against this cytometer's scales")
+            raise InputError(
+                path,
+                "no events in the lymphocytes gate",
+                hint="check the template's CD45/SSC gate against this cytometer's scales",
+            )
         if lymph < s.qc.min_lymph_events:
             flags.append(f"low_lymph_events={lymph}")
         bead_linear = fit.bead_values
-        cv = (100 * float(np.std(bead_linear) / np.mean(bead_linear))
-              if bead_linear is not None and len(bead_linear) >= 20 and np.mean(bead_linear) > 0 else math.nan)
+        cv = (
+            100 * float(np.std(bead_linear) / np.mean(bead_linear))
+            if bead_linear is not None and len(bead_linear) >= 20 and np.mean(bead_linear) > 0
+            else math.nan
+        )
         rec: dict[str, Any] = {"lymph_events": lymph, "bead_events": counts.get("beads"), "bead_cv_pct": cv}
         gates = {subset: gate for subset, gate in self.gates.items() if gate in counts}
         for subset, gate in gates.items():
@@ -179,10 +197,14 @@ class TubeGater:
         if s.absolute:
             beads = counts.get("beads", 0)
             if beads == 0:
-                raise InputError(path, "no bead events in the 'beads' gate: no absolute counts without Trucount "
-                                       "beads", hint="a panel without beads: absolute=False (percentages only)")
-            bead_flags = fcs_qc.bead_qc(beads, bead_linear if bead_linear is not None else np.array([]), s.qc,
-                                        fit.bead_channel_max)
+                raise InputError(
+                    path,
+                    "no bead events in the 'beads' gate: no absolute counts without Trucount beads",
+                    hint="a panel without beads: absolute=False (percentages only)",
+                )
+            bead_flags = fcs_qc.bead_qc(
+                beads, bead_linear if bead_linear is not None else np.array([]), s.qc, fit.bead_channel_max
+            )
             flags.extend(bead_flags)
             per_test = beads_per_test(meta, s.beads_per_test, path)
             volume, assumed = sample_volume(meta, s.sample_volume_ul, path)
@@ -202,13 +224,40 @@ class TubeGater:
 
 
 def _positions_table(outcomes: list[TubeOutcome]) -> pd.DataFrame:
-    rows = [{"file": o.path.name, "usubjid": o.record.get("usubjid"), "visit": o.record.get("visit"),
-             "gate": p.gate_id, "dimension": p.dimension, "bound": p.bound, "template_value": p.template_value,
-             "fitted_value": p.fitted_value, "method": p.method, "valley_depth": p.depth,
-             "edge_fraction": p.edge_fraction, "template_edge_fraction": p.template_edge_fraction, "note": p.note}
-            for o in outcomes for p in o.positions]
-    cols = ["file", "usubjid", "visit", "gate", "dimension", "bound", "template_value", "fitted_value", "method",
-            "valley_depth", "edge_fraction", "template_edge_fraction", "note"]
+    rows = [
+        {
+            "file": o.path.name,
+            "usubjid": o.record.get("usubjid"),
+            "visit": o.record.get("visit"),
+            "gate": p.gate_id,
+            "dimension": p.dimension,
+            "bound": p.bound,
+            "template_value": p.template_value,
+            "fitted_value": p.fitted_value,
+            "method": p.method,
+            "valley_depth": p.depth,
+            "edge_fraction": p.edge_fraction,
+            "template_edge_fraction": p.template_edge_fraction,
+            "note": p.note,
+        }
+        for o in outcomes
+        for p in o.positions
+    ]
+    cols = [
+        "file",
+        "usubjid",
+        "visit",
+        "gate",
+        "dimension",
+        "bound",
+        "template_value",
+        "fitted_value",
+        "method",
+        "valley_depth",
+        "edge_fraction",
+        "template_edge_fraction",
+        "note",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -241,8 +290,9 @@ def gate_tubes(
     return result
 
 
-def _tube_gater(files: list[Path], s: GateSettings, workspace: str | os.PathLike[str] | None,
-                gate_names: Mapping[str, str] | None) -> tuple[Callable[[Path], TubeOutcome], Path]:
+def _tube_gater(
+    files: list[Path], s: GateSettings, workspace: str | os.PathLike[str] | None, gate_names: Mapping[str, str] | None
+) -> tuple[Callable[[Path], TubeOutcome], Path]:
     """The function gating one tube (a template's :class:`TubeGater`, or a FlowJo workspace's gates)."""
     required = [g for g in GATE_IDS if s.absolute or g != "beads"]
     if workspace is None:
@@ -254,8 +304,13 @@ def _tube_gater(files: list[Path], s: GateSettings, workspace: str | os.PathLike
     def gate_one(path: Path) -> TubeOutcome:
         counts, meta, extra = counts_of(path)
         subject, visit, date = subject_visit(meta, path, s.subject_keyword, s.visit_keyword, s.manifest)
-        rec = {"usubjid": subject, "visit": visit, "sample_id": keyword(meta, ("sample id",)),
-               "collection_date": date, "source": path.name}
+        rec = {
+            "usubjid": subject,
+            "visit": visit,
+            "sample_id": keyword(meta, ("sample id",)),
+            "collection_date": date,
+            "source": path.name,
+        }
         flags = list(extra)
         rec.update(gater._values(counts, meta, path, TubeFit(), flags, set()))
         return TubeOutcome(path, rec, flags)
@@ -263,8 +318,12 @@ def _tube_gater(files: list[Path], s: GateSettings, workspace: str | os.PathLike
     return gate_one, Path(workspace)
 
 
-def _gate_each(files: list[Path], gate_one: Callable[[Path], TubeOutcome], on_error: str,
-               progress: Callable[[int, int, str], None] | None) -> tuple[list[TubeOutcome], list[dict[str, Any]]]:
+def _gate_each(
+    files: list[Path],
+    gate_one: Callable[[Path], TubeOutcome],
+    on_error: str,
+    progress: Callable[[int, int, str], None] | None,
+) -> tuple[list[TubeOutcome], list[dict[str, Any]]]:
     """Gate every file; with ``on_error="skip"`` a failing one gets a status row with its reason."""
     outcomes: list[TubeOutcome] = []
     status_rows: list[dict[str, Any]] = []
@@ -280,28 +339,54 @@ def _gate_each(files: list[Path], gate_one: Callable[[Path], TubeOutcome], on_er
             if on_error == "raise":
                 raise
             log.warning("%s failed: %s", path, exc)
-            status_rows.append({"file": path.name, "usubjid": None, "visit": None, "status": "failed",
-                                "reason": str(exc), "qc_flags": "", "sha256": sha})
+            status_rows.append(
+                {
+                    "file": path.name,
+                    "usubjid": None,
+                    "visit": None,
+                    "status": "failed",
+                    "reason": str(exc),
+                    "qc_flags": "",
+                    "sha256": sha,
+                }
+            )
             continue
         out.record["sha256"] = sha
         outcomes.append(out)
-        status_rows.append({"file": path.name, "usubjid": out.record["usubjid"], "visit": out.record["visit"],
-                            "status": "ok", "reason": "", "qc_flags": "", "sha256": sha})
+        status_rows.append(
+            {
+                "file": path.name,
+                "usubjid": out.record["usubjid"],
+                "visit": out.record["visit"],
+                "status": "ok",
+                "reason": "",
+                "qc_flags": "",
+                "sha256": sha,
+            }
+        )
     if progress is not None:
         progress(len(files), len(files), "")
     return outcomes, status_rows
 
 
-def _assemble(files: list[Path], outcomes: list[TubeOutcome], status_rows: list[dict[str, Any]], s: GateSettings,
-              template_path: Path, *, adaptive: bool) -> Any:
+def _assemble(
+    files: list[Path],
+    outcomes: list[TubeOutcome],
+    status_rows: list[dict[str, Any]],
+    s: GateSettings,
+    template_path: Path,
+    *,
+    adaptive: bool,
+) -> Any:
     """The result's tables (values with flags, QC long table, tube status, fitted gates) and provenance."""
     from biomarker.flow.result import TbnkResult, qc_long
 
     table = pd.DataFrame([o.record for o in outcomes])
     if not table.empty:
         _check_duplicates(table)
-    out_table = finish_table(table if not table.empty else pd.DataFrame({"usubjid": [], "visit": []}), s.qc,
-                             [o.flags for o in outcomes])
+    out_table = finish_table(
+        table if not table.empty else pd.DataFrame({"usubjid": [], "visit": []}), s.qc, [o.flags for o in outcomes]
+    )
     for col in EXTRA_COLUMNS:
         out_table[col] = table[col].to_numpy() if col in table else None
     status = pd.DataFrame(status_rows, columns=list(STATUS_COLUMNS))
@@ -309,14 +394,24 @@ def _assemble(files: list[Path], outcomes: list[TubeOutcome], status_rows: list[
     status["qc_flags"] = [flags_by_file.get(f, "") for f in status["file"]]
     status.loc[(status.status == "ok") & (status.qc_flags != ""), "status"] = "flagged"
     provenance = {
-        "package": "nsclc-biomarker", "version": __version__, "flowkit_version": _flowkit().__version__,
-        "template": str(template_path), "template_sha256": sha256_file(template_path), "adaptive_gates": adaptive,
-        "beads_per_test": s.beads_per_test, "sample_volume_ul": s.sample_volume_ul, "absolute": s.absolute,
+        "package": "nsclc-biomarker",
+        "version": __version__,
+        "flowkit_version": _flowkit().__version__,
+        "template": str(template_path),
+        "template_sha256": sha256_file(template_path),
+        "adaptive_gates": adaptive,
+        "beads_per_test": s.beads_per_test,
+        "sample_volume_ul": s.sample_volume_ul,
+        "absolute": s.absolute,
         "qc": s.qc.__dict__.copy(),
         "inputs": {str(p): h for p, h in zip(files, [r["sha256"] for r in status_rows], strict=True)},
     }
-    tables = {"tbnk": out_table, "tbnk_qc": qc_long(out_table), "tbnk_tube_status": status,
-              "tbnk_gates": _positions_table(outcomes)}
+    tables = {
+        "tbnk": out_table,
+        "tbnk_qc": qc_long(out_table),
+        "tbnk_tube_status": status,
+        "tbnk_gates": _positions_table(outcomes),
+    }
     return TbnkResult(tables, provenance, outcomes=outcomes, settings=s)
 
 
@@ -325,13 +420,16 @@ def _check_duplicates(table: pd.DataFrame) -> None:
     if dup.any():
         first = table[dup].iloc[0]
         same = table[dup & (table.usubjid == first.usubjid) & (table.visit == first.visit)]["source"].tolist()
-        raise InputError(same[-1], f"subject {first.usubjid} visit {first.visit} is in more than one file "
-                                   f"({', '.join(same)})", hint="gate one tube per subject and visit")
+        raise InputError(
+            same[-1],
+            f"subject {first.usubjid} visit {first.visit} is in more than one file ({', '.join(same)})",
+            hint="gate one tube per subject and visit",
+        )
 
 
-def settings_from(template: str | os.PathLike[str] | None, manifest: str | os.PathLike[str] | Mapping[str, Any]
-                  | None, **kw: Any) -> GateSettings:
+def settings_from(
+    template: str | os.PathLike[str] | None, manifest: str | os.PathLike[str] | Mapping[str, Any] | None, **kw: Any
+) -> GateSettings:
     """:class:`GateSettings` from user-facing arguments (a template path or None, a manifest path or mapping)."""
     m = read_manifest(manifest) if isinstance(manifest, str | os.PathLike) else manifest
     return GateSettings(template=Path(template) if template is not None else DEFAULT_TEMPLATE, manifest=m, **kw)
-

@@ -11,5 +11,11 @@ Examples
 from biomarker.genomic.result import GenomicResult, baseline_features
 from biomarker.genomic.run import GenomicConfig, GenomicSample, compute_genomic, samples_from_sheet
 
-__all__ = ["GenomicConfig", "GenomicResult", "GenomicSample", "baseline_features", "compute_genomic",
-           "samples_from_sheet"]
+__all__ = [
+    "GenomicConfig",
+    "GenomicResult",
+    "GenomicSample",
+    "baseline_features",
+    "compute_genomic",
+    "samples_from_sheet",
+]

@@ -79,8 +79,11 @@ class Reference:
         try:
             self.fasta = pysam.FastaFile(self.path)
         except (OSError, ValueError) as exc:
-            raise InputError(self.path, f"not a readable FASTA ({exc})",
-                             hint="index it with samtools faidx (bgzip-compressed needs .fai and .gzi)") from None
+            raise InputError(
+                self.path,
+                f"not a readable FASTA ({exc})",
+                hint="index it with samtools faidx (bgzip-compressed needs .fai and .gzi)",
+            ) from None
         self.lengths = dict(zip(self.fasta.references, self.fasta.lengths, strict=True))
         self._by_key = {canonical_contig(name): name for name in self.fasta.references}
         self._names: dict[str, str | None] = {}
@@ -96,16 +99,22 @@ class Reference:
         for contig, length in contig_lengths.items():
             name = self.name_of(contig)
             if name is not None and self.lengths[name] != length:
-                raise InputError(calls_path, f"contig {contig} is {length} bp in the calls but "
-                                 f"{self.lengths[name]} bp in {self.path}", where="header",
-                                 hint="give the FASTA of the assembly the calls were made on")
+                raise InputError(
+                    calls_path,
+                    f"contig {contig} is {length} bp in the calls but {self.lengths[name]} bp in {self.path}",
+                    where="header",
+                    hint="give the FASTA of the assembly the calls were made on",
+                )
 
     def fetch(self, contig: str, start0: int, end0: int) -> str:
         """Upper-case bases ``[start0, end0)`` of the call set's ``contig`` (``N`` beyond the ends)."""
         name = self.name_of(contig)
         if name is None:
-            raise InputError(self.path, f"contig {contig!r} of the calls is not in the FASTA",
-                             hint="give the FASTA of the assembly the calls were made on")
+            raise InputError(
+                self.path,
+                f"contig {contig!r} of the calls is not in the FASTA",
+                hint="give the FASTA of the assembly the calls were made on",
+            )
         length = self.lengths[name]
         lo, hi = max(start0, 0), min(end0, length)
         seq = self.fasta.fetch(name, lo, hi).upper() if hi > lo else ""
@@ -116,17 +125,21 @@ class Reference:
         self.fasta.close()
 
 
-def _counted_keys(path: str, targets: str | os.PathLike[str], preset: str, tumor_sample: str | None,
-                  territory: Any = None) -> tuple[set[tuple[str, int, str, str]], str]:
+def _counted_keys(
+    path: str, targets: str | os.PathLike[str], preset: str, tumor_sample: str | None, territory: Any = None
+) -> tuple[set[tuple[str, int, str, str]], str]:
     """The alleles ``biomarker tmb`` counts, as ``(chrom, pos, ref, alt)`` (MAF alleles as written)."""
     from biomarker.tmb import compute_tmb
 
-    result = compute_tmb(path, targets, preset=preset, tumor_sample=tumor_sample, keep_variants=True,
-                         territory=territory)
+    result = compute_tmb(
+        path, targets, preset=preset, tumor_sample=tumor_sample, keep_variants=True, territory=territory
+    )
     frame = result.variants()
     counted = frame[frame["fate"] == "counted"]
-    keys = {(c, int(p), r, a) for c, p, r, a in zip(counted["chrom"], counted["pos"], counted["ref"],
-                                                      counted["alt"], strict=True)}
+    keys = {
+        (c, int(p), r, a)
+        for c, p, r, a in zip(counted["chrom"], counted["pos"], counted["ref"], counted["alt"], strict=True)
+    }
     return keys, result.tumor_sample
 
 
@@ -189,8 +202,7 @@ def build_catalogue(
     keys: set[tuple[str, int, str, str]] | None = None
     if variant_set == "counted":
         if targets is None:
-            raise ConfigError("the 'counted' variant set needs the capture BED (--targets); "
-                              "or use --variants passing")
+            raise ConfigError("the 'counted' variant set needs the capture BED (--targets); or use --variants passing")
         keys, found = _counted_keys(path, targets, preset, tumor_sample, territory)
         tumor_sample = tumor_sample or found
         territory = None
@@ -217,9 +229,12 @@ def build_catalogue(
         if is_snv(ref_u, alt_u):
             context = reference.fetch(a.chrom, a.pos - 2, a.pos + 1)
             if context[1] != ref_u and context[1] in "ACGT":
-                raise InputError(path, f"REF {a.ref} but the FASTA has {context[1]} at this position",
-                                 where=f"{a.chrom}:{a.pos} {a.ref}>{a.alt}",
-                                 hint=f"{reference.path} is not the assembly the calls were made on")
+                raise InputError(
+                    path,
+                    f"REF {a.ref} but the FASTA has {context[1]} at this position",
+                    where=f"{a.chrom}:{a.pos} {a.ref}>{a.alt}",
+                    hint=f"{reference.path} is not the assembly the calls were made on",
+                )
             ch = channel_of(context, alt_u)
             if ch is None:
                 n_unknown += 1
@@ -233,26 +248,39 @@ def build_catalogue(
             for flag, rule in rules.items():
                 if rule.matches(hit.gene, hit.consequence, hit.protein):
                     flags[flag] = True
-                    hits.append(ComutationHit(flag, hit.gene, a.chrom, a.pos, a.ref, a.alt, hit.consequence,
-                                              hit.hgvsp))
+                    hits.append(ComutationHit(flag, hit.gene, a.chrom, a.pos, a.ref, a.alt, hit.consequence, hit.hgvsp))
     if variant_set == "passing" and any_allele:
         base = os.path.basename(path)
         if not maf and alleles.n_unfiltered and not alleles.n_pass:
-            warnings.append(f"{base}: FILTER is '.' on every record (no caller filter applied): "
-                            "the 'passing' set is every call; prefer --variants counted")
+            warnings.append(
+                f"{base}: FILTER is '.' on every record (no caller filter applied): "
+                "the 'passing' set is every call; prefer --variants counted"
+            )
         if maf and not _maf_has_filter(path):
             warnings.append(f"{base}: the MAF has no FILTER column: every row taken as passing")
     if not maf and alleles.kind == "none" and rules:
-        warnings.append(f"{os.path.basename(path)}: no VEP CSQ or snpEff ANN annotation; "
-                        "co-mutation flags cannot be set (reported as missing)")
+        warnings.append(
+            f"{os.path.basename(path)}: no VEP CSQ or snpEff ANN annotation; "
+            "co-mutation flags cannot be set (reported as missing)"
+        )
         flags = dict.fromkeys(rules, None)  # type: ignore[arg-type]
     if n_unknown:
-        warnings.append(f"{os.path.basename(path)}: {n_unknown} SNV(s) with a non-ACGT reference context "
-                        "left out of the catalogue")
+        warnings.append(
+            f"{os.path.basename(path)}: {n_unknown} SNV(s) with a non-ACGT reference context left out of the catalogue"
+        )
     if not any_allele:
         log.info("%s holds no allele", path)
-    return TumourCatalogue(sample or tumor_sample or os.path.basename(path), counts, n_indel, n_mnv, n_unknown,
-                           flags, hits, variant_set, warnings)
+    return TumourCatalogue(
+        sample or tumor_sample or os.path.basename(path),
+        counts,
+        n_indel,
+        n_mnv,
+        n_unknown,
+        flags,
+        hits,
+        variant_set,
+        warnings,
+    )
 
 
 def _selected(a: Allele, keys: set[tuple[str, int, str, str]] | None, territory: Any) -> bool:

@@ -13,9 +13,7 @@ from __future__ import annotations
 BASES = "ACGT"
 SUBSTITUTIONS: tuple[str, ...] = ("C>A", "C>G", "C>T", "T>A", "T>C", "T>G")
 #: Channel names ``A[C>A]A`` ... ``T[T>G]T`` in COSMIC plot order.
-CHANNELS: tuple[str, ...] = tuple(
-    f"{left}[{sub}]{right}" for sub in SUBSTITUTIONS for left in BASES for right in BASES
-)
+CHANNELS: tuple[str, ...] = tuple(f"{left}[{sub}]{right}" for sub in SUBSTITUTIONS for left in BASES for right in BASES)
 CHANNEL_INDEX: dict[str, int] = {name: i for i, name in enumerate(CHANNELS)}
 #: Row order of COSMIC / SigProfiler SBS96 files (alphabetical).
 FILE_ORDER: tuple[str, ...] = tuple(sorted(CHANNELS))

@@ -37,19 +37,57 @@ from typing import Any
 
 from biomarker.errors import ConfigError
 
-LOF_TERMS: frozenset[str] = frozenset({
-    "transcript_ablation", "stop_gained", "frameshift_variant", "splice_acceptor_variant",
-    "splice_donor_variant", "splice_site_variant", "start_lost",
-})
+LOF_TERMS: frozenset[str] = frozenset(
+    {
+        "transcript_ablation",
+        "stop_gained",
+        "frameshift_variant",
+        "splice_acceptor_variant",
+        "splice_donor_variant",
+        "splice_site_variant",
+        "start_lost",
+    }
+)
 PROTEIN_ALTERING: frozenset[str] = LOF_TERMS | {
-    "missense_variant", "inframe_insertion", "inframe_deletion", "protein_altering_variant", "stop_lost",
+    "missense_variant",
+    "inframe_insertion",
+    "inframe_deletion",
+    "protein_altering_variant",
+    "stop_lost",
 }
-KINDS = ("lof", "protein_altering", "missense_residues", "protein_changes", "inframe_del_residues",
-         "inframe_ins_residues")
+KINDS = (
+    "lof",
+    "protein_altering",
+    "missense_residues",
+    "protein_changes",
+    "inframe_del_residues",
+    "inframe_ins_residues",
+)
 
-_AA3 = {"Ala": "A", "Arg": "R", "Asn": "N", "Asp": "D", "Cys": "C", "Gln": "Q", "Glu": "E", "Gly": "G",
-        "His": "H", "Ile": "I", "Leu": "L", "Lys": "K", "Met": "M", "Phe": "F", "Pro": "P", "Ser": "S",
-        "Thr": "T", "Trp": "W", "Tyr": "Y", "Val": "V", "Ter": "*", "Xaa": "X"}
+_AA3 = {
+    "Ala": "A",
+    "Arg": "R",
+    "Asn": "N",
+    "Asp": "D",
+    "Cys": "C",
+    "Gln": "Q",
+    "Glu": "E",
+    "Gly": "G",
+    "His": "H",
+    "Ile": "I",
+    "Leu": "L",
+    "Lys": "K",
+    "Met": "M",
+    "Phe": "F",
+    "Pro": "P",
+    "Ser": "S",
+    "Thr": "T",
+    "Trp": "W",
+    "Tyr": "Y",
+    "Val": "V",
+    "Ter": "*",
+    "Xaa": "X",
+}
 _HGVSP = re.compile(r"p\.\(?([A-Z][a-z]{2}|[A-Z*])(\d+)([A-Z][a-z]{2}|[A-Z*=?]|_|fs|del|ins|dup)?")
 
 
@@ -158,8 +196,10 @@ class Rule:
         if self.kind == "inframe_ins_residues":
             return "inframe_insertion" in terms and self._in_residues(protein.position)
         short = protein.short
-        return any(short == c or (c.endswith("X") and short[:-1] == c[:-1] and protein.alt not in ("", "="))
-                   for c in self.changes)
+        return any(
+            short == c or (c.endswith("X") and short[:-1] == c[:-1] and protein.alt not in ("", "="))
+            for c in self.changes
+        )
 
 
 #: The documented default flags (see the module docstring).
@@ -169,10 +209,15 @@ DEFAULT_RULES: dict[str, Rule] = {
     "kras_mut": Rule("KRAS", "missense_residues", residues=((12, 13), (61, 61))),
     "kras_g12c": Rule("KRAS", "protein_changes", changes=("G12C",)),
     "tp53_mut": Rule("TP53", "protein_altering"),
-    "egfr_mut": Rule("EGFR", "protein_changes", changes=("L858R", "L861Q", "G719X", "S768I", "T790M"), also=(
-        Rule("EGFR", "inframe_del_residues", residues=((729, 761),)),
-        Rule("EGFR", "inframe_ins_residues", residues=((762, 775),)),
-    )),
+    "egfr_mut": Rule(
+        "EGFR",
+        "protein_changes",
+        changes=("L858R", "L861Q", "G719X", "S768I", "T790M"),
+        also=(
+            Rule("EGFR", "inframe_del_residues", residues=((729, 761),)),
+            Rule("EGFR", "inframe_ins_residues", residues=((762, 775),)),
+        ),
+    ),
     "smarca4_lof": Rule("SMARCA4", "lof"),
     "pole_exo": Rule("POLE", "missense_residues", residues=((268, 471),)),
     "pold1_exo": Rule("POLD1", "missense_residues", residues=((304, 517),)),
@@ -208,9 +253,12 @@ def rules_from_mapping(data: Mapping[str, Any]) -> dict[str, Rule]:
             raise ConfigError(f"co-mutation flag {flag!r}: use a snake_case column name such as stk11_lof")
         if not isinstance(spec, Mapping) or "gene" not in spec or "kind" not in spec:
             raise ConfigError(f"co-mutation flag {flag!r}: give at least gene and kind")
-        out[str(flag)] = Rule(str(spec["gene"]), str(spec["kind"]),
-                              tuple(tuple(int(x) for x in r) for r in spec.get("residues", ())),  # type: ignore[misc]
-                              tuple(str(c) for c in spec.get("changes", ())))
+        out[str(flag)] = Rule(
+            str(spec["gene"]),
+            str(spec["kind"]),
+            tuple(tuple(int(x) for x in r) for r in spec.get("residues", ())),  # type: ignore[misc]
+            tuple(str(c) for c in spec.get("changes", ())),
+        )
     return out
 
 

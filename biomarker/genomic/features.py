@@ -41,9 +41,9 @@ def _exact_ci(k: int, n: int) -> tuple[float, float]:
     return binomial_exact_ci(k, n)
 
 
-def spectrum_features(counts: np.ndarray, n_indel: int,
-                      transversion_high_cutoff: float = TRANSVERSION_HIGH_CUTOFF,
-                      min_snvs: int = 0) -> dict[str, float | bool | None]:
+def spectrum_features(
+    counts: np.ndarray, n_indel: int, transversion_high_cutoff: float = TRANSVERSION_HIGH_CUTOFF, min_snvs: int = 0
+) -> dict[str, float | bool | None]:
     """The reference-free features of one catalogue.
 
     Parameters
@@ -69,8 +69,12 @@ def spectrum_features(counts: np.ndarray, n_indel: int,
     n = int(counts.sum())
     total = n + int(n_indel)
     out: dict[str, float | bool | None] = {"snv_count": n, "indel_count": int(n_indel)}
-    for name, k, of in (("transversion_frac", int(counts[_TV].sum()), n), ("c_to_a_frac", int(counts[_CA].sum()), n),
-                        ("apobec_frac", int(counts[_APOBEC].sum()), n), ("indel_frac", int(n_indel), total)):
+    for name, k, of in (
+        ("transversion_frac", int(counts[_TV].sum()), n),
+        ("c_to_a_frac", int(counts[_CA].sum()), n),
+        ("apobec_frac", int(counts[_APOBEC].sum()), n),
+        ("indel_frac", int(n_indel), total),
+    ):
         out[name] = k / of if of else math.nan
         out[f"{name}_ci95_low"], out[f"{name}_ci95_high"] = _exact_ci(k, of)
     tv = float(out["transversion_frac"])  # type: ignore[arg-type]

@@ -14,8 +14,16 @@ if TYPE_CHECKING:
 #: Tables of :class:`GenomicResult`, in writing order.
 TABLES = ("genomic_features", "signature_exposures", "sbs96_catalogue", "comutation_variants")
 #: Reference-free columns of ``genomic_features`` that are baseline features of a patient.
-BASELINE_COLUMNS = ("snv_count", "indel_count", "transversion_frac", "transversion_high", "c_to_a_frac",
-                    "apobec_frac", "indel_frac", "signature_cosine_similarity")
+BASELINE_COLUMNS = (
+    "snv_count",
+    "indel_count",
+    "transversion_frac",
+    "transversion_high",
+    "c_to_a_frac",
+    "apobec_frac",
+    "indel_frac",
+    "signature_cosine_similarity",
+)
 
 
 def baseline_features(features: pd.DataFrame, flags: list[str] | None = None) -> pd.DataFrame:
@@ -76,16 +84,33 @@ class GenomicResult:
         """One row per sample: SNVs, the headline features, SBS4 exposure and the co-mutation flags set."""
         f = self.tables["genomic_features"]
         flags = list(self.provenance["parameters"]["comutation_flags"])
-        cols = [c for c in ("usubjid", "sample", "snv_count", "transversion_frac", "transversion_high",
-                            "apobec_frac", "indel_frac", "sbs4_exposure_frac", "signature_cosine_similarity")
-                if c in f.columns]
+        cols = [
+            c
+            for c in (
+                "usubjid",
+                "sample",
+                "snv_count",
+                "transversion_frac",
+                "transversion_high",
+                "apobec_frac",
+                "indel_frac",
+                "sbs4_exposure_frac",
+                "signature_cosine_similarity",
+            )
+            if c in f.columns
+        ]
         out = f[cols].copy()
         hit = f[flags].fillna(False).astype(bool)
         out["comutations"] = [",".join(fl for fl in flags if row[fl]) for _, row in hit.iterrows()] if flags else ""
         return out
 
-    def plot(self, name: str | None = None, *, sample: str | None = None, response: pd.DataFrame | None = None,
-             ) -> Figure:
+    def plot(
+        self,
+        name: str | None = None,
+        *,
+        sample: str | None = None,
+        response: pd.DataFrame | None = None,
+    ) -> Figure:
         """Draw one figure: ``profile`` (one tumour's SBS96, ``sample``; default the first), ``exposures``
         or ``comutations`` (the primary tumour of each patient, by response when ``response`` with
         ``usubjid`` and ``bor`` is given).
@@ -118,8 +143,12 @@ class GenomicResult:
             frame = self.tables[name]
             written[name] = write_table(frame, out / f"{name}.tsv", na_rep="NA")
         with atomic_write(out / "genomic.json") as fh:
-            fh.write(json.dumps({"provenance": self.provenance, "warnings": self.warnings},
-                                indent=2, sort_keys=True, default=str) + "\n")
+            fh.write(
+                json.dumps(
+                    {"provenance": self.provenance, "warnings": self.warnings}, indent=2, sort_keys=True, default=str
+                )
+                + "\n"
+            )
         written["json"] = out / "genomic.json"
         return written
 

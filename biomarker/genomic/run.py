@@ -101,16 +101,18 @@ def samples_from_sheet(path: str | os.PathLike[str]) -> list[GenomicSample]:
     """Tumours of a ``biomarker batch`` samplesheet (``patient`` is the USUBJID)."""
     from biomarker.tmb.samplesheet import read_samplesheet
 
-    return [GenomicSample(r.patient, r.sample, r.vcf, r.bed, r.sample_type, r.tumor_sample)
-            for r in read_samplesheet(path)]
+    return [
+        GenomicSample(r.patient, r.sample, r.vcf, r.bed, r.sample_type, r.tumor_sample) for r in read_samplesheet(path)
+    ]
 
 
 def _sample_seed(seed: int, sample: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(sample.encode())])
 
 
-def compute_genomic(samples: Sequence[GenomicSample], config: GenomicConfig, *,
-                    progress: Callable[[int, int], None] | None = None) -> GenomicResult:
+def compute_genomic(
+    samples: Sequence[GenomicSample], config: GenomicConfig, *, progress: Callable[[int, int], None] | None = None
+) -> GenomicResult:
     """Catalogues, spectrum features, signature exposures and co-mutation flags of every tumour.
 
     Parameters
@@ -157,18 +159,36 @@ def compute_genomic(samples: Sequence[GenomicSample], config: GenomicConfig, *,
 
                 territories[str(bed)] = build_territory(bed)
                 inputs.append({"path": str(bed), "name": Path(bed).name, "sha256": sha256_file(bed)})
-            cat = build_catalogue(s.path, reference, sample=s.sample, variant_set=config.variant_set,
-                                  targets=bed, preset=config.preset, tumor_sample=s.tumor_sample, rules=config.rules,
-                                  territory=None if bed is None else territories[str(bed)])
+            cat = build_catalogue(
+                s.path,
+                reference,
+                sample=s.sample,
+                variant_set=config.variant_set,
+                targets=bed,
+                preset=config.preset,
+                tumor_sample=s.tumor_sample,
+                rules=config.rules,
+                territory=None if bed is None else territories[str(bed)],
+            )
             warnings.extend(cat.warnings)
-            exp = fit_exposures(cat.counts, w, chosen, min_snvs=config.min_snvs, n_boot=config.n_boot,
-                                rng=_sample_seed(config.seed, s.sample))
+            exp = fit_exposures(
+                cat.counts,
+                w,
+                chosen,
+                min_snvs=config.min_snvs,
+                n_boot=config.n_boot,
+                rng=_sample_seed(config.seed, s.sample),
+            )
             feats.append(_feature_row(s, cat, exp, config, sigref))
             longs.extend(_exposure_rows(s, exp, sigref))
-            cats.extend((s.usubjid, s.sample, ch, substitution_of(ch), int(n))
-                        for ch, n in zip(CHANNELS, cat.counts.tolist(), strict=True))
-            variants.extend((s.usubjid, s.sample, h.flag, h.gene, h.chrom, h.pos, h.ref, h.alt, h.consequence,
-                             h.hgvsp) for h in cat.hits)
+            cats.extend(
+                (s.usubjid, s.sample, ch, substitution_of(ch), int(n))
+                for ch, n in zip(CHANNELS, cat.counts.tolist(), strict=True)
+            )
+            variants.extend(
+                (s.usubjid, s.sample, h.flag, h.gene, h.chrom, h.pos, h.ref, h.alt, h.consequence, h.hgvsp)
+                for h in cat.hits
+            )
             inputs.append({"path": str(s.path), "name": s.path.name, "sha256": sha256_file(s.path)})
             if progress is not None:
                 progress(i + 1, len(samples))
@@ -181,16 +201,35 @@ def compute_genomic(samples: Sequence[GenomicSample], config: GenomicConfig, *,
             features[col] = features[col].astype("boolean")
     tables = {
         "genomic_features": features,
-        "signature_exposures": pd.DataFrame(longs, columns=[
-            "usubjid", "sample", "signature", "exposure_frac", "exposure_ci95_low", "exposure_ci95_high",
-            "exposure_snvs", "cosine_similarity", "snv_count", "signature_reference"]),
-        "sbs96_catalogue": pd.DataFrame(cats, columns=["usubjid", "sample", "channel", "substitution",
-                                                       "snv_count"]),
-        "comutation_variants": pd.DataFrame(variants, columns=["usubjid", "sample", "flag", "gene", "chrom", "pos",
-                                                               "ref", "alt", "consequence", "hgvsp"]),
+        "signature_exposures": pd.DataFrame(
+            longs,
+            columns=[
+                "usubjid",
+                "sample",
+                "signature",
+                "exposure_frac",
+                "exposure_ci95_low",
+                "exposure_ci95_high",
+                "exposure_snvs",
+                "cosine_similarity",
+                "snv_count",
+                "signature_reference",
+            ],
+        ),
+        "sbs96_catalogue": pd.DataFrame(cats, columns=["usubjid", "sample", "channel", "substitution", "snv_count"]),
+        "comutation_variants": pd.DataFrame(
+            variants,
+            columns=["usubjid", "sample", "flag", "gene", "chrom", "pos", "ref", "alt", "consequence", "hgvsp"],
+        ),
     }
-    provenance = {"package": "nsclc-biomarker", "version": __version__, "parameters": config.as_dict(),
-                  "signatures_fitted": chosen, "inputs": inputs, **sigref.provenance()}
+    provenance = {
+        "package": "nsclc-biomarker",
+        "version": __version__,
+        "parameters": config.as_dict(),
+        "signatures_fitted": chosen,
+        "inputs": inputs,
+        **sigref.provenance(),
+    }
     for msg in warnings:
         log.info("warning carried into the result: %s", msg)
     return GenomicResult(tables, provenance, warnings)
@@ -206,10 +245,15 @@ def _col(sig: str) -> str:
     return f"{sig.lower()}_exposure_frac"
 
 
-def _feature_row(s: GenomicSample, cat: TumourCatalogue, exp: Any, config: GenomicConfig,
-                 sigref: SignatureReference) -> dict[str, Any]:
-    row: dict[str, Any] = {"usubjid": s.usubjid, "sample": s.sample, "sample_type": s.sample_type,
-                           "variant_set": config.variant_set}
+def _feature_row(
+    s: GenomicSample, cat: TumourCatalogue, exp: Any, config: GenomicConfig, sigref: SignatureReference
+) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "usubjid": s.usubjid,
+        "sample": s.sample,
+        "sample_type": s.sample_type,
+        "variant_set": config.variant_set,
+    }
     row.update(spectrum_features(cat.counts, cat.n_indel, config.transversion_high_cutoff, config.min_snvs))
     row["mnv_count"] = cat.n_mnv
     for k, sig in enumerate(exp.signatures):
@@ -232,8 +276,20 @@ def _exposure_rows(s: GenomicSample, exp: Any, sigref: SignatureReference) -> li
     for k, sig in enumerate(exp.signatures):
         lo = math.nan if exp.ci_low is None else float(exp.ci_low[k])
         hi = math.nan if exp.ci_high is None else float(exp.ci_high[k])
-        out.append((s.usubjid, s.sample, sig, float(exp.frac[k]), lo, hi, float(exp.frac[k]) * exp.snv_count,
-                    exp.cosine, exp.snv_count, sigref.name))
+        out.append(
+            (
+                s.usubjid,
+                s.sample,
+                sig,
+                float(exp.frac[k]),
+                lo,
+                hi,
+                float(exp.frac[k]) * exp.snv_count,
+                exp.cosine,
+                exp.snv_count,
+                sigref.name,
+            )
+        )
     return out
 
 

@@ -62,12 +62,17 @@ class SignatureReference:
 
     def provenance(self) -> dict[str, str]:
         """Name, version, file and SHA-256 of the matrix."""
-        return {"signature_reference": self.name, "signature_reference_version": self.version,
-                "signature_reference_file": self.source, "signature_reference_sha256": self.sha256}
+        return {
+            "signature_reference": self.name,
+            "signature_reference_version": self.version,
+            "signature_reference_file": self.source,
+            "signature_reference_sha256": self.sha256,
+        }
 
 
-def read_signature_file(path: str | os.PathLike[str], name: str | None = None,
-                        version: str = "user file") -> SignatureReference:
+def read_signature_file(
+    path: str | os.PathLike[str], name: str | None = None, version: str = "user file"
+) -> SignatureReference:
     """Read a COSMIC-format SBS96 matrix (tab-separated; ``Type``/``MutationType`` + one column per signature).
 
     Raises
@@ -83,8 +88,12 @@ def read_signature_file(path: str | os.PathLike[str], name: str | None = None,
     frame = frame.set_index(first)
     missing = [c for c in CHANNELS if c not in frame.index]
     if missing:
-        raise InputError(path, f"{len(missing)} of the 96 SBS channels are missing (e.g. {missing[0]})",
-                         where=f"column {first}", hint="give a COSMIC SBS96 matrix (rows A[C>A]A ... T[T>G]T)")
+        raise InputError(
+            path,
+            f"{len(missing)} of the 96 SBS channels are missing (e.g. {missing[0]})",
+            where=f"column {first}",
+            hint="give a COSMIC SBS96 matrix (rows A[C>A]A ... T[T>G]T)",
+        )
     frame = frame.loc[list(CHANNELS)]
     try:
         frame = frame.astype(float)
@@ -102,8 +111,9 @@ def read_signature_file(path: str | os.PathLike[str], name: str | None = None,
     return SignatureReference(frame, name or Path(path).name, version, path, digest)
 
 
-def packaged_cosmic(version: str = DEFAULT_COSMIC_VERSION, genome: str = "GRCh38",
-                    exome: bool = False) -> SignatureReference:
+def packaged_cosmic(
+    version: str = DEFAULT_COSMIC_VERSION, genome: str = "GRCh38", exome: bool = False
+) -> SignatureReference:
     """The COSMIC SBS matrix shipped inside SigProfilerAssignment (read as a file; no network).
 
     Raises
@@ -113,9 +123,11 @@ def packaged_cosmic(version: str = DEFAULT_COSMIC_VERSION, genome: str = "GRCh38
     """
     spec = importlib.util.find_spec("SigProfilerAssignment")
     if spec is None or not spec.submodule_search_locations:
-        raise ConfigError("no signature matrix: install the optional extra (pip install "
-                          "'nsclc-biomarker[signatures]', which brings SigProfilerAssignment and its COSMIC "
-                          "matrices) or give a COSMIC SBS96 file with --signatures FILE")
+        raise ConfigError(
+            "no signature matrix: install the optional extra (pip install "
+            "'nsclc-biomarker[signatures]', which brings SigProfilerAssignment and its COSMIC "
+            "matrices) or give a COSMIC SBS96 file with --signatures FILE"
+        )
     root = Path(next(iter(spec.submodule_search_locations))) / "data" / "Reference_Signatures" / genome
     fname = f"COSMIC_v{version}_SBS_{genome}{'_exome' if exome else ''}.txt"
     path = root / fname
@@ -129,13 +141,18 @@ def packaged_cosmic(version: str = DEFAULT_COSMIC_VERSION, genome: str = "GRCh38
         spa = dist_version("SigProfilerAssignment")
     except PackageNotFoundError:  # pragma: no cover - found by spec but not by metadata
         spa = "unknown"
-    ref = read_signature_file(path, name=f"COSMIC v{version} SBS96 {genome}{' exome' if exome else ''}",
-                              version=f"COSMIC v{version} (SigProfilerAssignment {spa})")
+    ref = read_signature_file(
+        path,
+        name=f"COSMIC v{version} SBS96 {genome}{' exome' if exome else ''}",
+        version=f"COSMIC v{version} (SigProfilerAssignment {spa})",
+    )
     return ref
 
 
-def select_signatures(reference: SignatureReference, signature_set: str | list[str] | tuple[str, ...] = "lung",
-                      ) -> tuple[list[str], list[str]]:
+def select_signatures(
+    reference: SignatureReference,
+    signature_set: str | list[str] | tuple[str, ...] = "lung",
+) -> tuple[list[str], list[str]]:
     """The columns to fit and the warnings about requested ones the matrix lacks.
 
     ``lung`` takes :data:`LUNG_SIGNATURES` (``SBS40`` matching ``SBS40a`` of COSMIC v3.4+);
@@ -156,8 +173,9 @@ def select_signatures(reference: SignatureReference, signature_set: str | list[s
         else:
             warnings.append(f"{sig} of the lung default set is not in {reference.name}")
     if not chosen:
-        raise ConfigError(f"none of the lung default signatures is in {reference.name}; "
-                          "pass --signature-set all or name them")
+        raise ConfigError(
+            f"none of the lung default signatures is in {reference.name}; pass --signature-set all or name them"
+        )
     return chosen, warnings
 
 
@@ -182,8 +200,15 @@ def _fit(w: np.ndarray, x: np.ndarray) -> np.ndarray:
     return h / s if s > 0 else h
 
 
-def fit_exposures(counts: np.ndarray, w: np.ndarray, signatures: list[str], *, min_snvs: int = MIN_SNVS,
-                  n_boot: int = N_BOOT, rng: np.random.Generator | None = None) -> Exposures:
+def fit_exposures(
+    counts: np.ndarray,
+    w: np.ndarray,
+    signatures: list[str],
+    *,
+    min_snvs: int = MIN_SNVS,
+    n_boot: int = N_BOOT,
+    rng: np.random.Generator | None = None,
+) -> Exposures:
     """NNLS exposures of one SBS96 catalogue onto the columns of ``w``, with percentile-bootstrap 95% CIs.
 
     Parameters
@@ -209,8 +234,9 @@ def fit_exposures(counts: np.ndarray, w: np.ndarray, signatures: list[str], *, m
     counts = np.asarray(counts, dtype=float)
     n = int(counts.sum())
     if n < min_snvs:
-        return Exposures(signatures, n, None, None, None, None,
-                         f"{n} SNVs, below the minimum of {min_snvs} for a signature fit")
+        return Exposures(
+            signatures, n, None, None, None, None, f"{n} SNVs, below the minimum of {min_snvs} for a signature fit"
+        )
     x = counts / n
     frac = _fit(w, x)
     recon = w @ frac

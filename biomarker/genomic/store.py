@@ -27,16 +27,20 @@ def store_genomic(result: GenomicResult, store_path: str | os.PathLike[str]) -> 
     from biomarker.store import Store
 
     prov = result.provenance
-    run = pd.DataFrame([{
-        "package_version": prov.get("version"),
-        "signature_reference": prov.get("signature_reference"),
-        "signature_reference_version": prov.get("signature_reference_version"),
-        "signature_reference_sha256": prov.get("signature_reference_sha256"),
-        "signatures_fitted": ",".join(prov.get("signatures_fitted", [])),
-        "parameters_json": json.dumps(prov.get("parameters"), sort_keys=True, default=str),
-        "inputs_json": json.dumps(prov.get("inputs"), sort_keys=True),
-        "warnings_json": json.dumps(result.warnings),
-    }])
+    run = pd.DataFrame(
+        [
+            {
+                "package_version": prov.get("version"),
+                "signature_reference": prov.get("signature_reference"),
+                "signature_reference_version": prov.get("signature_reference_version"),
+                "signature_reference_sha256": prov.get("signature_reference_sha256"),
+                "signatures_fitted": ",".join(prov.get("signatures_fitted", [])),
+                "parameters_json": json.dumps(prov.get("parameters"), sort_keys=True, default=str),
+                "inputs_json": json.dumps(prov.get("inputs"), sort_keys=True),
+                "warnings_json": json.dumps(result.warnings),
+            }
+        ]
+    )
     written = []
     with Store(Path(store_path)) as store:
         for name in TABLES:

@@ -88,8 +88,12 @@ class VcfAlleles:
         try:
             self.vcf = VCF(path, lazy=True, samples=[])
         except Exception as exc:  # cyvcf2 raises bare Exception for a bad header
-            raise InputError(path, f"not a readable VCF/BCF ({exc})", where="header",
-                             hint="check it is VCF, VCF.gz or BCF and not truncated") from None
+            raise InputError(
+                path,
+                f"not a readable VCF/BCF ({exc})",
+                where="header",
+                hint="check it is VCF, VCF.gz or BCF and not truncated",
+            ) from None
         self.path = path
         self.genes = genes
         infos = {}
@@ -98,8 +102,9 @@ class VcfAlleles:
             if info.get("HeaderType") == "INFO":
                 infos[info["ID"]] = info.get("Description", "")
         try:
-            self.contig_lengths = {n: int(x) for n, x in zip(self.vcf.seqnames, self.vcf.seqlens, strict=True)
-                                   if int(x) > 0}
+            self.contig_lengths = {
+                n: int(x) for n, x in zip(self.vcf.seqnames, self.vcf.seqlens, strict=True) if int(x) > 0
+            }
         except Exception:  # no ##contig lines and no index: cyvcf2 raises a bare Exception
             self.contig_lengths = {}
         self.kind = "vep" if "CSQ" in infos else ("snpeff" if "ANN" in infos else "none")
@@ -107,8 +112,12 @@ class VcfAlleles:
         if self.kind == "vep":
             m = _VEP_FORMAT.search(infos["CSQ"])
             if not m:
-                raise InputError(path, "the INFO/CSQ header line does not list its fields", where="header",
-                                 hint="keep VEP's header line (Format: Allele|Consequence|...)")
+                raise InputError(
+                    path,
+                    "the INFO/CSQ header line does not list its fields",
+                    where="header",
+                    hint="keep VEP's header line (Format: Allele|Consequence|...)",
+                )
             idx = {name: i for i, name in enumerate(m.group(1).strip().strip("'\" ").split("|"))}
         self.idx = idx
         self.n_pass = 0  # records with FILTER PASS
@@ -153,8 +162,7 @@ class VcfAlleles:
                             continue
                     elif c_allele is not None and f[c_allele] not in (alt, vep_alt):
                         continue
-                prio = 0 if c_mane is not None and f[c_mane] else (
-                    1 if c_can is not None and f[c_can] == "YES" else 2)
+                prio = 0 if c_mane is not None and f[c_mane] else (1 if c_can is not None and f[c_can] == "YES" else 2)
                 hgvsp = f[c_p] if c_p is not None and c_p < len(f) else ""
                 protein = None
                 if not hgvsp and c_ppos is not None and c_aa is not None and c_aa < len(f):
@@ -188,8 +196,12 @@ def maf_alleles(path: str, genes: frozenset[str], tumor_sample: str | None = Non
         need = ("Chromosome", "Start_Position", "Reference_Allele", "Tumor_Seq_Allele2", "Tumor_Sample_Barcode")
         missing = [c for c in need if c not in cols]
         if missing:
-            raise InputError(path, f"missing MAF column(s) {', '.join(missing)}", where="header",
-                             hint="give a MAF with the standard GDC/vcf2maf columns")
+            raise InputError(
+                path,
+                f"missing MAF column(s) {', '.join(missing)}",
+                where="header",
+                hint="give a MAF with the standard GDC/vcf2maf columns",
+            )
         seen: set[str] = set()
         for lineno, r in enumerate(reader, start=2):
             barcode = r["Tumor_Sample_Barcode"]
@@ -197,13 +209,18 @@ def maf_alleles(path: str, genes: frozenset[str], tumor_sample: str | None = Non
                 continue
             seen.add(barcode)
             if tumor_sample is None and len(seen) > 1:
-                raise InputError(path, "the MAF holds several tumours", where="Tumor_Sample_Barcode",
-                                 hint=f"pass the tumour barcode, one of: {', '.join(sorted(seen))}")
+                raise InputError(
+                    path,
+                    "the MAF holds several tumours",
+                    where="Tumor_Sample_Barcode",
+                    hint=f"pass the tumour barcode, one of: {', '.join(sorted(seen))}",
+                )
             try:
                 pos = int(r["Start_Position"])
             except (TypeError, ValueError):
-                raise InputError(path, f"Start_Position {r['Start_Position']!r} is not an integer",
-                                 where=f"row {lineno}") from None
+                raise InputError(
+                    path, f"Start_Position {r['Start_Position']!r} is not an integer", where=f"row {lineno}"
+                ) from None
             ref = r["Reference_Allele"]
             alt = r["Tumor_Seq_Allele2"] if r["Tumor_Seq_Allele2"] != ref else r.get("Tumor_Seq_Allele1", "")
             filt = (r.get("FILTER") or "PASS").strip()  # no FILTER column: the caller warns

@@ -8,5 +8,12 @@
 from biomarker.ihc.pathology import PATHOLOGY_COLUMNS, read_pathology
 from biomarker.ihc.scores import CATEGORIES, Score, load_spellings, parse_score, tps_category
 
-__all__ = ["CATEGORIES", "PATHOLOGY_COLUMNS", "Score", "load_spellings", "parse_score", "read_pathology",
-           "tps_category"]
+__all__ = [
+    "CATEGORIES",
+    "PATHOLOGY_COLUMNS",
+    "Score",
+    "load_spellings",
+    "parse_score",
+    "read_pathology",
+    "tps_category",
+]

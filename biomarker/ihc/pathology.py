@@ -33,9 +33,24 @@ log = logging.getLogger(__name__)
 
 #: Output columns of :func:`read_pathology`, in order.
 PATHOLOGY_COLUMNS: tuple[str, ...] = (
-    "usubjid", "specimen_id", "assay", "pdl1_tps_pct", "pdl1_tps_low_pct", "pdl1_tps_high_pct", "pdl1_category",
-    "pdl1_cps", "pdl1_cps_low", "pdl1_cps_high", "pdl1_ic_pct", "pdl1_ic_low_pct", "pdl1_ic_high_pct",
-    "tissue_adequate", "til_stromal_pct", "pdl1_tps_reported", "report_date", "source_row",
+    "usubjid",
+    "specimen_id",
+    "assay",
+    "pdl1_tps_pct",
+    "pdl1_tps_low_pct",
+    "pdl1_tps_high_pct",
+    "pdl1_category",
+    "pdl1_cps",
+    "pdl1_cps_low",
+    "pdl1_cps_high",
+    "pdl1_ic_pct",
+    "pdl1_ic_low_pct",
+    "pdl1_ic_high_pct",
+    "tissue_adequate",
+    "til_stromal_pct",
+    "pdl1_tps_reported",
+    "report_date",
+    "source_row",
 )
 #: Known PD-L1 clones and how labs write them (normalised, see :func:`_key`).
 ASSAYS: dict[str, str] = {"22c3": "22C3", "288": "28-8", "sp263": "SP263", "sp142": "SP142"}
@@ -43,12 +58,33 @@ _FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "usubjid": ("usubjid", "subjid", "subjectid", "subject", "patientid", "patient", "caseid"),
     "specimen_id": ("specimenid", "specimen", "blockid", "block", "accession", "accessionnumber", "sampleid"),
     "assay": ("assay", "pdl1assay", "antibody", "clone", "pdl1clone", "pdl1antibody"),
-    "tps": ("pdl1tps", "tps", "pdl1tpspct", "tpspct", "pdl1tc", "tc", "tumourproportionscore",
-            "tumorproportionscore", "pdl1score", "pdl1", "pdl1expression"),
+    "tps": (
+        "pdl1tps",
+        "tps",
+        "pdl1tpspct",
+        "tpspct",
+        "pdl1tc",
+        "tc",
+        "tumourproportionscore",
+        "tumorproportionscore",
+        "pdl1score",
+        "pdl1",
+        "pdl1expression",
+    ),
     "cps": ("pdl1cps", "cps", "combinedpositivescore"),
     "ic": ("pdl1ic", "ic", "icscore", "immunecell", "immunecellscore"),
-    "til": ("tilstromalpct", "tilstromal", "stromaltil", "stromaltils", "tils", "til", "stil", "stils",
-            "tilspct", "tilpct"),
+    "til": (
+        "tilstromalpct",
+        "tilstromal",
+        "stromaltil",
+        "stromaltils",
+        "tils",
+        "til",
+        "stil",
+        "stils",
+        "tilspct",
+        "tilpct",
+    ),
     "report_date": ("reportdate", "date", "signoutdate", "lbdtc"),
 }
 _CLONES = "(22c3|288|sp263|sp142)"
@@ -113,8 +149,12 @@ def read_pathology(
     for field, aliases in _FIELD_ALIASES.items():
         if field in user_columns:
             if user_columns[field] not in header:
-                raise InputError(path, f"mapped column {user_columns[field]!r} (for {field}) is not in the header",
-                                 where="header", hint=f"columns are: {', '.join(header)}")
+                raise InputError(
+                    path,
+                    f"mapped column {user_columns[field]!r} (for {field}) is not in the header",
+                    where="header",
+                    hint=f"columns are: {', '.join(header)}",
+                )
             found[field] = user_columns[field]
             continue
         hit = next((keys[a] for a in aliases if a in keys), None)
@@ -122,12 +162,20 @@ def read_pathology(
             found[field] = hit
     wide = _wide_columns(header)
     if "usubjid" not in found:
-        raise InputError(path, "no subject column (USUBJID, Subject, Patient ID)", where="header",
-                         hint="name it USUBJID or map it: columns: {usubjid: <your column>}")
+        raise InputError(
+            path,
+            "no subject column (USUBJID, Subject, Patient ID)",
+            where="header",
+            hint="name it USUBJID or map it: columns: {usubjid: <your column>}",
+        )
     score_columns = [found[f] for f in ("tps", "cps", "ic") if f in found]
     if not score_columns and not wide:
-        raise InputError(path, "no PD-L1 score column (PDL1_TPS, TPS, CPS, IC or <clone> TPS)", where="header",
-                         hint="map it: columns: {tps: <your column>}")
+        raise InputError(
+            path,
+            "no PD-L1 score column (PDL1_TPS, TPS, CPS, IC or <clone> TPS)",
+            where="header",
+            hint="map it: columns: {tps: <your column>}",
+        )
     default_assay = _assay_name(assay) if assay else None
     out: list[dict[str, Any]] = []
     for row, loc in zip(rows, where, strict=True):
@@ -145,31 +193,54 @@ def read_pathology(
         }
         if score_columns:
             row_assay = _assay_name(_text(row.get(found["assay"]))) if "assay" in found else default_assay
-            out.append(_record(base, row_assay, row, found.get("tps"), found.get("cps"), found.get("ic"),
-                               path, loc, spellings))
+            out.append(
+                _record(base, row_assay, row, found.get("tps"), found.get("cps"), found.get("ic"), path, loc, spellings)
+            )
         for clone, cols in wide.items():
             values = [row.get(c) for c in cols.values()]
             if all(not _text(v) for v in values) and score_columns:
                 continue
-            out.append(_record(base, clone, row, cols.get("tps"), cols.get("cps"), cols.get("ic"),
-                               path, loc, spellings))
+            out.append(
+                _record(base, clone, row, cols.get("tps"), cols.get("cps"), cols.get("ic"), path, loc, spellings)
+            )
     _check_duplicates(out, path)
     df = pd.DataFrame(out, columns=list(PATHOLOGY_COLUMNS))
     for col in PATHOLOGY_COLUMNS:
         if col.endswith(("_pct", "_cps", "_low", "_high")) and col != "pdl1_tps_reported":
             df[col] = df[col].astype(float)
     df["tissue_adequate"] = df["tissue_adequate"].astype("boolean")
-    df.attrs["provenance"] = {"package": "nsclc-biomarker", "version": __version__,
-                              "input": str(path), "sha256": sha256_file(path), "spellings": dict(spellings)}
+    df.attrs["provenance"] = {
+        "package": "nsclc-biomarker",
+        "version": __version__,
+        "input": str(path),
+        "sha256": sha256_file(path),
+        "spellings": dict(spellings),
+    }
     log.info("%s: %d PD-L1 result(s), %d not evaluable", path, len(df), int((df["tissue_adequate"] == False).sum()))  # noqa: E712
     return df
 
 
 #: What two reports of one subject, assay and specimen must agree on (when both give it).
-_COMPARED = ("pdl1_tps_pct", "pdl1_tps_low_pct", "pdl1_tps_high_pct", "pdl1_cps", "pdl1_cps_low", "pdl1_cps_high",
-             "pdl1_ic_pct", "pdl1_ic_low_pct", "pdl1_ic_high_pct", "tissue_adequate", "til_stromal_pct")
-_SHOWN = (("pdl1_tps_reported", "TPS"), ("pdl1_category", "category"), ("pdl1_cps", "CPS"), ("pdl1_ic_pct", "IC"),
-          ("til_stromal_pct", "TIL"))
+_COMPARED = (
+    "pdl1_tps_pct",
+    "pdl1_tps_low_pct",
+    "pdl1_tps_high_pct",
+    "pdl1_cps",
+    "pdl1_cps_low",
+    "pdl1_cps_high",
+    "pdl1_ic_pct",
+    "pdl1_ic_low_pct",
+    "pdl1_ic_high_pct",
+    "tissue_adequate",
+    "til_stromal_pct",
+)
+_SHOWN = (
+    ("pdl1_tps_reported", "TPS"),
+    ("pdl1_category", "category"),
+    ("pdl1_cps", "CPS"),
+    ("pdl1_ic_pct", "IC"),
+    ("til_stromal_pct", "TIL"),
+)
 
 
 def _missing(value: object) -> bool:
@@ -201,46 +272,78 @@ def _check_duplicates(records: list[dict[str, Any]], path: Path) -> None:
         specimen = f" specimen {key[2]}" if key[2] else ""
         if clash:
             raise InputError(
-                path, f"subject {key[0]} ({key[1]}{specimen}) is reported twice with conflicting values: "
-                      f"{seen['source_row']}: {_describe(seen)}; {record['source_row']}: {_describe(record)}",
+                path,
+                f"subject {key[0]} ({key[1]}{specimen}) is reported twice with conflicting values: "
+                f"{seen['source_row']}: {_describe(seen)}; {record['source_row']}: {_describe(record)}",
                 where=f"{seen['source_row']} and {record['source_row']}",
-                hint="keep the one valid report (or give each specimen its own specimen id)")
-        log.warning("%s: subject %s (%s%s) is listed twice (%s and %s) with agreeing values", path, key[0], key[1],
-                    specimen, seen["source_row"], record["source_row"])
+                hint="keep the one valid report (or give each specimen its own specimen id)",
+            )
+        log.warning(
+            "%s: subject %s (%s%s) is listed twice (%s and %s) with agreeing values",
+            path,
+            key[0],
+            key[1],
+            specimen,
+            seen["source_row"],
+            record["source_row"],
+        )
 
 
-def _record(base: dict[str, Any], assay: str | None, row: Mapping[str, Any], tps_col: str | None,
-            cps_col: str | None, ic_col: str | None, path: Path, loc: str,
-            spellings: Mapping[str, object]) -> dict[str, Any]:
+def _record(
+    base: dict[str, Any],
+    assay: str | None,
+    row: Mapping[str, Any],
+    tps_col: str | None,
+    cps_col: str | None,
+    ic_col: str | None,
+    path: Path,
+    loc: str,
+    spellings: Mapping[str, object],
+) -> dict[str, Any]:
     tps = _score(row, tps_col, path, loc, spellings, "TPS")
     cps = _score(row, cps_col, path, loc, spellings, "CPS")
     ic = _score(row, ic_col, path, loc, spellings, "IC")
     judged = [s.evaluable for s in (tps, cps, ic) if s.evaluable is not None]
     adequate = None if not judged else any(judged)
     return {
-        **base, "assay": assay or "unspecified",
-        "pdl1_tps_pct": tps.value, "pdl1_tps_low_pct": tps.low, "pdl1_tps_high_pct": tps.high,
-        "pdl1_category": tps.category, "pdl1_cps": cps.value, "pdl1_cps_low": cps.low, "pdl1_cps_high": cps.high,
-        "pdl1_ic_pct": ic.value, "pdl1_ic_low_pct": ic.low, "pdl1_ic_high_pct": ic.high,
-        "tissue_adequate": adequate, "pdl1_tps_reported": _text(row.get(tps_col)) if tps_col else None,
+        **base,
+        "assay": assay or "unspecified",
+        "pdl1_tps_pct": tps.value,
+        "pdl1_tps_low_pct": tps.low,
+        "pdl1_tps_high_pct": tps.high,
+        "pdl1_category": tps.category,
+        "pdl1_cps": cps.value,
+        "pdl1_cps_low": cps.low,
+        "pdl1_cps_high": cps.high,
+        "pdl1_ic_pct": ic.value,
+        "pdl1_ic_low_pct": ic.low,
+        "pdl1_ic_high_pct": ic.high,
+        "tissue_adequate": adequate,
+        "pdl1_tps_reported": _text(row.get(tps_col)) if tps_col else None,
     }
 
 
-def _score(row: Mapping[str, Any], col: str | None, path: Path, loc: str, spellings: Mapping[str, object],
-           what: str) -> Score:
+def _score(
+    row: Mapping[str, Any], col: str | None, path: Path, loc: str, spellings: Mapping[str, object], what: str
+) -> Score:
     if col is None:
         return parse_score(None)
     value = row.get(col)
     try:
         return parse_score(value, spellings=spellings)
     except ValueError as exc:
-        raise InputError(path, f"{what} column {col!r}: {exc}", where=loc,
-                         hint="scores are 0-100 (e.g. 55, 55%, <1%, >=50%, 1-49%, not evaluable); "
-                              "map other spellings with a mapping file") from None
+        raise InputError(
+            path,
+            f"{what} column {col!r}: {exc}",
+            where=loc,
+            hint="scores are 0-100 (e.g. 55, 55%, <1%, >=50%, 1-49%, not evaluable); "
+            "map other spellings with a mapping file",
+        ) from None
 
 
-def _til(row: Mapping[str, Any], found: Mapping[str, str], path: Path, loc: str,
-         spellings: Mapping[str, object]) -> float:
+def _til(
+    row: Mapping[str, Any], found: Mapping[str, str], path: Path, loc: str, spellings: Mapping[str, object]
+) -> float:
     if "til" not in found:
         return math.nan
     s = _score(row, found["til"], path, loc, spellings, "TIL")

@@ -22,13 +22,36 @@ from biomarker.lab_tables import read_mapping
 CATEGORIES: tuple[str, ...] = ("<1", "1-49", ">=50")
 
 #: Normalised spellings meaning "no result because the tissue was inadequate".
-NOT_EVALUABLE = frozenset({
-    "notevaluable", "nonevaluable", "non-evaluable", "not-evaluable", "ne", "n/e", "inevaluable", "unevaluable",
-    "notassessable", "nonassessable", "unassessable", "inassessable", "inadequate", "inadequatetissue",
-    "insufficient", "insufficienttissue",
-    "insufficienttumourcells", "insufficienttumorcells", "<100tumourcells", "<100tumorcells", "qns",
-    "quantitynotsufficient", "invalid", "notinterpretable", "uninterpretable", "indeterminate",
-})
+NOT_EVALUABLE = frozenset(
+    {
+        "notevaluable",
+        "nonevaluable",
+        "non-evaluable",
+        "not-evaluable",
+        "ne",
+        "n/e",
+        "inevaluable",
+        "unevaluable",
+        "notassessable",
+        "nonassessable",
+        "unassessable",
+        "inassessable",
+        "inadequate",
+        "inadequatetissue",
+        "insufficient",
+        "insufficienttissue",
+        "insufficienttumourcells",
+        "insufficienttumorcells",
+        "<100tumourcells",
+        "<100tumorcells",
+        "qns",
+        "quantitynotsufficient",
+        "invalid",
+        "notinterpretable",
+        "uninterpretable",
+        "indeterminate",
+    }
+)
 #: Normalised spellings meaning "no value was given" (blank cell, not done).
 MISSING = frozenset({"", "na", "n/a", "nan", "none", "null", "-", ".", "nd", "notdone", "notperformed", "missing"})
 #: ``Negative`` means below the 1% cut-off (22C3, 28-8, SP263 tumour-cell scoring).
@@ -36,8 +59,14 @@ NEGATIVE = frozenset({"negative", "neg", "neg.", "notexpressed", "noexpression"}
 
 # SP142 scoring: tumour-cell (TC) and immune-cell (IC) categories, interval in %.
 _SP142 = {
-    "tc0": (0.0, 1.0), "tc1": (1.0, 5.0), "tc2": (5.0, 50.0), "tc3": (50.0, 100.0),
-    "ic0": (0.0, 1.0), "ic1": (1.0, 5.0), "ic2": (5.0, 10.0), "ic3": (10.0, 100.0),
+    "tc0": (0.0, 1.0),
+    "tc1": (1.0, 5.0),
+    "tc2": (5.0, 50.0),
+    "tc3": (50.0, 100.0),
+    "ic0": (0.0, 1.0),
+    "ic1": (1.0, 5.0),
+    "ic2": (5.0, 10.0),
+    "ic3": (10.0, 100.0),
 }
 _NUMBER = r"(\d+(?:[.,]\d+)?)"
 _EXACT = re.compile(rf"^{_NUMBER}%?$")

@@ -13,8 +13,13 @@ from biomarker.errors import InputError
 
 #: Threshold probabilities of the decision curves.
 THRESHOLDS = np.round(np.arange(0.05, 0.61, 0.01), 2)
-_TRANSFORMS = {"none": lambda v: v, "log2": np.log2, "log2p1": lambda v: np.log2(v + 1.0), "log": np.log,
-               "log1p": np.log1p}
+_TRANSFORMS = {
+    "none": lambda v: v,
+    "log2": np.log2,
+    "log2p1": lambda v: np.log2(v + 1.0),
+    "log": np.log,
+    "log1p": np.log1p,
+}
 
 
 def net_benefit(y: np.ndarray, p: np.ndarray, thresholds: np.ndarray = THRESHOLDS) -> pd.DataFrame:
@@ -40,8 +45,9 @@ def net_benefit(y: np.ndarray, p: np.ndarray, thresholds: np.ndarray = THRESHOLD
     return pd.DataFrame(rows)
 
 
-def apply_external(frame: pd.DataFrame, y: np.ndarray, models: Mapping[str, Mapping], id_col: str,
-                   source=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def apply_external(
+    frame: pd.DataFrame, y: np.ndarray, models: Mapping[str, Mapping], id_col: str, source=None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Apply published models with fixed coefficients (nothing refitted) and judge them on this cohort.
 
     Each model is ``{intercept: b0, coefficients: {column: b}, transform: {column: none|log2|log2p1|log|log1p},
@@ -75,8 +81,11 @@ def apply_external(frame: pd.DataFrame, y: np.ndarray, models: Mapping[str, Mapp
                 raise InputError(source, f"external model {name!r} needs column {column!r}", where="header")
             how = str((model.get("transform") or {}).get(column, "none"))
             if how not in _TRANSFORMS:
-                raise InputError(source, f"external model {name!r}: unknown transform {how!r} of {column!r}",
-                                 hint=f"use one of {', '.join(_TRANSFORMS)}")
+                raise InputError(
+                    source,
+                    f"external model {name!r}: unknown transform {how!r} of {column!r}",
+                    hint=f"use one of {', '.join(_TRANSFORMS)}",
+                )
             x = pd.to_numeric(frame[match], errors="coerce").to_numpy(float)
             with np.errstate(divide="ignore", invalid="ignore"):
                 v = _TRANSFORMS[how](x)
@@ -87,18 +96,37 @@ def apply_external(frame: pd.DataFrame, y: np.ndarray, models: Mapping[str, Mapp
         yy = np.asarray(y)[keep]
         est = delong_auc(yy, p)
         slope, intercept = calibration_slope_intercept(yy, p)
-        rows.append({"model": name, "reference": model.get("reference"), "n": int(keep.sum()),
-                     "n_events": int(yy.sum()), "n_missing_predictors": int(missing.sum()), "auc": est.auc,
-                     "auc_ci_lower": est.ci_lower, "auc_ci_upper": est.ci_upper,
-                     "brier": float(np.mean((p - yy) ** 2)), "calibration_slope": slope,
-                     "calibration_intercept": intercept, "observed_expected": float(yy.sum() / p.sum())})
-        preds.append(pd.DataFrame({"model": name, id_col: frame.loc[keep, id_col].to_numpy(), "outcome": yy,
-                                   "predicted": p}))
+        rows.append(
+            {
+                "model": name,
+                "reference": model.get("reference"),
+                "n": int(keep.sum()),
+                "n_events": int(yy.sum()),
+                "n_missing_predictors": int(missing.sum()),
+                "auc": est.auc,
+                "auc_ci_lower": est.ci_lower,
+                "auc_ci_upper": est.ci_upper,
+                "brier": float(np.mean((p - yy) ** 2)),
+                "calibration_slope": slope,
+                "calibration_intercept": intercept,
+                "observed_expected": float(yy.sum() / p.sum()),
+            }
+        )
+        preds.append(
+            pd.DataFrame({"model": name, id_col: frame.loc[keep, id_col].to_numpy(), "outcome": yy, "predicted": p})
+        )
     return pd.DataFrame(rows), (pd.concat(preds, ignore_index=True) if preds else pd.DataFrame())
 
 
-def riley_sample_size(n_parameters: int, prevalence: float, r2_cs: float | None = None, *,
-                      shrinkage: float = 0.9, optimism: float = 0.05, margin: float = 0.05) -> dict:
+def riley_sample_size(
+    n_parameters: int,
+    prevalence: float,
+    r2_cs: float | None = None,
+    *,
+    shrinkage: float = 0.9,
+    optimism: float = 0.05,
+    margin: float = 0.05,
+) -> dict:
     """Minimum sample size to develop a logistic prediction model (Riley et al., BMJ 2020; Stat Med 2019).
 
     Criteria: (i) expected uniform shrinkage >= ``shrinkage``; (ii) optimism of Nagelkerke's R2 <= ``optimism``;
@@ -112,7 +140,7 @@ def riley_sample_size(n_parameters: int, prevalence: float, r2_cs: float | None 
     (623, 323, 623)
     """
     phi = float(prevalence)
-    max_r2 = 1 - (phi ** phi * (1 - phi) ** (1 - phi)) ** 2
+    max_r2 = 1 - (phi**phi * (1 - phi) ** (1 - phi)) ** 2
     assumed = r2_cs is None
     r2 = 0.15 * max_r2 if assumed else float(r2_cs)
 
@@ -123,11 +151,19 @@ def riley_sample_size(n_parameters: int, prevalence: float, r2_cs: float | None 
     n_i, n_ii = n_for(shrinkage), n_for(s_ii)
     n_iii = math.ceil((1.959964 / margin) ** 2 * phi * (1 - phi))
     n_min = max(n_i, n_ii, n_iii)
-    return {"n_candidate_parameters": n_parameters, "prevalence": phi, "anticipated_r2_cs": r2,
-            "r2_cs_assumed": "15% of the maximum Cox-Snell R2 (Riley et al. 2020 default)" if assumed else "given",
-            "max_r2_cs": max_r2, "criterion_i_n": n_i, "criterion_ii_n": n_ii, "criterion_iii_n": n_iii,
-            "minimum_n": n_min, "minimum_events": math.ceil(n_min * phi),
-            "events_per_candidate_parameter_needed": n_min * min(phi, 1 - phi) / max(n_parameters, 1)}
+    return {
+        "n_candidate_parameters": n_parameters,
+        "prevalence": phi,
+        "anticipated_r2_cs": r2,
+        "r2_cs_assumed": "15% of the maximum Cox-Snell R2 (Riley et al. 2020 default)" if assumed else "given",
+        "max_r2_cs": max_r2,
+        "criterion_i_n": n_i,
+        "criterion_ii_n": n_ii,
+        "criterion_iii_n": n_iii,
+        "minimum_n": n_min,
+        "minimum_events": math.ceil(n_min * phi),
+        "events_per_candidate_parameter_needed": n_min * min(phi, 1 - phi) / max(n_parameters, 1),
+    }
 
 
 __all__ = ["THRESHOLDS", "apply_external", "net_benefit", "riley_sample_size"]

@@ -14,9 +14,25 @@ import pandas as pd
 from biomarker.models.firth import firth_fit, firth_lrt, firth_profile_ci
 
 EFFECT_COLUMNS = (
-    "feature", "unit", "n", "n_events", "odds_ratio", "ci_lower", "ci_upper", "p", "method", "adjusted_for",
-    "adjusted_n", "adjusted_n_events", "adjusted_parameters", "events_per_parameter", "adjusted_odds_ratio",
-    "adjusted_ci_lower", "adjusted_ci_upper", "adjusted_p", "adjusted_method",
+    "feature",
+    "unit",
+    "n",
+    "n_events",
+    "odds_ratio",
+    "ci_lower",
+    "ci_upper",
+    "p",
+    "method",
+    "adjusted_for",
+    "adjusted_n",
+    "adjusted_n_events",
+    "adjusted_parameters",
+    "events_per_parameter",
+    "adjusted_odds_ratio",
+    "adjusted_ci_lower",
+    "adjusted_ci_upper",
+    "adjusted_p",
+    "adjusted_method",
 )
 
 
@@ -62,15 +78,25 @@ def _ml_logistic(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float, flo
             fit = sm.Logit(y, sm.add_constant(x)).fit(disp=0, maxiter=100)
             b, se = float(fit.params[1]), float(fit.bse[1])
             if np.isfinite(se) and se < 50:
-                return (math.exp(b), math.exp(b - 1.959964 * se), math.exp(b + 1.959964 * se), float(fit.pvalues[1]),
-                        "logistic regression, Wald CI")
+                return (
+                    math.exp(b),
+                    math.exp(b - 1.959964 * se),
+                    math.exp(b + 1.959964 * se),
+                    float(fit.pvalues[1]),
+                    "logistic regression, Wald CI",
+                )
         except Exception:
             pass
     X = np.column_stack([np.ones(len(x)), x])
     f = firth_fit(X, y)
     lo, hi = firth_profile_ci(X, y, 1, f)
-    return (math.exp(f.coef[1]), math.exp(lo), math.exp(hi), firth_lrt(X, y, 1, f),
-            "Firth logistic regression (separation), profile CI")
+    return (
+        math.exp(f.coef[1]),
+        math.exp(lo),
+        math.exp(hi),
+        firth_lrt(X, y, 1, f),
+        "Firth logistic regression (separation), profile CI",
+    )
 
 
 def covariate_design(frame: pd.DataFrame, covariates: Sequence[str]) -> pd.DataFrame:
@@ -89,8 +115,9 @@ def covariate_design(frame: pd.DataFrame, covariates: Sequence[str]) -> pd.DataF
     return pd.concat(parts, axis=1) if parts else pd.DataFrame(index=frame.index)
 
 
-def marker_effects(data: pd.DataFrame, outcome: str, features: Sequence[str],
-                   adjust_for: Sequence[str] = ()) -> pd.DataFrame:
+def marker_effects(
+    data: pd.DataFrame, outcome: str, features: Sequence[str], adjust_for: Sequence[str] = ()
+) -> pd.DataFrame:
     """Odds ratio of each numeric feature for the outcome, per unit of :func:`effect_units`, unadjusted (logistic
     regression, Wald CI) and adjusted for ``adjust_for`` (Firth's penalised logistic regression, profile penalised-
     likelihood CI and likelihood-ratio p, complete cases; the events per parameter are stated).
@@ -122,28 +149,45 @@ def marker_effects(data: pd.DataFrame, outcome: str, features: Sequence[str],
         for unit, transform in effect_units(feat, sub[feat]):
             x = transform(x_raw.to_numpy(float))
             odds, lo, hi, p, method = _ml_logistic(x, y)
-            row = {"feature": feat, "unit": unit, "n": len(y), "n_events": int(y.sum()), "odds_ratio": odds,
-                   "ci_lower": lo, "ci_upper": hi, "p": p, "method": method,
-                   "adjusted_for": ", ".join(covs) if covs else None}
+            row = {
+                "feature": feat,
+                "unit": unit,
+                "n": len(y),
+                "n_events": int(y.sum()),
+                "odds_ratio": odds,
+                "ci_lower": lo,
+                "ci_upper": hi,
+                "p": p,
+                "method": method,
+                "adjusted_for": ", ".join(covs) if covs else None,
+            }
             if adj_cols and feat in cc.columns and 0 < cc[outcome].sum() < len(cc):
                 ya = cc[outcome].astype(int).to_numpy()
-                X = np.column_stack([np.ones(len(cc)), transform(cc[feat].to_numpy(float)),
-                                     cc[adj_cols].to_numpy(float)])
+                X = np.column_stack(
+                    [np.ones(len(cc)), transform(cc[feat].to_numpy(float)), cc[adj_cols].to_numpy(float)]
+                )
                 if np.linalg.matrix_rank(X) < X.shape[1]:
-                    row["adjusted_method"] = "not estimable: the marker and covariates are collinear in the " \
-                                             "complete cases"
+                    row["adjusted_method"] = (
+                        "not estimable: the marker and covariates are collinear in the complete cases"
+                    )
                     rows.append(row)
                     continue
                 fit = firth_fit(X, ya)
                 a_lo, a_hi = firth_profile_ci(X, ya, 1, fit)
                 n_par = X.shape[1] - 1
-                row.update(adjusted_n=len(ya), adjusted_n_events=int(ya.sum()), adjusted_parameters=n_par,
-                           events_per_parameter=min(ya.sum(), len(ya) - ya.sum()) / n_par,
-                           adjusted_odds_ratio=math.exp(fit.coef[1]), adjusted_ci_lower=math.exp(a_lo),
-                           adjusted_ci_upper=math.exp(a_hi), adjusted_p=firth_lrt(X, ya, 1, fit),
-                           adjusted_method="Firth penalised logistic regression, profile penalised-likelihood CI, "
-                                           "likelihood-ratio p; complete cases"
-                           + ("" if np.isfinite([a_lo, a_hi]).all() else "; profile CI not found"))
+                row.update(
+                    adjusted_n=len(ya),
+                    adjusted_n_events=int(ya.sum()),
+                    adjusted_parameters=n_par,
+                    events_per_parameter=min(ya.sum(), len(ya) - ya.sum()) / n_par,
+                    adjusted_odds_ratio=math.exp(fit.coef[1]),
+                    adjusted_ci_lower=math.exp(a_lo),
+                    adjusted_ci_upper=math.exp(a_hi),
+                    adjusted_p=firth_lrt(X, ya, 1, fit),
+                    adjusted_method="Firth penalised logistic regression, profile penalised-likelihood CI, "
+                    "likelihood-ratio p; complete cases"
+                    + ("" if np.isfinite([a_lo, a_hi]).all() else "; profile CI not found"),
+                )
             rows.append(row)
     return pd.DataFrame(rows).reindex(columns=list(EFFECT_COLUMNS))
 

@@ -72,8 +72,9 @@ class Preprocessor(TransformerMixin, BaseEstimator):
     [-1.225, 0.0, 1.225]
     """
 
-    def __init__(self, numeric: Sequence[str] = (), categorical: Sequence[str] = (),
-                 indicators: Sequence[str] | None = None) -> None:
+    def __init__(
+        self, numeric: Sequence[str] = (), categorical: Sequence[str] = (), indicators: Sequence[str] | None = None
+    ) -> None:
         self.numeric = numeric
         self.categorical = categorical
         self.indicators = indicators
@@ -116,8 +117,9 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         return np.array(names, dtype=object)
 
 
-def preprocessor(numeric: Sequence[str], categorical: Sequence[str],
-                 indicators: Sequence[str] | None = None) -> Preprocessor:
+def preprocessor(
+    numeric: Sequence[str], categorical: Sequence[str], indicators: Sequence[str] | None = None
+) -> Preprocessor:
     """The :class:`Preprocessor` of a model family."""
     return Preprocessor(list(numeric), list(categorical), None if indicators is None else list(indicators))
 
@@ -130,8 +132,14 @@ def neg_log_loss(estimator, X, y) -> float:
     return float(np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)))
 
 
-def make_estimator(family: str, numeric: Sequence[str], categorical: Sequence[str] = (), *, seed: int = 0,
-                   indicators: Sequence[str] | None = None):
+def make_estimator(
+    family: str,
+    numeric: Sequence[str],
+    categorical: Sequence[str] = (),
+    *,
+    seed: int = 0,
+    indicators: Sequence[str] | None = None,
+):
     """A fresh, unfitted estimator of one model family on the named columns.
 
     Parameters
@@ -238,7 +246,6 @@ class ClinicalRule(_BinaryRule):
         return self
 
 
-
 class CutoffClassifier(_BinaryRule):
     """One marker dichotomised at a cut-off: given in advance, or learned from the training data only.
 
@@ -300,7 +307,6 @@ class CutoffClassifier(_BinaryRule):
         return self
 
 
-
 def coefficients(fitted) -> pd.DataFrame:
     """Standardised coefficients (log-odds per SD, or per level) of a fitted logistic pipeline.
 
@@ -314,8 +320,9 @@ def coefficients(fitted) -> pd.DataFrame:
     if not hasattr(model, "coef_"):
         return pd.DataFrame(columns=["term", "coefficient"])
     rows = [{"term": "(intercept)", "coefficient": float(np.ravel(model.intercept_)[0])}]
-    rows += [{"term": str(n).split("__", 1)[-1], "coefficient": float(c)}
-             for n, c in zip(names, model.coef_[0], strict=True)]
+    rows += [
+        {"term": str(n).split("__", 1)[-1], "coefficient": float(c)} for n, c in zip(names, model.coef_[0], strict=True)
+    ]
     return pd.DataFrame(rows)
 
 

@@ -22,22 +22,53 @@ import pandas as pd
 log = logging.getLogger(__name__)
 
 #: Outcome columns of the patient table (:mod:`biomarker.models.patients`) (never used as features).
-OUTCOME_COLUMNS = ("bor", "bor_investigator", "response", "response_investigator", "disease_control", "dcb",
-                   "pfs_months", "pfs_event", "os_months", "os_event", "best_pct_change")
+OUTCOME_COLUMNS = (
+    "bor",
+    "bor_investigator",
+    "response",
+    "response_investigator",
+    "disease_control",
+    "dcb",
+    "pfs_months",
+    "pfs_event",
+    "os_months",
+    "os_event",
+    "best_pct_change",
+)
 #: Clinical covariates taken from DM.
 COVARIATES = ("age_years", "sex", "ecog", "smoking", "histology")
 #: Bookkeeping columns that are neither features nor outcomes.
-INFO_COLUMNS = ("usubjid", "tmb_sample", "tmb_ci95_low_per_mb", "tmb_ci95_high_per_mb", "pdl1_assay",
-                "pdl1_tps_low_pct", "pdl1_tps_high_pct", "tissue_adequate")
+INFO_COLUMNS = (
+    "usubjid",
+    "tmb_sample",
+    "tmb_ci95_low_per_mb",
+    "tmb_ci95_high_per_mb",
+    "pdl1_assay",
+    "pdl1_tps_low_pct",
+    "pdl1_tps_high_pct",
+    "tissue_adequate",
+)
 #: PD-L1 TPS category -> ordinal score (labs often report only the category, so the exact % is often missing).
 PDL1_ORDINAL = {"<1": 0, "1-49": 1, ">=50": 2}
 #: The pre-specified baseline TBNK features: % of lymphocytes at C1D1, CD4/CD8 ratio and lymphocytes/uL.
-TBNK_BASELINE = ("cd3_pct_lymph_c1d1", "cd4_pct_lymph_c1d1", "cd8_pct_lymph_c1d1", "b_pct_lymph_c1d1",
-                 "nk_pct_lymph_c1d1", "cd4_cd8_ratio_c1d1", "lymph_abs_per_ul_c1d1")
+TBNK_BASELINE = (
+    "cd3_pct_lymph_c1d1",
+    "cd4_pct_lymph_c1d1",
+    "cd8_pct_lymph_c1d1",
+    "b_pct_lymph_c1d1",
+    "nk_pct_lymph_c1d1",
+    "cd4_cd8_ratio_c1d1",
+    "lymph_abs_per_ul_c1d1",
+)
 #: On-treatment TBNK features (change in % of lymphocytes at C2D1, day 22, before the first scan at week 6): only
 #: in a landmark analysis at C2D1 (guarantee-time bias otherwise; see :mod:`biomarker.models.landmark`).
-TBNK_ON_TREATMENT = ("cd3_pct_lymph_change_c2d1", "cd4_pct_lymph_change_c2d1", "cd8_pct_lymph_change_c2d1",
-                     "b_pct_lymph_change_c2d1", "nk_pct_lymph_change_c2d1")
+TBNK_ON_TREATMENT = (
+    "cd3_pct_lymph_change_c2d1",
+    "cd4_pct_lymph_change_c2d1",
+    "cd8_pct_lymph_change_c2d1",
+    "b_pct_lymph_change_c2d1",
+    "nk_pct_lymph_change_c2d1",
+)
 #: Both, in report order.
 TBNK_DEFAULT = TBNK_BASELINE + TBNK_ON_TREATMENT
 DCB_MONTHS = 6.0
@@ -65,8 +96,9 @@ def derive_outcomes(bor: pd.DataFrame, pfs: pd.DataFrame, os_: pd.DataFrame) -> 
         out.loc[bor["bor_investigator"].isna().to_numpy(), "response_investigator"] = np.nan
     out["disease_control"] = out["bor"].isin(responders | {"SD", "NON-CR/NON-PD"}).astype(float)
     out["best_pct_change"] = pd.to_numeric(bor.get("best_pct_change_from_baseline"), errors="coerce").to_numpy()
-    times = pfs[["usubjid", "pfs_months", "pfs_event"]].merge(os_[["usubjid", "os_months", "os_event"]],
-                                                              on="usubjid", how="outer")
+    times = pfs[["usubjid", "pfs_months", "pfs_event"]].merge(
+        os_[["usubjid", "os_months", "os_event"]], on="usubjid", how="outer"
+    )
     out = out.merge(times, on="usubjid", how="left")
     t, e = out["pfs_months"], out["pfs_event"]
     out["dcb"] = np.where(t >= DCB_MONTHS, 1.0, np.where(e == 1, 0.0, np.nan))
@@ -105,8 +137,9 @@ def feature_columns(table: pd.DataFrame) -> list[str]:
     return [c for c in table.columns if c not in skip]
 
 
-def missingness(table: pd.DataFrame, features: Sequence[str], outcome: str | None = None, *,
-                alpha: float = 0.2) -> pd.DataFrame:
+def missingness(
+    table: pd.DataFrame, features: Sequence[str], outcome: str | None = None, *, alpha: float = 0.2
+) -> pd.DataFrame:
     """Missing values per feature, and with ``outcome`` a screen for informative missingness.
 
     The screen is Firth's penalised logistic regression of the outcome on the missing indicator, tested by the
@@ -136,29 +169,41 @@ def missingness(table: pd.DataFrame, features: Sequence[str], outcome: str | Non
     rows = []
     for feat in features:
         miss = table[feat].isna()
-        row = {"feature": feat, "n": len(table), "n_missing": int(miss.sum()),
-               "pct_missing": 100.0 * float(miss.mean()) if len(table) else np.nan}
+        row = {
+            "feature": feat,
+            "n": len(table),
+            "n_missing": int(miss.sum()),
+            "pct_missing": 100.0 * float(miss.mean()) if len(table) else np.nan,
+        }
         if outcome is not None:
             y = pd.to_numeric(table[outcome], errors="coerce")
             ok = y.notna()
             m, yy = miss[ok].to_numpy(), y[ok].to_numpy(int)
             row["n_missing_events"] = int((m & (yy == 1)).sum())
             row["n_missing_non_events"] = int((m & (yy == 0)).sum())
-            counts = [[row["n_missing_events"], row["n_missing_non_events"]],
-                      [int((~m & (yy == 1)).sum()), int((~m & (yy == 0)).sum())]]
+            counts = [
+                [row["n_missing_events"], row["n_missing_non_events"]],
+                [int((~m & (yy == 1)).sum()), int((~m & (yy == 0)).sum())],
+            ]
             varies = 0 < m.sum() < len(m) and 0 < yy.sum() < len(yy)
             row["missing_vs_outcome_fisher_p"] = float(fisher_exact(counts).pvalue) if varies else np.nan
-            row["missing_vs_outcome_p"] = (firth_lrt(np.column_stack([np.ones(len(m)), m.astype(float)]), yy, 1)
-                                           if varies else np.nan)
+            row["missing_vs_outcome_p"] = (
+                firth_lrt(np.column_stack([np.ones(len(m)), m.astype(float)]), yy, 1) if varies else np.nan
+            )
             row["informative"] = bool(varies and row["missing_vs_outcome_p"] < alpha)
         rows.append(row)
     out = pd.DataFrame(rows)
     if outcome is not None and len(out):
         flagged = out.loc[out["informative"], "feature"].tolist()
         if flagged:
-            log.warning("missingness is associated with %s (Firth likelihood-ratio p < %g) for %s: a missing "
-                        "indicator would carry outcome information (e.g. a sample missing because of early "
-                        "progression)", outcome, alpha, ", ".join(flagged))
+            log.warning(
+                "missingness is associated with %s (Firth likelihood-ratio p < %g) for %s: a missing "
+                "indicator would carry outcome information (e.g. a sample missing because of early "
+                "progression)",
+                outcome,
+                alpha,
+                ", ".join(flagged),
+            )
     return out
 
 

@@ -43,8 +43,15 @@ def _penalised_loglik(X: np.ndarray, y: np.ndarray, beta: np.ndarray) -> float:
     return ll + 0.5 * logdet if sign > 0 else -np.inf
 
 
-def firth_fit(X: np.ndarray, y: np.ndarray, *, offset_index: int | None = None, offset_value: float = 0.0,
-              max_iter: int = 100, tol: float = 1e-8) -> FirthFit:
+def firth_fit(
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    offset_index: int | None = None,
+    offset_value: float = 0.0,
+    max_iter: int = 100,
+    tol: float = 1e-8,
+) -> FirthFit:
     """Fit by modified-score Newton-Raphson with step halving.
 
     Parameters
@@ -112,8 +119,9 @@ def firth_lrt(X: np.ndarray, y: np.ndarray, index: int, fit: FirthFit | None = N
     return float(stats.chi2.sf(stat, 1))
 
 
-def firth_profile_ci(X: np.ndarray, y: np.ndarray, index: int, fit: FirthFit | None = None,
-                     level: float = 0.95) -> tuple[float, float]:
+def firth_profile_ci(
+    X: np.ndarray, y: np.ndarray, index: int, fit: FirthFit | None = None, level: float = 0.95
+) -> tuple[float, float]:
     """Profile penalised-likelihood interval of ``coef[index]`` (Heinze & Schemper 2002).
 
     Examples
@@ -144,8 +152,11 @@ def firth_profile_ci(X: np.ndarray, y: np.ndarray, index: int, fit: FirthFit | N
             bounds.append(direction * np.inf)
             continue
         try:
-            bounds.append(optimize.brentq(gap, b, b + direction * width, xtol=1e-6) if direction > 0
-                          else optimize.brentq(gap, b - width, b, xtol=1e-6))
+            bounds.append(
+                optimize.brentq(gap, b, b + direction * width, xtol=1e-6)
+                if direction > 0
+                else optimize.brentq(gap, b - width, b, xtol=1e-6)
+            )
         except ValueError:  # no sign change: the profile is not unimodal here
             bounds.append(float("nan"))
     return float(bounds[0]), float(bounds[1])

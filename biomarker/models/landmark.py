@@ -46,11 +46,13 @@ def refuse_on_treatment(features: list[str], spec: ModelSpec) -> None:
             f"{names} is measured on treatment and is missing for patients who progressed or died before then, "
             "all non-responders: analysed from C1D1 it would predict response through guarantee-time bias. Use "
             f"baseline features, or a landmark analysis (models: landmark: {visit}; CLI --landmark {visit}) that "
-            "starts at that visit and excludes the patients no longer at risk")
+            "starts at that visit and excludes the patients no longer at risk"
+        )
 
 
-def apply_landmark(data: pd.DataFrame, spec: ModelSpec, id_col: str, source=None
-                   ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+def apply_landmark(
+    data: pd.DataFrame, spec: ModelSpec, id_col: str, source=None
+) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Keep the patients at risk at the landmark.
 
     Parameters
@@ -78,9 +80,13 @@ def apply_landmark(data: pd.DataFrame, spec: ModelSpec, id_col: str, source=None
     cols = {c.lower(): c for c in data.columns}
     t_col, e_col = cols.get(spec.landmark_time.lower()), cols.get(spec.landmark_event.lower())
     if t_col is None or e_col is None:
-        raise InputError(source, f"a landmark analysis needs {spec.landmark_time!r} and {spec.landmark_event!r} to "
-                         "know who progressed or died before the landmark", where="header",
-                         hint="name them with landmark_time / landmark_event")
+        raise InputError(
+            source,
+            f"a landmark analysis needs {spec.landmark_time!r} and {spec.landmark_event!r} to "
+            "know who progressed or died before the landmark",
+            where="header",
+            hint="name them with landmark_time / landmark_event",
+        )
     t = pd.to_numeric(data[t_col], errors="coerce")
     e = pd.to_numeric(data[e_col], errors="coerce")
     reason = pd.Series(pd.NA, index=data.index, dtype=object)
@@ -95,25 +101,40 @@ def apply_landmark(data: pd.DataFrame, spec: ModelSpec, id_col: str, source=None
         rt = pd.to_numeric(data[r_col], errors="coerce")
         reason[reason.isna() & (rt <= months)] = "response_before_landmark"
     else:
-        note = ("no time-to-response column: responses before the landmark cannot be excluded (in this trial the "
-                "first scan, week 6, follows C2D1)")
+        note = (
+            "no time-to-response column: responses before the landmark cannot be excluded (in this trial the "
+            "first scan, week 6, follows C2D1)"
+        )
         log.warning("landmark analysis: %s", note)
     excluded = reason.notna()
-    exclusions = pd.DataFrame({"usubjid": data.loc[excluded, id_col].astype(str).to_numpy(),
-                               "reason": reason[excluded].astype(str).to_numpy()})
+    exclusions = pd.DataFrame(
+        {
+            "usubjid": data.loc[excluded, id_col].astype(str).to_numpy(),
+            "reason": reason[excluded].astype(str).to_numpy(),
+        }
+    )
     counts = {k: int((reason == k).sum()) for k in EXCLUSION_REASONS}
     kept = data.loc[~excluded].copy()
     if len(kept) == 0:
         raise ConfigError(f"no patient is at risk at the landmark ({months:.2f} months)")
     statement = {
-        "landmark": spec.landmark, "landmark_months": round(months, 4), "n_before": len(data), "n_at_risk": len(kept),
-        "n_excluded": int(excluded.sum()), "excluded_by_reason": counts,
+        "landmark": spec.landmark,
+        "landmark_months": round(months, 4),
+        "n_before": len(data),
+        "n_at_risk": len(kept),
+        "n_excluded": int(excluded.sum()),
+        "excluded_by_reason": counts,
         "outcome_meaning": f"{spec.outcome} after the landmark ({spec.landmark}, {months:.2f} months after C1D1) "
-                           "among the patients alive, progression-free and followed up at the landmark",
+        "among the patients alive, progression-free and followed up at the landmark",
         "note": note,
     }
-    log.info("landmark %s: %d of %d patients at risk (%s excluded)", spec.landmark, len(kept), len(data),
-             ", ".join(f"{v} {k}" for k, v in counts.items() if v) or "none")
+    log.info(
+        "landmark %s: %d of %d patients at risk (%s excluded)",
+        spec.landmark,
+        len(kept),
+        len(data),
+        ", ".join(f"{v} {k}" for k, v in counts.items() if v) or "none",
+    )
     return kept, exclusions, statement
 
 

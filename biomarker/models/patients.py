@@ -105,30 +105,37 @@ def one_tmb_per_subject(results: pd.DataFrame, tables: Tables | None = None) -> 
         frame = frame.merge(samples[["sample", "sample_type"]], on="sample", how="left")
     for column in ("usubjid", "sample", "tmb_per_mb"):
         if column not in frame.columns:
-            raise InputError(None, f"the TMB results have no {column!r} column",
-                             hint="pass the store written by `biomarker batch`/`biomarker run`")
+            raise InputError(
+                None,
+                f"the TMB results have no {column!r} column",
+                hint="pass the store written by `biomarker batch`/`biomarker run`",
+            )
     status = frame["status"].astype(str) if "status" in frame else pd.Series("ok", index=frame.index)
     for _, r in frame[status != "ok"].iterrows():
         log.info("TMB of %s not used: %s (%s)", r["sample"], r.get("status"), r.get("reason") or "")
     frame = frame[status == "ok"]
-    frame = frame.assign(_priority=frame.get("sample_type", pd.Series(index=frame.index, dtype=object)).map(
-        lambda t: _TYPE_PRIORITY.get(str(t), 9)))
+    frame = frame.assign(
+        _priority=frame.get("sample_type", pd.Series(index=frame.index, dtype=object)).map(
+            lambda t: _TYPE_PRIORITY.get(str(t), 9)
+        )
+    )
     frame = frame.sort_values(["usubjid", "_priority", "sample"], kind="stable").drop_duplicates("usubjid")
     tmb = pd.to_numeric(frame["tmb_per_mb"], errors="coerce")
     high = frame["tmb_high"] if "tmb_high" in frame else pd.Series(np.nan, index=frame.index)
-    out = pd.DataFrame({
-        "usubjid": frame["usubjid"].astype(str),
-        "tmb_sample": frame["sample"].astype(str),
-        "tmb_per_mb": tmb,
-        "tmb_log2": np.log2(tmb + 1.0),
-        "tmb_ci95_low_per_mb": pd.to_numeric(frame.get("tmb_ci95_low_per_mb"), errors="coerce"),
-        "tmb_ci95_high_per_mb": pd.to_numeric(frame.get("tmb_ci95_high_per_mb"), errors="coerce"),
-        "tmb_high": high.astype(str).str.lower().map({"true": 1.0, "false": 0.0, "1": 1.0, "0": 0.0}),
-    })
+    out = pd.DataFrame(
+        {
+            "usubjid": frame["usubjid"].astype(str),
+            "tmb_sample": frame["sample"].astype(str),
+            "tmb_per_mb": tmb,
+            "tmb_log2": np.log2(tmb + 1.0),
+            "tmb_ci95_low_per_mb": pd.to_numeric(frame.get("tmb_ci95_low_per_mb"), errors="coerce"),
+            "tmb_ci95_high_per_mb": pd.to_numeric(frame.get("tmb_ci95_high_per_mb"), errors="coerce"),
+            "tmb_high": high.astype(str).str.lower().map({"true": 1.0, "false": 0.0, "1": 1.0, "0": 0.0}),
+        }
+    )
     presets = sorted(frame["preset"].dropna().astype(str).unique()) if "preset" in frame else []
     if len(presets) > 1:
-        log.warning("the stored TMB values come from several presets (%s): re-run with one preset",
-                    ", ".join(presets))
+        log.warning("the stored TMB values come from several presets (%s): re-run with one preset", ", ".join(presets))
     out.attrs["presets"] = presets
     return out.reset_index(drop=True)
 
@@ -139,8 +146,21 @@ def _pdl1(frame: pd.DataFrame, tables: Tables) -> pd.DataFrame:
     if p["usubjid"].duplicated().any():
         log.warning("several pathology reports for some subjects: the first is used")
         p = p.drop_duplicates("usubjid", keep="first")
-    keep = [c for c in ("usubjid", "pdl1_assay", "pdl1_tps_pct", "pdl1_tps_low_pct", "pdl1_tps_high_pct",
-                        "pdl1_category", "pdl1_cps", "tissue_adequate", "til_stromal_pct") if c in p.columns]
+    keep = [
+        c
+        for c in (
+            "usubjid",
+            "pdl1_assay",
+            "pdl1_tps_pct",
+            "pdl1_tps_low_pct",
+            "pdl1_tps_high_pct",
+            "pdl1_category",
+            "pdl1_cps",
+            "tissue_adequate",
+            "til_stromal_pct",
+        )
+        if c in p.columns
+    ]
     p = p[keep]
     if "pdl1_category" in p:
         p["pdl1_tps_ordinal"] = p["pdl1_category"].map(PDL1_ORDINAL).astype(float)
@@ -161,26 +181,42 @@ def _subjects(frame: pd.DataFrame, tables: Tables) -> pd.DataFrame:
 #: Which store table gives which per-subject columns (see the module docstring). Order = column order.
 FEATURE_SOURCES: list[FeatureSource] = [
     FeatureSource(st.SUBJECTS, "covariate", prepare=_subjects, description="age, sex, ECOG, smoking, histology (DM)"),
-    FeatureSource("tmb_results", "baseline", prepare=one_tmb_per_subject,
-                  description="TMB of the run's preset, one ok tumour per subject"),
+    FeatureSource(
+        "tmb_results",
+        "baseline",
+        prepare=one_tmb_per_subject,
+        description="TMB of the run's preset, one ok tumour per subject",
+    ),
     FeatureSource(st.PDL1, "baseline", prepare=_pdl1, description="PD-L1 TPS/CPS and stromal TILs (pathology)"),
-    FeatureSource(st.TBNK_FEATURES_WIDE, "baseline", on_treatment=r"(change|_c(?!1d1)\d+d\d+)",
-                  description="TBNK subsets at C1D1 (baseline) and on treatment (lab export or gated FCS)"),
-    FeatureSource("genomic_features", "baseline", prepare=_genomic,
-                  description="signatures and co-mutations of the primary tumour (issue 17)"),
+    FeatureSource(
+        st.TBNK_FEATURES_WIDE,
+        "baseline",
+        on_treatment=r"(change|_c(?!1d1)\d+d\d+)",
+        description="TBNK subsets at C1D1 (baseline) and on treatment (lab export or gated FCS)",
+    ),
+    FeatureSource(
+        "genomic_features",
+        "baseline",
+        prepare=_genomic,
+        description="signatures and co-mutations of the primary tumour (issue 17)",
+    ),
 ]
 #: Endpoint tables the outcomes come from.
 OUTCOME_TABLES = {"bor": st.ENDPOINT_PREFIX + "bor", "pfs": st.ENDPOINT_PREFIX + "pfs", "os": st.ENDPOINT_PREFIX + "os"}
 
 
-def _per_subject(source: FeatureSource, frame: pd.DataFrame, tables: Tables, chosen: pd.DataFrame | None
-                 ) -> pd.DataFrame:
+def _per_subject(
+    source: FeatureSource, frame: pd.DataFrame, tables: Tables, chosen: pd.DataFrame | None
+) -> pd.DataFrame:
     out = source.prepare(frame, tables) if source.prepare is not None else frame.copy()
     if "usubjid" not in out.columns:
         out = out.reset_index() if out.index.name == "usubjid" else out
     if "usubjid" not in out.columns:
-        raise InputError(None, f"store table {source.table!r} has no usubjid column",
-                         hint="every per-subject store table is keyed by usubjid")
+        raise InputError(
+            None,
+            f"store table {source.table!r} has no usubjid column",
+            hint="every per-subject store table is keyed by usubjid",
+        )
     out["usubjid"] = out["usubjid"].astype(str)
     if "sample" in out.columns and chosen is not None and out["usubjid"].duplicated().any():
         preferred = out["sample"].isin(set(chosen["tmb_sample"]))
@@ -228,16 +264,24 @@ def compute_patients(tables: Tables, sources: list[FeatureSource] | None = None)
     for source, part in parts:
         unknown = sorted(set(part["usubjid"]) - known)
         if unknown:
-            warnings.append(f"{source.table}: {len(unknown)} subject(s) not among the study's subjects, left out: "
-                            f"{', '.join(unknown[:5])}{' ...' if len(unknown) > 5 else ''}")
+            warnings.append(
+                f"{source.table}: {len(unknown)} subject(s) not among the study's subjects, left out: "
+                f"{', '.join(unknown[:5])}{' ...' if len(unknown) > 5 else ''}"
+            )
             log.warning("%s", warnings[-1])
         clash = sorted(set(part.columns) & set(table.columns) - {"usubjid"})
         if clash:
-            raise InputError(None, f"store table {source.table!r} repeats column(s) {', '.join(clash)} of another "
-                             "source", hint="rename them in the step that writes the table")
+            raise InputError(
+                None,
+                f"store table {source.table!r} repeats column(s) {', '.join(clash)} of another source",
+                hint="rename them in the step that writes the table",
+            )
         table = table.merge(part, on="usubjid", how="left")
-        kinds += [(c, source.table, "info" if c in INFO_COLUMNS else source.kind_of(c))
-                  for c in part.columns if c != "usubjid"]
+        kinds += [
+            (c, source.table, "info" if c in INFO_COLUMNS else source.kind_of(c))
+            for c in part.columns
+            if c != "usubjid"
+        ]
     if outcomes is not None:
         table = table.merge(outcomes, on="usubjid", how="left")
         kinds += [(c, "endpoint_bor/pfs/os", "outcome") for c in outcomes.columns if c != "usubjid"]
@@ -246,20 +290,33 @@ def compute_patients(tables: Tables, sources: list[FeatureSource] | None = None)
     used = [s.table for s, _ in parts] + ([st.SUBJECTS] if st.SUBJECTS in tables else [])
     presets = chosen.attrs.get("presets", []) if chosen is not None else []
     read = sorted(set(used) | (set(OUTCOME_TABLES.values()) if outcomes is not None else set()))
-    table_inputs = {name: {k: v.get("sha256") for k, v in tables[name].attrs.get("provenance", {}).get(
-        "inputs", {}).items() if isinstance(v, dict)} for name in read if name in tables}
-    provenance = make_provenance("patients", {"sources": [s.table for s in sources]}, tables_read=read,
-                                 table_inputs={k: v for k, v in table_inputs.items() if v},
-                                 tmb_preset=presets[0] if len(presets) == 1 else presets or None,
-                                 warnings=warnings)
+    table_inputs = {
+        name: {
+            k: v.get("sha256")
+            for k, v in tables[name].attrs.get("provenance", {}).get("inputs", {}).items()
+            if isinstance(v, dict)
+        }
+        for name in read
+        if name in tables
+    }
+    provenance = make_provenance(
+        "patients",
+        {"sources": [s.table for s in sources]},
+        tables_read=read,
+        table_inputs={k: v for k, v in table_inputs.items() if v},
+        tmb_preset=presets[0] if len(presets) == 1 else presets or None,
+        warnings=warnings,
+    )
     table.attrs["sources"] = {s.table: s.description for s, _ in parts}
     table.attrs["feature_kinds"] = dict(zip(feature_sources["feature"], feature_sources["kind"], strict=True))
-    return Result("patients", {"patients": table, "feature_sources": feature_sources}, provenance,
-                  summary_table="patients")
+    return Result(
+        "patients", {"patients": table, "feature_sources": feature_sources}, provenance, summary_table="patients"
+    )
 
 
-def read_store_tables(store: st.Store | str | os.PathLike[str],
-                      sources: list[FeatureSource] | None = None) -> dict[str, pd.DataFrame]:
+def read_store_tables(
+    store: st.Store | str | os.PathLike[str], sources: list[FeatureSource] | None = None
+) -> dict[str, pd.DataFrame]:
     """The store tables the patient table needs (those present), plus each one's stored provenance in
     ``frame.attrs["provenance"]``."""
     names = {s.table for s in (FEATURE_SOURCES if sources is None else sources)}
@@ -299,15 +356,24 @@ def covariates_from_dm(dm: pd.DataFrame) -> pd.DataFrame:
     ['usubjid', 'age_years', 'sex', 'ecog', 'smoking', 'histology']
     """
     get = lambda c: dm[c] if c in dm else pd.Series(np.nan, index=dm.index)  # noqa: E731
-    return pd.DataFrame({
-        "usubjid": dm["USUBJID"].astype(str),
-        "age_years": pd.to_numeric(get("AGE"), errors="coerce"),
-        "sex": get("SEX").astype(object),
-        "ecog": pd.to_numeric(get("ECOG"), errors="coerce"),
-        "smoking": get("SMOKING").astype(object),
-        "histology": get("HISTOLOGY").astype(object),
-    })
+    return pd.DataFrame(
+        {
+            "usubjid": dm["USUBJID"].astype(str),
+            "age_years": pd.to_numeric(get("AGE"), errors="coerce"),
+            "sex": get("SEX").astype(object),
+            "ecog": pd.to_numeric(get("ECOG"), errors="coerce"),
+            "smoking": get("SMOKING").astype(object),
+            "histology": get("HISTOLOGY").astype(object),
+        }
+    )
 
 
-__all__ = ["FEATURE_SOURCES", "FeatureSource", "compute_patients", "covariates_from_dm",
-           "one_tmb_per_subject", "patient_table", "read_store_tables"]
+__all__ = [
+    "FEATURE_SOURCES",
+    "FeatureSource",
+    "compute_patients",
+    "covariates_from_dm",
+    "one_tmb_per_subject",
+    "patient_table",
+    "read_store_tables",
+]

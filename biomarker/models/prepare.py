@@ -79,8 +79,12 @@ def resolve(frame: pd.DataFrame, name: str, what: str, source) -> str:
     lower = {str(c).lower(): c for c in frame.columns}
     if str(name).lower() in lower:
         return lower[str(name).lower()]
-    raise InputError(source, f"no {what} column {name!r}", where="header",
-                     hint=f"columns are: {', '.join(map(str, frame.columns[:40]))}")
+    raise InputError(
+        source,
+        f"no {what} column {name!r}",
+        where="header",
+        hint=f"columns are: {', '.join(map(str, frame.columns[:40]))}",
+    )
 
 
 def binary_outcome(values: pd.Series, positive: Sequence | None = None, source=None) -> pd.Series:
@@ -99,8 +103,11 @@ def binary_outcome(values: pd.Series, positive: Sequence | None = None, source=N
     numeric = pd.to_numeric(values, errors="coerce")
     bad = values.notna() & ~numeric.isin([0, 1])
     if bad.any():
-        raise InputError(source, f"outcome {values.name!r} is not 0/1 (e.g. {values[bad].iloc[0]!r})",
-                         hint="pass positive= (CLI: --positive) naming the value(s) that count as the event")
+        raise InputError(
+            source,
+            f"outcome {values.name!r} is not 0/1 (e.g. {values[bad].iloc[0]!r})",
+            hint="pass positive= (CLI: --positive) naming the value(s) that count as the event",
+        )
     return numeric.astype(float)
 
 
@@ -126,9 +133,13 @@ def text_in_numbers(frame: pd.DataFrame, column: str, id_col: str, source) -> No
         return
     cells = [f"{id_col} {i} = {v!r}" for i, v in zip(frame.loc[text, id_col], values[text], strict=True)]
     more = f" and {len(cells) - 5} more" if len(cells) > 5 else ""
-    raise InputError(source, f"column {column!r} is numeric but {len(cells)} cell{'s' if len(cells) > 1 else ''} "
-                     f"{'are' if len(cells) > 1 else 'is'} text: {'; '.join(cells[:5])}{more}", where=column,
-                     hint="correct the cells, leave them empty for missing, or list the column under categorical")
+    raise InputError(
+        source,
+        f"column {column!r} is numeric but {len(cells)} cell{'s' if len(cells) > 1 else ''} "
+        f"{'are' if len(cells) > 1 else 'is'} text: {'; '.join(cells[:5])}{more}",
+        where=column,
+        hint="correct the cells, leave them empty for missing, or list the column under categorical",
+    )
 
 
 def prepare(raw: pd.DataFrame, spec: ModelSpec, source: Path | None = None) -> Prepared:
@@ -148,8 +159,12 @@ def prepare(raw: pd.DataFrame, spec: ModelSpec, source: Path | None = None) -> P
     change = resolve(raw, spec.change, "change", source) if spec.change else None
     dup = raw[id_col].astype(str).duplicated()
     if dup.any():
-        raise InputError(source, f"patient {raw.loc[dup, id_col].iloc[0]!r} has more than one row", where=id_col,
-                         hint="one row per patient")
+        raise InputError(
+            source,
+            f"patient {raw.loc[dup, id_col].iloc[0]!r} has more than one row",
+            where=id_col,
+            hint="one row per patient",
+        )
     for column in spec.groups:
         resolve(raw, column, "grouping", source)
     if spec.rule is True:
@@ -158,8 +173,11 @@ def prepare(raw: pd.DataFrame, spec: ModelSpec, source: Path | None = None) -> P
         rule = dict(spec.rule) if spec.rule else None
     rule = {resolve(raw, c, "rule", source): v for c, v in (rule or {}).items()} or None
     cutoff_features = [resolve(raw, c, "cut-off feature", source) for c in spec.cutoff_features]
-    adjust_for = [c for c in (next((x for x in raw.columns if str(x).lower() == a.lower()), None)
-                              for a in spec.adjust_for) if c is not None]
+    adjust_for = [
+        c
+        for c in (next((x for x in raw.columns if str(x).lower() == a.lower()), None) for a in spec.adjust_for)
+        if c is not None
+    ]
     declared = {resolve(raw, c, "categorical", source) for c in (spec.categorical or ())}
     for f in dict.fromkeys([*features, *uni_features, *cutoff_features, *(rule or {})]):
         if f not in declared:
@@ -169,17 +187,35 @@ def prepare(raw: pd.DataFrame, spec: ModelSpec, source: Path | None = None) -> P
     n_excluded = int(y_all.isna().sum())
     if n_excluded:
         log.info("%d patients without %s are excluded from the response analyses", n_excluded, outcome)
-    keep = list(dict.fromkeys([id_col, outcome, *features, *uni_features, *(rule or {}), *cutoff_features, *times,
-                               *events, *([change] if change else []), *spec.groups, *adjust_for]))
+    keep = list(
+        dict.fromkeys(
+            [
+                id_col,
+                outcome,
+                *features,
+                *uni_features,
+                *(rule or {}),
+                *cutoff_features,
+                *times,
+                *events,
+                *([change] if change else []),
+                *spec.groups,
+                *adjust_for,
+            ]
+        )
+    )
     order = lambda f: f.sort_values(id_col, key=lambda s: s.astype(str), kind="stable").reset_index(drop=True)  # noqa: E731
     survival = order(raw[keep].copy())
     data = raw.loc[y_all.notna(), keep].copy()
     data[outcome] = y_all[y_all.notna()].astype(int)
     landmark, exclusions = None, pd.DataFrame(columns=["usubjid", "reason"])
     if spec.landmark is not None:
-        lm_cols = [c for c in raw.columns if str(c).lower() in {spec.landmark_time.lower(),
-                                                                spec.landmark_event.lower(),
-                                                                str(spec.response_time or "").lower()}]
+        lm_cols = [
+            c
+            for c in raw.columns
+            if str(c).lower()
+            in {spec.landmark_time.lower(), spec.landmark_event.lower(), str(spec.response_time or "").lower()}
+        ]
         data = data.join(raw.loc[data.index, [c for c in lm_cols if c not in data.columns]])
         data, exclusions, landmark = apply_landmark(data, spec, id_col, source)
         data = data[keep]
@@ -187,8 +223,11 @@ def prepare(raw: pd.DataFrame, spec: ModelSpec, source: Path | None = None) -> P
     y = data[outcome].to_numpy(int)
     n, n_events = len(y), int(y.sum())
     if min(n_events, n - n_events) < MIN_PER_CLASS:
-        raise InputError(source, f"{outcome!r} has {n_events} events among {n} patients", hint=(
-            f"cross-validated models need at least {MIN_PER_CLASS} patients in each outcome class"))
+        raise InputError(
+            source,
+            f"{outcome!r} has {n_events} events among {n} patients",
+            hint=(f"cross-validated models need at least {MIN_PER_CLASS} patients in each outcome class"),
+        )
 
     categorical = [f for f in features if f in declared or (spec.categorical is None and is_categorical_text(data[f]))]
     numeric = [f for f in features if f not in categorical]
@@ -196,20 +235,38 @@ def prepare(raw: pd.DataFrame, spec: ModelSpec, source: Path | None = None) -> P
         for f in numeric:
             is_bool = pd.api.types.is_bool_dtype(frame[f])
             frame[f] = frame[f].astype(float) if is_bool else pd.to_numeric(frame[f], errors="coerce")
-    uni_cat = None if spec.categorical is None else [f for f in uni_features if f in declared
-                                                     or is_categorical(data[f])]
-    return Prepared(data=data, survival=survival, y=y, id_col=id_col, outcome=outcome, features=features,
-                    numeric=numeric, categorical=categorical, uni_features=uni_features, uni_categorical=uni_cat,
-                    times=times, events=events, change=change, rule=rule, cutoff_features=cutoff_features,
-                    adjust_for=adjust_for, source=source, n_excluded_missing_outcome=n_excluded, landmark=landmark,
-                    exclusions=exclusions)
+    uni_cat = (
+        None if spec.categorical is None else [f for f in uni_features if f in declared or is_categorical(data[f])]
+    )
+    return Prepared(
+        data=data,
+        survival=survival,
+        y=y,
+        id_col=id_col,
+        outcome=outcome,
+        features=features,
+        numeric=numeric,
+        categorical=categorical,
+        uni_features=uni_features,
+        uni_categorical=uni_cat,
+        times=times,
+        events=events,
+        change=change,
+        rule=rule,
+        cutoff_features=cutoff_features,
+        adjust_for=adjust_for,
+        source=source,
+        n_excluded_missing_outcome=n_excluded,
+        landmark=landmark,
+        exclusions=exclusions,
+    )
 
 
 def is_categorical_text(series: pd.Series) -> bool:
     """Text, category or boolean-text columns (the model families one-hot encode them)."""
-    return (series.dtype == object or pd.api.types.is_string_dtype(series)
-            or isinstance(series.dtype, pd.CategoricalDtype))
+    return (
+        series.dtype == object or pd.api.types.is_string_dtype(series) or isinstance(series.dtype, pd.CategoricalDtype)
+    )
 
 
-__all__ = ["MIN_PER_CLASS", "Prepared", "binary_outcome", "prepare", "read_patient_table", "resolve",
-           "text_in_numbers"]
+__all__ = ["MIN_PER_CLASS", "Prepared", "binary_outcome", "prepare", "read_patient_table", "resolve", "text_in_numbers"]

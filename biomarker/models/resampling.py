@@ -12,8 +12,9 @@ from sklearn.base import clone
 from biomarker.models.delong import auc_fast
 
 
-def _perm_worker(estimators: Mapping[str, object], X: pd.DataFrame, y_perm: np.ndarray, n_splits: int,
-                 n_repeats: int, seed: int) -> dict[str, float]:
+def _perm_worker(
+    estimators: Mapping[str, object], X: pd.DataFrame, y_perm: np.ndarray, n_splits: int, n_repeats: int, seed: int
+) -> dict[str, float]:
     from threadpoolctl import threadpool_limits
 
     from biomarker.models.validation import repeated_cv
@@ -82,7 +83,7 @@ def permutation_test(
     for start in range(0, n_permutations, batch):
         if not active:
             break
-        chunk = perms[start:start + batch]
+        chunk = perms[start : start + batch]
         if n_jobs == 1 or len(chunk) < 2:
             results = [_perm_worker(active, X, yp, n_splits, n_repeats, seed) for yp in chunk]
         else:
@@ -110,8 +111,11 @@ def permutation_test(
         obs = float(observed[name])
         exceed = int(np.sum(values >= obs - 1e-12))
         p = exceed / len(values) if name in stopped else (1 + exceed) / (1 + len(values))
-        p_text = f"p <= 1/{len(values) + 1}" if exceed == 0 and len(values) else (
-            f"p = {p:.2g} (stopped after {len(values)} permutations)" if name in stopped else f"p = {p:.2g}")
+        p_text = (
+            f"p <= 1/{len(values) + 1}"
+            if exceed == 0 and len(values)
+            else (f"p = {p:.2g} (stopped after {len(values)} permutations)" if name in stopped else f"p = {p:.2g}")
+        )
         rows.append(
             {
                 "model": name,
@@ -127,8 +131,9 @@ def permutation_test(
     return pd.DataFrame(rows), null
 
 
-def _boot_worker(estimators: Mapping[str, object], X: pd.DataFrame, y: np.ndarray, idx: np.ndarray, n_splits: int,
-                 seed: int) -> dict[str, float]:
+def _boot_worker(
+    estimators: Mapping[str, object], X: pd.DataFrame, y: np.ndarray, idx: np.ndarray, n_splits: int, seed: int
+) -> dict[str, float]:
     from sklearn.model_selection import StratifiedGroupKFold
     from threadpoolctl import threadpool_limits
 
@@ -188,7 +193,7 @@ def refit_bootstrap(
     results: list[dict[str, float]] = []
     batch = max(10, 5 * n_jobs)
     for start in range(0, n_bootstrap, batch):
-        chunk = draws[start:start + batch]
+        chunk = draws[start : start + batch]
         seeds = [seed + start + i for i in range(len(chunk))]
         if n_jobs == 1 or len(chunk) < 2:
             results += [_boot_worker(estimators, X, y, idx, n_splits, s) for idx, s in zip(chunk, seeds, strict=True)]
@@ -196,7 +201,8 @@ def refit_bootstrap(
             from joblib import Parallel, delayed
 
             results += Parallel(n_jobs=n_jobs, backend="loky")(
-                delayed(_boot_worker)(estimators, X, y, idx, n_splits, s) for idx, s in zip(chunk, seeds, strict=True))
+                delayed(_boot_worker)(estimators, X, y, idx, n_splits, s) for idx, s in zip(chunk, seeds, strict=True)
+            )
         if progress is not None:
             progress(len(results), n_bootstrap)
     z = float(norm.ppf(1 - alpha / 2))
@@ -209,9 +215,17 @@ def refit_bootstrap(
         sd = float(np.std(ok, ddof=1)) if len(ok) > 2 else np.nan
         obs = float(observed[name])
         half = z * sd
-        rows.append({"model": name, "auc": obs, "auc_refit_sd": sd, "distinct_fraction": distinct,
-                     "auc_ci_lower": max(0.0, obs - half), "auc_ci_upper": min(1.0, obs + half),
-                     "n_refit_bootstrap": len(ok)})
+        rows.append(
+            {
+                "model": name,
+                "auc": obs,
+                "auc_refit_sd": sd,
+                "distinct_fraction": distinct,
+                "auc_ci_lower": max(0.0, obs - half),
+                "auc_ci_upper": min(1.0, obs + half),
+                "n_refit_bootstrap": len(ok),
+            }
+        )
     return pd.DataFrame(rows), pd.concat(draw_rows, ignore_index=True)
 
 

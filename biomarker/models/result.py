@@ -18,8 +18,12 @@ UNWRITTEN = ("box_points",)
 
 def write_tsv(frame: pd.DataFrame, path: Path) -> Path:
     """TSV, atomically, floats with 10 significant digits (byte-identical for the same inputs and seed)."""
-    return atomic_replace(path, lambda p: frame.to_csv(p, sep="\t", index=False, float_format="%.10g",
-                                                       lineterminator="\n", date_format="%Y-%m-%d"))
+    return atomic_replace(
+        path,
+        lambda p: frame.to_csv(
+            p, sep="\t", index=False, float_format="%.10g", lineterminator="\n", date_format="%Y-%m-%d"
+        ),
+    )
 
 
 @dataclass
@@ -86,22 +90,28 @@ class ModelResults:
         for name, frame in self.tables.items():
             if name not in UNWRITTEN:
                 files[name] = write_tsv(frame, out / f"{name}.tsv")
-        files["report"] = atomic_replace(out / "report.json", lambda p: p.write_text(
-            json.dumps(self.report, indent=2, sort_keys=True, allow_nan=False) + "\n"))
+        files["report"] = atomic_replace(
+            out / "report.json",
+            lambda p: p.write_text(json.dumps(self.report, indent=2, sort_keys=True, allow_nan=False) + "\n"),
+        )
         if figures:
             from biomarker.plots.models import model_figures
 
             for name, fig in model_figures(self.tables).items():
-                files[name] = atomic_replace(out / f"{name}.png", lambda p, fig=fig: fig.savefig(
-                    p, dpi=dpi, format="png", metadata={"Software": None}))
+                files[name] = atomic_replace(
+                    out / f"{name}.png",
+                    lambda p, fig=fig: fig.savefig(p, dpi=dpi, format="png", metadata={"Software": None}),
+                )
         self.files = files
         return files
 
     def __repr__(self) -> str:
-        cols = [c for c in ("model", "auc", "auc_ci_lower", "auc_ci_upper", "null_auc_mean", "p_text")
-                if c in self.summary]
-        return f"ModelResults({len(self.tables)} tables, {len(self.warnings)} warnings)\n" \
-               f"{self.summary[cols].to_string()}"
+        cols = [
+            c for c in ("model", "auc", "auc_ci_lower", "auc_ci_upper", "null_auc_mean", "p_text") if c in self.summary
+        ]
+        return (
+            f"ModelResults({len(self.tables)} tables, {len(self.warnings)} warnings)\n{self.summary[cols].to_string()}"
+        )
 
 
 __all__ = ["ModelResults", "write_tsv"]

@@ -41,8 +41,14 @@ class TunedLogistic(ClassifierMixin, BaseEstimator):
     def _model(self, C: float):
         from sklearn.linear_model import LogisticRegression
 
-        return LogisticRegression(C=C, solver="saga", l1_ratio=self.l1_ratio, max_iter=5000, warm_start=True,
-                                  **({"penalty": "elasticnet"} if _sklearn_before_1_8() else {}))
+        return LogisticRegression(
+            C=C,
+            solver="saga",
+            l1_ratio=self.l1_ratio,
+            max_iter=5000,
+            warm_start=True,
+            **({"penalty": "elasticnet"} if _sklearn_before_1_8() else {}),
+        )
 
     def _fit_one(self, X: np.ndarray, y: np.ndarray, C: float, start: np.ndarray | None) -> np.ndarray:
         """Coefficients ``[intercept, w]``: ridge by Newton's method (the objective of scikit-learn's
@@ -83,8 +89,9 @@ def _expit(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1 + np.tanh(0.5 * np.asarray(z, dtype=float)))
 
 
-def ridge_logistic(X: np.ndarray, y: np.ndarray, C: float, start: np.ndarray | None = None, *,
-                   max_iter: int = 100, tol: float = 1e-10) -> np.ndarray:
+def ridge_logistic(
+    X: np.ndarray, y: np.ndarray, C: float, start: np.ndarray | None = None, *, max_iter: int = 100, tol: float = 1e-10
+) -> np.ndarray:
     """Ridge logistic regression (unpenalised intercept) by Newton's method with step halving.
 
     Minimises ``C * sum(log-loss) + |w|^2 / 2``, the objective of scikit-learn's ``LogisticRegression(C=C)``.

@@ -69,8 +69,9 @@ def associations(prep: Prepared, spec: ModelSpec) -> tuple[dict[str, pd.DataFram
     tables: dict[str, pd.DataFrame] = {}
     miss = missingness(data, prep.uni_features, outcome, alpha=spec.missingness_alpha)
     tables["missingness"] = miss
-    uni, rates = univariable_binary(data, outcome, prep.uni_features, categorical=prep.uni_categorical,
-                                    change=prep.change)
+    uni, rates = univariable_binary(
+        data, outcome, prep.uni_features, categorical=prep.uni_categorical, change=prep.change
+    )
     tables["univariable"], tables["categorical_rates"] = uni, rates
     kinds = uni.set_index("feature")["kind"]
     box_feats = [f for f in prep.uni_features if kinds.get(f) == "numeric"]
@@ -82,9 +83,13 @@ def associations(prep: Prepared, spec: ModelSpec) -> tuple[dict[str, pd.DataFram
         warnings.append(
             f"{r['feature']}: missing for {r['n_missing_events']} events and {r['n_missing_non_events']} non-events "
             f"(Firth likelihood-ratio p = {r['missing_vs_outcome_p']:.3g} < {spec.missingness_alpha}): its "
-            "missingness may carry outcome information, " + (
-                "and its missing indicator IS used (missing_indicators: always)" if used else
-                "so its missing indicator is not used by the models (median imputation only)"))
+            "missingness may carry outcome information, "
+            + (
+                "and its missing indicator IS used (missing_indicators: always)"
+                if used
+                else "so its missing indicator is not used by the models (median imputation only)"
+            )
+        )
     return tables, warnings
 
 
@@ -103,13 +108,21 @@ def survival_tables(prep: Prepared, spec: ModelSpec) -> dict[str, pd.DataFrame]:
         surv.append(s)
         curves.append(c)
         risks.append(r)
-        feats = [f for f in prep.uni_features if not on_treatment_visit(f)
-                 and (f in prep.numeric or is_categorical(sub[f]) or pd.api.types.is_numeric_dtype(sub[f]))]
+        feats = [
+            f
+            for f in prep.uni_features
+            if not on_treatment_visit(f)
+            and (f in prep.numeric or is_categorical(sub[f]) or pd.api.types.is_numeric_dtype(sub[f]))
+        ]
         coxes.append(cox_univariable(sub, t, e, feats))
     if not prep.times:
         return {}
-    return {"survival_groups": pd.concat(surv, ignore_index=True), "cox": pd.concat(coxes, ignore_index=True),
-            "km_curves": pd.concat(curves, ignore_index=True), "km_at_risk": pd.concat(risks, ignore_index=True)}
+    return {
+        "survival_groups": pd.concat(surv, ignore_index=True),
+        "cox": pd.concat(coxes, ignore_index=True),
+        "km_curves": pd.concat(curves, ignore_index=True),
+        "km_at_risk": pd.concat(risks, ignore_index=True),
+    }
 
 
 def indicator_columns(prep: Prepared, spec: ModelSpec, missing: pd.DataFrame) -> list[str]:
@@ -123,14 +136,26 @@ def indicator_columns(prep: Prepared, spec: ModelSpec, missing: pd.DataFrame) ->
 def cross_validate(prep: Prepared, spec: ModelSpec, indicators: list[str], n_jobs: int):
     """Stage 4: repeated stratified CV of every model family, learned cut-off and the fixed rule."""
     X = prep.data[list(dict.fromkeys([*prep.features, *(prep.rule or {}), *prep.cutoff_features]))]
-    estimators: dict[str, object] = {m: make_estimator(m, prep.numeric, prep.categorical, seed=spec.seed,
-                                                       indicators=indicators) for m in spec.models}
+    estimators: dict[str, object] = {
+        m: make_estimator(m, prep.numeric, prep.categorical, seed=spec.seed, indicators=indicators) for m in spec.models
+    }
     estimators.update({f"cutoff_{c}": CutoffClassifier(c) for c in prep.cutoff_features})
     kinds = {**{m: "model" for m in spec.models}, **{f"cutoff_{c}": "learned cut-off" for c in prep.cutoff_features}}
     common = {"n_splits": spec.n_splits, "n_repeats": spec.n_repeats, "seed": spec.seed}
-    jobs = [(name, est, X, prep.y, {**common, "importance_features": prep.features if name in spec.models else (),
-                                    "keep_coefficients": name in ("logistic_l2", "elastic_net")})
-            for name, est in estimators.items()]
+    jobs = [
+        (
+            name,
+            est,
+            X,
+            prep.y,
+            {
+                **common,
+                "importance_features": prep.features if name in spec.models else (),
+                "keep_coefficients": name in ("logistic_l2", "elastic_net"),
+            },
+        )
+        for name, est in estimators.items()
+    ]
     if prep.rule:
         jobs.append(("clinical_rule", ClinicalRule(prep.rule), X, prep.y, common))
         kinds["clinical_rule"] = "fixed rule"
@@ -138,29 +163,53 @@ def cross_validate(prep: Prepared, spec: ModelSpec, indicators: list[str], n_job
     return X, estimators, kinds, cv
 
 
-def resample(X: pd.DataFrame, y: np.ndarray, estimators: Mapping[str, object], cv: Mapping, spec: ModelSpec,
-             n_jobs: int, progress: Progress | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def resample(
+    X: pd.DataFrame,
+    y: np.ndarray,
+    estimators: Mapping[str, object],
+    cv: Mapping,
+    spec: ModelSpec,
+    n_jobs: int,
+    progress: Progress | None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Stage 5: the permutation test (its statistic is the printed AUC: the mean over all CV repeats) and the
     refit bootstrap of the AUC interval."""
     from biomarker.models.validation import permutation_test, refit_bootstrap
 
     observed = {name: float(np.mean(cv[name].auc)) for name in estimators}
-    tell = (lambda stage: (lambda done, total: progress(stage, done, total))) if progress else (lambda stage: None)
-    to_permute = {k: v for k, v in estimators.items() if spec.permutation_models is None or k in
-                  spec.permutation_models}
+    tell = (lambda stage: lambda done, total: progress(stage, done, total)) if progress else (lambda stage: None)
+    to_permute = {
+        k: v for k, v in estimators.items() if spec.permutation_models is None or k in spec.permutation_models
+    }
     pvals = pd.DataFrame(columns=["model", "permutation_p", "p_text", "null_auc_mean", "n_permutations"])
     null = pd.DataFrame(columns=["model", "permutation", "auc"])
     if spec.n_permutations > 0 and to_permute:
-        pvals, null = permutation_test(to_permute, X, y, {k: observed[k] for k in to_permute},
-                                       n_permutations=spec.n_permutations, n_splits=spec.n_splits,
-                                       n_repeats=spec.n_repeats, seed=spec.seed, n_jobs=n_jobs,
-                                       progress=tell("permutations"))
+        pvals, null = permutation_test(
+            to_permute,
+            X,
+            y,
+            {k: observed[k] for k in to_permute},
+            n_permutations=spec.n_permutations,
+            n_splits=spec.n_splits,
+            n_repeats=spec.n_repeats,
+            seed=spec.seed,
+            n_jobs=n_jobs,
+            progress=tell("permutations"),
+        )
     boot = pd.DataFrame(columns=["model", "auc_refit_sd", "auc_ci_lower", "auc_ci_upper", "n_refit_bootstrap"])
     draws = pd.DataFrame(columns=["model", "resample", "auc"])
     if spec.n_refit_bootstrap > 1 and estimators:
-        boot, draws = refit_bootstrap(estimators, X, y, observed, n_bootstrap=spec.n_refit_bootstrap,
-                                      n_splits=spec.n_splits, seed=spec.seed, n_jobs=n_jobs,
-                                      progress=tell("refit bootstrap"))
+        boot, draws = refit_bootstrap(
+            estimators,
+            X,
+            y,
+            observed,
+            n_bootstrap=spec.n_refit_bootstrap,
+            n_splits=spec.n_splits,
+            seed=spec.seed,
+            n_jobs=n_jobs,
+            progress=tell("refit bootstrap"),
+        )
     return pvals, null, boot, draws
 
 
@@ -223,19 +272,28 @@ def run_models(
     tables.update(clinical_use_tables(prep, spec, cv, tables))
     if prep.landmark is not None:
         tables["landmark_exclusions"] = prep.exclusions
-        warnings.append(f"landmark analysis at {spec.landmark}: {prep.landmark['n_excluded']} of "
-                        f"{prep.landmark['n_before']} patients excluded; outcome = "
-                        f"{prep.landmark['outcome_meaning']}")
+        warnings.append(
+            f"landmark analysis at {spec.landmark}: {prep.landmark['n_excluded']} of "
+            f"{prep.landmark['n_before']} patients excluded; outcome = "
+            f"{prep.landmark['outcome_meaning']}"
+        )
     tables["analysis_table"] = prep.data
 
     from biomarker import __version__
     from biomarker.files import sha256_file
 
-    prov = {"package": "nsclc-biomarker", "version": __version__, "command": "model",
-            "input": str(source) if source else "DataFrame", "input_sha256": sha256_file(source) if source else None,
-            "settings": spec.as_dict(), **(provenance or {})}
-    report = tripod_report(spec=spec, prep=prep, tables=tables, provenance=prov, warnings=warnings,
-                           indicators=indicators)
+    prov = {
+        "package": "nsclc-biomarker",
+        "version": __version__,
+        "command": "model",
+        "input": str(source) if source else "DataFrame",
+        "input_sha256": sha256_file(source) if source else None,
+        "settings": spec.as_dict(),
+        **(provenance or {}),
+    }
+    report = tripod_report(
+        spec=spec, prep=prep, tables=tables, provenance=prov, warnings=warnings, indicators=indicators
+    )
     result = ModelResults(tables=tables, report=report, provenance=prov, warnings=warnings)
     if out_dir is not None:
         result.write(out_dir, figures=spec.figures, dpi=spec.dpi)
@@ -251,6 +309,18 @@ def make_figures(tables: Mapping[str, pd.DataFrame], only: str | None = None) ->
     return model_figures(tables, only=only)
 
 
-__all__ = ["DEFAULT_MODELS", "ModelResults", "Progress", "associations", "binary_outcome", "cross_validate",
-           "indicator_columns", "make_figures", "read_patient_table", "resample", "run_models", "survival_tables",
-           "write_tsv"]
+__all__ = [
+    "DEFAULT_MODELS",
+    "ModelResults",
+    "Progress",
+    "associations",
+    "binary_outcome",
+    "cross_validate",
+    "indicator_columns",
+    "make_figures",
+    "read_patient_table",
+    "resample",
+    "run_models",
+    "survival_tables",
+    "write_tsv",
+]

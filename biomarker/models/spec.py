@@ -204,8 +204,12 @@ class ModelSpec:
         for name in ("positive", "univariable_features", "categorical", "permutation_models"):
             if getattr(self, name) is not None:
                 value = getattr(self, name)
-                set_(name, (str(value),) if isinstance(value, int | float) and not isinstance(value, bool)
-                     else _tuple(value, name))
+                set_(
+                    name,
+                    (str(value),)
+                    if isinstance(value, int | float) and not isinstance(value, bool)
+                    else _tuple(value, name),
+                )
         if not isinstance(self.outcome, str) or not self.outcome:
             raise ConfigError("models: outcome must be a column name")
         if len(set(self.features)) != len(self.features):
@@ -237,8 +241,10 @@ class ModelSpec:
                 raise ConfigError(f"models: external model {name!r} needs coefficients: {{column: value}}")
             extra = set(model) - {"intercept", "coefficients", "transform", "reference"}
             if extra:
-                raise ConfigError(f"models: external model {name!r} has unknown key(s) {', '.join(sorted(extra))}; "
-                                  "allowed: intercept, coefficients, transform, reference")
+                raise ConfigError(
+                    f"models: external model {name!r} has unknown key(s) {', '.join(sorted(extra))}; "
+                    "allowed: intercept, coefficients, transform, reference"
+                )
 
     @property
     def landmark_months(self) -> float | None:
@@ -300,11 +306,20 @@ class ModelSpec:
         out = {}
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            out[f.name] = list(value) if isinstance(value, tuple) else (dict(value) if isinstance(value, Mapping)
-                                                                        else value)
+            out[f.name] = (
+                list(value) if isinstance(value, tuple) else (dict(value) if isinstance(value, Mapping) else value)
+            )
         out["landmark_months"] = self.landmark_months
         return out
 
 
-__all__ = ["DAYS_PER_MONTH", "DEFAULT_ADJUST", "DEFAULT_MODELS", "MODEL_FAMILIES", "ModelSpec", "check_groupings",
-           "on_treatment_visit", "visit_day"]
+__all__ = [
+    "DAYS_PER_MONTH",
+    "DEFAULT_ADJUST",
+    "DEFAULT_MODELS",
+    "MODEL_FAMILIES",
+    "ModelSpec",
+    "check_groupings",
+    "on_treatment_visit",
+    "visit_day",
+]

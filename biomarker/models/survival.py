@@ -15,8 +15,21 @@ from biomarker.models.univariable import check_groupings, group_labels, is_categ
 
 log = logging.getLogger(__name__)
 
-GROUP_COLUMNS = ("endpoint", "grouping", "group", "n", "n_events", "median_months", "median_ci_lower_months",
-                 "median_ci_upper_months", "logrank_p", "hazard_ratio", "hr_ci_lower", "hr_ci_upper", "hr_p")
+GROUP_COLUMNS = (
+    "endpoint",
+    "grouping",
+    "group",
+    "n",
+    "n_events",
+    "median_months",
+    "median_ci_lower_months",
+    "median_ci_upper_months",
+    "logrank_p",
+    "hazard_ratio",
+    "hr_ci_lower",
+    "hr_ci_upper",
+    "hr_p",
+)
 COX_COLUMNS = ("endpoint", "feature", "unit", "n", "n_events", "hazard_ratio", "hr_ci_lower", "hr_ci_upper", "p", "q")
 
 
@@ -92,19 +105,32 @@ def survival_by_group(
         for lab in labels:
             g = sub[sub["_g"] == lab]
             km = kaplan_meier(g[time], g[event], endpoint=endpoint)
-            rows.append({"endpoint": endpoint, "grouping": column, "group": lab, "n": len(g), "n_events": km.n_events,
-                         "median_months": km.median_months, "median_ci_lower_months": km.median_ci_lower_months,
-                         "median_ci_upper_months": km.median_ci_upper_months, "logrank_p": p,
-                         "hazard_ratio": hr[0] if lab == labels[1] else np.nan,
-                         "hr_ci_lower": hr[1] if lab == labels[1] else np.nan,
-                         "hr_ci_upper": hr[2] if lab == labels[1] else np.nan,
-                         "hr_p": hr[3] if lab == labels[1] else np.nan})
+            rows.append(
+                {
+                    "endpoint": endpoint,
+                    "grouping": column,
+                    "group": lab,
+                    "n": len(g),
+                    "n_events": km.n_events,
+                    "median_months": km.median_months,
+                    "median_ci_lower_months": km.median_ci_lower_months,
+                    "median_ci_upper_months": km.median_ci_upper_months,
+                    "logrank_p": p,
+                    "hazard_ratio": hr[0] if lab == labels[1] else np.nan,
+                    "hr_ci_lower": hr[1] if lab == labels[1] else np.nan,
+                    "hr_ci_upper": hr[2] if lab == labels[1] else np.nan,
+                    "hr_p": hr[3] if lab == labels[1] else np.nan,
+                }
+            )
         c, r = km_curve_table(sub, time, event, group_col="_g")
         curves.append(c.assign(endpoint=endpoint, grouping=column))
         risks.append(r.assign(endpoint=endpoint, grouping=column))
     summary = pd.DataFrame(rows, columns=list(GROUP_COLUMNS))
-    return (summary, pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(),
-            pd.concat(risks, ignore_index=True) if risks else pd.DataFrame())
+    return (
+        summary,
+        pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(),
+        pd.concat(risks, ignore_index=True) if risks else pd.DataFrame(),
+    )
 
 
 def cox_univariable(
@@ -136,9 +162,19 @@ def cox_univariable(
         x = values if binary else (values - values.mean()) / sd
         frame = pd.DataFrame({time: sub[time].astype(float), event: sub[event].astype(int), "_x": x.astype(float)})
         hr = _cox(frame, time, event, "_x")
-        rows.append({"endpoint": endpoint, "feature": feat, "unit": "1 vs 0" if binary else f"per SD ({sd:.4g})",
-                     "n": len(sub), "n_events": int(frame[event].sum()), "hazard_ratio": hr[0], "hr_ci_lower": hr[1],
-                     "hr_ci_upper": hr[2], "p": hr[3]})
+        rows.append(
+            {
+                "endpoint": endpoint,
+                "feature": feat,
+                "unit": "1 vs 0" if binary else f"per SD ({sd:.4g})",
+                "n": len(sub),
+                "n_events": int(frame[event].sum()),
+                "hazard_ratio": hr[0],
+                "hr_ci_lower": hr[1],
+                "hr_ci_upper": hr[2],
+                "p": hr[3],
+            }
+        )
     out = pd.DataFrame(rows, columns=list(COX_COLUMNS))
     ok = out["p"].notna()
     if ok.any():

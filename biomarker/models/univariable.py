@@ -22,9 +22,29 @@ from biomarker.models.delong import delong_auc
 from biomarker.models.spec import check_groupings
 
 UNIVARIABLE_COLUMNS = (
-    "feature", "kind", "n", "n_events", "n_missing", "median_events", "median_non_events", "auc", "auc_ci_lower",
-    "auc_ci_upper", "mann_whitney_p", "fisher_p", "odds_ratio", "odds_ratio_ci_lower", "odds_ratio_ci_upper",
-    "odds_ratio_unit", "odds_ratio_p", "spearman_rho", "spearman_p", "p", "q", "spearman_q", "rank",
+    "feature",
+    "kind",
+    "n",
+    "n_events",
+    "n_missing",
+    "median_events",
+    "median_non_events",
+    "auc",
+    "auc_ci_lower",
+    "auc_ci_upper",
+    "mann_whitney_p",
+    "fisher_p",
+    "odds_ratio",
+    "odds_ratio_ci_lower",
+    "odds_ratio_ci_upper",
+    "odds_ratio_unit",
+    "odds_ratio_p",
+    "spearman_rho",
+    "spearman_p",
+    "p",
+    "q",
+    "spearman_q",
+    "rank",
 )
 
 
@@ -53,8 +73,9 @@ def freeman_halton(table: np.ndarray) -> float:
     n = int(table.sum())
 
     def logp(col: Sequence[int]) -> float:
-        numerator = sum(math.lgamma(r + 1) - math.lgamma(c + 1) - math.lgamma(r - c + 1)
-                        for r, c in zip(rows, col, strict=True))
+        numerator = sum(
+            math.lgamma(r + 1) - math.lgamma(c + 1) - math.lgamma(r - c + 1) for r, c in zip(rows, col, strict=True)
+        )
         return numerator - (math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1))
 
     observed = logp(table[:, 0])
@@ -151,24 +172,39 @@ def univariable_binary(
         n_missing = int(sub[feat].isna().sum())
         sub = sub.dropna(subset=[outcome, feat])
         y = sub[outcome].astype(int).to_numpy()
-        row: dict = {"feature": feat, "n": len(sub), "n_events": int(y.sum()), "n_missing": n_missing,
-                     "kind": "categorical" if feat in cat else "numeric"}
+        row: dict = {
+            "feature": feat,
+            "n": len(sub),
+            "n_events": int(y.sum()),
+            "n_missing": n_missing,
+            "kind": "categorical" if feat in cat else "numeric",
+        }
         if len(sub) == 0:
             rows.append(row)
             continue
         if feat in cat:
             levels = sorted(pd.unique(sub[feat].astype(str)), key=label_key)
             values = sub[feat].astype(str).to_numpy()
-            counts = np.array([[int(((values == lv) & (y == 1)).sum()), int(((values == lv) & (y == 0)).sum())]
-                               for lv in levels])
+            counts = np.array(
+                [[int(((values == lv) & (y == 1)).sum()), int(((values == lv) & (y == 0)).sum())] for lv in levels]
+            )
             row["kind"] = "categorical"
             keep = counts.sum(axis=1) > 0
             row["fisher_p"] = freeman_halton(counts[keep]) if keep.sum() > 1 and 0 < y.sum() < len(y) else np.nan
             row["p"] = row["fisher_p"]
             for lv, (ev, non) in zip(levels, counts, strict=True):
                 lo, hi = proportion_confint(int(ev), int(ev + non), method="beta")
-                rate_rows.append({"feature": feat, "level": lv, "n": int(ev + non), "n_events": int(ev),
-                                  "rate": ev / (ev + non), "ci_lower": float(lo), "ci_upper": float(hi)})
+                rate_rows.append(
+                    {
+                        "feature": feat,
+                        "level": lv,
+                        "n": int(ev + non),
+                        "n_events": int(ev),
+                        "rate": ev / (ev + non),
+                        "ci_lower": float(lo),
+                        "ci_upper": float(hi),
+                    }
+                )
             numeric = pd.to_numeric(sub[feat], errors="coerce")
             if set(pd.unique(numeric.dropna())) <= {0, 1} and numeric.notna().all() and numeric.nunique() == 2:
                 x = numeric.to_numpy(float)
@@ -224,8 +260,9 @@ def group_labels(series: pd.Series, cut: float | None) -> pd.Series:
     return pd.Series(lab, index=series.index, dtype=object).where(x.notna(), np.nan)
 
 
-def box_stats(table: pd.DataFrame, outcome: str, features: Sequence[str],
-              labels: Mapping[int, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def box_stats(
+    table: pd.DataFrame, outcome: str, features: Sequence[str], labels: Mapping[int, str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Points and box-plot statistics of each numeric feature by outcome group, for
     :func:`biomarker.plots.biomarker_by_response`.
 
@@ -247,8 +284,18 @@ def box_stats(table: pd.DataFrame, outcome: str, features: Sequence[str],
                 q1, med, q3 = np.percentile(v, [25, 50, 75])
                 iqr = q3 - q1
                 inside = v[(v >= q1 - 1.5 * iqr) & (v <= q3 + 1.5 * iqr)]
-                boxes.append({"feature": feat, "group": group, "n": len(v), "whislo": float(inside.min()),
-                              "q1": float(q1), "median": float(med), "q3": float(q3), "whishi": float(inside.max())})
+                boxes.append(
+                    {
+                        "feature": feat,
+                        "group": group,
+                        "n": len(v),
+                        "whislo": float(inside.min()),
+                        "q1": float(q1),
+                        "median": float(med),
+                        "q3": float(q3),
+                        "whishi": float(inside.max()),
+                    }
+                )
             else:
                 boxes.append({"feature": feat, "group": group, "n": 0})
     points = pd.concat(pts, ignore_index=True) if pts else pd.DataFrame(columns=["feature", "group", "value"])

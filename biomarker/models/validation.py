@@ -81,8 +81,9 @@ def effective_splits(y: np.ndarray, n_splits: int) -> int:
         raise ConfigError(f"cross-validation needs at least 2 patients in each outcome class, got {minority}")
     k = min(n_splits, minority)
     if k < n_splits:
-        log.warning("only %d patients in the smaller outcome class: using %d folds instead of %d",
-                    minority, k, n_splits)
+        log.warning(
+            "only %d patients in the smaller outcome class: using %d folds instead of %d", minority, k, n_splits
+        )
     return k
 
 
@@ -151,7 +152,7 @@ def repeated_cv(
                     values = X_test[feat].to_numpy()
                     for s in range(n_shuffles):
                         start = (i * n_shuffles + s) * len(test)
-                        cols[feat][start:start + len(test)] = values[rng.permutation(len(test))]
+                        cols[feat][start : start + len(test)] = values[rng.permutation(len(test))]
                 stacked = pd.DataFrame(cols).astype(X_test.dtypes.to_dict())
                 pred = model.predict_proba(stacked)[:, 1]
                 shuffled[r, :, :, test] = pred.reshape(len(feats), n_shuffles, len(test)).transpose(2, 0, 1)
@@ -314,8 +315,17 @@ def calibration_bins(y: np.ndarray, p: np.ndarray, *, n_bins: int = 5) -> pd.Dat
             continue
         k, m = int(y[idx].sum()), len(idx)
         lo, hi = proportion_confint(k, m, alpha=0.05, method="beta")
-        rows.append({"bin": b + 1, "n": m, "n_events": k, "mean_predicted": float(p[idx].mean()),
-                     "observed": k / m, "ci_lower": float(lo), "ci_upper": float(hi)})
+        rows.append(
+            {
+                "bin": b + 1,
+                "n": m,
+                "n_events": k,
+                "mean_predicted": float(p[idx].mean()),
+                "observed": k / m,
+                "ci_lower": float(lo),
+                "ci_upper": float(hi),
+            }
+        )
     return pd.DataFrame(rows)
 
 

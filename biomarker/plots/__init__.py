@@ -28,6 +28,18 @@ from biomarker.plots.swimmer import swimmer
 from biomarker.plots.tmb import tmb_audit, tmb_distribution
 from biomarker.plots.waterfall import waterfall
 
-__all__ = ["category_counts", "change_from_baseline", "consort_flow", "km_plot", "mark_km_median",
-           "measure_over_visits", "rates_by_level", "score_by_response", "spider", "swimmer", "tmb_audit",
-           "tmb_distribution", "waterfall"]
+__all__ = [
+    "category_counts",
+    "change_from_baseline",
+    "consort_flow",
+    "km_plot",
+    "mark_km_median",
+    "measure_over_visits",
+    "rates_by_level",
+    "score_by_response",
+    "spider",
+    "swimmer",
+    "tmb_audit",
+    "tmb_distribution",
+    "waterfall",
+]

@@ -24,8 +24,15 @@ def _colour(group: object, i: int) -> str:
     return GROUP_COLOURS.get(str(group), _CYCLE[i % len(_CYCLE)])
 
 
-def category_counts(frame: pd.DataFrame, *, category_col: str, panel_col: str, order: list[str] | None = None,
-                    title: str = "", xlabel: str = "") -> Figure:
+def category_counts(
+    frame: pd.DataFrame,
+    *,
+    category_col: str,
+    panel_col: str,
+    order: list[str] | None = None,
+    title: str = "",
+    xlabel: str = "",
+) -> Figure:
     """Bars of subjects per category, one panel per ``panel_col`` value (e.g. PD-L1 category per assay).
 
     Examples
@@ -55,9 +62,16 @@ def category_counts(frame: pd.DataFrame, *, category_col: str, panel_col: str, o
     return fig
 
 
-def score_by_response(frame: pd.DataFrame, *, value_col: str, group_col: str = "group",
-                      low_col: str | None = None, high_col: str | None = None, ylabel: str = "",
-                      title: str = "") -> Figure:
+def score_by_response(
+    frame: pd.DataFrame,
+    *,
+    value_col: str,
+    group_col: str = "group",
+    low_col: str | None = None,
+    high_col: str | None = None,
+    ylabel: str = "",
+    title: str = "",
+) -> Figure:
     """Every subject's score by response group as a point (an interval when the score was reported as a range),
     with the group median as a bar. Ordinal or bounded scores are shown as they are, never as a box.
 
@@ -71,7 +85,8 @@ def score_by_response(frame: pd.DataFrame, *, value_col: str, group_col: str = "
     has_range = low_col is not None and high_col is not None and {low_col, high_col} <= set(frame.columns)
     data = frame[frame[value_col].notna() | (frame[low_col].notna() if has_range else False)]
     groups = [g for g in GROUP_COLOURS if g in set(data[group_col])] + sorted(
-        set(data[group_col].dropna()) - set(GROUP_COLOURS))
+        set(data[group_col].dropna()) - set(GROUP_COLOURS)
+    )
     fig = new_figure(5.5, 4)
     ax = fig.add_subplot()
     offsets = np.linspace(-0.25, 0.25, 9)
@@ -83,8 +98,14 @@ def score_by_response(frame: pd.DataFrame, *, value_col: str, group_col: str = "
         ax.scatter(x[exact.to_numpy()], sub.loc[exact, value_col], s=18, color=colour, zorder=3)
         if has_range:
             ranged = ~exact & sub[low_col].notna()
-            ax.vlines(x[ranged.to_numpy()], sub.loc[ranged, low_col], sub.loc[ranged, high_col], color=colour,
-                      linewidth=2, alpha=0.6)
+            ax.vlines(
+                x[ranged.to_numpy()],
+                sub.loc[ranged, low_col],
+                sub.loc[ranged, high_col],
+                color=colour,
+                linewidth=2,
+                alpha=0.6,
+            )
         if exact.any():
             med = float(sub.loc[exact, value_col].median())
             ax.hlines(med, j - 0.32, j + 0.32, color="black", linewidth=1.5)
@@ -108,8 +129,13 @@ def _level_text(level: object) -> str:
     return text[:-2] if text.endswith(".0") and text[:-2].lstrip("-").isdigit() else text
 
 
-def rates_by_level(rates: pd.DataFrame, *, title: str = "Objective response rate by biomarker level",
-                   ncols: int = 3, labels: dict[str, str] | None = None) -> Figure:
+def rates_by_level(
+    rates: pd.DataFrame,
+    *,
+    title: str = "Objective response rate by biomarker level",
+    ncols: int = 3,
+    labels: dict[str, str] | None = None,
+) -> Figure:
     """Per feature, the response rate of each level with its 95% CI (``feature, level, n, rate, ci_lower,
     ci_upper``); the panel title gives the feature's n, ``labels`` the features' names in words."""
     labels = labels or {}
@@ -127,8 +153,9 @@ def rates_by_level(rates: pd.DataFrame, *, title: str = "Objective response rate
         err = np.vstack([rate - sub["ci_lower"].to_numpy(float) * 100, sub["ci_upper"].to_numpy(float) * 100 - rate])
         ax.errorbar(rate, y, xerr=err, fmt="o", color="#0072B2", capsize=3, markersize=4)
         ax.set_yticks(y)
-        ax.set_yticklabels([f"{_level_text(lv)} ({int(k)})" for lv, k in zip(sub["level"], sub["n"], strict=True)],
-                           fontsize=8)
+        ax.set_yticklabels(
+            [f"{_level_text(lv)} ({int(k)})" for lv, k in zip(sub["level"], sub["n"], strict=True)], fontsize=8
+        )
         ax.set_xlim(0, 100)
         ax.set_ylim(len(sub) - 0.4, -0.6)  # first level on top, no empty band between two levels
         ax.set_xlabel("ORR, % (95% CI)", fontsize=8)
@@ -136,9 +163,15 @@ def rates_by_level(rates: pd.DataFrame, *, title: str = "Objective response rate
     return fig
 
 
-def measure_over_visits(frame: pd.DataFrame, *, measures: list[str], labels: dict[str, str] | None = None,
-                        visit_order: list[str] | None = None, ncols: int = 3,
-                        title: str = "TBNK subsets over visits by response") -> Figure:
+def measure_over_visits(
+    frame: pd.DataFrame,
+    *,
+    measures: list[str],
+    labels: dict[str, str] | None = None,
+    visit_order: list[str] | None = None,
+    ncols: int = 3,
+    title: str = "TBNK subsets over visits by response",
+) -> Figure:
     """Spaghetti plot per measure: one faint line per subject, the median per visit and group in bold.
 
     Parameters
@@ -165,8 +198,9 @@ def measure_over_visits(frame: pd.DataFrame, *, measures: list[str], labels: dic
                 one = one.sort_values("visit", key=lambda s: s.map(pos))
                 ax.plot(one["visit"].map(pos), one["value"], color=colour, alpha=0.18, linewidth=0.7)
             med = g.groupby("visit")["value"].median().reindex(visits).dropna()
-            ax.plot(med.index.map(pos), med.to_numpy(), color=colour, linewidth=2.2, marker="o", markersize=4,
-                    label=group)
+            ax.plot(
+                med.index.map(pos), med.to_numpy(), color=colour, linewidth=2.2, marker="o", markersize=4, label=group
+            )
         ax.set_xticks(range(len(visits)))
         ax.set_xticklabels(visits, fontsize=8)
         ax.set_ylabel(labels.get(measure, measure), fontsize=8)
@@ -176,8 +210,13 @@ def measure_over_visits(frame: pd.DataFrame, *, measures: list[str], labels: dic
     return fig
 
 
-def change_from_baseline(summary: pd.DataFrame, *, labels: dict[str, str] | None = None, ncols: int = 3,
-                         title: str = "Change from baseline by response (mean, 95% CI)") -> Figure:
+def change_from_baseline(
+    summary: pd.DataFrame,
+    *,
+    labels: dict[str, str] | None = None,
+    ncols: int = 3,
+    title: str = "Change from baseline by response (mean, 95% CI)",
+) -> Figure:
     """Mean change from baseline with its 95% CI per visit and response group, one panel per measure, with the
     no-change line labelled.
 
@@ -186,8 +225,7 @@ def change_from_baseline(summary: pd.DataFrame, *, labels: dict[str, str] | None
     summary
         ``measure, visit, group, n, mean, ci_lower, ci_upper``.
     """
-    require_columns(summary, ["measure", "visit", "group", "n", "mean", "ci_lower", "ci_upper"],
-                    "change_from_baseline")
+    require_columns(summary, ["measure", "visit", "group", "n", "mean", "ci_lower", "ci_upper"], "change_from_baseline")
     labels = labels or {}
     measures = list(dict.fromkeys(summary["measure"]))
     visits = list(dict.fromkeys(summary["visit"]))
@@ -203,11 +241,29 @@ def change_from_baseline(summary: pd.DataFrame, *, labels: dict[str, str] | None
             g = sub[sub["group"] == group].set_index("visit").reindex(visits).dropna(subset=["mean"])
             x = np.array([visits.index(v) for v in g.index], float) + (j - (len(groups) - 1) / 2) * 0.15
             err = np.vstack([g["mean"] - g["ci_lower"], g["ci_upper"] - g["mean"]]).clip(min=0)
-            ax.errorbar(x, g["mean"], yerr=err, fmt="o-", color=_colour(group, j), capsize=3, markersize=4,
-                        linewidth=1, label=group)
+            ax.errorbar(
+                x,
+                g["mean"],
+                yerr=err,
+                fmt="o-",
+                color=_colour(group, j),
+                capsize=3,
+                markersize=4,
+                linewidth=1,
+                label=group,
+            )
         ax.axhline(0, color="#444444", linestyle="--", linewidth=0.8)
-        ax.annotate("no change", xy=(1.0, 0), xycoords=("axes fraction", "data"), xytext=(-2, 2),
-                    textcoords="offset points", ha="right", va="bottom", fontsize=7, color="#444444")
+        ax.annotate(
+            "no change",
+            xy=(1.0, 0),
+            xycoords=("axes fraction", "data"),
+            xytext=(-2, 2),
+            textcoords="offset points",
+            ha="right",
+            va="bottom",
+            fontsize=7,
+            color="#444444",
+        )
         ax.set_xticks(range(len(visits)))
         ax.set_xticklabels(visits, fontsize=8)
         n = int(sub.groupby("visit")["n"].sum().max()) if len(sub) else 0
@@ -236,6 +292,11 @@ def mark_km_median(fig: Figure, median: float, lower: float, upper: float, *, un
     ax.plot([lo, hi], [0.5, 0.5], color="black", linewidth=3, alpha=0.35, solid_capstyle="butt")
     hi_text = f"{upper:.1f}" if upper == upper else "NE"
     lo_text = f"{lower:.1f}" if lower == lower else "NE"
-    ax.annotate(f"median {median:.1f} {unit} (95% CI {lo_text}, {hi_text})", xy=(median, 0.5),
-                xytext=(6, 8), textcoords="offset points", fontsize=8)
+    ax.annotate(
+        f"median {median:.1f} {unit} (95% CI {lo_text}, {hi_text})",
+        xy=(median, 0.5),
+        xytext=(6, 8),
+        textcoords="offset points",
+        fontsize=8,
+    )
     return fig

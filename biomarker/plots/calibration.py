@@ -34,8 +34,17 @@ def calibration_plot(bins: pd.DataFrame, *, title: str = "Calibration (out-of-fo
         label = str(g["label"].iloc[0]) if "label" in g and pd.notna(g["label"].iloc[0]) else str(name)
         if {"ci_lower", "ci_upper"} <= set(g.columns):
             err = [(g["observed"] - g["ci_lower"]).clip(lower=0), (g["ci_upper"] - g["observed"]).clip(lower=0)]
-            ax.errorbar(g["mean_predicted"], g["observed"], yerr=err, color=colour, marker="o", markersize=4,
-                        linewidth=1, capsize=2, label=label)
+            ax.errorbar(
+                g["mean_predicted"],
+                g["observed"],
+                yerr=err,
+                color=colour,
+                marker="o",
+                markersize=4,
+                linewidth=1,
+                capsize=2,
+                label=label,
+            )
         else:
             ax.plot(g["mean_predicted"], g["observed"], color=colour, marker="o", label=label)
     ax.plot([0, 1], [0, 1], color="#888888", linestyle="--", linewidth=0.8)

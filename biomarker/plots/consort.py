@@ -9,8 +9,12 @@ from matplotlib.figure import Figure
 from biomarker.plots._figure import new_figure
 
 
-def consort_flow(steps: Sequence[tuple[str, int]], exits: dict[int, Sequence[tuple[str, int]]] | None = None,
-                 *, title: str = "Disposition of subjects") -> Figure:
+def consort_flow(
+    steps: Sequence[tuple[str, int]],
+    exits: dict[int, Sequence[tuple[str, int]]] | None = None,
+    *,
+    title: str = "Disposition of subjects",
+) -> Figure:
     """Boxes top to bottom for ``steps`` (label, n); ``exits[i]`` lists the subjects leaving after step ``i``.
 
     Nothing is computed here: the counts come from the disposition table.
@@ -34,13 +38,15 @@ def consort_flow(steps: Sequence[tuple[str, int]], exits: dict[int, Sequence[tup
         y = -i
         ax.text(3.0, y, f"{label}\nn = {n}", ha="center", va="center", fontsize=9, bbox=box)
         if i:
-            ax.annotate("", xy=(3.0, y + 0.28), xytext=(3.0, y + 0.72),
-                        arrowprops={"arrowstyle": "->", "color": "#0B3C5D"})
+            ax.annotate(
+                "", xy=(3.0, y + 0.28), xytext=(3.0, y + 0.72), arrowprops={"arrowstyle": "->", "color": "#0B3C5D"}
+            )
         if exits.get(i):
             text = "\n".join(f"{lab}: n = {k}" for lab, k in exits[i])
             ax.text(5.6, y - 0.45, text, ha="left", va="center", fontsize=8, bbox=side)
-            ax.annotate("", xy=(5.5, y - 0.45), xytext=(3.0, y - 0.45),
-                        arrowprops={"arrowstyle": "->", "color": "#B26B00"})
+            ax.annotate(
+                "", xy=(5.5, y - 0.45), xytext=(3.0, y - 0.45), arrowprops={"arrowstyle": "->", "color": "#B26B00"}
+            )
             ax.plot([3.0, 3.0], [y - 0.25, y - 0.45], color="#B26B00", linewidth=1)
     ax.set_title(title, fontsize=11)
     return fig

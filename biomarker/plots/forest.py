@@ -53,7 +53,14 @@ def forest_plot(effects: pd.DataFrame, *, title: str = "Univariable effects", re
         if "p" in g:
             for y0, p in zip(yy, g["p"], strict=True):
                 if pd.notna(p):
-                    ax.annotate(f"p={p:.2g}", xy=(1.0, y0), xycoords=("axes fraction", "data"), xytext=(4, 0),
-                                textcoords="offset points", va="center", fontsize=7)
+                    ax.annotate(
+                        f"p={p:.2g}",
+                        xy=(1.0, y0),
+                        xycoords=("axes fraction", "data"),
+                        xytext=(4, 0),
+                        textcoords="offset points",
+                        va="center",
+                        fontsize=7,
+                    )
         ax.tick_params(axis="x", labelsize=8)
     return fig

@@ -38,18 +38,45 @@ def forest_rows(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     eff = tables.get("effects")
     if eff is not None and len(eff):
         e = eff.dropna(subset=["odds_ratio"])
-        parts.append(pd.DataFrame({"panel": "Response: odds ratio", "label": e["feature"] + " (" + e["unit"] + ")",
-                                   "estimate": e["odds_ratio"], "ci_lower": e["ci_lower"], "ci_upper": e["ci_upper"],
-                                   "p": e["p"]}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "panel": "Response: odds ratio",
+                    "label": e["feature"] + " (" + e["unit"] + ")",
+                    "estimate": e["odds_ratio"],
+                    "ci_lower": e["ci_lower"],
+                    "ci_upper": e["ci_upper"],
+                    "p": e["p"],
+                }
+            )
+        )
     cox = tables.get("cox")
     if cox is not None and len(cox):
         c = cox.dropna(subset=["hazard_ratio"])
-        parts.append(pd.DataFrame({"panel": c["endpoint"].str.upper() + ": hazard ratio",
-                                   "label": c["feature"] + " (" + c["unit"] + ", n " + c["n"].astype(str) + ", "
-                                   + c["n_events"].astype(str) + " events)", "estimate": c["hazard_ratio"],
-                                   "ci_lower": c["hr_ci_lower"], "ci_upper": c["hr_ci_upper"], "p": c["p"]}))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["panel", "label", "estimate", "ci_lower", "ci_upper", "p"])
+        parts.append(
+            pd.DataFrame(
+                {
+                    "panel": c["endpoint"].str.upper() + ": hazard ratio",
+                    "label": c["feature"]
+                    + " ("
+                    + c["unit"]
+                    + ", n "
+                    + c["n"].astype(str)
+                    + ", "
+                    + c["n_events"].astype(str)
+                    + " events)",
+                    "estimate": c["hazard_ratio"],
+                    "ci_lower": c["hr_ci_lower"],
+                    "ci_upper": c["hr_ci_upper"],
+                    "p": c["p"],
+                }
+            )
+        )
+    return (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["panel", "label", "estimate", "ci_lower", "ci_upper", "p"])
+    )
 
 
 def model_figures(tables: Mapping[str, pd.DataFrame], only: str | None = None) -> dict:
@@ -63,9 +90,11 @@ def model_figures(tables: Mapping[str, pd.DataFrame], only: str | None = None) -
 
     figs = {}
     perf = tables.get("model_performance", pd.DataFrame())
-    labels = {r["model"]: f"{r['model']} AUC {r['auc']:.2f} ({r['auc_ci_lower']:.2f}-{r['auc_ci_upper']:.2f})"
-              + (f", null {r['null_auc_mean']:.2f}" if pd.notna(r.get("null_auc_mean")) else "")
-              for _, r in perf.iterrows()}
+    labels = {
+        r["model"]: f"{r['model']} AUC {r['auc']:.2f} ({r['auc_ci_lower']:.2f}-{r['auc_ci_upper']:.2f})"
+        + (f", null {r['null_auc_mean']:.2f}" if pd.notna(r.get("null_auc_mean")) else "")
+        for _, r in perf.iterrows()
+    }
     for name in model_figure_names(tables):
         if only is not None and name != only:
             continue
@@ -74,8 +103,11 @@ def model_figures(tables: Mapping[str, pd.DataFrame], only: str | None = None) -
         elif name == "roc":
             figs[name] = roc_plot(tables["roc"].assign(label=tables["roc"]["model"].map(labels)))
         elif name == "calibration":
-            slopes = {r["model"]: f"{r['model']}: slope {r['calibration_slope']:.2f}, "
-                      f"intercept {r['calibration_intercept']:.2f}" for _, r in perf.iterrows()}
+            slopes = {
+                r["model"]: f"{r['model']}: slope {r['calibration_slope']:.2f}, "
+                f"intercept {r['calibration_intercept']:.2f}"
+                for _, r in perf.iterrows()
+            }
             cal = tables["calibration"]
             figs[name] = calibration_plot(cal.assign(label=cal["model"].map(slopes)))
         elif name == "forest":
@@ -91,8 +123,10 @@ def model_figures(tables: Mapping[str, pd.DataFrame], only: str | None = None) -
                     continue
                 r = risk[(risk["endpoint"] == endpoint) & (risk["grouping"] == grouping)]
                 s = groups[(groups["endpoint"] == endpoint) & (groups["grouping"] == grouping)]
-                title = (f"{str(endpoint).upper()} by {grouping} (n {int(s['n'].sum())}, "
-                         f"{int(s['n_events'].sum())} events; log-rank p = {s['logrank_p'].iloc[0]:.3g})")
+                title = (
+                    f"{str(endpoint).upper()} by {grouping} (n {int(s['n'].sum())}, "
+                    f"{int(s['n_events'].sum())} events; log-rank p = {s['logrank_p'].iloc[0]:.3g})"
+                )
                 figs[name] = km_plot(c, r, title=title)
     return figs
 

@@ -14,7 +14,12 @@ from biomarker.plots._figure import BOR_ORDER, bor_colour, new_figure, require_c
 
 #: The conventional colours of the six substitution classes of SBS96 plots.
 SUBSTITUTION_COLOURS: dict[str, str] = {
-    "C>A": "#1EBFF0", "C>G": "#050708", "C>T": "#E62725", "T>A": "#CBCACB", "T>C": "#A1CF64", "T>G": "#EDC8C5",
+    "C>A": "#1EBFF0",
+    "C>G": "#050708",
+    "C>T": "#E62725",
+    "T>A": "#CBCACB",
+    "T>C": "#A1CF64",
+    "T>G": "#EDC8C5",
 }
 _SIG_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999")
 
@@ -51,13 +56,19 @@ def sbs96_profile(catalogue: pd.DataFrame, *, title: str = "SBS96 profile", frac
     colours = [SUBSTITUTION_COLOURS.get(s, "#777777") for s in catalogue["substitution"]]
     ax.bar(range(len(heights)), heights, color=colours, width=0.8)
     ax.set_xticks(range(len(heights)))
-    ax.set_xticklabels([f"{c[0]}{c[2]}{c[6]}" for c in catalogue["channel"]], rotation=90, fontsize=5,
-                       family="monospace")
+    ax.set_xticklabels(
+        [f"{c[0]}{c[2]}{c[6]}" for c in catalogue["channel"]], rotation=90, fontsize=5, family="monospace"
+    )
     ax.set_xlim(-0.6, len(heights) - 0.4)
     ax.set_ylabel("fraction of SNVs" if fraction else "SNVs")
     ax.set_title(f"{title} ({int(total)} SNVs)")
-    ax.legend(handles=[Patch(color=c, label=s) for s, c in SUBSTITUTION_COLOURS.items()], ncol=6, fontsize=7,
-              loc="upper right", frameon=False)
+    ax.legend(
+        handles=[Patch(color=c, label=s) for s, c in SUBSTITUTION_COLOURS.items()],
+        ncol=6,
+        fontsize=7,
+        loc="upper right",
+        frameon=False,
+    )
     return fig
 
 
@@ -78,19 +89,22 @@ def exposures_by_response(exposures: pd.DataFrame, *, title: str = "Signature ex
     1
     """
     require_columns(exposures, ["sample", "signature", "exposure_frac", "bor"], "exposures_by_response")
-    wide = exposures.pivot_table(index=["bor", "sample"], columns="signature", values="exposure_frac",
-                                 aggfunc="first").fillna(0.0)
+    wide = exposures.pivot_table(
+        index=["bor", "sample"], columns="signature", values="exposure_frac", aggfunc="first"
+    ).fillna(0.0)
     sigs = list(dict.fromkeys(exposures["signature"]))
-    order = [(b, s) for b in _order(list(wide.index.get_level_values(0).unique()))
-             for s in sorted(wide.loc[b].index, key=lambda s: -float(wide.loc[(b, s)].get("SBS4", 0.0)))]
+    order = [
+        (b, s)
+        for b in _order(list(wide.index.get_level_values(0).unique()))
+        for s in sorted(wide.loc[b].index, key=lambda s: -float(wide.loc[(b, s)].get("SBS4", 0.0)))
+    ]
     wide = wide.reindex(order)
     fig = new_figure(max(6.0, 0.18 * len(wide) + 2), 3.8)
     ax = fig.add_subplot(1, 1, 1)
     bottom = [0.0] * len(wide)
     for k, sig in enumerate(sigs):
         vals = wide[sig].tolist() if sig in wide else [0.0] * len(wide)
-        ax.bar(range(len(wide)), vals, bottom=bottom, color=_SIG_COLOURS[k % len(_SIG_COLOURS)], label=sig,
-               width=0.9)
+        ax.bar(range(len(wide)), vals, bottom=bottom, color=_SIG_COLOURS[k % len(_SIG_COLOURS)], label=sig, width=0.9)
         bottom = [b + v for b, v in zip(bottom, vals, strict=True)]
     groups = [b for b, _ in order]
     start = 0
@@ -107,8 +121,7 @@ def exposures_by_response(exposures: pd.DataFrame, *, title: str = "Signature ex
     return fig
 
 
-def comutation_grid(features: pd.DataFrame, flags: list[str], *,
-                    title: str = "Co-mutations by response") -> Figure:
+def comutation_grid(features: pd.DataFrame, flags: list[str], *, title: str = "Co-mutations by response") -> Figure:
     """Oncoprint-style grid: a row per co-mutation flag, a column per tumour, grouped by response.
 
     Parameters

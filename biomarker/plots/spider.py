@@ -45,8 +45,17 @@ def spider(
         ax.plot(g[x_col], g[y_col], color=colour, marker="o", markersize=3, linewidth=1, alpha=0.85)
     for level, text in ((20, "+20%: progression"), (-30, "-30%: partial response")):
         ax.axhline(level, color="#444444", linestyle="--", linewidth=0.8)
-        ax.annotate(text, xy=(1.0, level), xycoords=("axes fraction", "data"), xytext=(-3, 2),
-                    textcoords="offset points", ha="right", va="bottom", fontsize=7, color="#444444")
+        ax.annotate(
+            text,
+            xy=(1.0, level),
+            xycoords=("axes fraction", "data"),
+            xytext=(-3, 2),
+            textcoords="offset points",
+            ha="right",
+            va="bottom",
+            fontsize=7,
+            color="#444444",
+        )
     ax.axhline(0, color="black", linewidth=0.6)
     ax.set_xlabel(x_label)
     ax.set_ylabel("Change from baseline (%)")

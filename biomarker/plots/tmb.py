@@ -13,9 +13,15 @@ from biomarker.plots._figure import new_figure, require_columns
 __all__ = ["FILTER_COLOURS", "tmb_audit", "tmb_distribution"]
 
 
-def tmb_distribution(frame: pd.DataFrame, *, cutoff: float = 10.0, value_col: str = "tmb_per_mb",
-                     low_col: str = "tmb_ci95_low_per_mb", high_col: str = "tmb_ci95_high_per_mb",
-                     id_col: str = "sample") -> Figure:
+def tmb_distribution(
+    frame: pd.DataFrame,
+    *,
+    cutoff: float = 10.0,
+    value_col: str = "tmb_per_mb",
+    low_col: str = "tmb_ci95_low_per_mb",
+    high_col: str = "tmb_ci95_high_per_mb",
+    id_col: str = "sample",
+) -> Figure:
     """Each tumour's TMB with its 95% CI, sorted, on a log axis, with the TMB-high cut-off.
 
     Examples
@@ -38,9 +44,18 @@ def tmb_distribution(frame: pd.DataFrame, *, cutoff: float = 10.0, value_col: st
     ax.vlines(x, lo, hi, colors=colour, linewidth=1)
     ax.scatter(x, np.clip(y, floor, None), c=colour, s=14, zorder=3)
     ax.axhline(cutoff, color="#444444", linestyle="--", linewidth=0.8)
-    ax.annotate(f"TMB-high cut-off: {cutoff:g} mut/Mb", xy=(0.0, cutoff), xycoords=("axes fraction", "data"),
-                xytext=(4, 3), textcoords="offset points", ha="left", va="bottom", fontsize=8, color="#444444",
-                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1, "alpha": 0.8})
+    ax.annotate(
+        f"TMB-high cut-off: {cutoff:g} mut/Mb",
+        xy=(0.0, cutoff),
+        xycoords=("axes fraction", "data"),
+        xytext=(4, 3),
+        textcoords="offset points",
+        ha="left",
+        va="bottom",
+        fontsize=8,
+        color="#444444",
+        bbox={"facecolor": "white", "edgecolor": "none", "pad": 1, "alpha": 0.8},
+    )
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
     # minor ticks labelled at 2 and 5 per decade only, so no label ever sits on a major one (1, 10, ...)

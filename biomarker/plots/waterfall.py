@@ -50,10 +50,28 @@ def waterfall(
     ax.axhline(pd_line, color="#444444", linestyle="--", linewidth=0.8)
     ax.axhline(pr_line, color="#444444", linestyle="--", linewidth=0.8)
     # bars fall from left to right: the progression label sits right, the response label left, both clear of bars
-    ax.annotate(f"+{pd_line:g}%: progression", xy=(1.0, pd_line), xycoords=("axes fraction", "data"), xytext=(-3, 2),
-                textcoords="offset points", ha="right", va="bottom", fontsize=7, color="#444444")
-    ax.annotate(f"{pr_line:g}%: partial response", xy=(0.0, pr_line), xycoords=("axes fraction", "data"),
-                xytext=(3, -2), textcoords="offset points", ha="left", va="top", fontsize=7, color="#444444")
+    ax.annotate(
+        f"+{pd_line:g}%: progression",
+        xy=(1.0, pd_line),
+        xycoords=("axes fraction", "data"),
+        xytext=(-3, 2),
+        textcoords="offset points",
+        ha="right",
+        va="bottom",
+        fontsize=7,
+        color="#444444",
+    )
+    ax.annotate(
+        f"{pr_line:g}%: partial response",
+        xy=(0.0, pr_line),
+        xycoords=("axes fraction", "data"),
+        xytext=(3, -2),
+        textcoords="offset points",
+        ha="left",
+        va="top",
+        fontsize=7,
+        color="#444444",
+    )
     ax.axhline(0, color="black", linewidth=0.6)
     ax.set_xticks(list(x))
     ax.set_xticklabels(data[id_col], rotation=90, fontsize=6)

@@ -73,9 +73,16 @@ def baseline_table(patients: pd.DataFrame) -> CsrTable:
         if kind == "continuous":
             rows += [(label, ""), ("  Median (range)", fmt_median_range(values))]
             v = values.dropna().astype(float)
-            data.append({"characteristic": label, "level": "median", "n": len(v),
-                         "value": v.median() if len(v) else None, "min": v.min() if len(v) else None,
-                         "max": v.max() if len(v) else None})
+            data.append(
+                {
+                    "characteristic": label,
+                    "level": "median",
+                    "n": len(v),
+                    "value": v.median() if len(v) else None,
+                    "min": v.min() if len(v) else None,
+                    "max": v.max() if len(v) else None,
+                }
+            )
         else:
             rows.append((label, ""))
             present = values.dropna()
@@ -86,18 +93,26 @@ def baseline_table(patients: pd.DataFrame) -> CsrTable:
             order += sorted(lv for lv in counts.index if lv not in order)
             for level in order:
                 rows.append((f"  {level}", fmt_n_pct(int(counts[level]), n_all)))
-                data.append({"characteristic": label, "level": level, "n": int(counts[level]),
-                             "value": 100.0 * counts[level] / n_all})
+                data.append(
+                    {
+                        "characteristic": label,
+                        "level": level,
+                        "n": int(counts[level]),
+                        "value": 100.0 * counts[level] / n_all,
+                    }
+                )
         if n_missing:
             rows.append(("  Missing", fmt_n_pct(n_missing, n_all)))
-            data.append({"characteristic": label, "level": "missing", "n": n_missing,
-                         "value": 100.0 * n_missing / n_all})
+            data.append(
+                {"characteristic": label, "level": "missing", "n": n_missing, "value": 100.0 * n_missing / n_all}
+            )
     frame = pd.DataFrame(rows, columns=["Characteristic", col])
     notes = ["Categorical characteristics: n (%) of all subjects; continuous: median (minimum–maximum)."]
     if absent:
         notes.append("Not in the store, so not shown: " + ", ".join(absent) + ".")
-    return CsrTable("baseline_characteristics", "Demographic and baseline characteristics", frame,
-                    pd.DataFrame(data), notes)
+    return CsrTable(
+        "baseline_characteristics", "Demographic and baseline characteristics", frame, pd.DataFrame(data), notes
+    )
 
 
 def bor_table(bor: pd.DataFrame, *, column: str = "bor") -> CsrTable:
@@ -119,27 +134,40 @@ def bor_table(bor: pd.DataFrame, *, column: str = "bor") -> CsrTable:
     def add(label: str, k: int) -> None:
         lo, hi = exact_ci(k, n)
         rows.append((label, fmt_n_pct(k, n), fmt_estimate_ci(k / n if n else float("nan"), lo, hi, scale=100)))
-        data.append({"response": label, "n": k, "n_subjects": n, "pct": 100.0 * k / n if n else None,
-                     "ci_lower_pct": 100 * lo, "ci_upper_pct": 100 * hi})
+        data.append(
+            {
+                "response": label,
+                "n": k,
+                "n_subjects": n,
+                "pct": 100.0 * k / n if n else None,
+                "ci_lower_pct": 100 * lo,
+                "ci_upper_pct": 100 * hi,
+            }
+        )
 
     for category in BOR_CATEGORIES:
         add(category, int((values == category).sum()))
     add("Objective response rate (CR + PR)", int(values.isin(["CR", "PR"]).sum()))
-    add("Disease control rate (CR + PR + SD + NON-CR/NON-PD)",
-        int(values.isin(["CR", "PR", "SD", "NON-CR/NON-PD"]).sum()))
+    add(
+        "Disease control rate (CR + PR + SD + NON-CR/NON-PD)",
+        int(values.isin(["CR", "PR", "SD", "NON-CR/NON-PD"]).sum()),
+    )
     if "clinical_benefit" in bor:
         add("Clinical benefit rate", int(bor["clinical_benefit"].fillna(False).astype(bool).sum()))
     frame = pd.DataFrame(rows, columns=["Response", f"n (%) (N = {n})", "% (95% CI)"])
-    notes = ["Best overall response by RECIST 1.1, derived from the tumour measurements with confirmation "
-             "(CR and PR confirmed at least 4 weeks later). 95% CI: exact (Clopper-Pearson).",
-             "NE: not evaluable (no post-baseline assessment or too early for SD)."]
+    notes = [
+        "Best overall response by RECIST 1.1, derived from the tumour measurements with confirmation "
+        "(CR and PR confirmed at least 4 weeks later). 95% CI: exact (Clopper-Pearson).",
+        "NE: not evaluable (no post-baseline assessment or too early for SD).",
+    ]
     if unknown:
         notes.append("Responses counted as NE because they are not RECIST 1.1 categories: " + ", ".join(unknown))
     return CsrTable("best_overall_response", "Best overall response (RECIST 1.1)", frame, pd.DataFrame(data), notes)
 
 
-def time_to_event_table(estimates: pd.DataFrame, landmarks: pd.DataFrame | None,
-                        follow_up: tuple[float, float, float] | None = None) -> CsrTable:
+def time_to_event_table(
+    estimates: pd.DataFrame, landmarks: pd.DataFrame | None, follow_up: tuple[float, float, float] | None = None
+) -> CsrTable:
     """Medians (95% CI), numbers of events and landmark rates (95% CI) per time-to-event endpoint.
 
     Parameters
@@ -151,8 +179,12 @@ def time_to_event_table(estimates: pd.DataFrame, landmarks: pd.DataFrame | None,
     follow_up
         Median follow-up by reverse Kaplan-Meier with its CI (months), when known.
     """
-    names = {"pfs": "Progression-free survival", "os": "Overall survival", "dor": "Duration of response",
-             "ttr": "Time to response"}
+    names = {
+        "pfs": "Progression-free survival",
+        "os": "Overall survival",
+        "dor": "Duration of response",
+        "ttr": "Time to response",
+    }
     rows, data = [], []
     for est in estimates.itertuples(index=False):
         label = names.get(str(est.endpoint), str(est.endpoint))
@@ -161,18 +193,38 @@ def time_to_event_table(estimates: pd.DataFrame, landmarks: pd.DataFrame | None,
         data.append(est._asdict())
         if landmarks is not None:
             for lm in landmarks[landmarks["endpoint"] == est.endpoint].itertuples(index=False):
-                rows.append((f"  {label}: rate at {lm.time_months:g} months, % (95% CI)", "", "",
-                             fmt_estimate_ci(lm.survival, lm.ci_lower, lm.ci_upper, scale=100)))
-                data.append({"endpoint": f"{est.endpoint}_rate_{lm.time_months:g}m", "median_months": lm.survival,
-                             "median_ci_lower_months": lm.ci_lower, "median_ci_upper_months": lm.ci_upper})
+                rows.append(
+                    (
+                        f"  {label}: rate at {lm.time_months:g} months, % (95% CI)",
+                        "",
+                        "",
+                        fmt_estimate_ci(lm.survival, lm.ci_lower, lm.ci_upper, scale=100),
+                    )
+                )
+                data.append(
+                    {
+                        "endpoint": f"{est.endpoint}_rate_{lm.time_months:g}m",
+                        "median_months": lm.survival,
+                        "median_ci_lower_months": lm.ci_lower,
+                        "median_ci_upper_months": lm.ci_upper,
+                    }
+                )
     if follow_up is not None:
         rows.append(("Follow-up (reverse Kaplan-Meier)", "", "", fmt_estimate_ci(*follow_up)))
-        data.append({"endpoint": "follow_up", "median_months": follow_up[0], "median_ci_lower_months": follow_up[1],
-                     "median_ci_upper_months": follow_up[2]})
+        data.append(
+            {
+                "endpoint": "follow_up",
+                "median_months": follow_up[0],
+                "median_ci_lower_months": follow_up[1],
+                "median_ci_upper_months": follow_up[2],
+            }
+        )
     frame = pd.DataFrame(rows, columns=["Endpoint", "Subjects (n)", "Events (n)", "Median, months (95% CI)"])
-    notes = ["Kaplan-Meier estimates; 95% CI of the median by the Brookmeyer-Crowley method with log-log "
-             "transformation; NE: not estimable (the curve does not fall below the bound).",
-             "Duration of response among confirmed responders."]
+    notes = [
+        "Kaplan-Meier estimates; 95% CI of the median by the Brookmeyer-Crowley method with log-log "
+        "transformation; NE: not estimable (the curve does not fall below the bound).",
+        "Duration of response among confirmed responders.",
+    ]
     return CsrTable("time_to_event", "Time-to-event endpoints", frame, pd.DataFrame(data), notes)
 
 
@@ -193,13 +245,24 @@ def safety_overview_table(measures: pd.DataFrame) -> CsrTable:
     """Subjects with any AE, grade >= 3, SAE, drug-related ... as ``n (%)`` of the safety population."""
     overall = measures[measures["level"] == "overall"] if "level" in measures else measures
     n = int(overall["n_population"].iloc[0]) if len(overall) else 0
-    frame = pd.DataFrame({"Subjects with": overall["measure_label"].astype(str),
-                          f"n (%) (N = {n})": [fmt_n_pct(int(k), n) for k in overall["n_subjects"]],
-                          "Events (n)": overall["n_events"].astype(int).astype(str)})
+    frame = pd.DataFrame(
+        {
+            "Subjects with": overall["measure_label"].astype(str),
+            f"n (%) (N = {n})": [fmt_n_pct(int(k), n) for k in overall["n_subjects"]],
+            "Events (n)": overall["n_events"].astype(int).astype(str),
+        }
+    )
     data = overall[["measure", "measure_label", "n_subjects", "n_events", "n_population", "pct_subjects"]]
-    return CsrTable("ae_overview", "Overview of adverse events", frame, data,
-                    ["Safety population: every subject who received at least one dose. A subject counts once "
-                     "per row; events are counted in full."])
+    return CsrTable(
+        "ae_overview",
+        "Overview of adverse events",
+        frame,
+        data,
+        [
+            "Safety population: every subject who received at least one dose. A subject counts once "
+            "per row; events are counted in full."
+        ],
+    )
 
 
 def ae_by_soc_pt_table(grades: pd.DataFrame, n_population: int) -> CsrTable:
@@ -208,19 +271,41 @@ def ae_by_soc_pt_table(grades: pd.DataFrame, n_population: int) -> CsrTable:
     pts = grades[grades["level"] == "pt"]
     rows, data = [], []
     for soc in socs.itertuples(index=False):
-        rows.append((str(soc.soc).upper(), fmt_n_pct(int(soc.any_grade), n_population),
-                     fmt_n_pct(int(soc.grade_3_plus), n_population)))
+        rows.append(
+            (
+                str(soc.soc).upper(),
+                fmt_n_pct(int(soc.any_grade), n_population),
+                fmt_n_pct(int(soc.grade_3_plus), n_population),
+            )
+        )
         data.append({"soc": soc.soc, "pt": "", "any_grade": soc.any_grade, "grade_3_plus": soc.grade_3_plus})
         for pt in pts[pts["soc"] == soc.soc].sort_values(["any_grade", "pt"], ascending=[False, True]).itertuples():
-            rows.append((f"  {pt.pt}", fmt_n_pct(int(pt.any_grade), n_population),
-                         fmt_n_pct(int(pt.grade_3_plus), n_population)))
+            rows.append(
+                (
+                    f"  {pt.pt}",
+                    fmt_n_pct(int(pt.any_grade), n_population),
+                    fmt_n_pct(int(pt.grade_3_plus), n_population),
+                )
+            )
             data.append({"soc": soc.soc, "pt": pt.pt, "any_grade": pt.any_grade, "grade_3_plus": pt.grade_3_plus})
-    frame = pd.DataFrame(rows, columns=["System organ class / preferred term",
-                                        f"All grades, n (%) (N = {n_population})",
-                                        f"Grade >= 3, n (%) (N = {n_population})"])
-    return CsrTable("ae_by_soc_pt", "Adverse events by system organ class and preferred term", frame,
-                    pd.DataFrame(data), ["Sorted by decreasing frequency (all grades). A subject counts once per "
-                                         "term at the worst grade. Grades by CTCAE."])
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "System organ class / preferred term",
+            f"All grades, n (%) (N = {n_population})",
+            f"Grade >= 3, n (%) (N = {n_population})",
+        ],
+    )
+    return CsrTable(
+        "ae_by_soc_pt",
+        "Adverse events by system organ class and preferred term",
+        frame,
+        pd.DataFrame(data),
+        [
+            "Sorted by decreasing frequency (all grades). A subject counts once per "
+            "term at the worst grade. Grades by CTCAE."
+        ],
+    )
 
 
 def ae_by_max_grade_table(worst: pd.DataFrame, n_population: int) -> CsrTable:
@@ -235,8 +320,13 @@ def ae_by_max_grade_table(worst: pd.DataFrame, n_population: int) -> CsrTable:
         rows.append((f"Grade {grade}", fmt_n_pct(k, n_population)))
         data.append({"maximum_grade": grade, "n_subjects": k})
     frame = pd.DataFrame(rows, columns=["Maximum grade", f"Subjects, n (%) (N = {n_population})"])
-    return CsrTable("ae_by_max_grade", "Subjects by maximum adverse-event grade", frame, pd.DataFrame(data),
-                    ["Each subject counted once, at the worst grade of any event (CTCAE)."])
+    return CsrTable(
+        "ae_by_max_grade",
+        "Subjects by maximum adverse-event grade",
+        frame,
+        pd.DataFrame(data),
+        ["Each subject counted once, at the worst grade of any event (CTCAE)."],
+    )
 
 
 def deaths_table(os_table: pd.DataFrame, worst: pd.DataFrame | None) -> CsrTable:
@@ -246,19 +336,27 @@ def deaths_table(os_table: pd.DataFrame, worst: pd.DataFrame | None) -> CsrTable
     if worst is not None and len(worst):
         g5 = worst[(worst["level"] == "pt") & (worst["worst_grade"] == 5)]
         grade5 = g5.groupby("usubjid")["pt"].apply(lambda s: "; ".join(sorted(map(str, s)))).to_dict()
-    frame = pd.DataFrame({
-        "Subject": deaths["usubjid"].astype(str),
-        "Date of death": pd.to_datetime(deaths["os_date"]).dt.strftime("%Y-%m-%d"),
-        "Months from first dose": deaths["os_months"].map(lambda v: f"{v:.1f}"),
-        "Grade 5 adverse event": deaths["usubjid"].map(grade5).fillna("none recorded"),
-    })
+    frame = pd.DataFrame(
+        {
+            "Subject": deaths["usubjid"].astype(str),
+            "Date of death": pd.to_datetime(deaths["os_date"]).dt.strftime("%Y-%m-%d"),
+            "Months from first dose": deaths["os_months"].map(lambda v: f"{v:.1f}"),
+            "Grade 5 adverse event": deaths["usubjid"].map(grade5).fillna("none recorded"),
+        }
+    )
     data = deaths[["usubjid", "os_date", "os_months"]].assign(grade5_ae=deaths["usubjid"].map(grade5))
-    return CsrTable("deaths", f"Deaths (n = {len(deaths)}) and grade 5 adverse events", frame, data,
-                    ["Deaths from the overall-survival derivation (every dated death record)."])
+    return CsrTable(
+        "deaths",
+        f"Deaths (n = {len(deaths)}) and grade 5 adverse events",
+        frame,
+        data,
+        ["Deaths from the overall-survival derivation (every dated death record)."],
+    )
 
 
-def disposition_counts(bor: pd.DataFrame | None, os_table: pd.DataFrame | None,
-                       n_safety: int | None) -> list[tuple[str, int]]:
+def disposition_counts(
+    bor: pd.DataFrame | None, os_table: pd.DataFrame | None, n_safety: int | None
+) -> list[tuple[str, int]]:
     """CONSORT steps derivable without DS: enrolled, treated, response-evaluable, died, alive at cut-off."""
     steps: list[tuple[str, int]] = []
     subjects = set()
@@ -288,11 +386,17 @@ def ae_grade_columns_table(grades: pd.DataFrame, n_population: int) -> CsrTable:
         level = getattr(row, "level", "pt")
         label = str(row.soc).upper() if level == "soc" else f"  {row.pt}" if level == "pt" else str(row.soc)
         rows.append([label, *(fmt_n_pct(int(getattr(row, c) or 0), n_population) for c in grade_cols)])
-    header = ["System organ class / preferred term",
-              *(f"Grade {c[-1]}, n (%) (N = {n_population})" for c in grade_cols)]
-    return CsrTable("ae_by_max_grade_per_term", "Adverse events by SOC, PT and maximum grade",
-                    pd.DataFrame(rows, columns=header), grades,
-                    ["A subject counts once per term, at the worst grade of that term (CTCAE)."])
+    header = [
+        "System organ class / preferred term",
+        *(f"Grade {c[-1]}, n (%) (N = {n_population})" for c in grade_cols),
+    ]
+    return CsrTable(
+        "ae_by_max_grade_per_term",
+        "Adverse events by SOC, PT and maximum grade",
+        pd.DataFrame(rows, columns=header),
+        grades,
+        ["A subject counts once per term, at the worst grade of that term (CTCAE)."],
+    )
 
 
 def provenance_tables(prov: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -324,10 +428,24 @@ def provenance_tables(prov: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         if parts[0] == "inputs" and len(parts) >= 3 and parts[-1] in ("file", "sha256", "path"):
             entry = inputs.setdefault((str(row.step), ".".join(parts[1:-1])), {})
             entry["file" if parts[-1] == "path" else parts[-1]] = text(row.value)
-        elif parts[0] in ("parameters", "settings", "preset", "version", "package_version", "data_cutoff") or \
-                key in ("ci_method", "rate_ci_method", "cr_then_pr", "evaluator", "response_criteria"):
+        elif parts[0] in ("parameters", "settings", "preset", "version", "package_version", "data_cutoff") or key in (
+            "ci_method",
+            "rate_ci_method",
+            "cr_then_pr",
+            "evaluator",
+            "response_criteria",
+        ):
             settings.append({"step": str(row.step), "setting": key, "value": text(row.value)})
-    frame = pd.DataFrame([{"step": step, "input": name, "file": str(v.get("file", "")).rsplit("/", 1)[-1],
-                           "sha256": v.get("sha256", "")} for (step, name), v in sorted(inputs.items())],
-                         columns=["step", "input", "file", "sha256"])
+    frame = pd.DataFrame(
+        [
+            {
+                "step": step,
+                "input": name,
+                "file": str(v.get("file", "")).rsplit("/", 1)[-1],
+                "sha256": v.get("sha256", ""),
+            }
+            for (step, name), v in sorted(inputs.items())
+        ],
+        columns=["step", "input", "file", "sha256"],
+    )
     return frame, pd.DataFrame(settings, columns=["step", "setting", "value"])

@@ -14,10 +14,25 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-_P_COLUMN = re.compile(r"(^|_)(p|q|pvalue|p_value|logrank_p|hr_p|odds_ratio_p|mann_whitney_p|fisher_p|spearman_p"
-                       r"|spearman_q|missing_vs_outcome_p)$")
-_TWO_DECIMALS = ("auc", "brier", "ratio", "coefficient", "rho", "slope", "intercept", "sensitivity", "specificity",
-                 "predicted", "observed", "survival", "rate")
+_P_COLUMN = re.compile(
+    r"(^|_)(p|q|pvalue|p_value|logrank_p|hr_p|odds_ratio_p|mann_whitney_p|fisher_p|spearman_p"
+    r"|spearman_q|missing_vs_outcome_p)$"
+)
+_TWO_DECIMALS = (
+    "auc",
+    "brier",
+    "ratio",
+    "coefficient",
+    "rho",
+    "slope",
+    "intercept",
+    "sensitivity",
+    "specificity",
+    "predicted",
+    "observed",
+    "survival",
+    "rate",
+)
 
 
 @dataclass
@@ -35,8 +50,9 @@ class Section:
         fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
         self.blocks.append({"kind": "figure", "data": base64.b64encode(buf.getvalue()).decode(), "caption": caption})
 
-    def table(self, table: CsrTable | pd.DataFrame, caption: str = "", max_rows: int = 400,
-              name: str | None = None) -> CsrTable:
+    def table(
+        self, table: CsrTable | pd.DataFrame, caption: str = "", max_rows: int = 400, name: str | None = None
+    ) -> CsrTable:
         """Add a formatted table (a raw frame is formatted by :func:`format_frame`); returns it."""
         if not isinstance(table, CsrTable):
             table = format_frame(table, name or f"{self.anchor}_table_{len(self.blocks) + 1}", caption)

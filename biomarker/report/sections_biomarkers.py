@@ -12,9 +12,14 @@ from biomarker.report.sections_clinical import Tables, pick, subject_col
 from biomarker.report.tables import CsrTable, fmt_estimate_ci, fmt_median_range, fmt_n_pct
 
 #: TBNK measures drawn over visits (the rest are in the tables).
-TBNK_MEASURES = {"cd3_pct_lymph": "CD3+ (% lymphocytes)", "cd4_pct_lymph": "CD4+ (% lymphocytes)",
-                 "cd8_pct_lymph": "CD8+ (% lymphocytes)", "nk_pct_lymph": "NK (% lymphocytes)",
-                 "b_pct_lymph": "B (% lymphocytes)", "cd8_abs_per_ul": "CD8+ (cells/µL)"}
+TBNK_MEASURES = {
+    "cd3_pct_lymph": "CD3+ (% lymphocytes)",
+    "cd4_pct_lymph": "CD4+ (% lymphocytes)",
+    "cd8_pct_lymph": "CD8+ (% lymphocytes)",
+    "nk_pct_lymph": "NK (% lymphocytes)",
+    "b_pct_lymph": "B (% lymphocytes)",
+    "cd8_abs_per_ul": "CD8+ (cells/µL)",
+}
 
 
 def response_groups(bor: pd.DataFrame | None) -> pd.Series:
@@ -22,8 +27,7 @@ def response_groups(bor: pd.DataFrame | None) -> pd.Series:
     if bor is None:
         return pd.Series(dtype=str)
     values = bor.set_index("usubjid")["bor"].fillna("NE")
-    return values.map(lambda b: "responder" if b in ("CR", "PR") else "not evaluable" if b == "NE"
-                      else "non-responder")
+    return values.map(lambda b: "responder" if b in ("CR", "PR") else "not evaluable" if b == "NE" else "non-responder")
 
 
 def change_summary(features: pd.DataFrame, groups: pd.Series, measures: list[str]) -> pd.DataFrame:
@@ -57,8 +61,9 @@ def change_summary(features: pd.DataFrame, groups: pd.Series, measures: list[str
             lo, hi = mean - half, mean + half
         else:
             lo = hi = float("nan")
-        rows.append({"measure": measure, "visit": visit, "group": group, "n": n, "mean": mean, "ci_lower": lo,
-                     "ci_upper": hi})
+        rows.append(
+            {"measure": measure, "visit": visit, "group": group, "n": n, "mean": mean, "ci_lower": lo, "ci_upper": hi}
+        )
     return pd.DataFrame(rows, columns=["measure", "visit", "group", "n", "mean", "ci_lower", "ci_upper"])
 
 
@@ -75,26 +80,60 @@ def tmb_section(tables: Tables) -> Section:
     failed = results[results["status"] == "failed"]
     stale = results[results["status"] == "stale"]  # dropped from the samplesheet: not a failure, never used
     n_high = int(ok["tmb_high"].fillna(False).astype(bool).sum())
-    sec.kpis += [{"value": str(len(ok)), "label": "tumours with TMB"},
-                 {"value": fmt_median_range(ok["tmb_per_mb"]) or "-", "label": "median (range) mut/Mb"},
-                 {"value": fmt_n_pct(n_high, len(ok)), "label": "TMB-high, n (%)"},
-                 {"value": str(len(failed)), "label": "failed samples"}]
+    sec.kpis += [
+        {"value": str(len(ok)), "label": "tumours with TMB"},
+        {"value": fmt_median_range(ok["tmb_per_mb"]) or "-", "label": "median (range) mut/Mb"},
+        {"value": fmt_n_pct(n_high, len(ok)), "label": "TMB-high, n (%)"},
+        {"value": str(len(failed)), "label": "failed samples"},
+    ]
     if len(stale):
-        sec.note(f"{len(stale)} tumour(s) are no longer in the samplesheet (stale): kept in the table below for the "
-                 "record, counted neither as analysed nor as failed, never used: "
-                 + ", ".join(sorted(stale["sample"].astype(str))[:10]) + (" ..." if len(stale) > 10 else ""))
+        sec.note(
+            f"{len(stale)} tumour(s) are no longer in the samplesheet (stale): kept in the table below for the "
+            "record, counted neither as analysed nor as failed, never used: "
+            + ", ".join(sorted(stale["sample"].astype(str))[:10])
+            + (" ..." if len(stale) > 10 else "")
+        )
     if len(ok):
-        sec.figure(plots.tmb_distribution(ok), "TMB per tumour with its exact Poisson 95% CI (log scale); dashed "
-                                               "line: TMB-high cut-off.")
+        sec.figure(
+            plots.tmb_distribution(ok),
+            "TMB per tumour with its exact Poisson 95% CI (log scale); dashed line: TMB-high cut-off.",
+        )
         audit = tables.get("tmb_filter_audit")
         if audit is not None and len(audit):
-            sec.figure(plots.tmb_audit(audit, ok), "Filter funnel per tumour: share of ALT alleles removed by "
-                                                   "the first filter that removed each, and counted.")
-    cols = [c for c in ("sample", subject_col(results), "status", "preset", "counted_variants", "territory_bp",
-                        "tmb_per_mb", "tmb_ci95_low_per_mb", "tmb_ci95_high_per_mb", "tmb_high", "caller",
-                        "annotator", "warnings", "reason") if c in results.columns]
-    sec.table(format_frame(results.sort_values("sample")[cols], "tmb_results", "TMB per tumour",
-                           ["TMB = counted variants / territory (Mb); 95% CI exact Poisson."]), max_rows=200)
+            sec.figure(
+                plots.tmb_audit(audit, ok),
+                "Filter funnel per tumour: share of ALT alleles removed by "
+                "the first filter that removed each, and counted.",
+            )
+    cols = [
+        c
+        for c in (
+            "sample",
+            subject_col(results),
+            "status",
+            "preset",
+            "counted_variants",
+            "territory_bp",
+            "tmb_per_mb",
+            "tmb_ci95_low_per_mb",
+            "tmb_ci95_high_per_mb",
+            "tmb_high",
+            "caller",
+            "annotator",
+            "warnings",
+            "reason",
+        )
+        if c in results.columns
+    ]
+    sec.table(
+        format_frame(
+            results.sort_values("sample")[cols],
+            "tmb_results",
+            "TMB per tumour",
+            ["TMB = counted variants / territory (Mb); 95% CI exact Poisson."],
+        ),
+        max_rows=200,
+    )
     if "warnings" in results and results["warnings"].fillna("").astype(str).str.len().gt(0).any():
         warned = results[results["warnings"].fillna("").astype(str).str.len() > 0]
         sec.note(f"{len(warned)} tumour(s) carry warnings: see the Warnings column.")
@@ -117,33 +156,71 @@ def pdl1_til_section(tables: Tables) -> Section:
     groups = response_groups(pick(tables, "bor"))
     data = pdl1.assign(group=pdl1["usubjid"].map(groups).fillna("not evaluable"))
     order = ["<1", "1-49", ">=50"]
-    sec.figure(plots.category_counts(data, category_col="pdl1_category", panel_col="assay", order=order,
-                                     title="PD-L1 TPS category by assay", xlabel="TPS category (%)"),
-               "Subjects per PD-L1 tumour proportion score category, per assay.")
+    sec.figure(
+        plots.category_counts(
+            data,
+            category_col="pdl1_category",
+            panel_col="assay",
+            order=order,
+            title="PD-L1 TPS category by assay",
+            xlabel="TPS category (%)",
+        ),
+        "Subjects per PD-L1 tumour proportion score category, per assay.",
+    )
     rows = []
     for (assay, group), g in data.groupby(["assay", "group"], dropna=False):
         counts = g["pdl1_category"].value_counts()
-        rows.append({"assay": assay, "response": group, "n": len(g),
-                     **{f"TPS {c}%": fmt_n_pct(int(counts.get(c, 0)), len(g)) for c in order},
-                     "missing": fmt_n_pct(int(g["pdl1_category"].isna().sum()), len(g))})
+        rows.append(
+            {
+                "assay": assay,
+                "response": group,
+                "n": len(g),
+                **{f"TPS {c}%": fmt_n_pct(int(counts.get(c, 0)), len(g)) for c in order},
+                "missing": fmt_n_pct(int(g["pdl1_category"].isna().sum()), len(g)),
+            }
+        )
     frame = pd.DataFrame(rows)
-    sec.table(CsrTable("pdl1_by_category", "PD-L1 TPS category by assay and response", frame.rename(
-        columns={"assay": "Assay", "response": "Response", "n": "N", "missing": "Missing"}), frame,
-        ["n (%) of the subjects of the row."]))
-    sec.figure(plots.score_by_response(data, value_col="pdl1_tps_pct", low_col="pdl1_tps_low_pct",
-                                       high_col="pdl1_tps_high_pct", ylabel="PD-L1 TPS (%)",
-                                       title="PD-L1 TPS by confirmed response"),
-               "PD-L1 TPS of every subject by response: points are exact scores, bars scores reported as a range "
-               "(e.g. 1-49%); black line: median of the exact scores.")
+    sec.table(
+        CsrTable(
+            "pdl1_by_category",
+            "PD-L1 TPS category by assay and response",
+            frame.rename(columns={"assay": "Assay", "response": "Response", "n": "N", "missing": "Missing"}),
+            frame,
+            ["n (%) of the subjects of the row."],
+        )
+    )
+    sec.figure(
+        plots.score_by_response(
+            data,
+            value_col="pdl1_tps_pct",
+            low_col="pdl1_tps_low_pct",
+            high_col="pdl1_tps_high_pct",
+            ylabel="PD-L1 TPS (%)",
+            title="PD-L1 TPS by confirmed response",
+        ),
+        "PD-L1 TPS of every subject by response: points are exact scores, bars scores reported as a range "
+        "(e.g. 1-49%); black line: median of the exact scores.",
+    )
     if "til_stromal_pct" in data and data["til_stromal_pct"].notna().any():
-        sec.figure(plots.score_by_response(data, value_col="til_stromal_pct", ylabel="Stromal TILs (%)",
-                                           title="Stromal TILs by confirmed response"),
-                   "Stromal tumour-infiltrating lymphocytes (% of stromal area) by response.")
-        tils = [{"response": g, "n": int(s.notna().sum()), "median_range": fmt_median_range(s)}
-                for g, s in data.groupby("group")["til_stromal_pct"]]
+        sec.figure(
+            plots.score_by_response(
+                data, value_col="til_stromal_pct", ylabel="Stromal TILs (%)", title="Stromal TILs by confirmed response"
+            ),
+            "Stromal tumour-infiltrating lymphocytes (% of stromal area) by response.",
+        )
+        tils = [
+            {"response": g, "n": int(s.notna().sum()), "median_range": fmt_median_range(s)}
+            for g, s in data.groupby("group")["til_stromal_pct"]
+        ]
         t = pd.DataFrame(tils)
-        sec.table(CsrTable("til_by_response", "Stromal TILs (%) by response", t.rename(
-            columns={"response": "Response", "n": "Subjects (n)", "median_range": "Median (range), %"}), t))
+        sec.table(
+            CsrTable(
+                "til_by_response",
+                "Stromal TILs (%) by response",
+                t.rename(columns={"response": "Response", "n": "Subjects (n)", "median_range": "Median (range), %"}),
+                t,
+            )
+        )
     return sec
 
 
@@ -160,24 +237,40 @@ def tbnk_section(tables: Tables) -> Section:
     long = features.assign(group=features["usubjid"].map(groups).fillna("not evaluable"))
     visits = sorted(long["visit"].astype(str).unique(), key=_visit_key)
     measures = [m for m in TBNK_MEASURES if m in set(long["measure"])]
-    sec.figure(plots.measure_over_visits(long, measures=measures, labels=TBNK_MEASURES, visit_order=visits),
-               "Each subject's values over visits (thin lines) and the median per visit and response group "
-               "(bold).")
+    sec.figure(
+        plots.measure_over_visits(long, measures=measures, labels=TBNK_MEASURES, visit_order=visits),
+        "Each subject's values over visits (thin lines) and the median per visit and response group (bold).",
+    )
     summary = change_summary(long, groups, measures)
     if len(summary):
         summary["visit"] = pd.Categorical(summary["visit"], [v for v in visits if v in set(summary["visit"])])
         summary = summary.sort_values(["measure", "visit", "group"])
         summary["visit"] = summary["visit"].astype(str)
-        sec.figure(plots.change_from_baseline(summary, labels=TBNK_MEASURES),
-                   "Mean change from baseline with t-based 95% CI, per on-treatment visit and response group.")
-        shown = pd.DataFrame({"Measure": summary["measure"].map(TBNK_MEASURES).fillna(summary["measure"]),
-                              "Visit": summary["visit"], "Response": summary["group"],
-                              "Subjects (n)": summary["n"].astype(str),
-                              "Mean change (95% CI)": [fmt_estimate_ci(m, lo, hi) for m, lo, hi in
-                                                       zip(summary["mean"], summary["ci_lower"], summary["ci_upper"],
-                                                           strict=True)]})
-        sec.table(CsrTable("tbnk_change_from_baseline", "Change from baseline by response", shown, summary,
-                           ["Change = on-treatment value minus baseline (absolute units of the measure)."]))
+        sec.figure(
+            plots.change_from_baseline(summary, labels=TBNK_MEASURES),
+            "Mean change from baseline with t-based 95% CI, per on-treatment visit and response group.",
+        )
+        shown = pd.DataFrame(
+            {
+                "Measure": summary["measure"].map(TBNK_MEASURES).fillna(summary["measure"]),
+                "Visit": summary["visit"],
+                "Response": summary["group"],
+                "Subjects (n)": summary["n"].astype(str),
+                "Mean change (95% CI)": [
+                    fmt_estimate_ci(m, lo, hi)
+                    for m, lo, hi in zip(summary["mean"], summary["ci_lower"], summary["ci_upper"], strict=True)
+                ],
+            }
+        )
+        sec.table(
+            CsrTable(
+                "tbnk_change_from_baseline",
+                "Change from baseline by response",
+                shown,
+                summary,
+                ["Change = on-treatment value minus baseline (absolute units of the measure)."],
+            )
+        )
     flags = long["qc_flags"].fillna("").astype(str) if "qc_flags" in long else pd.Series(dtype=str)
     status = tables.get("tbnk_tube_status")
     if status is not None and len(status) and "status" in status:
@@ -188,15 +281,23 @@ def tbnk_section(tables: Tables) -> Section:
             sec.table(format_frame(bad, "tbnk_tube_status", "FCS tubes flagged or failed, with the reason"))
     qc = pick(tables, "tbnk_qc")
     if qc is not None and len(qc):
-        sec.table(format_frame(qc, "tbnk_qc", "TBNK QC flags (values of a flagged subset are withheld from the "
-                                              "models by default)"))
+        sec.table(
+            format_frame(
+                qc, "tbnk_qc", "TBNK QC flags (values of a flagged subset are withheld from the models by default)"
+            )
+        )
     elif qc is not None:
         sec.note("No TBNK result carries a QC flag.")
     elif "qc_flags" in long:
         flagged = long[flags.str.len() > 0]
         if len(flagged):
-            sec.table(format_frame(flagged[["usubjid", "visit", "measure", "value", "qc_flags"]], "tbnk_qc_flags",
-                                   "TBNK values carrying QC flags"))
+            sec.table(
+                format_frame(
+                    flagged[["usubjid", "visit", "measure", "value", "qc_flags"]],
+                    "tbnk_qc_flags",
+                    "TBNK values carrying QC flags",
+                )
+            )
         else:
             sec.note("No TBNK value carries a QC flag.")
     from biomarker.report.sections_genomic import tbnk_flagged_and_gate_plots
@@ -221,26 +322,58 @@ def outcomes_section(tables: Tables) -> Section:
     if rates is None:
         sec.missing("Biomarkers against outcome", "the models step did not run (no model tables in the store)")
         return sec
-    names = {"sex": "Sex", "ecog": "ECOG PS", "smoking": "Smoking", "histology": "Histology",
-             "tmb_high": "TMB >= 10 mut/Mb (1 = yes)", "pdl1_category": "PD-L1 TPS category (%)"}
-    sec.figure(plots.rates_by_level(rates, labels=names),
-               "Objective response rate per level with exact 95% CI; n per level in brackets.")
-    shown = pd.DataFrame({"Feature": rates["feature"], "Level": rates["level"].astype(str),
-                          "Responders / N": [f"{int(e)} / {int(n)}" for e, n in zip(rates["n_events"], rates["n"],
-                                                                                     strict=True)],
-                          "ORR, % (95% CI)": [fmt_estimate_ci(r, lo, hi, scale=100) for r, lo, hi in
-                                              zip(rates["rate"], rates["ci_lower"], rates["ci_upper"], strict=True)]})
-    sec.table(CsrTable("orr_by_level", "Objective response rate by biomarker level", shown, rates,
-                       ["95% CI: exact (Clopper-Pearson)."]))
+    names = {
+        "sex": "Sex",
+        "ecog": "ECOG PS",
+        "smoking": "Smoking",
+        "histology": "Histology",
+        "tmb_high": "TMB >= 10 mut/Mb (1 = yes)",
+        "pdl1_category": "PD-L1 TPS category (%)",
+    }
+    sec.figure(
+        plots.rates_by_level(rates, labels=names),
+        "Objective response rate per level with exact 95% CI; n per level in brackets.",
+    )
+    shown = pd.DataFrame(
+        {
+            "Feature": rates["feature"],
+            "Level": rates["level"].astype(str),
+            "Responders / N": [f"{int(e)} / {int(n)}" for e, n in zip(rates["n_events"], rates["n"], strict=True)],
+            "ORR, % (95% CI)": [
+                fmt_estimate_ci(r, lo, hi, scale=100)
+                for r, lo, hi in zip(rates["rate"], rates["ci_lower"], rates["ci_upper"], strict=True)
+            ],
+        }
+    )
+    sec.table(
+        CsrTable(
+            "orr_by_level",
+            "Objective response rate by biomarker level",
+            shown,
+            rates,
+            ["95% CI: exact (Clopper-Pearson)."],
+        )
+    )
     groups = tables.get("model_survival_groups")
     if groups is not None and len(groups):
-        sec.table(format_frame(groups, "survival_by_group", "PFS and OS by pre-specified biomarker group",
-                               ["Medians by Kaplan-Meier (months); HR by Cox regression against the first group; "
-                                "log-rank p."]))
+        sec.table(
+            format_frame(
+                groups,
+                "survival_by_group",
+                "PFS and OS by pre-specified biomarker group",
+                ["Medians by Kaplan-Meier (months); HR by Cox regression against the first group; log-rank p."],
+            )
+        )
     cox = tables.get("model_cox")
     if cox is not None and len(cox):
-        sec.table(format_frame(cox, "cox_univariable", "Univariable Cox regression per biomarker",
-                               ["HR per SD of the biomarker; q: Benjamini-Hochberg."]))
+        sec.table(
+            format_frame(
+                cox,
+                "cox_univariable",
+                "Univariable Cox regression per biomarker",
+                ["HR per SD of the biomarker; q: Benjamini-Hochberg."],
+            )
+        )
     return sec
 
 
@@ -256,17 +389,28 @@ def models_section(tables: Tables) -> Section:
 
     for row in perf.itertuples():
         if hasattr(row, "auc"):
-            sec.kpis.append({"value": fmt_estimate_ci(row.auc, row.auc_ci_lower, row.auc_ci_upper, decimals=2),
-                             "label": f"CV AUC (95% CI), {row.model}"})
+            sec.kpis.append(
+                {
+                    "value": fmt_estimate_ci(row.auc, row.auc_ci_lower, row.auc_ci_upper, decimals=2),
+                    "label": f"CV AUC (95% CI), {row.model}",
+                }
+            )
     if "box_points" in models and "box_stats" in models:  # the ordinal PD-L1 score has its own section, no box
-        models = {**models, **{k: models[k][~models[k]["feature"].astype(str).str.contains("ordinal")]
-                               for k in ("box_points", "box_stats")}}
+        models = {
+            **models,
+            **{
+                k: models[k][~models[k]["feature"].astype(str).str.contains("ordinal")]
+                for k in ("box_points", "box_stats")
+            },
+        }
     figures = make_figures(models)
-    captions = {"biomarker_by_response": "Each continuous biomarker by confirmed objective response (every patient "
-                                         "shown; n per group under the axis).",
-                "forest": "Univariable effects with 95% CIs.",
-                "roc": "Cross-validated ROC curves (out-of-fold predictions pooled per repeat) with CI bands.",
-                "calibration": "Calibration of the out-of-fold predicted probabilities."}
+    captions = {
+        "biomarker_by_response": "Each continuous biomarker by confirmed objective response (every patient "
+        "shown; n per group under the axis).",
+        "forest": "Univariable effects with 95% CIs.",
+        "roc": "Cross-validated ROC curves (out-of-fold predictions pooled per repeat) with CI bands.",
+        "calibration": "Calibration of the out-of-fold predicted probabilities.",
+    }
     for name in ("biomarker_by_response", "forest", "roc", "calibration"):
         if name in figures:
             sec.figure(figures[name], captions[name])
@@ -274,12 +418,25 @@ def models_section(tables: Tables) -> Section:
         if name.startswith("km_"):
             sec.figure(fig, "Kaplan-Meier by pre-specified biomarker group (months), with log-rank p.")
     if "univariable" in models:
-        sec.table(format_frame(models["univariable"], "univariable", "Univariable analysis",
-                               ["AUC with DeLong CI, Mann-Whitney p, Benjamini-Hochberg q."]))
-    sec.table(format_frame(perf, "model_performance", "Cross-validated performance",
-                           ["Everything learned from the data was learned inside the training folds; p from a "
-                            "permutation test refitting the whole pipeline."]))
+        sec.table(
+            format_frame(
+                models["univariable"],
+                "univariable",
+                "Univariable analysis",
+                ["AUC with DeLong CI, Mann-Whitney p, Benjamini-Hochberg q."],
+            )
+        )
+    sec.table(
+        format_frame(
+            perf,
+            "model_performance",
+            "Cross-validated performance",
+            [
+                "Everything learned from the data was learned inside the training folds; p from a "
+                "permutation test refitting the whole pipeline."
+            ],
+        )
+    )
     if "missingness" in models:
         sec.table(format_frame(models["missingness"], "missingness", "Missing values per feature"))
     return sec
-

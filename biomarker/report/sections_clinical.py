@@ -17,8 +17,18 @@ log = logging.getLogger(__name__)
 Tables = dict[str, pd.DataFrame]
 #: Store tables that may hold one row per subject with baseline characteristics, in order of preference.
 PATIENT_TABLES = ("patients", "subjects", "model_analysis_table")
-_VERSIONS = ("numpy", "pandas", "scipy", "statsmodels", "lifelines", "scikit-learn", "cyvcf2", "duckdb",
-             "matplotlib", "jinja2")
+_VERSIONS = (
+    "numpy",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "lifelines",
+    "scikit-learn",
+    "cyvcf2",
+    "duckdb",
+    "matplotlib",
+    "jinja2",
+)
 
 
 def pick(tables: Tables, *names: str) -> pd.DataFrame | None:
@@ -51,8 +61,9 @@ def patient_table(tables: Tables) -> pd.DataFrame | None:
     if tmb is not None and len(tmb) and "tmb_per_mb" not in base:
         key = subject_col(tmb)
         ok = tmb[tmb["status"] == "ok"].sort_values("sample").drop_duplicates(key)
-        base = base.merge(ok[[key, "tmb_per_mb", "tmb_high"]].rename(columns={key: "usubjid"}), on="usubjid",
-                          how="left")
+        base = base.merge(
+            ok[[key, "tmb_per_mb", "tmb_high"]].rename(columns={key: "usubjid"}), on="usubjid", how="left"
+        )
     return base
 
 
@@ -76,35 +87,59 @@ def study_section(tables: Tables, title: str) -> Section:
     tmb = tables.get("tmb_results")
     if tmb is not None and len(tmb):
         for (preset, digest), grp in tmb.groupby(["preset", "params_sha256"], dropna=False):
-            params.append({"step": "TMB", "parameter": "preset (parameters SHA-256)",
-                           "value": f"{preset} ({str(digest)[:16]}...)", "tumours": len(grp)})
+            params.append(
+                {
+                    "step": "TMB",
+                    "parameter": "preset (parameters SHA-256)",
+                    "value": f"{preset} ({str(digest)[:16]}...)",
+                    "tumours": len(grp),
+                }
+            )
     perf = tables.get("model_model_performance")
     if perf is not None and len(perf):
         row = perf.iloc[0]
         for key in ("n_splits", "n_repeats", "p_method"):
             if key in perf:
-                params.append({"step": "models", "parameter": key.replace("_", " "), "value": str(row[key]),
-                               "tumours": None})
+                params.append(
+                    {"step": "models", "parameter": key.replace("_", " "), "value": str(row[key]), "tumours": None}
+                )
     if params:
         sec.table(format_frame(pd.DataFrame(params), "parameters", "Parameters and rules used"))
     if prov is not None and len(prov) and {"step", "key", "value"} <= set(prov.columns):
         inputs, settings = csr.provenance_tables(prov)
         if len(settings):
-            sec.table(format_frame(settings, "step_parameters", "Parameters and rules recorded by each step"),
-                      max_rows=120)
+            sec.table(
+                format_frame(settings, "step_parameters", "Parameters and rules recorded by each step"), max_rows=120
+            )
         if len(inputs):
             sec.table(format_frame(inputs, "step_inputs", "Input files of each step with SHA-256"), max_rows=120)
     else:
-        sec.missing("RECIST and endpoint options", "the store has no provenance table yet (the run records "
-                                                    "endpoint options only in its output folder)")
+        sec.missing(
+            "RECIST and endpoint options",
+            "the store has no provenance table yet (the run records endpoint options only in its output folder)",
+        )
     warnings = pick(tables, "warnings")
     if warnings is not None and len(warnings):
         sec.table(format_frame(warnings, "endpoint_warnings", "Warnings raised while deriving the endpoints"))
     if runs is not None and len(runs):
-        cols = [c for c in ("run_id", "command", "package_version", "started_at", "finished_at", "status",
-                            "data_cutoff", "config_sha256") if c in runs.columns]
-        sec.table(format_frame(runs.sort_values("run_id")[cols].tail(20), "runs", "Runs that wrote this store "
-                               "(latest 20)"), max_rows=20)
+        cols = [
+            c
+            for c in (
+                "run_id",
+                "command",
+                "package_version",
+                "started_at",
+                "finished_at",
+                "status",
+                "data_cutoff",
+                "config_sha256",
+            )
+            if c in runs.columns
+        ]
+        sec.table(
+            format_frame(runs.sort_values("run_id")[cols].tail(20), "runs", "Runs that wrote this store (latest 20)"),
+            max_rows=20,
+        )
     versions = [{"package": "biomarker", "version": __version__}]
     for name in _VERSIONS:
         try:
@@ -114,14 +149,19 @@ def study_section(tables: Tables, title: str) -> Section:
     sec.table(format_frame(pd.DataFrame(versions), "software_versions", "Software versions (report build)"))
     if tmb is not None and len(tmb):
         inputs = tables.get("samples", pd.DataFrame(columns=["sample", "input_path", "bed_path"]))
-        files = tmb[["sample", "input_sha256", "bed_sha256"]].merge(
-            inputs[["sample", "input_path", "bed_path"]], on="sample", how="left").sort_values("sample")
+        files = (
+            tmb[["sample", "input_sha256", "bed_sha256"]]
+            .merge(inputs[["sample", "input_path", "bed_path"]], on="sample", how="left")
+            .sort_values("sample")
+        )
         for col in ("input_path", "bed_path"):
             files[col] = files[col].map(lambda p: "" if p is None or p != p else str(p).rsplit("/", 1)[-1])
         files = files[["sample", "input_path", "input_sha256", "bed_path", "bed_sha256"]].rename(
-            columns={"input_path": "input_file", "bed_path": "territory_bed"})
-        sec.table(format_frame(files, "input_files", "Tumour inputs with SHA-256 (VCF/MAF and territory BED)"),
-                  max_rows=60)
+            columns={"input_path": "input_file", "bed_path": "territory_bed"}
+        )
+        sec.table(
+            format_frame(files, "input_files", "Tumour inputs with SHA-256 (VCF/MAF and territory BED)"), max_rows=60
+        )
     return sec
 
 
@@ -133,18 +173,24 @@ def biomarker_populations(tables: Tables) -> list[tuple[str, int]]:
         rows.append(("Biomarker-evaluable: TMB", tmb.loc[tmb["status"] == "ok", subject_col(tmb)].nunique()))
     pdl1 = tables.get("pdl1")
     if pdl1 is not None:
-        rows.append(("Biomarker-evaluable: PD-L1 category", pdl1.loc[pdl1["pdl1_category"].notna(), "usubjid"]
-                     .nunique()))
+        rows.append(
+            ("Biomarker-evaluable: PD-L1 category", pdl1.loc[pdl1["pdl1_category"].notna(), "usubjid"].nunique())
+        )
         if "til_stromal_pct" in pdl1:
-            rows.append(("Biomarker-evaluable: stromal TILs", pdl1.loc[pdl1["til_stromal_pct"].notna(), "usubjid"]
-                         .nunique()))
+            rows.append(
+                ("Biomarker-evaluable: stromal TILs", pdl1.loc[pdl1["til_stromal_pct"].notna(), "usubjid"].nunique())
+            )
     tbnk = tables.get("tbnk")
     if tbnk is not None:
         rows.append(("Biomarker-evaluable: TBNK (any visit)", tbnk["usubjid"].nunique()))
     genomic = tables.get("genomic_features")
     if genomic is not None and "exposures_reported" in genomic:
-        rows.append(("Biomarker-evaluable: signature exposures",
-                     genomic.loc[genomic["exposures_reported"].fillna(False).astype(bool), "usubjid"].nunique()))
+        rows.append(
+            (
+                "Biomarker-evaluable: signature exposures",
+                genomic.loc[genomic["exposures_reported"].fillna(False).astype(bool), "usubjid"].nunique(),
+            )
+        )
     return [(label, int(n)) for label, n in rows]
 
 
@@ -154,10 +200,15 @@ def populations_table(tables: Tables):
     own = pick(tables, "populations")
     if own is not None and {"population", "n_subjects"} <= set(own.columns):
         frame = own.assign(population=own["population"].astype(str).str.replace("_", " ").str.capitalize())
-        extra = pd.DataFrame([{"population": label, "definition": "a value in the store", "n_subjects": n}
-                              for label, n in biomarker_populations(tables)])
-        frame = pd.concat([frame, extra], ignore_index=True)[[c for c in ("population", "definition", "n_subjects")
-                                                              if c in frame.columns or c in extra.columns]]
+        extra = pd.DataFrame(
+            [
+                {"population": label, "definition": "a value in the store", "n_subjects": n}
+                for label, n in biomarker_populations(tables)
+            ]
+        )
+        frame = pd.concat([frame, extra], ignore_index=True)[
+            [c for c in ("population", "definition", "n_subjects") if c in frame.columns or c in extra.columns]
+        ]
         return format_frame(frame, "populations", "Analysis populations")
     if own is not None:
         return format_frame(own, "populations", "Analysis populations")
@@ -173,9 +224,12 @@ def populations_table(tables: Tables):
         rows.append(("Efficacy-evaluable (a BOR other than NE)", int((bor["bor"].fillna("NE") != "NE").sum())))
     rows += biomarker_populations(tables)
     frame = pd.DataFrame(rows, columns=["population", "subjects_n"])
-    return format_frame(frame, "populations", "Analysis populations",
-                        ["Derived from the store's per-domain tables (the endpoints step has no populations "
-                         "table yet)."])
+    return format_frame(
+        frame,
+        "populations",
+        "Analysis populations",
+        ["Derived from the store's per-domain tables (the endpoints step has no populations table yet)."],
+    )
 
 
 def disposition_section(tables: Tables) -> Section:
@@ -190,38 +244,52 @@ def disposition_section(tables: Tables) -> Section:
         sec.missing("Disposition", "the store has no clinical tables (no clinical data in this run)")
         return sec
     pops = pick(tables, "populations")
-    if own is not None and pops is not None and {"population", "n_subjects"} <= set(pops.columns) \
-            and {"dsdecod", "n_subjects"} <= set(own.columns):
-        flow = [(str(p).replace("_", " ").capitalize(), int(n)) for p, n in zip(pops["population"],
-                                                                                pops["n_subjects"], strict=True)]
-        treated = next((i for i, (p, _) in enumerate(flow) if p.lower().startswith(("treated", "safety"))),
-                       len(flow) - 1)
+    if (
+        own is not None
+        and pops is not None
+        and {"population", "n_subjects"} <= set(pops.columns)
+        and {"dsdecod", "n_subjects"} <= set(own.columns)
+    ):
+        flow = [
+            (str(p).replace("_", " ").capitalize(), int(n))
+            for p, n in zip(pops["population"], pops["n_subjects"], strict=True)
+        ]
+        treated = next(
+            (i for i, (p, _) in enumerate(flow) if p.lower().startswith(("treated", "safety"))), len(flow) - 1
+        )
         exits = [(str(d).capitalize(), int(n)) for d, n in zip(own["dsdecod"], own["n_subjects"], strict=True)]
-        sec.figure(plots.consort_flow(flow, {treated: exits}),
-                   "Flow of subjects through the study (CONSORT style); right: treated subjects by disposition "
-                   "event (DS).")
+        sec.figure(
+            plots.consort_flow(flow, {treated: exits}),
+            "Flow of subjects through the study (CONSORT style); right: treated subjects by disposition event (DS).",
+        )
         shown = own.copy()
         if "pct_treated" in shown:
             n_treated = flow[treated][1]
-            shown["subjects_n_pct"] = [f"{int(k)} ({p:.1f})" for k, p in zip(shown["n_subjects"],
-                                                                            shown["pct_treated"], strict=True)]
+            shown["subjects_n_pct"] = [
+                f"{int(k)} ({p:.1f})" for k, p in zip(shown["n_subjects"], shown["pct_treated"], strict=True)
+            ]
             shown = shown.drop(columns=["n_subjects", "pct_treated"]).rename(
-                columns={"subjects_n_pct": f"Subjects, n (%) (N = {n_treated})"})
+                columns={"subjects_n_pct": f"Subjects, n (%) (N = {n_treated})"}
+            )
         sec.table(format_frame(shown, "disposition", "Disposition of treated subjects (DS)"))
         return sec
     steps = csr.disposition_counts(pick(tables, "bor"), pick(tables, "os"), n_safety)
     if len(steps) > 1:
         flow = [s for s in steps if not s[0].startswith(("Died", "Alive", "Follow-up"))]
         status = [s for s in steps if s[0].startswith(("Died", "Alive", "Follow-up"))]
-        sec.figure(plots.consort_flow(flow, {len(flow) - 1: status} if status else None),
-                   "Flow of subjects through the study (CONSORT style); right: status at data cut-off.")
+        sec.figure(
+            plots.consort_flow(flow, {len(flow) - 1: status} if status else None),
+            "Flow of subjects through the study (CONSORT style); right: status at data cut-off.",
+        )
     if own is not None:
         sec.table(format_frame(own, "disposition", "Disposition (from DS)"))
     else:
         frame = pd.DataFrame(steps, columns=["step", "subjects_n"])
         sec.table(format_frame(frame, "disposition", "Disposition derived from the survival and response tables"))
-        sec.missing("Discontinuation by reason (DS)", "the store has no disposition table; the endpoints step "
-                                                      "does not derive DS yet")
+        sec.missing(
+            "Discontinuation by reason (DS)",
+            "the store has no disposition table; the endpoints step does not derive DS yet",
+        )
     return sec
 
 
@@ -241,11 +309,19 @@ def exposure_section(tables: Tables) -> Section:
     sec = Section("exposure", "Exposure")
     summary, own = pick(tables, "exposure_summary"), pick(tables, "exposure")
     if summary is None and own is None:
-        sec.missing("Exposure and dose intensity per drug", "the store has no exposure table; the endpoints "
-                                                            "step does not derive EX yet")
+        sec.missing(
+            "Exposure and dose intensity per drug",
+            "the store has no exposure table; the endpoints step does not derive EX yet",
+        )
     if summary is not None:
-        sec.table(format_frame(summary, "exposure_summary", "Exposure per drug",
-                               ["Relative dose intensity: delivered against planned dose per unit time."]))
+        sec.table(
+            format_frame(
+                summary,
+                "exposure_summary",
+                "Exposure per drug",
+                ["Relative dose intensity: delivered against planned dose per unit time."],
+            )
+        )
     if own is not None:
         sec.table(format_frame(own, "exposure", "Exposure per subject and drug"), max_rows=120)
     return sec
@@ -262,17 +338,24 @@ def efficacy_section(tables: Tables) -> Section:
         return sec
     table = csr.bor_table(bor)
     data = table.data.set_index("response")
-    for key, label in (("Objective response rate (CR + PR)", "ORR, % (95% CI)"),
-                       ("Disease control rate (CR + PR + SD + NON-CR/NON-PD)", "DCR, % (95% CI)")):
+    for key, label in (
+        ("Objective response rate (CR + PR)", "ORR, % (95% CI)"),
+        ("Disease control rate (CR + PR + SD + NON-CR/NON-PD)", "DCR, % (95% CI)"),
+    ):
         r = data.loc[key]
         sec.kpis.append({"value": fmt_estimate_ci(r["pct"], r["ci_lower_pct"], r["ci_upper_pct"]), "label": label})
     estimates = pick(tables, "km_estimates")
     if estimates is not None:
         for row in estimates.itertuples():
             if row.endpoint in ("pfs", "os"):
-                sec.kpis.append({"value": fmt_estimate_ci(row.median_months, row.median_ci_lower_months,
-                                                          row.median_ci_upper_months),
-                                 "label": f"median {row.endpoint.upper()}, months (95% CI)"})
+                sec.kpis.append(
+                    {
+                        "value": fmt_estimate_ci(
+                            row.median_months, row.median_ci_lower_months, row.median_ci_upper_months
+                        ),
+                        "label": f"median {row.endpoint.upper()}, months (95% CI)",
+                    }
+                )
     sec.table(table)
     summary = pick(tables, "summary")
     if summary is not None and "cbr" in set(summary["endpoint"]):
@@ -284,8 +367,10 @@ def efficacy_section(tables: Tables) -> Section:
         sec.table(csr.time_to_event_table(estimates, pick(tables, "km_landmarks"), follow))
     ttr = pick(tables, "ttr")
     if ttr is not None and len(ttr):
-        sec.note(f"Time to response among {len(ttr)} responders: median {ttr['ttr_months'].median():.1f} months "
-                 f"(range {ttr['ttr_months'].min():.1f}–{ttr['ttr_months'].max():.1f}).")
+        sec.note(
+            f"Time to response among {len(ttr)} responders: median {ttr['ttr_months'].median():.1f} months "
+            f"(range {ttr['ttr_months'].min():.1f}–{ttr['ttr_months'].max():.1f})."
+        )
     _efficacy_figures(sec, tables, bor, estimates, plots)
     for name in sorted(tables):  # iRECIST and independent review, whatever the endpoints step names them
         short = name.removeprefix("endpoint_")
@@ -294,8 +379,14 @@ def efficacy_section(tables: Tables) -> Section:
             frame = tables[name]
             col = next((c for c in frame.columns if c.startswith("bor")), None)
             if col is not None and "usubjid" in frame:
-                counts = frame[col].fillna("NE").astype(str).value_counts().rename_axis("response").reset_index(
-                    name="n_subjects")
+                counts = (
+                    frame[col]
+                    .fillna("NE")
+                    .astype(str)
+                    .value_counts()
+                    .rename_axis("response")
+                    .reset_index(name="n_subjects")
+                )
                 n = frame["usubjid"].nunique()
                 counts[f"Subjects, n (%) (N = {n})"] = [fmt_n_pct(int(k), n) for k in counts["n_subjects"]]
                 sec.table(format_frame(counts.drop(columns="n_subjects"), short, f"{label}: best overall response"))
@@ -307,21 +398,26 @@ def efficacy_section(tables: Tables) -> Section:
     return sec
 
 
-def _efficacy_figures(sec: Section, tables: Tables, bor: pd.DataFrame, estimates: pd.DataFrame | None,
-                      plots) -> None:
+def _efficacy_figures(sec: Section, tables: Tables, bor: pd.DataFrame, estimates: pd.DataFrame | None, plots) -> None:
     if bor["best_pct_change_from_baseline"].notna().any():
-        sec.figure(plots.waterfall(bor), "Best % change of the target-lesion sum per subject, coloured by BOR; "
-                                         "dashed lines: +20% (progression) and -30% (partial response).")
+        sec.figure(
+            plots.waterfall(bor),
+            "Best % change of the target-lesion sum per subject, coloured by BOR; "
+            "dashed lines: +20% (progression) and -30% (partial response).",
+        )
     tp = pick(tables, "recist_timepoints")
     if tp is not None and tp["pct_change_from_baseline"].notna().any():
         spider = tp.merge(bor[["usubjid", "bor"]], on="usubjid", how="left")
         spider["months_from_first_dose"] = spider["days_from_first_dose"].clip(lower=0) / 30.4375
-        sec.figure(plots.spider(spider, x_col="months_from_first_dose", x_label="Months from first dose"),
-                   "% change of the target-lesion sum from baseline over time, per subject.")
+        sec.figure(
+            plots.spider(spider, x_col="months_from_first_dose", x_label="Months from first dose"),
+            "% change of the target-lesion sum from baseline over time, per subject.",
+        )
     lanes, events = pick(tables, "swimmer_lanes"), pick(tables, "swimmer_events")
     if lanes is not None and events is not None and len(lanes):
-        sec.figure(plots.swimmer(lanes, events), "Time on study per subject (months) with response, progression "
-                                                 "and death.")
+        sec.figure(
+            plots.swimmer(lanes, events), "Time on study per subject (months) with response, progression and death."
+        )
     curves, risk = pick(tables, "km_curves"), pick(tables, "km_at_risk")
     if curves is None or risk is None:
         return
@@ -330,15 +426,21 @@ def _efficacy_figures(sec: Section, tables: Tables, bor: pd.DataFrame, estimates
         c = curves[curves["endpoint"] == endpoint]
         if c.empty:
             continue
-        fig = plots.km_plot(c.rename(columns={"endpoint": "group"}),
-                            risk[risk["endpoint"] == endpoint].rename(columns={"endpoint": "group"}),
-                            title=titles[endpoint], y_label=f"{titles[endpoint]} probability",
-                            x_label="Months from first response" if endpoint == "dor" else "Months from first dose")
+        fig = plots.km_plot(
+            c.rename(columns={"endpoint": "group"}),
+            risk[risk["endpoint"] == endpoint].rename(columns={"endpoint": "group"}),
+            title=titles[endpoint],
+            y_label=f"{titles[endpoint]} probability",
+            x_label="Months from first response" if endpoint == "dor" else "Months from first dose",
+        )
         if estimates is not None and endpoint in set(estimates["endpoint"]):
             e = estimates.set_index("endpoint").loc[endpoint]
             plots.mark_km_median(fig, e["median_months"], e["median_ci_lower_months"], e["median_ci_upper_months"])
-        sec.figure(fig, f"{titles[endpoint]}: Kaplan-Meier estimate with 95% CI band, censoring ticks, the "
-                        "median and its 95% CI marked, numbers at risk.")
+        sec.figure(
+            fig,
+            f"{titles[endpoint]}: Kaplan-Meier estimate with 95% CI band, censoring ticks, the "
+            "median and its 95% CI marked, numbers at risk.",
+        )
 
 
 def safety_section(tables: Tables) -> Section:
@@ -374,11 +476,17 @@ def safety_section(tables: Tables) -> Section:
         sec.table(format_frame(own, "ae_by_max_grade", "Adverse events by maximum grade"))
     own = pick(tables, "deaths")
     if own is not None:
-        sec.table(format_frame(own, "deaths", f"Deaths (n = {len(own)}) and grade 5 adverse events",
-                               ["On treatment: from first to last dose; the 30-day window counts from the last "
-                                "dose."]))
+        sec.table(
+            format_frame(
+                own,
+                "deaths",
+                f"Deaths (n = {len(own)}) and grade 5 adverse events",
+                ["On treatment: from first to last dose; the 30-day window counts from the last dose."],
+            )
+        )
     elif pick(tables, "os") is not None:
         sec.table(csr.deaths_table(pick(tables, "os"), worst))
-        sec.missing("Deaths on treatment and within 30 days of the last dose", "the store has no exposure (EX) "
-                                                                              "dates yet")
+        sec.missing(
+            "Deaths on treatment and within 30 days of the last dose", "the store has no exposure (EX) dates yet"
+        )
     return sec

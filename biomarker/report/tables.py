@@ -25,17 +25,46 @@ _NUMERIC_CELL = re.compile(r"^([<>]=?\s*)?[-+]?(\d|NE\b)")
 
 #: Words (with units) for the snake_case columns the report shows most often.
 HEADERS: dict[str, str] = {
-    "usubjid": "Subject", "sample": "Tumour sample", "status": "Status", "reason": "Reason",
-    "preset": "TMB preset", "counted_variants": "Counted variants (n)", "territory_bp": "Territory (bp)",
-    "tmb_per_mb": "TMB (mut/Mb)", "tmb_ci95_low_per_mb": "TMB 95% CI lower (mut/Mb)",
-    "tmb_ci95_high_per_mb": "TMB 95% CI upper (mut/Mb)", "tmb_high": "TMB-high", "caller": "Variant caller",
-    "annotator": "Annotator", "warnings": "Warnings", "pdl1_tps_pct": "PD-L1 TPS (%)",
-    "pdl1_category": "PD-L1 TPS category", "assay": "PD-L1 assay", "til_stromal_pct": "Stromal TILs (%)",
-    "auc": "AUC", "brier": "Brier score", "model": "Model", "feature": "Feature", "n": "N", "n_events": "Events (n)",
-    "p": "p", "q": "q (BH)", "hazard_ratio": "Hazard ratio", "odds_ratio": "Odds ratio", "endpoint": "Endpoint",
+    "usubjid": "Subject",
+    "sample": "Tumour sample",
+    "status": "Status",
+    "reason": "Reason",
+    "preset": "TMB preset",
+    "counted_variants": "Counted variants (n)",
+    "territory_bp": "Territory (bp)",
+    "tmb_per_mb": "TMB (mut/Mb)",
+    "tmb_ci95_low_per_mb": "TMB 95% CI lower (mut/Mb)",
+    "tmb_ci95_high_per_mb": "TMB 95% CI upper (mut/Mb)",
+    "tmb_high": "TMB-high",
+    "caller": "Variant caller",
+    "annotator": "Annotator",
+    "warnings": "Warnings",
+    "pdl1_tps_pct": "PD-L1 TPS (%)",
+    "pdl1_category": "PD-L1 TPS category",
+    "assay": "PD-L1 assay",
+    "til_stromal_pct": "Stromal TILs (%)",
+    "auc": "AUC",
+    "brier": "Brier score",
+    "model": "Model",
+    "feature": "Feature",
+    "n": "N",
+    "n_events": "Events (n)",
+    "p": "p",
+    "q": "q (BH)",
+    "hazard_ratio": "Hazard ratio",
+    "odds_ratio": "Odds ratio",
+    "endpoint": "Endpoint",
 }
-_UNIT_SUFFIXES = (("_per_mb", "(mut/Mb)"), ("_per_ul", "(cells/µL)"), ("_pct", "(%)"), ("_months", "(months)"),
-                  ("_days", "(days)"), ("_bp", "(bp)"), ("_years", "(years)"), ("_mm", "(mm)"))
+_UNIT_SUFFIXES = (
+    ("_per_mb", "(mut/Mb)"),
+    ("_per_ul", "(cells/µL)"),
+    ("_pct", "(%)"),
+    ("_months", "(months)"),
+    ("_days", "(days)"),
+    ("_bp", "(bp)"),
+    ("_years", "(years)"),
+    ("_mm", "(mm)"),
+)
 
 
 @dataclass
@@ -78,8 +107,14 @@ class CsrTable:
     def numeric(self) -> list[bool]:
         """Per column: every non-empty cell starts as a number does (right-aligned on the page)."""
         cells = self.rows
-        return [bool(col) and all(_NUMERIC_CELL.match(c) for c in col if c) and any(col)
-                for col in (list(x) for x in zip(*cells, strict=True))] if cells else [False] * len(self.header)
+        return (
+            [
+                bool(col) and all(_NUMERIC_CELL.match(c) for c in col if c) and any(col)
+                for col in (list(x) for x in zip(*cells, strict=True))
+            ]
+            if cells
+            else [False] * len(self.header)
+        )
 
     @property
     def truncated(self) -> int:
@@ -149,8 +184,9 @@ def fmt_n_pct(n: int, total: int, decimals: int = 1) -> str:
     return f"{int(n)} ({100.0 * n / total:.{decimals}f})"
 
 
-def fmt_estimate_ci(estimate: float | None, lower: float | None, upper: float | None, decimals: int = 1,
-                    scale: float = 1.0) -> str:
+def fmt_estimate_ci(
+    estimate: float | None, lower: float | None, upper: float | None, decimals: int = 1, scale: float = 1.0
+) -> str:
     """``estimate (lower, upper)``; a bound that cannot be estimated is ``NE``.
 
     Examples

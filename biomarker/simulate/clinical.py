@@ -30,15 +30,36 @@ from biomarker.simulate._io import write_csv, write_json
 from biomarker.simulate.treatment import Treatment
 from biomarker.simulate.tumour_course import Course, day_to_date
 
-DM_COLUMNS = ("STUDYID", "USUBJID", "SUBJID", "RFSTDTC", "RFENDTC", "AGE", "SEX", "ECOG", "SMOKING", "HISTOLOGY",
-              "DTHFL", "DTHDTC")
+DM_COLUMNS = (
+    "STUDYID",
+    "USUBJID",
+    "SUBJID",
+    "RFSTDTC",
+    "RFENDTC",
+    "AGE",
+    "SEX",
+    "ECOG",
+    "SMOKING",
+    "HISTOLOGY",
+    "DTHFL",
+    "DTHDTC",
+)
 EX_COLUMNS = ("USUBJID", "EXTRT", "EXDOSE", "EXDOSU", "EXDOSFRQ", "EXSTDTC", "EXENDTC", "VISIT", "EXADJ")
 TU_COLUMNS = ("USUBJID", "TULNKID", "TUTESTCD", "TUORRES", "TULOC", "TUMETHOD", "TUDTC", "VISIT")
-TR_COLUMNS = ("USUBJID", "TRLNKID", "TRTESTCD", "TRORRES", "TRSTRESC", "TRSTRESN", "TRSTRESU", "TRDTC", "VISIT",
-              "VISITNUM")
+TR_COLUMNS = (
+    "USUBJID",
+    "TRLNKID",
+    "TRTESTCD",
+    "TRORRES",
+    "TRSTRESC",
+    "TRSTRESN",
+    "TRSTRESU",
+    "TRDTC",
+    "VISIT",
+    "VISITNUM",
+)
 RS_COLUMNS = ("USUBJID", "RSTESTCD", "RSORRES", "RSSTRESC", "RSEVAL", "RSDTC", "VISIT", "VISITNUM")
-AE_COLUMNS = ("USUBJID", "AETERM", "AEDECOD", "AEBODSYS", "AETOXGR", "AESER", "AEREL", "AEACN", "AESTDTC",
-              "AEENDTC")
+AE_COLUMNS = ("USUBJID", "AETERM", "AEDECOD", "AEBODSYS", "AETOXGR", "AESER", "AEREL", "AEACN", "AESTDTC", "AEENDTC")
 RS_REAL_COLUMNS = (*RS_COLUMNS, "RSCAT")
 AE_REAL_COLUMNS = ("USUBJID", "AESEQ", *AE_COLUMNS[1:])
 SUPPAE_COLUMNS = ("STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QLABEL", "QVAL")
@@ -79,8 +100,22 @@ def dm_rows(patients: list[ClinicalPatient]) -> list[list[object]]:
     for p in patients:
         last = max(stop for _, stop, _, _ in p.treatment.cycles)
         death = p.course.death_day
-        rows.append([p.studyid, p.usubjid, p.subjid, _d(p, 0), _d(p, last), p.age, p.sex, p.ecog, p.smoking,
-                     p.histology, "Y" if death is not None else None, _d(p, death)])
+        rows.append(
+            [
+                p.studyid,
+                p.usubjid,
+                p.subjid,
+                _d(p, 0),
+                _d(p, last),
+                p.age,
+                p.sex,
+                p.ecog,
+                p.smoking,
+                p.histology,
+                "Y" if death is not None else None,
+                _d(p, death),
+            ]
+        )
     return rows
 
 
@@ -109,11 +144,13 @@ def tu_tr_rs_rows(patients: list[ClinicalPatient], real: bool = False) -> tuple[
         for les in p.course.lesions:
             if les.role == "NEW":
                 first = next(s for s in scans if les.link_id in s.new)
-                tu.append([p.usubjid, les.link_id, "TUMIDENT", "NEW", les.location, "CT", _d(p, first.day),
-                           first.visit])
+                tu.append(
+                    [p.usubjid, les.link_id, "TUMIDENT", "NEW", les.location, "CT", _d(p, first.day), first.visit]
+                )
             else:
-                tu.append([p.usubjid, les.link_id, "TUMIDENT", les.role, les.location, "CT", _d(p, base.day),
-                           base.visit])
+                tu.append(
+                    [p.usubjid, les.link_id, "TUMIDENT", les.role, les.location, "CT", _d(p, base.day), base.visit]
+                )
         for scan in scans:
             when = _d(p, scan.day)
             for link, mm in scan.target_mm.items():
@@ -126,8 +163,16 @@ def tu_tr_rs_rows(patients: list[ClinicalPatient], real: bool = False) -> tuple[
             for link, state in [*scan.nontarget.items(), *scan.new.items()]:
                 tr.append([p.usubjid, link, "TUMSTATE", state, state, None, None, when, scan.visit, scan.index])
             if scan.index > 0:
-                row = [p.usubjid, "OVRLRESP", scan.investigator, scan.investigator, "INVESTIGATOR", when,
-                       scan.visit, scan.index]
+                row = [
+                    p.usubjid,
+                    "OVRLRESP",
+                    scan.investigator,
+                    scan.investigator,
+                    "INVESTIGATOR",
+                    when,
+                    scan.visit,
+                    scan.index,
+                ]
                 if real:
                     irecist = IRECIST[scan.investigator]
                     rs.append([*row, "RECIST 1.1"])
@@ -142,8 +187,20 @@ def ae_rows(patients: list[ClinicalPatient]) -> list[list[object]]:
     rows = []
     for p in patients:
         for a in p.treatment.aes:
-            rows.append([p.usubjid, a.term, a.decod, a.bodsys, a.grade, "Y" if a.serious else "N",
-                         "Y" if a.related else "N", a.action, _d(p, a.start_day), _d(p, a.end_day)])
+            rows.append(
+                [
+                    p.usubjid,
+                    a.term,
+                    a.decod,
+                    a.bodsys,
+                    a.grade,
+                    "Y" if a.serious else "N",
+                    "Y" if a.related else "N",
+                    a.action,
+                    _d(p, a.start_day),
+                    _d(p, a.end_day),
+                ]
+            )
     return rows
 
 
@@ -164,14 +221,37 @@ def ae_real_rows(patients: list[ClinicalPatient]) -> tuple[list[list[object]], l
             end = _d(p, a.end_day)
             if end is not None and k % 4 == 0:
                 end = end[:7]
-            ae.append([p.usubjid, seq, a.term, a.decod, a.bodsys, a.grade, "Y" if a.serious else "N", rel, acn,
-                       _d(p, a.start_day), end])
+            ae.append(
+                [
+                    p.usubjid,
+                    seq,
+                    a.term,
+                    a.decod,
+                    a.bodsys,
+                    a.grade,
+                    "Y" if a.serious else "N",
+                    rel,
+                    acn,
+                    _d(p, a.start_day),
+                    end,
+                ]
+            )
             per_drug = {"TORIPALIMAB": "DOSE NOT CHANGED", "AXITINIB": "DOSE REDUCED"}
             for n, drug in enumerate(("TORIPALIMAB", "AXITINIB"), start=1):
                 supp.append([p.studyid, "AE", p.usubjid, "AESEQ", seq, f"AEREL{n}", f"Relationship to {drug}", rel])
                 if acn == "MULTIPLE":
-                    supp.append([p.studyid, "AE", p.usubjid, "AESEQ", seq, f"AEACN{n}", f"Action taken with {drug}",
-                                 per_drug[drug]])
+                    supp.append(
+                        [
+                            p.studyid,
+                            "AE",
+                            p.usubjid,
+                            "AESEQ",
+                            seq,
+                            f"AEACN{n}",
+                            f"Action taken with {drug}",
+                            per_drug[drug],
+                        ]
+                    )
     return ae, supp
 
 
@@ -179,11 +259,29 @@ def cm_rows(patients: list[ClinicalPatient]) -> list[list[object]]:
     """Concomitant medication (year-only history dates) and the subsequent anticancer therapy."""
     rows = []
     for p in patients:
-        rows.append([p.usubjid, "AMLODIPINE", "AMLODIPINE", "CONCOMITANT MEDICATION", "CARDIOVASCULAR SYSTEM",
-                     str(p.first_dose.year - 1), None])
+        rows.append(
+            [
+                p.usubjid,
+                "AMLODIPINE",
+                "AMLODIPINE",
+                "CONCOMITANT MEDICATION",
+                "CARDIOVASCULAR SYSTEM",
+                str(p.first_dose.year - 1),
+                None,
+            ]
+        )
         if p.treatment.new_therapy_day is not None:
-            rows.append([p.usubjid, "DOCETAXEL", "DOCETAXEL", "SUBSEQUENT ANTICANCER THERAPY",
-                         "ANTINEOPLASTIC AGENTS", _d(p, p.treatment.new_therapy_day), None])
+            rows.append(
+                [
+                    p.usubjid,
+                    "DOCETAXEL",
+                    "DOCETAXEL",
+                    "SUBSEQUENT ANTICANCER THERAPY",
+                    "ANTINEOPLASTIC AGENTS",
+                    _d(p, p.treatment.new_therapy_day),
+                    None,
+                ]
+            )
     return rows
 
 

@@ -43,10 +43,23 @@ def draw_baseline(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     mult = np.asarray([SMOKING_TMB[s] for s in smoking])
     tmb = np.clip(TMB_MEDIAN * mult * np.exp(rng.normal(0, TMB_SIGMA, n)), 0.3, 80.0)
     group = rng.choice(3, size=n, p=(0.35, 0.35, 0.30))
-    pdl1 = np.where(group == 0, rng.uniform(0, 1, n) * (rng.random(n) < 0.5),
-                    np.where(group == 1, rng.uniform(1, 50, n), rng.uniform(50, 100, n)))
+    pdl1 = np.where(
+        group == 0,
+        rng.uniform(0, 1, n) * (rng.random(n) < 0.5),
+        np.where(group == 1, rng.uniform(1, 50, n), rng.uniform(50, 100, n)),
+    )
     til = np.clip(8 + 0.25 * pdl1 + rng.normal(0, 8, n), 0, 90)
     nk = np.clip(rng.normal(14, 5, n), 4, 30)
     cd8_change = rng.normal(1.5, 3.5, n)
-    return {"age": age, "sex": sex, "ecog": ecog, "smoking": smoking, "histology": histology, "tmb": tmb,
-            "pdl1_tps": pdl1, "til_pct": til, "nk_pct_baseline": nk, "cd8_change": cd8_change}
+    return {
+        "age": age,
+        "sex": sex,
+        "ecog": ecog,
+        "smoking": smoking,
+        "histology": histology,
+        "tmb": tmb,
+        "pdl1_tps": pdl1,
+        "til_pct": til,
+        "nk_pct_baseline": nk,
+        "cd8_change": cd8_change,
+    }

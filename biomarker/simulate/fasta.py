@@ -121,8 +121,10 @@ def write_reference_fasta(exome: Exome, sites: Iterable[tuple[str, int, int]], p
     path.parent.mkdir(parents=True, exist_ok=True)
     by_contig: dict[str, list[tuple[int, int]]] = {c: [] for c, _ in CONTIGS}
     for contig in exome.starts:
-        by_contig[contig] += [(max(int(s) - _FLANK, 0), int(e) + _FLANK)
-                              for s, e in zip(exome.starts[contig], exome.ends[contig], strict=True)]
+        by_contig[contig] += [
+            (max(int(s) - _FLANK, 0), int(e) + _FLANK)
+            for s, e in zip(exome.starts[contig], exome.ends[contig], strict=True)
+        ]
     for contig, pos, length in sites:
         by_contig[contig].append((max(pos - 1 - _FLANK, 0), pos - 1 + length + _FLANK))
     n_line = (b"N" * LINE + b"\n") * _BLOCK_LINES

@@ -29,14 +29,16 @@ CHANNELS = ("FSC-A", "FSC-H", "SSC-A", "FITC-A", "PE-A", "PerCP-Cy5-5-A", "PE-Cy
 MARKERS = ("", "", "", "CD3 FITC", "CD16+56 PE", "CD45 PerCP-Cy5.5", "CD4 PE-Cy7", "CD19 APC", "CD8 APC-Cy7")
 FLUOR = CHANNELS[3:]
 #: Spillover (row: fluorochrome, column: detector), FACSCanto-like.
-SPILLOVER = np.array([
-    [1.0, 0.22, 0.03, 0.005, 0.0, 0.0],
-    [0.012, 1.0, 0.16, 0.05, 0.0, 0.002],
-    [0.0, 0.0, 1.0, 0.12, 0.02, 0.03],
-    [0.0, 0.01, 0.01, 1.0, 0.0, 0.08],
-    [0.0, 0.0, 0.01, 0.01, 1.0, 0.15],
-    [0.0, 0.0, 0.0, 0.05, 0.02, 1.0],
-])
+SPILLOVER = np.array(
+    [
+        [1.0, 0.22, 0.03, 0.005, 0.0, 0.0],
+        [0.012, 1.0, 0.16, 0.05, 0.0, 0.002],
+        [0.0, 0.0, 1.0, 0.12, 0.02, 0.03],
+        [0.0, 0.01, 0.01, 1.0, 0.0, 0.08],
+        [0.0, 0.0, 0.01, 0.01, 1.0, 0.15],
+        [0.0, 0.0, 0.0, 0.05, 0.02, 1.0],
+    ]
+)
 BEADS_PER_TUBE = 50000
 SAMPLE_VOLUME_UL = 50
 TARGET_LYMPHS = 5000
@@ -108,8 +110,14 @@ def population_counts(rng: np.random.Generator, result: TbnkResult, bead_fractio
     sub = rng.multinomial(n_lymph, fr / fr.sum())
     rest = max(MAX_EVENTS - n_lymph - n_beads, 1000)
     counts = {name: int(c) for name, c in zip(LYMPH_POPULATIONS, sub, strict=True)}
-    counts.update({"mono": round(rest * 0.12), "debris": round(rest * 0.05), "dead": round(rest * 0.03),
-                   "doublets": round(n_lymph * 0.03)})
+    counts.update(
+        {
+            "mono": round(rest * 0.12),
+            "debris": round(rest * 0.05),
+            "dead": round(rest * 0.03),
+            "doublets": round(n_lymph * 0.03),
+        }
+    )
     counts["gran"] = rest - counts["mono"] - counts["debris"] - counts["dead"]
     counts["beads"] = max(round(n_beads * bead_fraction), 1)
     return counts
@@ -126,8 +134,7 @@ def _population(rng: np.random.Generator, name: str, n: int) -> np.ndarray:
     return ev
 
 
-def simulate_events(rng: np.random.Generator, counts: dict[str, int], gains: np.ndarray,
-                    ssc_gain: float) -> np.ndarray:
+def simulate_events(rng: np.random.Generator, counts: dict[str, int], gains: np.ndarray, ssc_gain: float) -> np.ndarray:
     """Events (n x 9, float32) in detector space, shuffled: singlets, doublets of lymphocytes, beads."""
     by_name: dict[str, np.ndarray] = {}
     heights = []
@@ -153,13 +160,29 @@ def simulate_events(rng: np.random.Generator, counts: dict[str, int], gains: np.
 
 
 #: Columns of ``truth/fcs_events.csv``: the events planted in each tube, per population, and the drift.
-FCS_TRUTH_COLUMNS = ("usubjid", "visit", "file", *LYMPH_POPULATIONS, "mono", "gran", "debris", "dead", "doublets",
-                     "beads", "beads_per_test", "sample_volume_ul", "ssc_gain", "fluor_gain_min", "fluor_gain_max")
-_COUNTED = FCS_TRUTH_COLUMNS[3:FCS_TRUTH_COLUMNS.index("beads") + 1]
+FCS_TRUTH_COLUMNS = (
+    "usubjid",
+    "visit",
+    "file",
+    *LYMPH_POPULATIONS,
+    "mono",
+    "gran",
+    "debris",
+    "dead",
+    "doublets",
+    "beads",
+    "beads_per_test",
+    "sample_volume_ul",
+    "ssc_gain",
+    "fluor_gain_min",
+    "fluor_gain_max",
+)
+_COUNTED = FCS_TRUTH_COLUMNS[3 : FCS_TRUTH_COLUMNS.index("beads") + 1]
 
 
-def write_fcs(path: Path, rng: np.random.Generator, result: TbnkResult, collection_date: str,
-              perturb: Perturbation | None = None) -> tuple[Path, list[object]]:
+def write_fcs(
+    path: Path, rng: np.random.Generator, result: TbnkResult, collection_date: str, perturb: Perturbation | None = None
+) -> tuple[Path, list[object]]:
     """Write the tube of ``result`` as FCS 3.1 (float) with flowio, atomically.
 
     Returns the path and the tube's row of :data:`FCS_TRUTH_COLUMNS` (the exact planted event counts:
@@ -177,18 +200,35 @@ def write_fcs(path: Path, rng: np.random.Generator, result: TbnkResult, collecti
     y, m, d = collection_date.split("-")
     months = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
     meta = {
-        "$CYT": "FACSCanto II", "$CYTSN": "V96300123", "$DATE": f"{d}-{months[int(m) - 1]}-{y}",
-        "$FIL": Path(path).name, "$SRC": f"{result.usubjid} {result.visit}", "TUBE NAME": "TBNK 6-COLOR TRUCOUNT",
-        "EXPERIMENT NAME": "TBNK", "PATIENT ID": result.usubjid, "VISIT": result.visit,
-        "SAMPLE ID": result.sample_id, "BEADS COUNT": str(BEADS_PER_TUBE), "BEADS LOT": "81234",
-        "SAMPLE VOLUME": str(SAMPLE_VOLUME_UL), "SAMPLE VOLUME UNIT": "uL",
+        "$CYT": "FACSCanto II",
+        "$CYTSN": "V96300123",
+        "$DATE": f"{d}-{months[int(m) - 1]}-{y}",
+        "$FIL": Path(path).name,
+        "$SRC": f"{result.usubjid} {result.visit}",
+        "TUBE NAME": "TBNK 6-COLOR TRUCOUNT",
+        "EXPERIMENT NAME": "TBNK",
+        "PATIENT ID": result.usubjid,
+        "VISIT": result.visit,
+        "SAMPLE ID": result.sample_id,
+        "BEADS COUNT": str(BEADS_PER_TUBE),
+        "BEADS LOT": "81234",
+        "SAMPLE VOLUME": str(SAMPLE_VOLUME_UL),
+        "SAMPLE VOLUME UNIT": "uL",
     }
     if p.compensation:
         meta.update({"$SPILLOVER": spill_keyword(), "SPILL": spill_keyword()})
     markers = [p.markers.get(c, mk) for c, mk in zip(CHANNELS, MARKERS, strict=True)]
     buf = io.BytesIO()
     flowio.create_fcs(buf, data, list(CHANNELS), opt_channel_names=markers, metadata_dict=meta)
-    truth = [result.usubjid, result.visit, Path(path).name, *(counts[c] for c in _COUNTED),
-             BEADS_PER_TUBE, SAMPLE_VOLUME_UL, round(ssc_gain, 4), round(float(gains.min()), 4),
-             round(float(gains.max()), 4)]
+    truth = [
+        result.usubjid,
+        result.visit,
+        Path(path).name,
+        *(counts[c] for c in _COUNTED),
+        BEADS_PER_TUBE,
+        SAMPLE_VOLUME_UL,
+        round(ssc_gain, 4),
+        round(float(gains.min()), 4),
+        round(float(gains.max()), 4),
+    ]
     return atomic_write_bytes(Path(path), buf.getvalue()), truth

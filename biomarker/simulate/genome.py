@@ -21,12 +21,29 @@ log = logging.getLogger(__name__)
 
 #: GRCh38 primary contigs used by the simulator, with their real lengths.
 CONTIGS: tuple[tuple[str, int], ...] = (
-    ("chr1", 248956422), ("chr2", 242193529), ("chr3", 198295559), ("chr4", 190214555),
-    ("chr5", 181538259), ("chr6", 170805979), ("chr7", 159345973), ("chr8", 145138636),
-    ("chr9", 138394717), ("chr10", 133797422), ("chr11", 135086622), ("chr12", 133275309),
-    ("chr13", 114364328), ("chr14", 107043718), ("chr15", 101991189), ("chr16", 90338345),
-    ("chr17", 83257441), ("chr18", 80373285), ("chr19", 58617616), ("chr20", 64444167),
-    ("chr21", 46709983), ("chr22", 50818468), ("chrX", 156040895),
+    ("chr1", 248956422),
+    ("chr2", 242193529),
+    ("chr3", 198295559),
+    ("chr4", 190214555),
+    ("chr5", 181538259),
+    ("chr6", 170805979),
+    ("chr7", 159345973),
+    ("chr8", 145138636),
+    ("chr9", 138394717),
+    ("chr10", 133797422),
+    ("chr11", 135086622),
+    ("chr12", 133275309),
+    ("chr13", 114364328),
+    ("chr14", 107043718),
+    ("chr15", 101991189),
+    ("chr16", 90338345),
+    ("chr17", 83257441),
+    ("chr18", 80373285),
+    ("chr19", 58617616),
+    ("chr20", 64444167),
+    ("chr21", 46709983),
+    ("chr22", 50818468),
+    ("chrX", 156040895),
 )
 CONTIG_INDEX: dict[str, int] = {name: i for i, (name, _) in enumerate(CONTIGS)}
 
@@ -59,14 +76,38 @@ class Hotspot:
 
 HOTSPOTS: tuple[Hotspot, ...] = (
     Hotspot(
-        "KRAS", "ENSG00000133703", "chr12", 25245350, "C", "A", "c.34G>T", "p.Gly12Cys", 12, "G/C",
-        "Ggt/Tgt", "rs121913530&COSV55497469", (25245262, 25245407),
-        ("ENST00000311936.8", "NM_004985.5", "ENSP00000308495.3"), ("ENST00000256078.10", "ENSP00000256078.5"),
+        "KRAS",
+        "ENSG00000133703",
+        "chr12",
+        25245350,
+        "C",
+        "A",
+        "c.34G>T",
+        "p.Gly12Cys",
+        12,
+        "G/C",
+        "Ggt/Tgt",
+        "rs121913530&COSV55497469",
+        (25245262, 25245407),
+        ("ENST00000311936.8", "NM_004985.5", "ENSP00000308495.3"),
+        ("ENST00000256078.10", "ENSP00000256078.5"),
     ),
     Hotspot(
-        "TP53", "ENSG00000141510", "chr17", 7673802, "C", "T", "c.818G>A", "p.Arg273His", 273, "R/H",
-        "cGt/cAt", "rs28934576&COSV52661038", (7673688, 7673849),
-        ("ENST00000269305.9", "NM_000546.6", "ENSP00000269305.4"), ("ENST00000445888.6", "ENSP00000391478.2"),
+        "TP53",
+        "ENSG00000141510",
+        "chr17",
+        7673802,
+        "C",
+        "T",
+        "c.818G>A",
+        "p.Arg273His",
+        273,
+        "R/H",
+        "cGt/cAt",
+        "rs28934576&COSV52661038",
+        (7673688, 7673849),
+        ("ENST00000269305.9", "NM_000546.6", "ENSP00000269305.4"),
+        ("ENST00000445888.6", "ENSP00000391478.2"),
     ),
 )
 
@@ -262,19 +303,25 @@ def build_exome(exome_mb: float = 35.0) -> Exome:
     return Exome(starts_by, ends_by, gene_by, genes, territory)
 
 
-def _synthetic_gene(index: int, contig: str, t_starts: np.ndarray, t_ends: np.ndarray,
-                    rng: np.random.Generator) -> Gene:
+def _synthetic_gene(
+    index: int, contig: str, t_starts: np.ndarray, t_ends: np.ndarray, rng: np.random.Generator
+) -> Gene:
     n = len(t_starts)
     u = rng.random()
     flags = "mane" if u < 0.85 else ("canonical" if u < 0.96 else "none")
     skip = int(rng.integers(1, n - 1)) if n >= 3 else -1
     number = index + 1
     gene = Gene(
-        index=index, symbol=f"SYN{number:05d}", gene_id=f"ENSG9{number:010d}", contig=contig,
+        index=index,
+        symbol=f"SYN{number:05d}",
+        gene_id=f"ENSG9{number:010d}",
+        contig=contig,
         strand=1 if rng.random() < 0.5 else -1,
         exon_starts=np.asarray(t_starts, dtype=np.int64) + PAD,
         exon_ends=np.asarray(t_ends, dtype=np.int64) - PAD,
-        flags=flags, skip_exon=skip, has_noncoding=bool(rng.random() < 0.5),
+        flags=flags,
+        skip_exon=skip,
+        has_noncoding=bool(rng.random() < 0.5),
         extra=tuple(str(b) for b in rng.choice(_EXTRA_BIOTYPES, size=int(rng.integers(0, 7)))),
     )
     gene.tx_ids = tuple(f"ENST9{number * 10 + k:010d}.1" for k in range(3 + len(gene.extra)))
@@ -283,9 +330,17 @@ def _synthetic_gene(index: int, contig: str, t_starts: np.ndarray, t_ends: np.nd
 
 def _hotspot_gene(index: int, hot: Hotspot) -> Gene:
     gene = Gene(
-        index=index, symbol=hot.symbol, gene_id=hot.gene_id, contig=hot.contig, strand=-1,
-        exon_starts=np.array([hot.target[0] + PAD]), exon_ends=np.array([hot.target[1] - PAD]),
-        flags="mane", skip_exon=-1, has_noncoding=False, hotspot=hot,
+        index=index,
+        symbol=hot.symbol,
+        gene_id=hot.gene_id,
+        contig=hot.contig,
+        strand=-1,
+        exon_starts=np.array([hot.target[0] + PAD]),
+        exon_ends=np.array([hot.target[1] - PAD]),
+        flags="mane",
+        skip_exon=-1,
+        has_noncoding=False,
+        hotspot=hot,
     )
     gene.tx_ids = (hot.mane[0], hot.other[0])
     return gene
@@ -305,10 +360,23 @@ def write_genes(exome: Exome, path: Path) -> Path:
     rows = []
     for g in exome.genes:
         tx1 = g.tx_ids[0]
-        rows.append((
-            g.gene_id, g.symbol, g.contig, g.start, g.end, "+" if g.strand > 0 else "-", len(g.exon_starts),
-            tx1 if g.flags == "mane" else "", tx1 if g.flags in ("mane", "canonical") else "",
-            ",".join(g.tx_ids),
-        ))
-    return write_csv(path, ("gene_id", "symbol", "contig", "start", "end", "strand", "n_exons",
-                            "mane_select", "canonical", "transcripts"), rows, delimiter="\t")
+        rows.append(
+            (
+                g.gene_id,
+                g.symbol,
+                g.contig,
+                g.start,
+                g.end,
+                "+" if g.strand > 0 else "-",
+                len(g.exon_starts),
+                tx1 if g.flags == "mane" else "",
+                tx1 if g.flags in ("mane", "canonical") else "",
+                ",".join(g.tx_ids),
+            )
+        )
+    return write_csv(
+        path,
+        ("gene_id", "symbol", "contig", "start", "end", "strand", "n_exons", "mane_select", "canonical", "transcripts"),
+        rows,
+        delimiter="\t",
+    )

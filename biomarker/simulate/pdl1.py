@@ -32,11 +32,18 @@ def til_text(rng: np.random.Generator, til: float) -> float | None:
     return float(round(til)) if til < 10 else float(5 * round(til / 5))
 
 
-def pdl1_row(rng: np.random.Generator, usubjid: str, index: int, first_dose: date, tps: float,
-             til: float) -> list[object]:
+def pdl1_row(
+    rng: np.random.Generator, usubjid: str, index: int, first_dose: date, tps: float, til: float
+) -> list[object]:
     """One row of ``pathology/pdl1_til.csv``."""
     report = first_dose - timedelta(days=int(rng.integers(10, 60)))
     specimen = f"S{report.year % 100:02d}-{10000 + 37 * index + int(rng.integers(0, 30)):05d}"
     til_value = til_text(rng, til)
-    return [usubjid, specimen, "22C3", tps_text(rng, tps),
-            None if til_value is None else f"{til_value:.0f}", report.isoformat()]
+    return [
+        usubjid,
+        specimen,
+        "22C3",
+        tps_text(rng, tps),
+        None if til_value is None else f"{til_value:.0f}",
+        report.isoformat(),
+    ]

@@ -89,8 +89,7 @@ class Record:
         return f"{(self.alts[i].n_alt + 0.5) / (self.n_reads + 1.0):.3f}"
 
 
-def judge(filter_: str, in_bed: bool, af: float, dp: int, alt_reads: int, pop_af: float,
-          consequence: str) -> list[str]:
+def judge(filter_: str, in_bed: bool, af: float, dp: int, alt_reads: int, pop_af: float, consequence: str) -> list[str]:
     """All ``wes`` rules an allele fails, in rule order (empty list = counted)."""
     failed = []
     if filter_ != "PASS":

@@ -30,11 +30,26 @@ import numpy as np
 
 from biomarker.simulate.cohort import draw_baseline
 
-FEATURES: tuple[str, ...] = ("log_tmb", "pdl1_tps", "nk_pct_baseline", "cd8_change", "til_pct", "age",
-                             "sex_male", "ecog")
-DEFAULT_EFFECTS: dict[str, float] = {"log_tmb": 0.8, "pdl1_tps": 0.7, "nk_pct_baseline": 0.3,
-                                     "cd8_change": 0.3, "til_pct": 0.0, "age": 0.0, "sex_male": 0.0,
-                                     "ecog": 0.0}
+FEATURES: tuple[str, ...] = (
+    "log_tmb",
+    "pdl1_tps",
+    "nk_pct_baseline",
+    "cd8_change",
+    "til_pct",
+    "age",
+    "sex_male",
+    "ecog",
+)
+DEFAULT_EFFECTS: dict[str, float] = {
+    "log_tmb": 0.8,
+    "pdl1_tps": 0.7,
+    "nk_pct_baseline": 0.3,
+    "cd8_change": 0.3,
+    "til_pct": 0.0,
+    "age": 0.0,
+    "sex_male": 0.0,
+    "ecog": 0.0,
+}
 TARGET_ORR = 0.27
 P_NE = 0.04
 P_CR = 0.12
@@ -105,8 +120,14 @@ class ResponseModel:
                 hi = mid
         intercept = round((lo + hi) / 2, 6)
         orr = float((1 - P_NE) * _expit(intercept + lin).mean())
-        return cls(coefs, {f: float(m) for f, m in zip(FEATURES, mu, strict=True)},
-                   {f: float(s) for f, s in zip(FEATURES, sd, strict=True)}, intercept, null, orr)
+        return cls(
+            coefs,
+            {f: float(m) for f, m in zip(FEATURES, mu, strict=True)},
+            {f: float(s) for f, s in zip(FEATURES, sd, strict=True)},
+            intercept,
+            null,
+            orr,
+        )
 
     def linear_predictor(self, x: Mapping[str, np.ndarray]) -> np.ndarray:
         """``intercept + sum beta z`` for baseline-like arrays ``x``."""
@@ -123,8 +144,9 @@ class ResponseModel:
         """Planted best overall response (CR/PR/SD/PD/NE) for response probabilities ``p``."""
         n = len(p)
         u_ne, u_resp, u_sub = rng.random(n), rng.random(n), rng.random(n)
-        out = np.where(u_resp < p, np.where(u_sub < P_CR, "CR", "PR"),
-                       np.where(u_sub < P_PD_GIVEN_NONRESPONSE, "PD", "SD"))
+        out = np.where(
+            u_resp < p, np.where(u_sub < P_CR, "CR", "PR"), np.where(u_sub < P_PD_GIVEN_NONRESPONSE, "PD", "SD")
+        )
         return np.where(u_ne < P_NE, "NE", out)
 
     def to_json(self, cohort_p: np.ndarray | None = None) -> dict:
@@ -134,16 +156,23 @@ class ResponseModel:
             "formula": "logit P(CR or PR | evaluable) = intercept + sum_k coefficient_k * (x_k - mean_k) / sd_k",
             "null": self.null,
             "intercept": self.intercept,
-            "features": {f: {"coefficient": self.coefficients[f], "mean": round(self.means[f], 6),
-                             "sd": round(self.sds[f], 6)} for f in FEATURES},
+            "features": {
+                f: {"coefficient": self.coefficients[f], "mean": round(self.means[f], 6), "sd": round(self.sds[f], 6)}
+                for f in FEATURES
+            },
             "effects": dict(self.coefficients),
             "feature_definitions": {
-                "log_tmb": "ln(true TMB, mutations per Mb)", "pdl1_tps": "true PD-L1 TPS, percent",
+                "log_tmb": "ln(true TMB, mutations per Mb)",
+                "pdl1_tps": "true PD-L1 TPS, percent",
                 "nk_pct_baseline": "CD16+CD56+ percent of lymphocytes at C1D1 (latent)",
                 "cd8_change": "CD3+CD8+ percent of lymphocytes, C2D1 minus C1D1 (latent, points)",
-                "til_pct": "stromal TIL percent", "age": "years", "sex_male": "1 if male", "ecog": "ECOG 0/1",
+                "til_pct": "stromal TIL percent",
+                "age": "years",
+                "sex_male": "1 if male",
+                "ecog": "ECOG 0/1",
             },
-            "p_not_evaluable": P_NE, "p_cr_given_response": P_CR,
+            "p_not_evaluable": P_NE,
+            "p_cr_given_response": P_CR,
             "p_pd_given_nonresponse": P_PD_GIVEN_NONRESPONSE,
             "target_orr": TARGET_ORR,
             "expected_orr": round(self.expected_orr, 6),

@@ -29,7 +29,7 @@ SIGNATURES: tuple[str, ...] = ("SBS1", "SBS2", "SBS4", "SBS5", "SBS13")
 MATRIX_NAME = "biomarker-sim SBS96 v1 (synthetic COSMIC-like profiles)"
 #: Dirichlet mean of the exposures (order of :data:`SIGNATURES`) by smoking status; concentration 20.
 MIXTURES: dict[bool, tuple[float, ...]] = {
-    True: (0.08, 0.10, 0.50, 0.20, 0.12),   # current or former smoker
+    True: (0.08, 0.10, 0.50, 0.20, 0.12),  # current or former smoker
     False: (0.25, 0.17, 0.03, 0.40, 0.15),  # never smoker
 }
 CONCENTRATION = 20.0
@@ -43,15 +43,31 @@ def _profile(weight) -> np.ndarray:  # type: ignore[no-untyped-def]
 
 def signature_matrix() -> np.ndarray:
     """The 96 x 5 planted matrix (columns of :data:`SIGNATURES`, each summing to 1)."""
-    sbs1 = _profile(lambda left, sub, right: 40.0 if (sub == "C>T" and right == "G") else
-                    (1.5 if sub in ("C>T", "T>C") else 0.3))
-    sbs2 = _profile(lambda left, sub, right: 60.0 if (sub == "C>T" and left == "T" and right in "AT") else
-                    (6.0 if sub == "C>T" and left == "T" else 0.2))
-    sbs13 = _profile(lambda left, sub, right: 55.0 if (sub == "C>G" and left == "T" and right in "AT") else
-                     (8.0 if sub in ("C>A", "C>G") and left == "T" else 0.2))
-    sbs4 = _profile(lambda left, sub, right: {"C>A": 9.0 + 3.0 * (right == "G") + 2.0 * (left == "C"),
-                                              "C>G": 1.2, "C>T": 2.2, "T>A": 2.0, "T>C": 1.4,
-                                              "T>G": 0.8}[sub])
+    sbs1 = _profile(
+        lambda left, sub, right: 40.0 if (sub == "C>T" and right == "G") else (1.5 if sub in ("C>T", "T>C") else 0.3)
+    )
+    sbs2 = _profile(
+        lambda left, sub, right: (
+            60.0 if (sub == "C>T" and left == "T" and right in "AT") else (6.0 if sub == "C>T" and left == "T" else 0.2)
+        )
+    )
+    sbs13 = _profile(
+        lambda left, sub, right: (
+            55.0
+            if (sub == "C>G" and left == "T" and right in "AT")
+            else (8.0 if sub in ("C>A", "C>G") and left == "T" else 0.2)
+        )
+    )
+    sbs4 = _profile(
+        lambda left, sub, right: {
+            "C>A": 9.0 + 3.0 * (right == "G") + 2.0 * (left == "C"),
+            "C>G": 1.2,
+            "C>T": 2.2,
+            "T>A": 2.0,
+            "T>C": 1.4,
+            "T>G": 0.8,
+        }[sub]
+    )
     sbs5 = _profile(lambda left, sub, right: 1.0 + 1.2 * (sub in ("C>T", "T>C")) + 1.5 * (sub == "T>C" and left == "A"))
     return np.column_stack([sbs1, sbs2, sbs4, sbs5, sbs13])
 

@@ -31,14 +31,31 @@ from biomarker.simulate.vep import PopAF, annotate, choose_transcript
 
 # intent -> (region, consequence on transcript 1, reads profile, filter kind, population profile, trap)
 _SOMATIC_MIX: tuple[tuple[str, float], ...] = (
-    ("missense", 0.70), ("stop_gained", 0.07), ("frameshift_del", 0.05), ("frameshift_ins", 0.03),
-    ("inframe_del", 0.025), ("inframe_ins", 0.015), ("splice_acceptor", 0.03), ("splice_donor", 0.03),
-    ("missense_splice_region", 0.04), ("start_lost", 0.005), ("stop_lost", 0.005),
+    ("missense", 0.70),
+    ("stop_gained", 0.07),
+    ("frameshift_del", 0.05),
+    ("frameshift_ins", 0.03),
+    ("inframe_del", 0.025),
+    ("inframe_ins", 0.015),
+    ("splice_acceptor", 0.03),
+    ("splice_donor", 0.03),
+    ("missense_splice_region", 0.04),
+    ("start_lost", 0.005),
+    ("stop_lost", 0.005),
 )
 _FILTERS: tuple[tuple[str, float], ...] = (
-    ("weak_evidence", 0.30), ("clustered_events", 0.12), ("strand_bias", 0.12), ("normal_artifact", 0.08),
-    ("slippage", 0.05), ("panel_of_normals", 0.08), ("haplotype", 0.05), ("base_qual", 0.04),
-    ("map_qual", 0.04), ("orientation", 0.04), ("fragment", 0.02), ("weak_evidence;strand_bias", 0.04),
+    ("weak_evidence", 0.30),
+    ("clustered_events", 0.12),
+    ("strand_bias", 0.12),
+    ("normal_artifact", 0.08),
+    ("slippage", 0.05),
+    ("panel_of_normals", 0.08),
+    ("haplotype", 0.05),
+    ("base_qual", 0.04),
+    ("map_qual", 0.04),
+    ("orientation", 0.04),
+    ("fragment", 0.02),
+    ("weak_evidence;strand_bias", 0.04),
     ("clustered_events;haplotype", 0.02),
 )
 
@@ -74,8 +91,7 @@ class TumourPlanner:
         exon_idx = int(np.searchsorted(gene.exon_starts, start))
         return gene, exon_idx
 
-    def _position(self, rng: np.random.Generator, region: str, gene: Gene, exon_idx: int,
-                  span: int) -> int:
+    def _position(self, rng: np.random.Generator, region: str, gene: Gene, exon_idx: int, span: int) -> int:
         """0-based position of the first REF base for ``region`` in ``gene``'s exon ``exon_idx``."""
         es, ee = int(gene.exon_starts[exon_idx]), int(gene.exon_ends[exon_idx])
         plus = gene.strand > 0
@@ -107,9 +123,15 @@ class TumourPlanner:
         return reads - alt, alt
 
     # ------------------------------------------------------------------ records
-    def plan(self, rng: np.random.Generator, target_counted: int, scale: float,
-             drivers: list[Hotspot], sbs: np.ndarray | None = None,
-             comutations: tuple[tuple[str, str], ...] = ()) -> list[Record]:
+    def plan(
+        self,
+        rng: np.random.Generator,
+        target_counted: int,
+        scale: float,
+        drivers: list[Hotspot],
+        sbs: np.ndarray | None = None,
+        comutations: tuple[tuple[str, str], ...] = (),
+    ) -> list[Record]:
         """Records of one tumour (unsorted) with intents; see module docstring.
 
         ``target_counted`` is the number of ALTs that must be counted (drivers, the true ALT of
@@ -139,21 +161,54 @@ class TumourPlanner:
             recs.append(self._hotspot_record(rng, hot))
         for symbol, gene_id in comutations:
             kind = str(rng.choice(["stop_gained", "frameshift_del", "splice_donor"]))
-            recs.append(self._coding_record(rng, f"somatic_comutation_{symbol}", kind, "good", "PASS", "somatic",
-                                            as_gene=(symbol, gene_id)))
+            recs.append(
+                self._coding_record(
+                    rng, f"somatic_comutation_{symbol}", kind, "good", "PASS", "somatic", as_gene=(symbol, gene_id)
+                )
+            )
         for _ in range(n_unflagged):
-            recs.append(self._coding_record(rng, "somatic_unflagged_most_severe", "synonymous", "good", "PASS",
-                                            "somatic", trap="alt_missense", flag="none"))
+            recs.append(
+                self._coding_record(
+                    rng,
+                    "somatic_unflagged_most_severe",
+                    "synonymous",
+                    "good",
+                    "PASS",
+                    "somatic",
+                    trap="alt_missense",
+                    flag="none",
+                )
+            )
         for _ in range(n_multi):
             recs.append(self._multiallelic_record(rng))
         for kind, frac in (("synonymous", 0.30), ("intron_bed", 0.06), ("utr5", 0.02), ("utr3", 0.03)):
             for _ in range(int(rng.binomial(max(target_counted, 10), frac))):
                 recs.append(self._coding_record(rng, f"somatic_{kind}", kind, "good", "PASS", "somatic"))
         for _ in range(max(2, round(0.01 * target_counted))):
-            recs.append(self._coding_record(rng, "somatic_mane_synonymous_alt_missense", "synonymous", "good",
-                                            "PASS", "somatic", trap="alt_missense", flag="mane"))
-        recs.append(self._coding_record(rng, "somatic_canonical_synonymous_alt_missense", "synonymous", "good",
-                                        "PASS", "somatic", trap="alt_missense", flag="canonical"))
+            recs.append(
+                self._coding_record(
+                    rng,
+                    "somatic_mane_synonymous_alt_missense",
+                    "synonymous",
+                    "good",
+                    "PASS",
+                    "somatic",
+                    trap="alt_missense",
+                    flag="mane",
+                )
+            )
+        recs.append(
+            self._coding_record(
+                rng,
+                "somatic_canonical_synonymous_alt_missense",
+                "synonymous",
+                "good",
+                "PASS",
+                "somatic",
+                trap="alt_missense",
+                flag="canonical",
+            )
+        )
         filters = [f for f, _ in _FILTERS]
         fp = np.asarray([p for _, p in _FILTERS])
         for _ in range(n(0.15 * target_counted / scale + 15)):
@@ -162,19 +217,19 @@ class TumourPlanner:
         for _ in range(n(12)):
             recs.append(self._coding_record(rng, "germline_common_pass", "missense", "germline", "PASS", "common"))
         for _ in range(n(15)):
-            recs.append(self._coding_record(rng, "germline_filtered", "missense", "germline", "germline",
-                                            "common"))
+            recs.append(self._coding_record(rng, "germline_filtered", "missense", "germline", "germline", "common"))
         for _ in range(n(2)):
-            recs.append(self._coding_record(rng, "germline_rare_population_max_af", "missense", "germline",
-                                            "PASS", "max_af_only"))
+            recs.append(
+                self._coding_record(
+                    rng, "germline_rare_population_max_af", "missense", "germline", "PASS", "max_af_only"
+                )
+            )
         for _ in range(n(30)):
             recs.append(self._coding_record(rng, "artefact_low_vaf", "missense", "low_vaf", "PASS", "somatic"))
         for _ in range(n(12)):
-            recs.append(self._coding_record(rng, "artefact_low_depth", "missense", "low_depth", "PASS",
-                                            "somatic"))
+            recs.append(self._coding_record(rng, "artefact_low_depth", "missense", "low_depth", "PASS", "somatic"))
         for _ in range(n(7)):
-            recs.append(self._coding_record(rng, "artefact_low_alt_depth", "missense", "alt_depth", "PASS",
-                                            "somatic"))
+            recs.append(self._coding_record(rng, "artefact_low_alt_depth", "missense", "alt_depth", "PASS", "somatic"))
         for _ in range(n(45)):
             recs.append(self._off_target_record(rng))
         for rec in recs:
@@ -190,8 +245,7 @@ class TumourPlanner:
                 return PopAF(existing=cosv, somatic="1")
             if u < 0.17:  # seen once in gnomAD: rare enough to keep
                 e = float(rng.uniform(4e-6, 9e-5))
-                return PopAF(gnomade=e, max_af=e * 2.5, max_pops="gnomADe_EAS", existing=f"{rs}&{cosv}",
-                             somatic="0&1")
+                return PopAF(gnomade=e, max_af=e * 2.5, max_pops="gnomADe_EAS", existing=f"{rs}&{cosv}", somatic="0&1")
             return PopAF()
         if profile == "common":
             g = float(rng.uniform(0.012, 0.6))
@@ -202,8 +256,9 @@ class TumourPlanner:
             return PopAF(gnomade=e, gnomadg=g, max_af=m, max_pops="gnomADe_AFR", existing=rs)
         if profile == "max_af_only":  # rare overall, common in one population
             e = float(rng.uniform(2e-4, 8e-4))
-            return PopAF(gnomade=e, gnomadg=e * 1.1, max_af=float(rng.uniform(0.005, 0.03)),
-                         max_pops="gnomADg_AMI", existing=rs)
+            return PopAF(
+                gnomade=e, gnomadg=e * 1.1, max_af=float(rng.uniform(0.005, 0.03)), max_pops="gnomADg_AMI", existing=rs
+            )
         raise ValueError(profile)
 
     def _reads(self, rng: np.random.Generator, profile: str) -> tuple[int, int, int, int, int, int]:
@@ -245,11 +300,21 @@ class TumourPlanner:
         alt = str(rng.choice([b for b in "ACGT" if b != ref_base]))
         return ref_base, alt, 1
 
-    def _coding_record(self, rng: np.random.Generator, intent: str, kind: str, reads: str, filter_: str,
-                       pop_profile: str, trap: str = "", flag: str = "",
-                       as_gene: tuple[str, str] | None = None) -> Record:
-        region = {"splice_acceptor": "splice_acceptor", "splice_donor": "splice_donor",
-                  "intron_bed": "intron_bed"}.get(kind, "coding")
+    def _coding_record(
+        self,
+        rng: np.random.Generator,
+        intent: str,
+        kind: str,
+        reads: str,
+        filter_: str,
+        pop_profile: str,
+        trap: str = "",
+        flag: str = "",
+        as_gene: tuple[str, str] | None = None,
+    ) -> Record:
+        region = {"splice_acceptor": "splice_acceptor", "splice_donor": "splice_donor", "intron_bed": "intron_bed"}.get(
+            kind, "coding"
+        )
         forms = None  # planted signature: the channel's two forward-strand (context, alt) forms
         sbs = getattr(self, "_sbs", None)
         if sbs is not None and intent.startswith("somatic_") and kind not in INDEL_KINDS:
@@ -291,12 +356,19 @@ class TumourPlanner:
         else:
             ref, alt = ref_t, alt_t
         consequence = {
-            "missense": "missense_variant", "stop_gained": "stop_gained",
-            "frameshift_del": "frameshift_variant", "frameshift_ins": "frameshift_variant",
-            "inframe_del": "inframe_deletion", "inframe_ins": "inframe_insertion",
-            "splice_acceptor": "splice_acceptor_variant", "splice_donor": "splice_donor_variant",
-            "missense_splice_region": "missense_variant&splice_region_variant", "start_lost": "start_lost",
-            "stop_lost": "stop_lost", "synonymous": "synonymous_variant", "utr5": "5_prime_UTR_variant",
+            "missense": "missense_variant",
+            "stop_gained": "stop_gained",
+            "frameshift_del": "frameshift_variant",
+            "frameshift_ins": "frameshift_variant",
+            "inframe_del": "inframe_deletion",
+            "inframe_ins": "inframe_insertion",
+            "splice_acceptor": "splice_acceptor_variant",
+            "splice_donor": "splice_donor_variant",
+            "missense_splice_region": "missense_variant&splice_region_variant",
+            "start_lost": "start_lost",
+            "stop_lost": "stop_lost",
+            "synonymous": "synonymous_variant",
+            "utr5": "5_prime_UTR_variant",
             "utr3": "3_prime_UTR_variant",
         }.get(kind)
         if kind == "intron_bed":
@@ -310,8 +382,19 @@ class TumourPlanner:
         t_ref, t_alt, t_extra, n_ref, n_alt, n_extra = self._reads(rng, reads)
         expected = _expected(intent)
         allele = Allele(alt, t_alt, n_alt, pop, hits, intent, expected)
-        return Record(gene.contig, pos0 + 1, ref, [allele], filter_, t_ref, t_extra, n_ref, n_extra,
-                      in_bed=self.exome.in_targets(gene.contig, pos0, len(ref)), germline=reads == "germline")
+        return Record(
+            gene.contig,
+            pos0 + 1,
+            ref,
+            [allele],
+            filter_,
+            t_ref,
+            t_extra,
+            n_ref,
+            n_extra,
+            in_bed=self.exome.in_targets(gene.contig, pos0, len(ref)),
+            germline=reads == "germline",
+        )
 
     def _hotspot_record(self, rng: np.random.Generator, hot: Hotspot) -> Record:
         gene = next(g for g in self.exome.genes if g.hotspot is hot)
@@ -320,8 +403,18 @@ class TumourPlanner:
         hits = annotate(gene, hot.pos, hot.ref, hot.alt, "missense_variant", pop, rng)
         t_ref, t_alt, t_extra, n_ref, n_alt, n_extra = self._reads(rng, "good")
         allele = Allele(hot.alt, t_alt, 0, pop, hits, f"somatic_hotspot_{hot.symbol}", "counted")
-        return Record(hot.contig, hot.pos, hot.ref, [allele], "PASS", t_ref, t_extra, n_ref + n_alt, n_extra,
-                      in_bed=self.exome.in_targets(hot.contig, hot.pos - 1))
+        return Record(
+            hot.contig,
+            hot.pos,
+            hot.ref,
+            [allele],
+            "PASS",
+            t_ref,
+            t_extra,
+            n_ref + n_alt,
+            n_extra,
+            in_bed=self.exome.in_targets(hot.contig, hot.pos - 1),
+        )
 
     def _off_target_record(self, rng: np.random.Generator) -> Record:
         contig, pos0 = self._off_target(rng)
@@ -333,8 +426,18 @@ class TumourPlanner:
         hits = annotate(gene, pos0 + 1, ref, alt, "intron_variant", pop, rng)
         t_ref, t_alt, t_extra, n_ref, n_alt, n_extra = self._reads(rng, "good")
         allele = Allele(alt, t_alt, n_alt, pop, hits, "off_target", "territory")
-        return Record(contig, pos0 + 1, ref, [allele], "PASS", t_ref, t_extra, n_ref, n_extra,
-                      in_bed=self.exome.in_targets(contig, pos0))
+        return Record(
+            contig,
+            pos0 + 1,
+            ref,
+            [allele],
+            "PASS",
+            t_ref,
+            t_extra,
+            n_ref,
+            n_extra,
+            in_bed=self.exome.in_targets(contig, pos0),
+        )
 
     def _multiallelic_record(self, rng: np.random.Generator) -> Record:
         rec = self._coding_record(rng, "somatic_missense_multiallelic", "missense", "good", "PASS", "somatic")
@@ -356,8 +459,15 @@ class TumourPlanner:
             chosen = choose_transcript(allele.hits)
             allele.chosen_consequence = chosen.consequence if chosen else ""
             allele.chosen_feature = chosen.fields.get("Feature", "") if chosen else ""
-            failed = judge(rec.filter, rec.in_bed, float(rec.t_af(i)), rec.t_dp, allele.t_alt, allele.pop.value,
-                           allele.chosen_consequence)
+            failed = judge(
+                rec.filter,
+                rec.in_bed,
+                float(rec.t_af(i)),
+                rec.t_dp,
+                allele.t_alt,
+                allele.pop.value,
+                allele.chosen_consequence,
+            )
             allele.fate = failed[0] if failed else "counted"
             allele.reasons = ";".join(failed)
             if allele.fate != allele.expected:
@@ -368,22 +478,34 @@ class TumourPlanner:
 
 
 def _expected(intent: str) -> str:
-    if intent in ("somatic_synonymous", "somatic_intron_bed", "somatic_utr5", "somatic_utr3",
-                  "somatic_mane_synonymous_alt_missense", "somatic_canonical_synonymous_alt_missense"):
+    if intent in (
+        "somatic_synonymous",
+        "somatic_intron_bed",
+        "somatic_utr5",
+        "somatic_utr3",
+        "somatic_mane_synonymous_alt_missense",
+        "somatic_canonical_synonymous_alt_missense",
+    ):
         return "consequence"
     if intent.startswith("somatic_"):
         return "counted"
     return {
-        "artefact_filtered": "filter", "germline_filtered": "filter", "germline_common_pass": "population_af",
-        "germline_rare_population_max_af": "population_af", "artefact_low_vaf": "vaf",
-        "artefact_low_depth": "depth", "artefact_low_alt_depth": "alt_depth", "off_target": "territory",
+        "artefact_filtered": "filter",
+        "germline_filtered": "filter",
+        "germline_common_pass": "population_af",
+        "germline_rare_population_max_af": "population_af",
+        "artefact_low_vaf": "vaf",
+        "artefact_low_depth": "depth",
+        "artefact_low_alt_depth": "alt_depth",
+        "off_target": "territory",
     }[intent]
 
 
 def more_germline(planner: TumourPlanner, rng: np.random.Generator, n: int) -> list[Record]:
     """Extra common germline records (PASS) that a tumour-only call set leaks; call right after ``plan``."""
-    recs = [planner._coding_record(rng, "germline_common_pass", "missense", "germline", "PASS", "common")
-            for _ in range(n)]
+    recs = [
+        planner._coding_record(rng, "germline_common_pass", "missense", "germline", "PASS", "common") for _ in range(n)
+    ]
     for rec in recs:
         planner.judge_record(rec)
     return recs

@@ -39,12 +39,12 @@ _FILTER_LINES = (
 
 _INFO_LINES = (
     '##INFO=<ID=AS_FilterStatus,Number=A,Type=String,Description="Filter status for each allele, as '
-    'assessed by ApplyVQSR. Note that the VCF filter field will reflect the most lenient/sensitive status '
+    "assessed by ApplyVQSR. Note that the VCF filter field will reflect the most lenient/sensitive status "
     'across all alleles.">',
     '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. Format: '
-    + "|".join(CSQ_FIELDS) + '">',
-    '##INFO=<ID=DP,Number=1,Type=Integer,Description="Approximate read depth; some reads may have been '
-    'filtered">',
+    + "|".join(CSQ_FIELDS)
+    + '">',
+    '##INFO=<ID=DP,Number=1,Type=Integer,Description="Approximate read depth; some reads may have been filtered">',
     '##INFO=<ID=ECNT,Number=1,Type=Integer,Description="Number of events in this haplotype">',
     '##INFO=<ID=GERMQ,Number=1,Type=Integer,Description="Phred-scaled quality that alt alleles are not '
     'germline variants">',
@@ -56,8 +56,7 @@ _INFO_LINES = (
     'allele fraction as tumor">',
     '##INFO=<ID=NLOD,Number=A,Type=Float,Description="Normal log 10 likelihood ratio of diploid het or hom '
     'alt genotypes">',
-    '##INFO=<ID=POPAF,Number=A,Type=Float,Description="negative log 10 population allele frequencies of alt '
-    'alleles">',
+    '##INFO=<ID=POPAF,Number=A,Type=Float,Description="negative log 10 population allele frequencies of alt alleles">',
     '##INFO=<ID=TLOD,Number=A,Type=Float,Description="Log 10 likelihood ratio score of variant existing versus '
     'not existing">',
 )
@@ -79,8 +78,10 @@ def header_lines(tumour: str, normal: str | None) -> list[str]:
     ]
     lines += list(_INFO_LINES)
     lines.append("##MutectVersion=2.2")
-    lines.append('##VEP="v110" cache="homo_sapiens/110_GRCh38" ensembl=110.584a8f3 ensembl-variation=110.d34d25e '
-                 'assembly="GRCh38.p14" gnomADe="r2.1.1" gnomADg="v3.1.2"')
+    lines.append(
+        '##VEP="v110" cache="homo_sapiens/110_GRCh38" ensembl=110.584a8f3 ensembl-variation=110.d34d25e '
+        'assembly="GRCh38.p14" gnomADe="r2.1.1" gnomADg="v3.1.2"'
+    )
     lines += [f"##contig=<ID={name},length={length}>" for name, length in CONTIGS]
     if normal is not None:
         lines.append(f"##normal_sample={normal}")
@@ -110,26 +111,41 @@ def format_record(rec: Record, tumour_only: bool, ecnt: int) -> str:
         "MPOS=" + ",".join(str(10 + (rec.pos + 7 * i) % 30) for i in range(n_alt)),
     ]
     if not tumour_only:
-        info.append("NALOD=" + ",".join(
-            f"{(-1.2 if a.n_alt > 2 else 1.9 + (rec.n_reads % 7) / 10):.2f}" for a in alts))
-        info.append("NLOD=" + ",".join(
-            f"{(0.0 if a.n_alt > 2 else rec.n_reads * 0.2):.2f}" for a in alts))
+        info.append("NALOD=" + ",".join(f"{(-1.2 if a.n_alt > 2 else 1.9 + (rec.n_reads % 7) / 10):.2f}" for a in alts))
+        info.append("NLOD=" + ",".join(f"{(0.0 if a.n_alt > 2 else rec.n_reads * 0.2):.2f}" for a in alts))
     info.append("POPAF=" + ",".join(pops))
     info.append("TLOD=" + ",".join(tlod))
     info.append("CSQ=" + ",".join(h.render() for a in alts for h in a.hits))
     gt_t = "/".join(["0"] + [str(i + 1) for i in range(n_alt)]) if n_alt > 1 else "0/1"
-    tumour = ":".join([
-        gt_t, ",".join([str(rec.t_ref)] + [str(a.t_alt) for a in alts]),
-        ",".join(rec.t_af(i) for i in range(n_alt)), str(rec.t_dp),
-    ])
-    cols = [rec.contig, str(rec.pos), ".", rec.ref, ",".join(a.alt for a in alts), ".", rec.filter,
-            ";".join(info), "GT:AD:AF:DP"]
+    tumour = ":".join(
+        [
+            gt_t,
+            ",".join([str(rec.t_ref)] + [str(a.t_alt) for a in alts]),
+            ",".join(rec.t_af(i) for i in range(n_alt)),
+            str(rec.t_dp),
+        ]
+    )
+    cols = [
+        rec.contig,
+        str(rec.pos),
+        ".",
+        rec.ref,
+        ",".join(a.alt for a in alts),
+        ".",
+        rec.filter,
+        ";".join(info),
+        "GT:AD:AF:DP",
+    ]
     if not tumour_only:
         gt_n = "0/1" if rec.germline and n_alt == 1 else "0/0"
-        normal = ":".join([
-            gt_n, ",".join([str(rec.n_ref)] + [str(a.n_alt) for a in alts]),
-            ",".join(rec.n_af(i) for i in range(n_alt)), str(rec.n_dp),
-        ])
+        normal = ":".join(
+            [
+                gt_n,
+                ",".join([str(rec.n_ref)] + [str(a.n_alt) for a in alts]),
+                ",".join(rec.n_af(i) for i in range(n_alt)),
+                str(rec.n_dp),
+            ]
+        )
         cols.append(normal)
     cols.append(tumour)
     return "\t".join(cols)
@@ -160,8 +176,11 @@ def write_vcf(records: list[Record], path: Path, tumour: str, normal: str | None
     lines.append("\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT", *samples]))
     ordered = sort_records(records)
     for i, rec in enumerate(ordered):
-        near = sum(1 for j in (i - 1, i + 1) if 0 <= j < len(ordered) and ordered[j].contig == rec.contig
-                   and abs(ordered[j].pos - rec.pos) < 50)
+        near = sum(
+            1
+            for j in (i - 1, i + 1)
+            if 0 <= j < len(ordered) and ordered[j].contig == rec.contig and abs(ordered[j].pos - rec.pos) < 50
+        )
         lines.append(format_record(rec, tumour_only, 1 + near))
     text = "\n".join(lines) + "\n"
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".tmp-vcf-") as tmp:

@@ -207,12 +207,21 @@ def simulate_study(
             g_rng = _rng(seed, _S_GENOMIC, i)
             mix = draw_mixture(g_rng, smoker)
             kras = HOTSPOTS[0] in drivers
-            comut = {flag: bool(g_rng.random() < (p_mut if kras else p_wt))
-                     for flag, (_, _, (p_mut, p_wt)) in COMUTATIONS.items()}
-            recs = planner.plan(rng, target, scale, drivers, sbs=sbs_matrix @ mix,
-                                comutations=tuple(COMUTATIONS[f][:2] for f, on in comut.items() if on))
-            genomic_truth.append([u, tumour, smoker, *(round(float(x), 6) for x in mix), *comut.values(), kras,
-                                  HOTSPOTS[1] in drivers])
+            comut = {
+                flag: bool(g_rng.random() < (p_mut if kras else p_wt))
+                for flag, (_, _, (p_mut, p_wt)) in COMUTATIONS.items()
+            }
+            recs = planner.plan(
+                rng,
+                target,
+                scale,
+                drivers,
+                sbs=sbs_matrix @ mix,
+                comutations=tuple(COMUTATIONS[f][:2] for f, on in comut.items() if on),
+            )
+            genomic_truth.append(
+                [u, tumour, smoker, *(round(float(x), 6) for x in mix), *comut.values(), kras, HOTSPOTS[1] in drivers]
+            )
         true_counts[i] = counted(recs)
         vcfs.append(write_vcf(recs, out / "vcf" / f"{tumour}.vcf.gz", tumour, f"{u}-N"))
         truth_vars.append(write_variants(out / "truth" / "variants" / f"{tumour}.tsv", recs))
@@ -221,7 +230,7 @@ def simulate_study(
             extra = max(5, int(rng.poisson(60 * scale)))
             to_recs = recs + more_germline(planner, rng, extra)
             if sbs_matrix is not None:
-                sites.extend((r.contig, r.pos, len(r.ref)) for r in to_recs[len(recs):])
+                sites.extend((r.contig, r.pos, len(r.ref)) for r in to_recs[len(recs) :])
             name = f"{tumour}.tumor_only"
             to_vcfs.append(write_vcf(to_recs, out / "vcf" / f"{name}.vcf.gz", tumour, None))
             truth_vars.append(write_variants(out / "truth" / "variants" / f"{name}.tsv", to_recs))
@@ -239,15 +248,26 @@ def simulate_study(
         tick("reference FASTA", 0, 1)
         fasta = write_reference_fasta(exome, sites, out / "reference" / "genome.fa.gz")
         sig_path = write_signature_matrix(out / "reference" / "signatures_sbs96.tsv")
-        truth_genomic = write_csv(out / "truth" / "genomic.csv", (
-            "usubjid", "sample", "smoker", *(f"{s.lower()}_exposure_frac" for s in SIGNATURES), *COMUTATIONS,
-            "kras_g12c", "tp53_mut"), genomic_truth)
+        truth_genomic = write_csv(
+            out / "truth" / "genomic.csv",
+            (
+                "usubjid",
+                "sample",
+                "smoker",
+                *(f"{s.lower()}_exposure_frac" for s in SIGNATURES),
+                *COMUTATIONS,
+                "kras_g12c",
+                "tp53_mut",
+            ),
+            genomic_truth,
+        )
         tick("reference FASTA", 1, 1)
     true_tmb = true_counts / territory_mb
     sheet = [row for kind in sheets for row in sheets[kind]]
     samplesheet = write_csv(out / "samplesheet.csv", ("patient", "sample", "vcf", "bed", "type"), sheet)
-    truth_samples = write_csv(out / "truth" / "samples.csv", SAMPLE_COLUMNS,
-                              [row for kind in sample_truth for row in sample_truth[kind]])
+    truth_samples = write_csv(
+        out / "truth" / "samples.csv", SAMPLE_COLUMNS, [row for kind in sample_truth for row in sample_truth[kind]]
+    )
 
     # ---- response
     feats = dict(base)
@@ -265,17 +285,43 @@ def simulate_study(
         follow_up = (DATA_CUTOFF - first_doses[i]).days
         course = simulate_course(_rng(seed, _S_COURSE, i), str(klass[i]), follow_up, discordant=i in discordant)
         treat = simulate_treatment(_rng(seed, _S_TREAT, i), course, follow_up)
-        clin.append(ClinicalPatient(
-            STUDYID, usubjids[i], subjids[i], first_doses[i], int(base["age"][i]), str(base["sex"][i]),
-            int(base["ecog"][i]), str(base["smoking"][i]), str(base["histology"][i]), course, treat))
-        results = simulate_tbnk(_rng(seed, _S_TBNK, i), usubjids[i], i, float(base["nk_pct_baseline"][i]),
-                                float(base["cd8_change"][i]), [c[0] for c in treat.cycles])
+        clin.append(
+            ClinicalPatient(
+                STUDYID,
+                usubjids[i],
+                subjids[i],
+                first_doses[i],
+                int(base["age"][i]),
+                str(base["sex"][i]),
+                int(base["ecog"][i]),
+                str(base["smoking"][i]),
+                str(base["histology"][i]),
+                course,
+                treat,
+            )
+        )
+        results = simulate_tbnk(
+            _rng(seed, _S_TBNK, i),
+            usubjids[i],
+            i,
+            float(base["nk_pct_baseline"][i]),
+            float(base["cd8_change"][i]),
+            [c[0] for c in treat.cycles],
+        )
         for res in results:
             when = day_to_date(first_doses[i], res.day).isoformat()
             tbnk_rows.append(res.row(when))
             fcs_jobs.append((i, res, when))
-        pdl1_rows.append(pdl1_row(_rng(seed, _S_PDL1, i), usubjids[i], i, first_doses[i],
-                                  float(base["pdl1_tps"][i]), float(base["til_pct"][i])))
+        pdl1_rows.append(
+            pdl1_row(
+                _rng(seed, _S_PDL1, i),
+                usubjids[i],
+                i,
+                first_doses[i],
+                float(base["pdl1_tps"][i]),
+                float(base["til_pct"][i]),
+            )
+        )
 
     # ---- write: clinical, pathology, flow
     clinical = write_clinical(out, clin, STUDYID, DATA_CUTOFF)
@@ -300,24 +346,64 @@ def simulate_study(
         def d(day: int | None, cp: ClinicalPatient = cp) -> str | None:
             return None if day is None else day_to_date(cp.first_dose, day).isoformat()
 
-        rows.append([
-            usubjids[i], float(true_tmb[i]), int(true_counts[i]), exome.territory_bp, cp.smoking,
-            round(float(base["pdl1_tps"][i]), 2), round(float(base["til_pct"][i]), 2),
-            round(float(base["nk_pct_baseline"][i]), 3), round(float(base["cd8_change"][i]), 3),
-            float(lp[i]), float(p[i]), c.bor, d(c.bor_day), d(c.first_response_day),
-            months(c.pfs_day), int(c.pfs_event), months(c.os_day), int(c.os_event), c.discordant,
-            c.investigator_bor, drivers_txt[i],
-        ])
+        rows.append(
+            [
+                usubjids[i],
+                float(true_tmb[i]),
+                int(true_counts[i]),
+                exome.territory_bp,
+                cp.smoking,
+                round(float(base["pdl1_tps"][i]), 2),
+                round(float(base["til_pct"][i]), 2),
+                round(float(base["nk_pct_baseline"][i]), 3),
+                round(float(base["cd8_change"][i]), 3),
+                float(lp[i]),
+                float(p[i]),
+                c.bor,
+                d(c.bor_day),
+                d(c.first_response_day),
+                months(c.pfs_day),
+                int(c.pfs_event),
+                months(c.os_day),
+                int(c.os_event),
+                c.discordant,
+                c.investigator_bor,
+                drivers_txt[i],
+            ]
+        )
     truth_patients = write_csv(out / "truth" / "patients.csv", PATIENT_COLUMNS, rows)
     model_json = model.to_json(cohort_p=p)
-    model_json.update({"n_patients": n, "seed": seed, "studyid": STUDYID, "data_cutoff": DATA_CUTOFF.isoformat(),
-                       "territory_bp": exome.territory_bp, "exome_mb_requested": float(fmt(exome_mb))})
+    model_json.update(
+        {
+            "n_patients": n,
+            "seed": seed,
+            "studyid": STUDYID,
+            "data_cutoff": DATA_CUTOFF.isoformat(),
+            "territory_bp": exome.territory_bp,
+            "exome_mb_requested": float(fmt(exome_mb)),
+        }
+    )
     response_model = write_json(out / "truth" / "response_model.json", model_json)
     log.info("simulated %d patients into %s", n, out)
     return StudyFiles(
-        outdir=out, bed=bed, genes=genes, samplesheet=samplesheet, vcfs=tuple(vcfs),
-        tumour_only_vcfs=tuple(to_vcfs), mafs=tuple(mafs), clinical=clinical, study_json=clinical["study"],
-        pdl1=pdl1, tbnk=tbnk, fcs=tuple(fcs_paths), truth_patients=truth_patients, truth_samples=truth_samples,
-        truth_variants=tuple(truth_vars), response_model=response_model, usubjids=tuple(usubjids),
-        fasta=fasta, signature_matrix=sig_path, truth_genomic=truth_genomic,
+        outdir=out,
+        bed=bed,
+        genes=genes,
+        samplesheet=samplesheet,
+        vcfs=tuple(vcfs),
+        tumour_only_vcfs=tuple(to_vcfs),
+        mafs=tuple(mafs),
+        clinical=clinical,
+        study_json=clinical["study"],
+        pdl1=pdl1,
+        tbnk=tbnk,
+        fcs=tuple(fcs_paths),
+        truth_patients=truth_patients,
+        truth_samples=truth_samples,
+        truth_variants=tuple(truth_vars),
+        response_model=response_model,
+        usubjids=tuple(usubjids),
+        fasta=fasta,
+        signature_matrix=sig_path,
+        truth_genomic=truth_genomic,
     )

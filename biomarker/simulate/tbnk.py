@@ -12,9 +12,22 @@ from dataclasses import dataclass
 import numpy as np
 
 TBNK_COLUMNS = (
-    "Sample ID", "Patient ID", "Visit", "Collection Date", "CD3+ %Lymphs", "CD3+ Abs Cnt", "CD3+CD4+ %Lymphs",
-    "CD3+CD4+ Abs Cnt", "CD3+CD8+ %Lymphs", "CD3+CD8+ Abs Cnt", "CD16+CD56+ %Lymphs", "CD16+CD56+ Abs Cnt",
-    "CD19+ %Lymphs", "CD19+ Abs Cnt", "CD45+ Abs Cnt", "4/8 Ratio",
+    "Sample ID",
+    "Patient ID",
+    "Visit",
+    "Collection Date",
+    "CD3+ %Lymphs",
+    "CD3+ Abs Cnt",
+    "CD3+CD4+ %Lymphs",
+    "CD3+CD4+ Abs Cnt",
+    "CD3+CD8+ %Lymphs",
+    "CD3+CD8+ Abs Cnt",
+    "CD16+CD56+ %Lymphs",
+    "CD16+CD56+ Abs Cnt",
+    "CD19+ %Lymphs",
+    "CD19+ Abs Cnt",
+    "CD45+ Abs Cnt",
+    "4/8 Ratio",
 )
 VISITS = (("C1D1", 0), ("C2D1", 21), ("C4D1", 63))
 
@@ -42,15 +55,28 @@ class TbnkResult:
         """The row of ``flow/tbnk.csv`` (columns :data:`TBNK_COLUMNS`)."""
         cd4, cd8 = self.abs_count(self.cd4_pct), self.abs_count(self.cd8_pct)
         return [
-            self.sample_id, self.usubjid, self.visit, collection_date,
-            f"{self.cd3_pct:.0f}", self.abs_count(self.cd3_pct), f"{self.cd4_pct:.0f}", cd4,
-            f"{self.cd8_pct:.0f}", cd8, f"{self.nk_pct:.0f}", self.abs_count(self.nk_pct),
-            f"{self.b_pct:.0f}", self.abs_count(self.b_pct), self.lymph_abs, f"{cd4 / max(cd8, 1):.2f}",
+            self.sample_id,
+            self.usubjid,
+            self.visit,
+            collection_date,
+            f"{self.cd3_pct:.0f}",
+            self.abs_count(self.cd3_pct),
+            f"{self.cd4_pct:.0f}",
+            cd4,
+            f"{self.cd8_pct:.0f}",
+            cd8,
+            f"{self.nk_pct:.0f}",
+            self.abs_count(self.nk_pct),
+            f"{self.b_pct:.0f}",
+            self.abs_count(self.b_pct),
+            self.lymph_abs,
+            f"{cd4 / max(cd8, 1):.2f}",
         ]
 
 
-def simulate_tbnk(rng: np.random.Generator, usubjid: str, index: int, nk_baseline: float, cd8_change: float,
-                  cycle_days: list[int]) -> list[TbnkResult]:
+def simulate_tbnk(
+    rng: np.random.Generator, usubjid: str, index: int, nk_baseline: float, cd8_change: float, cycle_days: list[int]
+) -> list[TbnkResult]:
     """Results for the visits the patient reached (and whose tube was not lost).
 
     Parameters
@@ -83,6 +109,14 @@ def simulate_tbnk(rng: np.random.Generator, usubjid: str, index: int, nk_baselin
         if day not in cycle_days or lost:
             continue
         noisy = [max(0.5, x + float(rng.normal(0, 0.4))) for x in (t, cd4, cd8, nk, b)]
-        out.append(TbnkResult(f"TB{240000 + 10 * index + v:06d}", usubjid, visit, day, *(round(x) for x in noisy),
-                              round(lymph * float(np.exp(rng.normal(0, 0.03))))))
+        out.append(
+            TbnkResult(
+                f"TB{240000 + 10 * index + v:06d}",
+                usubjid,
+                visit,
+                day,
+                *(round(x) for x in noisy),
+                round(lymph * float(np.exp(rng.normal(0, 0.03)))),
+            )
+        )
     return out

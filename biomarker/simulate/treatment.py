@@ -23,8 +23,15 @@ AE_CATALOGUE: tuple[tuple[str, str, str, float, float, float, float], ...] = (
     ("DIARRHEA", "Diarrhoea", "Gastrointestinal disorders", 0.40, 0.08, 0.9, 40),
     ("HYPOTHYROIDISM", "Hypothyroidism", "Endocrine disorders", 0.30, 0.01, 0.95, 90),
     ("FATIGUE", "Fatigue", "General disorders and administration site conditions", 0.35, 0.06, 0.8, 30),
-    ("HAND-FOOT SYNDROME", "Palmar-plantar erythrodysaesthesia syndrome",
-     "Skin and subcutaneous tissue disorders", 0.25, 0.06, 0.95, 45),
+    (
+        "HAND-FOOT SYNDROME",
+        "Palmar-plantar erythrodysaesthesia syndrome",
+        "Skin and subcutaneous tissue disorders",
+        0.25,
+        0.06,
+        0.95,
+        45,
+    ),
     ("PROTEIN IN URINE", "Proteinuria", "Renal and urinary disorders", 0.30, 0.05, 0.9, 60),
     ("ALT INCREASED", "Alanine aminotransferase increased", "Investigations", 0.22, 0.07, 0.85, 50),
     ("AST INCREASED", "Aspartate aminotransferase increased", "Investigations", 0.20, 0.05, 0.85, 50),
@@ -105,8 +112,9 @@ def simulate_treatment(rng: np.random.Generator, course: Course, follow_up_days:
         chronic = decod in ("Hypothyroidism", "Hypertension")
         dur = int(rng.exponential(200 if chronic else 25)) + 3
         serious = grade >= 3 and (rng.random() < 0.5 or decod in ("Pneumonitis", "Pneumonia"))
-        aes.append(AdverseEvent(term, decod, soc, grade, serious, bool(rng.random() < prel), action, start,
-                                start + dur))
+        aes.append(
+            AdverseEvent(term, decod, soc, grade, serious, bool(rng.random() < prel), action, start, start + dur)
+        )
     aes.sort(key=lambda a: (a.start_day, a.decod))
     withdrawn = [a for a in aes if a.action == "DRUG WITHDRAWN" and a.start_day < end_day]
     if withdrawn:
@@ -117,8 +125,9 @@ def simulate_treatment(rng: np.random.Generator, course: Course, follow_up_days:
             continue
         if a.action == "DRUG WITHDRAWN" and a.start_day > end_day:
             a.action = "DOSE NOT CHANGED"
-        if a.end_day is not None and (a.end_day > follow_up_days
-                                      or (course.death_day is not None and a.end_day > course.death_day)):
+        if a.end_day is not None and (
+            a.end_day > follow_up_days or (course.death_day is not None and a.end_day > course.death_day)
+        ):
             a.end_day = None
         kept.append(a)
     cycles = []
@@ -136,8 +145,9 @@ def simulate_treatment(rng: np.random.Generator, course: Course, follow_up_days:
             adj = "DOSE REDUCED"
         elif any(start <= d < start + CYCLE_DAYS for d in interruptions):
             adj = "DOSE INTERRUPTED"
-        stop = min(start + CYCLE_DAYS - 1, max(start, end_day - 1) if not ongoing or withdrawn else end_day,
-                   follow_up_days)
+        stop = min(
+            start + CYCLE_DAYS - 1, max(start, end_day - 1) if not ongoing or withdrawn else end_day, follow_up_days
+        )
         cycles.append((start, stop, dose, adj))
     new_therapy = None
     if course.pd_day is not None and rng.random() < 0.6:

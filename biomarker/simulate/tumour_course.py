@@ -22,12 +22,28 @@ MIN_SD_DAYS = 42
 MIN_CONFIRM_DAYS = 28
 DAYS_PER_MONTH = 30.4375
 
-_ORGANS = (("LUNG", "RIGHT UPPER LOBE"), ("LUNG", "LEFT LOWER LOBE"), ("LUNG", "RIGHT LOWER LOBE"),
-           ("LIVER", "SEGMENT VI"), ("LIVER", "SEGMENT II"), ("ADRENAL GLAND", "LEFT"), ("ADRENAL GLAND", "RIGHT"),
-           ("LYMPH NODE", "MEDIASTINAL SUBCARINAL"), ("LYMPH NODE", "RIGHT HILAR"),
-           ("LYMPH NODE", "LEFT SUPRACLAVICULAR"), ("PLEURA", "RIGHT"), ("SOFT TISSUE", "CHEST WALL"))
-_NT_SITES = ("BONE, THORACIC SPINE", "PLEURAL EFFUSION", "LUNG, MULTIPLE NODULES", "LYMPH NODE, PARATRACHEAL",
-             "BRAIN", "LIVER, MULTIPLE LESIONS")
+_ORGANS = (
+    ("LUNG", "RIGHT UPPER LOBE"),
+    ("LUNG", "LEFT LOWER LOBE"),
+    ("LUNG", "RIGHT LOWER LOBE"),
+    ("LIVER", "SEGMENT VI"),
+    ("LIVER", "SEGMENT II"),
+    ("ADRENAL GLAND", "LEFT"),
+    ("ADRENAL GLAND", "RIGHT"),
+    ("LYMPH NODE", "MEDIASTINAL SUBCARINAL"),
+    ("LYMPH NODE", "RIGHT HILAR"),
+    ("LYMPH NODE", "LEFT SUPRACLAVICULAR"),
+    ("PLEURA", "RIGHT"),
+    ("SOFT TISSUE", "CHEST WALL"),
+)
+_NT_SITES = (
+    "BONE, THORACIC SPINE",
+    "PLEURAL EFFUSION",
+    "LUNG, MULTIPLE NODULES",
+    "LYMPH NODE, PARATRACHEAL",
+    "BRAIN",
+    "LIVER, MULTIPLE LESIONS",
+)
 _NEW_SITES = ("LIVER", "BONE, PELVIS", "BRAIN", "LUNG, LEFT UPPER LOBE", "ADRENAL GLAND, LEFT")
 
 
@@ -124,7 +140,7 @@ def best_overall_response(days: list[int], responses: list[str]) -> tuple[str, i
     seq = list(zip(days[:stop], responses[:stop], strict=True))
     for level, ok in (("CR", ("CR",)), ("PR", ("CR", "PR"))):
         for i, (d1, r1) in enumerate(seq):
-            if r1 in ok and any(r2 in ok and d2 - d1 >= MIN_CONFIRM_DAYS for d2, r2 in seq[i + 1:]):
+            if r1 in ok and any(r2 in ok and d2 - d1 >= MIN_CONFIRM_DAYS for d2, r2 in seq[i + 1 :]):
                 first = next(d for d, r in seq if r in ("CR", "PR"))
                 return level, d1, first
     for d, r in seq:
@@ -225,8 +241,15 @@ def simulate_course(rng: np.random.Generator, klass: str, follow_up_days: int, d
     # --- trajectory of the target sum (ratio to baseline) for each latent scan
     n_plan = n_scans
     for attempt in range(60):
-        scans = [Scan(0, "SCREENING", baseline_day, {t.link_id: t.baseline_mm for t in targets},
-                      dict.fromkeys((n.link_id for n in nts), "PRESENT"))]
+        scans = [
+            Scan(
+                0,
+                "SCREENING",
+                baseline_day,
+                {t.link_id: t.baseline_mm for t in targets},
+                dict.fromkeys((n.link_id for n in nts), "PRESENT"),
+            )
+        ]
         planned: list[str] = []
         nadir = 1.0
         ratio = 1.0
@@ -279,8 +302,14 @@ def simulate_course(rng: np.random.Generator, klass: str, follow_up_days: int, d
                 else:
                     eps = float(np.exp(rng.normal(0, noise))) if noise else 1.0
                     sizes[t.link_id] = max(1, round(t.baseline_mm * ratio * eps))
-            scan = Scan(k, f"WEEK {6 * k}", scan_days[k - 1], sizes,
-                        dict.fromkeys((n.link_id for n in nts), nt_state), dict(new_lesions))
+            scan = Scan(
+                k,
+                f"WEEK {6 * k}",
+                scan_days[k - 1],
+                sizes,
+                dict.fromkeys((n.link_id for n in nts), nt_state),
+                dict(new_lesions),
+            )
             scans.append(scan)
             nadir = min(nadir, ratio)
         derived = derive_responses(scans, nodal)
@@ -323,8 +352,23 @@ def simulate_course(rng: np.random.Generator, klass: str, follow_up_days: int, d
         os_day, os_event, death_day = withdraw, False, None
     else:
         os_day, os_event = follow_up_days, False
-    return Course(klass, lesions, scans, pd_day, death_day, withdraw, pfs_day, pfs_event, os_day, os_event,
-                  bor, bor_day, first_resp, inv_bor, discordant)
+    return Course(
+        klass,
+        lesions,
+        scans,
+        pd_day,
+        death_day,
+        withdraw,
+        pfs_day,
+        pfs_event,
+        os_day,
+        os_event,
+        bor,
+        bor_day,
+        first_resp,
+        inv_bor,
+        discordant,
+    )
 
 
 def months(days: int) -> float:

@@ -17,44 +17,166 @@ from biomarker.simulate.genome import Gene
 
 #: CSQ sub-fields, in the order declared in the VCF header.
 CSQ_FIELDS: tuple[str, ...] = (
-    "Allele", "Consequence", "IMPACT", "SYMBOL", "Gene", "Feature_type", "Feature", "BIOTYPE", "EXON",
-    "INTRON", "HGVSc", "HGVSp", "cDNA_position", "CDS_position", "Protein_position", "Amino_acids", "Codons",
-    "DISTANCE", "STRAND", "FLAGS", "VARIANT_CLASS", "SYMBOL_SOURCE", "HGNC_ID", "CANONICAL", "MANE_SELECT",
-    "MANE_PLUS_CLINICAL", "TSL", "APPRIS", "CCDS", "ENSP", "SWISSPROT", "UNIPARC", "SIFT", "PolyPhen",
-    "DOMAINS", "HGVS_OFFSET", "TREMBL", "UNIPROT_ISOFORM", "GENE_PHENO", "AF", "AFR_AF", "AMR_AF", "EAS_AF",
-    "EUR_AF", "SAS_AF", "gnomADe_AF", "gnomADe_AFR_AF", "gnomADe_NFE_AF", "gnomADg_AF", "gnomADg_AFR_AF",
-    "gnomADg_NFE_AF", "MAX_AF", "MAX_AF_POPS", "Existing_variation", "CLIN_SIG", "SOMATIC", "PHENO", "PUBMED",
+    "Allele",
+    "Consequence",
+    "IMPACT",
+    "SYMBOL",
+    "Gene",
+    "Feature_type",
+    "Feature",
+    "BIOTYPE",
+    "EXON",
+    "INTRON",
+    "HGVSc",
+    "HGVSp",
+    "cDNA_position",
+    "CDS_position",
+    "Protein_position",
+    "Amino_acids",
+    "Codons",
+    "DISTANCE",
+    "STRAND",
+    "FLAGS",
+    "VARIANT_CLASS",
+    "SYMBOL_SOURCE",
+    "HGNC_ID",
+    "CANONICAL",
+    "MANE_SELECT",
+    "MANE_PLUS_CLINICAL",
+    "TSL",
+    "APPRIS",
+    "CCDS",
+    "ENSP",
+    "SWISSPROT",
+    "UNIPARC",
+    "SIFT",
+    "PolyPhen",
+    "DOMAINS",
+    "HGVS_OFFSET",
+    "TREMBL",
+    "UNIPROT_ISOFORM",
+    "GENE_PHENO",
+    "AF",
+    "AFR_AF",
+    "AMR_AF",
+    "EAS_AF",
+    "EUR_AF",
+    "SAS_AF",
+    "gnomADe_AF",
+    "gnomADe_AFR_AF",
+    "gnomADe_NFE_AF",
+    "gnomADg_AF",
+    "gnomADg_AFR_AF",
+    "gnomADg_NFE_AF",
+    "MAX_AF",
+    "MAX_AF_POPS",
+    "Existing_variation",
+    "CLIN_SIG",
+    "SOMATIC",
+    "PHENO",
+    "PUBMED",
 )
 
 #: Sequence Ontology consequences from most to least severe (Ensembl VEP ranking).
 SEVERITY: tuple[str, ...] = (
-    "transcript_ablation", "splice_acceptor_variant", "splice_donor_variant", "stop_gained",
-    "frameshift_variant", "stop_lost", "start_lost", "transcript_amplification", "feature_elongation",
-    "feature_truncation", "inframe_insertion", "inframe_deletion", "missense_variant",
-    "protein_altering_variant", "splice_donor_5th_base_variant", "splice_region_variant",
-    "splice_donor_region_variant", "splice_polypyrimidine_tract_variant", "incomplete_terminal_codon_variant",
-    "start_retained_variant", "stop_retained_variant", "synonymous_variant", "coding_sequence_variant",
-    "mature_miRNA_variant", "5_prime_UTR_variant", "3_prime_UTR_variant", "non_coding_transcript_exon_variant",
-    "intron_variant", "NMD_transcript_variant", "non_coding_transcript_variant", "coding_transcript_variant",
-    "upstream_gene_variant", "downstream_gene_variant", "TFBS_ablation", "TFBS_amplification",
-    "TF_binding_site_variant", "regulatory_region_ablation", "regulatory_region_amplification",
-    "regulatory_region_variant", "intergenic_variant",
+    "transcript_ablation",
+    "splice_acceptor_variant",
+    "splice_donor_variant",
+    "stop_gained",
+    "frameshift_variant",
+    "stop_lost",
+    "start_lost",
+    "transcript_amplification",
+    "feature_elongation",
+    "feature_truncation",
+    "inframe_insertion",
+    "inframe_deletion",
+    "missense_variant",
+    "protein_altering_variant",
+    "splice_donor_5th_base_variant",
+    "splice_region_variant",
+    "splice_donor_region_variant",
+    "splice_polypyrimidine_tract_variant",
+    "incomplete_terminal_codon_variant",
+    "start_retained_variant",
+    "stop_retained_variant",
+    "synonymous_variant",
+    "coding_sequence_variant",
+    "mature_miRNA_variant",
+    "5_prime_UTR_variant",
+    "3_prime_UTR_variant",
+    "non_coding_transcript_exon_variant",
+    "intron_variant",
+    "NMD_transcript_variant",
+    "non_coding_transcript_variant",
+    "coding_transcript_variant",
+    "upstream_gene_variant",
+    "downstream_gene_variant",
+    "TFBS_ablation",
+    "TFBS_amplification",
+    "TF_binding_site_variant",
+    "regulatory_region_ablation",
+    "regulatory_region_amplification",
+    "regulatory_region_variant",
+    "intergenic_variant",
 )
 RANK: dict[str, int] = {term: i for i, term in enumerate(SEVERITY)}
 
 #: The consequences a ``wes`` TMB counts (nonsynonymous coding and canonical splice sites).
-COUNTED: frozenset[str] = frozenset({
-    "missense_variant", "stop_gained", "stop_lost", "start_lost", "frameshift_variant", "inframe_insertion",
-    "inframe_deletion", "protein_altering_variant", "splice_acceptor_variant", "splice_donor_variant",
-})
+COUNTED: frozenset[str] = frozenset(
+    {
+        "missense_variant",
+        "stop_gained",
+        "stop_lost",
+        "start_lost",
+        "frameshift_variant",
+        "inframe_insertion",
+        "inframe_deletion",
+        "protein_altering_variant",
+        "splice_acceptor_variant",
+        "splice_donor_variant",
+    }
+)
 
-_HIGH = {"transcript_ablation", "splice_acceptor_variant", "splice_donor_variant", "stop_gained",
-         "frameshift_variant", "stop_lost", "start_lost"}
+_HIGH = {
+    "transcript_ablation",
+    "splice_acceptor_variant",
+    "splice_donor_variant",
+    "stop_gained",
+    "frameshift_variant",
+    "stop_lost",
+    "start_lost",
+}
 _MODERATE = {"inframe_insertion", "inframe_deletion", "missense_variant", "protein_altering_variant"}
-_LOW = {"splice_region_variant", "synonymous_variant", "start_retained_variant", "stop_retained_variant",
-        "incomplete_terminal_codon_variant"}
-_AA = ("Ala", "Arg", "Asn", "Asp", "Cys", "Gln", "Glu", "Gly", "His", "Ile", "Leu", "Lys", "Met", "Phe",
-       "Pro", "Ser", "Thr", "Trp", "Tyr", "Val")
+_LOW = {
+    "splice_region_variant",
+    "synonymous_variant",
+    "start_retained_variant",
+    "stop_retained_variant",
+    "incomplete_terminal_codon_variant",
+}
+_AA = (
+    "Ala",
+    "Arg",
+    "Asn",
+    "Asp",
+    "Cys",
+    "Gln",
+    "Glu",
+    "Gly",
+    "His",
+    "Ile",
+    "Leu",
+    "Lys",
+    "Met",
+    "Phe",
+    "Pro",
+    "Ser",
+    "Thr",
+    "Trp",
+    "Tyr",
+    "Val",
+)
 _AA1 = dict(zip(_AA, "ARNDCQEGHILKMFPSTWYV", strict=True))
 _COMP = str.maketrans("ACGT", "TGCA")
 
@@ -187,9 +309,14 @@ def annotate(
         ``"alt_missense"``: transcript 2 says missense while transcript 1 says ``consequence``.
     """
     common = {
-        "Allele": vep_allele(ref, alt), "VARIANT_CLASS": _variant_class(ref, alt),
-        "gnomADe_AF": _fmt_af(pop.gnomade), "gnomADg_AF": _fmt_af(pop.gnomadg), "MAX_AF": _fmt_af(pop.max_af),
-        "MAX_AF_POPS": pop.max_pops, "Existing_variation": pop.existing, "SOMATIC": pop.somatic,
+        "Allele": vep_allele(ref, alt),
+        "VARIANT_CLASS": _variant_class(ref, alt),
+        "gnomADe_AF": _fmt_af(pop.gnomade),
+        "gnomADg_AF": _fmt_af(pop.gnomadg),
+        "MAX_AF": _fmt_af(pop.max_af),
+        "MAX_AF_POPS": pop.max_pops,
+        "Existing_variation": pop.existing,
+        "SOMATIC": pop.somatic,
         "PHENO": "&".join("1" for _ in pop.somatic.split("&")) if pop.somatic else "",
         **_population_fields(pop),
     }
@@ -203,10 +330,12 @@ def annotate(
     t_exon = exon_idx if gene.strand > 0 else n_exons - 1 - exon_idx  # transcript-order exon
     hits: list[TranscriptHit] = []
     aa_ref, aa_alt = (str(a) for a in rng.choice(_AA, size=2, replace=False))
-    sift = (f"deleterious({rng.uniform(0, 0.05):.2f})" if rng.random() < 0.6
-            else f"tolerated({rng.uniform(0.05, 1):.2f})")
-    polyphen = (f"probably_damaging({rng.uniform(0.9, 1):.3f})" if rng.random() < 0.5
-                else f"benign({rng.uniform(0, 0.4):.3f})")
+    sift = (
+        f"deleterious({rng.uniform(0, 0.05):.2f})" if rng.random() < 0.6 else f"tolerated({rng.uniform(0.05, 1):.2f})"
+    )
+    polyphen = (
+        f"probably_damaging({rng.uniform(0.9, 1):.3f})" if rng.random() < 0.5 else f"benign({rng.uniform(0, 0.4):.3f})"
+    )
     number = gene.index + 1
     kinds = ["protein_coding", "protein_coding"] + (["retained_intron"] if gene.has_noncoding else [])
     slots = [0, 1] + ([2] if gene.has_noncoding else [])
@@ -216,8 +345,17 @@ def annotate(
         tx = gene.tx_ids[k]
         coding = biotype in ("protein_coding", "nonsense_mediated_decay")
         f = dict(common)
-        f.update({"SYMBOL": gene.symbol, "Gene": gene.gene_id, "Feature_type": "Transcript", "Feature": tx,
-                  "STRAND": str(gene.strand), "SYMBOL_SOURCE": "HGNC", "HGNC_ID": f"HGNC:9{number:05d}"})
+        f.update(
+            {
+                "SYMBOL": gene.symbol,
+                "Gene": gene.gene_id,
+                "Feature_type": "Transcript",
+                "Feature": tx,
+                "STRAND": str(gene.strand),
+                "SYMBOL_SOURCE": "HGNC",
+                "HGNC_ID": f"HGNC:9{number:05d}",
+            }
+        )
         skipped = k == 1 and exon_idx == gene.skip_exon
         if k == 0:
             cons = consequence
@@ -284,11 +422,23 @@ def _cds_offset(gene: Gene, pos0: int, exon_idx: int) -> int:
     lengths = (gene.exon_ends - gene.exon_starts).tolist()
     if gene.strand > 0:
         return int(sum(lengths[:exon_idx]) + (pos0 - gene.exon_starts[exon_idx]) + 1)
-    return int(sum(lengths[exon_idx + 1:]) + (gene.exon_ends[exon_idx] - 1 - pos0) + 1)
+    return int(sum(lengths[exon_idx + 1 :]) + (gene.exon_ends[exon_idx] - 1 - pos0) + 1)
 
 
-def _coding_fields(f: dict[str, str], gene: Gene, pos0: int, exon_idx: int, in_exon: bool, ref: str, alt: str,
-                   cons: str, aa_ref: str, aa_alt: str, tx: str, k: int) -> None:
+def _coding_fields(
+    f: dict[str, str],
+    gene: Gene,
+    pos0: int,
+    exon_idx: int,
+    in_exon: bool,
+    ref: str,
+    alt: str,
+    cons: str,
+    aa_ref: str,
+    aa_alt: str,
+    tx: str,
+    k: int,
+) -> None:
     strand_ref = ref if gene.strand > 0 else ref.translate(_COMP)[::-1]
     strand_alt = alt if gene.strand > 0 else alt.translate(_COMP)[::-1]
     ensp = f"ENSP9{(gene.index + 1) * 10 + k:010d}.1"
@@ -320,7 +470,7 @@ def _coding_fields(f: dict[str, str], gene: Gene, pos0: int, exon_idx: int, in_e
         frame = (cds - 1) % 3
         ref_codon = "".join(strand_ref if i == frame else codon[i] for i in range(3))
         alt_codon = "".join(strand_alt.upper() if i == frame else codon[i] for i in range(3))
-        ref_codon = ref_codon[:frame] + strand_ref.upper() + ref_codon[frame + 1:]
+        ref_codon = ref_codon[:frame] + strand_ref.upper() + ref_codon[frame + 1 :]
         f["Codons"] = f"{ref_codon}/{alt_codon}"
     elif len(alt) > len(ref):
         ins = strand_alt[1:] if gene.strand > 0 else strand_alt[:-1]
@@ -358,16 +508,32 @@ def _hotspot_hits(gene: Gene, common: dict[str, str]) -> list[TranscriptHit]:
     hits = []
     for k, (tx, ensp) in enumerate(((hot.mane[0], hot.mane[2]), hot.other)):
         f = dict(common)
-        f.update({
-            "Consequence": "missense_variant", "IMPACT": "MODERATE", "SYMBOL": hot.symbol, "Gene": hot.gene_id,
-            "Feature_type": "Transcript", "Feature": tx, "BIOTYPE": "protein_coding",
-            "EXON": "2/6" if hot.symbol == "KRAS" else "8/11", "HGVSc": f"{tx}:{hot.hgvsc}",
-            "HGVSp": f"{ensp}:{hot.hgvsp}", "CDS_position": hot.hgvsc[2:-3],
-            "Protein_position": str(hot.protein_position), "Amino_acids": hot.amino_acids, "Codons": hot.codons,
-            "STRAND": "-1", "SYMBOL_SOURCE": "HGNC", "HGNC_ID": "HGNC:6407" if hot.symbol == "KRAS" else "HGNC:11998",
-            "ENSP": ensp, "SIFT": "deleterious(0)", "PolyPhen": "probably_damaging(0.998)", "TSL": "1",
-            "CLIN_SIG": "pathogenic&likely_pathogenic",
-        })
+        f.update(
+            {
+                "Consequence": "missense_variant",
+                "IMPACT": "MODERATE",
+                "SYMBOL": hot.symbol,
+                "Gene": hot.gene_id,
+                "Feature_type": "Transcript",
+                "Feature": tx,
+                "BIOTYPE": "protein_coding",
+                "EXON": "2/6" if hot.symbol == "KRAS" else "8/11",
+                "HGVSc": f"{tx}:{hot.hgvsc}",
+                "HGVSp": f"{ensp}:{hot.hgvsp}",
+                "CDS_position": hot.hgvsc[2:-3],
+                "Protein_position": str(hot.protein_position),
+                "Amino_acids": hot.amino_acids,
+                "Codons": hot.codons,
+                "STRAND": "-1",
+                "SYMBOL_SOURCE": "HGNC",
+                "HGNC_ID": "HGNC:6407" if hot.symbol == "KRAS" else "HGNC:11998",
+                "ENSP": ensp,
+                "SIFT": "deleterious(0)",
+                "PolyPhen": "probably_damaging(0.998)",
+                "TSL": "1",
+                "CLIN_SIG": "pathogenic&likely_pathogenic",
+            }
+        )
         if k == 0:
             f.update({"CANONICAL": "YES", "MANE_SELECT": hot.mane[1], "APPRIS": "P1"})
         hits.append(TranscriptHit(f))

@@ -20,6 +20,14 @@ def compute_tmb_cohort(*args, **kwargs):
 
 
 __all__ = [
-    "FILTER_ORDER", "PRESETS", "TmbParams", "TmbResult", "build_territory", "compute_tmb", "compute_tmb_cohort",
-    "load_preset", "resolve_params", "resolve_territory",
+    "FILTER_ORDER",
+    "PRESETS",
+    "TmbParams",
+    "TmbResult",
+    "build_territory",
+    "compute_tmb",
+    "compute_tmb_cohort",
+    "load_preset",
+    "resolve_params",
+    "resolve_territory",
 ]

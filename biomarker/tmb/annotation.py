@@ -28,20 +28,53 @@ from biomarker.tmb.consequences import (
 #: a population frequency: FreeBayes, VarDict, LoFreq, ``SelectVariants -sn`` and ``bcftools +fill-tags`` write the
 #: sample's own allele fraction there. A user names such an INFO tag explicitly with ``population_af_info``.
 DEFAULT_POPULATION_AF_FIELDS: tuple[str, ...] = (
-    "gnomADe_AF", "gnomADg_AF", "gnomAD_AF", "ExAC_AF", "AF",  # VEP CSQ (AF is 1000 Genomes)
+    "gnomADe_AF",
+    "gnomADg_AF",
+    "gnomAD_AF",
+    "ExAC_AF",
+    "AF",  # VEP CSQ (AF is 1000 Genomes)
     "MAX_AF",  # VEP --max_af: highest sub-population AF, so a variant common in any ancestry counts as germline
-    "gnomAD_exome_AF", "gnomAD_genome_AF",  # Funcotator
-    "gnomAD_genomes_AF", "gnomAD_exomes_AF", "gnomad_AF",  # INFO from bcftools annotate / SnpSift
-    "gnomAD_exome_ALL", "gnomAD_genome_ALL", "ExAC_ALL", "1000g2015aug_all",  # ANNOVAR
+    "gnomAD_exome_AF",
+    "gnomAD_genome_AF",  # Funcotator
+    "gnomAD_genomes_AF",
+    "gnomAD_exomes_AF",
+    "gnomad_AF",  # INFO from bcftools annotate / SnpSift
+    "gnomAD_exome_ALL",
+    "gnomAD_genome_ALL",
+    "ExAC_ALL",
+    "1000g2015aug_all",  # ANNOVAR
 )
 #: Fields holding a COSMIC sample count (VEP --custom, ANNOVAR, bcftools annotate).
 COSMIC_COUNT_FIELDS: tuple[str, ...] = ("COSMIC_CNT", "COSMIC_COUNT", "CNT", "cosmic_count")
 #: INFO tags never read as population frequencies unless named in ``population_af_info``.
 SAMPLE_LEVEL_INFO_AF: frozenset[str] = frozenset({"AF"})
 _COSMIC_ID = re.compile(r"COS[VM]\d+")
-_AA3 = {"Ala": "A", "Arg": "R", "Asn": "N", "Asp": "D", "Cys": "C", "Gln": "Q", "Glu": "E", "Gly": "G", "His": "H",
-        "Ile": "I", "Leu": "L", "Lys": "K", "Met": "M", "Phe": "F", "Pro": "P", "Ser": "S", "Thr": "T", "Trp": "W",
-        "Tyr": "Y", "Val": "V", "Ter": "*", "Sec": "U", "Pyl": "O", "Xaa": "X"}
+_AA3 = {
+    "Ala": "A",
+    "Arg": "R",
+    "Asn": "N",
+    "Asp": "D",
+    "Cys": "C",
+    "Gln": "Q",
+    "Glu": "E",
+    "Gly": "G",
+    "His": "H",
+    "Ile": "I",
+    "Leu": "L",
+    "Lys": "K",
+    "Met": "M",
+    "Phe": "F",
+    "Pro": "P",
+    "Ser": "S",
+    "Thr": "T",
+    "Trp": "W",
+    "Tyr": "Y",
+    "Val": "V",
+    "Ter": "*",
+    "Sec": "U",
+    "Pyl": "O",
+    "Xaa": "X",
+}
 _AA3_RE = re.compile("|".join(_AA3))
 _VEP_FORMAT = re.compile(r"Format: ([^\"]+)")
 _FUNCO_FORMAT = re.compile(r"Funcotation fields are: ([^\"]+)")
@@ -169,10 +202,15 @@ class RecordAnnotator:
         named = tuple(population_af_info)
         missing = [f for f in named if f not in header_infos]
         if missing:
-            raise InputError(path, f"population_af_info names INFO/{missing[0]}, which the header does not declare",
-                             where="header", hint=f"INFO tags are: {', '.join(sorted(header_infos)[:12])}")
-        self.info_af = [f for f in af_fields if f in header_infos and f not in SAMPLE_LEVEL_INFO_AF] + \
-            [f for f in named if f not in af_fields or f in SAMPLE_LEVEL_INFO_AF]
+            raise InputError(
+                path,
+                f"population_af_info names INFO/{missing[0]}, which the header does not declare",
+                where="header",
+                hint=f"INFO tags are: {', '.join(sorted(header_infos)[:12])}",
+            )
+        self.info_af = [f for f in af_fields if f in header_infos and f not in SAMPLE_LEVEL_INFO_AF] + [
+            f for f in named if f not in af_fields or f in SAMPLE_LEVEL_INFO_AF
+        ]
         self.info_cosmic = [i for i in header_infos if i.lower().startswith("cosmic")]
         self.info_cosmic_count = [f for f in COSMIC_COUNT_FIELDS if f in header_infos]
         self.fields: list[str] = []
@@ -181,8 +219,12 @@ class RecordAnnotator:
             pattern = _VEP_FORMAT if self.kind == "vep" else _FUNCO_FORMAT
             match = pattern.search(header_infos.get(key, ""))
             if not match:
-                raise InputError(path, f"the INFO/{key} header line does not list its fields", where="header",
-                                 hint="the annotator's header line must be kept (Format: A|B|...)")
+                raise InputError(
+                    path,
+                    f"the INFO/{key} header line does not list its fields",
+                    where="header",
+                    hint="the annotator's header line must be kept (Format: A|B|...)",
+                )
             self.fields = match.group(1).strip().strip("'\" ").split("|")
         idx = {name: i for i, name in enumerate(self.fields)}
         self.idx = idx
@@ -272,8 +314,16 @@ class RecordAnnotator:
                 pop = _max_float([*af[k], *([] if ann.population_af is None else [str(ann.population_af)])])
                 has_id = ann.cosmic_id or any(c not in (".", "", "None") for c in cosmic[k])
                 cnt = _max_float(counts[k])
-                result[k] = Annotation(ann.consequence, ann.gene, ann.transcript, pop, has_id,
-                                       ann.cosmic_count if cnt is None else int(cnt), ann.terms, ann.protein)
+                result[k] = Annotation(
+                    ann.consequence,
+                    ann.gene,
+                    ann.transcript,
+                    pop,
+                    has_id,
+                    ann.cosmic_count if cnt is None else int(cnt),
+                    ann.terms,
+                    ann.protein,
+                )
         return result
 
     # -- VEP ----------------------------------------------------------------------------------
@@ -349,8 +399,16 @@ class RecordAnnotator:
         existing = col("Existing_variation")
         count = _max_float([first[i] for i in self.csq_cosmic_count if i < len(first) and first[i]])
         protein = row[self.hgvsp_i] if self.hgvsp_i is not None and self.hgvsp_i < len(row) else ""
-        return Annotation(so, col("SYMBOL"), col("Feature"), pop, bool(_COSMIC_ID.search(existing)),
-                          None if count is None else int(count), all_terms, protein)
+        return Annotation(
+            so,
+            col("SYMBOL"),
+            col("Feature"),
+            pop,
+            bool(_COSMIC_ID.search(existing)),
+            None if count is None else int(count),
+            all_terms,
+            protein,
+        )
 
     # -- snpEff -------------------------------------------------------------------------------
     def _snpeff(self, v, alts: Sequence[str]) -> list[Annotation | None]:
@@ -372,11 +430,17 @@ class RecordAnnotator:
                 terms[k].add(so)
                 rank = RANK.get(so, UNKNOWN_RANK)
                 if best[k] is None or rank < best[k][0]:
-                    best[k] = (rank, so, f[3] if len(f) > 3 else "", f[6] if len(f) > 6 else "",
-                               f[10] if len(f) > 10 else "")
-        return [None if b is None else Annotation(b[1], b[2], b[3], terms=frozenset(terms[k]),
-                                                  protein=b[4])
-                for k, b in enumerate(best)]
+                    best[k] = (
+                        rank,
+                        so,
+                        f[3] if len(f) > 3 else "",
+                        f[6] if len(f) > 6 else "",
+                        f[10] if len(f) > 10 else "",
+                    )
+        return [
+            None if b is None else Annotation(b[1], b[2], b[3], terms=frozenset(terms[k]), protein=b[4])
+            for k, b in enumerate(best)
+        ]
 
     # -- Funcotator ---------------------------------------------------------------------------
     def _funcotator(self, v, n_alt: int) -> list[Annotation | None]:
@@ -400,7 +464,7 @@ class RecordAnnotator:
         func_key = next((k for k in self.annovar_func if v.INFO.get(k) not in (None, ".")), None)
         if func_key is None:
             return [None] * n_alt
-        suffix = func_key[len("Func."):]
+        suffix = func_key[len("Func.") :]
         region = str(v.INFO.get(func_key)).replace("\\x3b", ";")
         exonic = str(v.INFO.get(f"ExonicFunc.{suffix}") or ".").replace("\\x3b", ";")
         gene = str(v.INFO.get(f"Gene.{suffix}") or "").replace("\\x3b", ";")

@@ -63,9 +63,7 @@ def detect_caller(raw_header: str, format_ids: set[str]) -> str:
     return "ad"
 
 
-def choose_tumour_sample(
-    path: str, samples: list[str], raw_header: str, requested: str | None = None
-) -> str:
+def choose_tumour_sample(path: str, samples: list[str], raw_header: str, requested: str | None = None) -> str:
     """Pick the tumour sample column.
 
     Order: ``requested``; Mutect2's ``##tumor_sample=``; a column named TUMOR/TUMOUR; the only sample.
@@ -79,16 +77,25 @@ def choose_tumour_sample(
     """
     if requested is not None:
         if requested not in samples:
-            raise InputError(path, f"no sample {requested!r}", where="header",
-                             hint=f"samples are: {', '.join(samples) or 'none'}")
+            raise InputError(
+                path, f"no sample {requested!r}", where="header", hint=f"samples are: {', '.join(samples) or 'none'}"
+            )
         return requested
     if not samples:
-        raise InputError(path, "the VCF has no sample columns", where="header",
-                         hint="TMB needs the tumour's FORMAT fields; give a VCF with genotypes")
+        raise InputError(
+            path,
+            "the VCF has no sample columns",
+            where="header",
+            hint="TMB needs the tumour's FORMAT fields; give a VCF with genotypes",
+        )
     declared = [m.strip() for m in re.findall(r"^##tumor_sample=(.+)$", raw_header, re.M)]
     if len(samples) > 2 or len(declared) > 1:
-        raise InputError(path, f"{len(samples)} samples ({', '.join(samples)}), so the tumour is not certain",
-                         where="header", hint=f"pass --tumor-sample, one of: {', '.join(samples)}")
+        raise InputError(
+            path,
+            f"{len(samples)} samples ({', '.join(samples)}), so the tumour is not certain",
+            where="header",
+            hint=f"pass --tumor-sample, one of: {', '.join(samples)}",
+        )
     if declared and declared[0] in samples:
         return declared[0]
     named = [s for s in samples if s in TUMOUR_NAMES]
@@ -96,8 +103,12 @@ def choose_tumour_sample(
         return named[0]
     if len(samples) == 1:
         return samples[0]
-    raise InputError(path, "cannot tell which sample is the tumour", where="header",
-                     hint=f"pass --tumor-sample, one of: {', '.join(samples)}")
+    raise InputError(
+        path,
+        "cannot tell which sample is the tumour",
+        where="header",
+        hint=f"pass --tumor-sample, one of: {', '.join(samples)}",
+    )
 
 
 def _parse_freq(value: str) -> float | None:
@@ -149,7 +160,10 @@ class ReadSupport:
         strelka = caller == "strelka2"
         self.has_vaf = (
             (strelka and (has("TIR") or has("AU")))
-            or has("AF") or has("FREQ") or has("AD") or (has("AO") and has("RO"))
+            or has("AF")
+            or has("FREQ")
+            or has("AD")
+            or (has("AO") and has("RO"))
         )
         self.has_depth = has("DP") or has("AD") or (strelka and has("AU"))
         self.has_alt_depth = has("AD") or has("AO") or (strelka and (has("TIR") or has("AU")))
@@ -175,8 +189,12 @@ class ReadSupport:
         self.need_indel_counts = vaf or alt_depth
         if missing:
             name, fields = missing[0]
-            raise InputError(self.path, f"the {name} filter needs {fields}, which the file lacks",
-                             where="header", hint=f"switch it off with --off {name}, or give a VCF with it")
+            raise InputError(
+                self.path,
+                f"the {name} filter needs {fields}, which the file lacks",
+                where="header",
+                hint=f"switch it off with --off {name}, or give a VCF with it",
+            )
 
     def _fmt(self, v, key: str):
         if key not in self.ids:
@@ -220,11 +238,13 @@ class ReadSupport:
             alts = [counts.get(a, 0) for a in v.ALT]
             return Support([a / total if total else None for a in alts], total or depth, list(alts))
         if not v.is_snp and ("TIR" not in self.ids or "TAR" not in self.ids) and self.need_indel_counts:
-            raise InputError(self.path, "a Strelka2 indel, but the header declares no FORMAT/TAR and TIR "
-                                        "(the indel read counts)",
-                             where=f"{v.CHROM}:{v.POS} {v.REF}>{','.join(v.ALT)}",
-                             hint="a merged SNV+indel file kept only the SNV header: merge with "
-                                  "`bcftools concat -a` so both headers are kept, or --off vaf --off alt_depth")
+            raise InputError(
+                self.path,
+                "a Strelka2 indel, but the header declares no FORMAT/TAR and TIR (the indel read counts)",
+                where=f"{v.CHROM}:{v.POS} {v.REF}>{','.join(v.ALT)}",
+                hint="a merged SNV+indel file kept only the SNV header: merge with "
+                "`bcftools concat -a` so both headers are kept, or --off vaf --off alt_depth",
+            )
         tar, tir = self._fmt(v, "TAR"), self._fmt(v, "TIR")
         if tar is None or tir is None:
             return Support([None] * n_alt, depth, [None] * n_alt)

@@ -34,12 +34,23 @@ def available_fields(path: str, column_map: Mapping[str, str] | None, af_fields:
         _, cols, _ = _header(path)
         missing = [c for c in MAF_REQUIRED if c not in cols]
         if missing:
-            raise InputError(path, f"missing MAF column(s) {', '.join(missing)}", where="header",
-                             hint="give a MAF with the standard GDC/vcf2maf columns, or a table with --columns")
+            raise InputError(
+                path,
+                f"missing MAF column(s) {', '.join(missing)}",
+                where="header",
+                hint="give a MAF with the standard GDC/vcf2maf columns, or a table with --columns",
+            )
         have = {"chrom", "pos", "ref", "alt", "sample", "effect"}
-        pairs = (("filter", "FILTER"), ("depth", "t_depth"), ("alt_depth", "t_alt_count"), ("gene", "Hugo_Symbol"),
-                 ("protein", "HGVSp_Short"), ("cosmic_id", "Existing_variation"), ("cosmic_count", "COSMIC_CNT"),
-                 ("cosmic_count", "COSMIC_COUNT"))
+        pairs = (
+            ("filter", "FILTER"),
+            ("depth", "t_depth"),
+            ("alt_depth", "t_alt_count"),
+            ("gene", "Hugo_Symbol"),
+            ("protein", "HGVSp_Short"),
+            ("cosmic_id", "Existing_variation"),
+            ("cosmic_count", "COSMIC_CNT"),
+            ("cosmic_count", "COSMIC_COUNT"),
+        )
         have |= {name for name, col in pairs if col in cols}
         if "t_ref_count" in cols and "t_alt_count" in cols:
             have.add("depth")
@@ -68,21 +79,41 @@ def check_table_can_run(path: str, have: set[str], params: TmbParams, drivers: D
     ------
     InputError
     """
-    needs = (("filter", params.require_pass, "a FILTER column"), ("vaf", params.min_vaf is not None,
-             "t_depth/t_ref_count and t_alt_count" if maf else "a vaf column (or depth and alt_depth)"),
-             ("depth", params.min_depth is not None, "t_depth or t_ref_count" if maf else "a depth column"),
-             ("alt_depth", params.min_alt_depth is not None, "t_alt_count" if maf else "an alt_depth column"))
+    needs = (
+        ("filter", params.require_pass, "a FILTER column"),
+        (
+            "vaf",
+            params.min_vaf is not None,
+            "t_depth/t_ref_count and t_alt_count" if maf else "a vaf column (or depth and alt_depth)",
+        ),
+        ("depth", params.min_depth is not None, "t_depth or t_ref_count" if maf else "a depth column"),
+        ("alt_depth", params.min_alt_depth is not None, "t_alt_count" if maf else "an alt_depth column"),
+    )
     for name, need, what in needs:
         if need and name not in have:
-            raise InputError(path, f"the {name} filter needs {what}, which the file lacks", where="header",
-                             hint=f"switch it off with --off {name}")
+            raise InputError(
+                path,
+                f"the {name} filter needs {what}, which the file lacks",
+                where="header",
+                hint=f"switch it off with --off {name}",
+            )
     if "effect" not in have and (params.filter_consequence or params.max_population_af is not None):
-        raise InputError(path, "no effect column: no variant could be judged coding or germline", where="header",
-                         hint="map the effect column (--columns effect=COLUMN), or count every variant on purpose "
-                              "with --off consequence --off population_af")
-    check_annotation_fields(path, params, drivers, population="population_af" in have,
-                            cosmic_count="cosmic_count" in have, cosmic_id="cosmic_id" in have,
-                            protein="protein" in have)
+        raise InputError(
+            path,
+            "no effect column: no variant could be judged coding or germline",
+            where="header",
+            hint="map the effect column (--columns effect=COLUMN), or count every variant on purpose "
+            "with --off consequence --off population_af",
+        )
+    check_annotation_fields(
+        path,
+        params,
+        drivers,
+        population="population_af" in have,
+        cosmic_count="cosmic_count" in have,
+        cosmic_id="cosmic_id" in have,
+        protein="protein" in have,
+    )
 
 
 def needed_fields(params: TmbParams, drivers: Drivers, audit: bool) -> set[str]:
@@ -103,8 +134,9 @@ def needed_fields(params: TmbParams, drivers: Drivers, audit: bool) -> set[str]:
     return need
 
 
-def frames(path: str, params: TmbParams, column_map: Mapping[str, str] | None,
-           fields: set[str] | None = None) -> Iterator[Any]:
+def frames(
+    path: str, params: TmbParams, column_map: Mapping[str, str] | None, fields: set[str] | None = None
+) -> Iterator[Any]:
     """Standard frames of a MAF (``column_map`` None) or a plain table."""
     if column_map is None:
         return maf_chunks(path, params.population_af_fields, fields=fields)
@@ -116,8 +148,14 @@ def _fmt(x: float, spec: str) -> str:
 
 
 def scan_table_one(
-    path: str, params: TmbParams, territory: Territory | None, emit: Callable[[Row], None], *,
-    tumor_sample: str | None = None, drivers: Drivers | None = None, column_map: Mapping[str, str] | None = None,
+    path: str,
+    params: TmbParams,
+    territory: Territory | None,
+    emit: Callable[[Row], None],
+    *,
+    tumor_sample: str | None = None,
+    drivers: Drivers | None = None,
+    column_map: Mapping[str, str] | None = None,
 ) -> tuple[ScanTally, str]:
     """Judge every row of one tumour of a MAF/table; returns the tally and the tumour's name.
 
@@ -142,8 +180,9 @@ def scan_table_one(
         part = frame[(frame["sample"] == chosen).to_numpy()].reset_index(drop=True)
         if not len(part):
             continue
-        codes, why, terms = judge_frame(part, params, territory, drivers, tracker, reasons=True,
-                                        unknown=tally.unknown_terms)
+        codes, why, terms = judge_frame(
+            part, params, territory, drivers, tracker, reasons=True, unknown=tally.unknown_terms
+        )
         fate = np.array(FATES, dtype=object)[codes]
         terms = terms.astype(object).to_numpy()
         filt = part["filter"].astype(object).to_numpy()
@@ -155,17 +194,39 @@ def scan_table_one(
         judged = fate != "duplicate"
         shown = np.where(judged & (np.isin(fate, ["counted", "population_af", "hotspot", "consequence"])), terms, "")
         for i, row in enumerate(part.itertuples(index=False)):
-            emit((row.chrom, str(row.pos), row.ref, row.alt, row.filter or ".", _fmt(row.vaf, ".4f"),
-                  _fmt(row.depth, ".0f"), _fmt(row.alt_depth, ".0f"), shown[i], row.gene if shown[i] else "",
-                  row.transcript if shown[i] else "", _fmt(row.population_af, ".6g") if shown[i] else "",
-                  fate[i], why[i]))  # type: ignore[index]
+            emit(
+                (
+                    row.chrom,
+                    str(row.pos),
+                    row.ref,
+                    row.alt,
+                    row.filter or ".",
+                    _fmt(row.vaf, ".4f"),
+                    _fmt(row.depth, ".0f"),
+                    _fmt(row.alt_depth, ".0f"),
+                    shown[i],
+                    row.gene if shown[i] else "",
+                    row.transcript if shown[i] else "",
+                    _fmt(row.population_af, ".6g") if shown[i] else "",
+                    fate[i],
+                    why[i],
+                )
+            )  # type: ignore[index]
     if tumor_sample is None and len(names) > 1:
-        raise InputError(path, f"the file holds {len(names)} tumours", where="sample column",
-                         hint=f"pass --tumor-sample, one of: {', '.join(sorted(names)[:10])}; or run "
-                              "`biomarker tmb-cohort` for one row per tumour")
+        raise InputError(
+            path,
+            f"the file holds {len(names)} tumours",
+            where="sample column",
+            hint=f"pass --tumor-sample, one of: {', '.join(sorted(names)[:10])}; or run "
+            "`biomarker tmb-cohort` for one row per tumour",
+        )
     if tumor_sample is not None and tumor_sample not in names:
-        raise InputError(path, f"no rows for tumour {tumor_sample!r}", where="sample column",
-                         hint=f"check --tumor-sample; tumours are: {', '.join(sorted(names)[:10])}")
+        raise InputError(
+            path,
+            f"no rows for tumour {tumor_sample!r}",
+            where="sample column",
+            hint=f"check --tumor-sample; tumours are: {', '.join(sorted(names)[:10])}",
+        )
     return tally, chosen or ""
 
 

@@ -58,11 +58,17 @@ class TmbCohortResult:
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
         """``tmb_per_tumour`` and ``tmb_filter_audit`` (long: sample, filter, removed)."""
-        audit = self.per_tumour.melt(id_vars=["sample"], value_vars=[f"removed_{k}" for k in FILTER_ORDER],
-                                     var_name="filter", value_name="removed")
+        audit = self.per_tumour.melt(
+            id_vars=["sample"],
+            value_vars=[f"removed_{k}" for k in FILTER_ORDER],
+            var_name="filter",
+            value_name="removed",
+        )
         audit["filter"] = audit["filter"].str.removeprefix("removed_")
-        return {"tmb_per_tumour": self.per_tumour, "tmb_filter_audit": audit.sort_values(["sample", "filter"],
-                                                                                         kind="stable")}
+        return {
+            "tmb_per_tumour": self.per_tumour,
+            "tmb_filter_audit": audit.sort_values(["sample", "filter"], kind="stable"),
+        }
 
     def plot(self, name: str | None = None) -> Figure:
         """The cohort's TMB distribution with the TMB-high line (``name``: ``distribution``, the only one)."""
@@ -81,14 +87,24 @@ class TmbCohortResult:
         out = []
         for rec in self.per_tumour.to_dict("records"):
             row = {
-                "sample": rec["sample"], "patient": None, "status": rec["status"], "reason": rec["reason"],
-                "preset": self.params.name, "input_sha256": inputs[0]["sha256"],
+                "sample": rec["sample"],
+                "patient": None,
+                "status": rec["status"],
+                "reason": rec["reason"],
+                "preset": self.params.name,
+                "input_sha256": inputs[0]["sha256"],
                 "bed_sha256": inputs[1]["sha256"] if len(inputs) > 1 else None,
-                "params_sha256": params_digest(self.params), "package_version": __version__,
-                "counted_variants": rec["counted_variants"], "territory_bp": self.territory_bp,
-                "tmb_per_mb": rec["tmb_per_mb"], "tmb_ci95_low_per_mb": rec["tmb_ci95_low_per_mb"],
-                "tmb_ci95_high_per_mb": rec["tmb_ci95_high_per_mb"], "tmb_high": rec["tmb_high"],
-                "caller": "maf", "annotator": "maf", "warnings": rec["warnings"],
+                "params_sha256": params_digest(self.params),
+                "package_version": __version__,
+                "counted_variants": rec["counted_variants"],
+                "territory_bp": self.territory_bp,
+                "tmb_per_mb": rec["tmb_per_mb"],
+                "tmb_ci95_low_per_mb": rec["tmb_ci95_low_per_mb"],
+                "tmb_ci95_high_per_mb": rec["tmb_ci95_high_per_mb"],
+                "tmb_high": rec["tmb_high"],
+                "caller": "maf",
+                "annotator": "maf",
+                "warnings": rec["warnings"],
             }
             audit = {k: int(rec[f"removed_{k}"]) for k in FILTER_ORDER}
             out.append((row, audit, {"input_path": inputs[0]["path"], "sample_type": "tumour"}))
@@ -97,12 +113,16 @@ class TmbCohortResult:
     def to_dict(self) -> dict[str, Any]:
         """The JSON summary: parameters, territory (stated or measured), warnings, provenance, tumours."""
         return {
-            "preset": self.params.name, "tumours": len(self.per_tumour),
+            "preset": self.params.name,
+            "tumours": len(self.per_tumour),
             "failed": int((self.per_tumour["status"] != "ok").sum()),
             "territory_bp": self.territory_bp,
             "territory_source": "stated (territory_mb), not measured; variants not restricted to it"
-            if self.territory_stated else "measured from the BED",
-            "tmb_high_rule": _high_rule(self.params), "warnings": self.warnings, "provenance": self.provenance,
+            if self.territory_stated
+            else "measured from the BED",
+            "tmb_high_rule": _high_rule(self.params),
+            "warnings": self.warnings,
+            "provenance": self.provenance,
         }
 
     def write(self, out_dir: str | os.PathLike[str], stem: str = "cohort") -> dict[str, Path]:
@@ -124,8 +144,14 @@ def _high_rule(params: TmbParams) -> str:
     return f">= {params.tmb_high_cutoff:g} mutations/Mb"
 
 
-def _per_tumour_frame(counts: dict[str, Counter], unfiltered: Counter, rows: Counter, unknown: dict[str, Counter],
-                      params: TmbParams, territory_bp: int) -> pd.DataFrame:
+def _per_tumour_frame(
+    counts: dict[str, Counter],
+    unfiltered: Counter,
+    rows: Counter,
+    unknown: dict[str, Counter],
+    params: TmbParams,
+    territory_bp: int,
+) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
     from scipy.stats import chi2
@@ -135,25 +161,41 @@ def _per_tumour_frame(counts: dict[str, Counter], unfiltered: Counter, rows: Cou
     mb = territory_bp / 1e6
     low = np.where(counted > 0, chi2.ppf(0.025, 2 * counted) / 2, 0.0) / mb
     high = chi2.ppf(0.975, 2 * counted + 2) / 2 / mb
-    frame = pd.DataFrame({"sample": names, "status": "ok", "reason": "", "counted_variants": counted,
-                          "territory_mb": mb, "tmb_per_mb": counted / mb, "tmb_ci95_low_per_mb": low,
-                          "tmb_ci95_high_per_mb": high})
-    frame["tmb_high"] = (counted >= params.tmb_high_min_count if params.tmb_high_min_count is not None
-                         else frame["tmb_per_mb"] >= params.tmb_high_cutoff)
+    frame = pd.DataFrame(
+        {
+            "sample": names,
+            "status": "ok",
+            "reason": "",
+            "counted_variants": counted,
+            "territory_mb": mb,
+            "tmb_per_mb": counted / mb,
+            "tmb_ci95_low_per_mb": low,
+            "tmb_ci95_high_per_mb": high,
+        }
+    )
+    frame["tmb_high"] = (
+        counted >= params.tmb_high_min_count
+        if params.tmb_high_min_count is not None
+        else frame["tmb_per_mb"] >= params.tmb_high_cutoff
+    )
     warnings = []
     for i, s in enumerate(names):
         notes = []
         if rows[s] and unfiltered[s] == rows[s]:
             if params.require_pass and not params.count_unfiltered:
-                frame.loc[i, ["status", "reason"]] = ["failed", f"unfiltered calls: all {rows[s]:,} rows have "
-                                                                f"FILTER '.'; {UNFILTERED_HINT}"]
+                frame.loc[i, ["status", "reason"]] = [
+                    "failed",
+                    f"unfiltered calls: all {rows[s]:,} rows have FILTER '.'; {UNFILTERED_HINT}",
+                ]
             elif params.count_unfiltered:
                 notes.append(f"all {rows[s]:,} rows unfiltered (FILTER '.'), counted as PASS as asked")
         if counts[s].get("duplicate"):
             notes.append(f"{counts[s]['duplicate']:,} duplicate rows removed")
         if unknown.get(s):
-            notes.append("consequence terms with no stated class not counted: "
-                         + ", ".join(f"{t} ({n})" for t, n in unknown[s].most_common(3)))
+            notes.append(
+                "consequence terms with no stated class not counted: "
+                + ", ".join(f"{t} ({n})" for t, n in unknown[s].most_common(3))
+            )
         warnings.append("; ".join(notes))
     frame["warnings"] = warnings
     failed = frame["status"] != "ok"
@@ -210,16 +252,23 @@ def compute_tmb_cohort(
         overrides.update(exclude_hotspots=True, hotspot_list=str(drivers))
     params = resolve_params(preset, overrides, off)
     territory, territory_bp, stated = resolve_territory(targets, territory, territory_mb, params)
-    driver_list = read_hotspot_list(params.hotspot_list) if params.exclude_hotspots and params.hotspot_list \
-        else Drivers()
+    driver_list = (
+        read_hotspot_list(params.hotspot_list) if params.exclude_hotspots and params.hotspot_list else Drivers()
+    )
     inputs = [p for p in (path, None if targets is None else str(targets), params.hotspot_list) if p]
     hashed: list[dict[str, str]] = []
-    hasher = threading.Thread(target=lambda: hashed.extend(
-        {"path": p, "name": Path(p).name, "sha256": sha256_file(p)} for p in inputs))
+    hasher = threading.Thread(
+        target=lambda: hashed.extend({"path": p, "name": Path(p).name, "sha256": sha256_file(p)} for p in inputs)
+    )
     hasher.start()
     try:
-        check_table_can_run(path, available_fields(path, column_map, params.population_af_fields), params,
-                            driver_list, column_map is None)
+        check_table_can_run(
+            path,
+            available_fields(path, column_map, params.population_af_fields),
+            params,
+            driver_list,
+            column_map is None,
+        )
         counts: dict[str, Counter] = defaultdict(Counter)
         unfiltered: Counter = Counter()
         rows: Counter = Counter()
@@ -230,8 +279,7 @@ def compute_tmb_cohort(
         n_fates = len(FATES)
         for frame in frames(path, params, column_map, needed_fields(params, driver_list, audit=False)):
             chunk_unknown: Counter = Counter()
-            codes, _, _ = judge_frame(frame, params, territory, driver_list, tracker,
-                                      unknown=chunk_unknown)
+            codes, _, _ = judge_frame(frame, params, territory, driver_list, tracker, unknown=chunk_unknown)
             samples = frame["sample"].astype("category")
             scodes = samples.cat.codes.to_numpy().astype(np.int64)
             n_cat = len(samples.cat.categories)
@@ -267,10 +315,14 @@ def compute_tmb_cohort(
     n_failed = int((per_tumour["status"] != "ok").sum())
     if n_failed:
         warnings.append(f"{n_failed} tumour(s) failed; see their reason")
-    provenance = {"package": "nsclc-biomarker", "version": __version__, "parameters": params.as_dict(),
-                  "inputs": sorted(hashed, key=lambda h: inputs.index(h["path"])),
-                  "column_map": dict(column_map) if column_map is not None else None,
-                  "territory": {"stated_mb": territory_bp / 1e6 if stated else None}}
+    provenance = {
+        "package": "nsclc-biomarker",
+        "version": __version__,
+        "parameters": params.as_dict(),
+        "inputs": sorted(hashed, key=lambda h: inputs.index(h["path"])),
+        "column_map": dict(column_map) if column_map is not None else None,
+        "territory": {"stated_mb": territory_bp / 1e6 if stated else None},
+    }
     log.info("%s: %d tumours, %d rows", path, len(per_tumour), sum(rows.values()))
     return TmbCohortResult(per_tumour, params, territory_bp, stated, provenance, warnings)
 

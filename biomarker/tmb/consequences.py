@@ -82,8 +82,9 @@ CLASSES: dict[str, frozenset[str]] = {
         }
     ),
     "synonymous": frozenset({"synonymous_variant", "stop_retained_variant", "start_retained_variant"}),
-    "coding_other": frozenset({"coding_sequence_variant", "incomplete_terminal_codon_variant",
-                               "coding_transcript_variant"}),
+    "coding_other": frozenset(
+        {"coding_sequence_variant", "incomplete_terminal_codon_variant", "coding_transcript_variant"}
+    ),
     "structural": frozenset({"transcript_amplification", "feature_elongation", "feature_truncation"}),
     "noncoding": frozenset(
         {
@@ -113,25 +114,64 @@ TERM_CLASS: dict[str, str] = {term: name for name, terms in CLASSES.items() for 
 #: pyTMB 1.6.0's VEP term lists (its ``config/vep.yml``), for ``consequence_rule: pytmb``. Terms in none of
 #: them (``splice_donor_5th_base_variant``, ``splice_donor_region_variant``, ``splice_polypyrimidine_tract_variant``,
 #: ``start_retained``...) decide nothing: a variant carrying only such terms is kept, as pyTMB keeps it.
-PYTMB_CODING: frozenset[str] = frozenset({
-    "coding_sequence_variant", "inframe_deletion", "inframe_insertion", "frameshift_variant",
-    "incomplete_terminal_codon_variant", "missense_variant", "splice_acceptor_variant", "splice_donor_variant",
-    "splice_region_variant", "start_lost", "start_retained_variant", "stop_retained_variant", "stop_lost",
-    "stop_gained", "synonymous_variant", "transcript_ablation", "transcript_amplification",
-    "coding_transcript_variant", "protein_altering_variant",
-})
-PYTMB_NONCODING: frozenset[str] = frozenset({
-    "5_prime_UTR_variant", "3_prime_UTR_variant", "intergenic_variant", "intron_variant", "downstream_gene_variant",
-    "feature_elongation", "feature_truncation", "mature_miRNA_variant", "non_coding_transcript_exon_variant",
-    "NMD_transcript_variant", "non_coding_transcript_variant", "regulatory_region_ablation",
-    "regulatory_region_amplification", "regulatory_region_variant", "TFBS_ablation", "TFBS_amplification",
-    "TF_binding_site_variant", "upstream_gene_variant",
-})
+PYTMB_CODING: frozenset[str] = frozenset(
+    {
+        "coding_sequence_variant",
+        "inframe_deletion",
+        "inframe_insertion",
+        "frameshift_variant",
+        "incomplete_terminal_codon_variant",
+        "missense_variant",
+        "splice_acceptor_variant",
+        "splice_donor_variant",
+        "splice_region_variant",
+        "start_lost",
+        "start_retained_variant",
+        "stop_retained_variant",
+        "stop_lost",
+        "stop_gained",
+        "synonymous_variant",
+        "transcript_ablation",
+        "transcript_amplification",
+        "coding_transcript_variant",
+        "protein_altering_variant",
+    }
+)
+PYTMB_NONCODING: frozenset[str] = frozenset(
+    {
+        "5_prime_UTR_variant",
+        "3_prime_UTR_variant",
+        "intergenic_variant",
+        "intron_variant",
+        "downstream_gene_variant",
+        "feature_elongation",
+        "feature_truncation",
+        "mature_miRNA_variant",
+        "non_coding_transcript_exon_variant",
+        "NMD_transcript_variant",
+        "non_coding_transcript_variant",
+        "regulatory_region_ablation",
+        "regulatory_region_amplification",
+        "regulatory_region_variant",
+        "TFBS_ablation",
+        "TFBS_amplification",
+        "TF_binding_site_variant",
+        "upstream_gene_variant",
+    }
+)
 PYTMB_SYNONYMOUS: frozenset[str] = frozenset({"synonymous_variant", "start_retained_variant", "stop_retained_variant"})
-PYTMB_NONSYNONYMOUS: frozenset[str] = frozenset({
-    "frameshift_variant", "missense_variant", "splice_acceptor_variant", "splice_donor_variant",
-    "splice_region_variant", "stop_gained", "stop_lost", "start_lost",
-})
+PYTMB_NONSYNONYMOUS: frozenset[str] = frozenset(
+    {
+        "frameshift_variant",
+        "missense_variant",
+        "splice_acceptor_variant",
+        "splice_donor_variant",
+        "splice_region_variant",
+        "stop_gained",
+        "stop_lost",
+        "start_lost",
+    }
+)
 
 
 def pytmb_fate(terms: frozenset[str] | set[str]) -> str | None:
@@ -154,6 +194,7 @@ def pytmb_fate(terms: frozenset[str] | set[str]) -> str | None:
     if terms & PYTMB_SYNONYMOUS and not terms & PYTMB_NONSYNONYMOUS:
         return "synonymous (pyTMB)"
     return None
+
 
 #: snpEff / legacy names that are not (or no longer) the SO term VEP uses.
 SNPEFF_ALIASES: dict[str, str] = {
@@ -321,6 +362,7 @@ def resolve_classes(names: list[str] | tuple[str, ...]) -> frozenset[str]:
         else:
             raise KeyError(name)
     return frozenset(terms)
+
 
 #: GATK Funcotator ``variantClassification`` values (its own upper-case vocabulary).
 FUNCOTATOR_CLASSIFICATION: dict[str, str] = {

@@ -73,11 +73,18 @@ def read_hotspot_list(path: str | os.PathLike[str]) -> Drivers:
             elif lineno == 1 and not any(ch.isdigit() for ch in line):
                 continue  # a header line (chrom pos ref alt / gene protein)
             else:
-                raise InputError(path, "a driver line is 'chrom pos ref alt' (1-based) or 'GENE protein_change' "
-                                       "(KRAS p.G12C)", where=f"line {lineno}")
+                raise InputError(
+                    path,
+                    "a driver line is 'chrom pos ref alt' (1-based) or 'GENE protein_change' (KRAS p.G12C)",
+                    where=f"line {lineno}",
+                )
     if not sites and not proteins:
-        raise InputError(path, "no driver in the list", where="line 1",
-                         hint="write 'chrom pos ref alt' (1-based) or 'GENE protein_change' (KRAS p.G12C) lines")
+        raise InputError(
+            path,
+            "no driver in the list",
+            where="line 1",
+            hint="write 'chrom pos ref alt' (1-based) or 'GENE protein_change' (KRAS p.G12C) lines",
+        )
     return Drivers(frozenset(sites), frozenset(proteins))
 
 
@@ -155,14 +162,20 @@ def judge_annotation(
         if not params.filter_consequence and params.max_population_af is None and not params.exclude_hotspots:
             return COUNTED
         return ("unannotated", "no annotation for this allele")
-    if params.max_population_af is not None and ann.population_af is not None \
-            and ann.population_af > params.max_population_af:
+    if (
+        params.max_population_af is not None
+        and ann.population_af is not None
+        and ann.population_af > params.max_population_af
+    ):
         return ("population_af", f"population AF {ann.population_af:g} > {params.max_population_af:g}")
     if params.exclude_hotspots:
         if params.hotspot_cosmic_id and ann.cosmic_id:
             return ("hotspot", "COSMIC id")
-        if params.hotspot_min_cosmic_count is not None and ann.cosmic_count is not None \
-                and ann.cosmic_count >= params.hotspot_min_cosmic_count:
+        if (
+            params.hotspot_min_cosmic_count is not None
+            and ann.cosmic_count is not None
+            and ann.cosmic_count >= params.hotspot_min_cosmic_count
+        ):
             return ("hotspot", f"COSMIC count {ann.cosmic_count} >= {params.hotspot_min_cosmic_count}")
         if hotspots and site is not None and (canonical_contig(site[0]), site[1], site[2], alt) in hotspots:
             return ("hotspot", "in hotspot list")

@@ -26,8 +26,18 @@ PRESETS: tuple[str, ...] = ("wes", "pytmb-wes", "f1cdx", "msk-impact", "tso500",
 #: ``duplicate``: the same tumour, position, REF and ALT as an earlier call that passed FILTER and territory
 #: (kept once); ``not_point_mutation``: breakends, symbolic alleles (``<DEL>``), ``*`` and missing ALTs.
 FILTER_ORDER: tuple[str, ...] = (
-    "filter", "territory", "duplicate", "not_point_mutation", "indel", "vaf", "depth", "alt_depth",
-    "unannotated", "population_af", "hotspot", "consequence",
+    "filter",
+    "territory",
+    "duplicate",
+    "not_point_mutation",
+    "indel",
+    "vaf",
+    "depth",
+    "alt_depth",
+    "unannotated",
+    "population_af",
+    "hotspot",
+    "consequence",
 )
 #: How the consequence decides: the chosen transcript's most severe term, or pyTMB 1.6.0's any-transcript rule.
 CONSEQUENCE_RULES: tuple[str, ...] = ("most_severe", "pytmb")
@@ -42,8 +52,14 @@ SWITCHABLE: dict[str, str] = {
     "indel": "exclude_indels",
     "consequence": "filter_consequence",
 }
-_BOOL_KEYS = ("require_pass", "count_unfiltered", "exclude_hotspots", "hotspot_cosmic_id", "exclude_indels",
-              "filter_consequence")
+_BOOL_KEYS = (
+    "require_pass",
+    "count_unfiltered",
+    "exclude_hotspots",
+    "hotspot_cosmic_id",
+    "exclude_indels",
+    "filter_consequence",
+)
 _FLOAT_KEYS = ("min_vaf", "max_population_af", "tmb_high_cutoff", "territory_mb")
 _INT_KEYS = ("min_depth", "min_alt_depth", "hotspot_min_cosmic_count", "tmb_high_min_count")
 _TUPLE_KEYS = ("population_af_fields", "population_af_info", "count_classes", "transcript_choice", "maf_classes")
@@ -100,8 +116,9 @@ class TmbParams:
         changes: dict[str, Any] = {}
         for name in names:
             if name not in SWITCHABLE:
-                raise ConfigError(f"--off {name}: not a filter that can be switched off; "
-                                  f"use one of {', '.join(SWITCHABLE)}")
+                raise ConfigError(
+                    f"--off {name}: not a filter that can be switched off; use one of {', '.join(SWITCHABLE)}"
+                )
             key = SWITCHABLE[name]
             changes[key] = False if key in _BOOL_KEYS else None
             if name == "filter":
@@ -110,8 +127,9 @@ class TmbParams:
 
     def as_dict(self) -> dict[str, Any]:
         """Every parameter, JSON-ready (for provenance)."""
-        return {f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else v)
-                for f in fields(self) if f.init}
+        return {
+            f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else v) for f in fields(self) if f.init
+        }
 
 
 def params_digest(params: TmbParams) -> str:
@@ -155,8 +173,10 @@ def _check(p: TmbParams) -> None:
     try:
         resolve_classes(p.count_classes)
     except KeyError as exc:
-        raise bad(f"count_classes: {exc.args[0]!r} is neither a class (nonsynonymous, splice_site, "
-                  "splice_region, synonymous, coding_other) nor a Sequence Ontology term") from None
+        raise bad(
+            f"count_classes: {exc.args[0]!r} is neither a class (nonsynonymous, splice_site, "
+            "splice_region, synonymous, coding_other) nor a Sequence Ontology term"
+        ) from None
     if p.exclude_hotspots and not (p.hotspot_cosmic_id or p.hotspot_min_cosmic_count is not None or p.hotspot_list):
         raise bad("exclude_hotspots needs hotspot_cosmic_id, hotspot_min_cosmic_count or hotspot_list")
 

@@ -71,20 +71,30 @@ def build_territory(
     if callable_bed is not None:
         territory = territory.intersect(read_bed(callable_bed))
         if territory.bp == 0:
-            raise InputError(callable_bed, "no overlap with the targets BED",
-                             hint="check both BEDs use the same genome build and contig names")
+            raise InputError(
+                callable_bed,
+                "no overlap with the targets BED",
+                hint="check both BEDs use the same genome build and contig names",
+            )
     if bam is not None:
         territory = covered_territory(bam, territory, min_bam_depth)
         if territory.bp == 0:
-            raise InputError(bam, f"no target position is covered by >= {min_bam_depth} reads",
-                             hint="lower --min-depth or check the BAM matches the BED")
+            raise InputError(
+                bam,
+                f"no target position is covered by >= {min_bam_depth} reads",
+                hint="lower --min-depth or check the BAM matches the BED",
+            )
     return territory
 
 
 def resolve_territory(
-    targets: str | os.PathLike[str] | None, territory: Territory | None, territory_mb: float | None,
-    params: TmbParams, callable_bed: str | os.PathLike[str] | None = None,
-    bam: str | os.PathLike[str] | None = None, min_bam_depth: int = 20,
+    targets: str | os.PathLike[str] | None,
+    territory: Territory | None,
+    territory_mb: float | None,
+    params: TmbParams,
+    callable_bed: str | os.PathLike[str] | None = None,
+    bam: str | os.PathLike[str] | None = None,
+    min_bam_depth: int = 20,
 ) -> tuple[Territory | None, int, bool]:
     """``(territory or None, its size in bp, stated?)`` from a BED, or a stated size in Mb (no restriction).
 
@@ -100,12 +110,15 @@ def resolve_territory(
         raise ConfigError("give --targets BED or --territory-mb, not both (a BED is measured; a size is stated)")
     if territory_mb is not None or (targets is None and territory is None):
         if callable_bed is not None or bam is not None:
-            raise ConfigError("--callable and --bam shrink a BED territory: give --targets BED with them, "
-                              "not a stated --territory-mb")
+            raise ConfigError(
+                "--callable and --bam shrink a BED territory: give --targets BED with them, not a stated --territory-mb"
+            )
         mb = territory_mb if territory_mb is not None else params.territory_mb
         if mb is None:
-            raise ConfigError("a territory is needed: --targets BED (measured), or --territory-mb X when only the "
-                              "panel's size is known")
+            raise ConfigError(
+                "a territory is needed: --targets BED (measured), or --territory-mb X when only the "
+                "panel's size is known"
+            )
         if mb <= 0:
             raise ConfigError(f"--territory-mb must be > 0, got {mb:g}")
         return None, round(mb * 1e6), True
@@ -126,9 +139,11 @@ def _check_contigs(path: str, names: Sequence[str], territory: Territory, what: 
     keys = {canonical_contig(c) for c in names}
     if keys and not keys & territory.contig_keys():
         raise InputError(
-            path, f"no contig of the {what} matches the targets BED", where="contig names",
+            path,
+            f"no contig of the {what} matches the targets BED",
+            where="contig names",
             hint=f"VCF has {', '.join(sorted(names)[:4])}; BED has {', '.join(sorted(territory.names.values())[:4])}; "
-                 "use a BED of the same genome build",
+            "use a BED of the same genome build",
         )
 
 
@@ -146,8 +161,9 @@ class _Sink:
             self.rows.append(row)
 
 
-def _scan_regions(args: tuple[VcfLayout, TmbParams, Territory | None, list[str], Drivers, str],
-                  ) -> tuple[ScanTally, str]:
+def _scan_regions(
+    args: tuple[VcfLayout, TmbParams, Territory | None, list[str], Drivers, str],
+) -> tuple[ScanTally, str]:
     """Worker: scan some contigs of an indexed file into a part file; returns its tally and path."""
     layout, params, territory, contigs, hotspots, part = args
     # header contigs without records (alts, decoys, HLA) are expected: cyvcf2 would warn for each
@@ -264,12 +280,14 @@ def compute_tmb(
     params = resolve_params(preset, overrides, off)
     use_list = params.exclude_hotspots and params.hotspot_list
     hotspots = read_hotspot_list(params.hotspot_list) if use_list else Drivers()
-    territory, territory_bp, stated = resolve_territory(targets, territory, territory_mb, params, callable_bed, bam,
-                                                        min_bam_depth)
+    territory, territory_bp, stated = resolve_territory(
+        targets, territory, territory_mb, params, callable_bed, bam, min_bam_depth
+    )
     inputs = [path, *(str(p) for p in (targets, callable_bed, bam, params.hotspot_list) if p is not None)]
     hashed: list[dict[str, str]] = []
-    hasher = threading.Thread(target=lambda: hashed.extend(
-        _hash_inputs([p for p in inputs if os.path.isfile(p)], known_sha256)))
+    hasher = threading.Thread(
+        target=lambda: hashed.extend(_hash_inputs([p for p in inputs if os.path.isfile(p)], known_sha256))
+    )
 
     is_vcf = path.lower().endswith((".vcf", ".vcf.gz", ".vcf.bgz", ".bcf"))
     maf = column_map is not None or (not is_vcf and is_maf(path))
@@ -297,46 +315,87 @@ def compute_tmb(
         try:
             if maf:
                 hasher.start()
-                tally, tumour = scan_table_one(path, params, territory, sink, tumor_sample=tumor_sample,
-                                               drivers=hotspots, column_map=column_map)
+                tally, tumour = scan_table_one(
+                    path, params, territory, sink, tumor_sample=tumor_sample, drivers=hotspots, column_map=column_map
+                )
             elif threads > 1 and layout.indexed and layout.contigs and vcf_tmp is None:  # type: ignore[union-attr]
-                tally = _scan_parallel(layout, params, territory, hotspots, threads, handle, sink, hashed, inputs,
-                                       known_sha256, work_dir=workdir)
+                tally = _scan_parallel(
+                    layout,
+                    params,
+                    territory,
+                    hotspots,
+                    threads,
+                    handle,
+                    sink,
+                    hashed,
+                    inputs,
+                    known_sha256,
+                    work_dir=workdir,
+                )
             else:
                 hasher.start()
-                tally = scan_vcf(layout, params, territory, sink, hotspots=hotspots,  # type: ignore[arg-type]
-                                 export_path=vcf_tmp, progress=progress)
+                tally = scan_vcf(
+                    layout,
+                    params,
+                    territory,
+                    sink,
+                    hotspots=hotspots,  # type: ignore[arg-type]
+                    export_path=vcf_tmp,
+                    progress=progress,
+                )
         finally:
             if handle is not None:
                 handle.close()
             if hasher.is_alive():
                 hasher.join()
-        if territory is not None and tally.records and \
-                territory.contig_keys().isdisjoint(canonical_contig(c) for c in tally.contigs_seen):
+        if (
+            territory is not None
+            and tally.records
+            and territory.contig_keys().isdisjoint(canonical_contig(c) for c in tally.contigs_seen)
+        ):
             _check_contigs(path, sorted(tally.contigs_seen), territory, "records")
         warnings = check_after_scan(path, tally, params)
         if stated:
-            warnings.insert(0, f"territory stated as {territory_bp / 1e6:g} Mb, not measured from a BED; variants "
-                               "are not restricted to a territory")
+            warnings.insert(
+                0,
+                f"territory stated as {territory_bp / 1e6:g} Mb, not measured from a BED; variants "
+                "are not restricted to a territory",
+            )
         for note in warnings:
             log.info("%s: %s", Path(path).name, note)
         counted = tally.fates.get("counted", 0)
         tmb, low, high = tmb_with_ci(counted, territory_bp)
         result = TmbResult(
-            sample=_sample_id(sample_id, tumour, path), tumor_sample=tumour, input_path=path,
+            sample=_sample_id(sample_id, tumour, path),
+            tumor_sample=tumour,
+            input_path=path,
             input_type=("table" if column_map is not None else "maf") if maf else "vcf",
             caller=layout.caller if layout else "maf",
-            annotator=layout.annotator if layout else "maf", params=params, territory_bp=territory_bp,
-            counted=counted, tmb_per_mb=tmb, ci95_low=low, ci95_high=high,
+            annotator=layout.annotator if layout else "maf",
+            params=params,
+            territory_bp=territory_bp,
+            counted=counted,
+            tmb_per_mb=tmb,
+            ci95_low=low,
+            ci95_high=high,
             fates={name: tally.fates.get(name, 0) for name in ("counted", *FILTER_ORDER)},
-            records=tally.records, alleles=tally.alleles,
-            provenance={"package": "nsclc-biomarker", "version": __version__, "parameters": params.as_dict(),
-                        "inputs": sorted(hashed, key=lambda h: inputs.index(h["path"])),
-                        "territory": {"source": "stated" if stated else "bed",
-                                      "stated_mb": territory_bp / 1e6 if stated else None,
-                                      "callable_bed": callable_bed is not None, "bam": bam is not None,
-                                      "min_bam_depth": min_bam_depth if bam is not None else None}},
-            warnings=warnings, territory_stated=stated,
+            records=tally.records,
+            alleles=tally.alleles,
+            provenance={
+                "package": "nsclc-biomarker",
+                "version": __version__,
+                "parameters": params.as_dict(),
+                "inputs": sorted(hashed, key=lambda h: inputs.index(h["path"])),
+                "territory": {
+                    "source": "stated" if stated else "bed",
+                    "stated_mb": territory_bp / 1e6 if stated else None,
+                    "callable_bed": callable_bed is not None,
+                    "bam": bam is not None,
+                    "min_bam_depth": min_bam_depth if bam is not None else None,
+                },
+            },
+            warnings=warnings,
+            territory_stated=stated,
             _rows=sink.rows,
         )
         if out is not None and workdir is not None:
@@ -363,9 +422,17 @@ def _publish(result: TmbResult, workdir: Path, out: Path, vcf_tmp: Path | None) 
 
 
 def _scan_parallel(
-    layout: VcfLayout, params: TmbParams, territory: Territory | None, hotspots: Drivers, threads: int,
-    handle: Any, sink: _Sink, hashed: list[dict[str, str]], inputs: list[str],
-    known_sha256: dict[str, str] | None = None, work_dir: Path | None = None,
+    layout: VcfLayout,
+    params: TmbParams,
+    territory: Territory | None,
+    hotspots: Drivers,
+    threads: int,
+    handle: Any,
+    sink: _Sink,
+    hashed: list[dict[str, str]],
+    inputs: list[str],
+    known_sha256: dict[str, str] | None = None,
+    work_dir: Path | None = None,
 ) -> ScanTally:
     """Scan an indexed file contig by contig in ``threads`` processes; rows keep header contig order.
 
@@ -376,10 +443,16 @@ def _scan_parallel(
     parts_dir = Path(tempfile.mkdtemp(prefix=".tmb-parts-", dir=work_dir))
     total = ScanTally()
     try:
-        jobs = [(layout, params, territory, group, hotspots, str(parts_dir / f"{i:05d}.tsv"))
-                for i, group in enumerate(contig_groups(layout.contigs, territory, 2 * threads))]
-        with ProcessPoolExecutor(max_workers=threads, mp_context=get_context("fork"),  # end if we are killed
-                                 initializer=watch_parent, initargs=(os.getpid(),)) as pool:
+        jobs = [
+            (layout, params, territory, group, hotspots, str(parts_dir / f"{i:05d}.tsv"))
+            for i, group in enumerate(contig_groups(layout.contigs, territory, 2 * threads))
+        ]
+        with ProcessPoolExecutor(
+            max_workers=threads,
+            mp_context=get_context("fork"),  # end if we are killed
+            initializer=watch_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
             hash_future = pool.submit(_hash_inputs, [p for p in inputs if os.path.isfile(p)], known_sha256)
             for tally, part in pool.map(_scan_regions, jobs):
                 total.add(tally)

@@ -89,8 +89,11 @@ class TmbResult:
             "tmb_high_cutoff_per_mb": self.params.tmb_high_cutoff,
             "tmb_high_min_count": self.params.tmb_high_min_count,
             "tmb_high_rule": self.tmb_high_rule,
-            "territory_source": ("stated (territory_mb), not measured; variants not restricted to a territory"
-                                 if self.territory_stated else "measured from the BED"),
+            "territory_source": (
+                "stated (territory_mb), not measured; variants not restricted to a territory"
+                if self.territory_stated
+                else "measured from the BED"
+            ),
             "warnings": list(self.warnings),
             "counted_variants": self.counted,
             "territory_bp": self.territory_bp,
@@ -114,8 +117,7 @@ class TmbResult:
         in Mb and the ALT alleles each filter removed (``removed_<filter>``)."""
         import pandas as pd
 
-        row = {"sample": self.sample, "preset": self.params.name, "territory_mb": self.territory_mb,
-               **self.store_row()}
+        row = {"sample": self.sample, "preset": self.params.name, "territory_mb": self.territory_mb, **self.store_row()}
         row.update({f"removed_{k}": v for k, v in self.removed_by().items()})
         return pd.DataFrame([row])
 
@@ -124,9 +126,16 @@ class TmbResult:
         """``tmb_summary`` (one row), ``tmb_filter_audit`` (sample, filter, removed) and, when kept, ``variants``."""
         import pandas as pd
 
-        out = {"tmb_summary": self.summary,
-               "tmb_filter_audit": pd.DataFrame({"sample": self.sample, "filter": list(FILTER_ORDER),
-                                                 "removed": [self.fates.get(k, 0) for k in FILTER_ORDER]})}
+        out = {
+            "tmb_summary": self.summary,
+            "tmb_filter_audit": pd.DataFrame(
+                {
+                    "sample": self.sample,
+                    "filter": list(FILTER_ORDER),
+                    "removed": [self.fates.get(k, 0) for k in FILTER_ORDER],
+                }
+            ),
+        }
         if self._rows is not None or self.variants_path is not None:
             out["variants"] = self.variants()
         return out
@@ -149,8 +158,10 @@ class TmbResult:
         paths: dict[str, Path] = {}
         if self._rows is not None:
             rows = self._rows
-            paths["variants"] = atomic_replace(out / f"{self.sample}.variants.tsv", lambda p: p.write_text(
-                "\t".join(VARIANT_COLUMNS) + "\n" + "".join("\t".join(r) + "\n" for r in rows)))
+            paths["variants"] = atomic_replace(
+                out / f"{self.sample}.variants.tsv",
+                lambda p: p.write_text("\t".join(VARIANT_COLUMNS) + "\n" + "".join("\t".join(r) + "\n" for r in rows)),
+            )
         with atomic_write(out / f"{self.sample}.tmb.json") as fh:
             fh.write(self.to_json())
         paths["json"] = out / f"{self.sample}.tmb.json"
@@ -161,10 +172,17 @@ class TmbResult:
 
         ``warnings`` is every warning joined by ``"; "`` (empty when there is none).
         """
-        return {"counted_variants": self.counted, "territory_bp": self.territory_bp, "tmb_per_mb": self.tmb_per_mb,
-                "tmb_ci95_low_per_mb": self.ci95_low, "tmb_ci95_high_per_mb": self.ci95_high,
-                "tmb_high": self.tmb_high, "caller": self.caller, "annotator": self.annotator,
-                "warnings": "; ".join(self.warnings)}
+        return {
+            "counted_variants": self.counted,
+            "territory_bp": self.territory_bp,
+            "tmb_per_mb": self.tmb_per_mb,
+            "tmb_ci95_low_per_mb": self.ci95_low,
+            "tmb_ci95_high_per_mb": self.ci95_high,
+            "tmb_high": self.tmb_high,
+            "caller": self.caller,
+            "annotator": self.annotator,
+            "warnings": "; ".join(self.warnings),
+        }
 
     def variants(self) -> pd.DataFrame:
         """Every ALT allele with its fate (``counted`` or the first filter that removed it).

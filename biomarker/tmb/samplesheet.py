@@ -43,8 +43,9 @@ def _read_text(path: Path) -> str:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             text = fh.read()
     except UnicodeDecodeError as exc:
-        raise InputError(path, f"not UTF-8 text (byte {exc.start})",
-                         hint="save it as 'CSV UTF-8' (Excel) or plain UTF-8") from None
+        raise InputError(
+            path, f"not UTF-8 text (byte {exc.start})", hint="save it as 'CSV UTF-8' (Excel) or plain UTF-8"
+        ) from None
     except OSError as exc:
         raise InputError(path, f"cannot read it ({exc.strerror or exc})") from None
     if not text.strip():
@@ -88,10 +89,14 @@ def read_samplesheet(path: str | os.PathLike[str]) -> list[SampleRow]:
     columns = {h.lower(): i for i, h in reversed(list(enumerate(header)))}
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
-        raise InputError(path, f"missing column(s) {', '.join(missing)}", where="header",
-                         hint=f"read as {_SEPARATORS[sep]}-separated with columns {header}; a samplesheet needs "
-                              "at least: sample,vcf (and optionally patient,bed,type,tumor_sample), separated by "
-                              "commas, semicolons or tabs")
+        raise InputError(
+            path,
+            f"missing column(s) {', '.join(missing)}",
+            where="header",
+            hint=f"read as {_SEPARATORS[sep]}-separated with columns {header}; a samplesheet needs "
+            "at least: sample,vcf (and optionally patient,bed,type,tumor_sample), separated by "
+            "commas, semicolons or tabs",
+        )
 
     def get(fields: list[str], name: str) -> str:
         i = columns.get(name)
@@ -109,17 +114,28 @@ def read_samplesheet(path: str | os.PathLike[str]) -> list[SampleRow]:
         first = seen.get(sample.lower())
         if first is not None:
             same = rows[first[1]].sample == sample
-            raise InputError(path, f"sample {sample!r} is listed twice (also line {first[0]})" if same else
-                             f"samples {rows[first[1]].sample!r} (line {first[0]}) and {sample!r} differ only in case",
-                             where=f"line {lineno}",
-                             hint="each tumour once, or it would be counted twice" if same else
-                                  "their files would collide on macOS and Windows; rename one")
+            raise InputError(
+                path,
+                f"sample {sample!r} is listed twice (also line {first[0]})"
+                if same
+                else f"samples {rows[first[1]].sample!r} (line {first[0]}) and {sample!r} differ only in case",
+                where=f"line {lineno}",
+                hint="each tumour once, or it would be counted twice"
+                if same
+                else "their files would collide on macOS and Windows; rename one",
+            )
         seen[sample.lower()] = (lineno, len(rows))
         bed = get(fields, "bed")
-        rows.append(SampleRow(patient=get(fields, "patient") or sample, sample=sample,
-                              vcf=base / vcf, bed=base / bed if bed else None,
-                              tumor_sample=get(fields, "tumor_sample") or None,
-                              sample_type=get(fields, "type")))
+        rows.append(
+            SampleRow(
+                patient=get(fields, "patient") or sample,
+                sample=sample,
+                vcf=base / vcf,
+                bed=base / bed if bed else None,
+                tumor_sample=get(fields, "tumor_sample") or None,
+                sample_type=get(fields, "type"),
+            )
+        )
     if not rows:
         raise InputError(path, "no samples (only a header)", hint="add one line per tumour: sample,vcf")
     return rows

@@ -51,9 +51,12 @@ class DuplicateTracker:
         from biomarker.tmb.variant_table import cat_map
 
         hashes = _hashes(frame["sample"])
-        for part in (cat_map(frame["chrom"], canonical_contig), frame["pos"],
-                     cat_map(frame["ref"], lambda a: a.replace("-", "")),
-                     cat_map(frame["alt"], lambda a: a.replace("-", ""))):
+        for part in (
+            cat_map(frame["chrom"], canonical_contig),
+            frame["pos"],
+            cat_map(frame["ref"], lambda a: a.replace("-", "")),
+            cat_map(frame["alt"], lambda a: a.replace("-", "")),
+        ):
             hashes = (hashes * _MIX) ^ _hashes(part)
         if among is not None:
             hashes = hashes[among]
@@ -105,8 +108,14 @@ def _per_category(series: pd.Series, func: Callable[[str], object]) -> np.ndarra
 
 
 def judge_frame(
-    frame: pd.DataFrame, params: TmbParams, territory: Territory | None, drivers: Drivers,
-    tracker: DuplicateTracker, *, reasons: bool = False, unknown: Counter | None = None,
+    frame: pd.DataFrame,
+    params: TmbParams,
+    territory: Territory | None,
+    drivers: Drivers,
+    tracker: DuplicateTracker,
+    *,
+    reasons: bool = False,
+    unknown: Counter | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None, pd.Series]:
     """Fate code of every row (names in :data:`FATES`; and, when asked, why), plus each row's SO consequence.
 
@@ -131,16 +140,20 @@ def judge_frame(
         mark("territory", ~_territory_mask(frame, territory), "outside territory")
     mark("duplicate", tracker.duplicated(frame, fate == 0), "same tumour, position, REF and ALT as an earlier row")
     point = _per_category(alt, _is_point).astype(bool) & _per_category(ref, _is_point).astype(bool)
-    mark("not_point_mutation", ~point,
-         np.char.add("symbolic or breakend allele ", alt.astype(str).to_numpy().astype(str)) if why is not None
-         else "")
+    mark(
+        "not_point_mutation",
+        ~point,
+        np.char.add("symbolic or breakend allele ", alt.astype(str).to_numpy().astype(str)) if why is not None else "",
+    )
     if params.exclude_indels:
         ref_len = _per_category(ref, lambda a: len(a.replace("-", ""))).astype(np.int64)
         alt_len = _per_category(alt, lambda a: len(a.replace("-", ""))).astype(np.int64)
         mark("indel", ref_len != alt_len, "indel excluded")
-    for name, col, limit, fmt in (("vaf", "vaf", params.min_vaf, "{:.4f}"),
-                                  ("depth", "depth", params.min_depth, "{:.0f}"),
-                                  ("alt_depth", "alt_depth", params.min_alt_depth, "{:.0f}")):
+    for name, col, limit, fmt in (
+        ("vaf", "vaf", params.min_vaf, "{:.4f}"),
+        ("depth", "depth", params.min_depth, "{:.0f}"),
+        ("alt_depth", "alt_depth", params.min_alt_depth, "{:.0f}"),
+    ):
         if limit is None:
             continue
         values = frame[col].to_numpy(dtype=float)
@@ -148,9 +161,10 @@ def judge_frame(
         mark(name, np.isnan(values), f"{label} missing")
         low = values < limit
         if why is not None and low.any():
-            text = np.array([f"{label} {fmt.format(x)} < {limit:g}" if lo else "" for x, lo in zip(values, low,
-                                                                                                  strict=True)],
-                            dtype=object)
+            text = np.array(
+                [f"{label} {fmt.format(x)} < {limit:g}" if lo else "" for x, lo in zip(values, low, strict=True)],
+                dtype=object,
+            )
             mark(name, low, text)
         else:
             mark(name, low)
@@ -161,24 +175,44 @@ def judge_frame(
     if params.max_population_af is not None:
         pop = frame["population_af"].to_numpy(dtype=float)
         high = pop > params.max_population_af
-        text = np.array([f"population AF {x:g} > {params.max_population_af:g}" if h else "" for x, h in
-                         zip(pop, high, strict=True)], dtype=object) if why is not None and high.any() else ""
+        text = (
+            np.array(
+                [
+                    f"population AF {x:g} > {params.max_population_af:g}" if h else ""
+                    for x, h in zip(pop, high, strict=True)
+                ],
+                dtype=object,
+            )
+            if why is not None and high.any()
+            else ""
+        )
         mark("population_af", high, text)
     if params.exclude_hotspots:
         if params.hotspot_cosmic_id:
             mark("hotspot", frame["cosmic_id"].to_numpy(dtype=bool), "COSMIC id")
         if params.hotspot_min_cosmic_count is not None:
-            mark("hotspot", frame["cosmic_count"].to_numpy(dtype=float) >= params.hotspot_min_cosmic_count,
-                 f"COSMIC count >= {params.hotspot_min_cosmic_count}")
+            mark(
+                "hotspot",
+                frame["cosmic_count"].to_numpy(dtype=float) >= params.hotspot_min_cosmic_count,
+                f"COSMIC count >= {params.hotspot_min_cosmic_count}",
+            )
         if drivers.sites:
-            keys = zip(frame["chrom"].astype(str).map(canonical_contig), frame["pos"], ref.astype(str),
-                       alt.astype(str), strict=True)
+            keys = zip(
+                frame["chrom"].astype(str).map(canonical_contig),
+                frame["pos"],
+                ref.astype(str),
+                alt.astype(str),
+                strict=True,
+            )
             mark("hotspot", np.array([k in drivers.sites for k in keys], dtype=bool), "in hotspot list")
         if drivers.proteins:
             short = _per_category(frame["protein"].astype("category"), short_protein)
             gene = _per_category(frame["gene"].astype("category"), str.upper)
-            mark("hotspot", np.array([p in drivers.proteins for p in zip(gene, short, strict=True)], dtype=bool),
-                 "in driver list")
+            mark(
+                "hotspot",
+                np.array([p in drivers.proteins for p in zip(gene, short, strict=True)], dtype=bool),
+                "in driver list",
+            )
     if params.filter_consequence:
         if params.maf_classes:
             reason = np.char.add(effect.astype(str).to_numpy().astype(str), " not counted") if why is not None else ""

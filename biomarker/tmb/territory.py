@@ -244,16 +244,28 @@ def read_bed(path: str | os.PathLike[str]) -> Territory:
                     continue
                 cols = line.split("\t", 3) if "\t" in line else line.split()
                 if len(cols) < 3:
-                    raise InputError(path, "a BED line needs chrom, start and end", where=f"line {lineno}",
-                                     hint="check the file is tab-separated BED")
+                    raise InputError(
+                        path,
+                        "a BED line needs chrom, start and end",
+                        where=f"line {lineno}",
+                        hint="check the file is tab-separated BED",
+                    )
                 try:
                     start, end = int(cols[1]), int(cols[2])
                 except ValueError:
-                    raise InputError(path, f"non-integer coordinates {cols[1]!r}, {cols[2]!r}",
-                                     where=f"line {lineno}", hint="BED start and end are integers") from None
+                    raise InputError(
+                        path,
+                        f"non-integer coordinates {cols[1]!r}, {cols[2]!r}",
+                        where=f"line {lineno}",
+                        hint="BED start and end are integers",
+                    ) from None
                 if start < 0 or end < start:
-                    raise InputError(path, f"impossible interval {start}-{end}", where=f"line {lineno}",
-                                     hint="BED is 0-based half-open: 0 <= start <= end")
+                    raise InputError(
+                        path,
+                        f"impossible interval {start}-{end}",
+                        where=f"line {lineno}",
+                        hint="BED is 0-based half-open: 0 <= start <= end",
+                    )
                 pair = raw.get(cols[0])
                 if pair is None:
                     pair = raw[cols[0]] = (array("q"), array("q"))
@@ -299,15 +311,19 @@ def covered_territory(
         bam_names = {canonical_contig(n): n for n in bam.references}
         shared = territory.contig_keys() & bam_names.keys()
         if not shared:
-            raise InputError(bam_path, "no contig in common with the targets BED",
-                             hint=f"BAM has {sorted(bam.references)[:5]}, "
-                                  f"BED has {sorted(territory.names.values())[:5]}")
+            raise InputError(
+                bam_path,
+                "no contig in common with the targets BED",
+                hint=f"BAM has {sorted(bam.references)[:5]}, BED has {sorted(territory.names.values())[:5]}",
+            )
         out: dict[str, list[Interval]] = {}
         for key in sorted(shared):
             name = bam_names[key]
             for start, end in zip(territory.starts[key], territory.ends[key], strict=True):
-                cov = np.sum(bam.count_coverage(name, start, end, quality_threshold=min_base_quality,
-                                                read_callback="all"), axis=0)
+                cov = np.sum(
+                    bam.count_coverage(name, start, end, quality_threshold=min_base_quality, read_callback="all"),
+                    axis=0,
+                )
                 ok = np.concatenate(([False], cov >= min_depth, [False]))
                 edges = np.flatnonzero(ok[1:] != ok[:-1])
                 out.setdefault(territory.names[key], []).extend(

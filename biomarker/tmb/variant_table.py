@@ -26,16 +26,61 @@ if TYPE_CHECKING:
 
 #: Standard columns of every frame a reader yields.
 FRAME_COLUMNS: tuple[str, ...] = (
-    "sample", "chrom", "pos", "ref", "alt", "filter", "vaf", "depth", "alt_depth", "effect", "gene", "transcript",
-    "protein", "population_af", "cosmic_id", "cosmic_count", "line",
+    "sample",
+    "chrom",
+    "pos",
+    "ref",
+    "alt",
+    "filter",
+    "vaf",
+    "depth",
+    "alt_depth",
+    "effect",
+    "gene",
+    "transcript",
+    "protein",
+    "population_af",
+    "cosmic_id",
+    "cosmic_count",
+    "line",
 )
 #: The names a column map may use; the first five are required.
-TABLE_FIELDS: tuple[str, ...] = ("chrom", "pos", "ref", "alt", "sample", "vaf", "depth", "alt_depth", "gene",
-                                 "protein", "effect", "filter", "population_af")
-MAF_REQUIRED = ("Chromosome", "Start_Position", "Reference_Allele", "Tumor_Seq_Allele2", "Variant_Classification",
-                "Tumor_Sample_Barcode")
-_MAF_OPTIONAL = ("Tumor_Seq_Allele1", "FILTER", "t_depth", "t_ref_count", "t_alt_count", "Hugo_Symbol",
-                 "Transcript_ID", "HGVSp_Short", "Existing_variation", "COSMIC_CNT", "COSMIC_COUNT")
+TABLE_FIELDS: tuple[str, ...] = (
+    "chrom",
+    "pos",
+    "ref",
+    "alt",
+    "sample",
+    "vaf",
+    "depth",
+    "alt_depth",
+    "gene",
+    "protein",
+    "effect",
+    "filter",
+    "population_af",
+)
+MAF_REQUIRED = (
+    "Chromosome",
+    "Start_Position",
+    "Reference_Allele",
+    "Tumor_Seq_Allele2",
+    "Variant_Classification",
+    "Tumor_Sample_Barcode",
+)
+_MAF_OPTIONAL = (
+    "Tumor_Seq_Allele1",
+    "FILTER",
+    "t_depth",
+    "t_ref_count",
+    "t_alt_count",
+    "Hugo_Symbol",
+    "Transcript_ID",
+    "HGVSp_Short",
+    "Existing_variation",
+    "COSMIC_CNT",
+    "COSMIC_COUNT",
+)
 CHUNK_ROWS = 200_000
 
 
@@ -96,14 +141,22 @@ def cat_map(series: pd.Series, func: Callable[[str], str]) -> pd.Series:
 
 #: The MAF columns behind each optional standard field.
 MAF_FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
-    "filter": ("FILTER",), "depth": ("t_depth", "t_ref_count", "t_alt_count"), "alt_depth": ("t_alt_count",),
-    "gene": ("Hugo_Symbol",), "transcript": ("Transcript_ID",), "protein": ("HGVSp_Short",),
+    "filter": ("FILTER",),
+    "depth": ("t_depth", "t_ref_count", "t_alt_count"),
+    "alt_depth": ("t_alt_count",),
+    "gene": ("Hugo_Symbol",),
+    "transcript": ("Transcript_ID",),
+    "protein": ("HGVSp_Short",),
     "cosmic": ("Existing_variation", "COSMIC_CNT", "COSMIC_COUNT"),
 }
 
 
-def maf_chunks(path: str | os.PathLike[str], population_af_fields: tuple[str, ...] = (),
-               chunk_rows: int = CHUNK_ROWS, fields: set[str] | None = None) -> Iterator[pd.DataFrame]:
+def maf_chunks(
+    path: str | os.PathLike[str],
+    population_af_fields: tuple[str, ...] = (),
+    chunk_rows: int = CHUNK_ROWS,
+    fields: set[str] | None = None,
+) -> Iterator[pd.DataFrame]:
     """A MAF as standard frames of ``chunk_rows`` rows (only the columns TMB needs are parsed).
 
     Text columns are read as categoricals (a MAF repeats its tumours, contigs, alleles and classes), so
@@ -123,21 +176,40 @@ def maf_chunks(path: str | os.PathLike[str], population_af_fields: tuple[str, ..
     skip, cols, _ = _header(path)
     missing = [c for c in MAF_REQUIRED if c not in cols]
     if missing:
-        raise InputError(path, f"missing MAF column(s) {', '.join(missing)}", where="header",
-                         hint="give a MAF with the standard GDC/vcf2maf columns")
+        raise InputError(
+            path,
+            f"missing MAF column(s) {', '.join(missing)}",
+            where="header",
+            hint="give a MAF with the standard GDC/vcf2maf columns",
+        )
     af_cols = [c for c in population_af_fields if c in cols] if fields is None or "population_af" in fields else []
-    wanted = set(_MAF_OPTIONAL) if fields is None else {"Tumor_Seq_Allele1"} | {
-        c for f in fields for c in MAF_FIELD_COLUMNS.get(f, ())}
-    use = [c for c in (*MAF_REQUIRED, *_MAF_OPTIONAL, *af_cols) if c in cols and (c in MAF_REQUIRED or c in wanted
-                                                                                 or c in af_cols)]
-    numeric = [c for c in ("t_depth", "t_ref_count", "t_alt_count", "COSMIC_CNT", "COSMIC_COUNT", *af_cols)
-               if c in use]
+    wanted = (
+        set(_MAF_OPTIONAL)
+        if fields is None
+        else {"Tumor_Seq_Allele1"} | {c for f in fields for c in MAF_FIELD_COLUMNS.get(f, ())}
+    )
+    use = [
+        c
+        for c in (*MAF_REQUIRED, *_MAF_OPTIONAL, *af_cols)
+        if c in cols and (c in MAF_REQUIRED or c in wanted or c in af_cols)
+    ]
+    numeric = [c for c in ("t_depth", "t_ref_count", "t_alt_count", "COSMIC_CNT", "COSMIC_COUNT", *af_cols) if c in use]
     dtypes = {c: ("float64" if c in numeric else "category") for c in use}
     dtypes["Start_Position"] = "int64"
     missing_marks = {c: ["", ".", "NA", "NaN", "nan"] for c in numeric}
     try:
-        reader = pd.read_csv(path, sep="\t", skiprows=skip, usecols=use, dtype=dtypes, keep_default_na=False,
-                             na_values=missing_marks, chunksize=chunk_rows, quoting=3, engine="c")
+        reader = pd.read_csv(
+            path,
+            sep="\t",
+            skiprows=skip,
+            usecols=use,
+            dtype=dtypes,
+            keep_default_na=False,
+            na_values=missing_marks,
+            chunksize=chunk_rows,
+            quoting=3,
+            engine="c",
+        )
     except ValueError as exc:
         raise InputError(path, f"unreadable MAF ({exc})", where="header") from None
     first_line = skip + 2
@@ -149,8 +221,9 @@ def maf_chunks(path: str | os.PathLike[str], population_af_fields: tuple[str, ..
             break
         except ValueError:  # text in the position or a count column: find it for the message
             line, col, value = _first_bad_number(path, skip, cols, ["Start_Position", *numeric])
-            raise InputError(path, f"{col} {value!r} is not a number", where=f"line {line}",
-                             hint=f"check the {col} column") from None
+            raise InputError(
+                path, f"{col} {value!r} is not a number", where=f"line {line}", hint=f"check the {col} column"
+            ) from None
         n = len(raw)
         out = pd.DataFrame({"sample": raw["Tumor_Sample_Barcode"], "chrom": raw["Chromosome"]})
         out["pos"] = raw["Start_Position"]
@@ -160,11 +233,13 @@ def maf_chunks(path: str | os.PathLike[str], population_af_fields: tuple[str, ..
             same = alt.astype(object).to_numpy() == ref.astype(object).to_numpy()
             if same.any():
                 alt1 = cat_map(raw["Tumor_Seq_Allele1"], str.upper).astype(object).to_numpy()
-                alt = pd.Series(np.where(same, alt1, alt.astype(object).to_numpy()), index=raw.index,
-                                dtype="category")
+                alt = pd.Series(np.where(same, alt1, alt.astype(object).to_numpy()), index=raw.index, dtype="category")
         out["ref"], out["alt"] = ref, alt
-        out["filter"] = cat_map(raw["FILTER"], str.strip) if "FILTER" in raw else pd.Series(
-            pd.Categorical([""] * n), index=raw.index)
+        out["filter"] = (
+            cat_map(raw["FILTER"], str.strip)
+            if "FILTER" in raw
+            else pd.Series(pd.Categorical([""] * n), index=raw.index)
+        )
         depth = raw.get("t_depth", None)
         ref_n = raw.get("t_ref_count", None)
         alt_n = raw.get("t_alt_count", None)
@@ -179,8 +254,11 @@ def maf_chunks(path: str | os.PathLike[str], population_af_fields: tuple[str, ..
         for name, col in (("gene", "Hugo_Symbol"), ("transcript", "Transcript_ID"), ("protein", "HGVSp_Short")):
             out[name] = raw.get(col, empty)
         out["population_af"] = raw[af_cols].max(axis=1) if af_cols else nan
-        out["cosmic_id"] = (raw["Existing_variation"].str.contains(r"COS[VM]\d", regex=True).astype(bool)
-                            if "Existing_variation" in raw else False)
+        out["cosmic_id"] = (
+            raw["Existing_variation"].str.contains(r"COS[VM]\d", regex=True).astype(bool)
+            if "Existing_variation" in raw
+            else False
+        )
         count_col = next((c for c in ("COSMIC_CNT", "COSMIC_COUNT") if c in raw), None)
         out["cosmic_count"] = raw[count_col] if count_col else nan
         out["line"] = np.arange(first_line, first_line + n)
@@ -212,12 +290,17 @@ def _check_positions(path: str, raw: pd.Series, pos: pd.Series, first_line: int)
     bad = pos.isna() | (pos % 1 != 0)
     if bad.any():
         i = int(bad.to_numpy().argmax())
-        raise InputError(path, f"position {raw.iloc[i]!r} is not an integer", where=f"line {first_line + i}",
-                         hint="check the position column (1-based integers)")
+        raise InputError(
+            path,
+            f"position {raw.iloc[i]!r} is not an integer",
+            where=f"line {first_line + i}",
+            hint="check the position column (1-based integers)",
+        )
 
 
-def table_chunks(path: str | os.PathLike[str], column_map: Mapping[str, str],
-                 chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+def table_chunks(
+    path: str | os.PathLike[str], column_map: Mapping[str, str], chunk_rows: int = CHUNK_ROWS
+) -> Iterator[pd.DataFrame]:
     """A plain variant table (CSV/TSV/XLSX) as standard frames, through ``column_map``.
 
     Parameters
@@ -237,8 +320,9 @@ def table_chunks(path: str | os.PathLike[str], column_map: Mapping[str, str],
     path = str(path)
     unknown = sorted(set(column_map) - set(TABLE_FIELDS))
     if unknown:
-        raise InputError(None, f"column map: unknown name(s) {', '.join(unknown)}",
-                         hint=f"use {', '.join(TABLE_FIELDS)}")
+        raise InputError(
+            None, f"column map: unknown name(s) {', '.join(unknown)}", hint=f"use {', '.join(TABLE_FIELDS)}"
+        )
     if path.lower().endswith((".xlsx", ".xls")):
         frame = pd.read_excel(path, dtype=str).fillna("")
         cols = list(frame.columns)
@@ -246,14 +330,19 @@ def table_chunks(path: str | os.PathLike[str], column_map: Mapping[str, str],
         first_line = 2
     else:
         skip, cols, sep = _header(path)
-        chunks = pd.read_csv(path, sep=sep, skiprows=skip, dtype=str, keep_default_na=False, na_values=[],
-                             chunksize=chunk_rows)
+        chunks = pd.read_csv(
+            path, sep=sep, skiprows=skip, dtype=str, keep_default_na=False, na_values=[], chunksize=chunk_rows
+        )
         first_line = skip + 2
     names = {f: column_map.get(f, f) for f in TABLE_FIELDS}
     missing = [f"{f} ({names[f]})" for f in TABLE_FIELDS[:5] if names[f] not in cols]
     if missing:
-        raise InputError(path, f"no column for {', '.join(missing)}", where="header",
-                         hint=f"map them with --columns, e.g. chrom=CHROM,pos=POS; columns are: {', '.join(cols[:15])}")
+        raise InputError(
+            path,
+            f"no column for {', '.join(missing)}",
+            where="header",
+            hint=f"map them with --columns, e.g. chrom=CHROM,pos=POS; columns are: {', '.join(cols[:15])}",
+        )
     for raw in chunks:
         n = len(raw)
 
@@ -272,8 +361,12 @@ def table_chunks(path: str | os.PathLike[str], column_map: Mapping[str, str],
             out[field] = _num(col(field).str.rstrip("%")) if col(field) is not None else nan
         if col("vaf") is not None and (out["vaf"] > 1).any():
             i = int((out["vaf"] > 1).to_numpy().argmax())
-            raise InputError(path, f"vaf {col('vaf').iloc[i]!r} is above 1", where=f"line {first_line + i}",
-                             hint="give the VAF as a fraction (0.45, not 45)")
+            raise InputError(
+                path,
+                f"vaf {col('vaf').iloc[i]!r} is above 1",
+                where=f"line {first_line + i}",
+                hint="give the VAF as a fraction (0.45, not 45)",
+            )
         if col("vaf") is None:
             out["vaf"] = out["alt_depth"] / out["depth"].where(out["depth"] > 0)
         for field in ("effect", "gene", "protein"):

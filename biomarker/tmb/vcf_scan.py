@@ -26,8 +26,20 @@ from biomarker.tmb.territory import Territory, canonical_contig
 
 #: Columns of ``SAMPLE.variants.tsv``.
 VARIANT_COLUMNS: tuple[str, ...] = (
-    "chrom", "pos", "ref", "alt", "filter", "vaf", "depth", "alt_depth",
-    "consequence", "gene", "transcript", "population_af", "fate", "reason",
+    "chrom",
+    "pos",
+    "ref",
+    "alt",
+    "filter",
+    "vaf",
+    "depth",
+    "alt_depth",
+    "consequence",
+    "gene",
+    "transcript",
+    "population_af",
+    "fate",
+    "reason",
 )
 BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 
@@ -50,8 +62,12 @@ def check_not_truncated(path: str) -> None:
         size = fh.tell()
         fh.seek(max(0, size - 28))
         if fh.read() != BGZF_EOF:
-            raise InputError(path, "truncated: the BGZF end-of-file marker is missing", where="end of file",
-                             hint="the copy is incomplete; copy or download it again")
+            raise InputError(
+                path,
+                "truncated: the BGZF end-of-file marker is missing",
+                where="end of file",
+                hint="the copy is incomplete; copy or download it again",
+            )
 
 
 @dataclass
@@ -86,8 +102,9 @@ class VcfLayout:
             self.handle = None
 
 
-def read_layout(path: str, tumor_sample: str | None = None, caller: str | None = None,
-                annotator: str | None = None) -> VcfLayout:
+def read_layout(
+    path: str, tumor_sample: str | None = None, caller: str | None = None, annotator: str | None = None
+) -> VcfLayout:
     """Open the VCF header and work out its layout.
 
     Raises
@@ -103,9 +120,13 @@ def read_layout(path: str, tumor_sample: str | None = None, caller: str | None =
     try:
         vcf = VCF(path, lazy=True)
     except (OSError, Exception) as exc:  # cyvcf2 raises bare Exception for a bad header
-        raise InputError(path, f"not a readable VCF/BCF ({exc})", where="header",
-                         hint="check it is VCF, VCF.gz or BCF and not truncated; a MAF needs its standard "
-                                  "columns, and a plain variant table --columns") from None
+        raise InputError(
+            path,
+            f"not a readable VCF/BCF ({exc})",
+            where="header",
+            hint="check it is VCF, VCF.gz or BCF and not truncated; a MAF needs its standard "
+            "columns, and a plain variant table --columns",
+        ) from None
     keep = False
     try:
         infos, fmts = {}, set()
@@ -124,8 +145,19 @@ def read_layout(path: str, tumor_sample: str | None = None, caller: str | None =
         contigs = list(vcf.seqnames) if "##contig" in raw or path.endswith(".bcf") else []
         indexed = any(os.path.exists(path + ext) for ext in (".tbi", ".csi"))
         unfiltered = bool(re.search(r"^##filtering_status=.*unfiltered", raw, re.M | re.I))
-        layout = VcfLayout(path, samples, tumour, the_caller, annotator or detect_annotator(set(infos)),
-                           fmts, infos, contigs, indexed, unfiltered, handle=vcf)
+        layout = VcfLayout(
+            path,
+            samples,
+            tumour,
+            the_caller,
+            annotator or detect_annotator(set(infos)),
+            fmts,
+            infos,
+            contigs,
+            indexed,
+            unfiltered,
+            handle=vcf,
+        )
         keep = True
         return layout
     finally:
@@ -195,8 +227,14 @@ def scan_vcf(
 
         vcf = VCF(path, lazy=True)
         sample_index = layout.samples.index(layout.tumour)
-        vcf.add_info_to_header({"ID": "TMB_FILTER", "Number": "A", "Type": "String",
-                                "Description": "biomarker tmb: counted, or the first filter that removed the ALT"})
+        vcf.add_info_to_header(
+            {
+                "ID": "TMB_FILTER",
+                "Number": "A",
+                "Type": "String",
+                "Description": "biomarker tmb: counted, or the first filter that removed the ALT",
+            }
+        )
         writer = Writer(str(export_path), vcf, mode="wz")
     else:
         reuse = layout.take_handle() if regions is None else None
@@ -208,8 +246,14 @@ def scan_vcf(
         sample_index = 0
     support = ReadSupport(path, layout.format_ids, layout.caller, sample_index)
     support.require(params.min_vaf is not None, params.min_depth is not None, params.min_alt_depth is not None)
-    annotator = RecordAnnotator(path, layout.infos, layout.annotator, params.transcript_choice,
-                                params.population_af_fields, params.population_af_info)
+    annotator = RecordAnnotator(
+        path,
+        layout.infos,
+        layout.annotator,
+        params.transcript_choice,
+        params.population_af_fields,
+        params.population_af_info,
+    )
     tally = ScanTally()
     fates = tally.fates
     stated = territory is None
@@ -235,8 +279,12 @@ def scan_vcf(
             except StopIteration:
                 break
             except Exception as exc:  # cyvcf2 signals a broken stream with a bare Exception
-                raise InputError(path, f"unreadable record ({exc})", where=f"record {n_records + 1} (on {last})",
-                                 hint="the file is truncated or corrupt; regenerate or re-download it") from None
+                raise InputError(
+                    path,
+                    f"unreadable record ({exc})",
+                    where=f"record {n_records + 1} (on {last})",
+                    hint="the file is truncated or corrupt; regenerate or re-download it",
+                ) from None
             chrom = v.CHROM
             pos = v.POS
             ref = v.REF
@@ -305,13 +353,24 @@ def scan_vcf(
                     fate = judge_annotation(ann, alt, params, hotspots, (chrom, pos, ref))
                 fates[fate[0]] += 1
                 record_fates.append(fate[0])
-                emit((
-                    chrom, str(pos), ref, alt, filt, _fmt_float(vaf, ".4f"),
-                    "" if sup.depth is None else str(sup.depth), "" if alt_depth is None else str(alt_depth),
-                    "" if ann is None else ann.consequence, "" if ann is None else ann.gene,
-                    "" if ann is None else ann.transcript,
-                    "" if ann is None else _fmt_float(ann.population_af, ".6g"), fate[0], fate[1],
-                ))
+                emit(
+                    (
+                        chrom,
+                        str(pos),
+                        ref,
+                        alt,
+                        filt,
+                        _fmt_float(vaf, ".4f"),
+                        "" if sup.depth is None else str(sup.depth),
+                        "" if alt_depth is None else str(alt_depth),
+                        "" if ann is None else ann.consequence,
+                        "" if ann is None else ann.gene,
+                        "" if ann is None else ann.transcript,
+                        "" if ann is None else _fmt_float(ann.population_af, ".6g"),
+                        fate[0],
+                        fate[1],
+                    )
+                )
             if writer is not None:
                 v.INFO["TMB_FILTER"] = ",".join(record_fates)
                 writer.write_record(v)

@@ -198,8 +198,9 @@ def test_dor_and_ttr_from_adrs_and_adtte(adam_dir, tmp_path):
 def test_sponsor_bor_and_cbor_are_kept_beside_ours(adam_dir):
     frame = adrs()
     cbor = {"S-001": "PR", "S-002": "CR", "S-003": "SD", "S-004": "PD", "S-005": "SD", "S-006": "NE"}
-    extra = pd.DataFrame([{"USUBJID": u, "PARAMCD": "CBOR", "AVALC": b, "ADT": "", "AVISIT": "", "AVISITN": ""}
-                          for u, b in cbor.items()])
+    extra = pd.DataFrame(
+        [{"USUBJID": u, "PARAMCD": "CBOR", "AVALC": b, "ADT": "", "AVISIT": "", "AVISITN": ""} for u, b in cbor.items()]
+    )
     pd.concat([frame, extra]).to_csv(adam_dir / "adam" / "adrs.csv", index=False)
     res = run_endpoints(adam_dir, config=EndpointConfig(adam_column_map=COLUMN_MAP, figures=False))
     bor = res.tables["bor"].set_index("usubjid")

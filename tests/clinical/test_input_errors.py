@@ -198,7 +198,10 @@ def test_bad_grade_in_ae_through_run_endpoints(tmp_path):
     subs = good_subjects()
     subs[0].aes = [{"grade": 7}]
     root = write_study(tmp_path, build(subs))
-    with pytest.raises(InputError, match=r"ae\.csv: column AETOXGR: AETOXGR values not in the controlled-terminology map: '7' \(1 records\)"):
+    with pytest.raises(
+        InputError,
+        match=r"ae\.csv: column AETOXGR: AETOXGR values not in the controlled-terminology map: '7' \(1 records\)",
+    ):
         run_endpoints(root, tmp_path / "out")
 
 
@@ -221,7 +224,9 @@ def test_partial_assessment_date_is_imputed_and_flagged(tmp_path):
     row = study.tr[(study.tr.USUBJID == "S-002") & (study.tr.VISIT == "WEEK 6")].iloc[0]
     assert (row["TRDTC_DT"], row["TRDTC_DTF"]) == (pd.Timestamp("2024-02-01"), "D")
     late = load_study(root, impute="last").tr
-    assert late.loc[(late.USUBJID == "S-002") & (late.VISIT == "WEEK 6"), "TRDTC_DT"].item() == pd.Timestamp("2024-02-29")
+    assert late.loc[(late.USUBJID == "S-002") & (late.VISIT == "WEEK 6"), "TRDTC_DT"].item() == pd.Timestamp(
+        "2024-02-29"
+    )
     with pytest.raises(InputError, match=r"unparseable date .2024-02. in TRDTC.*partial dates are refused"):
         load_study(root, impute="refuse")
 

@@ -31,12 +31,14 @@ def test_recist_terms_are_not_irecist():
 
 
 def test_icpd_outside_4_to_8_weeks_is_kept_with_a_warning(caplog):
-    tp = pd.DataFrame({
-        "usubjid": ["A", "A", "B", "B"],
-        "assessment_date": pd.to_datetime(["2024-02-12", "2024-03-25", "2024-02-12", "2024-05-25"]),
-        "days_from_first_dose": [42, 84, 42, 145],
-        "irecist_response": ["iUPD", "iCPD", "iUPD", "iCPD"],
-    })
+    tp = pd.DataFrame(
+        {
+            "usubjid": ["A", "A", "B", "B"],
+            "assessment_date": pd.to_datetime(["2024-02-12", "2024-03-25", "2024-02-12", "2024-05-25"]),
+            "days_from_first_dose": [42, 84, 42, 145],
+            "irecist_response": ["iUPD", "iCPD", "iUPD", "iCPD"],
+        }
+    )
     got = derive_irecist_bor(tp, pd.Series(dtype="datetime64[ns]"))
     assert got["bor_irecist"].tolist() == ["iCPD", "iCPD"]
     assert "subject B: iCPD 103 days after iUPD" in caplog.text

@@ -16,8 +16,15 @@ SHRINK = [(-7, {"T01": 50}), (42, {"T01": 30}), (84, {"T01": 30}), (126, {"T01":
 
 
 def _cm(usubjid: str, day: int, cat: str = "SUBSEQUENT ANTICANCER THERAPY", trt: str = "DOCETAXEL") -> dict:
-    return {"USUBJID": usubjid, "CMTRT": trt, "CMDECOD": trt, "CMCAT": cat, "CMCLAS": None,
-            "CMSTDTC": (pd.Timestamp("2024-01-01") + pd.Timedelta(days=day)).strftime("%Y-%m-%d"), "CMENDTC": None}
+    return {
+        "USUBJID": usubjid,
+        "CMTRT": trt,
+        "CMDECOD": trt,
+        "CMCAT": cat,
+        "CMCLAS": None,
+        "CMSTDTC": (pd.Timestamp("2024-01-01") + pd.Timedelta(days=day)).strftime("%Y-%m-%d"),
+        "CMENDTC": None,
+    }
 
 
 def test_new_anticancer_therapy_in_cm_censors_pfs_and_ends_response_assessment(tmp_path):
@@ -41,8 +48,14 @@ def test_study_drug_in_cm_is_not_a_new_therapy(tmp_path):
 def test_os_censored_at_the_last_complete_date_known_alive_not_at_a_withdrawal(tmp_path):
     subs = [Subj("S-001", {"T01": "LUNG"}, SHRINK, disposition=("WITHDRAWAL BY SUBJECT", 60))]
     frames = build(subs)
-    frames["sv"] = pd.DataFrame({"USUBJID": ["S-001", "S-001"], "VISIT": ["FOLLOW-UP", "PHONE"],
-                                 "VISITNUM": ["90", "91"], "SVSTDTC": ["2024-07-01", "2024-09"]})
+    frames["sv"] = pd.DataFrame(
+        {
+            "USUBJID": ["S-001", "S-001"],
+            "VISIT": ["FOLLOW-UP", "PHONE"],
+            "VISITNUM": ["90", "91"],
+            "SVSTDTC": ["2024-07-01", "2024-09"],
+        }
+    )
     res = run_endpoints(write_study(tmp_path, frames), config=EndpointConfig(figures=False))
     os_ = res.tables["os"].iloc[0]
     # the SV contact of 2024-07-01 (day 183) is the last complete date; the partial 2024-09 is not used
@@ -74,8 +87,15 @@ def test_config_from_mapping_validates_and_lands_in_provenance(tmp_path):
         EndpointConfig.from_mapping({"confirm_dys": 28})
     with pytest.raises(ConfigError, match="evaluator must be"):
         EndpointConfig.from_mapping({"evaluator": "radiologist"})
-    cfg = EndpointConfig.from_mapping({"confirm_days": 35, "min_sd_days": 35, "cr_then_pr": "sd",
-                                       "study_drugs": ["toripalimab"], "terminology": {"AEREL": {"MAYBE": "Y"}}})
+    cfg = EndpointConfig.from_mapping(
+        {
+            "confirm_days": 35,
+            "min_sd_days": 35,
+            "cr_then_pr": "sd",
+            "study_drugs": ["toripalimab"],
+            "terminology": {"AEREL": {"MAYBE": "Y"}},
+        }
+    )
     assert (cfg.bor.min_confirm_days, cfg.bor.min_sd_days, cfg.study_drugs) == (35, 35, ("TORIPALIMAB",))
     res = run_endpoints(write_study(tmp_path, build([Subj("S-001", {"T01": "LUNG"}, SHRINK)])), config=cfg)
     params = res.provenance["parameters"]
@@ -95,10 +115,19 @@ def test_result_computes_without_writing_and_writes_on_request(tmp_path):
 
 def _rs_rows(subject: str, evaluator: str, evalid: str | None, accepted: dict[int, bool], responses: dict[int, str]):
     return [
-        {"USUBJID": subject, "RSTESTCD": "OVRLRESP", "RSCAT": "RECIST 1.1", "RSORRES": r, "RSSTRESC": r,
-         "RSEVAL": evaluator, "RSEVALID": evalid, "RSACPTFL": "Y" if accepted.get(day) else None,
-         "RSDTC": (pd.Timestamp("2024-01-01") + pd.Timedelta(days=day)).strftime("%Y-%m-%d"),
-         "VISIT": f"WEEK {day // 7}", "VISITNUM": str(day // 42 + 1)}
+        {
+            "USUBJID": subject,
+            "RSTESTCD": "OVRLRESP",
+            "RSCAT": "RECIST 1.1",
+            "RSORRES": r,
+            "RSSTRESC": r,
+            "RSEVAL": evaluator,
+            "RSEVALID": evalid,
+            "RSACPTFL": "Y" if accepted.get(day) else None,
+            "RSDTC": (pd.Timestamp("2024-01-01") + pd.Timedelta(days=day)).strftime("%Y-%m-%d"),
+            "VISIT": f"WEEK {day // 7}",
+            "VISITNUM": str(day // 42 + 1),
+        }
         for day, r in responses.items()
     ]
 
@@ -112,14 +141,20 @@ def test_evaluators_are_never_mixed_and_independent_takes_the_accepted_reads(tmp
     r1.loc[r1["VISIT"] != "SCREENING", ["TRORRES", "TRSTRESC", "TRSTRESN"]] = "45"
     r2 = tr.assign(TREVAL="INDEPENDENT ASSESSOR", TREVALID="RADIOLOGIST 2")
     frames["tr"] = pd.concat([inv, r1, r2], ignore_index=True)
-    frames["tu"] = pd.concat([tu.assign(TUEVAL="INVESTIGATOR"),
-                              tu.assign(TUEVAL="INDEPENDENT ASSESSOR", TUEVALID="RADIOLOGIST 1"),
-                              tu.assign(TUEVAL="INDEPENDENT ASSESSOR", TUEVALID="RADIOLOGIST 2")], ignore_index=True)
+    frames["tu"] = pd.concat(
+        [
+            tu.assign(TUEVAL="INVESTIGATOR"),
+            tu.assign(TUEVAL="INDEPENDENT ASSESSOR", TUEVALID="RADIOLOGIST 1"),
+            tu.assign(TUEVAL="INDEPENDENT ASSESSOR", TUEVALID="RADIOLOGIST 2"),
+        ],
+        ignore_index=True,
+    )
     frames["rs"] = pd.DataFrame(
         _rs_rows("S-001", "INVESTIGATOR", None, {}, {42: "PR", 84: "PR", 126: "PR"})
         + _rs_rows("S-001", "INDEPENDENT ASSESSOR", "RADIOLOGIST 1", {42: True}, {42: "SD", 84: "SD", 126: "SD"})
-        + _rs_rows("S-001", "INDEPENDENT ASSESSOR", "RADIOLOGIST 2", {84: True, 126: True},
-                   {42: "PR", 84: "PR", 126: "PR"})
+        + _rs_rows(
+            "S-001", "INDEPENDENT ASSESSOR", "RADIOLOGIST 2", {84: True, 126: True}, {42: "PR", 84: "PR", 126: "PR"}
+        )
     )
     root = write_study(tmp_path, frames)
     res = run_endpoints(root, config=EndpointConfig(figures=False))
@@ -136,8 +171,22 @@ def test_cli_endpoints_options_and_one_line_errors(tmp_path):
 
     root = write_study(tmp_path / "s", build([Subj("S-001", {"T01": "LUNG"}, SHRINK)]))
     runner = CliRunner()
-    out = runner.invoke(app, ["endpoints", str(root), "--out", str(tmp_path / "o"), "--no-figures",
-                              "--cr-then-pr", "sd", "--cutoff", "2024-12-31", "--set", "cbr_min_days=84"])
+    out = runner.invoke(
+        app,
+        [
+            "endpoints",
+            str(root),
+            "--out",
+            str(tmp_path / "o"),
+            "--no-figures",
+            "--cr-then-pr",
+            "sd",
+            "--cutoff",
+            "2024-12-31",
+            "--set",
+            "cbr_min_days=84",
+        ],
+    )
     assert out.exit_code == 0, out.output
     prov = (tmp_path / "o" / "provenance.json").read_text()
     assert '"cr_then_pr": "sd"' in prov and '"cbr_min_days": 84' in prov and '"data_cutoff": "2024-12-31"' in prov
@@ -150,9 +199,20 @@ def test_two_unscheduled_visits_are_two_assessments(tmp_path):
     from biomarker.clinical.recist import timepoint_responses
     from biomarker.clinical.sdtm import load_study
 
-    frames = build([Subj("S-001", {"T01": "LUNG", "NT01": "LIVER"},
-                         [(-7, {"T01": 50, "NT01": "PRESENT"}), (30, {"T01": 40, "NT01": "PRESENT"}),
-                          (60, {"T01": 34, "NT01": "PRESENT"}), (84, {"T01": 33, "NT01": "PRESENT"})])])
+    frames = build(
+        [
+            Subj(
+                "S-001",
+                {"T01": "LUNG", "NT01": "LIVER"},
+                [
+                    (-7, {"T01": 50, "NT01": "PRESENT"}),
+                    (30, {"T01": 40, "NT01": "PRESENT"}),
+                    (60, {"T01": 34, "NT01": "PRESENT"}),
+                    (84, {"T01": 33, "NT01": "PRESENT"}),
+                ],
+            )
+        ]
+    )
     tr = frames["tr"]
     for day, num in ((30, "2.1"), (60, "2.2")):
         when = (pd.Timestamp("2024-01-01") + pd.Timedelta(days=day)).strftime("%Y-%m-%d")

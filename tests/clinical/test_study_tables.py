@@ -10,22 +10,34 @@ from biomarker.clinical.study_tables import deaths, disposition, exposure, popul
 
 
 def _dm(**extra):
-    rows = {"USUBJID": ["A", "B", "C"], "RFSTDTC": ["2024-01-01", "2024-01-01", None],
-            "RFENDTC": ["2024-03-04", "2024-01-22", None], "DTHDTC": ["2024-03-20", "2024-04-30", None],
-            "ARMCD": ["TRT", "TRT", "SCRNFAIL"], **extra}
+    rows = {
+        "USUBJID": ["A", "B", "C"],
+        "RFSTDTC": ["2024-01-01", "2024-01-01", None],
+        "RFENDTC": ["2024-03-04", "2024-01-22", None],
+        "DTHDTC": ["2024-03-20", "2024-04-30", None],
+        "ARMCD": ["TRT", "TRT", "SCRNFAIL"],
+        **extra,
+    }
     return normalise(pd.DataFrame(rows), "dm", "dm.csv")
 
 
 def test_exposure_and_relative_dose_intensity_per_drug():
-    ex = normalise(pd.DataFrame([
-        # toripalimab 240 mg Q3W on days 1, 22, 43: three full cycles = 63 days, exactly the planned intensity
-        ("A", "TORIPALIMAB", "240", "mg", "Q3W", "2024-01-01", "2024-01-01"),
-        ("A", "TORIPALIMAB", "240", "mg", "Q3W", "2024-01-22", "2024-01-22"),
-        ("A", "TORIPALIMAB", "240", "mg", "Q3W", "2024-02-12", "2024-02-12"),
-        # axitinib 5 mg BID days 1-42 (84 doses, 420 mg), reduced to 3 mg BID days 43-63 (42 doses, 126 mg)
-        ("A", "AXITINIB", "5", "mg", "BID", "2024-01-01", "2024-02-11"),
-        ("A", "AXITINIB", "3", "mg", "BID", "2024-02-12", "2024-03-03"),
-    ], columns=["USUBJID", "EXTRT", "EXDOSE", "EXDOSU", "EXDOSFRQ", "EXSTDTC", "EXENDTC"]), "ex", "ex.csv")
+    ex = normalise(
+        pd.DataFrame(
+            [
+                # toripalimab 240 mg Q3W on days 1, 22, 43: three full cycles = 63 days, exactly the planned intensity
+                ("A", "TORIPALIMAB", "240", "mg", "Q3W", "2024-01-01", "2024-01-01"),
+                ("A", "TORIPALIMAB", "240", "mg", "Q3W", "2024-01-22", "2024-01-22"),
+                ("A", "TORIPALIMAB", "240", "mg", "Q3W", "2024-02-12", "2024-02-12"),
+                # axitinib 5 mg BID days 1-42 (84 doses, 420 mg), reduced to 3 mg BID days 43-63 (42 doses, 126 mg)
+                ("A", "AXITINIB", "5", "mg", "BID", "2024-01-01", "2024-02-11"),
+                ("A", "AXITINIB", "3", "mg", "BID", "2024-02-12", "2024-03-03"),
+            ],
+            columns=["USUBJID", "EXTRT", "EXDOSE", "EXDOSU", "EXDOSFRQ", "EXSTDTC", "EXENDTC"],
+        ),
+        "ex",
+        "ex.csv",
+    )
     per_subject, summary = exposure(ex, _dm())
     got = per_subject.set_index("drug")
     assert got.loc["TORIPALIMAB", ["duration_days", "n_administrations", "cumulative_dose"]].tolist() == [63, 3, 720]
@@ -47,9 +59,18 @@ def test_deaths_on_treatment_and_within_30_days_of_last_dose():
 
 def test_populations_and_disposition_of_the_treated():
     dm = _dm()
-    ds = normalise(pd.DataFrame({"USUBJID": ["A", "B", "C"], "DSCAT": ["DISPOSITION EVENT"] * 3,
-                                 "DSDECOD": ["DEATH", "PROGRESSIVE DISEASE", "SCREEN FAILURE"],
-                                 "DSSTDTC": ["2024-03-20", "2024-02-01", "2023-12-20"]}), "ds", "ds.csv")
+    ds = normalise(
+        pd.DataFrame(
+            {
+                "USUBJID": ["A", "B", "C"],
+                "DSCAT": ["DISPOSITION EVENT"] * 3,
+                "DSDECOD": ["DEATH", "PROGRESSIVE DISEASE", "SCREEN FAILURE"],
+                "DSSTDTC": ["2024-03-20", "2024-02-01", "2023-12-20"],
+            }
+        ),
+        "ds",
+        "ds.csv",
+    )
     tp = pd.DataFrame({"usubjid": ["A", "A", "B"], "is_baseline": [True, False, True]})
     pfs = pd.DataFrame({"usubjid": ["A", "B"], "pfs_event": [0, 1]})
     pops = populations(dm, ds, tp, pfs).set_index("population")["n_subjects"].to_dict()

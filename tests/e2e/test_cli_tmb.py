@@ -19,8 +19,9 @@ def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_tmb_prints_summary_and_writes_files(write_vcf, write_bed, tmp_path) -> None:
-    vcf = write_vcf([mutect_record("chr1", 100 + i, "C", "T", csq_entries=[csq("T", "missense_variant")])
-                     for i in range(12)])
+    vcf = write_vcf(
+        [mutect_record("chr1", 100 + i, "C", "T", csq_entries=[csq("T", "missense_variant")]) for i in range(12)]
+    )
     bed = write_bed([("chr1", 0, 1_000_000)])
     proc = run("tmb", vcf, "--targets", bed, "--out", tmp_path / "out")
     assert proc.returncode == 0, proc.stderr
@@ -32,13 +33,28 @@ def test_tmb_prints_summary_and_writes_files(write_vcf, write_bed, tmp_path) -> 
 
 def test_preset_all_gives_one_row_per_preset(write_vcf, write_bed, tmp_path) -> None:
     vcf = write_vcf([mutect_record("chr1", 100, "C", "T", csq_entries=[csq("T", "synonymous_variant")])])
-    proc = run("tmb", vcf, "--targets", write_bed([("chr1", 0, 1_000_000)]), "--preset", "all",
-               "--off", "depth", "--out", tmp_path)
+    proc = run(
+        "tmb",
+        vcf,
+        "--targets",
+        write_bed([("chr1", 0, 1_000_000)]),
+        "--preset",
+        "all",
+        "--off",
+        "depth",
+        "--out",
+        tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     table = (tmp_path / "T1.presets.tsv").read_text().splitlines()
     assert [line.split("\t")[:2] for line in table[1:]] == [
-        ["wes", "0"], ["pytmb-wes", "0"], ["f1cdx", "1"], ["msk-impact", "0"], ["tso500", "1"],
-        ["maftools", "0"]]
+        ["wes", "0"],
+        ["pytmb-wes", "0"],
+        ["f1cdx", "1"],
+        ["msk-impact", "0"],
+        ["tso500", "1"],
+        ["maftools", "0"],
+    ]
 
 
 def test_user_error_is_one_line_and_exit_2(write_vcf, write_bed, tmp_path) -> None:
@@ -79,11 +95,29 @@ def test_model_on_any_patient_table(tmp_path) -> None:
 
     rng = np.random.default_rng(1)
     x = rng.normal(size=60)
-    table = pd.DataFrame({"USUBJID": [f"P{i}" for i in range(60)], "tmb": x, "noise": rng.normal(size=60),
-                          "response": (x + rng.normal(scale=0.5, size=60) > 0.4).astype(int)})
+    table = pd.DataFrame(
+        {
+            "USUBJID": [f"P{i}" for i in range(60)],
+            "tmb": x,
+            "noise": rng.normal(size=60),
+            "response": (x + rng.normal(scale=0.5, size=60) > 0.4).astype(int),
+        }
+    )
     table.to_csv(tmp_path / "cohort.csv", index=False)
-    proc = run("model", tmp_path / "cohort.csv", "--out", tmp_path / "out", "--outcome", "response",
-               "--features", "tmb,noise", "--repeats", "2", "--permutations", "5")
+    proc = run(
+        "model",
+        tmp_path / "cohort.csv",
+        "--out",
+        tmp_path / "out",
+        "--outcome",
+        "response",
+        "--features",
+        "tmb,noise",
+        "--repeats",
+        "2",
+        "--permutations",
+        "5",
+    )
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "out" / "report.json").is_file() and (tmp_path / "out" / "univariable.tsv").is_file()
     missing = run("model", tmp_path / "cohort.csv", "--out", tmp_path / "o2")
@@ -108,9 +142,14 @@ def test_off_help_lists_every_switchable_filter() -> None:
 def test_out_defaults_to_tmb_results_and_jobs_alias(write_vcf, write_bed, tmp_path) -> None:
     vcf = write_vcf([mutect_record("chr1", 100, "C", "T", csq_entries=[csq("T", "missense_variant")])])
     bed = write_bed([("chr1", 0, 1_000_000)])
-    proc = subprocess.run([*BIOMARKER, "tmb", str(vcf), "-t", str(bed), "--threads", "1"], capture_output=True,
-                          text=True, cwd=tmp_path, check=False,
-                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    proc = subprocess.run(
+        [*BIOMARKER, "tmb", str(vcf), "-t", str(bed), "--threads", "1"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
     assert proc.returncode == 0, proc.stderr
     assert "--threads is deprecated; use -j/--jobs" in proc.stderr
     assert json.loads((tmp_path / "tmb_results" / "T1.tmb.json").read_text())["counted_variants"] == 1
@@ -131,15 +170,25 @@ def test_tmb_cohort_writes_one_row_per_tumour_and_the_store(tmp_path) -> None:
     from biomarker.store import Store
 
     maf = tmp_path / "luad.maf"
-    cols = ["Hugo_Symbol", "Chromosome", "Start_Position", "Reference_Allele", "Tumor_Seq_Allele2",
-            "Variant_Classification", "Tumor_Sample_Barcode"]
+    cols = [
+        "Hugo_Symbol",
+        "Chromosome",
+        "Start_Position",
+        "Reference_Allele",
+        "Tumor_Seq_Allele2",
+        "Variant_Classification",
+        "Tumor_Sample_Barcode",
+    ]
     rows = [["KRAS", "chr12", str(25245350 + i), "C", "A", "Missense_Mutation", f"T{i % 3}"] for i in range(7)]
     maf.write_text("\t".join(cols) + "\n" + "".join("\t".join(r) + "\n" for r in rows))
     proc = run("tmb-cohort", maf, "--territory-mb", "2", "-o", tmp_path / "out", "--store", tmp_path / "s.duckdb")
     assert proc.returncode == 0, proc.stderr
     table = (tmp_path / "out" / "luad.tmb.tsv").read_text().splitlines()
-    assert [line.split("\t")[:4] for line in table[1:]] == [["T0", "ok", "", "3"], ["T1", "ok", "", "2"],
-                                                              ["T2", "ok", "", "2"]]
+    assert [line.split("\t")[:4] for line in table[1:]] == [
+        ["T0", "ok", "", "3"],
+        ["T1", "ok", "", "2"],
+        ["T2", "ok", "", "2"],
+    ]
     with Store(tmp_path / "s.duckdb", read_only=True) as store:
         assert sorted(store.table("tmb_results").tmb_per_mb) == [1.0, 1.0, 1.5]
 
@@ -150,8 +199,9 @@ def test_preset_all_shows_a_refusing_preset_as_a_row(write_vcf, write_bed, tmp_p
     header = MUTECT_HEADER.replace("|COSMIC_CNT", "")  # standard VEP: COSV ids, no COSMIC counts
     entry = csq("T", "missense_variant")[:-1]
     vcf = write_vcf([mutect_record("chr1", 100, "C", "T", csq_entries=[entry])], header)
-    proc = run("tmb", vcf, "-t", write_bed([("chr1", 0, 1_000_000)]), "--preset", "all", "--off", "depth",
-               "-o", tmp_path)
+    proc = run(
+        "tmb", vcf, "-t", write_bed([("chr1", 0, 1_000_000)]), "--preset", "all", "--off", "depth", "-o", tmp_path
+    )
     assert proc.returncode == 0, proc.stderr
     rows = {line.split("\t")[0]: line.split("\t") for line in (tmp_path / "T1.presets.tsv").read_text().splitlines()}
     assert rows["wes"][1] == "1" and rows["f1cdx"][7].startswith("refused: ") and "COSMIC" in rows["tso500"][7]
@@ -159,13 +209,26 @@ def test_preset_all_shows_a_refusing_preset_as_a_row(write_vcf, write_bed, tmp_p
 
 def test_a_plain_table_through_columns(tmp_path) -> None:
     table = tmp_path / "panel.csv"
-    table.write_text("Chr,Position,Ref,Alt,Sample,VAF,Depth,Effect\n"
-                     "chr12,25245350,C,A,P1,0.30,500,missense_variant\n"
-                     "chr7,55191822,T,G,P1,0.02,400,missense_variant\n"
-                     "chr17,7673802,C,T,P1,0.50,200,synonymous_variant\n")
-    proc = run("tmb", table, "--territory-mb", "1.1", "--off", "population_af", "--off", "alt_depth",
-               "--columns", "chrom=Chr,pos=Position,ref=Ref,alt=Alt,sample=Sample,vaf=VAF,depth=Depth,effect=Effect",
-               "-o", tmp_path / "out")
+    table.write_text(
+        "Chr,Position,Ref,Alt,Sample,VAF,Depth,Effect\n"
+        "chr12,25245350,C,A,P1,0.30,500,missense_variant\n"
+        "chr7,55191822,T,G,P1,0.02,400,missense_variant\n"
+        "chr17,7673802,C,T,P1,0.50,200,synonymous_variant\n"
+    )
+    proc = run(
+        "tmb",
+        table,
+        "--territory-mb",
+        "1.1",
+        "--off",
+        "population_af",
+        "--off",
+        "alt_depth",
+        "--columns",
+        "chrom=Chr,pos=Position,ref=Ref,alt=Alt,sample=Sample,vaf=VAF,depth=Depth,effect=Effect",
+        "-o",
+        tmp_path / "out",
+    )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads((tmp_path / "out" / "P1.tmb.json").read_text())
     assert doc["counted_variants"] == 1 and doc["input_type"] == "table"

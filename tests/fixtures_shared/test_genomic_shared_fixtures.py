@@ -10,8 +10,9 @@ from biomarker.tmb.consequences import RANK
 pytestmark = pytest.mark.shared_fixtures
 
 
-@pytest.mark.parametrize("name,gene", [("seqc2_hcc1395_muse.vep.vcf", "SLMAP"),
-                                       ("seqc2_hcc1395_varscan.vep.vcf", "INTS11")])
+@pytest.mark.parametrize(
+    "name,gene", [("seqc2_hcc1395_muse.vep.vcf", "SLMAP"), ("seqc2_hcc1395_varscan.vep.vcf", "INTS11")]
+)
 def test_real_vep_csq_is_parsed_per_gene(shared_fixtures, name: str, gene: str) -> None:
     path = str(shared_fixtures / "tmb" / name)
     # the most frequent gene of each file's CSQ, as a rule set would name it

@@ -36,8 +36,16 @@ DOMAINS = ("dm", "ae", "suppae", "ex", "cm", "ds", "sv")
 # 1118: SD d21, PR d42, NE d63, PR d84          -> PR confirmed across one NE (42 days)
 # 1130: SD d21, SD d42, PD d63                  -> SD both
 # 1133: PR d21, CR d42, PD d63                  -> CR unconfirmed; no confirmation before PD: SD (CR d42)
-CONFIRMED = {"01-701-1015": "SD", "01-701-1028": "PD", "01-701-1034": "NON-CR/NON-PD", "01-701-1097": "NE",
-             "01-701-1115": "SD", "01-701-1118": "PR", "01-701-1130": "SD", "01-701-1133": "SD"}
+CONFIRMED = {
+    "01-701-1015": "SD",
+    "01-701-1028": "PD",
+    "01-701-1034": "NON-CR/NON-PD",
+    "01-701-1097": "NE",
+    "01-701-1115": "SD",
+    "01-701-1118": "PR",
+    "01-701-1130": "SD",
+    "01-701-1133": "SD",
+}
 UNCONFIRMED = {**CONFIRMED, "01-701-1015": "CR", "01-701-1115": "CR", "01-701-1133": "CR"}
 
 

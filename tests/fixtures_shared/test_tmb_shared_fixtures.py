@@ -14,18 +14,36 @@ from biomarker.tmb import compute_tmb
 
 # Our fate for each record under --preset pytmb-wes, next to expected_reasons.tsv's WES-style intent.
 OURS = {
-    "S01": "counted", "S02": "consequence", "S03": "consequence", "S04": "vaf", "S05": "depth",
-    "S06": "alt_depth", "S07": "filter",
+    "S01": "counted",
+    "S02": "consequence",
+    "S03": "consequence",
+    "S04": "vaf",
+    "S05": "depth",
+    "S06": "alt_depth",
+    "S07": "filter",
     "S08": "filter",  # FILTER '.' is "not filtered", not PASS: reported, counted only with count_unfiltered
-    "S09": "population_af", "S10": "counted", "S11": "counted", "S12": "counted",
+    "S09": "population_af",
+    "S10": "counted",
+    "S11": "counted",
+    "S12": "counted",
     "S13": ("vaf", "counted"),  # the A allele at 2% fails, the T allele at 10% counts
     "S14": "counted",  # splice_region&intron: pyTMB keeps splice unless --filterSplice; pytmb-wes does too
-    "S15": "counted", "S16": "counted", "S17": "consequence",
+    "S15": "counted",
+    "S16": "counted",
+    "S17": "consequence",
     "S18": "vaf",  # AF missing: we take AD 3/100 = 0.03 < 0.05; pyTMB silently skips the VAF filter
     "S19": "unannotated",  # no annotation: reported, never counted (pyTMB counts it in ANNOVAR mode)
 }
-EXPECTED_CLASS = {"PASS": "counted", "SYN": "consequence", "NONCODING": "consequence", "VAF": "vaf",
-                  "DEPTH": "depth", "ALTDEPTH": "alt_depth", "QUAL": "filter", "POLYM": "population_af"}
+EXPECTED_CLASS = {
+    "PASS": "counted",
+    "SYN": "consequence",
+    "NONCODING": "consequence",
+    "VAF": "vaf",
+    "DEPTH": "depth",
+    "ALTDEPTH": "alt_depth",
+    "QUAL": "filter",
+    "POLYM": "population_af",
+}
 
 
 def one_mb_bed(tmp_path):
@@ -62,8 +80,10 @@ def test_nineteen_records_have_their_fates(shared_fixtures, tmp_path, name: str)
                 assert EXPECTED_CLASS[intent] in (fate if isinstance(fate, tuple) else (fate,)), row["id"]
 
 
-@pytest.mark.parametrize(("run", "name"), [("syn_snpeff_wes", "synthetic_mutect2_snpeff.vcf"),
-                                           ("syn_annovar_wes", "synthetic_mutect2_annovar.vcf")])
+@pytest.mark.parametrize(
+    ("run", "name"),
+    [("syn_snpeff_wes", "synthetic_mutect2_snpeff.vcf"), ("syn_annovar_wes", "synthetic_mutect2_annovar.vcf")],
+)
 def test_agrees_with_pytmb_wes_except_where_pytmb_is_wrong(shared_fixtures, tmp_path, run: str, name: str) -> None:
     ref = pytmb_reference(shared_fixtures)[run]
     pytmb_ids = set(ref["passing_ids_or_notes"].split())
@@ -79,9 +99,13 @@ def test_agrees_with_pytmb_wes_except_where_pytmb_is_wrong(shared_fixtures, tmp_
 def test_strict_flags_agree_too(shared_fixtures, tmp_path) -> None:
     ref = pytmb_reference(shared_fixtures)["syn_snpeff_strict"]
     vcf = shared_fixtures / "tmb" / "synthetic_mutect2_snpeff.vcf"
-    strict = {"exclude_indels": True, "exclude_hotspots": True, "hotspot_cosmic_id": True,
-              "consequence_rule": "most_severe",  # pyTMB's rule has no --filterSplice switch: classes say it
-              "count_classes": ["nonsynonymous", "splice_site"]}  # --filterSplice drops splice_region
+    strict = {
+        "exclude_indels": True,
+        "exclude_hotspots": True,
+        "hotspot_cosmic_id": True,
+        "consequence_rule": "most_severe",  # pyTMB's rule has no --filterSplice switch: classes say it
+        "count_classes": ["nonsynonymous", "splice_site"],
+    }  # --filterSplice drops splice_region
     r = compute_tmb(vcf, one_mb_bed(tmp_path), "pytmb-wes", overrides=strict)
     ours = {k for k, v in fates_by_id(r, vcf).items() if "counted" in (v if isinstance(v, tuple) else (v,))}
     assert ours == set(ref["passing_ids_or_notes"].split()) - {"S08", "S18"}
@@ -91,22 +115,28 @@ def test_strict_flags_agree_too(shared_fixtures, tmp_path) -> None:
 def test_bed_overlaps_are_merged_not_summed(shared_fixtures) -> None:
     ref = pytmb_reference(shared_fixtures)["syn_snpeff_bed"]
     assert "2500" in ref["effGenomeSize"]  # pyTMB sums the overlapping intervals
-    r = compute_tmb(shared_fixtures / "tmb" / "synthetic_mutect2_snpeff.vcf",
-                    shared_fixtures / "tmb" / "synthetic_overlap.bed", "pytmb-wes", off=["filter"])
+    r = compute_tmb(
+        shared_fixtures / "tmb" / "synthetic_mutect2_snpeff.vcf",
+        shared_fixtures / "tmb" / "synthetic_overlap.bed",
+        "pytmb-wes",
+        off=["filter"],
+    )
     assert r.territory_bp == 2000
     # and only variants inside the territory count: S01 at chr1:1000 is in chr1:0-1000 (0-based 999)
     assert r.counted == 1 and r.fates["territory"] == 19  # 20 ALT alleles: S13 has two
 
 
-@pytest.mark.parametrize(("run", "name"), [("muse_wes", "seqc2_hcc1395_muse.vep.vcf"),
-                                           ("vs_wes", "seqc2_hcc1395_varscan.vep.vcf")])
+@pytest.mark.parametrize(
+    ("run", "name"), [("muse_wes", "seqc2_hcc1395_muse.vep.vcf"), ("vs_wes", "seqc2_hcc1395_varscan.vep.vcf")]
+)
 def test_real_seqc2_calls_match_pytmb(shared_fixtures, tmp_path, run: str, name: str) -> None:
     ref = pytmb_reference(shared_fixtures)[run]
     vcf = shared_fixtures / "tmb" / name
     sites = sorted({(v.CHROM, v.POS) for v in VCF(str(vcf))})
     bed = tmp_path / "real.bed"
-    bed.write_text("".join(f"{c}\t{p - 1}\t{p}\n" for c, p in sites)
-                   + f"chr22\t0\t{33_280_000 - len(sites)}\n")  # pyTMB's --effGenomeSize 33280000
+    bed.write_text(
+        "".join(f"{c}\t{p - 1}\t{p}\n" for c, p in sites) + f"chr22\t0\t{33_280_000 - len(sites)}\n"
+    )  # pyTMB's --effGenomeSize 33280000
     r = compute_tmb(vcf, bed, "pytmb-wes")
     assert r.tumor_sample == "TUMOR"
     assert r.counted == int(ref["passing"])
@@ -120,7 +150,12 @@ def test_real_calls_read_with_the_right_sample_and_vaf(shared_fixtures, tmp_path
     muse = compute_tmb(shared_fixtures / "tmb" / "seqc2_hcc1395_muse.vep.vcf", bed, "wes").variants()
     first = muse.iloc[0]
     assert (first.chrom, first.pos, round(first.vaf, 4), first.depth, first.alt_depth) == (
-        "chr1", 46658589, 0.1973, 147, 29)  # 29/147, TUMOR
+        "chr1",
+        46658589,
+        0.1973,
+        147,
+        29,
+    )  # 29/147, TUMOR
     vs = compute_tmb(shared_fixtures / "tmb" / "seqc2_hcc1395_varscan.vep.vcf", bed, "wes").variants()
     row = vs[vs.pos == 157520391].iloc[0]
     assert (round(row.vaf, 4), row.depth, row.alt_depth) == (0.3333, 75, 25)  # TUMOR is the second column: 33.33%

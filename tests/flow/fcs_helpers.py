@@ -11,8 +11,20 @@ import flowio
 import numpy as np
 
 _STANDARD = {"cyt", "cytsn", "date", "fil", "src", "spillover"}
-_STRUCTURAL = {"beginanalysis", "begindata", "beginstext", "byteord", "datatype", "endanalysis", "enddata",
-               "endstext", "mode", "nextdata", "tot", "par"}
+_STRUCTURAL = {
+    "beginanalysis",
+    "begindata",
+    "beginstext",
+    "byteord",
+    "datatype",
+    "endanalysis",
+    "enddata",
+    "endstext",
+    "mode",
+    "nextdata",
+    "tot",
+    "par",
+}
 
 
 def read_events(path: Path) -> tuple[np.ndarray, list[str], list[str], dict[str, str]]:
@@ -22,9 +34,16 @@ def read_events(path: Path) -> tuple[np.ndarray, list[str], list[str], dict[str,
     return events, list(fd.pnn_labels), list(fd.pns_labels), meta
 
 
-def write_variant(src: Path, dst: Path, *, keep: np.ndarray | None = None, drop_channels: Iterable[str] = (),
-                  set_keywords: Mapping[str, str] | None = None, drop_keywords: Iterable[str] = (),
-                  markers: list[str] | None = None) -> Path:
+def write_variant(
+    src: Path,
+    dst: Path,
+    *,
+    keep: np.ndarray | None = None,
+    drop_channels: Iterable[str] = (),
+    set_keywords: Mapping[str, str] | None = None,
+    drop_keywords: Iterable[str] = (),
+    markers: list[str] | None = None,
+) -> Path:
     """Copy ``src`` to ``dst`` keeping rows ``keep`` (bool mask), without some channels and keywords."""
     events, pnn, pns, meta = read_events(src)
     drop = set(drop_channels)
@@ -38,10 +57,12 @@ def write_variant(src: Path, dst: Path, *, keep: np.ndarray | None = None, drop_
     if drop and "spillover" in meta:
         parts = meta["spillover"].split(",")
         n = int(parts[0])
-        names = parts[1:1 + n]
-        matrix = np.array([float(x) for x in parts[1 + n:]]).reshape(n, n)
+        names = parts[1 : 1 + n]
+        matrix = np.array([float(x) for x in parts[1 + n :]]).reshape(n, n)
         idx = [i for i, name in enumerate(names) if name not in drop]
-        spill = ",".join([str(len(idx)), *[names[i] for i in idx], *(f"{v:.4f}" for v in matrix[np.ix_(idx, idx)].ravel())])
+        spill = ",".join(
+            [str(len(idx)), *[names[i] for i in idx], *(f"{v:.4f}" for v in matrix[np.ix_(idx, idx)].ravel())]
+        )
         meta["spillover"] = meta["spill"] = spill
     for k in drop_keywords:
         meta.pop(k.lower(), None)

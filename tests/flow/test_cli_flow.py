@@ -27,11 +27,21 @@ def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def tubes(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     out = tmp_path_factory.mktemp("cli_tubes")
-    kinds = [("good", Perturbation()), ("fewbeads", Perturbation(bead_fraction=0.1)),
-             ("otherpanel", Perturbation(markers={"FITC-A": "CD11a FITC"}))]
-    return [write_fcs(out / f"{k}.fcs", np.random.default_rng(i), TbnkResult("TB1", f"S-{i}", "C1D1", 0, 70, 40,
-                                                                               25, 15, 12, 1310), "2024-01-02", p)[0]
-            for i, (k, p) in enumerate(kinds)]
+    kinds = [
+        ("good", Perturbation()),
+        ("fewbeads", Perturbation(bead_fraction=0.1)),
+        ("otherpanel", Perturbation(markers={"FITC-A": "CD11a FITC"})),
+    ]
+    return [
+        write_fcs(
+            out / f"{k}.fcs",
+            np.random.default_rng(i),
+            TbnkResult("TB1", f"S-{i}", "C1D1", 0, 70, 40, 25, 15, 12, 1310),
+            "2024-01-02",
+            p,
+        )[0]
+        for i, (k, p) in enumerate(kinds)
+    ]
 
 
 def test_gate_writes_a_folder_and_one_bad_tube_fails_alone(tubes: list[Path], tmp_path: Path) -> None:
@@ -40,8 +50,11 @@ def test_gate_writes_a_folder_and_one_bad_tube_fails_alone(tubes: list[Path], tm
     assert "failed: otherpanel.fcs: " in proc.stderr and "not the TBNK panel" in proc.stderr
     out = tmp_path / "out"
     status = pd.read_csv(out / "tbnk_tube_status.tsv", sep="\t", keep_default_na=False)
-    assert status.set_index("file").status.to_dict() == {"good.fcs": "ok", "fewbeads.fcs": "flagged",
-                                                         "otherpanel.fcs": "failed"}
+    assert status.set_index("file").status.to_dict() == {
+        "good.fcs": "ok",
+        "fewbeads.fcs": "flagged",
+        "otherpanel.fcs": "failed",
+    }
     table = pd.read_csv(out / "tbnk.tsv", sep="\t", keep_default_na=False)
     assert table.source.tolist() == ["good.fcs", "fewbeads.fcs"]
     qc = pd.read_csv(out / "tbnk_qc.tsv", sep="\t")

@@ -11,9 +11,11 @@ import pytest
 from biomarker.errors import ConfigError, InputError
 from biomarker.flow import TBNK_COLUMNS, QcRules, normalise_visit, read_tbnk_export, unit_factor
 
-CANTO_HEADER = ("Sample ID,Patient ID,Visit,Collection Date,CD3+ %Lymphs,CD3+ Abs Cnt,CD3+CD4+ %Lymphs,CD3+CD4+ Abs Cnt,"
-                "CD3+CD8+ %Lymphs,CD3+CD8+ Abs Cnt,CD16+CD56+ %Lymphs,CD16+CD56+ Abs Cnt,CD19+ %Lymphs,CD19+ Abs Cnt,"
-                "CD45+ Abs Cnt,4/8 Ratio\n")
+CANTO_HEADER = (
+    "Sample ID,Patient ID,Visit,Collection Date,CD3+ %Lymphs,CD3+ Abs Cnt,CD3+CD4+ %Lymphs,CD3+CD4+ Abs Cnt,"
+    "CD3+CD8+ %Lymphs,CD3+CD8+ Abs Cnt,CD16+CD56+ %Lymphs,CD16+CD56+ Abs Cnt,CD19+ %Lymphs,CD19+ Abs Cnt,"
+    "CD45+ Abs Cnt,4/8 Ratio\n"
+)
 
 
 def _write(tmp_path: Path, text: str, name: str = "t.csv") -> Path:
@@ -35,17 +37,22 @@ def test_simulated_facscanto_export_is_read_as_written(fcs_study: Path) -> None:
         assert row.nk_pct_lymph == float(r["CD16+CD56+ %Lymphs"]) and row.b_abs_per_ul == float(r["CD19+ Abs Cnt"])
         assert row.lymph_abs_per_ul == float(r["CD45+ Abs Cnt"])
         assert row.cd4_cd8_ratio == pytest.approx(float(r["4/8 Ratio"]), abs=0.006)
-        assert row.lymphosum_pct == float(r["CD3+ %Lymphs"]) + float(r["CD19+ %Lymphs"]) + float(r["CD16+CD56+ %Lymphs"])
+        assert row.lymphosum_pct == float(r["CD3+ %Lymphs"]) + float(r["CD19+ %Lymphs"]) + float(
+            r["CD16+CD56+ %Lymphs"]
+        )
     assert t.qc_flags.eq("").all()  # the simulator's lymphosums are 96-103
     assert t.attrs["provenance"]["layout"] == "facscanto"
 
 
 def test_multiset_layout(tmp_path: Path) -> None:
-    p = _write(tmp_path, "Sample ID,Case Number,Visit,(Average) CD3+ %Lymph,(Average) CD3+ Abs Cnt,"
-                         "(Average) CD3+CD4+ %Lymph,(Average) CD3+CD4+ Abs Cnt,(Average) CD3+CD8+ %Lymph,"
-                         "(Average) CD3+CD8+ Abs Cnt,(Average) CD3-CD19+ %Lymph,(Average) CD3-CD19+ Abs Cnt,"
-                         "(Average) CD3-CD16+56+ %Lymph,(Average) CD3-CD16+56+ Abs Cnt,(Average) CD45+ Abs Cnt,Lymphosum\n"
-                         "X1,S1,Cycle 1 Day 1,70,1400,45,900,22,440,15,300,13,260,2000,98\n")
+    p = _write(
+        tmp_path,
+        "Sample ID,Case Number,Visit,(Average) CD3+ %Lymph,(Average) CD3+ Abs Cnt,"
+        "(Average) CD3+CD4+ %Lymph,(Average) CD3+CD4+ Abs Cnt,(Average) CD3+CD8+ %Lymph,"
+        "(Average) CD3+CD8+ Abs Cnt,(Average) CD3-CD19+ %Lymph,(Average) CD3-CD19+ Abs Cnt,"
+        "(Average) CD3-CD16+56+ %Lymph,(Average) CD3-CD16+56+ Abs Cnt,(Average) CD45+ Abs Cnt,Lymphosum\n"
+        "X1,S1,Cycle 1 Day 1,70,1400,45,900,22,440,15,300,13,260,2000,98\n",
+    )
     t = read_tbnk_export(p)
     assert t.attrs["provenance"]["layout"] == "multiset"
     row = t.iloc[0]
@@ -55,14 +62,29 @@ def test_multiset_layout(tmp_path: Path) -> None:
 
 
 def test_units_in_column_names_are_converted(tmp_path: Path) -> None:
-    p = _write(tmp_path, "Patient ID,Visit,CD3+ %Lymphs,CD3+ Abs Cnt (10^9/L),CD19+ Abs Cnt (cells/uL)\nS1,C1D1,70,1.25,300\n")
+    p = _write(
+        tmp_path, "Patient ID,Visit,CD3+ %Lymphs,CD3+ Abs Cnt (10^9/L),CD19+ Abs Cnt (cells/uL)\nS1,C1D1,70,1.25,300\n"
+    )
     t = read_tbnk_export(p)
     assert t.cd3_abs_per_ul.iloc[0] == 1250.0 and t.b_abs_per_ul.iloc[0] == 300.0
 
 
-@pytest.mark.parametrize(("unit", "factor"), [("cells/uL", 1), ("cells/µL", 1), ("/mm3", 1), ("10^9/L", 1000),
-                                              ("x10E9/L", 1000), ("10*9/L", 1000), ("G/L", 1000), ("/nL", 1000),
-                                              ("cells/mL", 0.001), ("10^6/L", 1), ("x10E6/L", 1)])
+@pytest.mark.parametrize(
+    ("unit", "factor"),
+    [
+        ("cells/uL", 1),
+        ("cells/µL", 1),
+        ("/mm3", 1),
+        ("10^9/L", 1000),
+        ("x10E9/L", 1000),
+        ("10*9/L", 1000),
+        ("G/L", 1000),
+        ("/nL", 1000),
+        ("cells/mL", 0.001),
+        ("10^6/L", 1),
+        ("x10E6/L", 1),
+    ],
+)
 def test_unit_factors(unit: str, factor: float) -> None:
     assert unit_factor(unit) == factor
 
@@ -73,10 +95,15 @@ def test_unknown_unit_is_rejected() -> None:
 
 
 def test_mapping_file_for_another_layout(tmp_path: Path) -> None:
-    p = _write(tmp_path, "Subject;Timepoint;T %;T abs;Th abs;Tc abs;NK %\n".replace(";", ",") + "S9,C2D1,71,1.1,0.7,0.35,12\n")
-    y = _write(tmp_path, "columns:\n  usubjid: Subject\n  visit: Timepoint\n  cd3_pct_lymph: T %\n  cd3_abs_per_ul: T abs\n"
-                         "  cd4_abs_per_ul: Th abs\n  cd8_abs_per_ul: Tc abs\n  nk_pct_lymph: NK %\nunits: 10^9/L\n",
-               "map.yaml")
+    p = _write(
+        tmp_path, "Subject;Timepoint;T %;T abs;Th abs;Tc abs;NK %\n".replace(";", ",") + "S9,C2D1,71,1.1,0.7,0.35,12\n"
+    )
+    y = _write(
+        tmp_path,
+        "columns:\n  usubjid: Subject\n  visit: Timepoint\n  cd3_pct_lymph: T %\n  cd3_abs_per_ul: T abs\n"
+        "  cd4_abs_per_ul: Th abs\n  cd8_abs_per_ul: Tc abs\n  nk_pct_lymph: NK %\nunits: 10^9/L\n",
+        "map.yaml",
+    )
     t = read_tbnk_export(p, mapping=y)
     row = t.iloc[0]
     assert (row.usubjid, row.visit, row.cd3_pct_lymph, row.nk_pct_lymph) == ("S9", "C2D1", 71, 12)
@@ -90,15 +117,24 @@ def test_mapping_file_for_another_layout(tmp_path: Path) -> None:
 
 
 def test_cdisc_lb_long_table_with_mixed_units(tmp_path: Path) -> None:
-    p = _write(tmp_path, "STUDYID,USUBJID,VISIT,LBTESTCD,LBORRES,LBORRESU,LBDTC\n"
-                         "T,S1,C1D1,CD3LY,70,%,2024-01-02\nT,S1,C1D1,CD3,1.4,10^9/L,2024-01-02\n"
-                         "T,S1,C1D1,CD4,900,cells/uL,2024-01-02\nT,S1,C1D1,CD8,450,cells/uL,2024-01-02\n"
-                         "T,S1,C1D1,CD19LY,15,%,2024-01-02\nT,S1,C1D1,NKLY,14,%,2024-01-02\n"
-                         "T,S1,C1D1,HGB,13,g/dL,2024-01-02\nT,S1,C2D1,CD3LY,72,%,2024-01-23\n")
+    p = _write(
+        tmp_path,
+        "STUDYID,USUBJID,VISIT,LBTESTCD,LBORRES,LBORRESU,LBDTC\n"
+        "T,S1,C1D1,CD3LY,70,%,2024-01-02\nT,S1,C1D1,CD3,1.4,10^9/L,2024-01-02\n"
+        "T,S1,C1D1,CD4,900,cells/uL,2024-01-02\nT,S1,C1D1,CD8,450,cells/uL,2024-01-02\n"
+        "T,S1,C1D1,CD19LY,15,%,2024-01-02\nT,S1,C1D1,NKLY,14,%,2024-01-02\n"
+        "T,S1,C1D1,HGB,13,g/dL,2024-01-02\nT,S1,C2D1,CD3LY,72,%,2024-01-23\n",
+    )
     t = read_tbnk_export(p)
     assert t.attrs["provenance"]["layout"] == "lb"
     s1 = t.set_index("visit").loc["C1D1"]
-    assert (s1.cd3_pct_lymph, s1.cd3_abs_per_ul, s1.cd4_abs_per_ul, s1.b_pct_lymph, s1.nk_pct_lymph) == (70, 1400, 900, 15, 14)
+    assert (s1.cd3_pct_lymph, s1.cd3_abs_per_ul, s1.cd4_abs_per_ul, s1.b_pct_lymph, s1.nk_pct_lymph) == (
+        70,
+        1400,
+        900,
+        15,
+        14,
+    )
     assert s1.lymphosum_pct == 99 and s1.cd4_cd8_ratio == 2.0 and s1.collection_date == "2024-01-02"
     assert t.visit.tolist() == ["C1D1", "C2D1"]
     dup = _write(tmp_path, "USUBJID,VISIT,LBTESTCD,LBORRES,LBORRESU\nS1,C1D1,CD3LY,70,%\nS1,C1D1,CD3LY,71,%\n", "d.csv")
@@ -114,14 +150,17 @@ def _canto(tmp_path: Path, rows: list[str]) -> Path:
 
 
 def test_qc_flags(tmp_path: Path) -> None:
-    p = _canto(tmp_path, [
-        "A,S1,C1D1,,70,1400,40,800,25,500,15,300,12,240,2000,1.6",   # lymphosum 97: clean
-        "B,S2,C1D1,,70,1400,40,800,25,500,5,100,6,120,2000,1.6",     # lymphosum 81
-        "C,S3,C1D1,,60,1200,50,1000,25,500,20,400,18,360,2000,2.0",  # CD4+CD8 75 > CD3 60 + 10
-        "D,S4,C1D1,,70,1400,40,800,-5,500,15,300,12,240,2000,1.6",   # negative
-        "E,S5,C1D1,,104,1400,40,800,25,500,15,300,12,240,2000,1.6",  # % > 100
-        "F,S6,C1D1,,75,1500,30,600,25,500,12,240,11,220,2000,1.2",   # CD4+CD8 55 < CD3 75 - 10: the other way
-    ])
+    p = _canto(
+        tmp_path,
+        [
+            "A,S1,C1D1,,70,1400,40,800,25,500,15,300,12,240,2000,1.6",  # lymphosum 97: clean
+            "B,S2,C1D1,,70,1400,40,800,25,500,5,100,6,120,2000,1.6",  # lymphosum 81
+            "C,S3,C1D1,,60,1200,50,1000,25,500,20,400,18,360,2000,2.0",  # CD4+CD8 75 > CD3 60 + 10
+            "D,S4,C1D1,,70,1400,40,800,-5,500,15,300,12,240,2000,1.6",  # negative
+            "E,S5,C1D1,,104,1400,40,800,25,500,15,300,12,240,2000,1.6",  # % > 100
+            "F,S6,C1D1,,75,1500,30,600,25,500,12,240,11,220,2000,1.2",  # CD4+CD8 55 < CD3 75 - 10: the other way
+        ],
+    )
     t = read_tbnk_export(p).set_index("usubjid")
     assert t.loc["S1", "qc_flags"] == ""
     assert t.loc["S2", "qc_flags"] == "lymphosum_out_of_range"
@@ -130,9 +169,14 @@ def test_qc_flags(tmp_path: Path) -> None:
     assert t.loc["S4", "qc_flags"].startswith("negative:cd8_pct_lymph=-5") and np.isnan(t.loc["S4", "cd8_pct_lymph"])
     assert "pct_over_100:cd3_pct_lymph=104" in t.loc["S5", "qc_flags"] and np.isnan(t.loc["S5", "cd3_pct_lymph"])
     # configurable: a 2-point lymphosum tolerance flags 97; a 20-point CD4+CD8 margin clears S3
-    assert read_tbnk_export(p, qc=QcRules(lymphosum_tolerance=2)).set_index("usubjid").loc["S1", "qc_flags"] == \
-        "lymphosum_out_of_range"
-    assert "cd4_cd8_exceeds_cd3" not in read_tbnk_export(p, qc=QcRules(cd4_cd8_margin=20)).set_index("usubjid").loc["S3", "qc_flags"]
+    assert (
+        read_tbnk_export(p, qc=QcRules(lymphosum_tolerance=2)).set_index("usubjid").loc["S1", "qc_flags"]
+        == "lymphosum_out_of_range"
+    )
+    assert (
+        "cd4_cd8_exceeds_cd3"
+        not in read_tbnk_export(p, qc=QcRules(cd4_cd8_margin=20)).set_index("usubjid").loc["S3", "qc_flags"]
+    )
 
 
 def test_counts_in_the_wrong_unit_are_flagged(tmp_path: Path) -> None:
@@ -146,8 +190,13 @@ def test_counts_in_the_wrong_unit_are_flagged(tmp_path: Path) -> None:
 
 
 def test_duplicate_subject_visit_is_an_error(tmp_path: Path) -> None:
-    p = _canto(tmp_path, ["A,S1,C1D1,,70,1400,40,800,25,500,15,300,12,240,2000,1.6",
-                          "B,S1,Cycle 1 Day 1,,71,1400,40,800,25,500,15,300,12,240,2000,1.6"])
+    p = _canto(
+        tmp_path,
+        [
+            "A,S1,C1D1,,70,1400,40,800,25,500,15,300,12,240,2000,1.6",
+            "B,S1,Cycle 1 Day 1,,71,1400,40,800,25,500,15,300,12,240,2000,1.6",
+        ],
+    )
     with pytest.raises(InputError, match=r"S1 visit C1D1 appears more than once .*line 2.*line 3"):
         read_tbnk_export(p)
 
@@ -180,16 +229,28 @@ def test_xlsx_export(tmp_path: Path) -> None:
     assert (t.visit.iloc[0], t.cd3_pct_lymph.iloc[0], t.cd3_abs_per_ul.iloc[0]) == ("C4D1", 66, 1200)
 
 
-@pytest.mark.parametrize(("text", "visit"), [("C1D1", "C1D1"), ("cycle 2 day 1", "C2D1"), ("C4 D1", "C4D1"),
-                                             ("Cycle 4, Day 1", "C4D1"), ("Screening", "SCREENING")])
+@pytest.mark.parametrize(
+    ("text", "visit"),
+    [
+        ("C1D1", "C1D1"),
+        ("cycle 2 day 1", "C2D1"),
+        ("C4 D1", "C4D1"),
+        ("Cycle 4, Day 1", "C4D1"),
+        ("Screening", "SCREENING"),
+    ],
+)
 def test_visit_spellings(text: str, visit: str) -> None:
     assert normalise_visit(text) == visit
 
 
 def test_dot_is_empty_and_subject_visit_never_from_the_file_name(tmp_path: Path) -> None:
-    p = _write(tmp_path, "Sample ID\tCase Number\tVisit\tCollection Date\t(Average) CD3+ %Lymph\t"
-                         "(Average) CD3+ Abs Cnt\tCD3/CD4/CD45 TruC Bead Events\tCD3/CD4/CD45 TruC Lymph Events\r"
-                         "X1\t.\tC1D1\tWed, Jun 3, 2015 3:21 PM\t70\t1400\t400\t3000\r", name="S9_C1D1.csv")
+    p = _write(
+        tmp_path,
+        "Sample ID\tCase Number\tVisit\tCollection Date\t(Average) CD3+ %Lymph\t"
+        "(Average) CD3+ Abs Cnt\tCD3/CD4/CD45 TruC Bead Events\tCD3/CD4/CD45 TruC Lymph Events\r"
+        "X1\t.\tC1D1\tWed, Jun 3, 2015 3:21 PM\t70\t1400\t400\t3000\r",
+        name="S9_C1D1.csv",
+    )
     with pytest.raises(InputError, match=r"S9_C1D1.csv: line 2: no usubjid for this row \(empty or '.'\)"):
         read_tbnk_export(p)
     manifest = _write(tmp_path, "file,subject,visit,date\nX1,S-09,C1D1,\n", name="manifest.csv")

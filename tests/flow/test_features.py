@@ -14,19 +14,31 @@ from biomarker.flow import FEATURE_MEASURES, read_tbnk_export, tbnk_features
 
 
 def _table() -> pd.DataFrame:
-    return pd.DataFrame({
-        "usubjid": ["S1", "S1", "S1", "S2", "S3"],
-        "visit": ["C1D1", "Cycle 2 Day 1", "C4D1", "C2D1", "C1D1"],
-        "cd8_abs_per_ul": [400.0, 800.0, 200.0, 500.0, 0.0],
-        "nk_pct_lymph": [10.0, 12.5, 5.0, 9.0, 20.0],
-        "qc_flags": ["", "lymphosum_out_of_range", "", "", ""],
-    })
+    return pd.DataFrame(
+        {
+            "usubjid": ["S1", "S1", "S1", "S2", "S3"],
+            "visit": ["C1D1", "Cycle 2 Day 1", "C4D1", "C2D1", "C1D1"],
+            "cd8_abs_per_ul": [400.0, 800.0, 200.0, 500.0, 0.0],
+            "nk_pct_lymph": [10.0, 12.5, 5.0, 9.0, 20.0],
+            "qc_flags": ["", "lymphosum_out_of_range", "", "", ""],
+        }
+    )
 
 
 def test_long_table_change_and_log2fc() -> None:
     long, _ = tbnk_features(_table(), measures=["cd8_abs_per_ul", "nk_pct_lymph"])
-    assert list(long.columns) == ["usubjid", "visit", "measure", "value", "baseline_visit", "baseline_value",
-                                  "change", "change_pct", "log2fc", "qc_flags"]
+    assert list(long.columns) == [
+        "usubjid",
+        "visit",
+        "measure",
+        "value",
+        "baseline_visit",
+        "baseline_value",
+        "change",
+        "change_pct",
+        "log2fc",
+        "qc_flags",
+    ]
     s1 = long[long.usubjid == "S1"].set_index(["visit", "measure"])
     assert s1.loc[("C1D1", "cd8_abs_per_ul"), ["change", "log2fc"]].tolist() == [0.0, 0.0]
     assert s1.loc[("C2D1", "cd8_abs_per_ul"), ["change", "change_pct", "log2fc"]].tolist() == [400.0, 100.0, 1.0]
@@ -44,25 +56,43 @@ def test_wide_table_for_modelling() -> None:
     _, wide = tbnk_features(_table(), measures=["cd8_abs_per_ul", "nk_pct_lymph"], drop_flagged=False)
     assert wide.usubjid.tolist() == ["S1", "S2", "S3"]
     assert list(wide.columns) == [
-        "usubjid", "baseline_visit", "cd8_abs_per_ul_baseline", "nk_pct_lymph_baseline",
-        "cd8_abs_per_ul_c1d1", "nk_pct_lymph_c1d1",
-        "cd8_abs_per_ul_c2d1", "cd8_abs_per_ul_change_c2d1", "cd8_abs_per_ul_pct_change_c2d1",
-        "cd8_abs_per_ul_log2fc_c2d1", "nk_pct_lymph_c2d1", "nk_pct_lymph_change_c2d1", "nk_pct_lymph_pct_change_c2d1",
-        "nk_pct_lymph_log2fc_c2d1", "cd8_abs_per_ul_c4d1", "cd8_abs_per_ul_change_c4d1",
-        "cd8_abs_per_ul_pct_change_c4d1", "cd8_abs_per_ul_log2fc_c4d1", "nk_pct_lymph_c4d1",
-        "nk_pct_lymph_change_c4d1", "nk_pct_lymph_pct_change_c4d1", "nk_pct_lymph_log2fc_c4d1"]
+        "usubjid",
+        "baseline_visit",
+        "cd8_abs_per_ul_baseline",
+        "nk_pct_lymph_baseline",
+        "cd8_abs_per_ul_c1d1",
+        "nk_pct_lymph_c1d1",
+        "cd8_abs_per_ul_c2d1",
+        "cd8_abs_per_ul_change_c2d1",
+        "cd8_abs_per_ul_pct_change_c2d1",
+        "cd8_abs_per_ul_log2fc_c2d1",
+        "nk_pct_lymph_c2d1",
+        "nk_pct_lymph_change_c2d1",
+        "nk_pct_lymph_pct_change_c2d1",
+        "nk_pct_lymph_log2fc_c2d1",
+        "cd8_abs_per_ul_c4d1",
+        "cd8_abs_per_ul_change_c4d1",
+        "cd8_abs_per_ul_pct_change_c4d1",
+        "cd8_abs_per_ul_log2fc_c4d1",
+        "nk_pct_lymph_c4d1",
+        "nk_pct_lymph_change_c4d1",
+        "nk_pct_lymph_pct_change_c4d1",
+        "nk_pct_lymph_log2fc_c4d1",
+    ]
     s1 = wide.iloc[0]
     assert (s1.nk_pct_lymph_c1d1, s1.cd8_abs_per_ul_log2fc_c2d1, s1.cd8_abs_per_ul_change_c4d1) == (10.0, 1.0, -200.0)
     assert np.isnan(wide.iloc[2].cd8_abs_per_ul_c2d1)
 
 
 def test_baseline_is_the_last_sample_on_or_before_the_first_dose_else_screening() -> None:
-    t = pd.DataFrame({
-        "usubjid": ["A", "A", "A", "B", "B", "C", "C"],
-        "visit": ["SCREENING", "C1D1", "C2D1", "SCREENING", "C2D1", "C1D1", "C3D1"],
-        "collection_date": ["2024-01-02", "2024-01-15", "2024-02-05", "2024-03-01", "2024-04-01", None, None],
-        "cd8_abs_per_ul": [300.0, 400.0, 600.0, 250.0, 500.0, 100.0, 150.0],
-    })
+    t = pd.DataFrame(
+        {
+            "usubjid": ["A", "A", "A", "B", "B", "C", "C"],
+            "visit": ["SCREENING", "C1D1", "C2D1", "SCREENING", "C2D1", "C1D1", "C3D1"],
+            "collection_date": ["2024-01-02", "2024-01-15", "2024-02-05", "2024-03-01", "2024-04-01", None, None],
+            "cd8_abs_per_ul": [300.0, 400.0, 600.0, 250.0, 500.0, 100.0, 150.0],
+        }
+    )
     # A's C1D1 sample was drawn the day after the first dose: the screening sample is its baseline
     _long, wide = tbnk_features(t, measures=["cd8_abs_per_ul"], first_dose={"A": "2024-01-14", "B": "2024-03-10"})
     w = wide.set_index("usubjid")
@@ -82,8 +112,14 @@ def test_configured_visits_and_the_left_out_ones_are_said(caplog: pytest.LogCapt
 
 
 def test_nlr_from_a_cbc() -> None:
-    cbc = pd.DataFrame({"usubjid": ["S1", "S1"], "visit": ["C1D1", "C2D1"], "neutrophils_abs_per_ul": [4000, 6000],
-                        "lymphocytes_abs_per_ul": [2000, 1000]})
+    cbc = pd.DataFrame(
+        {
+            "usubjid": ["S1", "S1"],
+            "visit": ["C1D1", "C2D1"],
+            "neutrophils_abs_per_ul": [4000, 6000],
+            "lymphocytes_abs_per_ul": [2000, 1000],
+        }
+    )
     _long, wide = tbnk_features(_table(), measures=["cd8_abs_per_ul"], cbc=cbc, drop_flagged=False)
     assert wide.loc[0, "nlr_c1d1"] == 2.0 and wide.loc[0, "nlr_c2d1"] == 6.0 and wide.loc[0, "nlr_change_c2d1"] == 4.0
     assert np.isnan(wide.loc[1, "nlr_c2d1"])
@@ -115,9 +151,14 @@ def test_simulated_cd8_change_is_recovered(fcs_study: Path) -> None:
 
 
 def test_a_flagged_baseline_leaves_out_every_change_from_it() -> None:
-    t = pd.DataFrame({"usubjid": ["S1", "S1", "S2", "S2"], "visit": ["C1D1", "C2D1", "C1D1", "C2D1"],
-                      "cd8_abs_per_ul": [400.0, 800.0, 300.0, 600.0],
-                      "qc_flags": ["few_beads=400;absolute_counts_withheld", "", "", ""]})
+    t = pd.DataFrame(
+        {
+            "usubjid": ["S1", "S1", "S2", "S2"],
+            "visit": ["C1D1", "C2D1", "C1D1", "C2D1"],
+            "cd8_abs_per_ul": [400.0, 800.0, 300.0, 600.0],
+            "qc_flags": ["few_beads=400;absolute_counts_withheld", "", "", ""],
+        }
+    )
     _, wide = tbnk_features(t, measures=["cd8_abs_per_ul"])
     w = wide.set_index("usubjid")
     assert np.isnan(w.loc["S1", "cd8_abs_per_ul_baseline"]) and np.isnan(w.loc["S1", "cd8_abs_per_ul_change_c2d1"])
@@ -130,8 +171,9 @@ def test_cbc_and_first_dose_files(tmp_path: Path) -> None:
 
     (tmp_path / "dm.csv").write_text("USUBJID,RFSTDTC\nS1,2024-01-14\nS2,\n")
     assert read_first_dose(tmp_path / "dm.csv") == {"S1": "2024-01-14"}  # a screen failure has none
-    (tmp_path / "cbc.csv").write_text("usubjid,visit,neutrophils,lymphocytes,unit\nS1,Cycle 1 Day 1,4.2,.,10^9/L\n"
-                                      "S1,C2D1,3900,1300,cells/uL\n")
+    (tmp_path / "cbc.csv").write_text(
+        "usubjid,visit,neutrophils,lymphocytes,unit\nS1,Cycle 1 Day 1,4.2,.,10^9/L\nS1,C2D1,3900,1300,cells/uL\n"
+    )
     cbc = read_cbc(tmp_path / "cbc.csv")
     assert cbc.visit.tolist() == ["C1D1", "C2D1"] and cbc.neutrophils_abs_per_ul.tolist() == [4200.0, 3900.0]
     assert np.isnan(cbc.lymphocytes_abs_per_ul.iloc[0])

@@ -28,8 +28,9 @@ HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def _dim(name: str, comp: str = "uncompensated", xform: str | None = None, lo: float | None = None,
-         hi: float | None = None) -> str:
+def _dim(
+    name: str, comp: str = "uncompensated", xform: str | None = None, lo: float | None = None, hi: float | None = None
+) -> str:
     attrs = f'gating:compensation-ref="{comp}"'
     attrs += f' gating:transformation-ref="{xform}"' if xform else ""
     attrs += f' gating:min="{lo}"' if lo is not None else ""
@@ -43,8 +44,11 @@ def _rect(gid: str, dims: list[str], parent: str | None = None) -> str:
 
 
 def _poly(gid: str, x: str, y: str, vertices: list[tuple[float, float]]) -> str:
-    v = "".join(f'<gating:vertex><gating:coordinate data-type:value="{a}"/><gating:coordinate data-type:value="{b}"/>'
-                f"</gating:vertex>" for a, b in vertices)
+    v = "".join(
+        f'<gating:vertex><gating:coordinate data-type:value="{a}"/><gating:coordinate data-type:value="{b}"/>'
+        f"</gating:vertex>"
+        for a, b in vertices
+    )
     return f'<gating:PolygonGate gating:id="{gid}">{_dim(x)}{_dim(y)}{v}</gating:PolygonGate>\n'
 
 
@@ -62,8 +66,8 @@ def _events(path: Path, **kw: bool) -> tuple[np.ndarray, list[str], dict[str, st
 def _compensate(events: np.ndarray, pnn: list[str], spill: str) -> np.ndarray:
     parts = [p.strip() for p in spill.split(",")]
     n = int(parts[0])
-    names = parts[1:1 + n]
-    matrix = np.array([float(x) for x in parts[1 + n:]]).reshape(n, n)
+    names = parts[1 : 1 + n]
+    matrix = np.array([float(x) for x in parts[1 + n :]]).reshape(n, n)
     out = events.copy()
     idx = [pnn.index(name) for name in names]
     out[:, idx] = events[:, idx] @ np.linalg.inv(matrix)
@@ -100,9 +104,12 @@ def test_data1_gating_ml_reference_file(shared_fixtures: Path, tmp_path: Path) -
     assert sample.pns_labels[2:5] == ["CD4 FITC", "CD8 B PE", "CD3 PerCP"]
     # vertices off the data grid (SSC-H takes values like 5.5): an event on an edge may count either way
     verts = [(35.37, 5.13), (95.41, 5.13), (95.41, 35.29), (60.53, 45.61), (35.37, 30.17)]
-    template = _template(tmp_path, _poly("lymph", "FSC-H", "SSC-H", verts)
-                         + _rect("cd3", [_dim("FL3-H", lo=20.5)], "lymph")
-                         + _rect("cd4", [_dim("FL1-H", lo=20.5), _dim("FL2-H", hi=20.5)], "cd3"))
+    template = _template(
+        tmp_path,
+        _poly("lymph", "FSC-H", "SSC-H", verts)
+        + _rect("cd3", [_dim("FL3-H", lo=20.5)], "lymph")
+        + _rect("cd4", [_dim("FL1-H", lo=20.5), _dim("FL2-H", hi=20.5)], "cd3"),
+    )
     counts = gate_counts(path, template)
     ev, pnn, _ = _events(path)
     lymph = MplPath(verts).contains_points(ev[:, [pnn.index("FSC-H"), pnn.index("SSC-H")]])
@@ -119,8 +126,10 @@ def test_comp_example_needs_ignore_offset_error_and_compensates_spill(shared_fix
         read_fcs(path)
     sample = read_fcs(path, ignore_offset_error=True)
     assert sample.event_count == 10703
-    template = _template(tmp_path, _rect("cd3", [_dim("PE-Cy7-A", "FCS", lo=1000.5)])
-                         + _rect("cd4", [_dim("PacBlu-A", "FCS", lo=500.5)], "cd3"))
+    template = _template(
+        tmp_path,
+        _rect("cd3", [_dim("PE-Cy7-A", "FCS", lo=1000.5)]) + _rect("cd4", [_dim("PacBlu-A", "FCS", lo=500.5)], "cd3"),
+    )
     counts = gate_counts(sample, template)
     ev, pnn, text = _events(path, ignore_offset_error=True)
     comp = _compensate(ev, pnn, text["spill"])
@@ -132,15 +141,20 @@ def test_comp_example_needs_ignore_offset_error_and_compensates_spill(shared_fix
 
 def test_100715_spill_and_logicle(shared_fixtures: Path, tmp_path: Path) -> None:
     path = shared_fixtures / "flow" / "100715.fcs"
-    template = _template(tmp_path, _rect("cd3", [_dim("R780-A", "FCS", "logicle", lo=0.6)])
-                         + _rect("cd8", [_dim("V800-A", "FCS", "logicle", lo=0.62),
-                                         _dim("V655-A", "FCS", "logicle", hi=0.55)], "cd3"))
+    template = _template(
+        tmp_path,
+        _rect("cd3", [_dim("R780-A", "FCS", "logicle", lo=0.6)])
+        + _rect("cd8", [_dim("V800-A", "FCS", "logicle", lo=0.62), _dim("V655-A", "FCS", "logicle", hi=0.55)], "cd3"),
+    )
     counts = gate_counts(path, template)
     ev, pnn, text = _events(path)
     comp = _compensate(ev, pnn, text["spill"])
     cd3 = comp[:, pnn.index("R780-A")] >= _logicle_inverse(0.6)
-    cd8 = cd3 & (comp[:, pnn.index("V800-A")] >= _logicle_inverse(0.62)) & \
-        (comp[:, pnn.index("V655-A")] < _logicle_inverse(0.55))
+    cd8 = (
+        cd3
+        & (comp[:, pnn.index("V800-A")] >= _logicle_inverse(0.62))
+        & (comp[:, pnn.index("V655-A")] < _logicle_inverse(0.55))
+    )
     assert counts["cd3"] == pytest.approx(cd3.sum(), abs=2)  # events exactly at a threshold may round either way
     assert counts["cd8"] == pytest.approx(cd8.sum(), abs=2)
     assert 0 < counts["cd8"] < counts["cd3"] < 65016
@@ -148,9 +162,11 @@ def test_100715_spill_and_logicle(shared_fixtures: Path, tmp_path: Path) -> None
 
 def test_facs_diva_b_cells(shared_fixtures: Path, tmp_path: Path) -> None:
     path = shared_fixtures / "flow" / "facs_diva_test.fcs"
-    template = _template(tmp_path, _rect("cd45", [_dim("PerCP-A", "FCS", "logicle", lo=0.7),
-                                                  _dim("SSC-A", hi=100000.5)])
-                         + _rect("b", [_dim("APC-A", "FCS", "logicle", lo=0.65)], "cd45"))
+    template = _template(
+        tmp_path,
+        _rect("cd45", [_dim("PerCP-A", "FCS", "logicle", lo=0.7), _dim("SSC-A", hi=100000.5)])
+        + _rect("b", [_dim("APC-A", "FCS", "logicle", lo=0.65)], "cd45"),
+    )
     counts = gate_counts(path, template)
     ev, pnn, text = _events(path)
     comp = _compensate(ev, pnn, text["spill"])
@@ -161,12 +177,15 @@ def test_facs_diva_b_cells(shared_fixtures: Path, tmp_path: Path) -> None:
     assert counts["b"] > 100
 
 
-@pytest.mark.parametrize(("name", "why"), [
-    ("data1.fcs", r"no CD45, CD19, CD16/CD56 in the file; the file's markers are CD3, CD4, CD8"),
-    ("100715.fcs", r"no CD45, CD16/CD56 in the file; the file's markers are CD3, CD4, CD8, CD14, CD19, CD27"),
-    ("facs_diva_test.fcs", r"FITC-A is 'CD20' \(template: CD3\).*markers are CD10, CD19, CD20, CD34, CD38, CD45"),
-    ("test_comp_example.fcs", r"PE-Cy7-A is 'CD3' \(template: CD4\).*markers are CD3, CD4, CD20, CD33"),
-])
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("data1.fcs", r"no CD45, CD19, CD16/CD56 in the file; the file's markers are CD3, CD4, CD8"),
+        ("100715.fcs", r"no CD45, CD16/CD56 in the file; the file's markers are CD3, CD4, CD8, CD14, CD19, CD27"),
+        ("facs_diva_test.fcs", r"FITC-A is 'CD20' \(template: CD3\).*markers are CD10, CD19, CD20, CD34, CD38, CD45"),
+        ("test_comp_example.fcs", r"PE-Cy7-A is 'CD3' \(template: CD4\).*markers are CD3, CD4, CD20, CD33"),
+    ],
+)
 def test_none_of_the_real_files_is_gated_as_tbnk(shared_fixtures: Path, name: str, why: str) -> None:
     """The four real FCS files are other panels: each is refused, naming what it holds (issue 14)."""
     with pytest.raises(InputError, match=rf"{name}: not the TBNK panel of tbnk_6colour.xml: .*{why}"):
@@ -181,12 +200,13 @@ def test_real_multiset_v3_export_read_as_delivered(shared_fixtures: Path, tmp_pa
     export = shared_fixtures / "flow" / "multiset_v3_export.csv"
     with pytest.raises(InputError, match=r"no visit column; give a manifest"):
         read_tbnk_export(export)
-    ids = ["AA11562", "AA11528", "AA11540", "AA11534", "AA11578", "AA11556", "AA11857", "AA11584", "AA11891",
-           "AA11067"]
+    ids = ["AA11562", "AA11528", "AA11540", "AA11534", "AA11578", "AA11556", "AA11857", "AA11584", "AA11891", "AA11067"]
     visits = ["SCREENING", "C1D1", "C1D1", "C2D1", "C1D1", "C3D1", "C1D1", "C2D1", "C1D1", "C2D1"]
     manifest = tmp_path / "manifest.csv"
-    manifest.write_text("file,subject,visit,date\n" + "".join(
-        f"{i},BW-{k // 2:03d},{v},\n" for k, (i, v) in enumerate(zip(ids, visits, strict=True))))
+    manifest.write_text(
+        "file,subject,visit,date\n"
+        + "".join(f"{i},BW-{k // 2:03d},{v},\n" for k, (i, v) in enumerate(zip(ids, visits, strict=True)))
+    )
     t = read_tbnk_export(export, manifest=manifest)
     assert len(t) == 10 and t.sample_id.tolist() == ids and "." not in set(t.usubjid)
     first = t.iloc[0]

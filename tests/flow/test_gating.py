@@ -17,8 +17,15 @@ from biomarker.flow import DEFAULT_TEMPLATE, TBNK_COLUMNS, gate_counts, gate_fcs
 
 from .fcs_helpers import read_events, write_variant
 
-SUBSETS = {"cd3": ("cd4_t", "cd8_t", "dp_t", "dn_t"), "cd4": ("cd4_t",), "cd8": ("cd8_t",), "dp_t": ("dp_t",),
-           "dn_t": ("dn_t",), "b": ("b",), "nk": ("nk",)}
+SUBSETS = {
+    "cd3": ("cd4_t", "cd8_t", "dp_t", "dn_t"),
+    "cd4": ("cd4_t",),
+    "cd8": ("cd8_t",),
+    "dp_t": ("dp_t",),
+    "dn_t": ("dn_t",),
+    "b": ("b",),
+    "nk": ("nk",),
+}
 LYMPH = ("cd4_t", "cd8_t", "dp_t", "dn_t", "nk", "b", "lymph_other")
 
 
@@ -71,8 +78,13 @@ def test_against_the_exported_tbnk_table_within_sampling_error(gated, fcs_study:
     """tbnk.csv is what the tube's populations were drawn from (multinomially, about 5,000 lymphocytes): gated %
     agree within 4 binomial SEs (and the lymphocyte count, fixed by construction, within 0.5%)."""
     table = {(r["Patient ID"], r["Visit"]): r for r in _tbnk_rows(fcs_study)}
-    cols = {"cd3": "CD3+ %Lymphs", "cd4": "CD3+CD4+ %Lymphs", "cd8": "CD3+CD8+ %Lymphs", "b": "CD19+ %Lymphs",
-            "nk": "CD16+CD56+ %Lymphs"}
+    cols = {
+        "cd3": "CD3+ %Lymphs",
+        "cd4": "CD3+CD4+ %Lymphs",
+        "cd8": "CD3+CD8+ %Lymphs",
+        "b": "CD19+ %Lymphs",
+        "nk": "CD16+CD56+ %Lymphs",
+    }
     for row in gated.itertuples():
         r = table[(row.usubjid, row.visit)]
         lymphosum = float(r["CD3+ %Lymphs"]) + float(r["CD19+ %Lymphs"]) + float(r["CD16+CD56+ %Lymphs"])
@@ -107,7 +119,9 @@ def test_a_flowjo_workspace_gives_the_same_table(fcs_files: list[Path], gated, t
     # FlowJo keeps the acquisition matrix in the workspace; FlowKit's export_wsp writes only named matrices
     # (not Gating-ML's compensation-ref="FCS"), so name the file's own $SPILLOVER matrix.
     template = tmp_path / "named_matrix.xml"
-    template.write_text(DEFAULT_TEMPLATE.read_text().replace('compensation-ref="FCS"', 'compensation-ref="Acquisition"'))
+    template.write_text(
+        DEFAULT_TEMPLATE.read_text().replace('compensation-ref="FCS"', 'compensation-ref="Acquisition"')
+    )
     sample = fk.Sample(str(files[0]))
     detectors = [sample.pnn_labels[i] for i in sample.fluoro_indices]
     matrix = fk.Matrix(sample.get_metadata()["spillover"], detectors, detectors)
@@ -159,8 +173,18 @@ def test_shipped_template_is_valid_gating_ml_2_and_has_every_gate() -> None:
     schema = etree.XMLSchema(etree.parse(str(xsd)))
     assert schema.validate(etree.parse(str(DEFAULT_TEMPLATE))), schema.error_log
     gs = load_template()
-    assert {g for g, _ in gs.get_gate_ids()} == {"singlets", "lymphocytes", "t_cells", "cd4_t", "cd8_t", "dp_t",
-                                                   "dn_t", "b_cells", "nk_cells", "beads"}
+    assert {g for g, _ in gs.get_gate_ids()} == {
+        "singlets",
+        "lymphocytes",
+        "t_cells",
+        "cd4_t",
+        "cd8_t",
+        "dp_t",
+        "dn_t",
+        "b_cells",
+        "nk_cells",
+        "beads",
+    }
 
 
 def test_truncated_corrupt_and_empty_files(fcs_files: list[Path], tmp_path: Path) -> None:
@@ -199,17 +223,25 @@ def test_on_error_skip_keeps_the_others(fcs_files: list[Path], tmp_path: Path) -
 
 def test_missing_channel_is_named(fcs_files: list[Path], tmp_path: Path) -> None:
     no_cd19 = write_variant(fcs_files[0], tmp_path / "S1_C1D1_TBNK.fcs", drop_channels=["APC-A"])
-    with pytest.raises(InputError, match=r"S1_C1D1_TBNK.fcs: not the TBNK panel of tbnk_6colour.xml: no CD19 in the file"):
+    with pytest.raises(
+        InputError, match=r"S1_C1D1_TBNK.fcs: not the TBNK panel of tbnk_6colour.xml: no CD19 in the file"
+    ):
         gate_fcs([no_cd19])
 
 
 def test_a_spillover_keyword_naming_absent_channels(fcs_files: list[Path], tmp_path: Path) -> None:
-    bad = write_variant(fcs_files[0], tmp_path / "S1_C1D1_TBNK.fcs",
-                        set_keywords={"spillover": "2,FITC-A,BV421-A,1,0.1,0,1", "spill": "2,FITC-A,BV421-A,1,0.1,0,1"})
+    bad = write_variant(
+        fcs_files[0],
+        tmp_path / "S1_C1D1_TBNK.fcs",
+        set_keywords={"spillover": "2,FITC-A,BV421-A,1,0.1,0,1", "spill": "2,FITC-A,BV421-A,1,0.1,0,1"},
+    )
     with pytest.raises(InputError, match=r"S1_C1D1_TBNK.fcs: \$SPILLOVER names channel\(s\) BV421-A the file does not"):
         gate_fcs([bad])
-    not_one = write_variant(fcs_files[0], tmp_path / "S2_C1D1_TBNK.fcs",
-                            set_keywords={"spillover": "2,FITC-A,PE-A,0.5,0.1,0,1", "spill": ""})
+    not_one = write_variant(
+        fcs_files[0],
+        tmp_path / "S2_C1D1_TBNK.fcs",
+        set_keywords={"spillover": "2,FITC-A,PE-A,0.5,0.1,0,1", "spill": ""},
+    )
     with pytest.raises(InputError, match=r"diagonal is not 1 \(0.5, 1\): not a spillover matrix"):
         gate_fcs([not_one])
 
@@ -218,9 +250,10 @@ def test_fcs2_comp_keyword_compensates_like_spillover(fcs_files: list[Path], tmp
     """FCS 2.0 ``$COMP``: n then n x n values, no names (the fluorescence channels in order)."""
     _events, _pnn, _, meta = read_events(fcs_files[0])
     parts = meta["spillover"].split(",")
-    comp = ",".join([parts[0], *parts[1 + int(parts[0]):]])
-    only_comp = write_variant(fcs_files[0], tmp_path / "S1_C1D1_TBNK.fcs", drop_keywords=["spillover", "spill"],
-                              set_keywords={"comp": comp})
+    comp = ",".join([parts[0], *parts[1 + int(parts[0]) :]])
+    only_comp = write_variant(
+        fcs_files[0], tmp_path / "S1_C1D1_TBNK.fcs", drop_keywords=["spillover", "spill"], set_keywords={"comp": comp}
+    )
     t = gate_fcs([only_comp, fcs_files[1]])
     same = gate_fcs(fcs_files[:1])
     assert t.qc_flags.iloc[0] == "" and t.cd4_pct_lymph.iloc[0] == pytest.approx(same.cd4_pct_lymph.iloc[0])
@@ -247,23 +280,32 @@ def test_panel_without_beads(fcs_files: list[Path], tmp_path: Path) -> None:
 
 
 def test_bead_count_and_volume_keywords(fcs_files: list[Path], tmp_path: Path) -> None:
-    no_kw = write_variant(fcs_files[0], tmp_path / "S1_C1D1_TBNK.fcs",
-                          drop_keywords=["BEADS COUNT", "SAMPLE VOLUME", "SAMPLE VOLUME UNIT"])
+    no_kw = write_variant(
+        fcs_files[0],
+        tmp_path / "S1_C1D1_TBNK.fcs",
+        drop_keywords=["BEADS COUNT", "SAMPLE VOLUME", "SAMPLE VOLUME UNIT"],
+    )
     with pytest.raises(InputError, match=r"no beads per test.*--beads N"):
         gate_fcs([no_kw])
     t = gate_fcs([no_kw], beads_per_test=50000)
     assert t.qc_flags.iloc[0] == "sample_volume_assumed_50ul"
     assert t.cd4_abs_per_ul.iloc[0] == pytest.approx(gate_fcs(fcs_files[:1]).cd4_abs_per_ul.iloc[0])
-    ml = write_variant(fcs_files[0], tmp_path / "S2_C1D1_TBNK.fcs",
-                       set_keywords={"SAMPLE VOLUME": "0.1", "SAMPLE VOLUME UNIT": "mL", "PATIENT ID": "S2"})
+    ml = write_variant(
+        fcs_files[0],
+        tmp_path / "S2_C1D1_TBNK.fcs",
+        set_keywords={"SAMPLE VOLUME": "0.1", "SAMPLE VOLUME UNIT": "mL", "PATIENT ID": "S2"},
+    )
     half = gate_fcs([ml])
     full = gate_fcs([fcs_files[0]])
     assert half.cd3_abs_per_ul.iloc[0] == pytest.approx(full.cd3_abs_per_ul.iloc[0] / 2)
 
 
-def test_subject_and_visit_from_keywords_or_a_manifest_never_the_file_name(fcs_files: list[Path],
-                                                                          tmp_path: Path) -> None:
-    renamed = write_variant(fcs_files[0], tmp_path / "P77_Cycle 2 Day 1_tube.fcs", drop_keywords=["PATIENT ID", "VISIT"])
+def test_subject_and_visit_from_keywords_or_a_manifest_never_the_file_name(
+    fcs_files: list[Path], tmp_path: Path
+) -> None:
+    renamed = write_variant(
+        fcs_files[0], tmp_path / "P77_Cycle 2 Day 1_tube.fcs", drop_keywords=["PATIENT ID", "VISIT"]
+    )
     with pytest.raises(InputError, match=r"tube.fcs: no subject or visit: no PATIENT ID and VISIT keyword.*manifest"):
         gate_fcs([renamed])
     manifest = tmp_path / "manifest.csv"
@@ -284,8 +326,18 @@ def test_bad_template(tmp_path: Path, fcs_files: list[Path]) -> None:
     with pytest.raises(InputError, match=r"not a readable Gating-ML 2.0 template"):
         gate_fcs(fcs_files[:1], template=bad)
     counts = gate_counts(fcs_files[0])
-    assert set(counts) == {"singlets", "lymphocytes", "t_cells", "cd4_t", "cd8_t", "dp_t", "dn_t", "b_cells",
-                           "nk_cells", "beads"}
+    assert set(counts) == {
+        "singlets",
+        "lymphocytes",
+        "t_cells",
+        "cd4_t",
+        "cd8_t",
+        "dp_t",
+        "dn_t",
+        "b_cells",
+        "nk_cells",
+        "beads",
+    }
 
 
 def _copy(src: Path, dst: Path) -> Path:

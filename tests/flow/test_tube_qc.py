@@ -20,8 +20,7 @@ from biomarker.simulate.tbnk import TbnkResult
 
 # the reference tube: NK 231 and lymphocytes 1,310 cells/uL
 RESULT = TbnkResult("TB000001", "S-001", "C1D1", 0, 70, 40, 25, 18, 11, 1310)
-SUBSETS = {"cd3": ("cd4_t", "cd8_t", "dp_t", "dn_t"), "cd4": ("cd4_t",), "cd8": ("cd8_t",), "b": ("b",),
-           "nk": ("nk",)}
+SUBSETS = {"cd3": ("cd4_t", "cd8_t", "dp_t", "dn_t"), "cd4": ("cd4_t",), "cd8": ("cd8_t",), "b": ("b",), "nk": ("nk",)}
 KINDS = {
     "plain": Perturbation(),
     "ssc_x2": Perturbation(ssc_gain=2.0),
@@ -156,10 +155,16 @@ def test_t_quadrants_partition_the_t_cells(gated) -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(neg=st.floats(0.05, 0.3), pos=st.floats(0.55, 0.8), sd=st.floats(0.015, 0.04),
-       share=st.floats(0.05, 0.6), seed=st.integers(0, 10_000))
-def test_a_valley_lies_between_two_separated_populations(neg: float, pos: float, sd: float, share: float,
-                                                         seed: int) -> None:
+@given(
+    neg=st.floats(0.05, 0.3),
+    pos=st.floats(0.55, 0.8),
+    sd=st.floats(0.015, 0.04),
+    share=st.floats(0.05, 0.6),
+    seed=st.integers(0, 10_000),
+)
+def test_a_valley_lies_between_two_separated_populations(
+    neg: float, pos: float, sd: float, share: float, seed: int
+) -> None:
     rng = np.random.default_rng(seed)
     n_pos = int(4000 * share)
     v = np.concatenate([rng.normal(neg, sd, 4000 - n_pos), rng.normal(pos, sd, n_pos)])
@@ -167,7 +172,9 @@ def test_a_valley_lies_between_two_separated_populations(neg: float, pos: float,
     assert valley.found
     assert neg + 3 * sd <= valley.position <= pos - 3 * sd
     # nothing the valley splits is misplaced: under 0.5% of each population falls on the wrong side
-    assert np.mean(v[: 4000 - n_pos] >= valley.position) < 0.005 and np.mean(v[4000 - n_pos:] < valley.position) < 0.005
+    assert (
+        np.mean(v[: 4000 - n_pos] >= valley.position) < 0.005 and np.mean(v[4000 - n_pos :] < valley.position) < 0.005
+    )
 
 
 def test_singlets_on_ssc_when_there_is_no_fsc_h_else_flagged(tubes, tmp_path: Path) -> None:
@@ -186,8 +193,10 @@ def test_singlets_on_ssc_when_there_is_no_fsc_h_else_flagged(tubes, tmp_path: Pa
     events = events.copy()
     events[:, i_h] = events[:, i_s] * events[:, i_h] / np.maximum(events[:, i_a], 1)
     names = [("SSC-H" if n == "FSC-H" else n) for n in pnn]
-    out = {("$" + k.upper() if k in {"cyt", "cytsn", "date", "fil", "src", "spillover"} else k.upper()): v
-           for k, v in meta.items()}
+    out = {
+        ("$" + k.upper() if k in {"cyt", "cytsn", "date", "fil", "src", "spillover"} else k.upper()): v
+        for k, v in meta.items()
+    }
     data = array("f")
     data.frombytes(events.astype("<f4").tobytes())
     buf = io.BytesIO()
@@ -196,7 +205,8 @@ def test_singlets_on_ssc_when_there_is_no_fsc_h_else_flagged(tubes, tmp_path: Pa
     ssc_h.write_bytes(buf.getvalue())
     on_ssc = gate_fcs([ssc_h])
     assert on_ssc.qc_flags.iloc[0] == "" and on_ssc.lymph_events.iloc[0] == pytest.approx(
-        with_h.lymph_events.iloc[0], rel=0.01)
+        with_h.lymph_events.iloc[0], rel=0.01
+    )
     # neither FSC-H nor SSC-H: gated without singlets, flagged, the doublets stay in
     no_h = gate_fcs([write_variant(src, tmp_path / "no_h.fcs", drop_channels=["FSC-H"])])
     assert "no_singlet_gate" in no_h.qc_flags.iloc[0]
@@ -208,8 +218,7 @@ def test_compute_tbnk_is_one_face_for_tubes_and_exports(tubes, tmp_path: Path) -
     from biomarker.flow import compute_tbnk
 
     r = compute_tbnk([tubes["plain"][0], tubes["few_beads"][0]])
-    assert set(r.tables) == {"tbnk", "tbnk_qc", "tbnk_tube_status", "tbnk_gates", "tbnk_features",
-                             "tbnk_features_wide"}
+    assert set(r.tables) == {"tbnk", "tbnk_qc", "tbnk_tube_status", "tbnk_gates", "tbnk_features", "tbnk_features_wide"}
     assert r.tables["tbnk_features_wide"].attrs["flagged_left_out"] == 1  # the few-beads tube
     export = tmp_path / "export.csv"
     export.write_text("Patient ID,Visit,CD3+ %Lymphs,CD3+ Abs Cnt (10^6/L)\nS1,C1D1,70,900\nS1,C2D1,72,1200\n")

@@ -11,8 +11,7 @@ import pytest
 CHR1 = "ACATCGATTCAGGTACTTTTGGCCAATTGGCCAATTGGCCAATTGGCCAATTGGCCAAT"
 CHR2 = "GGGGTTTTCCCCAAAAGGGGTTTTCCCCAAAA"
 
-VEP_FORMAT = ("Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|HGVSc|HGVSp|"
-              "CANONICAL|MANE_SELECT")
+VEP_FORMAT = "Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|HGVSc|HGVSp|CANONICAL|MANE_SELECT"
 
 
 @pytest.fixture
@@ -23,8 +22,14 @@ def fasta(tmp_path: Path) -> Path:
     return path
 
 
-def write_vcf(path: Path, rows: list[str], *, contig_prefix: str = "", info_header: str = "",
-              lengths: tuple[int, int] = (len(CHR1), len(CHR2))) -> Path:
+def write_vcf(
+    path: Path,
+    rows: list[str],
+    *,
+    contig_prefix: str = "",
+    info_header: str = "",
+    lengths: tuple[int, int] = (len(CHR1), len(CHR2)),
+) -> Path:
     """A minimal one-sample VCF (``rows`` are tab-joined CHROM..INFO; FORMAT/sample are added)."""
     head = [
         "##fileformat=VCFv4.2",

@@ -49,10 +49,24 @@ def test_hand_worked_catalogue_with_reverse_strand_and_contig_naming(tmp_path: P
 
 
 def test_maf_gives_the_same_catalogue(tmp_path: Path, fasta: Path) -> None:
-    cols = ["Hugo_Symbol", "Chromosome", "Start_Position", "Reference_Allele", "Tumor_Seq_Allele1",
-            "Tumor_Seq_Allele2", "Variant_Classification", "Tumor_Sample_Barcode", "FILTER"]
-    snvs = [("chr1", 2, "C", "A"), ("chr1", 6, "G", "T"), ("chr1", 10, "C", "T"), ("chr1", 12, "G", "C"),
-            ("chr1", 15, "A", "G")]
+    cols = [
+        "Hugo_Symbol",
+        "Chromosome",
+        "Start_Position",
+        "Reference_Allele",
+        "Tumor_Seq_Allele1",
+        "Tumor_Seq_Allele2",
+        "Variant_Classification",
+        "Tumor_Sample_Barcode",
+        "FILTER",
+    ]
+    snvs = [
+        ("chr1", 2, "C", "A"),
+        ("chr1", 6, "G", "T"),
+        ("chr1", 10, "C", "T"),
+        ("chr1", 12, "G", "C"),
+        ("chr1", 15, "A", "G"),
+    ]
     lines = ["#version 2.4", "\t".join(cols)]
     lines += ["\t".join(["SYN1", c, str(p), r, r, a, "Missense_Mutation", "T1", "PASS"]) for c, p, r, a in snvs]
     lines.append("\t".join(["SYN1", "chr1", "18", "T", "T", "-", "Frame_Shift_Del", "T1", "PASS"]))
@@ -131,7 +145,9 @@ def test_unfiltered_vcf_and_maf_without_filter_warn(tmp_path: Path, fasta: Path)
     cat = build_catalogue(vcf, Reference(fasta), variant_set="passing")
     assert cat.n_snv == 2 and any("FILTER is '.' on every record" in w for w in cat.warnings)
     maf = tmp_path / "t.maf"
-    maf.write_text("Hugo_Symbol\tChromosome\tStart_Position\tReference_Allele\tTumor_Seq_Allele2\t"
-                   "Variant_Classification\tTumor_Sample_Barcode\nX\tchr1\t2\tC\tA\tMissense_Mutation\tT1\n")
+    maf.write_text(
+        "Hugo_Symbol\tChromosome\tStart_Position\tReference_Allele\tTumor_Seq_Allele2\t"
+        "Variant_Classification\tTumor_Sample_Barcode\nX\tchr1\t2\tC\tA\tMissense_Mutation\tT1\n"
+    )
     cat = build_catalogue(maf, Reference(fasta), variant_set="passing")
     assert cat.n_snv == 1 and any("no FILTER column" in w for w in cat.warnings)

@@ -58,8 +58,21 @@ def test_store_tables(result, tmp_path: Path) -> None:
 def test_cli_one_line_error_on_ref_mismatch(tmp_path: Path, fasta: Path) -> None:
     vcf = write_vcf(tmp_path / "t.vcf", ["1\t2\t.\tG\tA\t.\tPASS\t."])
     sig = write_signature_matrix(tmp_path / "sbs.tsv")
-    r = CliRunner().invoke(app, ["genomic", str(vcf), "--fasta", str(fasta), "--signatures", str(sig),
-                                 "--variants", "passing", "--out", str(tmp_path / "o")])
+    r = CliRunner().invoke(
+        app,
+        [
+            "genomic",
+            str(vcf),
+            "--fasta",
+            str(fasta),
+            "--signatures",
+            str(sig),
+            "--variants",
+            "passing",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
     assert r.exit_code == 2
     assert "REF G but the FASTA has C" in r.output and len(r.output.strip().splitlines()) == 1
     assert not (tmp_path / "o").exists()
@@ -68,9 +81,25 @@ def test_cli_one_line_error_on_ref_mismatch(tmp_path: Path, fasta: Path) -> None
 def test_cli_writes_tables(tmp_path: Path, fasta: Path) -> None:
     vcf = write_vcf(tmp_path / "t.vcf", ROWS)
     sig = write_signature_matrix(tmp_path / "sbs.tsv")
-    r = CliRunner().invoke(app, ["genomic", str(vcf), "--fasta", str(fasta), "--signatures", str(sig),
-                                 "--variants", "passing", "--usubjid", "S-9", "--min-snvs", "5",
-                                 "--out", str(tmp_path / "o")])
+    r = CliRunner().invoke(
+        app,
+        [
+            "genomic",
+            str(vcf),
+            "--fasta",
+            str(fasta),
+            "--signatures",
+            str(sig),
+            "--variants",
+            "passing",
+            "--usubjid",
+            "S-9",
+            "--min-snvs",
+            "5",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
     assert r.exit_code == 0, r.output
     feats = pd.read_csv(tmp_path / "o" / "genomic_features.tsv", sep="\t")
     assert feats.loc[0, "usubjid"] == "S-9" and feats.loc[0, "snv_count"] == 5
@@ -83,8 +112,10 @@ def test_unannotated_flags_are_typed_missing_in_the_store_and_drawn(tmp_path: Pa
 
     vcf = write_vcf(tmp_path / "t.vcf", ROWS)
     sig = write_signature_matrix(tmp_path / "sbs.tsv")
-    res = compute_genomic([GenomicSample("S-1", "t", vcf)],
-                          GenomicConfig(fasta=str(fasta), variant_set="passing", signatures=str(sig), n_boot=0))
+    res = compute_genomic(
+        [GenomicSample("S-1", "t", vcf)],
+        GenomicConfig(fasta=str(fasta), variant_set="passing", signatures=str(sig), n_boot=0),
+    )
     assert res.tables["genomic_features"]["stk11_lof"].isna().all()
     store_genomic(res, tmp_path / "s.duckdb")
     with Store(tmp_path / "s.duckdb", read_only=True) as st:

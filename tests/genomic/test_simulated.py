@@ -46,7 +46,8 @@ def test_fasta_holds_the_simulated_bases_and_real_lengths(planted: dict) -> None
     assert dict(zip(fa.references, fa.lengths, strict=True)) == dict(CONTIGS)
     for rec in planted["tumours"][0][2][:50]:
         assert fa.fetch(rec.contig, rec.pos - 2, rec.pos + len(rec.ref)) == ref_bases(
-            rec.contig, rec.pos - 1, len(rec.ref) + 2)
+            rec.contig, rec.pos - 1, len(rec.ref) + 2
+        )
     assert fa.fetch("chr12", 25245349, 25245350) == "C"  # KRAS G12 hotspot keeps its real base
 
 

@@ -46,10 +46,14 @@ def test_simulated_table_matches_planted_truth(study: Path) -> None:
     assert df.assay.eq("22C3").all()
     assert df.attrs["provenance"]["sha256"]
     # TIL stromal % as written, NaN where the lab left it blank
-    raw = {r["USUBJID"]: r["TIL_STROMAL_PCT"] for r in csv.DictReader((study / "pathology" / "pdl1_til.csv").read_text().splitlines())}
+    raw = {
+        r["USUBJID"]: r["TIL_STROMAL_PCT"]
+        for r in csv.DictReader((study / "pathology" / "pdl1_til.csv").read_text().splitlines())
+    }
     for row in df.itertuples():
-        assert (raw[row.usubjid] == "" and row.til_stromal_pct != row.til_stromal_pct) or \
-            row.til_stromal_pct == float(raw[row.usubjid])
+        assert (raw[row.usubjid] == "" and row.til_stromal_pct != row.til_stromal_pct) or row.til_stromal_pct == float(
+            raw[row.usubjid]
+        )
 
 
 def _csv(tmp_path: Path, text: str, name: str = "p.csv") -> Path:

@@ -90,8 +90,9 @@ def test_impossible_values_are_errors(text: str) -> None:
 
 
 def test_user_spellings_map_to_accepted_ones() -> None:
-    spellings = load_spellings({"Weakly positive": "1-49%", "strong": ">=50%", "NE - crush artefact": "not evaluable",
-                                "trace": 0.5})
+    spellings = load_spellings(
+        {"Weakly positive": "1-49%", "strong": ">=50%", "NE - crush artefact": "not evaluable", "trace": 0.5}
+    )
     assert parse_score("weakly  positive", spellings=spellings).category == "1-49"
     assert parse_score("STRONG", spellings=spellings).low == 50
     assert parse_score("NE - crush artefact", spellings=spellings).evaluable is False

@@ -10,28 +10,39 @@ import pytest
 
 from biomarker.simulate import simulate_study
 
-TRUTH_FEATURES = ["tmb_log2", "pdl1_tps_pct", "til_stromal_pct", "nk_pct_lymph_c1d1",
-                  "age_years", "ecog", "smoking", "sex"]
+TRUTH_FEATURES = [
+    "tmb_log2",
+    "pdl1_tps_pct",
+    "til_stromal_pct",
+    "nk_pct_lymph_c1d1",
+    "age_years",
+    "ecog",
+    "smoking",
+    "sex",
+]
 
 
 def truth_table(study: Path) -> pd.DataFrame:
     """One row per patient from ``truth/patients.csv`` and DM (no readers involved: fast and reader-independent)."""
     truth = pd.read_csv(study / "truth" / "patients.csv")
     dm = pd.read_csv(study / "clinical" / "dm.csv")
-    table = pd.DataFrame({
-        "USUBJID": truth["USUBJID"],
-        "tmb_per_mb": truth["true_tmb_per_mb"],
-        "tmb_log2": np.log2(truth["true_tmb_per_mb"] + 1.0),
-        "pdl1_tps_pct": truth["pdl1_tps_true_pct"],
-        "til_stromal_pct": truth["til_pct"],
-        "nk_pct_lymph_c1d1": truth["nk_pct_baseline"],
-        "cd8_pct_lymph_change_c2d1": truth["cd8_change"],
-        "response": truth["bor"].isin(["CR", "PR"]).astype(int),
-        "pfs_months": truth["pfs_months"],
-        "pfs_event": truth["pfs_event"],
-    })
+    table = pd.DataFrame(
+        {
+            "USUBJID": truth["USUBJID"],
+            "tmb_per_mb": truth["true_tmb_per_mb"],
+            "tmb_log2": np.log2(truth["true_tmb_per_mb"] + 1.0),
+            "pdl1_tps_pct": truth["pdl1_tps_true_pct"],
+            "til_stromal_pct": truth["til_pct"],
+            "nk_pct_lymph_c1d1": truth["nk_pct_baseline"],
+            "cd8_pct_lymph_change_c2d1": truth["cd8_change"],
+            "response": truth["bor"].isin(["CR", "PR"]).astype(int),
+            "pfs_months": truth["pfs_months"],
+            "pfs_event": truth["pfs_event"],
+        }
+    )
     covariates = dm[["USUBJID", "AGE", "ECOG", "SMOKING", "SEX"]].rename(
-        columns={"AGE": "age_years", "ECOG": "ecog", "SMOKING": "smoking", "SEX": "sex"})
+        columns={"AGE": "age_years", "ECOG": "ecog", "SMOKING": "smoking", "SEX": "sex"}
+    )
     return table.merge(covariates, on="USUBJID", how="left")
 
 

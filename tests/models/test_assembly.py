@@ -27,7 +27,7 @@ def store(study):
     """Every step but the models, as `biomarker run` does them, into the study's store."""
     config = write_study_config(study)
     text = config.read_text()
-    config.write_text(text[:text.index("models:")] + text[text.index("out:"):])
+    config.write_text(text[: text.index("models:")] + text[text.index("out:") :])
     Study.from_config(config, jobs=1).run()
     return study / "results" / "study.duckdb"
 
@@ -68,8 +68,13 @@ def test_tmb_from_the_store_and_outcomes_rules(store):
     with Store(store, read_only=True) as s:
         tmb = one_tmb_per_subject(s.table("tmb_results"), {"samples": s.table("samples")})
     assert len(tmb) == 40 and tmb["usubjid"].is_unique
-    bor = pd.DataFrame({"usubjid": ["a", "b", "c", "d"], "bor": ["CR", "SD", "PD", "NE"],
-                        "best_pct_change_from_baseline": [-100.0, 5.0, 40.0, np.nan]})
+    bor = pd.DataFrame(
+        {
+            "usubjid": ["a", "b", "c", "d"],
+            "bor": ["CR", "SD", "PD", "NE"],
+            "best_pct_change_from_baseline": [-100.0, 5.0, 40.0, np.nan],
+        }
+    )
     pfs = pd.DataFrame({"usubjid": list("abcd"), "pfs_months": [12.0, 6.0, 2.0, 1.0], "pfs_event": [0, 1, 1, 0]})
     os_ = pd.DataFrame({"usubjid": list("abcd"), "os_months": [12.0, 9.0, 5.0, 1.0], "os_event": [0, 1, 1, 0]})
     out = derive_outcomes(bor, pfs, os_).set_index("usubjid")
@@ -78,8 +83,9 @@ def test_tmb_from_the_store_and_outcomes_rules(store):
 
 
 def test_the_study_form_reads_the_store_and_writes_everything(store, tmp_path):
-    res = run_study_models(store, tmp_path, n_repeats=2, n_permutations=0, n_bootstrap=50, n_refit_bootstrap=0,
-                           models=("logistic_l2",))
+    res = run_study_models(
+        store, tmp_path, n_repeats=2, n_permutations=0, n_bootstrap=50, n_refit_bootstrap=0, models=("logistic_l2",)
+    )
     assert (tmp_path / "features.tsv").is_file() and (tmp_path / "report.json").is_file()
     assert set(res.summary.model) == {"logistic_l2", "clinical_rule"}
     report = json.loads((tmp_path / "report.json").read_text())

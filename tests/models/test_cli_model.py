@@ -32,12 +32,35 @@ def test_on_treatment_feature_refused_then_landmark_runs(tmp_path):
     n = 40
     y = (np.arange(n) % 3 == 0).astype(int)
     early = (y == 0) & (np.arange(n) % 4 == 1)
-    table = pd.DataFrame({"usubjid": [f"P{i}" for i in range(n)], "response": y, "tmb_log2": rng.normal(3, 1, n),
-                          "cd8_pct_lymph_change_c2d1": np.where(early, np.nan, rng.normal(size=n)),
-                          "pfs_months": np.where(early, 0.4, 5.0), "pfs_event": 1})
+    table = pd.DataFrame(
+        {
+            "usubjid": [f"P{i}" for i in range(n)],
+            "response": y,
+            "tmb_log2": rng.normal(3, 1, n),
+            "cd8_pct_lymph_change_c2d1": np.where(early, np.nan, rng.normal(size=n)),
+            "pfs_months": np.where(early, 0.4, 5.0),
+            "pfs_event": 1,
+        }
+    )
     table.to_csv(tmp_path / "p.csv", index=False)
-    args = ["model", tmp_path / "p.csv", "--out", tmp_path / "out", "--features", "tmb_log2,cd8_pct_lymph_change_c2d1",
-            "--repeats", "1", "--permutations", "9", "--refit-bootstrap", "0", "--models", "logistic_l2", "-j", "1"]
+    args = [
+        "model",
+        tmp_path / "p.csv",
+        "--out",
+        tmp_path / "out",
+        "--features",
+        "tmb_log2,cd8_pct_lymph_change_c2d1",
+        "--repeats",
+        "1",
+        "--permutations",
+        "9",
+        "--refit-bootstrap",
+        "0",
+        "--models",
+        "logistic_l2",
+        "-j",
+        "1",
+    ]
     refused = run(*args)
     assert refused.returncode == 2 and "guarantee-time bias" in refused.stderr
     ok = run(*args, "--landmark", "C2D1")

@@ -26,8 +26,9 @@ def cohort(rng: np.random.Generator, n: int, beta: float) -> tuple[pd.DataFrame,
     return pd.DataFrame(X, columns=[f"x{i}" for i in range(P)]), y
 
 
-def coverage(n_sims: int = 100, beta: float = BETA, n_boot: int = 40, seed: int = 2026,
-             verbose: bool = False) -> dict[str, float]:
+def coverage(
+    n_sims: int = 100, beta: float = BETA, n_boot: int = 40, seed: int = 2026, verbose: bool = False
+) -> dict[str, float]:
     """Share of simulated cohorts whose interval holds the final model's AUC in 20,000 new patients."""
     rng = np.random.default_rng(seed)
     est = make_pipeline(StandardScaler(), LogisticRegression(C=1.0))
@@ -50,12 +51,19 @@ def coverage(n_sims: int = 100, beta: float = BETA, n_boot: int = 40, seed: int 
         widths.append(hi - lo)
         errors.append(auc - truth)
         if verbose and len(widths) % 10 == 0:
-            print(f"{len(widths)} cohorts: refit {np.mean(hits_refit):.3f}, refit rescaled m-out-of-n "
-                  f"{np.mean(hits_632):.3f}, oof bootstrap {np.mean(hits_oof):.3f}", flush=True)
-    return {"n": len(hits_refit), "refit_coverage": float(np.mean(hits_refit)),
-            "refit_rescaled_coverage": float(np.mean(hits_632)),
-            "oof_bootstrap_coverage": float(np.mean(hits_oof)), "mean_width": float(np.mean(widths)),
-            "mean_error": float(np.mean(errors))}
+            print(
+                f"{len(widths)} cohorts: refit {np.mean(hits_refit):.3f}, refit rescaled m-out-of-n "
+                f"{np.mean(hits_632):.3f}, oof bootstrap {np.mean(hits_oof):.3f}",
+                flush=True,
+            )
+    return {
+        "n": len(hits_refit),
+        "refit_coverage": float(np.mean(hits_refit)),
+        "refit_rescaled_coverage": float(np.mean(hits_632)),
+        "oof_bootstrap_coverage": float(np.mean(hits_oof)),
+        "mean_width": float(np.mean(widths)),
+        "mean_error": float(np.mean(errors)),
+    }
 
 
 @pytest.mark.slow

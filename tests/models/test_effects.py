@@ -89,8 +89,9 @@ def test_text_cell_in_a_numeric_feature_is_an_error_naming_the_cells():
     t.loc[[3, 17], "tmb"] = ["n/a", "12,5"]
     with pytest.raises(InputError, match=r"2 cells are text: usubjid P3 = 'n/a'; usubjid P17 = '12,5'"):
         text_in_numbers(t, "tmb", "usubjid", None)
-    text_in_numbers(pd.DataFrame({"usubjid": ["a", "b"], "smoking": ["never", "current"]}), "smoking", "usubjid",
-                    None)  # a real category passes
+    text_in_numbers(
+        pd.DataFrame({"usubjid": ["a", "b"], "smoking": ["never", "current"]}), "smoking", "usubjid", None
+    )  # a real category passes
 
 
 def test_collinear_covariates_give_no_adjusted_effect_rather_than_a_crash():

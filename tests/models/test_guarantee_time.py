@@ -11,8 +11,16 @@ from biomarker.errors import ConfigError
 from biomarker.models import ModelSpec, run_models
 from biomarker.models.features import missingness
 
-FAST = {"n_repeats": 2, "n_permutations": 0, "n_bootstrap": 50, "n_refit_bootstrap": 0, "figures": False,
-        "n_jobs": 1, "models": ("logistic_l2",), "rule": False}
+FAST = {
+    "n_repeats": 2,
+    "n_permutations": 0,
+    "n_bootstrap": 50,
+    "n_refit_bootstrap": 0,
+    "figures": False,
+    "n_jobs": 1,
+    "models": ("logistic_l2",),
+    "rule": False,
+}
 
 
 def early_progression_cohort(seed: int, n: int = 50) -> pd.DataFrame:
@@ -22,11 +30,16 @@ def early_progression_cohort(seed: int, n: int = 50) -> pd.DataFrame:
     y = (rng.random(n) < 0.3).astype(int)
     early = (y == 0) & (rng.random(n) < 0.4)
     pfs = np.where(early, rng.uniform(0.2, 0.6, n), rng.uniform(1.5, 12, n))
-    return pd.DataFrame({
-        "usubjid": [f"P{i:02d}" for i in range(n)], "response": y, "tmb_log2": rng.normal(3, 1, n),
-        "cd8_pct_lymph_change_c2d1": np.where(early, np.nan, rng.normal(0, 5, n)),
-        "pfs_months": pfs, "pfs_event": np.where(early, 1, (rng.random(n) < 0.7).astype(int)),
-    })
+    return pd.DataFrame(
+        {
+            "usubjid": [f"P{i:02d}" for i in range(n)],
+            "response": y,
+            "tmb_log2": rng.normal(3, 1, n),
+            "cd8_pct_lymph_change_c2d1": np.where(early, np.nan, rng.normal(0, 5, n)),
+            "pfs_months": pfs,
+            "pfs_event": np.where(early, 1, (rng.random(n) < 0.7).astype(int)),
+        }
+    )
 
 
 def test_on_treatment_feature_is_refused_outside_a_landmark_analysis():
@@ -37,8 +50,9 @@ def test_on_treatment_feature_is_refused_outside_a_landmark_analysis():
 
 def test_landmark_excludes_and_counts_patients_no_longer_at_risk():
     table = early_progression_cohort(2)
-    res = run_models(table, outcome="response", features=["tmb_log2", "cd8_pct_lymph_change_c2d1"],
-                     landmark="C2D1", **FAST)
+    res = run_models(
+        table, outcome="response", features=["tmb_log2", "cd8_pct_lymph_change_c2d1"], landmark="C2D1", **FAST
+    )
     early = int(table["cd8_pct_lymph_change_c2d1"].isna().sum())  # all progressed before day 21
     excl = res.tables["landmark_exclusions"]
     assert len(excl) == early and set(excl["reason"]) == {"event_before_landmark"}
@@ -68,8 +82,9 @@ def test_noise_with_informative_missingness_is_not_called_a_predictor():
     aucs, ps, flagged = [], [], []
     for seed in (11, 12, 13):
         table = early_progression_cohort(seed).rename(columns={"cd8_pct_lymph_change_c2d1": "noise_c1d1"})
-        res = run_models(table, outcome="response", features=["noise_c1d1"], **{**FAST, "n_permutations": 19},
-                         seed=seed)
+        res = run_models(
+            table, outcome="response", features=["noise_c1d1"], **{**FAST, "n_permutations": 19}, seed=seed
+        )
         perf = res.summary.set_index("model").loc["logistic_l2"]
         aucs.append(perf["auc"])
         ps.append(perf["p"])
@@ -106,12 +121,22 @@ def test_spec_from_a_yaml_models_block(tmp_path):
 def test_landmark_reasons_by_hand():
     from biomarker.models.landmark import apply_landmark
 
-    t = pd.DataFrame({"usubjid": list("abcdef"), "pfs_months": [0.3, 0.68, 0.5, 4.0, 6.0, np.nan],
-                      "pfs_event": [1, 1, 0, 1, 0, np.nan], "ttr_months": [np.nan, np.nan, np.nan, 0.6, 1.4, np.nan]})
+    t = pd.DataFrame(
+        {
+            "usubjid": list("abcdef"),
+            "pfs_months": [0.3, 0.68, 0.5, 4.0, 6.0, np.nan],
+            "pfs_event": [1, 1, 0, 1, 0, np.nan],
+            "ttr_months": [np.nan, np.nan, np.nan, 0.6, 1.4, np.nan],
+        }
+    )
     kept, excl, what = apply_landmark(t, ModelSpec(landmark="C2D1", response_time="ttr_months"), "usubjid")
     # C2D1 = day 21 = 0.6899 months: progression at 0.68 is before the landmark, censoring at 0.5 is not
     # followed to it, a response at 0.6 was assessed before it, no PFS time cannot be placed
     assert dict(zip(excl.usubjid, excl.reason, strict=True)) == {
-        "a": "event_before_landmark", "b": "event_before_landmark", "c": "censored_before_landmark",
-        "d": "response_before_landmark", "f": "no_time"}
+        "a": "event_before_landmark",
+        "b": "event_before_landmark",
+        "c": "censored_before_landmark",
+        "d": "response_before_landmark",
+        "f": "no_time",
+    }
     assert kept.usubjid.tolist() == ["e"] and what["n_at_risk"] == 1 and what["note"] is None

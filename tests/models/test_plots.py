@@ -25,16 +25,38 @@ def test_biomarker_by_response_shows_every_point_and_n_per_group():
 
 
 def test_roc_calibration_and_forest_draw_their_tables():
-    roc = pd.DataFrame({"model": ["a"] * 3 + ["b"] * 3, "fpr": [0, 0.5, 1] * 2, "tpr": [0, 0.7, 1, 0, 0.5, 1],
-                        "tpr_lower": [0, 0.5, 1] * 2, "tpr_upper": [0, 0.9, 1] * 2, "label": ["a AUC 0.70"] * 3 + ["b"] * 3})
+    roc = pd.DataFrame(
+        {
+            "model": ["a"] * 3 + ["b"] * 3,
+            "fpr": [0, 0.5, 1] * 2,
+            "tpr": [0, 0.7, 1, 0, 0.5, 1],
+            "tpr_lower": [0, 0.5, 1] * 2,
+            "tpr_upper": [0, 0.9, 1] * 2,
+            "label": ["a AUC 0.70"] * 3 + ["b"] * 3,
+        }
+    )
     ax = roc_plot(roc).axes[0]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a AUC 0.70", "b"]
-    cal = pd.DataFrame({"model": "a", "mean_predicted": [0.1, 0.4, 0.8], "observed": [0.0, 0.5, 0.7],
-                        "ci_lower": [0.0, 0.2, 0.4], "ci_upper": [0.3, 0.8, 0.9]})
+    cal = pd.DataFrame(
+        {
+            "model": "a",
+            "mean_predicted": [0.1, 0.4, 0.8],
+            "observed": [0.0, 0.5, 0.7],
+            "ci_lower": [0.0, 0.2, 0.4],
+            "ci_upper": [0.3, 0.8, 0.9],
+        }
+    )
     assert calibration_plot(cal).axes[0].get_xlabel() == "Mean predicted probability"
-    eff = pd.DataFrame({"panel": ["Response", "Response", "PFS"], "label": ["tmb", "tps", "tmb"],
-                        "estimate": [2.0, 1.1, 0.6], "ci_lower": [1.2, 0.6, 0.4], "ci_upper": [3.3, 2.0, 0.9],
-                        "p": [0.01, 0.7, 0.02]})
+    eff = pd.DataFrame(
+        {
+            "panel": ["Response", "Response", "PFS"],
+            "label": ["tmb", "tps", "tmb"],
+            "estimate": [2.0, 1.1, 0.6],
+            "ci_lower": [1.2, 0.6, 0.4],
+            "ci_upper": [3.3, 2.0, 0.9],
+            "p": [0.01, 0.7, 0.02],
+        }
+    )
     fig = forest_plot(eff)
     assert len(fig.axes) == 2 and fig.axes[0].get_xscale() == "log"
     ticks = {t.get_text(): y for t, y in zip(fig.axes[0].get_yticklabels(), fig.axes[0].get_yticks(), strict=True)}

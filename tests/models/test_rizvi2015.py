@@ -15,8 +15,15 @@ from biomarker.models import run_models
 
 pytestmark = pytest.mark.shared_fixtures
 
-FAST = {"n_repeats": 2, "n_permutations": 0, "n_bootstrap": 100, "n_refit_bootstrap": 0, "models": ("logistic_l2",),
-        "figures": False, "n_jobs": 1}
+FAST = {
+    "n_repeats": 2,
+    "n_permutations": 0,
+    "n_bootstrap": 100,
+    "n_refit_bootstrap": 0,
+    "models": ("logistic_l2",),
+    "figures": False,
+    "n_jobs": 1,
+}
 
 
 @pytest.fixture
@@ -24,22 +31,33 @@ def rizvi(shared_fixtures) -> pd.DataFrame:
     raw = pd.read_csv(shared_fixtures / "real" / "rizvi2015_luad_mskcc_2015_clinical.tsv", sep="\t")
     raw = raw[raw["Treatment best response"].notna()]  # one empty second-sample row
     burden = raw["Nonsynonymous Mutation Burden"]
-    return pd.DataFrame({
-        "patient_id": raw["Patient ID"],
-        "nonsyn_burden": burden,
-        "burden_group": np.where(burden > 200, "> 200", "<= 200"),
-        "best_response": raw["Treatment best response"],
-        "durable_benefit": raw["Durable Clinical Benefit"].replace({"Not reached 6 months follow-up": np.nan}),
-        "pfs_months": raw["Progress Free Survival (Months)"],
-        "pfs_event": (raw["Event Type"] != "Censored").astype(int),
-    })
+    return pd.DataFrame(
+        {
+            "patient_id": raw["Patient ID"],
+            "nonsyn_burden": burden,
+            "burden_group": np.where(burden > 200, "> 200", "<= 200"),
+            "best_response": raw["Treatment best response"],
+            "durable_benefit": raw["Durable Clinical Benefit"].replace({"Not reached 6 months follow-up": np.nan}),
+            "pfs_months": raw["Progress Free Survival (Months)"],
+            "pfs_event": (raw["Event Type"] != "Censored").astype(int),
+        }
+    )
 
 
 def test_orr_and_pfs_by_burden_above_200(rizvi, tmp_path):
-    res = run_models(rizvi, outcome="best_response", features=["nonsyn_burden"], id_col="patient_id",
-                     positive=["CR", "PR"],
-                     univariable_features=["nonsyn_burden", "burden_group"], time="pfs_months", event="pfs_event",
-                     groups={"burden_group": None}, out_dir=tmp_path, **FAST)
+    res = run_models(
+        rizvi,
+        outcome="best_response",
+        features=["nonsyn_burden"],
+        id_col="patient_id",
+        positive=["CR", "PR"],
+        univariable_features=["nonsyn_burden", "burden_group"],
+        time="pfs_months",
+        event="pfs_event",
+        groups={"burden_group": None},
+        out_dir=tmp_path,
+        **FAST,
+    )
     rates = res.tables["categorical_rates"].set_index("level")
     assert (rates.loc["> 200", "n_events"], rates.loc["> 200", "n"]) == (10, 17)
     assert (rates.loc["<= 200", "n_events"], rates.loc["<= 200", "n"]) == (2, 17)
@@ -52,8 +70,14 @@ def test_orr_and_pfs_by_burden_above_200(rizvi, tmp_path):
 
 
 def test_burden_auc_for_durable_benefit(rizvi):
-    res = run_models(rizvi, outcome="durable_benefit", features=["nonsyn_burden"], id_col="patient_id",
-                     positive="Durable clinical benefit beyond 6 months", **FAST)
+    res = run_models(
+        rizvi,
+        outcome="durable_benefit",
+        features=["nonsyn_burden"],
+        id_col="patient_id",
+        positive="Durable clinical benefit beyond 6 months",
+        **FAST,
+    )
     uni = res.tables["univariable"].set_index("feature").loc["nonsyn_burden"]
     assert uni["n"] == 31 and uni["n_events"] == 14
     assert uni["auc"] == pytest.approx(0.84, abs=0.005)

@@ -12,8 +12,14 @@ from biomarker.errors import ConfigError, InputError
 from biomarker.models import run_models
 from biomarker.models.prepare import binary_outcome
 
-FAST = {"n_repeats": 2, "n_permutations": 9, "n_bootstrap": 100, "n_refit_bootstrap": 10, "models": ("logistic_l2",),
-        "n_jobs": 1}
+FAST = {
+    "n_repeats": 2,
+    "n_permutations": 9,
+    "n_bootstrap": 100,
+    "n_refit_bootstrap": 10,
+    "models": ("logistic_l2",),
+    "n_jobs": 1,
+}
 
 
 @pytest.fixture(scope="module")
@@ -24,29 +30,54 @@ def table() -> pd.DataFrame:
     tps = rng.choice([0.0, 5.0, 20.0, 60.0, 80.0], n)
     lp = -1.2 + 1.2 * (np.log(tmb) - 2.0) / 0.8 + 0.6 * (tps > 30)
     y = rng.random(n) < 1 / (1 + np.exp(-lp))
-    return pd.DataFrame({
-        "USUBJID": [f"S-{i:03d}" for i in range(n)],
-        "tmb_per_mb": tmb,
-        "tmb_log2": np.log2(tmb + 1),
-        "pdl1_tps_pct": np.where(rng.random(n) < 0.1, np.nan, tps),
-        "smoking": rng.choice(["NEVER", "FORMER", "CURRENT"], n),
-        "bor": np.where(y, rng.choice(["CR", "PR"], n), rng.choice(["SD", "PD"], n)),
-        "pfs_months": rng.exponential(np.where(y, 12, 4)),
-        "pfs_event": (rng.random(n) < 0.8).astype(int),
-        "best_pct_change": np.where(y, -50, 10) + rng.normal(scale=15, size=n),
-    })
+    return pd.DataFrame(
+        {
+            "USUBJID": [f"S-{i:03d}" for i in range(n)],
+            "tmb_per_mb": tmb,
+            "tmb_log2": np.log2(tmb + 1),
+            "pdl1_tps_pct": np.where(rng.random(n) < 0.1, np.nan, tps),
+            "smoking": rng.choice(["NEVER", "FORMER", "CURRENT"], n),
+            "bor": np.where(y, rng.choice(["CR", "PR"], n), rng.choice(["SD", "PD"], n)),
+            "pfs_months": rng.exponential(np.where(y, 12, 4)),
+            "pfs_event": (rng.random(n) < 0.8).astype(int),
+            "best_pct_change": np.where(y, -50, 10) + rng.normal(scale=15, size=n),
+        }
+    )
 
 
 def test_csv_in_files_out_with_report(table, tmp_path):
     path = tmp_path / "patients.csv"
     table.to_csv(path, index=False)
     out = tmp_path / "out"
-    res = run_models(path, outcome="bor", features=["tmb_log2", "pdl1_tps_pct", "smoking"], id_col="usubjid", time="pfs_months",
-                     event="pfs_event", groups={"tmb_per_mb": 10}, change="best_pct_change", positive=["CR", "PR"],
-                     cutoff_features=["tmb_per_mb"], out_dir=out, **FAST)
+    res = run_models(
+        path,
+        outcome="bor",
+        features=["tmb_log2", "pdl1_tps_pct", "smoking"],
+        id_col="usubjid",
+        time="pfs_months",
+        event="pfs_event",
+        groups={"tmb_per_mb": 10},
+        change="best_pct_change",
+        positive=["CR", "PR"],
+        cutoff_features=["tmb_per_mb"],
+        out_dir=out,
+        **FAST,
+    )
     assert list(res.summary["model"]) == ["logistic_l2", "cutoff_tmb_per_mb", "clinical_rule"]
-    for name in ("univariable", "model_performance", "oof_predictions", "importance", "coefficients", "missingness",
-                 "survival_groups", "cox", "roc", "calibration", "fold_cutoffs", "permutation_null"):
+    for name in (
+        "univariable",
+        "model_performance",
+        "oof_predictions",
+        "importance",
+        "coefficients",
+        "missingness",
+        "survival_groups",
+        "cox",
+        "roc",
+        "calibration",
+        "fold_cutoffs",
+        "permutation_null",
+    ):
         assert (out / f"{name}.tsv").is_file(), name
     for fig in ("biomarker_by_response", "roc", "calibration", "forest", "km_pfs_tmb_per_mb"):
         assert (out / f"{fig}.png").stat().st_size > 5000, fig
@@ -73,8 +104,15 @@ def test_csv_in_files_out_with_report(table, tmp_path):
 
 def test_same_seed_gives_byte_identical_tables(table, tmp_path):
     for name in ("a", "b"):
-        run_models(table, outcome="bor", features=["tmb_log2", "smoking"], positive="PR", out_dir=tmp_path / name, figures=False,
-                   **FAST)
+        run_models(
+            table,
+            outcome="bor",
+            features=["tmb_log2", "smoking"],
+            positive="PR",
+            out_dir=tmp_path / name,
+            figures=False,
+            **FAST,
+        )
     for path in [*sorted((tmp_path / "a").glob("*.tsv")), tmp_path / "a" / "report.json"]:
         assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes(), path.name
 
@@ -106,14 +144,16 @@ def test_published_model_from_yaml_is_applied_to_the_cohort(table, tmp_path):
     (tmp_path / "study.yaml").write_text(
         "models:\n  outcome: bor\n  positive: [CR, PR]\n  features: [tmb_log2]\n  external:\n    tmb_score:\n"
         "      intercept: -1.2\n      coefficients: {tmb_per_mb: 1.5}\n      transform: {tmb_per_mb: log}\n"
-        "      reference: made up for the test\n")
+        "      reference: made up for the test\n"
+    )
     spec = ModelSpec.from_yaml(tmp_path / "study.yaml", **FAST)
     res = run_models(table, spec)
     ext = res.tables["external_validation"].iloc[0]
     assert ext["model"] == "tmb_score" and ext["n"] == len(table)
     pred = res.tables["external_predictions"]
-    assert np.allclose(pred["predicted"], 1 / (1 + np.exp(-(-1.2 + 1.5 * np.log(table.sort_values("USUBJID")
-                                                                                   .tmb_per_mb.to_numpy())))))
+    assert np.allclose(
+        pred["predicted"], 1 / (1 + np.exp(-(-1.2 + 1.5 * np.log(table.sort_values("USUBJID").tmb_per_mb.to_numpy()))))
+    )
     assert res.report["tripod_ai"]["23a"]["external_validation"][0]["model"] == "tmb_score"
     # and the decision curve and sample size tables are there, with the rule beside the model
     assert {"logistic_l2", "clinical_rule"} <= set(res.tables["decision_curve"]["model"])

@@ -9,10 +9,24 @@ from tests.models.conftest import TRUTH_FEATURES
 
 
 def test_planted_tmb_signal_is_found_and_ranked_first(planted_cohort):
-    res = run_models(planted_cohort, outcome="response", features=TRUTH_FEATURES, id_col="USUBJID", time="pfs_months", event="pfs_event",
-                     groups={"tmb_per_mb": 10.0}, models=("logistic_l2", "random_forest"), n_repeats=3,
-                     n_permutations=19, permutation_models=["logistic_l2"], n_bootstrap=200, n_refit_bootstrap=30,
-                     figures=False, seed=3, n_jobs=2)
+    res = run_models(
+        planted_cohort,
+        outcome="response",
+        features=TRUTH_FEATURES,
+        id_col="USUBJID",
+        time="pfs_months",
+        event="pfs_event",
+        groups={"tmb_per_mb": 10.0},
+        models=("logistic_l2", "random_forest"),
+        n_repeats=3,
+        n_permutations=19,
+        permutation_models=["logistic_l2"],
+        n_bootstrap=200,
+        n_refit_bootstrap=30,
+        figures=False,
+        seed=3,
+        n_jobs=2,
+    )
     uni = res.tables["univariable"].set_index("feature")
     assert uni["rank"].idxmin() == "tmb_log2"
     assert uni.loc["tmb_log2", "auc_ci_lower"] > 0.6 and uni.loc["tmb_log2", "q"] < 0.01
@@ -37,9 +51,21 @@ def test_planted_tmb_signal_is_found_and_ranked_first(planted_cohort):
 def test_null_cohorts_stay_at_chance(null_cohorts):
     aucs, ps = [], []
     for i, table in enumerate(null_cohorts):
-        res = run_models(table, outcome="response", features=TRUTH_FEATURES, id_col="USUBJID", models=("logistic_l2",), n_repeats=3,
-                         n_permutations=39, n_bootstrap=200, n_refit_bootstrap=30, figures=False, seed=i,
-                         rule=False, n_jobs=2)
+        res = run_models(
+            table,
+            outcome="response",
+            features=TRUTH_FEATURES,
+            id_col="USUBJID",
+            models=("logistic_l2",),
+            n_repeats=3,
+            n_permutations=39,
+            n_bootstrap=200,
+            n_refit_bootstrap=30,
+            figures=False,
+            seed=i,
+            rule=False,
+            n_jobs=2,
+        )
         perf = res.summary.set_index("model")
         aucs += list(perf["auc"])
         ps += list(perf["p"])

@@ -43,14 +43,16 @@ def test_freeman_halton_matches_brute_force_on_3x2(table):
 def _toy(n=40, seed=0):
     rng = np.random.default_rng(seed)
     y = np.r_[np.ones(12), np.zeros(n - 12)].astype(int)
-    return pd.DataFrame({
-        "y": y,
-        "strong": y * 2.0 + rng.normal(size=n),
-        "noise": rng.normal(size=n),
-        "cat": np.where(y == 1, "hi", rng.choice(["hi", "lo"], n)),
-        "binary": (rng.random(n) < 0.5).astype(int),
-        "change": -30 * y + rng.normal(scale=10, size=n),
-    })
+    return pd.DataFrame(
+        {
+            "y": y,
+            "strong": y * 2.0 + rng.normal(size=n),
+            "noise": rng.normal(size=n),
+            "cat": np.where(y == 1, "hi", rng.choice(["hi", "lo"], n)),
+            "binary": (rng.random(n) < 0.5).astype(int),
+            "change": -30 * y + rng.normal(scale=10, size=n),
+        }
+    )
 
 
 def test_univariable_ranks_planted_marker_first_and_q_values_are_bh():
@@ -63,8 +65,11 @@ def test_univariable_ranks_planted_marker_first_and_q_values_are_bh():
     assert u.loc["noise", "n"] == 38 and u.loc["noise", "n_missing"] == 2
     assert u.loc["cat", "kind"] == "categorical" and u.loc["binary", "kind"] == "categorical"
     assert u.loc["cat", "p"] == pytest.approx(u.loc["cat", "fisher_p"])
-    assert u.loc["noise", "p"] == pytest.approx(stats.mannwhitneyu(
-        t.dropna(subset=["noise"]).query("y == 1").noise, t.dropna(subset=["noise"]).query("y == 0").noise).pvalue)
+    assert u.loc["noise", "p"] == pytest.approx(
+        stats.mannwhitneyu(
+            t.dropna(subset=["noise"]).query("y == 1").noise, t.dropna(subset=["noise"]).query("y == 0").noise
+        ).pvalue
+    )
     assert uni["q"].to_numpy() == pytest.approx(multipletests(uni["p"], method="fdr_bh")[1])
     rho = stats.spearmanr(t["strong"], t["change"]).statistic
     assert u.loc["strong", "spearman_rho"] == pytest.approx(rho)
@@ -84,8 +89,14 @@ def test_group_labels_and_survival_by_group():
     assert group_labels(pd.Series([9.99, 10.0, np.nan]), 10).tolist()[:2] == ["< 10", ">= 10"]
     rng = np.random.default_rng(1)
     hi = np.r_[np.ones(30), np.zeros(30)]
-    t = pd.DataFrame({"months": rng.exponential(np.where(hi == 1, 12, 3)), "event": 1,
-                      "tmb": np.where(hi == 1, 15.0, 4.0), "pdl1_category": rng.choice(["<1", "1-49", ">=50"], 60)})
+    t = pd.DataFrame(
+        {
+            "months": rng.exponential(np.where(hi == 1, 12, 3)),
+            "event": 1,
+            "tmb": np.where(hi == 1, 15.0, 4.0),
+            "pdl1_category": rng.choice(["<1", "1-49", ">=50"], 60),
+        }
+    )
     summary, curves, at_risk = survival_by_group(t, "months", "event", {"tmb": 10, "pdl1_category": None})
     s = summary.set_index(["grouping", "group"])
     assert s.loc[("tmb", ">= 10"), "hazard_ratio"] < 0.5 and s.loc[("tmb", ">= 10"), "logrank_p"] < 0.01
@@ -93,8 +104,9 @@ def test_group_labels_and_survival_by_group():
     assert set(curves["grouping"]) == {"tmb", "pdl1_category"} and len(at_risk)
     cox = cox_univariable(t.assign(tmb_high=hi.astype(int)), "months", "event", ["tmb", "tmb_high"])
     assert cox.set_index("feature").loc["tmb_high", "unit"] == "1 vs 0"
-    assert math.isclose(cox.set_index("feature").loc["tmb_high", "hazard_ratio"],
-                        s.loc[("tmb", ">= 10"), "hazard_ratio"], rel_tol=1e-6)
+    assert math.isclose(
+        cox.set_index("feature").loc["tmb_high", "hazard_ratio"], s.loc[("tmb", ">= 10"), "hazard_ratio"], rel_tol=1e-6
+    )
 
 
 def test_feature_without_any_value_is_reported_not_fatal():
@@ -114,5 +126,7 @@ def test_informative_missingness_is_flagged(caplog):
     with caplog.at_level("WARNING"):
         miss = missingness(t, ["cd8_change_c2d1", "tmb"], "y").set_index("feature")
     assert miss.loc["cd8_change_c2d1", "n_missing_non_events"] == 12
-    assert miss.loc["cd8_change_c2d1", "missing_vs_outcome_p"] < 0.05 and np.isnan(miss.loc["tmb", "missing_vs_outcome_p"])
+    assert miss.loc["cd8_change_c2d1", "missing_vs_outcome_p"] < 0.05 and np.isnan(
+        miss.loc["tmb", "missing_vs_outcome_p"]
+    )
     assert "cd8_change_c2d1" in caplog.text

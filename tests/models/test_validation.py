@@ -51,7 +51,7 @@ def test_every_patient_is_predicted_once_per_repeat_by_a_model_that_never_saw_it
         assert not train & test
         assert len(train | test) == 30
     for r in range(3):
-        predicted = [test for _, test in SEEN[5 * r:5 * r + 5]]
+        predicted = [test for _, test in SEEN[5 * r : 5 * r + 5]]
         assert sorted(i for t in predicted for i in t) == list(range(30))
     assert not np.isnan(res.oof).any()
 
@@ -70,7 +70,9 @@ def test_leakage_canary_selection_outside_the_folds_is_optimistic_inside_is_not(
         chosen = SelectKBest(f_classif, k=10).fit(X, y).get_support()  # sees every patient's outcome
         lr = LogisticRegression(C=1.0, max_iter=1000)
         leaky.append(repeated_cv(lr, X.loc[:, chosen], y, n_repeats=3, seed=seed).auc.mean())
-        inside = Pipeline([("select", SelectKBest(f_classif, k=10)), ("model", LogisticRegression(C=1.0, max_iter=1000))])
+        inside = Pipeline(
+            [("select", SelectKBest(f_classif, k=10)), ("model", LogisticRegression(C=1.0, max_iter=1000))]
+        )
         honest.append(repeated_cv(inside, X, y, n_repeats=3, seed=seed).auc.mean())
     assert min(leaky) > 0.8, leaky
     # no optimism inside the folds (pooled out-of-fold AUCs of noise models scatter around, and often below, 0.5)

@@ -118,8 +118,16 @@ def test_dor_curve_runs_in_months_from_first_response():
 
     from biomarker.plots.endpoints import endpoint_figures
 
-    curves = pd.DataFrame({"endpoint": ["dor"] * 3, "time_months": [0.0, 2.0, 5.0], "survival": [1.0, 0.5, 0.5],
-                           "ci_lower": [1.0, 0.1, 0.1], "ci_upper": [1.0, 0.9, 0.9], "censored": [0, 0, 1]})
+    curves = pd.DataFrame(
+        {
+            "endpoint": ["dor"] * 3,
+            "time_months": [0.0, 2.0, 5.0],
+            "survival": [1.0, 0.5, 0.5],
+            "ci_lower": [1.0, 0.1, 0.1],
+            "ci_upper": [1.0, 0.9, 0.9],
+            "censored": [0, 0, 1],
+        }
+    )
     risk = pd.DataFrame({"endpoint": ["dor", "dor"], "time_months": [0.0, 3.0], "n_at_risk": [2, 1]})
     fig = endpoint_figures({"km_curves": curves, "km_at_risk": risk}, only="km_dor")["km_dor"]
     assert "Months from first response" in [ax.get_xlabel() for ax in fig.axes]

@@ -25,7 +25,8 @@ def study_run(tmp_path_factory):
     (root / "study.yaml").write_text(
         "study: TEST\nsamplesheet: study/samplesheet.csv\nclinical: study\npathology: study/pathology/pdl1_til.csv\n"
         "tbnk: study/flow/tbnk.csv\nout: results\njobs: 1\n"
-        "models: {outcome: response, n_repeats: 2, n_permutations: 5, n_bootstrap: 50, figures: false}\n")
+        "models: {outcome: response, n_repeats: 2, n_permutations: 5, n_bootstrap: 50, figures: false}\n"
+    )
     report = run_study(load_config(root / "study.yaml"))
     return root, report
 
@@ -36,14 +37,30 @@ def open_in_chromium(page: Path, extra_script: str = "") -> tuple[str, str]:
     assert CHROMIUM is not None
     if extra_script:
         copy = page.with_name(page.stem + ".instrumented.html")
-        copy.write_text(page.read_text(encoding="utf-8").replace("</body>", f"<script>{extra_script}</script></body>"),
-                        encoding="utf-8")
+        copy.write_text(
+            page.read_text(encoding="utf-8").replace("</body>", f"<script>{extra_script}</script></body>"),
+            encoding="utf-8",
+        )
         page = copy
     profile = tempfile.mkdtemp()
     try:
-        proc = subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--window-size=1280,900",
-                               "--virtual-time-budget=5000", "--enable-logging=stderr", "--v=0", "--dump-dom",
-                               page.as_uri()], capture_output=True, text=True, timeout=180, check=False)
+        proc = subprocess.run(
+            [
+                CHROMIUM,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                "--window-size=1280,900",
+                "--virtual-time-budget=5000",
+                "--enable-logging=stderr",
+                "--v=0",
+                "--dump-dom",
+                page.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
     finally:
         shutil.rmtree(profile, ignore_errors=True)
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -19,8 +19,8 @@ PAYLOADS = (
     '<img src=x onerror="window.__pwned=1">',
     "<script>window.__pwned=2</script>",
     '"><svg onload="window.__pwned=3">',
-    "'><iframe src=\"javascript:window.parent.__pwned=4\"></iframe>",
-    "=HYPERLINK(\"http://x\",\"y\")",
+    '\'><iframe src="javascript:window.parent.__pwned=4"></iframe>',
+    '=HYPERLINK("http://x","y")',
 )
 
 
@@ -58,8 +58,9 @@ def hostile_report(study_run, tmp_path_factory):
         store.replace_table("pdl1", pdl1)
     note = Section("notes", "Run notes")
     note.note(PAYLOADS[3])
-    return build_report(store_path, folder / "report.html", title="TEST " + PAYLOADS[0],
-                        subtitle=PAYLOADS[2], extra_sections=[note])
+    return build_report(
+        store_path, folder / "report.html", title="TEST " + PAYLOADS[0], subtitle=PAYLOADS[2], extra_sections=[note]
+    )
 
 
 def test_every_payload_is_escaped_in_the_file(hostile_report) -> None:
@@ -89,9 +90,13 @@ def test_tsv_downloads_neutralise_formulas(hostile_report) -> None:
 
 @needs_chromium
 def test_no_script_runs_in_chromium(hostile_report) -> None:
-    dom, stderr = open_in_chromium(hostile_report, extra_script=(
-        "window.addEventListener('load', function () { setTimeout(function () {"
-        " document.body.setAttribute('data-pwned', String(window.__pwned)); }, 200); });"))
+    dom, stderr = open_in_chromium(
+        hostile_report,
+        extra_script=(
+            "window.addEventListener('load', function () { setTimeout(function () {"
+            " document.body.setAttribute('data-pwned', String(window.__pwned)); }, 200); });"
+        ),
+    )
     assert 'data-pwned="undefined"' in dom
     assert re.search(r'data-images-loaded="(\d+)/\1"', dom)
     assert "Uncaught" not in stderr
@@ -102,7 +107,11 @@ def test_the_check_catches_a_script_that_runs(tmp_path) -> None:
     """Control: the same instrumentation sees the payload run when a page does not escape it."""
     page = tmp_path / "raw.html"
     page.write_text(f"<!DOCTYPE html><html><body><p>{PAYLOADS[0]}</p></body></html>")
-    dom, _ = open_in_chromium(page, extra_script=(
-        "window.addEventListener('load', function () { setTimeout(function () {"
-        " document.body.setAttribute('data-pwned', String(window.__pwned)); }, 200); });"))
+    dom, _ = open_in_chromium(
+        page,
+        extra_script=(
+            "window.addEventListener('load', function () { setTimeout(function () {"
+            " document.body.setAttribute('data-pwned', String(window.__pwned)); }, 200); });"
+        ),
+    )
     assert 'data-pwned="1"' in dom

@@ -19,8 +19,19 @@ from statsmodels.stats.proportion import proportion_confint
 from biomarker.store import Store
 from tests.report.conftest import needs_chromium, open_in_chromium
 
-SECTIONS = ("study", "disposition", "baseline", "exposure", "efficacy", "safety", "tmb", "pdl1", "tbnk",
-            "biomarker_outcomes", "models")
+SECTIONS = (
+    "study",
+    "disposition",
+    "baseline",
+    "exposure",
+    "efficacy",
+    "safety",
+    "tmb",
+    "pdl1",
+    "tbnk",
+    "biomarker_outcomes",
+    "models",
+)
 
 
 class _PageTables(HTMLParser):
@@ -84,8 +95,18 @@ def test_run_fills_the_store(study_run) -> None:
     root, report = study_run
     with Store(root / "results" / "study.duckdb", read_only=True) as store:
         names = store.tables()
-        assert {"tmb_results", "tmb_filter_audit", "samples", "endpoint_bor", "endpoint_summary", "pdl1", "tbnk",
-                "tbnk_features_wide", "model_model_performance", "model_univariable"} <= set(names)
+        assert {
+            "tmb_results",
+            "tmb_filter_audit",
+            "samples",
+            "endpoint_bor",
+            "endpoint_summary",
+            "pdl1",
+            "tbnk",
+            "tbnk_features_wide",
+            "model_model_performance",
+            "model_univariable",
+        } <= set(names)
         assert len(store.table("endpoint_bor")) == 30
     html = report.read_text()
     assert html.count("data:image/png;base64,") >= 15
@@ -126,8 +147,12 @@ def test_baseline_table_equals_dm(study_run, tables_by_name) -> None:
             out[r[0].strip()] = r[1]
         return out
 
-    for column, label in (("SEX", "Sex"), ("ECOG", "ECOG performance status"), ("SMOKING", "Smoking history"),
-                          ("HISTOLOGY", "Histology")):
+    for column, label in (
+        ("SEX", "Sex"),
+        ("ECOG", "ECOG performance status"),
+        ("SMOKING", "Smoking history"),
+        ("HISTOLOGY", "Histology"),
+    ):
         counts = dm[column].value_counts()
         expected = {str(k): f"{v} ({100 * v / len(dm):.1f})" for k, v in counts.items()}
         assert block(label) == expected, label
@@ -145,8 +170,10 @@ def test_bor_table_equals_the_planted_truth(study_run, tables_by_name) -> None:
         assert rows[category][0] == ("0" if k == 0 else f"{k} ({100 * k / n:.1f})")
     k = int(truth["bor"].isin(["CR", "PR"]).sum())
     lo, hi = proportion_confint(k, n, alpha=0.05, method="beta")
-    assert rows["Objective response rate (CR + PR)"] == [f"{k} ({100 * k / n:.1f})",
-                                                        f"{100 * k / n:.1f} ({100 * lo:.1f}, {100 * hi:.1f})"]
+    assert rows["Objective response rate (CR + PR)"] == [
+        f"{k} ({100 * k / n:.1f})",
+        f"{100 * k / n:.1f} ({100 * lo:.1f}, {100 * hi:.1f})",
+    ]
     k = int(truth["bor"].isin(["CR", "PR", "SD"]).sum())
     assert rows["Disease control rate (CR + PR + SD + NON-CR/NON-PD)"][0] == f"{k} ({100 * k / n:.1f})"
     assert f"{100 * lo:.1f}, {100 * hi:.1f}" in report.read_text()
@@ -180,8 +207,11 @@ def test_safety_tables_equal_ae(study_run, tables_by_name) -> None:
 def test_tsv_download_parses_back(study_run) -> None:
     _, report = study_run
     html = report.read_text()
-    uri = re.search(r'download="best_overall_response.tsv" href="data:text/tab-separated-values;charset=utf-8;'
-                    r'base64,([A-Za-z0-9+/=]+)"', html)
+    uri = re.search(
+        r'download="best_overall_response.tsv" href="data:text/tab-separated-values;charset=utf-8;'
+        r'base64,([A-Za-z0-9+/=]+)"',
+        html,
+    )
     assert uri is not None
     frame = pd.read_csv(io.StringIO(base64.b64decode(uri.group(1)).decode()), sep="\t")
     assert list(frame["response"][:6]) == ["CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"]
@@ -214,8 +244,24 @@ def test_cli_report_prints_a_pdf(study_run, tmp_path) -> None:
             if name not in ("tmb_results", "tmb_filter_audit", "samples"):
                 store.con.execute(f"DROP TABLE {name}")
     out = tmp_path / "r.html"
-    proc = subprocess.run([sys.executable, "-m", "biomarker.cli", "report", str(store_path), "--out", str(out),
-                           "--title", "TEST", "--pdf"], capture_output=True, text=True, timeout=300, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "biomarker.cli",
+            "report",
+            str(store_path),
+            "--out",
+            str(out),
+            "--title",
+            "TEST",
+            "--pdf",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     pdf = out.with_suffix(".pdf")
     assert pdf.read_bytes()[:5] == b"%PDF-"

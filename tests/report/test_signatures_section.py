@@ -21,7 +21,8 @@ def genomic_study(tmp_path_factory):
     (root / "g.yaml").write_text(
         "samplesheet: samplesheet.csv\nclinical: .\nout: res\n"
         "genomic: {fasta: reference/genome.fa.gz, signatures: reference/signatures_sbs96.tsv, bootstrap: 10, "
-        "min_snvs: 30}\n")
+        "min_snvs: 30}\n"
+    )
     study = Study.from_config(root / "g.yaml")
     study.run()
     return root, study
@@ -32,8 +33,7 @@ def test_comutations_by_response_equal_the_planted_truth(genomic_study) -> None:
     tables = read_store_tables(study.store_path)
     sec = signatures_section(tables)
     data = {t.name: t.data for t in sec.tables}["comutations_by_response"]
-    truth = pd.read_csv(root / "truth" / "genomic.csv").merge(tables["endpoint_bor"][["usubjid", "bor"]],
-                                                              on="usubjid")
+    truth = pd.read_csv(root / "truth" / "genomic.csv").merge(tables["endpoint_bor"][["usubjid", "bor"]], on="usubjid")
     truth["bor"] = truth["bor"].fillna("NE")
     for flag in FLAGS:
         got = data[data["flag"] == flag].set_index("bor")["n_with"].to_dict()
@@ -50,8 +50,11 @@ def test_comutations_by_response_equal_the_planted_truth(genomic_study) -> None:
     populations = study_tables["populations"]
     evaluable = populations.set_index("population")["n_subjects" if "n_subjects" in populations else "subjects_n"]
     features = tables["genomic_features"]
-    assert evaluable["Biomarker-evaluable: signature exposures"] == features.loc[
-        features["exposures_reported"].astype(bool), "usubjid"].nunique() > 0
+    assert (
+        evaluable["Biomarker-evaluable: signature exposures"]
+        == features.loc[features["exposures_reported"].astype(bool), "usubjid"].nunique()
+        > 0
+    )
 
 
 def test_a_tumour_profile_on_request(genomic_study, tmp_path) -> None:
@@ -69,13 +72,25 @@ def test_no_genomic_tables_is_one_not_available_line() -> None:
 
 
 def test_stale_tumours_are_not_failed_samples() -> None:
-    results = pd.DataFrame({"sample": ["a", "b", "c", "d"], "usubjid": ["A", "B", "C", "D"],
-                            "status": ["ok", "failed", "stale", "stale"], "tmb_per_mb": [5.0, None, 7.0, 9.0],
-                            "tmb_ci95_low_per_mb": [3.0, None, 5.0, 7.0], "tmb_ci95_high_per_mb": [8.0, None, 9.0, 12.0],
-                            "tmb_high": pd.array([False, None, False, False], dtype="boolean"), "reason": ["", "bad VCF", "", ""],
-                            "warnings": ["", "", "", ""]})
+    results = pd.DataFrame(
+        {
+            "sample": ["a", "b", "c", "d"],
+            "usubjid": ["A", "B", "C", "D"],
+            "status": ["ok", "failed", "stale", "stale"],
+            "tmb_per_mb": [5.0, None, 7.0, 9.0],
+            "tmb_ci95_low_per_mb": [3.0, None, 5.0, 7.0],
+            "tmb_ci95_high_per_mb": [8.0, None, 9.0, 12.0],
+            "tmb_high": pd.array([False, None, False, False], dtype="boolean"),
+            "reason": ["", "bad VCF", "", ""],
+            "warnings": ["", "", "", ""],
+        }
+    )
     sec = tmb_section({"tmb_results": results})
     kpis = {k["label"]: k["value"] for k in sec.kpis}
     assert kpis["failed samples"] == "1" and kpis["tumours with TMB"] == "1"
-    assert any(b["kind"] == "note" and b["text"].startswith("2 tumour(s) are no longer in the samplesheet (stale)")
-               and "c, d" in b["text"] for b in sec.blocks)
+    assert any(
+        b["kind"] == "note"
+        and b["text"].startswith("2 tumour(s) are no longer in the samplesheet (stale)")
+        and "c, d" in b["text"]
+        for b in sec.blocks
+    )

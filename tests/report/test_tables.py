@@ -18,7 +18,13 @@ from biomarker.report.tables import (
 
 def test_p_values_as_a_csr_prints_them() -> None:
     assert [fmt_p(p) for p in (0.0312, 0.0009999, 0.001, 0.05, 0.9989, 0.99951)] == [
-        "0.031", "< 0.001", "0.001", "0.050", "0.999", "> 0.999"]
+        "0.031",
+        "< 0.001",
+        "0.001",
+        "0.050",
+        "0.999",
+        "> 0.999",
+    ]
 
 
 def test_n_pct_and_ci_strings() -> None:
@@ -60,11 +66,18 @@ def test_baseline_names_what_the_store_lacks() -> None:
 
 
 def test_max_grade_counts_each_subject_once() -> None:
-    worst = pd.DataFrame({"usubjid": ["a", "a", "b", "c"], "level": ["pt", "pt", "pt", "soc"],
-                          "worst_grade": [1, 3, 2, 5]})
+    worst = pd.DataFrame(
+        {"usubjid": ["a", "a", "b", "c"], "level": ["pt", "pt", "pt", "soc"], "worst_grade": [1, 3, 2, 5]}
+    )
     rows = {r[0]: r[1] for r in ae_by_max_grade_table(worst, 4).rows}
-    assert rows == {"No adverse event": "2 (50.0)", "Grade 1": "0", "Grade 2": "1 (25.0)", "Grade 3": "1 (25.0)",
-                    "Grade 4": "0", "Grade 5": "0"}
+    assert rows == {
+        "No adverse event": "2 (50.0)",
+        "Grade 1": "0",
+        "Grade 2": "1 (25.0)",
+        "Grade 3": "1 (25.0)",
+        "Grade 4": "0",
+        "Grade 5": "0",
+    }
 
 
 def test_reverse_km_follow_up_by_hand() -> None:
@@ -75,8 +88,17 @@ def test_reverse_km_follow_up_by_hand() -> None:
 
 
 def test_format_frame_headers_and_numbers() -> None:
-    frame = pd.DataFrame({"feature": ["tmb_log2"], "auc": [0.69213], "mann_whitney_p": [0.0779], "q": [0.0004],
-                          "n": [30], "tmb_per_mb": [12.3456], "tmb_high": [True]})
+    frame = pd.DataFrame(
+        {
+            "feature": ["tmb_log2"],
+            "auc": [0.69213],
+            "mann_whitney_p": [0.0779],
+            "q": [0.0004],
+            "n": [30],
+            "tmb_per_mb": [12.3456],
+            "tmb_high": [True],
+        }
+    )
     table = format_frame(frame, "x", "X")
     assert table.header == ["Feature", "AUC", "Mann whitney p", "q (BH)", "N", "TMB (mut/Mb)", "TMB-high"]
     assert table.rows == [["tmb_log2", "0.69", "0.078", "< 0.001", "30", "12.3", "Yes"]]

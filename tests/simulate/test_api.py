@@ -28,15 +28,35 @@ def test_simulate_imports_no_reader_or_domain_module() -> None:
 
 def test_progress_and_paths(tmp_path: Path) -> None:
     calls: list[tuple[str, int, int]] = []
-    files = simulate_study(tmp_path / "p", n_patients=2, seed=1, exome_mb=0.5, fcs=True,
-                           progress=lambda stage, done, total: calls.append((stage, done, total)))
+    files = simulate_study(
+        tmp_path / "p",
+        n_patients=2,
+        seed=1,
+        exome_mb=0.5,
+        fcs=True,
+        progress=lambda stage, done, total: calls.append((stage, done, total)),
+    )
     assert isinstance(files, StudyFiles)
     stages = {c[0] for c in calls}
     assert {"reference", "variants", "fcs"} <= stages
     assert all(0 <= done <= total for _, done, total in calls)
-    for path in (files.bed, files.genes, files.samplesheet, files.study_json, files.pdl1, files.tbnk,
-                 files.truth_patients, files.truth_samples, files.response_model, *files.vcfs, *files.fcs,
-                 *files.clinical.values(), *files.truth_variants, *files.mafs, *files.tumour_only_vcfs):
+    for path in (
+        files.bed,
+        files.genes,
+        files.samplesheet,
+        files.study_json,
+        files.pdl1,
+        files.tbnk,
+        files.truth_patients,
+        files.truth_samples,
+        files.response_model,
+        *files.vcfs,
+        *files.fcs,
+        *files.clinical.values(),
+        *files.truth_variants,
+        *files.mafs,
+        *files.tumour_only_vcfs,
+    ):
         assert path.exists(), path
     assert len(files.vcfs) == 2 and len(files.usubjids) == 2
 

@@ -16,20 +16,56 @@ import pytest
 from biomarker.simulate import StudyFiles
 
 CONTRACT = {
-    "dm": ["STUDYID", "USUBJID", "SUBJID", "RFSTDTC", "RFENDTC", "AGE", "SEX", "ECOG", "SMOKING", "HISTOLOGY",
-           "DTHFL", "DTHDTC"],
+    "dm": [
+        "STUDYID",
+        "USUBJID",
+        "SUBJID",
+        "RFSTDTC",
+        "RFENDTC",
+        "AGE",
+        "SEX",
+        "ECOG",
+        "SMOKING",
+        "HISTOLOGY",
+        "DTHFL",
+        "DTHDTC",
+    ],
     "ex": ["USUBJID", "EXTRT", "EXDOSE", "EXDOSU", "EXDOSFRQ", "EXSTDTC", "EXENDTC", "VISIT", "EXADJ"],
     "tu": ["USUBJID", "TULNKID", "TUTESTCD", "TUORRES", "TULOC", "TUMETHOD", "TUDTC", "VISIT"],
-    "tr": ["USUBJID", "TRLNKID", "TRTESTCD", "TRORRES", "TRSTRESC", "TRSTRESN", "TRSTRESU", "TRDTC", "VISIT",
-           "VISITNUM"],
+    "tr": [
+        "USUBJID",
+        "TRLNKID",
+        "TRTESTCD",
+        "TRORRES",
+        "TRSTRESC",
+        "TRSTRESN",
+        "TRSTRESU",
+        "TRDTC",
+        "VISIT",
+        "VISITNUM",
+    ],
     "rs": ["USUBJID", "RSTESTCD", "RSORRES", "RSSTRESC", "RSEVAL", "RSDTC", "VISIT", "VISITNUM", "RSCAT"],
-    "ae": ["USUBJID", "AESEQ", "AETERM", "AEDECOD", "AEBODSYS", "AETOXGR", "AESER", "AEREL", "AEACN", "AESTDTC",
-           "AEENDTC"],
+    "ae": [
+        "USUBJID",
+        "AESEQ",
+        "AETERM",
+        "AEDECOD",
+        "AEBODSYS",
+        "AETOXGR",
+        "AESER",
+        "AEREL",
+        "AEACN",
+        "AESTDTC",
+        "AEENDTC",
+    ],
     "ds": ["USUBJID", "DSCAT", "DSDECOD", "DSSTDTC"],
     "suppae": ["STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QLABEL", "QVAL"],
     "cm": ["USUBJID", "CMTRT", "CMDECOD", "CMCAT", "CMCLAS", "CMSTDTC", "CMENDTC"],
 }
-PARTIAL_OK = {("ae", "AEENDTC"): re.compile(r"^\d{4}-\d{2}(-\d{2})?$"), ("cm", "CMSTDTC"): re.compile(r"^\d{4}(-\d{2}-\d{2})?$")}
+PARTIAL_OK = {
+    ("ae", "AEENDTC"): re.compile(r"^\d{4}-\d{2}(-\d{2})?$"),
+    ("cm", "CMSTDTC"): re.compile(r"^\d{4}(-\d{2}-\d{2})?$"),
+}
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -94,8 +130,11 @@ def test_lesion_rules(small_study: StudyFiles) -> None:
     for u, day in base.groupby("USUBJID")["TRDTC"].first().items():
         delta = (pd.Timestamp(dm.loc[u, "RFSTDTC"]) - pd.Timestamp(day)).days
         assert 0 < delta <= 28
-    nodal = set(targets.loc[targets["TULOC"].str.startswith("LYMPH NODE"), "USUBJID"] + "/"
-                + targets.loc[targets["TULOC"].str.startswith("LYMPH NODE"), "TULNKID"])
+    nodal = set(
+        targets.loc[targets["TULOC"].str.startswith("LYMPH NODE"), "USUBJID"]
+        + "/"
+        + targets.loc[targets["TULOC"].str.startswith("LYMPH NODE"), "TULNKID"]
+    )
     meas = tr[tr["TRTESTCD"] != "TUMSTATE"]
     is_nodal = (meas["USUBJID"] + "/" + meas["TRLNKID"]).isin(nodal)
     assert (meas.loc[is_nodal, "TRTESTCD"] == "SAXIS").all() and (meas.loc[~is_nodal, "TRTESTCD"] == "LDIAM").all()
@@ -124,8 +163,7 @@ def recist(tr: pd.DataFrame, tu: pd.DataFrame, first_dose: str) -> tuple[str, li
         states = v[~v["TRLNKID"].isin(targets)]
         new = states["TRLNKID"].str.startswith("NEW").any()
         nt = states[~states["TRLNKID"].str.startswith("NEW")]["TRSTRESC"]
-        gone = all((float(r.TRSTRESN) < 10) if r.TRLNKID in nodal else float(r.TRSTRESN) == 0
-                   for r in m.itertuples())
+        gone = all((float(r.TRSTRESN) < 10) if r.TRLNKID in nodal else float(r.TRSTRESN) == 0 for r in m.itertuples())
         if new or (nt == "UNEQUIVOCAL PROGRESSION").any() or (total - nadir >= 0.2 * nadir and total - nadir >= 5):
             resp = "PD"
         elif gone and (nt == "ABSENT").all():
@@ -142,7 +180,7 @@ def recist(tr: pd.DataFrame, tu: pd.DataFrame, first_dose: str) -> tuple[str, li
         if p[1] == "PD":
             break
     for level, ok in (("CR", {"CR"}), ("PR", {"CR", "PR"})):
-        if any(r1 in ok and r2 in ok and d2 - d1 >= 28 for i, (d1, r1) in enumerate(upto) for d2, r2 in upto[i + 1:]):
+        if any(r1 in ok and r2 in ok and d2 - d1 >= 28 for i, (d1, r1) in enumerate(upto) for d2, r2 in upto[i + 1 :]):
             return level, [r for _, r in points]
     if any(r != "PD" and d >= 42 for d, r in upto):
         return "SD", [r for _, r in points]

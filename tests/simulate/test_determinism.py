@@ -9,8 +9,11 @@ from biomarker.simulate import StudyFiles, simulate_study
 
 
 def digest(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_same_seed_same_bytes(small_study: StudyFiles, small_kwargs: dict, tmp_path: Path) -> None:
@@ -25,8 +28,7 @@ def test_different_seed_different_study(small_study: StudyFiles, small_kwargs: d
     other = simulate_study(tmp_path / "other", **{**small_kwargs, "seed": small_kwargs["seed"] + 1})
     a, b = digest(small_study.outdir), digest(other.outdir)
     assert a["reference/exome.bed"] == b["reference/exome.bed"]  # the capture does not depend on the seed
-    for name in ("clinical/dm.csv", "clinical/tr.csv", "flow/tbnk.csv", "truth/patients.csv",
-                 "pathology/pdl1_til.csv"):
+    for name in ("clinical/dm.csv", "clinical/tr.csv", "flow/tbnk.csv", "truth/patients.csv", "pathology/pdl1_til.csv"):
         assert a[name] != b[name], name
     vcfs_a = {k: v for k, v in a.items() if k.endswith(".vcf.gz")}
     vcfs_b = {k: v for k, v in b.items() if k.endswith(".vcf.gz")}

@@ -8,9 +8,24 @@ import pandas as pd
 
 from biomarker.simulate import StudyFiles
 
-COLUMNS = ["Sample ID", "Patient ID", "Visit", "Collection Date", "CD3+ %Lymphs", "CD3+ Abs Cnt",
-           "CD3+CD4+ %Lymphs", "CD3+CD4+ Abs Cnt", "CD3+CD8+ %Lymphs", "CD3+CD8+ Abs Cnt", "CD16+CD56+ %Lymphs",
-           "CD16+CD56+ Abs Cnt", "CD19+ %Lymphs", "CD19+ Abs Cnt", "CD45+ Abs Cnt", "4/8 Ratio"]
+COLUMNS = [
+    "Sample ID",
+    "Patient ID",
+    "Visit",
+    "Collection Date",
+    "CD3+ %Lymphs",
+    "CD3+ Abs Cnt",
+    "CD3+CD4+ %Lymphs",
+    "CD3+CD4+ Abs Cnt",
+    "CD3+CD8+ %Lymphs",
+    "CD3+CD8+ Abs Cnt",
+    "CD16+CD56+ %Lymphs",
+    "CD16+CD56+ Abs Cnt",
+    "CD19+ %Lymphs",
+    "CD19+ Abs Cnt",
+    "CD45+ Abs Cnt",
+    "4/8 Ratio",
+]
 
 
 def test_tbnk_export_is_plausible(small_study: StudyFiles) -> None:
@@ -40,18 +55,27 @@ def test_fcs_tubes_plant_the_exported_subsets(small_study: StudyFiles) -> None:
     t = pd.read_csv(small_study.tbnk)
     planted = _planted(small_study)
     assert len(small_study.fcs) == len(t) == len(planted)
-    key = {"CD3": ("cd4_t", "cd8_t", "dp_t", "dn_t"), "CD3+CD4+": ("cd4_t",), "CD3+CD8+": ("cd8_t",),
-           "CD16+CD56+": ("nk",), "CD19+": ("b",)}
+    key = {
+        "CD3": ("cd4_t", "cd8_t", "dp_t", "dn_t"),
+        "CD3+CD4+": ("cd4_t",),
+        "CD3+CD8+": ("cd8_t",),
+        "CD16+CD56+": ("nk",),
+        "CD19+": ("b",),
+    }
     for row in t.to_dict("records"):
-        truth = {k: int(v) for k, v in planted[(row["Patient ID"], row["Visit"])].items()
-                 if k not in ("usubjid", "visit", "file") and "." not in v}
+        truth = {
+            k: int(v)
+            for k, v in planted[(row["Patient ID"], row["Visit"])].items()
+            if k not in ("usubjid", "visit", "file") and "." not in v
+        }
         lymph = sum(truth[k] for k in ("cd4_t", "cd8_t", "dp_t", "dn_t", "nk", "b", "lymph_other"))
         for marker, pops in key.items():
             col = "CD3+ %Lymphs" if marker == "CD3" else f"{marker} %Lymphs"
             p = row[col] / 100
             got = 100 * sum(truth[k] for k in pops) / lymph
-            assert abs(got - row[col]) < 100 * 4 * np.sqrt(p * (1 - p) / lymph) + 1.5 + (2.0 if marker == "CD3+CD4+"
-                                                                                         else 0), (marker, got)
+            assert abs(got - row[col]) < 100 * 4 * np.sqrt(p * (1 - p) / lymph) + 1.5 + (
+                2.0 if marker == "CD3+CD4+" else 0
+            ), (marker, got)
         abs_lymph = lymph / truth["beads"] * truth["beads_per_test"] / truth["sample_volume_ul"]
         assert abs(abs_lymph / row["CD45+ Abs Cnt"] - 1) < 4 * np.sqrt(1 / lymph + 1 / truth["beads"]) + 0.005
         assert truth["doublets"] > 0 and truth["debris"] > 0 and truth["mono"] > 0 and truth["gran"] > 0
@@ -75,9 +99,15 @@ def test_perturbed_tubes_carry_their_perturbation(tmp_path) -> None:
 
     res = TbnkResult("TB1", "S-1", "C1D1", 0, 70, 40, 25, 15, 12, 1310)
     plain = write_fcs(tmp_path / "a.fcs", np.random.default_rng(3), res, "2024-01-02", Perturbation(drift=False))
-    few = write_fcs(tmp_path / "b.fcs", np.random.default_rng(3), res, "2024-01-02",
-                    Perturbation(drift=False, bead_fraction=0.1, compensation=False,
-                                 markers={"FITC-A": "CD11a FITC"}, ssc_gain=2.0))
+    few = write_fcs(
+        tmp_path / "b.fcs",
+        np.random.default_rng(3),
+        res,
+        "2024-01-02",
+        Perturbation(
+            drift=False, bead_fraction=0.1, compensation=False, markers={"FITC-A": "CD11a FITC"}, ssc_gain=2.0
+        ),
+    )
     assert few[1][15] == round(plain[1][15] * 0.1) and few[1][-3:] == [2.0, 1.0, 1.0]
     fd = flowio.FlowData(str(few[0]))
     assert "spill" not in fd.text and "spillover" not in fd.text

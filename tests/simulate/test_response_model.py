@@ -26,8 +26,7 @@ def km_median(times: list[float], events: list[int]) -> float:
 
 
 def test_null_gives_zero_coefficients(tmp_path: Path) -> None:
-    files = simulate_study(tmp_path / "null", n_patients=3, seed=5, null=True, exome_mb=1.0,
-                           effects={"log_tmb": 2.0})
+    files = simulate_study(tmp_path / "null", n_patients=3, seed=5, null=True, exome_mb=1.0, effects={"log_tmb": 2.0})
     model = json.loads(files.response_model.read_text())
     assert model["null"] is True
     assert all(f["coefficient"] == 0.0 for f in model["features"].values())
@@ -49,9 +48,16 @@ def test_expected_orr_is_calibrated(effects: dict | None) -> None:
 
 def test_signal_goes_the_planted_way() -> None:
     m = ResponseModel.build()
-    x = {"tmb": np.array([2.0, 30.0]), "pdl1_tps": np.array([10.0, 10.0]), "nk_pct_baseline": np.array([14.0] * 2),
-         "cd8_change": np.array([1.5] * 2), "til_pct": np.array([15.0] * 2), "age": np.array([60] * 2),
-         "sex": np.array(["M", "M"]), "ecog": np.array([1, 1])}
+    x = {
+        "tmb": np.array([2.0, 30.0]),
+        "pdl1_tps": np.array([10.0, 10.0]),
+        "nk_pct_baseline": np.array([14.0] * 2),
+        "cd8_change": np.array([1.5] * 2),
+        "til_pct": np.array([15.0] * 2),
+        "age": np.array([60] * 2),
+        "sex": np.array(["M", "M"]),
+        "ecog": np.array([1, 1]),
+    }
     p = m.probability(x)
     assert p[1] > p[0] + 0.15
 

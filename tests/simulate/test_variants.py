@@ -19,18 +19,55 @@ import pytest
 from biomarker.simulate import StudyFiles
 
 GRCH38 = {"chr1": 248956422, "chr7": 159345973, "chr12": 133275309, "chr17": 83257441, "chrX": 156040895}
-COUNTED = {"missense_variant", "stop_gained", "stop_lost", "start_lost", "frameshift_variant",
-           "inframe_insertion", "inframe_deletion", "protein_altering_variant", "splice_acceptor_variant",
-           "splice_donor_variant"}
+COUNTED = {
+    "missense_variant",
+    "stop_gained",
+    "stop_lost",
+    "start_lost",
+    "frameshift_variant",
+    "inframe_insertion",
+    "inframe_deletion",
+    "protein_altering_variant",
+    "splice_acceptor_variant",
+    "splice_donor_variant",
+}
 # Ensembl VEP ranking, most severe first (the part that matters here)
-SEVERITY = ["transcript_ablation", "splice_acceptor_variant", "splice_donor_variant", "stop_gained",
-            "frameshift_variant", "stop_lost", "start_lost", "transcript_amplification", "inframe_insertion",
-            "inframe_deletion", "missense_variant", "protein_altering_variant", "splice_region_variant",
-            "synonymous_variant", "coding_sequence_variant", "5_prime_UTR_variant", "3_prime_UTR_variant",
-            "non_coding_transcript_exon_variant", "intron_variant", "non_coding_transcript_variant",
-            "upstream_gene_variant", "downstream_gene_variant", "intergenic_variant"]
-MAF_COUNTED = {"Missense_Mutation", "Nonsense_Mutation", "Frame_Shift_Del", "Frame_Shift_Ins", "In_Frame_Del",
-               "In_Frame_Ins", "Splice_Site", "Nonstop_Mutation", "Translation_Start_Site"}
+SEVERITY = [
+    "transcript_ablation",
+    "splice_acceptor_variant",
+    "splice_donor_variant",
+    "stop_gained",
+    "frameshift_variant",
+    "stop_lost",
+    "start_lost",
+    "transcript_amplification",
+    "inframe_insertion",
+    "inframe_deletion",
+    "missense_variant",
+    "protein_altering_variant",
+    "splice_region_variant",
+    "synonymous_variant",
+    "coding_sequence_variant",
+    "5_prime_UTR_variant",
+    "3_prime_UTR_variant",
+    "non_coding_transcript_exon_variant",
+    "intron_variant",
+    "non_coding_transcript_variant",
+    "upstream_gene_variant",
+    "downstream_gene_variant",
+    "intergenic_variant",
+]
+MAF_COUNTED = {
+    "Missense_Mutation",
+    "Nonsense_Mutation",
+    "Frame_Shift_Del",
+    "Frame_Shift_Ins",
+    "In_Frame_Del",
+    "In_Frame_Ins",
+    "Splice_Site",
+    "Nonstop_Mutation",
+    "Translation_Start_Site",
+}
 
 
 def load_bed(path: Path) -> dict[str, tuple[list[int], list[int]]]:
@@ -75,13 +112,16 @@ def count_vcf(path: Path, bed: dict) -> tuple[int, set[tuple[str, int, str]]]:
             if float(afs[k]) < 0.05 or dp < 20 or int(ads[k + 1]) < 3:
                 continue
             mine = [e for e in entries if e[ix["Allele"]] == allele]
-            pops = [float(x) for e in mine[:1] for x in (e[ix["gnomADe_AF"]], e[ix["gnomADg_AF"]], e[ix["MAX_AF"]])
-                    if x]
+            pops = [
+                float(x) for e in mine[:1] for x in (e[ix["gnomADe_AF"]], e[ix["gnomADg_AF"]], e[ix["MAX_AF"]]) if x
+            ]
             if max(pops, default=0.0) > 0.001:
                 continue
-            chosen = (next((e for e in mine if e[ix["MANE_SELECT"]]), None)
-                      or next((e for e in mine if e[ix["CANONICAL"]] == "YES"), None)
-                      or min(mine, key=lambda e: rank(e[ix["Consequence"]])))
+            chosen = (
+                next((e for e in mine if e[ix["MANE_SELECT"]]), None)
+                or next((e for e in mine if e[ix["CANONICAL"]] == "YES"), None)
+                or min(mine, key=lambda e: rank(e[ix["Consequence"]]))
+            )
             if set(chosen[ix["Consequence"]].split("&")) & COUNTED:
                 keys.add((v.CHROM, v.POS, alt))
     vcf.close()
@@ -94,8 +134,11 @@ def count_maf(path: Path, bed: dict) -> int:
     keep = (
         (maf["FILTER"] == "PASS")
         & np.array([in_bed(bed, c, s - 1) for c, s in zip(maf["Chromosome"], maf["Start_Position"], strict=True)])
-        & (maf["t_alt_count"] / maf["t_depth"] >= 0.05) & (maf["t_depth"] >= 20) & (maf["t_alt_count"] >= 3)
-        & (pop <= 0.001) & maf["Variant_Classification"].isin(MAF_COUNTED)
+        & (maf["t_alt_count"] / maf["t_depth"] >= 0.05)
+        & (maf["t_depth"] >= 20)
+        & (maf["t_alt_count"] >= 3)
+        & (pop <= 0.001)
+        & maf["Variant_Classification"].isin(MAF_COUNTED)
     )
     return int(keep.sum())
 
@@ -208,9 +251,16 @@ def test_every_trap_is_planted(small_study: StudyFiles) -> None:
         intents.update(t["intent"])
     for fate in ("counted", "filter", "territory", "vaf", "depth", "alt_depth", "population_af", "consequence"):
         assert fates[fate] > 0, fate
-    for intent in ("somatic_mane_synonymous_alt_missense", "somatic_canonical_synonymous_alt_missense",
-                   "somatic_unflagged_most_severe", "germline_common_pass", "germline_rare_population_max_af",
-                   "artefact_multiallelic_low_vaf", "off_target", "somatic_synonymous"):
+    for intent in (
+        "somatic_mane_synonymous_alt_missense",
+        "somatic_canonical_synonymous_alt_missense",
+        "somatic_unflagged_most_severe",
+        "germline_common_pass",
+        "germline_rare_population_max_af",
+        "artefact_multiallelic_low_vaf",
+        "off_target",
+        "somatic_synonymous",
+    ):
         assert intents[intent] > 0, intent
 
 
@@ -230,11 +280,29 @@ def test_maf_conventions(small_study: StudyFiles) -> None:
         first = path.read_text().splitlines()[0]
         assert first == "#version 2.4"
         maf = pd.read_csv(path, sep="\t", comment="#", dtype={"Chromosome": str})
-        for col in ("Hugo_Symbol", "Chromosome", "Start_Position", "End_Position", "Variant_Classification",
-                    "Variant_Type", "Reference_Allele", "Tumor_Seq_Allele1", "Tumor_Seq_Allele2",
-                    "Tumor_Sample_Barcode", "Matched_Norm_Sample_Barcode", "HGVSp_Short", "Transcript_ID",
-                    "t_depth", "t_ref_count", "t_alt_count", "n_depth", "n_ref_count", "n_alt_count", "FILTER",
-                    "gnomAD_AF"):
+        for col in (
+            "Hugo_Symbol",
+            "Chromosome",
+            "Start_Position",
+            "End_Position",
+            "Variant_Classification",
+            "Variant_Type",
+            "Reference_Allele",
+            "Tumor_Seq_Allele1",
+            "Tumor_Seq_Allele2",
+            "Tumor_Sample_Barcode",
+            "Matched_Norm_Sample_Barcode",
+            "HGVSp_Short",
+            "Transcript_ID",
+            "t_depth",
+            "t_ref_count",
+            "t_alt_count",
+            "n_depth",
+            "n_ref_count",
+            "n_alt_count",
+            "FILTER",
+            "gnomAD_AF",
+        ):
             assert col in maf.columns, col
         dels = maf[maf["Variant_Type"] == "DEL"]
         assert (dels["Tumor_Seq_Allele2"] == "-").all()

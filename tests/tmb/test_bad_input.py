@@ -14,8 +14,7 @@ BED = [("chr1", 0, 1_000_000)]
 
 
 def many_records(n: int = 4000) -> list[str]:
-    return [mutect_record("chr1", 100 + 10 * i, "C", "T", csq_entries=[csq("T", "missense_variant")])
-            for i in range(n)]
+    return [mutect_record("chr1", 100 + 10 * i, "C", "T", csq_entries=[csq("T", "missense_variant")]) for i in range(n)]
 
 
 def test_bgzf_cut_mid_block(write_vcf, write_bed, tmp_path) -> None:
@@ -60,8 +59,14 @@ def test_chr_prefix_mismatch_is_matched(write_vcf, write_bed) -> None:
 
 
 def test_records_on_contigs_absent_from_bed_without_header_contigs(write_vcf, write_bed) -> None:
-    header = "\n".join(line for line in __import__("tests.conftest", fromlist=["x"]).MUTECT_HEADER.splitlines()
-                       if not line.startswith("##contig")) + "\n"
+    header = (
+        "\n".join(
+            line
+            for line in __import__("tests.conftest", fromlist=["x"]).MUTECT_HEADER.splitlines()
+            if not line.startswith("##contig")
+        )
+        + "\n"
+    )
     vcf = write_vcf(many_records(3), header=header)
     with pytest.raises(InputError, match="no contig of the records matches"):
         compute_tmb(vcf, write_bed([("chr5", 0, 1000)]), "wes")

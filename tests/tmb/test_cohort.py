@@ -11,14 +11,45 @@ from biomarker.errors import InputError
 from biomarker.store import Store
 from biomarker.tmb import compute_tmb, compute_tmb_cohort
 
-COLS = ["Hugo_Symbol", "Chromosome", "Start_Position", "End_Position", "Variant_Classification", "Variant_Type",
-        "Reference_Allele", "Tumor_Seq_Allele1", "Tumor_Seq_Allele2", "Tumor_Sample_Barcode", "HGVSp_Short",
-        "t_depth", "t_ref_count", "t_alt_count", "FILTER", "gnomAD_AF"]
+COLS = [
+    "Hugo_Symbol",
+    "Chromosome",
+    "Start_Position",
+    "End_Position",
+    "Variant_Classification",
+    "Variant_Type",
+    "Reference_Allele",
+    "Tumor_Seq_Allele1",
+    "Tumor_Seq_Allele2",
+    "Tumor_Sample_Barcode",
+    "HGVSp_Short",
+    "t_depth",
+    "t_ref_count",
+    "t_alt_count",
+    "FILTER",
+    "gnomAD_AF",
+]
 
 
 def row(gene, chrom, pos, cls, ref, alt, sample, *, protein="", depth="100", alt_n="30", filt="PASS", af=""):
-    return [gene, chrom, str(pos), str(pos), cls, "SNP", ref, ref, alt, sample, protein, depth,
-            str(int(depth) - int(alt_n)), alt_n, filt, af]
+    return [
+        gene,
+        chrom,
+        str(pos),
+        str(pos),
+        cls,
+        "SNP",
+        ref,
+        ref,
+        alt,
+        sample,
+        protein,
+        depth,
+        str(int(depth) - int(alt_n)),
+        alt_n,
+        filt,
+        af,
+    ]
 
 
 # vcf2maf rows as it writes them: tumour A has a duplicated row (the same call twice after a merge)
@@ -36,10 +67,18 @@ ROWS = [
     row("ERBB2", "chr17", 39724000, "In_Frame_Ins", "-", "GCA", "TCGA-B"),
     row("TP53", "chr17", 7674220, "Silent", "C", "T", "TCGA-C"),
 ]
-BED = [("chr12", 25245000, 25246000), ("chr17", 7673000, 7675000), ("chr17", 30999000, 31001000),
-       ("chr19", 1205000, 1206000), ("chr19", 10499000, 10501000), ("chr11", 65499000, 65501000),
-       ("chr19", 10999000, 11001000), ("chr7", 55174000, 55175000), ("chr7", 140753000, 140754000),
-       ("chr17", 39723000, 39725000)]  # 20 intervals of 1,000 bp... 13 kb in all
+BED = [
+    ("chr12", 25245000, 25246000),
+    ("chr17", 7673000, 7675000),
+    ("chr17", 30999000, 31001000),
+    ("chr19", 1205000, 1206000),
+    ("chr19", 10499000, 10501000),
+    ("chr11", 65499000, 65501000),
+    ("chr19", 10999000, 11001000),
+    ("chr7", 55174000, 55175000),
+    ("chr7", 140753000, 140754000),
+    ("chr17", 39723000, 39725000),
+]  # 20 intervals of 1,000 bp... 13 kb in all
 
 
 @pytest.fixture
@@ -70,8 +109,9 @@ def test_wes_preset_cohort_equals_one_tumour_at_a_time(maf, write_bed) -> None:
     for sample in ("TCGA-A", "TCGA-B", "TCGA-C"):
         one = compute_tmb(maf, bed, "wes", tumor_sample=sample)
         assert one.counted == cohort.loc[sample, "counted_variants"], sample
-        assert {k: one.fates[k] for k in one.removed_by()} == \
-            {k: cohort.loc[sample, f"removed_{k}"] for k in one.removed_by()}, sample
+        assert {k: one.fates[k] for k in one.removed_by()} == {
+            k: cohort.loc[sample, f"removed_{k}"] for k in one.removed_by()
+        }, sample
         assert one.ci95_high == pytest.approx(cohort.loc[sample, "tmb_ci95_high_per_mb"])
 
 
@@ -100,15 +140,32 @@ def test_all_unfiltered_tumour_fails_alone(tmp_path) -> None:
 
 
 def test_plain_table_through_a_column_map(tmp_path) -> None:
-    table = pd.DataFrame({
-        "CHR": ["chr12", "chr7", "chr7", "chr17"], "POSITION": [25245350, 55174772, 55174900, 7673802],
-        "REF": ["C", "T", "g", "C"], "ALT": ["A", "G", "a", "T"], "SAMPLE_ID": ["P1", "P1", "P2", "P2"],
-        "VAF": [0.3, 0.02, 0.4, 0.5], "DEPTH": [500, 400, 300, 200], "GENE": ["KRAS", "EGFR", "EGFR", "TP53"],
-        "PROTEIN": ["p.G12C", "p.L858R", "p.G719S", "p.R175H"],
-        "EFFECT": ["missense_variant", "missense_variant", "Missense_Mutation", "synonymous_variant"],
-    })
-    cmap = {"chrom": "CHR", "pos": "POSITION", "ref": "REF", "alt": "ALT", "sample": "SAMPLE_ID", "vaf": "VAF",
-            "depth": "DEPTH", "gene": "GENE", "protein": "PROTEIN", "effect": "EFFECT"}
+    table = pd.DataFrame(
+        {
+            "CHR": ["chr12", "chr7", "chr7", "chr17"],
+            "POSITION": [25245350, 55174772, 55174900, 7673802],
+            "REF": ["C", "T", "g", "C"],
+            "ALT": ["A", "G", "a", "T"],
+            "SAMPLE_ID": ["P1", "P1", "P2", "P2"],
+            "VAF": [0.3, 0.02, 0.4, 0.5],
+            "DEPTH": [500, 400, 300, 200],
+            "GENE": ["KRAS", "EGFR", "EGFR", "TP53"],
+            "PROTEIN": ["p.G12C", "p.L858R", "p.G719S", "p.R175H"],
+            "EFFECT": ["missense_variant", "missense_variant", "Missense_Mutation", "synonymous_variant"],
+        }
+    )
+    cmap = {
+        "chrom": "CHR",
+        "pos": "POSITION",
+        "ref": "REF",
+        "alt": "ALT",
+        "sample": "SAMPLE_ID",
+        "vaf": "VAF",
+        "depth": "DEPTH",
+        "gene": "GENE",
+        "protein": "PROTEIN",
+        "effect": "EFFECT",
+    }
     csv = tmp_path / "panel.csv"
     table.to_csv(csv, index=False)
     with pytest.raises(InputError, match="alt_depth filter needs an alt_depth column"):
@@ -121,8 +178,9 @@ def test_plain_table_through_a_column_map(tmp_path) -> None:
     assert s.tmb_per_mb["P1"] == pytest.approx(1 / 1.1)
     xlsx = tmp_path / "panel.xlsx"
     table.to_excel(xlsx, index=False)
-    again = compute_tmb_cohort(xlsx, territory_mb=1.1, preset="wes", column_map=cmap, off=["population_af",
-                                                                                           "alt_depth"])
+    again = compute_tmb_cohort(
+        xlsx, territory_mb=1.1, preset="wes", column_map=cmap, off=["population_af", "alt_depth"]
+    )
     assert again.summary.counted_variants.tolist() == [1, 1]
 
 
@@ -144,9 +202,11 @@ def test_preset_yaml_paths_are_relative_to_the_yaml(maf, tmp_path, monkeypatch) 
     folder = tmp_path / "presets"
     folder.mkdir()
     (folder / "drivers.txt").write_text("chr12 25245350 C A\n")
-    (folder / "mine.yaml").write_text("name: mine\nrequire_pass: false\nmin_vaf: null\nmin_depth: null\n"
-                                      "min_alt_depth: null\nmax_population_af: null\nexclude_hotspots: true\n"
-                                      "hotspot_list: drivers.txt\nterritory_mb: 1.0\n")
+    (folder / "mine.yaml").write_text(
+        "name: mine\nrequire_pass: false\nmin_vaf: null\nmin_depth: null\n"
+        "min_alt_depth: null\nmax_population_af: null\nexclude_hotspots: true\n"
+        "hotspot_list: drivers.txt\nterritory_mb: 1.0\n"
+    )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
@@ -155,9 +215,11 @@ def test_preset_yaml_paths_are_relative_to_the_yaml(maf, tmp_path, monkeypatch) 
 
 
 def test_a_duplicate_counts_once_among_calls_that_pass(tmp_path) -> None:
-    rows = [row("KRAS", "chr12", 25245350, "Missense_Mutation", "C", "A", "T1", filt="weak_evidence"),
-            row("KRAS", "chr12", 25245350, "Missense_Mutation", "C", "A", "T1"),  # the same call, passing
-            row("KRAS", "chr12", 25245350, "Missense_Mutation", "C", "A", "T1")]  # and again
+    rows = [
+        row("KRAS", "chr12", 25245350, "Missense_Mutation", "C", "A", "T1", filt="weak_evidence"),
+        row("KRAS", "chr12", 25245350, "Missense_Mutation", "C", "A", "T1"),  # the same call, passing
+        row("KRAS", "chr12", 25245350, "Missense_Mutation", "C", "A", "T1"),
+    ]  # and again
     path = tmp_path / "d.maf"
     path.write_text("\t".join(COLS) + "\n" + "".join("\t".join(r) + "\n" for r in rows))
     r = compute_tmb(path, None, "wes", territory_mb=1.0, off=["population_af"])

@@ -27,8 +27,14 @@ RECORDS = [
 BED = [("chr12", 25245000, 25246000), ("chr7", 55191000, 55192000)]
 
 
-@pytest.mark.parametrize("listing", ["KRAS\tG12C\nEGFR p.L858R\n", "gene protein\nKRAS p.Gly12Cys\nEGFR L858R\n",
-                                     "chr12\t25245350\tC\tA\nchr7 55191822 T G\n"])
+@pytest.mark.parametrize(
+    "listing",
+    [
+        "KRAS\tG12C\nEGFR p.L858R\n",
+        "gene protein\nKRAS p.Gly12Cys\nEGFR L858R\n",
+        "chr12\t25245350\tC\tA\nchr7 55191822 T G\n",
+    ],
+)
 def test_drivers_by_protein_or_site_are_removed(write_vcf, write_bed, tmp_path, listing: str) -> None:
     drivers = tmp_path / "drivers.txt"
     drivers.write_text(listing)
@@ -39,8 +45,12 @@ def test_drivers_by_protein_or_site_are_removed(write_vcf, write_bed, tmp_path, 
 
 def test_protein_drivers_need_protein_changes(write_vcf, write_bed, tmp_path) -> None:
     header = HEADER.replace("|HGVSp|", "|")
-    records = [r.replace("|ENSP00000256078.5:p.Gly12Cys|", "|").replace("|ENSP00000275493.2:p.Leu858Arg|", "|")
-               .replace("|ENSP00000275493.2:p.Gly884Ser|", "|") for r in RECORDS]
+    records = [
+        r.replace("|ENSP00000256078.5:p.Gly12Cys|", "|")
+        .replace("|ENSP00000275493.2:p.Leu858Arg|", "|")
+        .replace("|ENSP00000275493.2:p.Gly884Ser|", "|")
+        for r in RECORDS
+    ]
     drivers = tmp_path / "drivers.txt"
     drivers.write_text("KRAS G12C\n")
     with pytest.raises(InputError, match="driver list names protein changes"):

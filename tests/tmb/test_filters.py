@@ -32,8 +32,9 @@ def chain(write_vcf, write_bed):
         mutect_record("chr1", 900, "C", "T", csq_entries=[csq("T", "missense_variant", gnomadg="0.0005")]),
         mutect_record("chr1", 1000, "C", "T", csq_entries=[csq("T", "synonymous_variant")]),  # consequence
         mutect_record("chr1", 1100, "CAG", "C", csq_entries=[csq("-", "frameshift_variant")]),  # counted indel
-        mutect_record("chr1", 1200, "C", "T", csq_entries=[csq("T", "missense_variant", existing="COSV123",
-                                                              cosmic_cnt="57")]),  # hotspot under f1cdx
+        mutect_record(
+            "chr1", 1200, "C", "T", csq_entries=[csq("T", "missense_variant", existing="COSV123", cosmic_cnt="57")]
+        ),  # hotspot under f1cdx
     ]
     return write_vcf(lines), write_bed(BED)
 
@@ -57,8 +58,20 @@ def test_every_filter_in_order(chain) -> None:
     assert f[("1200", "T")] == ("counted", "")  # wes keeps hotspots
     assert r.counted == 4
     assert r.tmb_per_mb == pytest.approx(4.0)
-    assert r.removed_by() == {"duplicate": 0, "filter": 2, "not_point_mutation": 0, "territory": 1, "indel": 0, "vaf": 1, "depth": 1, "alt_depth": 1,
-                              "unannotated": 1, "population_af": 1, "hotspot": 0, "consequence": 1}
+    assert r.removed_by() == {
+        "duplicate": 0,
+        "filter": 2,
+        "not_point_mutation": 0,
+        "territory": 1,
+        "indel": 0,
+        "vaf": 1,
+        "depth": 1,
+        "alt_depth": 1,
+        "unannotated": 1,
+        "population_af": 1,
+        "hotspot": 0,
+        "consequence": 1,
+    }
     assert sum(r.fates.values()) == r.alleles == 13
 
 

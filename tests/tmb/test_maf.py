@@ -7,9 +7,23 @@ import pytest
 from biomarker.errors import InputError
 from biomarker.tmb import compute_tmb
 
-COLS = ["Hugo_Symbol", "Chromosome", "Start_Position", "End_Position", "Variant_Classification", "Variant_Type",
-        "Reference_Allele", "Tumor_Seq_Allele1", "Tumor_Seq_Allele2", "Tumor_Sample_Barcode", "t_depth",
-        "t_ref_count", "t_alt_count", "FILTER", "gnomAD_AF"]
+COLS = [
+    "Hugo_Symbol",
+    "Chromosome",
+    "Start_Position",
+    "End_Position",
+    "Variant_Classification",
+    "Variant_Type",
+    "Reference_Allele",
+    "Tumor_Seq_Allele1",
+    "Tumor_Seq_Allele2",
+    "Tumor_Sample_Barcode",
+    "t_depth",
+    "t_ref_count",
+    "t_alt_count",
+    "FILTER",
+    "gnomAD_AF",
+]
 
 
 def maf_text(rows: list[list[str]]) -> str:
@@ -17,25 +31,108 @@ def maf_text(rows: list[list[str]]) -> str:
 
 
 ROWS = [
-    ["KRAS", "chr12", "25245350", "25245350", "Missense_Mutation", "SNP", "C", "C", "A", "P1-T", "100", "70", "30",
-     "PASS", ""],
+    [
+        "KRAS",
+        "chr12",
+        "25245350",
+        "25245350",
+        "Missense_Mutation",
+        "SNP",
+        "C",
+        "C",
+        "A",
+        "P1-T",
+        "100",
+        "70",
+        "30",
+        "PASS",
+        "",
+    ],
     ["TP53", "chr17", "7673802", "7673802", "Silent", "SNP", "C", "C", "T", "P1-T", "100", "70", "30", "PASS", ""],
-    ["EGFR", "chr7", "55174772", "55174786", "In_Frame_Del", "DEL", "GGAATTAAGAGAAGC", "GGAATTAAGAGAAGC", "-",
-     "P1-T", "80", "60", "20", "PASS", ""],
-    ["STK11", "chr19", "1220000", "1220001", "Frame_Shift_Ins", "INS", "-", "-", "T", "P1-T", "50", "48", "2",
-     "PASS", ""],
-    ["KEAP1", "chr19", "10500000", "10500000", "Nonsense_Mutation", "SNP", "G", "G", "A", "P1-T", "60", "30", "30",
-     "PASS", "0.01"],
-    ["NF1", "chr17", "31000000", "31000000", "Missense_Mutation", "SNP", "G", "G", "A", "P1-T", "60", "30", "30",
-     "strand_bias", ""],
+    [
+        "EGFR",
+        "chr7",
+        "55174772",
+        "55174786",
+        "In_Frame_Del",
+        "DEL",
+        "GGAATTAAGAGAAGC",
+        "GGAATTAAGAGAAGC",
+        "-",
+        "P1-T",
+        "80",
+        "60",
+        "20",
+        "PASS",
+        "",
+    ],
+    [
+        "STK11",
+        "chr19",
+        "1220000",
+        "1220001",
+        "Frame_Shift_Ins",
+        "INS",
+        "-",
+        "-",
+        "T",
+        "P1-T",
+        "50",
+        "48",
+        "2",
+        "PASS",
+        "",
+    ],
+    [
+        "KEAP1",
+        "chr19",
+        "10500000",
+        "10500000",
+        "Nonsense_Mutation",
+        "SNP",
+        "G",
+        "G",
+        "A",
+        "P1-T",
+        "60",
+        "30",
+        "30",
+        "PASS",
+        "0.01",
+    ],
+    [
+        "NF1",
+        "chr17",
+        "31000000",
+        "31000000",
+        "Missense_Mutation",
+        "SNP",
+        "G",
+        "G",
+        "A",
+        "P1-T",
+        "60",
+        "30",
+        "30",
+        "strand_bias",
+        "",
+    ],
 ]
 
 
 def test_maf_rows_get_fates(tmp_path, write_bed) -> None:
     maf = tmp_path / "p1.maf"
     maf.write_text(maf_text(ROWS))
-    bed = write_bed([("chr12", 25245000, 25246000), ("chr17", 7673000, 7674000), ("chr7", 55174000, 55175000),
-                     ("chr19", 1219000, 1221000), ("chr19", 10499000, 10501000), ("chr17", 30999000, 31001000)])
+    bed = write_bed(
+        [
+            ("chr12", 25245000, 25246000),
+            ("chr17", 7673000, 7674000),
+            ("chr7", 55174000, 55175000),
+            ("chr19", 1219000, 1221000),
+            ("chr19", 10499000, 10501000),
+            ("chr17", 30999000, 31001000),
+        ]
+    )
     r = compute_tmb(maf, bed, "wes")
     assert r.input_type == "maf" and r.tumor_sample == "P1-T"
     df = r.variants()

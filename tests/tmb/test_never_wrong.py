@@ -11,8 +11,9 @@ from tests.conftest import MUTECT_HEADER, csq, mutect_record
 
 BED = [("chr1", 0, 1_000_000)]  # 1 Mb: TMB equals the count
 MIS = [csq("T", "missense_variant", canonical="YES")]
-UNFILTERED = "##filtering_status=Warning: unfiltered Mutect 2 calls.  Please run FilterMutectCalls to remove " \
-             "false positives.\n"
+UNFILTERED = (
+    "##filtering_status=Warning: unfiltered Mutect 2 calls.  Please run FilterMutectCalls to remove false positives.\n"
+)
 
 
 def mutect_lines(n: int, filt: str = "PASS") -> list[str]:
@@ -75,9 +76,23 @@ FREEBAYES_HEADER = """##fileformat=VCFv4.2
 
 
 def test_freebayes_info_af_is_not_read_as_germline(write_vcf, write_bed) -> None:
-    lines = ["\t".join(["chr1", str(100 + i), ".", "C", "T", "50", "PASS",
-                        "AF=0.5;CSQ=T|missense_variant|KRAS|ENST1|", "GT:DP:RO:AO", "0/1:60:30:30"])
-             for i in range(6)]
+    lines = [
+        "\t".join(
+            [
+                "chr1",
+                str(100 + i),
+                ".",
+                "C",
+                "T",
+                "50",
+                "PASS",
+                "AF=0.5;CSQ=T|missense_variant|KRAS|ENST1|",
+                "GT:DP:RO:AO",
+                "0/1:60:30:30",
+            ]
+        )
+        for i in range(6)
+    ]
     vcf = write_vcf(lines, FREEBAYES_HEADER, samples=("tumour_only",))
     r = compute_tmb(vcf, write_bed(BED), "wes")
     assert r.caller == "freebayes" and r.counted == 6 and r.fates["population_af"] == 0
@@ -89,8 +104,14 @@ def test_freebayes_info_af_is_not_read_as_germline(write_vcf, write_bed) -> None
 # 5. a filter that cannot run --------------------------------------------------------------------------------
 def test_f1cdx_without_a_cosmic_count_field_is_refused(write_vcf, write_bed) -> None:
     header = MUTECT_HEADER.replace("|COSMIC_CNT", "")
-    line = mutect_record("chr1", 100, "C", "T", csq_entries=[csq("T", "missense_variant", existing="COSV1")[:-1]],
-                         tumour="0/1:140,60:0.3:200")
+    line = mutect_record(
+        "chr1",
+        100,
+        "C",
+        "T",
+        csq_entries=[csq("T", "missense_variant", existing="COSV1")[:-1]],
+        tumour="0/1:140,60:0.3:200",
+    )
     vcf = write_vcf([line], header)
     with pytest.raises(InputError, match=r"hotspot filter needs a COSMIC sample count.*--off hotspot"):
         compute_tmb(vcf, write_bed(BED), "f1cdx")
@@ -101,8 +122,9 @@ def test_f1cdx_without_a_cosmic_count_field_is_refused(write_vcf, write_bed) -> 
 
 def test_population_af_absent_altogether_is_refused(write_vcf, write_bed) -> None:
     header = MUTECT_HEADER.replace("|gnomADe_AF|gnomADg_AF", "")
-    entry = "|".join(["T", "missense_variant", "MODERATE", "G", "ENSG1", "Transcript", "ENST1", "protein_coding",
-                      "", "", "", ""])
+    entry = "|".join(
+        ["T", "missense_variant", "MODERATE", "G", "ENSG1", "Transcript", "ENST1", "protein_coding", "", "", "", ""]
+    )
     vcf = write_vcf([mutect_record("chr1", 100, "C", "T", csq_entries=[entry])], header)
     with pytest.raises(InputError, match=r"population_af filter needs.*--off population_af"):
         compute_tmb(vcf, write_bed(BED), "wes")
@@ -121,18 +143,49 @@ def test_three_samples_are_never_guessed(write_vcf, write_bed) -> None:
 
 
 def test_strelka2_merged_without_indel_fields_says_so(write_vcf, write_bed) -> None:
-    header = "##fileformat=VCFv4.2\n##source=strelka\n##contig=<ID=chr1,length=248956422>\n" + "".join(
-        f'##FORMAT=<ID={b}U,Number=2,Type=Integer,Description="tier1,tier2 {b}">\n' for b in "ACGT") + \
-        '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="d">\n' + \
-        '##INFO=<ID=ANN,Number=.,Type=String,Description="snpEff">\n' + \
-        '##INFO=<ID=gnomAD_AF,Number=A,Type=Float,Description="gnomAD">\n'
-    snv = "\t".join(["chr1", "100", ".", "C", "T", ".", "PASS", "ANN=T|missense_variant", "DP:AU:CU:GU:TU",
-                     "30:0,0:30,31:0,0:0,0", "60:0,0:45,46:0,0:15,16"])
-    indel = "\t".join(["chr1", "200", ".", "CA", "C", ".", "PASS", "ANN=C|frameshift_variant", "DP:TAR:TIR",
-                       "30:30,30:0,0", "50:36,40:12,13"])
+    header = (
+        "##fileformat=VCFv4.2\n##source=strelka\n##contig=<ID=chr1,length=248956422>\n"
+        + "".join(f'##FORMAT=<ID={b}U,Number=2,Type=Integer,Description="tier1,tier2 {b}">\n' for b in "ACGT")
+        + '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="d">\n'
+        + '##INFO=<ID=ANN,Number=.,Type=String,Description="snpEff">\n'
+        + '##INFO=<ID=gnomAD_AF,Number=A,Type=Float,Description="gnomAD">\n'
+    )
+    snv = "\t".join(
+        [
+            "chr1",
+            "100",
+            ".",
+            "C",
+            "T",
+            ".",
+            "PASS",
+            "ANN=T|missense_variant",
+            "DP:AU:CU:GU:TU",
+            "30:0,0:30,31:0,0:0,0",
+            "60:0,0:45,46:0,0:15,16",
+        ]
+    )
+    indel = "\t".join(
+        [
+            "chr1",
+            "200",
+            ".",
+            "CA",
+            "C",
+            ".",
+            "PASS",
+            "ANN=C|frameshift_variant",
+            "DP:TAR:TIR",
+            "30:30,30:0,0",
+            "50:36,40:12,13",
+        ]
+    )
     vcf = write_vcf([snv, indel], header, samples=("NORMAL", "TUMOR"))
-    with pytest.raises(InputError, match=r"chr1:200 CA>C: a Strelka2 indel, but the header declares no "
-                                         r"FORMAT/TAR and TIR.*bcftools concat"):
+    with pytest.raises(
+        InputError,
+        match=r"chr1:200 CA>C: a Strelka2 indel, but the header declares no "
+        r"FORMAT/TAR and TIR.*bcftools concat",
+    ):
         compute_tmb(vcf, write_bed(BED), "wes")
 
 
@@ -141,8 +194,14 @@ def test_breakends_symbolic_and_star_are_never_counted(write_vcf, write_bed) -> 
     lines = [
         mutect_record("chr1", 100, "G", "G]chr2:321682]", csq_entries=[csq("G]chr2:321682]", "missense_variant")]),
         mutect_record("chr1", 200, "C", "<DEL>", csq_entries=[csq("<DEL>", "transcript_ablation")]),
-        mutect_record("chr1", 300, "C", "T,*", csq_entries=[csq("T", "missense_variant"), csq("*", "stop_gained")],
-                      tumour="0/1/2:60,30,10:0.3,0.1:100"),
+        mutect_record(
+            "chr1",
+            300,
+            "C",
+            "T,*",
+            csq_entries=[csq("T", "missense_variant"), csq("*", "stop_gained")],
+            tumour="0/1/2:60,30,10:0.3,0.1:100",
+        ),
     ]
     r = compute_tmb(write_vcf(lines), write_bed(BED), "wes", off=["vaf", "depth", "alt_depth", "consequence"])
     df = r.variants()
@@ -151,8 +210,10 @@ def test_breakends_symbolic_and_star_are_never_counted(write_vcf, write_bed) -> 
 
 
 def test_lowercase_bases_are_uppercase(write_vcf, write_bed, tmp_path) -> None:
-    lines = [mutect_record("chr1", 100, "c", "t", csq_entries=MIS),
-             mutect_record("chr1", 100, "C", "T", csq_entries=MIS)]  # the same variant again: a duplicate
+    lines = [
+        mutect_record("chr1", 100, "c", "t", csq_entries=MIS),
+        mutect_record("chr1", 100, "C", "T", csq_entries=MIS),
+    ]  # the same variant again: a duplicate
     r = compute_tmb(write_vcf(lines), write_bed(BED), "wes")
     df = r.variants()
     assert list(zip(df.ref, df.alt, df.fate, strict=True)) == [("C", "T", "counted"), ("C", "T", "duplicate")]

@@ -21,9 +21,17 @@ def study_records() -> list[str]:
         for i in range(300):
             cons = "missense_variant" if i % 3 else "intron_variant"
             vaf = "0.3" if i % 5 else "0.02"
-            lines.append(mutect_record(chrom, 1000 + 37 * i, "C", "T", csq_entries=[csq("T", cons)],
-                                       filt="PASS" if i % 7 else "weak_evidence",
-                                       tumour=f"0/1:70,30:{vaf}:100"))
+            lines.append(
+                mutect_record(
+                    chrom,
+                    1000 + 37 * i,
+                    "C",
+                    "T",
+                    csq_entries=[csq("T", cons)],
+                    filt="PASS" if i % 7 else "weak_evidence",
+                    tumour=f"0/1:70,30:{vaf}:100",
+                )
+            )
     return lines
 
 
@@ -85,8 +93,9 @@ def test_export_vcf_tags_every_alt(indexed, tmp_path) -> None:
 
 
 def test_bam_coverage_shrinks_the_territory(tmp_path, write_vcf, write_bed) -> None:
-    header = pysam.AlignmentHeader.from_dict({"HD": {"VN": "1.6", "SO": "coordinate"},
-                                              "SQ": [{"SN": "chr1", "LN": 100000}]})
+    header = pysam.AlignmentHeader.from_dict(
+        {"HD": {"VN": "1.6", "SO": "coordinate"}, "SQ": [{"SN": "chr1", "LN": 100000}]}
+    )
     unsorted = tmp_path / "reads.bam"
     with pysam.AlignmentFile(str(unsorted), "wb", header=header) as bam:
         # 25 reads of 100 bp at 1000-1100, 10 reads at 2000-2100
@@ -103,8 +112,10 @@ def test_bam_coverage_shrinks_the_territory(tmp_path, write_vcf, write_bed) -> N
                 bam.write(seg)
     pysam.index(str(unsorted))
     bed = write_bed([("chr1", 500, 1050), ("chr1", 1900, 2500)])
-    lines = [mutect_record("chr1", 1021, "C", "T", csq_entries=[csq("T", "missense_variant")]),
-             mutect_record("chr1", 2051, "C", "T", csq_entries=[csq("T", "missense_variant")])]
+    lines = [
+        mutect_record("chr1", 1021, "C", "T", csq_entries=[csq("T", "missense_variant")]),
+        mutect_record("chr1", 2051, "C", "T", csq_entries=[csq("T", "missense_variant")]),
+    ]
     vcf = write_vcf(lines, MUTECT_HEADER)
     r = compute_tmb(vcf, bed, "wes", bam=unsorted, min_bam_depth=20)
     assert r.territory_bp == 50  # 1000-1050: the only targeted bases with >= 20 reads
@@ -139,8 +150,9 @@ def test_bcf_reads_like_its_vcf(indexed, tmp_path) -> None:
 def test_result_shape_tables_plot_write(write_vcf, write_bed, tmp_path) -> None:
     from tests.conftest import csq, mutect_record
 
-    vcf = write_vcf([mutect_record("chr1", 100 + i, "C", "T", csq_entries=[csq("T", "missense_variant")])
-                     for i in range(3)])
+    vcf = write_vcf(
+        [mutect_record("chr1", 100 + i, "C", "T", csq_entries=[csq("T", "missense_variant")]) for i in range(3)]
+    )
     r = compute_tmb(vcf, write_bed([("chr1", 0, 1_000_000)]), "wes")
     tables = r.tables
     assert tables["tmb_summary"].counted_variants.iloc[0] == 3
@@ -148,4 +160,7 @@ def test_result_shape_tables_plot_write(write_vcf, write_bed, tmp_path) -> None:
     assert tables["tmb_filter_audit"].removed.sum() == 0
     assert r.plot().axes
     paths = r.write(tmp_path / "w")
-    assert paths["variants"].read_text().count("\n") == 4 and json.loads(paths["json"].read_text())["counted_variants"] == 3
+    assert (
+        paths["variants"].read_text().count("\n") == 4
+        and json.loads(paths["json"].read_text())["counted_variants"] == 3
+    )

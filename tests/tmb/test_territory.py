@@ -18,8 +18,7 @@ from biomarker.tmb.territory import (
     read_bed,
 )
 
-intervals = st.lists(st.tuples(st.integers(0, 300), st.integers(0, 60)).map(lambda t: (t[0], t[0] + t[1])),
-                     max_size=25)
+intervals = st.lists(st.tuples(st.integers(0, 300), st.integers(0, 60)).map(lambda t: (t[0], t[0] + t[1])), max_size=25)
 
 
 def positions(ivs: list[tuple[int, int]]) -> set[int]:
@@ -80,8 +79,12 @@ def test_gzipped_bed_with_track_lines(tmp_path) -> None:
 
 @pytest.mark.parametrize(
     ("line", "message"),
-    [("chr1\t10", "needs chrom, start and end"), ("chr1\tten\t20", "non-integer"),
-     ("chr1\t30\t20", "impossible interval"), ("chr1\t-5\t20", "impossible interval")],
+    [
+        ("chr1\t10", "needs chrom, start and end"),
+        ("chr1\tten\t20", "non-integer"),
+        ("chr1\t30\t20", "impossible interval"),
+        ("chr1\t-5\t20", "impossible interval"),
+    ],
 )
 def test_bad_bed_lines_name_the_line(tmp_path, line: str, message: str) -> None:
     path = tmp_path / "bad.bed"

@@ -11,12 +11,28 @@ from hypothesis import strategies as st
 from biomarker.tmb import compute_tmb
 from tests.conftest import MUTECT_HEADER, csq, mutect_record
 
-EFFECTS = [("missense_variant", "Missense_Mutation"), ("synonymous_variant", "Silent"),
-           ("stop_gained", "Nonsense_Mutation"), ("intron_variant", "Intron"),
-           ("splice_region_variant", "Splice_Region"), ("frameshift_variant", "Frame_Shift_Del")]
-MAF_COLS = ["Hugo_Symbol", "Chromosome", "Start_Position", "Variant_Classification", "Reference_Allele",
-            "Tumor_Seq_Allele2", "Tumor_Sample_Barcode", "t_depth", "t_ref_count", "t_alt_count", "FILTER",
-            "gnomAD_AF"]
+EFFECTS = [
+    ("missense_variant", "Missense_Mutation"),
+    ("synonymous_variant", "Silent"),
+    ("stop_gained", "Nonsense_Mutation"),
+    ("intron_variant", "Intron"),
+    ("splice_region_variant", "Splice_Region"),
+    ("frameshift_variant", "Frame_Shift_Del"),
+]
+MAF_COLS = [
+    "Hugo_Symbol",
+    "Chromosome",
+    "Start_Position",
+    "Variant_Classification",
+    "Reference_Allele",
+    "Tumor_Seq_Allele2",
+    "Tumor_Sample_Barcode",
+    "t_depth",
+    "t_ref_count",
+    "t_alt_count",
+    "FILTER",
+    "gnomAD_AF",
+]
 
 call = st.tuples(
     st.integers(0, 60),  # ref reads
@@ -45,15 +61,40 @@ def test_vcf_and_maf_give_the_same_fates(tmp_path_factory, calls, preset) -> Non
         previous = (so, maf_class)
         ref, alt = ("CAG", "C") if so == "frameshift_variant" else ("C", "T")
         allele = "-" if so == "frameshift_variant" else "T"
-        vcf_lines.append(mutect_record("chr1", pos, ref, alt, filt=filt,
-                                       csq_entries=[csq(allele, so, gnomade=af)],
-                                       tumour=f"0/1:{ref_n},{alt_n}:.:{ref_n + alt_n}"))
+        vcf_lines.append(
+            mutect_record(
+                "chr1",
+                pos,
+                ref,
+                alt,
+                filt=filt,
+                csq_entries=[csq(allele, so, gnomade=af)],
+                tumour=f"0/1:{ref_n},{alt_n}:.:{ref_n + alt_n}",
+            )
+        )
         maf_ref, maf_alt = ("AG", "-") if so == "frameshift_variant" else ("C", "T")
-        maf_lines.append([f"G{i}", "chr1", str(pos + (so == "frameshift_variant")), maf_class, maf_ref, maf_alt,
-                          "T1", str(ref_n + alt_n), str(ref_n), str(alt_n), filt, af])
+        maf_lines.append(
+            [
+                f"G{i}",
+                "chr1",
+                str(pos + (so == "frameshift_variant")),
+                maf_class,
+                maf_ref,
+                maf_alt,
+                "T1",
+                str(ref_n + alt_n),
+                str(ref_n),
+                str(alt_n),
+                filt,
+                af,
+            ]
+        )
     vcf = tmp / "t.vcf"
-    vcf.write_text(MUTECT_HEADER + "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tN1\tT1\n"
-                   + "".join(line + "\n" for line in vcf_lines))
+    vcf.write_text(
+        MUTECT_HEADER
+        + "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tN1\tT1\n"
+        + "".join(line + "\n" for line in vcf_lines)
+    )
     maf = tmp / "t.maf"
     maf.write_text("\t".join(MAF_COLS) + "\n" + "".join("\t".join(r) + "\n" for r in maf_lines))
     from_vcf = compute_tmb(vcf, bed, preset)
