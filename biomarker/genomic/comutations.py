@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from biomarker.errors import ConfigError
+from biomarker.tmb.annotation import AA3
 
 LOF_TERMS: frozenset[str] = frozenset(
     {
@@ -64,30 +65,6 @@ KINDS = (
     "inframe_ins_residues",
 )
 
-_AA3 = {
-    "Ala": "A",
-    "Arg": "R",
-    "Asn": "N",
-    "Asp": "D",
-    "Cys": "C",
-    "Gln": "Q",
-    "Glu": "E",
-    "Gly": "G",
-    "His": "H",
-    "Ile": "I",
-    "Leu": "L",
-    "Lys": "K",
-    "Met": "M",
-    "Phe": "F",
-    "Pro": "P",
-    "Ser": "S",
-    "Thr": "T",
-    "Trp": "W",
-    "Tyr": "Y",
-    "Val": "V",
-    "Ter": "*",
-    "Xaa": "X",
-}
 _HGVSP = re.compile(r"p\.\(?([A-Z][a-z]{2}|[A-Z*])(\d+)([A-Z][a-z]{2}|[A-Z*=?]|_|fs|del|ins|dup)?")
 
 
@@ -120,9 +97,9 @@ def parse_hgvsp(text: str) -> ProteinChange | None:
     m = _HGVSP.search(text.replace("%3D", "="))
     if not m:
         return None
-    ref = _AA3.get(m.group(1), m.group(1))
+    ref = AA3.get(m.group(1), m.group(1))
     tail = m.group(3) or ""
-    alt = _AA3.get(tail, tail if len(tail) == 1 else "")
+    alt = AA3.get(tail, tail if len(tail) == 1 else "")
     return ProteinChange(ref, int(m.group(2)), alt)
 
 

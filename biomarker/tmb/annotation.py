@@ -49,7 +49,8 @@ COSMIC_COUNT_FIELDS: tuple[str, ...] = ("COSMIC_CNT", "COSMIC_COUNT", "CNT", "co
 #: INFO tags never read as population frequencies unless named in ``population_af_info``.
 SAMPLE_LEVEL_INFO_AF: frozenset[str] = frozenset({"AF"})
 _COSMIC_ID = re.compile(r"COS[VM]\d+")
-_AA3 = {
+#: Three-letter amino-acid codes -> one letter (HGVS protein notation), shared with the co-mutation rules.
+AA3 = {
     "Ala": "A",
     "Arg": "R",
     "Asn": "N",
@@ -75,7 +76,7 @@ _AA3 = {
     "Pyl": "O",
     "Xaa": "X",
 }
-_AA3_RE = re.compile("|".join(_AA3))
+_AA3_RE = re.compile("|".join(AA3))
 _VEP_FORMAT = re.compile(r"Format: ([^\"]+)")
 _FUNCO_FORMAT = re.compile(r"Funcotation fields are: ([^\"]+)")
 ANNOTATORS = ("vep", "snpeff", "funcotator", "annovar", "none")
@@ -98,7 +99,7 @@ def short_protein(text: str) -> str:
     if text.startswith("p."):
         text = text[2:]
     text = text.strip("()")
-    return _AA3_RE.sub(lambda m: _AA3[m.group(0)], text)
+    return _AA3_RE.sub(lambda m: AA3[m.group(0)], text)
 
 
 @dataclass(frozen=True)

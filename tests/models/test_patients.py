@@ -65,7 +65,7 @@ def test_a_registered_table_joins_by_usubjid_with_its_kinds() -> None:
             }
         ),
         "genomic_features": pd.DataFrame(
-            {"usubjid": ["S1", "S1"], "sample": ["S1-T.maf", "S1-T"], "stk11_lof": [0, 1]}
+            {"usubjid": ["S1", "S1"], "sample": ["S1-T.maf", "S1-T"], "is_primary": [False, True], "stk11_lof": [0, 1]}
         ),
         "tmb_results": pd.DataFrame(
             {
@@ -81,7 +81,7 @@ def test_a_registered_table_joins_by_usubjid_with_its_kinds() -> None:
     table = res.tables["patients"].set_index("usubjid")
     assert table.index.tolist() == ["S1", "S2", "S3"]  # the subjects of DM, whatever the sources hold ...
     assert res.warnings == ["tbnk_features_wide: 1 subject(s) not among the study's subjects, left out: X9"]  # loudly
-    assert table.loc["S1", "stk11_lof"] == 1  # the genomic row of the tumour TMB used
+    assert table.loc["S1", "stk11_lof"] == 1  # the genomic row of the primary tumour (tumour/normal first)
     assert table.loc["S2", "cd8_pct_lymph_c1d1"] == 20.0 and np.isnan(table.loc["S3", "cd8_pct_lymph_c1d1"])
     kinds = res.tables["feature_sources"].set_index("feature")["kind"]
     assert kinds["cd8_pct_lymph_c1d1"] == "baseline" and kinds["age_years"] == "covariate"
