@@ -21,7 +21,6 @@ models     the ``patients`` store table only                model_<name>
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import logging
 import os
@@ -196,14 +195,7 @@ def compute_endpoints(
     from biomarker.clinical import run_endpoints
 
     config = endpoint_config(options or {})
-    takes_none = inspect.signature(run_endpoints).parameters["out_dir"].default is not inspect.Parameter.empty
-    if out_dir is None and not takes_none:
-        import tempfile
-
-        with tempfile.TemporaryDirectory(prefix="endpoints.") as tmp:
-            result = run_endpoints(clinical, tmp, config)
-    else:
-        result = run_endpoints(clinical, out_dir, config)
+    result = run_endpoints(clinical, out_dir, config)
     tables = {st.ENDPOINT_PREFIX + k: v for k, v in result.tables.items()}
     subjects = _subjects(clinical)
     if subjects is not None:
@@ -247,32 +239,9 @@ def clinical_inputs(folder: str | os.PathLike[str]) -> dict[str, Path]:
 
 def endpoint_config(options: dict[str, Any]) -> Any:
     """An ``EndpointConfig`` from the ``endpoints:`` block of study.yaml (keys checked; figures off unless set)."""
-    from dataclasses import fields
-
     from biomarker.clinical import EndpointConfig
-    from biomarker.errors import ConfigError
 
-    if hasattr(EndpointConfig, "from_mapping"):
-        return EndpointConfig.from_mapping({"figures": False, **options})
-    known = {f.name: f for f in fields(EndpointConfig)}
-    unknown = sorted(set(options) - set(known))
-    if unknown:
-        raise ConfigError(f"endpoints: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(known))}")
-    values = {"figures": False, **options}
-    for name in ("bor", "pfs"):
-        if isinstance(values.get(name), dict):
-            cls = type(EndpointConfig().__getattribute__(name))
-            sub = {f.name for f in fields(cls)}
-            bad = sorted(set(values[name]) - sub)
-            if bad:
-                raise ConfigError(
-                    f"endpoints.{name}: unknown key(s) {', '.join(bad)}; allowed: {', '.join(sorted(sub))}"
-                )
-            values[name] = cls(**values[name])
-    try:
-        return EndpointConfig(**values)
-    except TypeError as exc:
-        raise ConfigError(f"endpoints: {exc}") from None
+    return EndpointConfig.from_mapping({"figures": False, **options})
 
 
 def _subjects(clinical: str | os.PathLike[str]) -> pd.DataFrame | None:
@@ -359,10 +328,10 @@ def tmb_result(tables: dict[str, pd.DataFrame]) -> Result:
 
 def endpoints_result(tables: dict[str, pd.DataFrame]) -> Result:
     """The endpoint result from its store tables (names without ``endpoint_``), with its figures."""
-    from biomarker.clinical.run import make_figures
+    from biomarker.plots.endpoints import endpoint_figures
 
     def draw(name: str) -> Callable[[Any], Any]:
-        return lambda t: make_figures(dict(t), only=name)[name]
+        return lambda t: endpoint_figures(dict(t), only=name)[name]
 
     provenance = tables.get("summary", empty()).attrs.get("provenance", {})
     return Result("endpoints", tables, provenance, plotters={n: draw(n) for n in _ENDPOINT_FIGURES} if tables else None)

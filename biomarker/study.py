@@ -177,29 +177,17 @@ def check_blocks(config: StudyConfig, where: str = "study.yaml") -> None:
 
 def check_models_block(options: dict[str, Any], where: str = "study.yaml") -> None:
     """The ``models:`` keys are ``outcome``, ``features`` and the options of the models' specification."""
-    import biomarker.models as models
+    from biomarker.models.spec import ModelSpec
 
-    spec = getattr(models, "ModelSpec", None)
     options = dict(options)
     outcome = options.pop("outcome", "response")
     if outcome not in OUTCOMES:
         raise ConfigError(f"{where}: models.outcome: {outcome!r} is not one of {', '.join(OUTCOMES)}")
-    if spec is not None and hasattr(spec, "from_mapping"):
-        try:
-            spec.from_mapping(options)
-        except ConfigError as exc:
-            text = str(exc)
-            raise ConfigError(f"{where}: {text if text.startswith('models:') else 'models: ' + text}") from None
-        return
-    import inspect
-
-    fixed = {"table_or_path", "outcome", "id_col", "out_dir", "provenance"}
-    allowed = {"features", *(p for p in inspect.signature(models.run_models).parameters if p not in fixed)}
-    unknown = sorted(set(map(str, options)) - allowed)
-    if unknown:
-        raise ConfigError(
-            f"{where}: models: unknown key(s) {', '.join(unknown)}; allowed: outcome, {', '.join(sorted(allowed))}"
-        )
+    try:
+        ModelSpec.from_mapping(options)
+    except ConfigError as exc:
+        text = str(exc)
+        raise ConfigError(f"{where}: {text if text.startswith('models:') else 'models: ' + text}") from None
 
 
 @dataclass

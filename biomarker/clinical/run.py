@@ -132,13 +132,6 @@ def run_endpoints(
     return result
 
 
-def make_figures(tables: Mapping[str, pd.DataFrame], only: str | None = None) -> dict:
-    """The endpoint figures (see :func:`biomarker.plots.endpoints.endpoint_figures`)."""
-    from biomarker.plots.endpoints import endpoint_figures
-
-    return endpoint_figures(tables, only=only)
-
-
 def _jsonable(obj):
     if isinstance(obj, Mapping):
         return {str(k): _jsonable(v) for k, v in obj.items()}
@@ -408,4 +401,4 @@ def _swimmer(study, bor: pd.DataFrame, pfs: pd.DataFrame, os_: pd.DataFrame, the
     return lanes, ev
 
 
-__all__ = ["EndpointConfig", "EndpointResult", "EndpointResults", "make_figures", "run_endpoints", "write_tsv"]
+__all__ = ["EndpointConfig", "EndpointResult", "EndpointResults", "run_endpoints", "write_tsv"]

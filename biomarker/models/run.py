@@ -301,14 +301,6 @@ def run_models(
     return result
 
 
-def make_figures(tables: Mapping[str, pd.DataFrame], only: str | None = None) -> dict:
-    """The figures of a run; kept for callers of the old place (the drawing is
-    :func:`biomarker.plots.models.model_figures`)."""
-    from biomarker.plots.models import model_figures
-
-    return model_figures(tables, only=only)
-
-
 __all__ = [
     "DEFAULT_MODELS",
     "ModelResults",
@@ -317,7 +309,6 @@ __all__ = [
     "binary_outcome",
     "cross_validate",
     "indicator_columns",
-    "make_figures",
     "read_patient_table",
     "resample",
     "run_models",

@@ -385,7 +385,7 @@ def models_section(tables: Tables) -> Section:
     if perf is None:
         sec.missing("Response models", "the models step did not run or could not fit (see the run notes)")
         return sec
-    from biomarker.plots.models import model_figures as make_figures
+    from biomarker.plots.models import model_figures
 
     for row in perf.itertuples():
         if hasattr(row, "auc"):
@@ -403,7 +403,7 @@ def models_section(tables: Tables) -> Section:
                 for k in ("box_points", "box_stats")
             },
         }
-    figures = make_figures(models)
+    figures = model_figures(models)
     captions = {
         "biomarker_by_response": "Each continuous biomarker by confirmed objective response (every patient "
         "shown; n per group under the axis).",
