@@ -82,9 +82,15 @@ def _umask() -> int:
     return mask
 
 
+#: SHA-256 already computed in this process, keyed by (device, inode, size, mtime in ns): a step that hashes its
+#: inputs to decide whether to run, then again for its provenance, reads each file once.
+_SHA256_SEEN: dict[tuple[int, int, int, int], str] = {}
+
+
 def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
     """Hex SHA-256 of a file's bytes, read into one reused 1 MiB buffer (no per-chunk allocations,
-    which otherwise grow a worker thread's malloc arena on large files).
+    which otherwise grow a worker thread's malloc arena on large files). A file unchanged since this process
+    last hashed it (same device, inode, size and modification time) is not read again.
 
     Examples
     --------
@@ -97,9 +103,14 @@ def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
     buffer = bytearray(chunk)
     view = memoryview(buffer)
     with open(path, "rb", buffering=0) as fh:
+        st = os.fstat(fh.fileno())
+        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+        if key in _SHA256_SEEN:
+            return _SHA256_SEEN[key]
         while n := fh.readinto(buffer):
             digest.update(view[:n])
-    return digest.hexdigest()
+    _SHA256_SEEN[key] = digest.hexdigest()
+    return _SHA256_SEEN[key]
 
 
 def open_text(path: str | os.PathLike[str]) -> IO[str]:
