@@ -18,9 +18,8 @@ from itertools import chain
 from typing import Any
 
 from biomarker.errors import InputError
-from biomarker.tmb.annotation import RecordAnnotator
-from biomarker.tmb.callers import ReadSupport, choose_tumour_sample, detect_caller
-from biomarker.tmb.judge import judge_allele, judge_annotation, judge_support
+from biomarker.tmb.allele_judge import AlleleJudge, Row
+from biomarker.tmb.callers import choose_tumour_sample, detect_caller
 from biomarker.tmb.params import TmbParams
 from biomarker.tmb.territory import Territory, canonical_contig
 
@@ -42,8 +41,6 @@ VARIANT_COLUMNS: tuple[str, ...] = (
     "reason",
 )
 BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
-
-Row = tuple[str, ...]
 
 
 def check_not_truncated(path: str) -> None:
@@ -186,10 +183,6 @@ class ScanTally:
         self.unknown_terms.update(other.unknown_terms)
 
 
-def _fmt_float(x: float | None, spec: str) -> str:
-    return "" if x is None else format(x, spec)
-
-
 def scan_vcf(
     layout: VcfLayout,
     params: TmbParams,
@@ -244,22 +237,21 @@ def scan_vcf(
         else:
             vcf = VCF(path, lazy=True, samples=[layout.tumour])
         sample_index = 0
-    support = ReadSupport(path, layout.format_ids, layout.caller, sample_index)
-    support.require(params.min_vaf is not None, params.min_depth is not None, params.min_alt_depth is not None)
-    annotator = RecordAnnotator(
-        path,
-        layout.infos,
-        layout.annotator,
-        params.transcript_choice,
-        params.population_af_fields,
-        params.population_af_info,
-    )
     tally = ScanTally()
+    judge = AlleleJudge(
+        path,
+        layout.format_ids,
+        layout.infos,
+        layout.caller,
+        layout.annotator,
+        sample_index,
+        params,
+        hotspots,
+        tally.fates,
+    )
     fates = tally.fates
     stated = territory is None
     starts_by, ends_by = ({}, {}) if territory is None else (territory.starts, territory.ends)
-    seen_pos: tuple[str, int] | None = None
-    seen_alleles: set[tuple[str, str]] = set()
     empty = array("q")
     cache_contig = None
     starts = ends = empty
@@ -332,45 +324,7 @@ def scan_vcf(
                     v.INFO["TMB_FILTER"] = ",".join([fate[0]] * len(alts))
                     writer.write_record(v)
                 continue
-            sup = support.read(v)
-            anns = None
-            record_fates = []
-            if seen_pos != (chrom, pos):
-                seen_pos = (chrom, pos)
-                seen_alleles.clear()
-            for k, alt in enumerate(alts):
-                vaf, alt_depth = sup.vaf[k], sup.alt_depth[k]
-                if (ref, alt) in seen_alleles:
-                    fate = ("duplicate", "same position, REF and ALT as an earlier record")
-                else:
-                    seen_alleles.add((ref, alt))
-                    fate = judge_allele(alt) or judge_support(ref, alt, vaf, sup.depth, alt_depth, params)
-                ann = None
-                if fate is None:
-                    if anns is None:
-                        anns = annotator.annotate(v)
-                    ann = anns[k]
-                    fate = judge_annotation(ann, alt, params, hotspots, (chrom, pos, ref))
-                fates[fate[0]] += 1
-                record_fates.append(fate[0])
-                emit(
-                    (
-                        chrom,
-                        str(pos),
-                        ref,
-                        alt,
-                        filt,
-                        _fmt_float(vaf, ".4f"),
-                        "" if sup.depth is None else str(sup.depth),
-                        "" if alt_depth is None else str(alt_depth),
-                        "" if ann is None else ann.consequence,
-                        "" if ann is None else ann.gene,
-                        "" if ann is None else ann.transcript,
-                        "" if ann is None else _fmt_float(ann.population_af, ".6g"),
-                        fate[0],
-                        fate[1],
-                    )
-                )
+            record_fates = judge.judge(v, chrom, pos, ref, alts, filt, emit)
             if writer is not None:
                 v.INFO["TMB_FILTER"] = ",".join(record_fates)
                 writer.write_record(v)
@@ -379,5 +333,5 @@ def scan_vcf(
         if writer is not None:
             writer.close()
         vcf.close()
-    tally.unknown_terms.update(annotator.unknown_terms)
+    tally.unknown_terms.update(judge.unknown_terms)
     return tally
