@@ -238,6 +238,7 @@ class RecordAnnotator:
         self.csq_af = [idx[f] for f in af_fields if f in idx]
         self.unknown_terms: dict[str, int] = {}
         self._so: dict[str, str] = {}
+        self._consequences: dict[str, tuple[int, str, tuple[str, ...], tuple[str, ...]]] = {}
         self.csq_cosmic_count = [idx[f] for f in COSMIC_COUNT_FIELDS if f in idx]
         self.annovar_func = sorted(i for i in header_infos if i.startswith("Func."))
         self.n_fields = len(self.fields)
@@ -351,6 +352,26 @@ class RecordAnnotator:
                     by_alt[k].append(row)
         return [self._vep_choose(rows_k) if rows_k else None for rows_k in by_alt]
 
+    def _consequence_entry(self, field: str) -> tuple[int, str, tuple[str, ...], tuple[str, ...]]:
+        """``(best rank, its SO term, every SO term, terms with no stated class)`` of one Consequence field."""
+        best_rank, best_so = None, ""
+        sos: list[str] = []
+        unknowns: list[str] = []
+        for t in field.split("&"):
+            so = self._so.get(t)
+            if so is None:
+                so = self._so[t] = normalise_term(t)
+            rank = RANK.get(so, UNKNOWN_RANK)
+            if t:
+                sos.append(so)
+                if rank == UNKNOWN_RANK:
+                    unknowns.append(t)
+            if best_rank is None or rank < best_rank:
+                best_rank, best_so = rank, so
+        entry = (UNKNOWN_RANK if best_rank is None else best_rank, best_so, tuple(sos), tuple(unknowns))
+        self._consequences[field] = entry
+        return entry
+
     def _vep_choose(self, rows: list[list[str]]) -> Annotation:
         idx = self.idx
         chosen = rows
@@ -365,26 +386,24 @@ class RecordAnnotator:
         cons_i = idx.get("Consequence", 1)
         best: tuple[int, str, list[str]] | None = None
         # one pass over the rows: every term's SO name (for pyTMB's any-transcript rule and the unknown-term
-        # warning), and the most severe among the chosen transcripts
+        # warning), and the most severe among the chosen transcripts; each distinct Consequence string is
+        # worked out once per file
         seen: set[str] = set()
-        so_of, unknown = self._so, self.unknown_terms
+        unknown, cache = self.unknown_terms, self._consequences
         chosen_all = chosen is rows
         chosen_ids = None if chosen_all else {id(r) for r in chosen}
         for row in rows:
             if cons_i >= len(row):
                 continue
-            in_chosen = chosen_all or id(row) in chosen_ids  # type: ignore[operator]
-            for t in row[cons_i].split("&"):
-                so = so_of.get(t)
-                if so is None:
-                    so = so_of[t] = normalise_term(t)
-                rank = RANK.get(so, UNKNOWN_RANK)
-                if t:
-                    seen.add(so)
-                    if rank == UNKNOWN_RANK:
-                        unknown[t] = unknown.get(t, 0) + 1
-                if in_chosen and (best is None or rank < best[0]):
-                    best = (rank, so, row)
+            entry = cache.get(row[cons_i])
+            if entry is None:
+                entry = self._consequence_entry(row[cons_i])
+            rank, so, sos, unknowns = entry
+            seen.update(sos)
+            for t in unknowns:
+                unknown[t] = unknown.get(t, 0) + 1
+            if (chosen_all or id(row) in chosen_ids) and (best is None or rank < best[0]):  # type: ignore[operator]
+                best = (rank, so, row)
         all_terms = frozenset(seen)
         if best is None:
             return Annotation("sequence_variant", terms=all_terms)

@@ -8,17 +8,14 @@ import re
 import shutil
 import tempfile
 import threading
-import warnings
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from biomarker import __version__
 from biomarker.errors import ConfigError, InputError
 from biomarker.files import atomic_write, output_path, sha256_file
-from biomarker.parent_watch import watch_parent
 from biomarker.tmb.burden import tmb_with_ci
 from biomarker.tmb.callers import TUMOUR_NAMES
 from biomarker.tmb.checks import check_after_scan, check_vcf_can_run
@@ -26,9 +23,10 @@ from biomarker.tmb.cohort import scan_table_one
 from biomarker.tmb.judge import Drivers, read_hotspot_list
 from biomarker.tmb.params import FILTER_ORDER, TmbParams, load_preset
 from biomarker.tmb.result import TmbResult
+from biomarker.tmb.scan_runner import Sink, reads_as_text, scan_by_contig, scan_text
 from biomarker.tmb.territory import Territory, canonical_contig, covered_territory, read_bed
 from biomarker.tmb.variant_table import is_maf
-from biomarker.tmb.vcf_scan import VARIANT_COLUMNS, Row, ScanTally, VcfLayout, read_layout, scan_vcf
+from biomarker.tmb.vcf_scan import VARIANT_COLUMNS, VcfLayout, read_layout, scan_vcf
 
 log = logging.getLogger(__name__)
 _SUFFIX = re.compile(r"(\.vcf\.gz|\.vcf\.bgz|\.vcf|\.bcf|\.maf\.gz|\.maf|\.tsv|\.txt)$", re.I)
@@ -147,56 +145,6 @@ def _check_contigs(path: str, names: Sequence[str], territory: Territory, what: 
         )
 
 
-class _Sink:
-    """Sends rows to a TSV file (tab-joined, one line each), to a list, or nowhere."""
-
-    def __init__(self, handle: Any | None, keep: bool = True) -> None:
-        self.handle = handle
-        self.rows: list[Row] | None = [] if handle is None and keep else None
-
-    def __call__(self, row: Row) -> None:
-        if self.handle is not None:
-            self.handle.write("\t".join(row) + "\n")
-        elif self.rows is not None:
-            self.rows.append(row)
-
-
-def _scan_regions(
-    args: tuple[VcfLayout, TmbParams, Territory | None, list[str], Drivers, str],
-) -> tuple[ScanTally, str]:
-    """Worker: scan some contigs of an indexed file into a part file; returns its tally and path."""
-    layout, params, territory, contigs, hotspots, part = args
-    # header contigs without records (alts, decoys, HLA) are expected: cyvcf2 would warn for each
-    warnings.filterwarnings("ignore", message="no intervals found", category=UserWarning)
-    with open(part, "w", encoding="utf-8", newline="") as fh:
-        tally = scan_vcf(layout, params, territory, _Sink(fh), regions=contigs, hotspots=hotspots)
-    return tally, part
-
-
-def contig_groups(contigs: Sequence[str], territory: Territory | None, n_groups: int) -> list[list[str]]:
-    """Split contigs, keeping their order, into about ``n_groups`` runs of similar territory size.
-
-    Records of a capture VCF sit mostly in the territory, so its size is the work estimate; contigs
-    without territory still get scanned (their records are reported as outside it).
-
-    Examples
-    --------
-    >>> t = Territory.from_intervals({"1": [(0, 100)], "2": [(0, 100)], "3": [(0, 100)], "4": [(0, 100)]})
-    >>> contig_groups(["chr1", "chr2", "chr3", "chr4", "chrUn"], t, 2)
-    [['chr1', 'chr2'], ['chr3', 'chr4', 'chrUn']]
-    """
-    sizes = [territory.contig_bp.get(canonical_contig(c), 0) if territory is not None else 1 for c in contigs]
-    total = sum(sizes) or 1
-    groups: list[list[str]] = [[]]
-    done = 0
-    for contig, size in zip(contigs, sizes, strict=True):
-        if groups[-1] and len(groups) < n_groups and done >= total * len(groups) / n_groups:
-            groups.append([])
-        groups[-1].append(contig)
-        done += size
-    return groups
-
-
 def _hash_inputs(paths: list[str], known: dict[str, str] | None = None) -> list[dict[str, str]]:
     known = known or {}
     return [{"path": str(p), "name": Path(p).name, "sha256": known.get(str(p)) or sha256_file(p)} for p in paths]
@@ -308,38 +256,43 @@ def compute_tmb(
     workdir = Path(tempfile.mkdtemp(prefix=".tmb-", dir=out)) if out is not None else None
     try:
         handle = open(workdir / "variants.tsv", "w", encoding="utf-8", newline="") if workdir else None  # noqa: SIM115
-        sink = _Sink(handle, keep_variants)
+        sink = Sink(handle, keep_variants)
         if handle is not None:
             handle.write("\t".join(VARIANT_COLUMNS) + "\n")
         vcf_tmp = workdir / "export.vcf.gz" if export_vcf and workdir is not None and not maf else None
+        files = [p for p in inputs if os.path.isfile(p)]
+        as_text = not maf and reads_as_text(path, vcf_tmp is not None)
+        by_contig = not maf and not as_text and threads > 1 and vcf_tmp is None and layout.indexed and layout.contigs  # type: ignore[union-attr]
         try:
             if maf:
                 hasher.start()
                 tally, tumour = scan_table_one(
                     path, params, territory, sink, tumor_sample=tumor_sample, drivers=hotspots, column_map=column_map
                 )
-            elif threads > 1 and layout.indexed and layout.contigs and vcf_tmp is None:  # type: ignore[union-attr]
-                tally = _scan_parallel(
-                    layout,
+            elif as_text or by_contig:
+                scan = scan_text if as_text else scan_by_contig
+                if threads == 1:
+                    hasher.start()
+                tally, side = scan(
+                    layout,  # type: ignore[arg-type]
                     params,
                     territory,
                     hotspots,
-                    threads,
-                    handle,
                     sink,
-                    hashed,
-                    inputs,
-                    known_sha256,
+                    jobs=threads,
                     work_dir=workdir,
+                    progress=progress,
+                    side_task=partial(_hash_inputs, files, known_sha256) if threads > 1 else None,
                 )
+                hashed.extend(side or [])
             else:
                 hasher.start()
                 tally = scan_vcf(
-                    layout,
+                    layout,  # type: ignore[arg-type]
                     params,
                     territory,
                     sink,
-                    hotspots=hotspots,  # type: ignore[arg-type]
+                    hotspots=hotspots,
                     export_path=vcf_tmp,
                     progress=progress,
                 )
@@ -419,53 +372,6 @@ def _publish(result: TmbResult, workdir: Path, out: Path, vcf_tmp: Path | None) 
     result.json_path = output_path(out, result.sample, ".tmb.json")
     with atomic_write(result.json_path) as fh:
         fh.write(result.to_json())
-
-
-def _scan_parallel(
-    layout: VcfLayout,
-    params: TmbParams,
-    territory: Territory | None,
-    hotspots: Drivers,
-    threads: int,
-    handle: Any,
-    sink: _Sink,
-    hashed: list[dict[str, str]],
-    inputs: list[str],
-    known_sha256: dict[str, str] | None = None,
-    work_dir: Path | None = None,
-) -> ScanTally:
-    """Scan an indexed file contig by contig in ``threads`` processes; rows keep header contig order.
-
-    The per-region part files go inside ``work_dir`` (the run's ``OUT/.tmb-*`` folder) when there is one, so a
-    run killed with ``kill -9`` leaves one folder that the next batch's leftover cleaning removes, nothing in
-    the system temporary folder; without an output folder they go to the system temporary folder.
-    """
-    parts_dir = Path(tempfile.mkdtemp(prefix=".tmb-parts-", dir=work_dir))
-    total = ScanTally()
-    try:
-        jobs = [
-            (layout, params, territory, group, hotspots, str(parts_dir / f"{i:05d}.tsv"))
-            for i, group in enumerate(contig_groups(layout.contigs, territory, 2 * threads))
-        ]
-        with ProcessPoolExecutor(
-            max_workers=threads,
-            mp_context=get_context("fork"),  # end if we are killed
-            initializer=watch_parent,
-            initargs=(os.getpid(),),
-        ) as pool:
-            hash_future = pool.submit(_hash_inputs, [p for p in inputs if os.path.isfile(p)], known_sha256)
-            for tally, part in pool.map(_scan_regions, jobs):
-                total.add(tally)
-                with open(part, encoding="utf-8") as fh:
-                    if handle is not None:
-                        shutil.copyfileobj(fh, handle)
-                    elif sink.rows is not None:
-                        for line in fh:
-                            sink(tuple(line.rstrip("\n").split("\t")))
-            hashed.extend(hash_future.result())
-    finally:
-        shutil.rmtree(parts_dir, ignore_errors=True)
-    return total
 
 
 __all__ = ["build_territory", "compute_tmb", "resolve_params", "resolve_territory"]

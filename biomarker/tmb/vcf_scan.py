@@ -81,6 +81,7 @@ class VcfLayout:
     contigs: list[str]
     indexed: bool
     unfiltered_header: bool = False
+    raw_header: str = field(default="", repr=False)
     handle: Any = field(default=None, repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -153,6 +154,7 @@ def read_layout(
             contigs,
             indexed,
             unfiltered,
+            raw,
             handle=vcf,
         )
         keep = True

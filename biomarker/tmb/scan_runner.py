@@ -1,0 +1,212 @@
+"""Run one tumour's VCF scan: choose the reader, split the work over processes, gather the audit rows in order.
+
+A text VCF (plain, gzip, BGZF) is read by :func:`biomarker.tmb.vcf_text_scan.scan_vcf_text`; with several
+workers a BGZF or plain file is cut into byte ranges, each scanned by one process. A BCF, or a run that exports
+an annotated VCF, is read by cyvcf2 record by record (:func:`biomarker.tmb.vcf_scan.scan_vcf`); with several
+workers an indexed BCF is split by contig.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import warnings
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+from typing import IO, Any
+
+from biomarker.parent_watch import watch_parent
+from biomarker.tmb.allele_judge import Row
+from biomarker.tmb.judge import Drivers
+from biomarker.tmb.params import TmbParams
+from biomarker.tmb.territory import Territory, canonical_contig
+from biomarker.tmb.vcf_scan import ScanTally, VcfLayout, scan_vcf
+from biomarker.tmb.vcf_text import TextFile, open_text
+from biomarker.tmb.vcf_text_scan import scan_vcf_text
+
+
+class Sink:
+    """Sends rows to a TSV file (tab-joined, one line each), to a list, or nowhere."""
+
+    def __init__(self, handle: Any | None, keep: bool = True) -> None:
+        self.handle = handle
+        self.rows: list[Row] | None = [] if handle is None and keep else None
+
+    def __call__(self, row: Row) -> None:
+        if self.handle is not None:
+            self.handle.write("\t".join(row) + "\n")
+        elif self.rows is not None:
+            self.rows.append(row)
+
+
+def reads_as_text(path: str, export: bool) -> bool:
+    """Whether the text reader scans ``path`` (every VCF but a BCF, unless an annotated VCF is exported)."""
+    return not export and not path.lower().endswith(".bcf")
+
+
+def contig_groups(contigs: list[str], territory: Territory | None, n_groups: int) -> list[list[str]]:
+    """Split contigs, keeping their order, into about ``n_groups`` runs of similar territory size.
+
+    Records of a capture VCF sit mostly in the territory, so its size is the work estimate; contigs
+    without territory still get scanned (their records are reported as outside it).
+
+    Examples
+    --------
+    >>> t = Territory.from_intervals({"1": [(0, 100)], "2": [(0, 100)], "3": [(0, 100)], "4": [(0, 100)]})
+    >>> contig_groups(["chr1", "chr2", "chr3", "chr4", "chrUn"], t, 2)
+    [['chr1', 'chr2'], ['chr3', 'chr4', 'chrUn']]
+    """
+    sizes = [territory.contig_bp.get(canonical_contig(c), 0) if territory is not None else 1 for c in contigs]
+    total = sum(sizes) or 1
+    groups: list[list[str]] = [[]]
+    done = 0
+    for contig, size in zip(contigs, sizes, strict=True):
+        if groups[-1] and len(groups) < n_groups and done >= total * len(groups) / n_groups:
+            groups.append([])
+        groups[-1].append(contig)
+        done += size
+    return groups
+
+
+def scan_text(
+    layout: VcfLayout,
+    params: TmbParams,
+    territory: Territory | None,
+    hotspots: Drivers,
+    sink: Sink,
+    *,
+    jobs: int = 1,
+    work_dir: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+    side_task: Callable[[], Any] | None = None,
+) -> tuple[ScanTally, Any]:
+    """Scan a text VCF into ``sink`` (its file handle, or its row list), in ``jobs`` processes when it splits.
+
+    Returns
+    -------
+    tally, side
+        The scan's counts, and what ``side_task`` (a picklable callable, e.g. hashing the inputs) returned:
+        it runs in a worker beside the scan, or in this process after a single-process scan.
+    """
+    text = open_text(layout.path, need_offsets=jobs > 1)
+    handle = sink.handle
+    if handle is not None:
+        handle.flush()
+        out: IO[bytes] | None = handle.buffer
+    else:
+        import io
+
+        out = io.BytesIO() if sink.rows is not None else None
+    side = None
+    if jobs > 1 and len(text.offsets) > 2:
+        tally, side = _text_in_parallel(layout, text, params, territory, hotspots, out, jobs, work_dir, side_task)
+    else:
+        tally = scan_vcf_text(layout, text, params, territory, out, hotspots=hotspots, progress=progress)
+        side = side_task() if side_task is not None else None
+    if handle is None and sink.rows is not None and out is not None:
+        lines = out.getvalue().decode().splitlines()  # type: ignore[attr-defined]
+        sink.rows.extend(tuple(line.split("\t")) for line in lines)
+    return tally, side
+
+
+def _text_part(
+    args: tuple[VcfLayout, TextFile, TmbParams, Territory | None, tuple[int, int], Drivers, str],
+) -> ScanTally:
+    """Worker: scan one byte range of a text VCF into a part file."""
+    layout, text, params, territory, span, hotspots, part = args
+    with open(part, "wb") as fh:
+        return scan_vcf_text(layout, text, params, territory, fh, span=span, hotspots=hotspots)
+
+
+def _text_in_parallel(
+    layout: VcfLayout,
+    text: TextFile,
+    params: TmbParams,
+    territory: Territory | None,
+    hotspots: Drivers,
+    out: IO[bytes] | None,
+    jobs: int,
+    work_dir: Path | None,
+    side_task: Callable[[], Any] | None,
+) -> tuple[ScanTally, Any]:
+    parts_dir = Path(tempfile.mkdtemp(prefix=".tmb-parts-", dir=work_dir))
+    total = ScanTally()
+    try:
+        args = [
+            (layout, text, params, territory, span, hotspots, str(parts_dir / f"{i:05d}.tsv"))
+            for i, span in enumerate(text.ranges(jobs))
+        ]
+        with _pool(jobs) as pool:
+            side: Future | None = pool.submit(side_task) if side_task is not None else None
+            for tally, (*_, part) in zip(pool.map(_text_part, args), args, strict=True):
+                total.add(tally)
+                if out is not None:
+                    with open(part, "rb") as fh:
+                        shutil.copyfileobj(fh, out)
+            side_value = side.result() if side is not None else None
+    finally:
+        shutil.rmtree(parts_dir, ignore_errors=True)
+    return total, side_value
+
+
+def _pool(jobs: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=get_context("fork"),
+        initializer=watch_parent,  # end if we are killed
+        initargs=(os.getpid(),),
+    )
+
+
+def _scan_regions(args: tuple[VcfLayout, TmbParams, Territory | None, list[str], Drivers, str]) -> ScanTally:
+    """Worker: scan some contigs of an indexed file into a part file."""
+    layout, params, territory, contigs, hotspots, part = args
+    # header contigs without records (alts, decoys, HLA) are expected: cyvcf2 would warn for each
+    warnings.filterwarnings("ignore", message="no intervals found", category=UserWarning)
+    with open(part, "w", encoding="utf-8", newline="") as fh:
+        return scan_vcf(layout, params, territory, Sink(fh), regions=contigs, hotspots=hotspots)
+
+
+def scan_by_contig(
+    layout: VcfLayout,
+    params: TmbParams,
+    territory: Territory | None,
+    hotspots: Drivers,
+    sink: Sink,
+    *,
+    jobs: int = 2,
+    work_dir: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+    side_task: Callable[[], Any] | None = None,
+) -> tuple[ScanTally, Any]:
+    """Scan an indexed VCF/BCF contig by contig in ``jobs`` processes; rows keep header contig order.
+
+    The per-region part files go inside ``work_dir`` (the run's ``OUT/.tmb-*`` folder) when there is one, so a
+    run killed with ``kill -9`` leaves one folder that the next batch's leftover cleaning removes, nothing in
+    the system temporary folder; without an output folder they go to the system temporary folder.
+    """
+    parts_dir = Path(tempfile.mkdtemp(prefix=".tmb-parts-", dir=work_dir))
+    total = ScanTally()
+    handle = sink.handle
+    try:
+        jobs_args = [
+            (layout, params, territory, group, hotspots, str(parts_dir / f"{i:05d}.tsv"))
+            for i, group in enumerate(contig_groups(layout.contigs, territory, 2 * jobs))
+        ]
+        with _pool(jobs) as pool:
+            side = pool.submit(side_task) if side_task is not None else None
+            for tally, (*_, part) in zip(pool.map(_scan_regions, jobs_args), jobs_args, strict=True):
+                total.add(tally)
+                with open(part, encoding="utf-8") as fh:
+                    if handle is not None:
+                        shutil.copyfileobj(fh, handle)
+                    elif sink.rows is not None:
+                        for line in fh:
+                            sink(tuple(line.rstrip("\n").split("\t")))
+            side_value = side.result() if side is not None else None
+    finally:
+        shutil.rmtree(parts_dir, ignore_errors=True)
+    return total, side_value
