@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from biomarker.tmb.annotation import RecordAnnotator
-from biomarker.tmb.callers import ReadSupport
+from biomarker.tmb.callers import ReadSupport, Support
 from biomarker.tmb.judge import judge_allele, judge_annotation, judge_support
 from biomarker.tmb.params import TmbParams
 
@@ -69,16 +69,26 @@ class AlleleJudge:
         self._seen_alleles: set[tuple[str, str]] = set()
 
     def judge(
-        self, v: Any, chrom: str, pos: int, ref: str, alts: Sequence[str], filt: str, emit: Callable[[Row], None]
+        self,
+        v: Any,
+        chrom: str,
+        pos: int,
+        ref: str,
+        alts: Sequence[str],
+        filt: str,
+        emit: Callable[[Row], None],
+        support: Support | None = None,
     ) -> list[str]:
         """Judge every ALT of record ``v`` (``ref``/``alts`` upper-cased), pass one row each to ``emit``.
+
+        ``support`` is the record's read support when the caller has already read it (from the text).
 
         Returns
         -------
         list of str
             Each ALT's fate (``counted`` or the first filter that removed it).
         """
-        sup = self.support.read(v)
+        sup = self.support.read(v) if support is None else support
         anns = None
         record_fates = []
         if self._seen_pos != (chrom, pos):

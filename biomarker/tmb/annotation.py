@@ -244,6 +244,10 @@ class RecordAnnotator:
         self.n_fields = len(self.fields)
         hgvsp = idx.get("HGVSp_Short", idx.get("HGVSp"))
         self.hgvsp_i = hgvsp
+        # the fields read from any transcript (allele-level ones are read from the first, split whole)
+        per_row = ["Allele", "ALLELE_NUM", "Consequence", "SYMBOL", "Feature", "Existing_variation", "CANONICAL"]
+        needed = [idx[f] for f in (*per_row, "MANE_SELECT", "MANE") if f in idx] + [1]
+        self._row_split = max(needed) + 1 if hgvsp is None else max(*needed, hgvsp) + 1
 
     # -- what the file can tell (for the checks before a scan) --------------------------------
     @property
@@ -334,7 +338,9 @@ class RecordAnnotator:
         if not raw:
             return [None] * len(alts)
         idx = self.idx
-        rows = [t.split("|") for t in str(raw).split(",")]
+        entries = str(raw).split(",")
+        k = self._row_split
+        rows = [entries[0].split("|")] + [t.split("|", k) for t in entries[1:]]
         allele_i, num_i = idx.get("Allele"), idx.get("ALLELE_NUM")
         by_alt: list[list[list[str]]] = [[] for _ in alts]
         if len(alts) == 1:
@@ -415,6 +421,8 @@ class RecordAnnotator:
 
         # frequencies and COSMIC counts describe the allele, so every transcript row repeats them: read one
         first = rows[0]
+        if len(first) == self._row_split + 1:  # split only as far as the per-transcript fields
+            first = "|".join(first).split("|")
         pop = _max_float([first[i] for i in self.csq_af if i < len(first) and first[i]])
         existing = col("Existing_variation")
         count = _max_float([first[i] for i in self.csq_cosmic_count if i < len(first) and first[i]])

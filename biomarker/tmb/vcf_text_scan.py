@@ -21,6 +21,7 @@ from biomarker.errors import InputError
 from biomarker.tmb.allele_judge import AlleleJudge
 from biomarker.tmb.params import TmbParams
 from biomarker.tmb.territory import Territory, canonical_contig
+from biomarker.tmb.text_record import TextSupport, TextVariant
 from biomarker.tmb.vcf_scan import ScanTally, VcfLayout
 from biomarker.tmb.vcf_text import TextFile, owned_spans
 
@@ -58,6 +59,10 @@ class _Survivors:
     """Records that passed FILTER and the territory, parsed by cyvcf2 a batch at a time, rows kept in order."""
 
     def __init__(self, layout: VcfLayout, judge: AlleleJudge, out: IO[bytes] | None, mem: tuple[IO[bytes], str]):
+        text = TextSupport(
+            layout.caller, layout.format_ids, layout.raw_header, layout.samples.index(layout.tumour), judge.annotator
+        )
+        self.text: TextSupport | None = text if text.usable else None
         self.layout = layout
         self.judge = judge
         self.out = out
@@ -76,11 +81,31 @@ class _Survivors:
         self.queued += len(rows)
 
     def add(self, line: bytes, chrom: str, pos: int, ref: str, alts: list[str], filt: str) -> None:
+        """Judge a survivor from its text when it is plain, else queue it for cyvcf2 (for good, in this range)."""
+        if self.text is not None:
+            rows = self._judge_text(line, chrom, pos, ref, alts, filt)
+            if rows is not None:
+                self.queue(rows)
+                return
+            self.text = None  # keep the file's order of judging: every later survivor goes to cyvcf2 too
         self.lines.append(line)
         self.keys.append((chrom, pos, ref, alts, filt))
         self.pending.append(None)
         if len(self.lines) >= BATCH:
             self.flush()
+
+    def _judge_text(self, line: bytes, chrom: str, pos: int, ref: str, alts: list[str], filt: str) -> bytes | None:
+        cols = line.decode().rstrip("\r").split("\t")
+        text = self.text
+        if text is None or len(cols) <= text.col:
+            return None
+        support = text.read(cols[8], cols[text.col], len(alts))
+        if support is None:
+            return None
+        rows: list[tuple[str, ...]] = []
+        v = TextVariant(chrom, pos, cols[3], cols[4], cols[7])
+        self.judge.judge(v, chrom, pos, ref, alts, filt, rows.append, support)
+        return "".join("\t".join(r) + "\n" for r in rows).encode()
 
     def flush(self) -> None:
         """Judge the batch's survivors and write every pending row in file order."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,7 @@ def test_ranges_own_every_line_once_and_never_split_a_position(tmp_path_factory,
     owned = [_lines_of(text, a, b) for a, b in zip(range(len(offsets) - 1), range(1, len(offsets)), strict=True)]
     assert [line for part in owned for line in part] == lines  # every line once, in order
     loci = [[tuple(line.split(b"\t")[:2]) for line in part if not line.startswith(b"#")] for part in owned]
-    for a, b in zip(loci, loci[1:], strict=False):
+    for a, b in itertools.pairwise(loci):
         if a and b:
             assert a[-1] != b[0]  # one position's records stay in one range
 
@@ -80,7 +81,12 @@ def _varied_records() -> list[str]:
             out.append(mutect_record(chrom, pos, "C", "T", csq_entries=[mis]))
             out.append(
                 mutect_record(
-                    chrom, pos, "C", "T,G", csq_entries=[mis, csq("G", "stop_gained")], tumour="0/1:60,30,10:0.3,0.1:100"
+                    chrom,
+                    pos,
+                    "C",
+                    "T,G",
+                    csq_entries=[mis, csq("G", "stop_gained")],
+                    tumour="0/1:60,30,10:0.3,0.1:100",
                 )
             )
             out.append(mutect_record(chrom, pos, "c", "a", csq_entries=[csq("A", "missense_variant")]))
@@ -101,10 +107,18 @@ def _both(path: Path, bed: Path, preset: str = "wes") -> tuple[list[tuple[str, .
     return sink.rows, cy, rows, tx  # type: ignore[return-value]
 
 
-@pytest.mark.parametrize("form", ["plain", "bgzf", "gzip", "crlf"])
+@pytest.mark.parametrize("form", ["plain", "bgzf", "gzip", "crlf", "dot_af"])
 def test_text_reader_judges_every_allele_as_cyvcf2(write_vcf, write_bed, tmp_path, form) -> None:
     bed = write_bed(BED)
-    path = write_vcf(_varied_records(), bgzip=form == "bgzf")
+    records = _varied_records()
+    if form == "dot_af":  # a value that is not a plain number: from there on cyvcf2 reads the survivors
+        records[400] = mutect_record(
+            "chr1", 10_001, "G", "A", csq_entries=[csq("A", "missense_variant")], tumour="0/1:70,30:.:100"
+        )
+        records[401] = mutect_record(
+            "chr1", 10_002, "G", "A", csq_entries=[csq("A", "missense_variant")], tumour="0/1:70,30:0.3"
+        )
+    path = write_vcf(records, bgzip=form == "bgzf")
     if form == "gzip":
         plain = Path(path)
         path = tmp_path / "plain_gzip.vcf.gz"
@@ -114,8 +128,18 @@ def test_text_reader_judges_every_allele_as_cyvcf2(write_vcf, write_bed, tmp_pat
     cy_rows, cy, tx_rows, tx = _both(path, bed)
     assert len(cy_rows) == 992
     assert tx_rows == cy_rows
-    assert (tx.records, tx.alleles, tx.unfiltered, dict(tx.fates)) == (cy.records, cy.alleles, cy.unfiltered, dict(cy.fates))
+    assert (tx.records, tx.alleles, tx.unfiltered, dict(tx.fates)) == (
+        cy.records,
+        cy.alleles,
+        cy.unfiltered,
+        dict(cy.fates),
+    )
     assert tx.fates["duplicate"] == 36 and tx.fates["territory"] > 0 and tx.unfiltered == 10
+    if form == "dot_af":  # VAF from AD when AF is '.' (30 / 100), and a sample column without DP
+        assert [r[5:8] for r in tx_rows if r[1] in ("10001", "10002")] == [
+            ("0.3000", "100", "30"),
+            ("0.3000", "100", "30"),
+        ]
 
 
 def test_two_workers_write_the_same_audit_as_one(write_vcf, write_bed, tmp_path) -> None:
