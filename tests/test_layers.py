@@ -9,7 +9,8 @@ too) and checked against the layer of the module that makes it:
 - domains ``tmb``, ``ihc``, ``flow``, ``clinical``, ``genomic``: base and their own package (``genomic`` reads
   ``tmb``'s variant tables); ``plots`` only inside a function (a result's ``.plot()``);
 - ``plots`` draws what it is given: base only;
-- ``store`` (and its ``store_schema``, ``store_samples``): base only; ``batch``/``batch_resume``/``multiqc``: base, ``store``, ``tmb``;
+- ``store`` (and its ``store_schema``, ``store_samples``): base only; ``batch``/``batch_resume``/``multiqc``: base,
+  ``store``, ``tmb``; ``batch_executors``: base only;
 - ``models``: base, domains, ``store``, ``plots``; never ``batch``, the steps, the report, the CLI, or
   ``biomarker.clinical.run`` (the endpoint runner);
 - ``steps``: everything below it; ``report``: base, ``store``, ``plots``, domains, ``models``;
@@ -36,7 +37,8 @@ ALLOWED: dict[str, set[str]] = {
     "store": BASE | {"store_schema", "store_samples"},
     **{name: set(BASE) for name in DOMAINS},
     "genomic": BASE | {"tmb"},
-    "batch": BASE | {"store", "tmb", "batch_resume", "multiqc"},
+    "batch": BASE | {"store", "tmb", "batch_resume", "batch_executors", "multiqc"},
+    "batch_executors": set(BASE),
     "batch_resume": BASE | {"store", "tmb", "batch"},
     "multiqc": BASE | {"store", "tmb"},
     "models": BASE | DOMAINS | {"store", "plots"},
