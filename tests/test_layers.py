@@ -14,7 +14,7 @@ too) and checked against the layer of the module that makes it:
 - ``models``: base, domains, ``store``, ``plots``; never ``batch``, the steps, the report, the CLI, or
   ``biomarker.clinical.run`` (the endpoint runner);
 - ``steps``: everything below it; ``report``: base, ``store``, ``plots``, domains, ``models``;
-- ``api``/``study`` (the face) may use anything but the CLI; ``cli`` and its ``cli_*`` modules sit on top.
+- ``api``/``study``/``study_run`` (the face) may use anything but the CLI; ``cli`` and its ``cli_*`` modules sit on top.
 """
 
 from __future__ import annotations
@@ -48,7 +48,12 @@ ALLOWED: dict[str, set[str]] = {
     "report": BASE | DOMAINS | {"store", "plots", "models"},
     "api": BASE
     | DOMAINS
-    | {"store", "plots", "models", "batch", "multiqc", "steps", "steps_genomic", "report", "study", "study_plots"},
+    | {"store", "plots", "models", "batch", "multiqc", "steps", "steps_genomic", "report", "study", "study_plots"}
+    | {"study_run"},
+    # the run of a Study (mixed into api.Study); api: for type hints only
+    "study_run": BASE
+    | DOMAINS
+    | {"store", "plots", "models", "batch", "multiqc", "steps", "steps_genomic", "report", "study", "api"},
     "study": BASE
     | DOMAINS
     | {"store", "plots", "models", "batch", "multiqc", "steps", "steps_genomic", "report", "api"},
