@@ -29,6 +29,32 @@ _VERSIONS = (
 def study_section(tables: Tables, title: str) -> Section:
     """Study and data: populations, parameters, software versions, input files with SHA-256."""
     sec = Section("study", "Study and data")
+    sec.kpis.append({"value": title, "label": "study"})
+    sec.kpis.append({"value": data_cutoff(tables) or "not recorded", "label": "data cut-off"})
+    sec.table(populations_table(tables))
+    params = parameter_rows(tables)
+    if params:
+        sec.table(format_frame(pd.DataFrame(params), "parameters", "Parameters and rules used"))
+    _add_step_provenance(sec, tables)
+    warnings = pick(tables, "warnings")
+    if warnings is not None and len(warnings):
+        sec.table(format_frame(warnings, "endpoint_warnings", "Warnings raised while deriving the endpoints"))
+    _add_runs_and_versions(sec, tables)
+    tmb = tables.get("tmb_results")
+    if tmb is not None and len(tmb):
+        sec.table(
+            format_frame(
+                tumour_inputs(tmb, tables.get("samples")),
+                "input_files",
+                "Tumour inputs with SHA-256 (VCF/MAF and territory BED)",
+            ),
+            max_rows=60,
+        )
+    return sec
+
+
+def data_cutoff(tables: Tables) -> str | None:
+    """The data cut-off: the latest run's, else the one a step recorded in its provenance, else ``None``."""
     runs = tables.get("runs")
     cutoff = None
     if runs is not None and len(runs):
@@ -39,10 +65,12 @@ def study_section(tables: Tables, title: str) -> Section:
     if cutoff is None and prov is not None and {"key", "value"} <= set(prov.columns):
         found = prov.loc[prov["key"].astype(str).str.endswith("data_cutoff") & prov["value"].notna(), "value"]
         cutoff = str(found.iloc[-1]).strip('"') if len(found) and str(found.iloc[-1]) != "null" else None
-    sec.kpis.append({"value": title, "label": "study"})
-    sec.kpis.append({"value": cutoff or "not recorded", "label": "data cut-off"})
-    sec.table(populations_table(tables))
-    params = []
+    return cutoff
+
+
+def parameter_rows(tables: Tables) -> list[dict[str, object]]:
+    """The TMB presets (with their parameters' SHA-256) and the models' resampling settings, one row each."""
+    params: list[dict[str, object]] = []
     tmb = tables.get("tmb_results")
     if tmb is not None and len(tmb):
         for (preset, digest), grp in tmb.groupby(["preset", "params_sha256"], dropna=False):
@@ -62,8 +90,12 @@ def study_section(tables: Tables, title: str) -> Section:
                 params.append(
                     {"step": "models", "parameter": key.replace("_", " "), "value": str(row[key]), "tumours": None}
                 )
-    if params:
-        sec.table(format_frame(pd.DataFrame(params), "parameters", "Parameters and rules used"))
+    return params
+
+
+def _add_step_provenance(sec: Section, tables: Tables) -> None:
+    """The settings and input files every step recorded in the store's ``provenance`` table."""
+    prov = tables.get("provenance")
     if prov is not None and len(prov) and {"step", "key", "value"} <= set(prov.columns):
         inputs, settings = csr.provenance_tables(prov)
         if len(settings):
@@ -77,9 +109,11 @@ def study_section(tables: Tables, title: str) -> Section:
             "RECIST and endpoint options",
             "the store has no provenance table yet (the run records endpoint options only in its output folder)",
         )
-    warnings = pick(tables, "warnings")
-    if warnings is not None and len(warnings):
-        sec.table(format_frame(warnings, "endpoint_warnings", "Warnings raised while deriving the endpoints"))
+
+
+def _add_runs_and_versions(sec: Section, tables: Tables) -> None:
+    """The latest runs that wrote the store, then the software versions of this report's build."""
+    runs = tables.get("runs")
     if runs is not None and len(runs):
         cols = [
             c
@@ -106,22 +140,21 @@ def study_section(tables: Tables, title: str) -> Section:
         except metadata.PackageNotFoundError:
             continue
     sec.table(format_frame(pd.DataFrame(versions), "software_versions", "Software versions (report build)"))
-    if tmb is not None and len(tmb):
-        inputs = tables.get("samples", pd.DataFrame(columns=["sample", "input_path", "bed_path"]))
-        files = (
-            tmb[["sample", "input_sha256", "bed_sha256"]]
-            .merge(inputs[["sample", "input_path", "bed_path"]], on="sample", how="left")
-            .sort_values("sample")
-        )
-        for col in ("input_path", "bed_path"):
-            files[col] = files[col].map(lambda p: "" if p is None or p != p else str(p).rsplit("/", 1)[-1])
-        files = files[["sample", "input_path", "input_sha256", "bed_path", "bed_sha256"]].rename(
-            columns={"input_path": "input_file", "bed_path": "territory_bed"}
-        )
-        sec.table(
-            format_frame(files, "input_files", "Tumour inputs with SHA-256 (VCF/MAF and territory BED)"), max_rows=60
-        )
-    return sec
+
+
+def tumour_inputs(tmb: pd.DataFrame, samples: pd.DataFrame | None) -> pd.DataFrame:
+    """Each tumour's input file and territory BED (file names) with their SHA-256."""
+    inputs = samples if samples is not None else pd.DataFrame(columns=["sample", "input_path", "bed_path"])
+    files = (
+        tmb[["sample", "input_sha256", "bed_sha256"]]
+        .merge(inputs[["sample", "input_path", "bed_path"]], on="sample", how="left")
+        .sort_values("sample")
+    )
+    for col in ("input_path", "bed_path"):
+        files[col] = files[col].map(lambda p: "" if p is None or p != p else str(p).rsplit("/", 1)[-1])
+    return files[["sample", "input_path", "input_sha256", "bed_path", "bed_sha256"]].rename(
+        columns={"input_path": "input_file", "bed_path": "territory_bed"}
+    )
 
 
 def biomarker_populations(tables: Tables) -> list[tuple[str, int]]:
