@@ -166,41 +166,12 @@ def _sdtm_endpoints(study_dir: Path, config: EndpointConfig):
     evaluable = set(bor["usubjid"]) & efficacy_evaluable(tp, pfs)
     rows += rate_rows(response_rates(bor[bor["usubjid"].isin(evaluable)]), "derived_evaluable")
     tables: dict[str, pd.DataFrame] = {"recist_timepoints": tp, "populations": pops}
-    rs_rows = study.rs
-    if not rs_rows.empty:
-        tables["timepoint_agreement"] = _agreement(tp_all, rs_rows, study.dm)
-        inv_tp = investigator_timepoints(rs_rows, study.dm)
-        if cutoff is not None:
-            inv_tp = inv_tp[inv_tp["assessment_date"] <= cutoff]
-        if len(inv_tp):
-            inv_bor = derive_bor(inv_tp, study.dm, config.bor, new_therapy=therapy, data_cutoff=cutoff)
-            rows += rate_rows(response_rates(inv_bor), "investigator")
-            bor = bor.merge(
-                inv_bor[["usubjid", "bor"]].rename(columns={"bor": "bor_investigator"}), on="usubjid", how="left"
-            )
-            tables["bor_discrepancies"] = compare_with_investigator(
-                tp, bor, rs_rows, study.dm, config.bor, new_therapy=therapy, data_cutoff=cutoff
-            )
-        itp = irecist_timepoints(rs_rows, first_dose_dates(study.dm))
-        if len(itp):
-            ibor = derive_irecist_bor(
-                itp, first_dose_dates(study.dm), config.bor, new_therapy=therapy, data_cutoff=cutoff
-            )
-            tables["irecist_timepoints"], tables["bor_irecist"] = itp, ibor
-            hits = ibor.assign(bor=ibor["bor_irecist"].map({"iCR": "CR", "iPR": "PR", "iSD": "SD"}).fillna("NE"))
-            rows += rate_rows(response_rates(hits), "investigator_irecist")
+    if not study.rs.empty:
+        bor, rs_tables, rs_rows = _rs_analyses(study, config, cutoff, tp_all, tp, bor, therapy)
+        tables.update(rs_tables)
+        rows += rs_rows
     rows += ttr_rows(ttr)
-    km = {
-        "pfs": kaplan_meier(
-            pfs["pfs_months"], pfs["pfs_event"], endpoint="pfs", landmarks_months=config.pfs_landmarks_months
-        ),
-        "os": kaplan_meier(
-            os_["os_months"], os_["os_event"], endpoint="os", landmarks_months=config.os_landmarks_months
-        ),
-        "dor": kaplan_meier(
-            dor["dor_months"], dor["dor_event"], endpoint="dor", landmarks_months=config.dor_landmarks_months
-        ),
-    }
+    km = _km_estimates(pfs, os_, dor, config)
     for est in km.values():
         rows += km_rows(est, "derived")
     tables.update({"bor": bor, "response_rates": rates, "ttr": ttr, "dor": dor, "pfs": pfs, "os": os_})
@@ -225,6 +196,48 @@ def _sdtm_endpoints(study_dir: Path, config: EndpointConfig):
         "response_criteria": "RECIST 1.1 (primary); iRECIST from RS (secondary)",
     }
     return tables, km, rows, study.files, meta
+
+
+def _rs_analyses(study, config: EndpointConfig, cutoff, tp_all, tp, bor, therapy):
+    """What RS adds: agreement of our time points with every evaluator's, the investigator's RECIST 1.1 BOR (and
+    where ours differs), iRECIST as its own analysis. Returns ``(bor with bor_investigator, tables, rows)``."""
+    rs_rows = study.rs
+    tables: dict[str, pd.DataFrame] = {"timepoint_agreement": _agreement(tp_all, rs_rows, study.dm)}
+    rows: list[dict] = []
+    inv_tp = investigator_timepoints(rs_rows, study.dm)
+    if cutoff is not None:
+        inv_tp = inv_tp[inv_tp["assessment_date"] <= cutoff]
+    if len(inv_tp):
+        inv_bor = derive_bor(inv_tp, study.dm, config.bor, new_therapy=therapy, data_cutoff=cutoff)
+        rows += rate_rows(response_rates(inv_bor), "investigator")
+        bor = bor.merge(
+            inv_bor[["usubjid", "bor"]].rename(columns={"bor": "bor_investigator"}), on="usubjid", how="left"
+        )
+        tables["bor_discrepancies"] = compare_with_investigator(
+            tp, bor, rs_rows, study.dm, config.bor, new_therapy=therapy, data_cutoff=cutoff
+        )
+    itp = irecist_timepoints(rs_rows, first_dose_dates(study.dm))
+    if len(itp):
+        ibor = derive_irecist_bor(itp, first_dose_dates(study.dm), config.bor, new_therapy=therapy, data_cutoff=cutoff)
+        tables["irecist_timepoints"], tables["bor_irecist"] = itp, ibor
+        hits = ibor.assign(bor=ibor["bor_irecist"].map({"iCR": "CR", "iPR": "PR", "iSD": "SD"}).fillna("NE"))
+        rows += rate_rows(response_rates(hits), "investigator_irecist")
+    return bor, tables, rows
+
+
+def _km_estimates(pfs: pd.DataFrame, os_: pd.DataFrame, dor: pd.DataFrame, config: EndpointConfig):
+    """Kaplan-Meier estimates of PFS, OS and DoR with the config's landmarks."""
+    return {
+        "pfs": kaplan_meier(
+            pfs["pfs_months"], pfs["pfs_event"], endpoint="pfs", landmarks_months=config.pfs_landmarks_months
+        ),
+        "os": kaplan_meier(
+            os_["os_months"], os_["os_event"], endpoint="os", landmarks_months=config.os_landmarks_months
+        ),
+        "dor": kaplan_meier(
+            dor["dor_months"], dor["dor_event"], endpoint="dor", landmarks_months=config.dor_landmarks_months
+        ),
+    }
 
 
 def _agreement(tp_all: pd.DataFrame, rs: pd.DataFrame, dm: pd.DataFrame) -> pd.DataFrame:
