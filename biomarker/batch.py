@@ -7,6 +7,7 @@ the next run adopts every finished ``SAMPLE.tmb.json`` whose inputs and paramete
 recomputing it, and workers end themselves when the batch process dies (:func:`watch_parent`).
 A sample is recomputed only when its input, BED or parameters changed (SHA-256) or it failed before.
 Each run appends to ``OUT/batch.log`` and rewrites ``OUT/tmb_results.tsv`` (the samplesheet's rows as stored).
+Executors are made in :mod:`biomarker.batch_executors`, finished results adopted in :mod:`biomarker.batch_resume`.
 """
 
 from __future__ import annotations
@@ -16,19 +17,18 @@ import os
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, as_completed
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from multiprocessing import get_all_start_methods, get_context
-from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
 from biomarker import __version__
+from biomarker.batch_executors import make_executor
 from biomarker.batch_resume import adopt_finished, remove_leftovers
-from biomarker.errors import BiomarkerError, ConfigError
+from biomarker.errors import BiomarkerError
 from biomarker.files import ensure_dir, sha256_file, write_table
-from biomarker.parent_watch import exit_if_orphaned, watch_parent
+from biomarker.parent_watch import exit_if_orphaned
 from biomarker.run_log import RunLog
 from biomarker.store import Store
 from biomarker.tmb.params import TmbParams, params_digest
@@ -125,50 +125,6 @@ def run_tmb_task(task: TmbTask) -> tuple[dict[str, Any], dict[str, int]]:
         status="ok", reason="", json_path=str(r.json_path), variants_path=str(r.variants_path), **r.store_row()
     )  # the one mapping from a TMB result to a row
     return row, r.removed_by()
-
-
-def _worker_context() -> BaseContext:
-    """Fork workers from a server that has already imported the TMB engine (fast start, and no fork of this
-    process with its DuckDB threads); plain spawn where forkserver does not exist."""
-    if "forkserver" in get_all_start_methods():
-        context = get_context("forkserver")
-        context.set_forkserver_preload(["biomarker.batch", "biomarker.tmb.pipeline"])
-        return context
-    return get_context("spawn")
-
-
-def make_executor(jobs: int, scheduler: str | None, stack: ExitStack) -> Executor | None:
-    """The executor for ``jobs`` workers: ``None`` (run inline) for one local job, a process pool,
-    or a Dask cluster's executor (``scheduler`` = ``tcp://host:8786``, or ``local`` for a LocalCluster).
-
-    Raises
-    ------
-    ConfigError
-        If a scheduler is asked for and ``distributed`` is not installed or cannot connect.
-    """
-    if scheduler is None:
-        if jobs <= 1:
-            return None
-        return stack.enter_context(
-            ProcessPoolExecutor(
-                max_workers=jobs, mp_context=_worker_context(), initializer=watch_parent, initargs=(os.getpid(),)
-            )
-        )
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        raise ConfigError("--scheduler needs Dask: pip install 'nsclc-biomarker[dask]'") from None
-    try:
-        if scheduler == "local":
-            cluster = stack.enter_context(
-                LocalCluster(n_workers=max(jobs, 1), threads_per_worker=1, processes=True, dashboard_address=None)
-            )
-            client = stack.enter_context(Client(cluster))
-        else:
-            client = stack.enter_context(Client(scheduler, timeout="20s"))
-    except OSError as exc:
-        raise ConfigError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
-    return client.get_executor()
 
 
 def plan_tasks(

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from biomarker.errors import InputError
+from biomarker.store_samples import SampleTables
 from biomarker.store_schema import (  # noqa: F401 (table names importable from biomarker.store as before)
     ENDPOINT_PREFIX,
     MODEL_PREFIX,
@@ -53,8 +54,8 @@ log = logging.getLogger(__name__)
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-class Store:
-    """A study's DuckDB file.
+class Store(SampleTables):
+    """A study's DuckDB file (the per-tumour TMB methods come from :class:`~biomarker.store_samples.SampleTables`).
 
     Examples
     --------
@@ -122,14 +123,6 @@ class Store:
         """Table ``name``, or ``None`` when the store does not hold it."""
         return self.table(name) if name in self.tables() else None
 
-    # -- per-sample TMB ----------------------------------------------------------------------
-    def tmb_keys(self) -> dict[str, tuple[str, str, str, str]]:
-        """``sample -> (status, input_sha256, bed_sha256, params_sha256)`` of what is stored."""
-        rows = self.con.execute(
-            "SELECT sample, status, input_sha256, bed_sha256, params_sha256 FROM tmb_results"
-        ).fetchall()
-        return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
-
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
         """All or nothing. DuckDB answers Ctrl-C inside a query with ``RuntimeError('Query interrupted')``:
@@ -146,67 +139,6 @@ class Store:
             if isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower():
                 raise KeyboardInterrupt from None
             raise
-
-    def upsert_tmb(self, row: dict[str, Any], audit: dict[str, int], sample_info: dict[str, Any]) -> None:
-        """Replace one sample's result, its filter audit and its sample row, in one transaction."""
-        self.upsert_tmb_many([(row, audit, sample_info)])
-
-    def upsert_tmb_many(self, results: list[tuple[dict[str, Any], dict[str, int], dict[str, Any]]]) -> None:
-        """Replace several samples' results, audits and sample rows in one transaction (all or none).
-
-        The subject is ``usubjid`` (``patient`` is accepted from older callers); a ``warnings`` list is stored
-        as ``; ``-joined text.
-        """
-        if not results:
-            return
-        samples = [row["sample"] for row, _, _ in results]
-        marks = ", ".join("?" * len(samples))
-        with self._transaction():
-            for table in SAMPLE_TABLES:
-                self.con.execute(f"DELETE FROM {table} WHERE sample IN ({marks})", samples)
-            self.con.executemany(
-                f"INSERT INTO tmb_results ({', '.join(TMB_COLUMNS)}) VALUES ({', '.join('?' * len(TMB_COLUMNS))})",
-                [[_tmb_value(row, c) for c in TMB_COLUMNS] for row, _, _ in results],
-            )
-            audit_rows = [[row["sample"], k, int(v)] for row, audit, _ in results for k, v in audit.items()]
-            if audit_rows:
-                self.con.executemany("INSERT INTO tmb_filter_audit VALUES (?, ?, ?)", audit_rows)
-            self.con.executemany(
-                "INSERT INTO samples (sample, usubjid, input_path, bed_path, sample_type) VALUES (?, ?, ?, ?, ?)",
-                [
-                    [
-                        row["sample"],
-                        info.get("usubjid", info.get("patient")),
-                        info.get("input_path"),
-                        info.get("bed_path"),
-                        info.get("sample_type"),
-                    ]
-                    for row, _, info in results
-                ],
-            )
-
-    def mark_stale(self, keep: Iterable[str], reason: str = "not in the samplesheet of the last run") -> list[str]:
-        """Mark every stored tumour not in ``keep`` as ``stale`` (kept for the record, never used downstream).
-
-        Returns the samples newly marked. A stale sample that comes back is recomputed (its status is not ok).
-        """
-        keep = set(keep)
-        rows = self.con.execute("SELECT sample FROM tmb_results WHERE status <> ?", [STALE]).fetchall()
-        gone = sorted(r[0] for r in rows if r[0] not in keep)
-        if gone:
-            marks = ", ".join("?" * len(gone))
-            with self._transaction():
-                self.con.execute(
-                    f"UPDATE tmb_results SET status = ?, reason = ? WHERE sample IN ({marks})", [STALE, reason, *gone]
-                )
-            log.warning("%d stored tumour(s) no longer in the samplesheet marked stale: %s", len(gone), ", ".join(gone))
-        return gone
-
-    def forget_tmb(self) -> None:
-        """Delete every per-sample TMB row (``--force``: the next batch recomputes every tumour)."""
-        with self._transaction():
-            for table in SAMPLE_TABLES:
-                self.con.execute(f"DELETE FROM {table}")
 
     # -- whole-study tables -------------------------------------------------------------------
     def replace_table(self, name: str, frame: pd.DataFrame) -> None:
@@ -380,15 +312,6 @@ def find_store(path: str | os.PathLike[str]) -> Path:
         "no study store here",
         hint="run `biomarker run study.yaml` first and pass its results/study.duckdb (or the folder holding it)",
     )
-
-
-def _tmb_value(row: Mapping[str, Any], column: str) -> Any:
-    if column == "usubjid":
-        return row.get("usubjid", row.get("patient"))
-    value = row.get(column)
-    if column == "warnings" and isinstance(value, list | tuple):
-        return "; ".join(map(str, value)) or None
-    return value
 
 
 def _flatten(obj: Mapping[str, Any], prefix: str = "") -> dict[str, str]:

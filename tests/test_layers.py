@@ -9,11 +9,12 @@ too) and checked against the layer of the module that makes it:
 - domains ``tmb``, ``ihc``, ``flow``, ``clinical``, ``genomic``: base and their own package (``genomic`` reads
   ``tmb``'s variant tables); ``plots`` only inside a function (a result's ``.plot()``);
 - ``plots`` draws what it is given: base only;
-- ``store`` (and its ``store_schema``): base only; ``batch``/``batch_resume``/``multiqc``: base, ``store``, ``tmb``;
+- ``store`` (and its ``store_schema``, ``store_samples``): base only; ``batch``/``batch_resume``/``multiqc``: base,
+  ``store``, ``tmb``; ``batch_executors``: base only;
 - ``models``: base, domains, ``store``, ``plots``; never ``batch``, the steps, the report, the CLI, or
   ``biomarker.clinical.run`` (the endpoint runner);
 - ``steps``: everything below it; ``report``: base, ``store``, ``plots``, domains, ``models``;
-- ``api``/``study`` (the face) may use anything but the CLI; ``cli`` and its ``cli_*`` modules sit on top.
+- ``api``/``study``/``study_run`` (the face) may use anything but the CLI; ``cli`` and its ``cli_*`` modules sit on top.
 """
 
 from __future__ import annotations
@@ -32,10 +33,12 @@ ALLOWED: dict[str, set[str]] = {
     "simulate": set(BASE),
     "plots": set(BASE),
     "store_schema": set(BASE),
-    "store": BASE | {"store_schema"},
+    "store_samples": BASE | {"store_schema"},
+    "store": BASE | {"store_schema", "store_samples"},
     **{name: set(BASE) for name in DOMAINS},
     "genomic": BASE | {"tmb"},
-    "batch": BASE | {"store", "tmb", "batch_resume", "multiqc"},
+    "batch": BASE | {"store", "tmb", "batch_resume", "batch_executors", "multiqc"},
+    "batch_executors": set(BASE),
     "batch_resume": BASE | {"store", "tmb", "batch"},
     "multiqc": BASE | {"store", "tmb"},
     "models": BASE | DOMAINS | {"store", "plots"},
@@ -45,7 +48,12 @@ ALLOWED: dict[str, set[str]] = {
     "report": BASE | DOMAINS | {"store", "plots", "models"},
     "api": BASE
     | DOMAINS
-    | {"store", "plots", "models", "batch", "multiqc", "steps", "steps_genomic", "report", "study", "study_plots"},
+    | {"store", "plots", "models", "batch", "multiqc", "steps", "steps_genomic", "report", "study", "study_plots"}
+    | {"study_run"},
+    # the run of a Study (mixed into api.Study); api: for type hints only
+    "study_run": BASE
+    | DOMAINS
+    | {"store", "plots", "models", "batch", "multiqc", "steps", "steps_genomic", "report", "study", "api"},
     "study": BASE
     | DOMAINS
     | {"store", "plots", "models", "batch", "multiqc", "steps", "steps_genomic", "report", "api"},

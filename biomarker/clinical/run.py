@@ -8,7 +8,9 @@ when it holds no lesion data, ``STUDYDIR/adam`` (ADaM through a column map) -- a
   ORR/DCR/CBR, TTR, DoR, PFS (censored at new anticancer therapy from DS/CM), OS (censored at LSTALVDT);
 - the agreement of our TR-derived time points with every evaluator's RS rows (``timepoint_agreement``), the
   investigator's RECIST 1.1 BOR, and iRECIST as its own secondary analysis when RS holds iRECIST rows;
-- populations, disposition, exposure per drug, deaths and the AE tables.
+- populations, disposition, exposure per drug, deaths and the AE tables (:mod:`biomarker.clinical.safety_tables`).
+
+The ADaM path is :mod:`biomarker.clinical.adam_endpoints`.
 
 It returns an :class:`~biomarker.clinical.result.EndpointResult`; ``run_endpoints(study_dir, out_dir)`` also
 writes it (TSV, PNG, ``provenance.json``) atomically.
@@ -23,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from biomarker.clinical import adam as adam_mod
+from biomarker.clinical.adam_endpoints import adam_endpoints
 from biomarker.clinical.bor import compare_with_investigator, derive_bor, investigator_timepoints
 from biomarker.clinical.config import EndpointConfig
 from biomarker.clinical.efficacy import (
@@ -40,18 +42,11 @@ from biomarker.clinical.efficacy import (
 from biomarker.clinical.evaluators import INVESTIGATOR, select_timepoints, timepoints_by_evaluator
 from biomarker.clinical.irecist import derive_irecist_bor, irecist_timepoints
 from biomarker.clinical.result import EndpointResult, WarningLog, write_tsv
-from biomarker.clinical.safety import (
-    grade_table,
-    prepare_ae,
-    safety_population,
-    safety_table,
-    treatment_emergent,
-    worst_grade,
-)
+from biomarker.clinical.safety_tables import safety_tables, study_teae
 from biomarker.clinical.sdtm import find_domain_file, first_dose_dates, load_study
 from biomarker.clinical.study_tables import deaths, disposition, efficacy_evaluable, exposure, populations
 from biomarker.clinical.summary_rows import SUMMARY_COLUMNS, km_rows, km_tables, rate_rows, ttr_rows
-from biomarker.clinical.survival import CI_METHOD, KmEstimate, days_to_months, kaplan_meier
+from biomarker.clinical.survival import CI_METHOD, days_to_months, kaplan_meier
 from biomarker.clinical.terminology import map_values, terminology
 from biomarker.files import sha256_file
 
@@ -96,7 +91,7 @@ def run_endpoints(
     )
     with WarningLog() as caught:
         if use_adam:
-            tables, km, summary_rows, inputs, meta = _adam_endpoints(study_dir, config)
+            tables, km, summary_rows, inputs, meta = adam_endpoints(study_dir, config)
         else:
             tables, km, summary_rows, inputs, meta = _sdtm_endpoints(study_dir, config)
     summary = pd.DataFrame(summary_rows, columns=list(SUMMARY_COLUMNS))
@@ -171,41 +166,12 @@ def _sdtm_endpoints(study_dir: Path, config: EndpointConfig):
     evaluable = set(bor["usubjid"]) & efficacy_evaluable(tp, pfs)
     rows += rate_rows(response_rates(bor[bor["usubjid"].isin(evaluable)]), "derived_evaluable")
     tables: dict[str, pd.DataFrame] = {"recist_timepoints": tp, "populations": pops}
-    rs_rows = study.rs
-    if not rs_rows.empty:
-        tables["timepoint_agreement"] = _agreement(tp_all, rs_rows, study.dm)
-        inv_tp = investigator_timepoints(rs_rows, study.dm)
-        if cutoff is not None:
-            inv_tp = inv_tp[inv_tp["assessment_date"] <= cutoff]
-        if len(inv_tp):
-            inv_bor = derive_bor(inv_tp, study.dm, config.bor, new_therapy=therapy, data_cutoff=cutoff)
-            rows += rate_rows(response_rates(inv_bor), "investigator")
-            bor = bor.merge(
-                inv_bor[["usubjid", "bor"]].rename(columns={"bor": "bor_investigator"}), on="usubjid", how="left"
-            )
-            tables["bor_discrepancies"] = compare_with_investigator(
-                tp, bor, rs_rows, study.dm, config.bor, new_therapy=therapy, data_cutoff=cutoff
-            )
-        itp = irecist_timepoints(rs_rows, first_dose_dates(study.dm))
-        if len(itp):
-            ibor = derive_irecist_bor(
-                itp, first_dose_dates(study.dm), config.bor, new_therapy=therapy, data_cutoff=cutoff
-            )
-            tables["irecist_timepoints"], tables["bor_irecist"] = itp, ibor
-            hits = ibor.assign(bor=ibor["bor_irecist"].map({"iCR": "CR", "iPR": "PR", "iSD": "SD"}).fillna("NE"))
-            rows += rate_rows(response_rates(hits), "investigator_irecist")
+    if not study.rs.empty:
+        bor, rs_tables, rs_rows = _rs_analyses(study, config, cutoff, tp_all, tp, bor, therapy)
+        tables.update(rs_tables)
+        rows += rs_rows
     rows += ttr_rows(ttr)
-    km = {
-        "pfs": kaplan_meier(
-            pfs["pfs_months"], pfs["pfs_event"], endpoint="pfs", landmarks_months=config.pfs_landmarks_months
-        ),
-        "os": kaplan_meier(
-            os_["os_months"], os_["os_event"], endpoint="os", landmarks_months=config.os_landmarks_months
-        ),
-        "dor": kaplan_meier(
-            dor["dor_months"], dor["dor_event"], endpoint="dor", landmarks_months=config.dor_landmarks_months
-        ),
-    }
+    km = _km_estimates(pfs, os_, dor, config)
     for est in km.values():
         rows += km_rows(est, "derived")
     tables.update({"bor": bor, "response_rates": rates, "ttr": ttr, "dor": dor, "pfs": pfs, "os": os_})
@@ -219,8 +185,8 @@ def _sdtm_endpoints(study_dir: Path, config: EndpointConfig):
             },
         )
     )
-    teae = _teae(study, config, cutoff)
-    tables.update(_safety_tables(teae, study.dm))
+    teae = study_teae(study, config, cutoff)
+    tables.update(safety_tables(teae, study.dm))
     tables.update(_study_tables(study, config, teae, cutoff))
     tables["swimmer_lanes"], tables["swimmer_events"] = _swimmer(study, bor, pfs, os_, therapy)
     meta = {
@@ -230,6 +196,48 @@ def _sdtm_endpoints(study_dir: Path, config: EndpointConfig):
         "response_criteria": "RECIST 1.1 (primary); iRECIST from RS (secondary)",
     }
     return tables, km, rows, study.files, meta
+
+
+def _rs_analyses(study, config: EndpointConfig, cutoff, tp_all, tp, bor, therapy):
+    """What RS adds: agreement of our time points with every evaluator's, the investigator's RECIST 1.1 BOR (and
+    where ours differs), iRECIST as its own analysis. Returns ``(bor with bor_investigator, tables, rows)``."""
+    rs_rows = study.rs
+    tables: dict[str, pd.DataFrame] = {"timepoint_agreement": _agreement(tp_all, rs_rows, study.dm)}
+    rows: list[dict] = []
+    inv_tp = investigator_timepoints(rs_rows, study.dm)
+    if cutoff is not None:
+        inv_tp = inv_tp[inv_tp["assessment_date"] <= cutoff]
+    if len(inv_tp):
+        inv_bor = derive_bor(inv_tp, study.dm, config.bor, new_therapy=therapy, data_cutoff=cutoff)
+        rows += rate_rows(response_rates(inv_bor), "investigator")
+        bor = bor.merge(
+            inv_bor[["usubjid", "bor"]].rename(columns={"bor": "bor_investigator"}), on="usubjid", how="left"
+        )
+        tables["bor_discrepancies"] = compare_with_investigator(
+            tp, bor, rs_rows, study.dm, config.bor, new_therapy=therapy, data_cutoff=cutoff
+        )
+    itp = irecist_timepoints(rs_rows, first_dose_dates(study.dm))
+    if len(itp):
+        ibor = derive_irecist_bor(itp, first_dose_dates(study.dm), config.bor, new_therapy=therapy, data_cutoff=cutoff)
+        tables["irecist_timepoints"], tables["bor_irecist"] = itp, ibor
+        hits = ibor.assign(bor=ibor["bor_irecist"].map({"iCR": "CR", "iPR": "PR", "iSD": "SD"}).fillna("NE"))
+        rows += rate_rows(response_rates(hits), "investigator_irecist")
+    return bor, tables, rows
+
+
+def _km_estimates(pfs: pd.DataFrame, os_: pd.DataFrame, dor: pd.DataFrame, config: EndpointConfig):
+    """Kaplan-Meier estimates of PFS, OS and DoR with the config's landmarks."""
+    return {
+        "pfs": kaplan_meier(
+            pfs["pfs_months"], pfs["pfs_event"], endpoint="pfs", landmarks_months=config.pfs_landmarks_months
+        ),
+        "os": kaplan_meier(
+            os_["os_months"], os_["os_event"], endpoint="os", landmarks_months=config.os_landmarks_months
+        ),
+        "dor": kaplan_meier(
+            dor["dor_months"], dor["dor_event"], endpoint="dor", landmarks_months=config.dor_landmarks_months
+        ),
+    }
 
 
 def _agreement(tp_all: pd.DataFrame, rs: pd.DataFrame, dm: pd.DataFrame) -> pd.DataFrame:
@@ -255,12 +263,6 @@ def _agreement(tp_all: pd.DataFrame, rs: pd.DataFrame, dm: pd.DataFrame) -> pd.D
     return both.sort_values(["usubjid", "evaluator", "visitnum"], kind="stable").reset_index(drop=True)
 
 
-def _teae(study, config: EndpointConfig, cutoff) -> pd.DataFrame:
-    maps = terminology(config.terminology)
-    ae = prepare_ae(study.ae, study.suppae, drugs=config.study_drugs, maps=maps, suppae_drugs=config.suppae_drugs)
-    return treatment_emergent(ae, study.dm, window_days=config.teae_window_days, data_cutoff=cutoff)
-
-
 def _study_tables(study, config: EndpointConfig, teae: pd.DataFrame, cutoff) -> dict[str, pd.DataFrame]:
     ds = study.ds
     if not ds.empty:
@@ -274,99 +276,6 @@ def _study_tables(study, config: EndpointConfig, teae: pd.DataFrame, cutoff) -> 
         "exposure_summary": per_drug,
         "deaths": deaths(study.dm, teae, window_days=config.death_window_days, data_cutoff=cutoff),
     }
-
-
-def _adam_endpoints(study_dir: Path, config: EndpointConfig):
-    adam = adam_mod.read_adam(study_dir, config.adam_column_map, params=config.adam_params)
-    tables: dict[str, pd.DataFrame] = {}
-    rows: list[dict] = []
-    km: dict[str, KmEstimate] = {}
-    if not adam.rs.empty:
-        inv_tp = investigator_timepoints(adam.rs, adam.dm)
-        bor = derive_bor(inv_tp, adam.dm, config.bor)
-        rows += rate_rows(response_rates(bor), "investigator")
-        for code, col in (("cbor", "bor_sponsor_confirmed"), ("bor", "bor_sponsor")):
-            theirs = adam.sponsor_bor[adam.sponsor_bor["paramcd"] == code].drop_duplicates("usubjid")
-            if len(theirs):
-                bor = bor.merge(theirs[["usubjid", "bor"]].rename(columns={"bor": col}), on="usubjid", how="left")
-        tables["bor"] = bor
-        tables["response_rates"] = response_rates(bor)
-    for endpoint, landmarks in (("pfs", config.pfs_landmarks_months), ("os", config.os_landmarks_months)):
-        sub = adam.tte[adam.tte["endpoint"] == endpoint]
-        if sub.empty:
-            continue
-        km[endpoint] = kaplan_meier(sub["months"], sub["event"], endpoint=endpoint, landmarks_months=landmarks)
-        rows += km_rows(km[endpoint], "adtte")
-        tables[endpoint] = pd.DataFrame(
-            {
-                "usubjid": sub["usubjid"],
-                f"{endpoint}_days": sub["days"],
-                f"{endpoint}_months": sub["months"],
-                f"{endpoint}_event": sub["event"],
-            }
-        )
-    if "bor" in tables:
-        ttr = time_to_response(tables["bor"])
-        tables["ttr"] = ttr
-        rows += ttr_rows(ttr)
-        if "pfs" in tables:
-            dor = _adam_dor(tables["bor"], tables["pfs"])
-            tables["dor"] = dor
-            km["dor"] = kaplan_meier(
-                dor["dor_months"], dor["dor_event"], endpoint="dor", landmarks_months=config.dor_landmarks_months
-            )
-            rows += km_rows(km["dor"], "adrs_adtte")
-    tables.update(km_tables(km, {e: (tables[e], f"{e}_months", f"{e}_event") for e in km}))
-    if not adam.ae.empty:
-        teae = treatment_emergent(
-            prepare_ae(adam.ae, maps=terminology(config.terminology)), adam.dm, window_days=config.teae_window_days
-        )
-        tables.update(_safety_tables(teae, adam.dm))
-    return tables, km, rows, adam.files, {"studyid": adam.studyid, "data_cutoff": None}
-
-
-def _adam_dor(bor: pd.DataFrame, pfs: pd.DataFrame) -> pd.DataFrame:
-    """DoR from ADaM: first (confirmed) response day from ADRS to the PFS event or censoring day of ADTTE."""
-    resp = bor[bor["bor"].isin(("CR", "PR"))].merge(pfs, on="usubjid")
-    days = (resp["pfs_days"] - resp["first_response_day"] + 1).clip(lower=1)
-    return pd.DataFrame(
-        {
-            "usubjid": resp["usubjid"],
-            "response_date": resp["first_response_date"],
-            "dor_days": days.astype(float),
-            "dor_months": days_to_months(days.astype(float)),
-            "dor_event": resp["pfs_event"].astype(int),
-        }
-    ).reset_index(drop=True)
-
-
-def _safety_tables(teae: pd.DataFrame, dm: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    n = safety_population(dm)
-    worst = worst_grade(teae)
-    measures = safety_table(teae, n)
-    by_grade = grade_table(worst, n)
-    overview = measures[measures["level"] == "overall"].drop(columns=["level", "soc", "pt"]).reset_index(drop=True)
-    any_ae = measures[(measures["measure"] == "any_ae") & (measures["level"] != "overall")]
-    return {
-        "safety_measures": measures,
-        "ae_worst_grade": worst,
-        "ae_grades": by_grade,
-        "ae_overview": overview,
-        "ae_by_soc_pt": _by_frequency(any_ae, "n_subjects").drop(columns=["measure", "measure_label"]),
-        "ae_by_max_grade": _by_frequency(by_grade, "any_grade"),
-    }
-
-
-def _by_frequency(frame: pd.DataFrame, count: str) -> pd.DataFrame:
-    """SOC rows by decreasing frequency, each followed by its PTs by decreasing frequency."""
-    if frame.empty:
-        return frame.reset_index(drop=True)
-    soc_n = frame[frame["level"] == "soc"].set_index("soc")[count]
-    out = frame.assign(_soc_n=frame["soc"].map(soc_n), _is_pt=frame["level"].eq("pt"))
-    out = out.sort_values(
-        ["_soc_n", "soc", "_is_pt", count, "pt"], ascending=[False, True, True, False, True], kind="stable"
-    )
-    return out.drop(columns=["_soc_n", "_is_pt"]).reset_index(drop=True)
 
 
 def _swimmer(study, bor: pd.DataFrame, pfs: pd.DataFrame, os_: pd.DataFrame, therapy: pd.Series):

@@ -24,7 +24,7 @@ import logging
 import os
 import re
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -261,70 +261,6 @@ def gate_counts(
     return {gate_id: int(results.get_gate_count(gate_id, gate_path)) for gate_id, gate_path in gs.get_gate_ids()}
 
 
-def _workspace_counter(
-    workspace: str | os.PathLike[str],
-    files: list[Path],
-    names: Mapping[str, str],
-    required: Sequence[str],
-    ignore_offset_error: bool,
-) -> Callable[[Path], tuple[dict[str, int], Mapping[str, str], list[str]]]:
-    """Gate with a FlowJo workspace: load it with the files and count each of our gates by its name there."""
-    fk = _flowkit()
-    wsp = Path(workspace)
-    if not wsp.is_file():
-        raise InputError(wsp, "FlowJo workspace not found")
-    samples = {}
-    for f in files:
-        read_fcs(f, ignore_offset_error=ignore_offset_error)  # clear errors for damaged files first
-        if f.name in samples:
-            raise InputError(f, f"two files named {f.name}: a workspace matches samples by file name")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            # FlowJo names a workspace's samples by file name and its channels "Comp-<detector>"
-            s = fk.Sample(str(f), sample_id=f.name, ignore_offset_error=ignore_offset_error, use_flowjo_labels=True)
-        samples[f.name] = (f, s)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ws = fk.Workspace(str(wsp), fcs_samples=[s for _, s in samples.values()])
-    except Exception as exc:  # FlowKit raises many types for a bad .wsp
-        raise InputError(wsp, f"not a readable FlowJo workspace ({type(exc).__name__}: {exc})") from exc
-    loaded = set(ws.get_sample_ids())
-    by_path = {f: sid for sid, (f, _) in samples.items()}
-
-    def counts_of(path: Path) -> tuple[dict[str, int], Mapping[str, str], list[str]]:
-        sid = by_path[path]
-        if sid not in loaded:
-            raise InputError(
-                path,
-                f"sample {sid!r} is not in workspace {wsp.name}",
-                hint=f"the workspace has {', '.join(sorted(loaded)) or 'no loaded sample'}",
-            )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ws.analyze_samples(sample_id=sid, use_mp=False)
-        results = ws.get_gating_results(sid)
-        counts = {}
-        for ours in required:
-            theirs = names[ours]
-            matches = ws.find_matching_gate_paths(sid, theirs)
-            if len(matches) != 1:
-                raise InputError(
-                    wsp,
-                    f"gate {theirs!r} (our {ours}) is {'ambiguous' if matches else 'absent'} for sample {sid}",
-                    hint="pass gate_names={our id: their gate name}",
-                )
-            counts[ours] = int(results.get_gate_count(theirs, matches[0]))
-        meta = samples[sid][1].get_metadata()
-        flags = []
-        if ws.get_comp_matrix(sid) is None and (meta.get("spillover") or meta.get("spill")):
-            log.warning("%s: workspace %s has no compensation matrix for it; gated uncompensated", path, wsp.name)
-            flags.append("workspace_uncompensated")
-        return counts, meta, flags
-
-    return counts_of
-
-
 def gate_fcs(
     paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     template: str | os.PathLike[str] | None = None,
@@ -361,7 +297,8 @@ def gate_fcs(
         False for a panel without beads: percentages only.
     workspace
         A FlowJo 10 workspace (``.wsp``) to gate with instead of a template (its own gates, compensation and
-        transforms, not fitted); ``gate_names`` maps our gate ids to its gate names (e.g. ``{"t_cells": "CD3+"}``).
+        transforms, not fitted; :mod:`biomarker.flow.workspace`); ``gate_names`` maps our gate ids to its gate
+        names (e.g. ``{"t_cells": "CD3+"}``).
     subject_keyword, visit_keyword
         FCS keywords with the subject and the visit (never guessed from the file name).
     manifest

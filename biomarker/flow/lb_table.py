@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from biomarker.errors import InputError
-from biomarker.flow.exports import _factor, _number, normalise_visit
+from biomarker.flow.export_columns import count_factor
+from biomarker.flow.exports import _number, normalise_visit
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def read_lb(
         else:
             if not unit_text:
                 raise InputError(path, f"{row.get(test)}: no unit", where=loc, hint="fill LBORRESU (cells/uL, 10^9/L)")
-            field, factor = f"{subset}_abs_per_ul", _factor(path, unit_text, loc)
+            field, factor = f"{subset}_abs_per_ul", count_factor(path, unit_text, loc)
         k = (subject, visit, field)
         if k in seen:
             raise InputError(

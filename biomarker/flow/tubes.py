@@ -3,7 +3,8 @@
 :class:`TubeGater` holds what every tube shares (the template, its fit bounds and panel); :meth:`TubeGater.gate`
 takes one FCS file through the stages and returns a :class:`TubeOutcome`; :func:`gate_tubes` runs a list of files
 (a file that fails gets a status and its reason, the others go on when ``on_error="skip"``) and returns a
-:class:`~biomarker.flow.result.TbnkResult`.
+:class:`~biomarker.flow.result.TbnkResult` (its tables are built in :mod:`biomarker.flow.tube_tables`; a FlowJo
+workspace gates in :mod:`biomarker.flow.workspace`).
 """
 
 from __future__ import annotations
@@ -19,9 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from biomarker import __version__
 from biomarker.errors import BiomarkerError, ConfigError, InputError
 from biomarker.files import sha256_file
 from biomarker.flow import fcs_qc
@@ -29,22 +28,21 @@ from biomarker.flow.fitting import FittedGate, TubeFit, fit_tube, read_fit_specs
 from biomarker.flow.gate_positions import apply_fit, channel_values, count_events, fittable, restore
 from biomarker.flow.gating import (
     DEFAULT_TEMPLATE,
-    EXTRA_COLUMNS,
     GATE_IDS,
     SUBSET_GATES,
-    _flowkit,
-    _workspace_counter,
     check_channels,
     gate_counts,
     load_template,
     read_fcs,
 )
 from biomarker.flow.manifest import ManifestEntry, read_manifest
-from biomarker.flow.qc import QcRules, finish_table
+from biomarker.flow.qc import QcRules
 from biomarker.flow.tube_keywords import beads_per_test, keyword, sample_volume, subject_visit
+from biomarker.flow.tube_tables import STATUS_COLUMNS as STATUS_COLUMNS  # re-exported: tubes named it first
+from biomarker.flow.tube_tables import assemble
+from biomarker.flow.workspace import workspace_counter
 
 log = logging.getLogger(__name__)
-STATUS_COLUMNS: tuple[str, ...] = ("file", "usubjid", "visit", "status", "reason", "qc_flags", "sha256")
 
 
 @dataclass(frozen=True)
@@ -223,44 +221,6 @@ class TubeGater:
         return rec
 
 
-def _positions_table(outcomes: list[TubeOutcome]) -> pd.DataFrame:
-    rows = [
-        {
-            "file": o.path.name,
-            "usubjid": o.record.get("usubjid"),
-            "visit": o.record.get("visit"),
-            "gate": p.gate_id,
-            "dimension": p.dimension,
-            "bound": p.bound,
-            "template_value": p.template_value,
-            "fitted_value": p.fitted_value,
-            "method": p.method,
-            "valley_depth": p.depth,
-            "edge_fraction": p.edge_fraction,
-            "template_edge_fraction": p.template_edge_fraction,
-            "note": p.note,
-        }
-        for o in outcomes
-        for p in o.positions
-    ]
-    cols = [
-        "file",
-        "usubjid",
-        "visit",
-        "gate",
-        "dimension",
-        "bound",
-        "template_value",
-        "fitted_value",
-        "method",
-        "valley_depth",
-        "edge_fraction",
-        "template_edge_fraction",
-        "note",
-    ]
-    return pd.DataFrame(rows, columns=cols)
-
-
 def gate_tubes(
     paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     settings: GateSettings | None = None,
@@ -284,7 +244,7 @@ def gate_tubes(
         raise ConfigError(f"no FCS files to gate in {', '.join(map(str, given)) or 'an empty list'}")
     gate_one, template_path = _tube_gater(files, s, workspace, gate_names)
     outcomes, status_rows = _gate_each(files, gate_one, on_error, progress)
-    result = _assemble(files, outcomes, status_rows, s, template_path, adaptive=s.adaptive and workspace is None)
+    result = assemble(files, outcomes, status_rows, s, template_path, adaptive=s.adaptive and workspace is None)
     if workspace is not None:
         result._outcomes = []  # gate plots draw the template's gates: not the workspace's
     return result
@@ -298,7 +258,7 @@ def _tube_gater(
     if workspace is None:
         return TubeGater(s, required).gate, s.template
     names = {g: g for g in GATE_IDS} | dict(gate_names or {})
-    counts_of = _workspace_counter(workspace, files, names, required, s.ignore_offset_error)
+    counts_of = workspace_counter(workspace, files, names, required, s.ignore_offset_error)
     gater = TubeGater(GateSettings(**{**s.__dict__, "adaptive": False}), required)
 
     def gate_one(path: Path) -> TubeOutcome:
@@ -367,64 +327,6 @@ def _gate_each(
     if progress is not None:
         progress(len(files), len(files), "")
     return outcomes, status_rows
-
-
-def _assemble(
-    files: list[Path],
-    outcomes: list[TubeOutcome],
-    status_rows: list[dict[str, Any]],
-    s: GateSettings,
-    template_path: Path,
-    *,
-    adaptive: bool,
-) -> Any:
-    """The result's tables (values with flags, QC long table, tube status, fitted gates) and provenance."""
-    from biomarker.flow.result import TbnkResult, qc_long
-
-    table = pd.DataFrame([o.record for o in outcomes])
-    if not table.empty:
-        _check_duplicates(table)
-    out_table = finish_table(
-        table if not table.empty else pd.DataFrame({"usubjid": [], "visit": []}), s.qc, [o.flags for o in outcomes]
-    )
-    for col in EXTRA_COLUMNS:
-        out_table[col] = table[col].to_numpy() if col in table else None
-    status = pd.DataFrame(status_rows, columns=list(STATUS_COLUMNS))
-    flags_by_file = dict(zip(out_table["source"], out_table["qc_flags"], strict=True))
-    status["qc_flags"] = [flags_by_file.get(f, "") for f in status["file"]]
-    status.loc[(status.status == "ok") & (status.qc_flags != ""), "status"] = "flagged"
-    provenance = {
-        "package": "nsclc-biomarker",
-        "version": __version__,
-        "flowkit_version": _flowkit().__version__,
-        "template": str(template_path),
-        "template_sha256": sha256_file(template_path),
-        "adaptive_gates": adaptive,
-        "beads_per_test": s.beads_per_test,
-        "sample_volume_ul": s.sample_volume_ul,
-        "absolute": s.absolute,
-        "qc": s.qc.__dict__.copy(),
-        "inputs": {str(p): h for p, h in zip(files, [r["sha256"] for r in status_rows], strict=True)},
-    }
-    tables = {
-        "tbnk": out_table,
-        "tbnk_qc": qc_long(out_table),
-        "tbnk_tube_status": status,
-        "tbnk_gates": _positions_table(outcomes),
-    }
-    return TbnkResult(tables, provenance, outcomes=outcomes, settings=s)
-
-
-def _check_duplicates(table: pd.DataFrame) -> None:
-    dup = table.duplicated(["usubjid", "visit"], keep=False)
-    if dup.any():
-        first = table[dup].iloc[0]
-        same = table[dup & (table.usubjid == first.usubjid) & (table.visit == first.visit)]["source"].tolist()
-        raise InputError(
-            same[-1],
-            f"subject {first.usubjid} visit {first.visit} is in more than one file ({', '.join(same)})",
-            hint="gate one tube per subject and visit",
-        )
 
 
 def settings_from(

@@ -4,7 +4,7 @@ Each function takes the store frames it needs and returns a :class:`~biomarker.r
 When the endpoints step writes a table of the CSR's own (``endpoint_disposition``, ``endpoint_exposure`` ...)
 the report shows that one; these functions derive the rest from the per-subject tables the store holds
 today (``endpoint_bor``, ``endpoint_os``, ``endpoint_ae_grades``, ``endpoint_ae_worst_grade``, the patient
-table).
+table). The safety tables live in :mod:`biomarker.report.csr_safety` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -12,6 +12,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from biomarker.report.csr_safety import (
+    ae_by_max_grade_table,
+    ae_by_soc_pt_table,
+    ae_grade_columns_table,
+    deaths_table,
+    safety_overview_table,
+)
 from biomarker.report.tables import (
     CsrTable,
     exact_ci,
@@ -241,119 +248,6 @@ def reverse_km_follow_up(os_table: pd.DataFrame) -> tuple[float, float, float] |
     return float(kmf.median_survival_time_), float(ci.iloc[0, 0]), float(ci.iloc[0, 1])
 
 
-def safety_overview_table(measures: pd.DataFrame) -> CsrTable:
-    """Subjects with any AE, grade >= 3, SAE, drug-related ... as ``n (%)`` of the safety population."""
-    overall = measures[measures["level"] == "overall"] if "level" in measures else measures
-    n = int(overall["n_population"].iloc[0]) if len(overall) else 0
-    frame = pd.DataFrame(
-        {
-            "Subjects with": overall["measure_label"].astype(str),
-            f"n (%) (N = {n})": [fmt_n_pct(int(k), n) for k in overall["n_subjects"]],
-            "Events (n)": overall["n_events"].astype(int).astype(str),
-        }
-    )
-    data = overall[["measure", "measure_label", "n_subjects", "n_events", "n_population", "pct_subjects"]]
-    return CsrTable(
-        "ae_overview",
-        "Overview of adverse events",
-        frame,
-        data,
-        [
-            "Safety population: every subject who received at least one dose. A subject counts once "
-            "per row; events are counted in full."
-        ],
-    )
-
-
-def ae_by_soc_pt_table(grades: pd.DataFrame, n_population: int) -> CsrTable:
-    """AEs by system organ class and preferred term, most frequent first, all grades and grade >= 3."""
-    socs = grades[grades["level"] == "soc"].sort_values(["any_grade", "soc"], ascending=[False, True])
-    pts = grades[grades["level"] == "pt"]
-    rows, data = [], []
-    for soc in socs.itertuples(index=False):
-        rows.append(
-            (
-                str(soc.soc).upper(),
-                fmt_n_pct(int(soc.any_grade), n_population),
-                fmt_n_pct(int(soc.grade_3_plus), n_population),
-            )
-        )
-        data.append({"soc": soc.soc, "pt": "", "any_grade": soc.any_grade, "grade_3_plus": soc.grade_3_plus})
-        for pt in pts[pts["soc"] == soc.soc].sort_values(["any_grade", "pt"], ascending=[False, True]).itertuples():
-            rows.append(
-                (
-                    f"  {pt.pt}",
-                    fmt_n_pct(int(pt.any_grade), n_population),
-                    fmt_n_pct(int(pt.grade_3_plus), n_population),
-                )
-            )
-            data.append({"soc": soc.soc, "pt": pt.pt, "any_grade": pt.any_grade, "grade_3_plus": pt.grade_3_plus})
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "System organ class / preferred term",
-            f"All grades, n (%) (N = {n_population})",
-            f"Grade >= 3, n (%) (N = {n_population})",
-        ],
-    )
-    return CsrTable(
-        "ae_by_soc_pt",
-        "Adverse events by system organ class and preferred term",
-        frame,
-        pd.DataFrame(data),
-        [
-            "Sorted by decreasing frequency (all grades). A subject counts once per "
-            "term at the worst grade. Grades by CTCAE."
-        ],
-    )
-
-
-def ae_by_max_grade_table(worst: pd.DataFrame, n_population: int) -> CsrTable:
-    """Subjects by their maximum AE grade (1-5), and with no AE."""
-    per_subject = worst[worst["level"] == "pt"].groupby("usubjid")["worst_grade"].max()
-    rows, data = [], []
-    n_none = n_population - len(per_subject)
-    rows.append(("No adverse event", fmt_n_pct(n_none, n_population)))
-    data.append({"maximum_grade": 0, "n_subjects": n_none})
-    for grade in range(1, 6):
-        k = int((per_subject == grade).sum())
-        rows.append((f"Grade {grade}", fmt_n_pct(k, n_population)))
-        data.append({"maximum_grade": grade, "n_subjects": k})
-    frame = pd.DataFrame(rows, columns=["Maximum grade", f"Subjects, n (%) (N = {n_population})"])
-    return CsrTable(
-        "ae_by_max_grade",
-        "Subjects by maximum adverse-event grade",
-        frame,
-        pd.DataFrame(data),
-        ["Each subject counted once, at the worst grade of any event (CTCAE)."],
-    )
-
-
-def deaths_table(os_table: pd.DataFrame, worst: pd.DataFrame | None) -> CsrTable:
-    """Every death with its time from first dose, and the grade 5 AE terms of the same subject."""
-    deaths = os_table[os_table["os_event"] == 1].sort_values(["os_months", "usubjid"])
-    grade5 = {}
-    if worst is not None and len(worst):
-        g5 = worst[(worst["level"] == "pt") & (worst["worst_grade"] == 5)]
-        grade5 = g5.groupby("usubjid")["pt"].apply(lambda s: "; ".join(sorted(map(str, s)))).to_dict()
-    frame = pd.DataFrame(
-        {
-            "Subject": deaths["usubjid"].astype(str),
-            "Date of death": pd.to_datetime(deaths["os_date"]).dt.strftime("%Y-%m-%d"),
-            "Months from first dose": deaths["os_months"].map(lambda v: f"{v:.1f}"),
-            "Grade 5 adverse event": deaths["usubjid"].map(grade5).fillna("none recorded"),
-        }
-    )
-    data = deaths[["usubjid", "os_date", "os_months"]].assign(grade5_ae=deaths["usubjid"].map(grade5))
-    return CsrTable(
-        "deaths",
-        f"Deaths (n = {len(deaths)}) and grade 5 adverse events",
-        frame,
-        data,
-        ["Deaths from the overall-survival derivation (every dated death record)."],
-    )
-
-
 def disposition_counts(
     bor: pd.DataFrame | None, os_table: pd.DataFrame | None, n_safety: int | None
 ) -> list[tuple[str, int]]:
@@ -376,27 +270,6 @@ def disposition_counts(
         steps.append(("Alive and in follow-up at data cut-off", int(alive.sum())))
         steps.append(("Follow-up ended before cut-off (alive)", int(((os_table["os_event"] == 0) & ~alive).sum())))
     return steps
-
-
-def ae_grade_columns_table(grades: pd.DataFrame, n_population: int) -> CsrTable:
-    """AEs by SOC/PT with a column per maximum grade 1-5, ``n (%)`` (the endpoints step's ``ae_by_max_grade``)."""
-    grade_cols = [c for c in ("grade_1", "grade_2", "grade_3", "grade_4", "grade_5") if c in grades.columns]
-    rows = []
-    for row in grades.itertuples(index=False):
-        level = getattr(row, "level", "pt")
-        label = str(row.soc).upper() if level == "soc" else f"  {row.pt}" if level == "pt" else str(row.soc)
-        rows.append([label, *(fmt_n_pct(int(getattr(row, c) or 0), n_population) for c in grade_cols)])
-    header = [
-        "System organ class / preferred term",
-        *(f"Grade {c[-1]}, n (%) (N = {n_population})" for c in grade_cols),
-    ]
-    return CsrTable(
-        "ae_by_max_grade_per_term",
-        "Adverse events by SOC, PT and maximum grade",
-        pd.DataFrame(rows, columns=header),
-        grades,
-        ["A subject counts once per term, at the worst grade of that term (CTCAE)."],
-    )
 
 
 def provenance_tables(prov: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -449,3 +322,20 @@ def provenance_tables(prov: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         columns=["step", "input", "file", "sha256"],
     )
     return frame, pd.DataFrame(settings, columns=["step", "setting", "value"])
+
+
+__all__ = [
+    "BASELINE_ROWS",
+    "BOR_CATEGORIES",
+    "ae_by_max_grade_table",
+    "ae_by_soc_pt_table",
+    "ae_grade_columns_table",
+    "baseline_table",
+    "bor_table",
+    "deaths_table",
+    "disposition_counts",
+    "provenance_tables",
+    "reverse_km_follow_up",
+    "safety_overview_table",
+    "time_to_event_table",
+]

@@ -1,235 +1,22 @@
 """The clinical sections of the report, in ICH E3 section 14 order: study and data, disposition, baseline,
-exposure, efficacy, safety. Each builder takes the store's tables (name -> frame) and nothing else."""
+exposure, efficacy, safety. Each builder takes the store's tables (name -> frame) and nothing else.
+
+The study-and-data section is built in :mod:`biomarker.report.sections_study` and the table lookups shared by
+every section are in :mod:`biomarker.report.store_frames`; both are re-exported here."""
 
 from __future__ import annotations
 
 import logging
-from importlib import metadata
 
 import pandas as pd
 
-from biomarker import __version__
 from biomarker.report import csr
 from biomarker.report.section import Section, format_frame
+from biomarker.report.sections_study import biomarker_populations, populations_table, study_section
+from biomarker.report.store_frames import PATIENT_TABLES, Tables, patient_table, pick, subject_col
 from biomarker.report.tables import fmt_estimate_ci, fmt_n_pct
 
 log = logging.getLogger(__name__)
-Tables = dict[str, pd.DataFrame]
-#: Store tables that may hold one row per subject with baseline characteristics, in order of preference.
-PATIENT_TABLES = ("patients", "subjects", "model_analysis_table")
-_VERSIONS = (
-    "numpy",
-    "pandas",
-    "scipy",
-    "statsmodels",
-    "lifelines",
-    "scikit-learn",
-    "cyvcf2",
-    "duckdb",
-    "matplotlib",
-    "jinja2",
-)
-
-
-def pick(tables: Tables, *names: str) -> pd.DataFrame | None:
-    """The first of ``names`` the store holds (``endpoint_`` prefixed names are tried too)."""
-    for name in names:
-        for candidate in (name, f"endpoint_{name}"):
-            if candidate in tables:
-                return tables[candidate]
-    return None
-
-
-def subject_col(frame: pd.DataFrame) -> str:
-    """``usubjid``, or the older ``patient`` key of TMB tables."""
-    return "usubjid" if "usubjid" in frame.columns else "patient"
-
-
-def patient_table(tables: Tables) -> pd.DataFrame | None:
-    """One row per subject: the store's patient table, with PD-L1 category and TMB joined from their own tables."""
-    base = next((tables[n] for n in PATIENT_TABLES if n in tables), None)
-    if base is None:
-        bor = pick(tables, "bor")
-        if bor is None:
-            return None
-        base = bor[["usubjid"]]
-    base = base.drop_duplicates("usubjid").copy()
-    if "pdl1" in tables and "pdl1_category" not in base:
-        pdl1 = tables["pdl1"].drop_duplicates("usubjid")[["usubjid", "pdl1_category"]]
-        base = base.merge(pdl1, on="usubjid", how="left")
-    tmb = tables.get("tmb_results")
-    if tmb is not None and len(tmb) and "tmb_per_mb" not in base:
-        key = subject_col(tmb)
-        ok = tmb[tmb["status"] == "ok"].sort_values("sample").drop_duplicates(key)
-        base = base.merge(
-            ok[[key, "tmb_per_mb", "tmb_high"]].rename(columns={key: "usubjid"}), on="usubjid", how="left"
-        )
-    return base
-
-
-def study_section(tables: Tables, title: str) -> Section:
-    """Study and data: populations, parameters, software versions, input files with SHA-256."""
-    sec = Section("study", "Study and data")
-    runs = tables.get("runs")
-    cutoff = None
-    if runs is not None and len(runs):
-        for col in ("data_cutoff", "data_cut_off", "cutoff_date"):
-            if col in runs and runs[col].notna().any():
-                cutoff = str(runs[col].dropna().iloc[-1])
-    prov = tables.get("provenance")
-    if cutoff is None and prov is not None and {"key", "value"} <= set(prov.columns):
-        found = prov.loc[prov["key"].astype(str).str.endswith("data_cutoff") & prov["value"].notna(), "value"]
-        cutoff = str(found.iloc[-1]).strip('"') if len(found) and str(found.iloc[-1]) != "null" else None
-    sec.kpis.append({"value": title, "label": "study"})
-    sec.kpis.append({"value": cutoff or "not recorded", "label": "data cut-off"})
-    sec.table(populations_table(tables))
-    params = []
-    tmb = tables.get("tmb_results")
-    if tmb is not None and len(tmb):
-        for (preset, digest), grp in tmb.groupby(["preset", "params_sha256"], dropna=False):
-            params.append(
-                {
-                    "step": "TMB",
-                    "parameter": "preset (parameters SHA-256)",
-                    "value": f"{preset} ({str(digest)[:16]}...)",
-                    "tumours": len(grp),
-                }
-            )
-    perf = tables.get("model_model_performance")
-    if perf is not None and len(perf):
-        row = perf.iloc[0]
-        for key in ("n_splits", "n_repeats", "p_method"):
-            if key in perf:
-                params.append(
-                    {"step": "models", "parameter": key.replace("_", " "), "value": str(row[key]), "tumours": None}
-                )
-    if params:
-        sec.table(format_frame(pd.DataFrame(params), "parameters", "Parameters and rules used"))
-    if prov is not None and len(prov) and {"step", "key", "value"} <= set(prov.columns):
-        inputs, settings = csr.provenance_tables(prov)
-        if len(settings):
-            sec.table(
-                format_frame(settings, "step_parameters", "Parameters and rules recorded by each step"), max_rows=120
-            )
-        if len(inputs):
-            sec.table(format_frame(inputs, "step_inputs", "Input files of each step with SHA-256"), max_rows=120)
-    else:
-        sec.missing(
-            "RECIST and endpoint options",
-            "the store has no provenance table yet (the run records endpoint options only in its output folder)",
-        )
-    warnings = pick(tables, "warnings")
-    if warnings is not None and len(warnings):
-        sec.table(format_frame(warnings, "endpoint_warnings", "Warnings raised while deriving the endpoints"))
-    if runs is not None and len(runs):
-        cols = [
-            c
-            for c in (
-                "run_id",
-                "command",
-                "package_version",
-                "started_at",
-                "finished_at",
-                "status",
-                "data_cutoff",
-                "config_sha256",
-            )
-            if c in runs.columns
-        ]
-        sec.table(
-            format_frame(runs.sort_values("run_id")[cols].tail(20), "runs", "Runs that wrote this store (latest 20)"),
-            max_rows=20,
-        )
-    versions = [{"package": "biomarker", "version": __version__}]
-    for name in _VERSIONS:
-        try:
-            versions.append({"package": name, "version": metadata.version(name)})
-        except metadata.PackageNotFoundError:
-            continue
-    sec.table(format_frame(pd.DataFrame(versions), "software_versions", "Software versions (report build)"))
-    if tmb is not None and len(tmb):
-        inputs = tables.get("samples", pd.DataFrame(columns=["sample", "input_path", "bed_path"]))
-        files = (
-            tmb[["sample", "input_sha256", "bed_sha256"]]
-            .merge(inputs[["sample", "input_path", "bed_path"]], on="sample", how="left")
-            .sort_values("sample")
-        )
-        for col in ("input_path", "bed_path"):
-            files[col] = files[col].map(lambda p: "" if p is None or p != p else str(p).rsplit("/", 1)[-1])
-        files = files[["sample", "input_path", "input_sha256", "bed_path", "bed_sha256"]].rename(
-            columns={"input_path": "input_file", "bed_path": "territory_bed"}
-        )
-        sec.table(
-            format_frame(files, "input_files", "Tumour inputs with SHA-256 (VCF/MAF and territory BED)"), max_rows=60
-        )
-    return sec
-
-
-def biomarker_populations(tables: Tables) -> list[tuple[str, int]]:
-    """Subjects evaluable for each biomarker (a value in the store)."""
-    rows = []
-    tmb = tables.get("tmb_results")
-    if tmb is not None:
-        rows.append(("Biomarker-evaluable: TMB", tmb.loc[tmb["status"] == "ok", subject_col(tmb)].nunique()))
-    pdl1 = tables.get("pdl1")
-    if pdl1 is not None:
-        rows.append(
-            ("Biomarker-evaluable: PD-L1 category", pdl1.loc[pdl1["pdl1_category"].notna(), "usubjid"].nunique())
-        )
-        if "til_stromal_pct" in pdl1:
-            rows.append(
-                ("Biomarker-evaluable: stromal TILs", pdl1.loc[pdl1["til_stromal_pct"].notna(), "usubjid"].nunique())
-            )
-    tbnk = tables.get("tbnk")
-    if tbnk is not None:
-        rows.append(("Biomarker-evaluable: TBNK (any visit)", tbnk["usubjid"].nunique()))
-    genomic = tables.get("genomic_features")
-    if genomic is not None and "exposures_reported" in genomic:
-        rows.append(
-            (
-                "Biomarker-evaluable: signature exposures",
-                genomic.loc[genomic["exposures_reported"].fillna(False).astype(bool), "usubjid"].nunique(),
-            )
-        )
-    return [(label, int(n)) for label, n in rows]
-
-
-def populations_table(tables: Tables):
-    """Analysis populations with counts: the endpoints step's clinical populations when the store has them (else
-    derived per domain), then the subjects evaluable for each biomarker."""
-    own = pick(tables, "populations")
-    if own is not None and {"population", "n_subjects"} <= set(own.columns):
-        frame = own.assign(population=own["population"].astype(str).str.replace("_", " ").str.capitalize())
-        extra = pd.DataFrame(
-            [
-                {"population": label, "definition": "a value in the store", "n_subjects": n}
-                for label, n in biomarker_populations(tables)
-            ]
-        )
-        frame = pd.concat([frame, extra], ignore_index=True)[
-            [c for c in ("population", "definition", "n_subjects") if c in frame.columns or c in extra.columns]
-        ]
-        return format_frame(frame, "populations", "Analysis populations")
-    if own is not None:
-        return format_frame(own, "populations", "Analysis populations")
-    rows = []
-    patients = patient_table(tables)
-    if patients is not None:
-        rows.append(("Enrolled (subjects in the clinical data)", patients["usubjid"].nunique()))
-    measures = pick(tables, "safety_measures")
-    if measures is not None and len(measures):
-        rows.append(("Safety (received at least one dose)", int(measures["n_population"].iloc[0])))
-    bor = pick(tables, "bor")
-    if bor is not None:
-        rows.append(("Efficacy-evaluable (a BOR other than NE)", int((bor["bor"].fillna("NE") != "NE").sum())))
-    rows += biomarker_populations(tables)
-    frame = pd.DataFrame(rows, columns=["population", "subjects_n"])
-    return format_frame(
-        frame,
-        "populations",
-        "Analysis populations",
-        ["Derived from the store's per-domain tables (the endpoints step has no populations table yet)."],
-    )
 
 
 def disposition_section(tables: Tables) -> Section:
@@ -490,3 +277,20 @@ def safety_section(tables: Tables) -> Section:
             "Deaths on treatment and within 30 days of the last dose", "the store has no exposure (EX) dates yet"
         )
     return sec
+
+
+__all__ = [
+    "PATIENT_TABLES",
+    "Tables",
+    "baseline_section",
+    "biomarker_populations",
+    "disposition_section",
+    "efficacy_section",
+    "exposure_section",
+    "patient_table",
+    "pick",
+    "populations_table",
+    "safety_section",
+    "study_section",
+    "subject_col",
+]

@@ -1,0 +1,121 @@
+"""Stages 3 and 4 of :func:`~biomarker.clinical.lesions.lesion_records`: each lesion's baseline, then the checks.
+
+:func:`choose_baseline` marks the last assessment of each lesion on or before the first dose (within the baseline
+window) as its baseline; :func:`drop_duplicates` drops exact repeats and refuses two different values at one
+visit; :func:`check_lesions` refuses a lesion followed up but absent at baseline and a target not measured there.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pandas as pd
+
+from biomarker.clinical.sdtm import where
+from biomarker.errors import InputError
+
+log = logging.getLogger(__name__)
+
+
+BASELINE_VISIT = re.compile(r"SCREEN|BASELINE|PRE-?TREAT|PRE-?DOSE", re.IGNORECASE)
+
+
+def choose_baseline(recs: pd.DataFrame, src: str, first_dose: pd.Series, window_days: int) -> pd.DataFrame:
+    """Mark the baseline record of each lesion; drop older pre-dose records; check visit labels against dates."""
+    if recs.empty:
+        return recs
+    for _, row in recs.iterrows():
+        visit = row["VISIT"]
+        labelled = visit is not None and not pd.isna(visit)
+        if row["DAY"] < 0 and labelled and not BASELINE_VISIT.search(str(visit)):
+            raise InputError(
+                src,
+                f"visit {visit} is dated before first dose ({first_dose[row['USUBJID']]:%Y-%m-%d})",
+                where=where(row, lesion_col="LESION"),
+                hint="check TRDTC and RFSTDTC",
+            )
+        if row["DAY"] > 0 and labelled and BASELINE_VISIT.search(str(visit)):
+            raise InputError(
+                src,
+                f"baseline visit {visit} is dated after first dose",
+                where=where(row, lesion_col="LESION"),
+                hint="check TRDTC and RFSTDTC",
+            )
+    pre = recs["DAY"] <= 0
+    too_old = pre & (recs["DAY"] < -window_days)
+    in_window = pre & ~too_old
+    for subject in sorted(set(recs.loc[too_old, "USUBJID"]) - set(recs.loc[in_window, "USUBJID"])):
+        oldest = int(-recs.loc[too_old & recs["USUBJID"].eq(subject), "DAY"].max())
+        log.warning(
+            "subject %s: the last baseline scan is %d days before first dose, outside the %d-day baseline window: "
+            "not evaluable for response (set baseline_window_days to change the window)",
+            subject,
+            oldest,
+            window_days,
+        )
+    keep_subjects = set(recs.loc[in_window, "USUBJID"]) | set(recs.loc[~pre, "USUBJID"])
+    keep_subjects -= set(recs.loc[too_old, "USUBJID"]) - set(recs.loc[in_window, "USUBJID"])
+    recs = recs[recs["USUBJID"].isin(keep_subjects) & ~too_old].copy()
+    base = recs["DAY"] <= 0
+    # the last pre-dose assessment of each lesion and test is its baseline
+    latest = recs[base].groupby(["USUBJID", "LESION", "TEST"])["DATE"].transform("max")
+    older = base & recs["DATE"].lt(latest.reindex(recs.index))
+    recs = recs[~older.fillna(False)].copy()
+    recs["BASELINE"] = recs["DAY"] <= 0
+    recs.loc[recs["BASELINE"], "VISITKEY"] = "BASELINE"
+    recs.loc[recs["BASELINE"] & recs["VISIT"].isna(), "VISIT"] = "BASELINE"
+    new_at_base = recs[recs["BASELINE"] & recs["CLASS"].eq("NEW")]
+    if len(new_at_base):
+        raise InputError(src, "new lesion recorded at baseline", where=where(new_at_base.iloc[0], lesion_col="LESION"))
+    return recs
+
+
+def drop_duplicates(recs: pd.DataFrame, src: str) -> pd.DataFrame:
+    """Drop exact repeats of a record (warning); two different values at one visit are an error."""
+    keys = ["USUBJID", "LESION", "TEST", "VISITKEY"]
+    exact = recs.duplicated([*keys, "VALUE_MM", "STATE"], keep="first")
+    if exact.any():
+        log.warning(
+            "%s: %d records repeat another with the same value at the same visit (first at %s): one kept",
+            src,
+            int(exact.sum()),
+            where(recs[exact].iloc[0], lesion_col="LESION"),
+        )
+        recs = recs[~exact]
+    clash = recs.duplicated(keys, keep="first")
+    if clash.any():
+        row = recs[clash].iloc[0]
+        raise InputError(
+            src,
+            f"{row['TEST']} recorded twice at one visit with different values",
+            where=where(row, lesion_col="LESION"),
+            hint="keep one measurement per lesion and visit",
+        )
+    return recs
+
+
+def check_lesions(recs: pd.DataFrame, src: str) -> None:
+    """Every followed-up target/non-target was seen at baseline; every baseline target was measured."""
+    base = recs[recs["BASELINE"]]
+    at_baseline = set(zip(base["USUBJID"], base["LESION"], strict=True))
+    follow = recs[~recs["BASELINE"] & recs["CLASS"].isin(["TARGET", "NON-TARGET"])]
+    missing = [(s, les) not in at_baseline for s, les in zip(follow["USUBJID"], follow["LESION"], strict=True)]
+    if any(missing):
+        row = follow[missing].iloc[0]
+        raise InputError(
+            src,
+            f"{row['CLASS'].lower()} lesion assessed at {row['VISIT']} but absent at baseline",
+            where=where(row, lesion_col="LESION", visit=False),
+            hint="a lesion first seen after baseline is a NEW lesion",
+        )
+    targets = base[base["CLASS"] == "TARGET"]
+    unmeasured = targets[targets["VALUE_MM"].isna()]
+    if len(unmeasured):
+        row = unmeasured.iloc[0]
+        raise InputError(
+            src, "target lesion not measured at baseline", where=where(row, lesion_col="LESION", visit=False)
+        )
+    counts = targets.groupby("USUBJID").size()
+    for subject, n in counts[counts > 5].items():
+        log.warning("subject %s has %d target lesions (RECIST 1.1 allows 5)", subject, n)
