@@ -177,13 +177,13 @@ class _Survivors:
         return out
 
 
-def _pos(buf: bytes, t1: int, t2: int, path: str, n: int, chrom: str) -> int:
+def _pos(text: bytes, path: str, n: int, chrom: str) -> int:
     try:
-        return int(buf[t1 + 1 : t2])
+        return int(text)
     except ValueError:
         raise InputError(
             path,
-            f"POS is not a number ({buf[t1 + 1 : t2].decode(errors='replace')!r})",
+            f"POS is not a number ({text.decode(errors='replace')!r})",
             where=f"record {n:,} (on {chrom})",
             hint="the file is corrupt; check it with bcftools view",
         ) from None
@@ -266,31 +266,24 @@ def scan_vcf_text(
                 if i == j or buf[i] == 35:  # blank or '#'
                     i = j + 1
                     continue
-                t1 = find(b"\t", i, j)
-                t2 = find(b"\t", t1 + 1, j)
-                t3 = find(b"\t", t2 + 1, j)
-                t4 = find(b"\t", t3 + 1, j)
-                t5 = find(b"\t", t4 + 1, j)
-                t6 = find(b"\t", t5 + 1, j)
-                t7 = find(b"\t", t6 + 1, j)
+                line = buf[i:j]
                 n_records += 1
-                if min(t1, t2, t3, t4, t5, t6, t7) < 0:
+                try:
+                    chrom_b, pos_b, _, ref_b, alt_b, _, filt_b, _ = line.split(b"\t", 7)
+                except ValueError:
                     raise InputError(
                         path,
                         "a record with fewer than 8 tab-separated columns",
-                        where=f"record {n_records:,} ({buf[i : min(j, i + 60)].decode(errors='replace')})",
+                        where=f"record {n_records:,} ({line[:60].decode(errors='replace')})",
                         hint="the file is corrupt or not tab-separated; check it with bcftools view",
-                    )
-                if buf[i:t1] != cache_contig:
-                    cache_contig = buf[i:t1]
-                    chrom = cache_contig.decode()
+                    ) from None
+                if chrom_b != cache_contig:
+                    cache_contig = chrom_b
+                    chrom = chrom_b.decode()
                     key = canonical_contig(chrom)
                     starts = starts_by.get(key, empty)
                     ends = ends_by.get(key, empty)
                     tally.contigs_seen.add(chrom)
-                ref_b = buf[t3 + 1 : t4]
-                alt_b = buf[t4 + 1 : t5]
-                filt_b = buf[t6 + 1 : t7]
                 n_alt = alt_b.count(b",") + 1
                 n_alleles += n_alt
                 if filt_b == b".":
@@ -304,7 +297,7 @@ def scan_vcf_text(
                 else:
                     fate = b"filter\tFILTER " + filt_b + b"\n"
                 if fate is None:
-                    pos = _pos(buf, t1, t2, path, n_records, chrom)
+                    pos = _pos(pos_b, path, n_records, chrom)
                 if fate is None and not stated:
                     k = bisect_right(starts, pos - 1) - 1
                     if k < 0 or pos - 1 >= ends[k]:
@@ -319,7 +312,7 @@ def scan_vcf_text(
                     else:
                         n_territory += n_alt
                     if write is not None:
-                        head = buf[i:t2] + b"\t" + ref_b + b"\t"
+                        head = chrom_b + b"\t" + pos_b + b"\t" + ref_b + b"\t"
                         mid = b"\t" + filt_b + _NO_PASS_FIELDS + fate
                         if n_alt == 1:
                             rows.append(head + alt_b + mid)
@@ -331,7 +324,7 @@ def scan_vcf_text(
                     survivors.queue(b"".join(rows))
                     rows = []
                 alts = ["."] if alt_b == b"." else alt_b.decode().split(",")
-                survivors.add(buf[i:j], chrom, pos, ref_b.decode(), alts, filt_b.decode())
+                survivors.add(line, chrom, pos, ref_b.decode(), alts, filt_b.decode())
                 i = j + 1
             if rows:
                 survivors.queue(b"".join(rows))
