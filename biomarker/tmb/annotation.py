@@ -248,6 +248,8 @@ class RecordAnnotator:
         per_row = ["Allele", "ALLELE_NUM", "Consequence", "SYMBOL", "Feature", "Existing_variation", "CANONICAL"]
         needed = [idx[f] for f in (*per_row, "MANE_SELECT", "MANE") if f in idx] + [1]
         self._row_split = max(needed) + 1 if hgvsp is None else max(*needed, hgvsp) + 1
+        cols = [idx.get("MANE_SELECT", idx.get("MANE")) if p == "mane" else idx.get("CANONICAL") for p in self.choice]
+        self._choice_cols = [c for c in cols if c is not None]
 
     # -- what the file can tell (for the checks before a scan) --------------------------------
     @property
@@ -381,10 +383,7 @@ class RecordAnnotator:
     def _vep_choose(self, rows: list[list[str]]) -> Annotation:
         idx = self.idx
         chosen = rows
-        for pref in self.choice:
-            col = idx.get("MANE_SELECT", idx.get("MANE")) if pref == "mane" else idx.get("CANONICAL")
-            if col is None:
-                continue
+        for col in self._choice_cols:
             picked = [r for r in rows if col < len(r) and r[col] not in ("", "NO")]
             if picked:
                 chosen = picked

@@ -81,6 +81,7 @@ class TextSupport:
         types = _format_types(raw_header)
         self.col = 9 + sample_index
         self._floats: dict[str, float] = {}
+        self._layouts: dict[str, tuple[int, int | None, int | None, int | None]] = {}
         self.ids = {k for k in ("AD", "AF", "DP") if k in format_ids}
         self.usable = (
             caller in _GENERIC_CALLERS
@@ -88,6 +89,14 @@ class TextSupport:
             and annotator.kind in ("vep", "snpeff", "funcotator", "none")
             and not (annotator.info_af or annotator.info_cosmic or annotator.info_cosmic_count)
         )
+
+    def _layout(self, fmt: str) -> tuple[int, int | None, int | None, int | None]:
+        """``(number of keys, index of DP, AD, AF)`` in a FORMAT string (each declared one), remembered."""
+        keys = fmt.split(":")
+        found = tuple(keys.index(k) if k in self.ids and k in keys else None for k in ("DP", "AD", "AF"))
+        where = (len(keys), *found)
+        self._layouts[fmt] = where  # type: ignore[assignment]
+        return where  # type: ignore[return-value]
 
     def _float32(self, text: str) -> float:
         """The number as htslib stores a Float (single precision), remembered: AFs repeat."""
@@ -99,29 +108,30 @@ class TextSupport:
 
     def read(self, fmt: str, sample: str, n_alt: int) -> Support | None:
         """Support for every ALT, as :meth:`ReadSupport.read` gives it; ``None`` for values that are not plain."""
-        keys = fmt.split(":")
+        where = self._layouts.get(fmt)
+        if where is None:
+            where = self._layout(fmt)
+        n_keys, i_dp, i_ad, i_af = where
         values = sample.split(":")
-        if len(values) != len(keys):
+        if len(values) != n_keys:
             return None
-        field = dict(zip(keys, values, strict=True))
-        ids = self.ids
         depth = None
-        if "DP" in ids and "DP" in field:
-            dp = field["DP"]
+        if i_dp is not None:
+            dp = values[i_dp]
             if not dp.isdigit():
                 return None
             depth = int(dp)
         ad_vals: list[int] = []
-        if "AD" in ids and "AD" in field:
-            parts = field["AD"].split(",")
+        if i_ad is not None:
+            parts = values[i_ad].split(",")
             if not all(p.isdigit() for p in parts):
                 return None
             ad_vals = [int(p) for p in parts]
         af: list[float] = []
-        if "AF" in ids and "AF" in field:
+        if i_af is not None:
             cache = self._floats
             try:
-                af = [cache[p] if p in cache else self._float32(p) for p in field["AF"].split(",")]
+                af = [cache[p] if p in cache else self._float32(p) for p in values[i_af].split(",")]
             except ValueError:
                 return None
             if any(x != x for x in af):  # a 'nan' written out: leave it to htslib's reading

@@ -21,7 +21,7 @@ except ImportError:  # pragma: no cover - isal is a dependency; zlib gives the s
     import zlib as _zlib  # type: ignore[no-redef]
 
 _BGZF_MAGIC = b"\x1f\x8b\x08\x04"
-_READ = 1 << 19  # compressed bytes read at a time (about 4 MB of text)
+_READ = 1 << 17  # compressed bytes read at a time (about 1 MB of text: memory stays flat)
 _PLAIN_UNIT = 1 << 20  # split unit of an uncompressed file
 
 
@@ -123,7 +123,7 @@ _CORRUPT_HINT = "the file is truncated or corrupt; regenerate or re-download it"
 
 
 def _inflate_bgzf(path: str, start: int, end: int) -> Iterator[bytes]:
-    """Inflate the BGZF blocks in ``[start, end)``, 512 kB of compressed input at a time."""
+    """Inflate the BGZF blocks in ``[start, end)``, 128 kB of compressed input at a time."""
     decompress = _zlib.decompress
     with open(path, "rb") as fh:
         fh.seek(start)
