@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from biomarker.errors import ConfigError
-from biomarker.tmb.annotation import AA3
+from biomarker.tmb.annotation_values import AA3
 
 LOF_TERMS: frozenset[str] = frozenset(
     {

@@ -8,12 +8,19 @@ normalised to Sequence Ontology (:mod:`biomarker.tmb.consequences`). Transcript 
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from biomarker.errors import InputError
+from biomarker.tmb.annotation_values import (
+    COSMIC_COUNT_FIELDS,
+    COSMIC_ID,
+    DEFAULT_POPULATION_AF_FIELDS,
+    SAMPLE_LEVEL_INFO_AF,
+    Annotation,
+    max_float,
+    vep_allele,
+)
 from biomarker.tmb.consequences import (
     ANNOVAR_EXONIC,
     ANNOVAR_REGION,
@@ -23,136 +30,9 @@ from biomarker.tmb.consequences import (
     normalise_term,
 )
 
-#: Population allele-frequency fields looked for inside annotations (VEP CSQ, Funcotator, MAF columns) and, except
-#: the bare ``AF``, among INFO tags written by annotators (maximum of those present). A bare INFO/AF is never read as
-#: a population frequency: FreeBayes, VarDict, LoFreq, ``SelectVariants -sn`` and ``bcftools +fill-tags`` write the
-#: sample's own allele fraction there. A user names such an INFO tag explicitly with ``population_af_info``.
-DEFAULT_POPULATION_AF_FIELDS: tuple[str, ...] = (
-    "gnomADe_AF",
-    "gnomADg_AF",
-    "gnomAD_AF",
-    "ExAC_AF",
-    "AF",  # VEP CSQ (AF is 1000 Genomes)
-    "MAX_AF",  # VEP --max_af: highest sub-population AF, so a variant common in any ancestry counts as germline
-    "gnomAD_exome_AF",
-    "gnomAD_genome_AF",  # Funcotator
-    "gnomAD_genomes_AF",
-    "gnomAD_exomes_AF",
-    "gnomad_AF",  # INFO from bcftools annotate / SnpSift
-    "gnomAD_exome_ALL",
-    "gnomAD_genome_ALL",
-    "ExAC_ALL",
-    "1000g2015aug_all",  # ANNOVAR
-)
-#: Fields holding a COSMIC sample count (VEP --custom, ANNOVAR, bcftools annotate).
-COSMIC_COUNT_FIELDS: tuple[str, ...] = ("COSMIC_CNT", "COSMIC_COUNT", "CNT", "cosmic_count")
-#: INFO tags never read as population frequencies unless named in ``population_af_info``.
-SAMPLE_LEVEL_INFO_AF: frozenset[str] = frozenset({"AF"})
-_COSMIC_ID = re.compile(r"COS[VM]\d+")
-#: Three-letter amino-acid codes -> one letter (HGVS protein notation), shared with the co-mutation rules.
-AA3 = {
-    "Ala": "A",
-    "Arg": "R",
-    "Asn": "N",
-    "Asp": "D",
-    "Cys": "C",
-    "Gln": "Q",
-    "Glu": "E",
-    "Gly": "G",
-    "His": "H",
-    "Ile": "I",
-    "Leu": "L",
-    "Lys": "K",
-    "Met": "M",
-    "Phe": "F",
-    "Pro": "P",
-    "Ser": "S",
-    "Thr": "T",
-    "Trp": "W",
-    "Tyr": "Y",
-    "Val": "V",
-    "Ter": "*",
-    "Sec": "U",
-    "Pyl": "O",
-    "Xaa": "X",
-}
-_AA3_RE = re.compile("|".join(AA3))
 _VEP_FORMAT = re.compile(r"Format: ([^\"]+)")
 _FUNCO_FORMAT = re.compile(r"Funcotation fields are: ([^\"]+)")
 ANNOTATORS = ("vep", "snpeff", "funcotator", "annovar", "none")
-
-
-def short_protein(text: str) -> str:
-    """A protein change in one-letter short form, whatever the notation (``''`` when there is none).
-
-    Examples
-    --------
-    >>> short_protein("ENSP00000256078.5:p.Gly12Cys"), short_protein("p.G12C"), short_protein("G12C")
-    ('G12C', 'G12C', 'G12C')
-    >>> short_protein("p.(Arg273Ter)")
-    'R273*'
-    """
-    text = text.strip()
-    if not text or text in (".", "-"):
-        return ""
-    text = text.rsplit(":", 1)[-1]
-    if text.startswith("p."):
-        text = text[2:]
-    text = text.strip("()")
-    return _AA3_RE.sub(lambda m: AA3[m.group(0)], text)
-
-
-@dataclass(frozen=True)
-class Annotation:
-    """The annotation TMB needs for one ALT allele.
-
-    ``terms`` holds every SO term over all the allele's transcripts (for pyTMB's any-transcript rule);
-    ``protein`` the chosen transcript's protein change as the annotator wrote it (``ENSP...:p.Gly12Cys``;
-    :func:`short_protein` makes it ``G12C`` when a driver list needs it).
-    """
-
-    consequence: str
-    gene: str = ""
-    transcript: str = ""
-    population_af: float | None = None
-    cosmic_id: bool = False
-    cosmic_count: int | None = None
-    terms: frozenset[str] = frozenset()
-    protein: str = ""
-
-    @property
-    def rank(self) -> int:
-        """Severity rank of the consequence (0 is most severe)."""
-        return RANK.get(self.consequence, UNKNOWN_RANK)
-
-
-def _max_float(values: Sequence[str]) -> float | None:
-    """The largest number among strings that may hold several (``&``- or ``,``-joined); ``None`` if none."""
-    best: float | None = None
-    for raw in values:
-        if not raw or raw == ".":
-            continue
-        for part in raw.replace("&", ",").split(","):
-            try:
-                x = float(part)
-            except ValueError:
-                continue
-            if not math.isnan(x) and (best is None or x > best):
-                best = x
-    return best
-
-
-def vep_allele(ref: str, alts: Sequence[str]) -> list[str]:
-    """The ALT alleles as VEP writes them in CSQ: a shared first base is stripped, empty is ``-``.
-
-    Examples
-    --------
-    >>> vep_allele("AG", ["A"]), vep_allele("A", ["AT"]), vep_allele("C", ["T", "G"])
-    (['-'], ['T'], ['T', 'G'])
-    """
-    if all(a and a[0] == ref[0] for a in alts) and ref and all(len(a) != 1 or len(ref) != 1 for a in alts):
-        return [a[1:] or "-" for a in alts]
-    return list(alts)
 
 
 def detect_annotator(info_ids: set[str]) -> str:
@@ -319,9 +199,9 @@ class RecordAnnotator:
             for k, ann in enumerate(result):
                 if ann is None:
                     continue
-                pop = _max_float([*af[k], *([] if ann.population_af is None else [str(ann.population_af)])])
+                pop = max_float([*af[k], *([] if ann.population_af is None else [str(ann.population_af)])])
                 has_id = ann.cosmic_id or any(c not in (".", "", "None") for c in cosmic[k])
-                cnt = _max_float(counts[k])
+                cnt = max_float(counts[k])
                 result[k] = Annotation(
                     ann.consequence,
                     ann.gene,
@@ -422,16 +302,16 @@ class RecordAnnotator:
         first = rows[0]
         if len(first) == self._row_split + 1:  # split only as far as the per-transcript fields
             first = "|".join(first).split("|")
-        pop = _max_float([first[i] for i in self.csq_af if i < len(first) and first[i]])
+        pop = max_float([first[i] for i in self.csq_af if i < len(first) and first[i]])
         existing = col("Existing_variation")
-        count = _max_float([first[i] for i in self.csq_cosmic_count if i < len(first) and first[i]])
+        count = max_float([first[i] for i in self.csq_cosmic_count if i < len(first) and first[i]])
         protein = row[self.hgvsp_i] if self.hgvsp_i is not None and self.hgvsp_i < len(row) else ""
         return Annotation(
             so,
             col("SYMBOL"),
             col("Feature"),
             pop,
-            bool(_COSMIC_ID.search(existing)),
+            bool(COSMIC_ID.search(existing)),
             None if count is None else int(count),
             all_terms,
             protein,
@@ -480,7 +360,7 @@ class RecordAnnotator:
             f = block.split("|")
             cls = f[self._f_class] if self._f_class < len(f) else ""
             so = FUNCOTATOR_CLASSIFICATION.get(cls.upper()) or (self._term(cls) if cls else "sequence_variant")
-            pop = _max_float([f[i] for i in self.csq_af if i < len(f)])
+            pop = max_float([f[i] for i in self.csq_af if i < len(f)])
             gene = f[self._f_gene] if self._f_gene is not None and self._f_gene < len(f) else ""
             tx = f[self._f_tx] if self._f_tx is not None and self._f_tx < len(f) else ""
             out[k] = Annotation(so, gene, tx, pop, terms=frozenset({so}))

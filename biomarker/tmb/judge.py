@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from biomarker.errors import InputError
 from biomarker.files import open_text
-from biomarker.tmb.annotation import Annotation, short_protein
+from biomarker.tmb.annotation_values import Annotation, short_protein
 from biomarker.tmb.consequences import pytmb_fate
 from biomarker.tmb.params import TmbParams
 from biomarker.tmb.territory import canonical_contig

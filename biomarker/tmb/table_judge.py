@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from biomarker.tmb.annotation import short_protein
+from biomarker.tmb.annotation_values import short_protein
 from biomarker.tmb.consequences import MAF_CLASSIFICATION, TERM_CLASS, normalise_term, pytmb_fate
 from biomarker.tmb.judge import Drivers
 from biomarker.tmb.params import FILTER_ORDER, TmbParams
