@@ -86,7 +86,7 @@ def tmb(
     from biomarker.cli_views import print_preset_table, print_tmb_summary, record_progress
     from biomarker.files import ensure_dir, safe_name
     from biomarker.tmb import PRESETS, compute_tmb, resolve_params, resolve_territory
-    from biomarker.tmb.variant_table import read_column_map
+    from biomarker.tmb.plain_table import read_column_map
 
     if threads is not None:
         typer.echo("biomarker: warning: --threads is deprecated; use -j/--jobs", err=True)
@@ -189,7 +189,7 @@ def tmb_cohort(
     """TMB of every tumour of a MAF or variant table, one row each, in one pass over the file."""
     from biomarker.cli_views import print_cohort_summary, record_progress
     from biomarker.tmb.cohort_result import compute_tmb_cohort
-    from biomarker.tmb.variant_table import read_column_map
+    from biomarker.tmb.plain_table import read_column_map
 
     with record_progress(table.name) as progress:
         result = compute_tmb_cohort(

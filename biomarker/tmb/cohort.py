@@ -20,9 +20,10 @@ from biomarker.errors import InputError
 from biomarker.tmb.checks import check_annotation_fields
 from biomarker.tmb.judge import Drivers
 from biomarker.tmb.params import TmbParams
+from biomarker.tmb.plain_table import table_chunks
 from biomarker.tmb.table_judge import FATES, DuplicateTracker, judge_frame
 from biomarker.tmb.territory import Territory
-from biomarker.tmb.variant_table import MAF_REQUIRED, TABLE_FIELDS, _header, is_maf, maf_chunks, table_chunks
+from biomarker.tmb.variant_table import MAF_REQUIRED, TABLE_FIELDS, _header, is_maf, maf_chunks
 from biomarker.tmb.vcf_scan import Row, ScanTally
 
 log = logging.getLogger(__name__)

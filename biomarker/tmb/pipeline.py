@@ -190,7 +190,7 @@ def compute_tmb(
         A driver/hotspot list (``chrom pos ref alt`` or ``GENE protein_change`` lines) whose variants are removed.
     column_map
         Read ``vcf`` as a plain variant table (CSV/TSV/XLSX) with these columns (see
-        :func:`biomarker.tmb.variant_table.table_chunks`).
+        :func:`biomarker.tmb.plain_table.table_chunks`).
     preset
         ``wes``, ``pytmb-wes``, ``f1cdx``, ``msk-impact``, ``tso500``, a YAML file or a :class:`TmbParams`.
     overrides, off
