@@ -80,7 +80,8 @@ class BatchSummary:
 
 def run_tmb_task(task: TmbTask) -> tuple[dict[str, Any], dict[str, int]]:
     """Worker: TMB of one tumour; never raises for a bad sample (status ``failed`` with a one-line reason)."""
-    from biomarker.tmb.pipeline import build_territory, compute_tmb
+    from biomarker.tmb.pipeline import compute_tmb
+    from biomarker.tmb.run_inputs import build_territory
     from biomarker.tmb.territory import Territory
 
     row: dict[str, Any] = {
@@ -198,7 +199,7 @@ def _share_territories(
 ) -> tuple[dict[Path, str], dict[Path, str]]:
     """Parse each distinct BED once, here: inline runs keep it in memory; workers get a ``.npz`` beside the
     results (``OUT/.territories/SHA256.npz``) that loads in milliseconds instead of a second-long parse."""
-    from biomarker.tmb.pipeline import build_territory
+    from biomarker.tmb.run_inputs import build_territory
 
     beds = {Path(targets)} if targets is not None else {r.bed for r in rows if r.bed is not None}
     sha: dict[Path, str] = {}

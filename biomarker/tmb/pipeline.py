@@ -4,145 +4,37 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from biomarker import __version__
-from biomarker.errors import ConfigError, InputError
+from biomarker.errors import InputError
 from biomarker.files import atomic_write, output_path, sha256_file
 from biomarker.tmb.burden import tmb_with_ci
-from biomarker.tmb.callers import TUMOUR_NAMES
 from biomarker.tmb.checks import check_after_scan, check_vcf_can_run
 from biomarker.tmb.cohort import scan_table_one
 from biomarker.tmb.judge import Drivers, read_hotspot_list
-from biomarker.tmb.params import FILTER_ORDER, TmbParams, load_preset
+from biomarker.tmb.params import FILTER_ORDER, TmbParams
 from biomarker.tmb.result import TmbResult
+from biomarker.tmb.run_inputs import (
+    build_territory,
+    check_contigs,
+    resolve_params,
+    resolve_territory,
+    sample_id_of,
+)
 from biomarker.tmb.scan_runner import Sink, reads_as_text, scan_by_contig, scan_text
-from biomarker.tmb.territory import Territory, canonical_contig, covered_territory, read_bed
+from biomarker.tmb.territory import Territory, canonical_contig
 from biomarker.tmb.variant_table import is_maf
-from biomarker.tmb.vcf_scan import VARIANT_COLUMNS, VcfLayout, read_layout, scan_vcf
+from biomarker.tmb.vcf_scan import VARIANT_COLUMNS, ScanTally, VcfLayout, read_layout, scan_vcf
 
 log = logging.getLogger(__name__)
-_SUFFIX = re.compile(r"(\.vcf\.gz|\.vcf\.bgz|\.vcf|\.bcf|\.maf\.gz|\.maf|\.tsv|\.txt)$", re.I)
-
-
-def resolve_params(
-    preset: str | os.PathLike[str] | TmbParams = "wes",
-    overrides: dict[str, Any] | None = None,
-    off: Sequence[str] = (),
-) -> TmbParams:
-    """A preset (name, YAML path or object) with parameter overrides and filters switched off.
-
-    Examples
-    --------
-    >>> resolve_params("wes", {"min_vaf": 0.1}, off=["depth"]).min_vaf
-    0.1
-    """
-    params = preset if isinstance(preset, TmbParams) else load_preset(preset)
-    if overrides:
-        from biomarker.tmb.params import params_from_mapping
-
-        params = params_from_mapping({**params.as_dict(), **overrides}, f"preset {params.name} with overrides")
-    return params.switched_off(list(off)) if off else params
-
-
-def build_territory(
-    targets: str | os.PathLike[str],
-    callable_bed: str | os.PathLike[str] | None = None,
-    bam: str | os.PathLike[str] | None = None,
-    min_bam_depth: int = 20,
-) -> Territory:
-    """Capture BED, optionally intersected with a callable BED and the BAM's well-covered positions.
-
-    Raises
-    ------
-    InputError
-        When an intersection leaves nothing.
-    """
-    territory = read_bed(targets)
-    if callable_bed is not None:
-        territory = territory.intersect(read_bed(callable_bed))
-        if territory.bp == 0:
-            raise InputError(
-                callable_bed,
-                "no overlap with the targets BED",
-                hint="check both BEDs use the same genome build and contig names",
-            )
-    if bam is not None:
-        territory = covered_territory(bam, territory, min_bam_depth)
-        if territory.bp == 0:
-            raise InputError(
-                bam,
-                f"no target position is covered by >= {min_bam_depth} reads",
-                hint="lower --min-depth or check the BAM matches the BED",
-            )
-    return territory
-
-
-def resolve_territory(
-    targets: str | os.PathLike[str] | None,
-    territory: Territory | None,
-    territory_mb: float | None,
-    params: TmbParams,
-    callable_bed: str | os.PathLike[str] | None = None,
-    bam: str | os.PathLike[str] | None = None,
-    min_bam_depth: int = 20,
-) -> tuple[Territory | None, int, bool]:
-    """``(territory or None, its size in bp, stated?)`` from a BED, or a stated size in Mb (no restriction).
-
-    A size stated on the command line wins over the preset's (``maftools``: 50 Mb); a BED and a stated size
-    together are a contradiction.
-
-    Raises
-    ------
-    ConfigError
-        For both or neither.
-    """
-    if territory_mb is not None and (targets is not None or territory is not None):
-        raise ConfigError("give --targets BED or --territory-mb, not both (a BED is measured; a size is stated)")
-    if territory_mb is not None or (targets is None and territory is None):
-        if callable_bed is not None or bam is not None:
-            raise ConfigError(
-                "--callable and --bam shrink a BED territory: give --targets BED with them, not a stated --territory-mb"
-            )
-        mb = territory_mb if territory_mb is not None else params.territory_mb
-        if mb is None:
-            raise ConfigError(
-                "a territory is needed: --targets BED (measured), or --territory-mb X when only the "
-                "panel's size is known"
-            )
-        if mb <= 0:
-            raise ConfigError(f"--territory-mb must be > 0, got {mb:g}")
-        return None, round(mb * 1e6), True
-    if territory is None:
-        territory = build_territory(targets, callable_bed, bam, min_bam_depth)  # type: ignore[arg-type]
-    return territory, territory.bp, False
-
-
-def _sample_id(requested: str | None, tumour: str, path: str) -> str:
-    if requested:
-        return requested
-    if tumour and tumour not in TUMOUR_NAMES:
-        return re.sub(r"[^\w.-]+", "_", tumour)
-    return _SUFFIX.sub("", Path(path).name)
-
-
-def _check_contigs(path: str, names: Sequence[str], territory: Territory, what: str) -> None:
-    keys = {canonical_contig(c) for c in names}
-    if keys and not keys & territory.contig_keys():
-        raise InputError(
-            path,
-            f"no contig of the {what} matches the targets BED",
-            where="contig names",
-            hint=f"VCF has {', '.join(sorted(names)[:4])}; BED has {', '.join(sorted(territory.names.values())[:4])}; "
-            "use a BED of the same genome build",
-        )
 
 
 def _hash_inputs(paths: list[str], known: dict[str, str] | None = None) -> list[dict[str, str]]:
@@ -222,7 +114,102 @@ def compute_tmb(
     >>> r = compute_tmb("tumour.vcf.gz", "exome.bed", preset="wes")  # doctest: +SKIP
     >>> r.tmb_per_mb, r.ci95_low, r.ci95_high  # doctest: +SKIP
     """
-    path = str(vcf)
+    job = _prepare(
+        str(vcf),
+        targets,
+        preset,
+        territory_mb=territory_mb,
+        drivers=drivers,
+        column_map=column_map,
+        overrides=overrides,
+        off=off,
+        tumor_sample=tumor_sample,
+        callable_bed=callable_bed,
+        bam=bam,
+        min_bam_depth=min_bam_depth,
+        caller=caller,
+        annotator=annotator,
+        territory=territory,
+    )
+    out = Path(out_dir) if out_dir is not None else None
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix=".tmb-", dir=out)) if out is not None else None
+    try:
+        vcf_tmp = workdir / "export.vcf.gz" if export_vcf and workdir is not None and not job.maf else None
+        tally, tumour, hashed, rows = _scan(job, workdir, vcf_tmp, keep_variants, threads, known_sha256, progress)
+        warnings = _warnings_of(job, tally)
+        counted = tally.fates.get("counted", 0)
+        tmb, low, high = tmb_with_ci(counted, job.territory_bp)
+        layout = job.layout
+        result = TmbResult(
+            sample=sample_id_of(sample_id, tumour, job.path),
+            tumor_sample=tumour,
+            input_path=job.path,
+            input_type=("table" if column_map is not None else "maf") if job.maf else "vcf",
+            caller=layout.caller if layout else "maf",
+            annotator=layout.annotator if layout else "maf",
+            params=job.params,
+            territory_bp=job.territory_bp,
+            counted=counted,
+            tmb_per_mb=tmb,
+            ci95_low=low,
+            ci95_high=high,
+            fates={name: tally.fates.get(name, 0) for name in ("counted", *FILTER_ORDER)},
+            records=tally.records,
+            alleles=tally.alleles,
+            provenance=_provenance(job, hashed, callable_bed, bam, min_bam_depth),
+            warnings=warnings,
+            territory_stated=job.stated,
+            _rows=rows,
+        )
+        if out is not None and workdir is not None:
+            _publish(result, workdir, out, vcf_tmp)
+        log.info("%s: %d counted over %.3f Mb -> %.2f mut/Mb", result.sample, counted, job.territory_bp / 1e6, tmb)
+        return result
+    finally:
+        if job.layout is not None:
+            job.layout.close()
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+@dataclass
+class _Job:
+    """One tumour's resolved inputs: settings, territory, and (for a VCF) its open header."""
+
+    path: str
+    params: TmbParams
+    hotspots: Drivers
+    territory: Territory | None
+    territory_bp: int
+    stated: bool
+    inputs: list[str]  # every input file, for provenance hashes
+    maf: bool
+    layout: VcfLayout | None
+    tumor_sample: str | None
+    column_map: dict[str, str] | None
+
+
+def _prepare(
+    path: str,
+    targets: str | os.PathLike[str] | None,
+    preset: str | os.PathLike[str] | TmbParams,
+    *,
+    territory_mb: float | None,
+    drivers: str | os.PathLike[str] | None,
+    column_map: dict[str, str] | None,
+    overrides: dict[str, Any] | None,
+    off: Sequence[str],
+    tumor_sample: str | None,
+    callable_bed: str | os.PathLike[str] | None,
+    bam: str | os.PathLike[str] | None,
+    min_bam_depth: int,
+    caller: str | None,
+    annotator: str | None,
+    territory: Territory | None,
+) -> _Job:
+    """Stage 1: settings, driver list, territory, and the VCF header checked before any record is read."""
     if drivers is not None:
         overrides = {**(overrides or {}), "exclude_hotspots": True, "hotspot_list": str(drivers)}
     params = resolve_params(preset, overrides, off)
@@ -232,11 +219,6 @@ def compute_tmb(
         targets, territory, territory_mb, params, callable_bed, bam, min_bam_depth
     )
     inputs = [path, *(str(p) for p in (targets, callable_bed, bam, params.hotspot_list) if p is not None)]
-    hashed: list[dict[str, str]] = []
-    hasher = threading.Thread(
-        target=lambda: hashed.extend(_hash_inputs([p for p in inputs if os.path.isfile(p)], known_sha256))
-    )
-
     is_vcf = path.lower().endswith((".vcf", ".vcf.gz", ".vcf.bgz", ".bcf"))
     maf = column_map is not None or (not is_vcf and is_maf(path))
     layout: VcfLayout | None = None
@@ -244,122 +226,128 @@ def compute_tmb(
         layout = read_layout(path, tumor_sample, caller, annotator)
         try:
             if territory is not None:
-                _check_contigs(path, layout.contigs, territory, "VCF header")
+                check_contigs(path, layout.contigs, territory, "VCF header")
             check_vcf_can_run(layout, params, hotspots)
         except InputError:
             layout.close()
             raise
-    out = Path(out_dir) if out_dir is not None else None
-    tumour = layout.tumour if layout else (tumor_sample or "")
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix=".tmb-", dir=out)) if out is not None else None
+    return _Job(path, params, hotspots, territory, territory_bp, stated, inputs, maf, layout, tumor_sample, column_map)
+
+
+def _scan(
+    job: _Job,
+    workdir: Path | None,
+    vcf_tmp: Path | None,
+    keep_variants: bool,
+    threads: int,
+    known_sha256: dict[str, str] | None,
+    progress: Callable[[int], None] | None,
+) -> tuple[ScanTally, str, list[dict[str, str]], list | None]:
+    """Stage 2: every allele judged, its row in ``workdir/variants.tsv`` (or kept); inputs hashed alongside.
+
+    Returns ``(tally, tumour sample, input hashes, rows kept in memory or None)``.
+    """
+    layout, path = job.layout, job.path
+    tumour = layout.tumour if layout else (job.tumor_sample or "")
+    files = [p for p in job.inputs if os.path.isfile(p)]
+    hashed: list[dict[str, str]] = []
+    hasher = threading.Thread(target=lambda: hashed.extend(_hash_inputs(files, known_sha256)))
+    handle = open(workdir / "variants.tsv", "w", encoding="utf-8", newline="") if workdir else None  # noqa: SIM115
+    sink = Sink(handle, keep_variants)
+    if handle is not None:
+        handle.write("\t".join(VARIANT_COLUMNS) + "\n")
+    as_text = layout is not None and reads_as_text(path, vcf_tmp is not None)
+    by_contig = (
+        layout is not None and not as_text and threads > 1 and vcf_tmp is None and layout.indexed and layout.contigs
+    )
     try:
-        handle = open(workdir / "variants.tsv", "w", encoding="utf-8", newline="") if workdir else None  # noqa: SIM115
-        sink = Sink(handle, keep_variants)
-        if handle is not None:
-            handle.write("\t".join(VARIANT_COLUMNS) + "\n")
-        vcf_tmp = workdir / "export.vcf.gz" if export_vcf and workdir is not None and not maf else None
-        files = [p for p in inputs if os.path.isfile(p)]
-        as_text = not maf and reads_as_text(path, vcf_tmp is not None)
-        by_contig = not maf and not as_text and threads > 1 and vcf_tmp is None and layout.indexed and layout.contigs  # type: ignore[union-attr]
-        try:
-            if maf:
-                hasher.start()
-                tally, tumour = scan_table_one(
-                    path, params, territory, sink, tumor_sample=tumor_sample, drivers=hotspots, column_map=column_map
-                )
-            elif as_text or by_contig:
-                scan = scan_text if as_text else scan_by_contig
-                if threads == 1:
-                    hasher.start()
-                tally, side = scan(
-                    layout,  # type: ignore[arg-type]
-                    params,
-                    territory,
-                    hotspots,
-                    sink,
-                    jobs=threads,
-                    work_dir=workdir,
-                    progress=progress,
-                    side_task=partial(_hash_inputs, files, known_sha256) if threads > 1 else None,
-                )
-                hashed.extend(side or [])
-            else:
-                hasher.start()
-                tally = scan_vcf(
-                    layout,  # type: ignore[arg-type]
-                    params,
-                    territory,
-                    sink,
-                    hotspots=hotspots,
-                    export_path=vcf_tmp,
-                    progress=progress,
-                )
-        finally:
-            if handle is not None:
-                handle.close()
-            if hasher.is_alive():
-                hasher.join()
-        if (
-            territory is not None
-            and tally.records
-            and territory.contig_keys().isdisjoint(canonical_contig(c) for c in tally.contigs_seen)
-        ):
-            _check_contigs(path, sorted(tally.contigs_seen), territory, "records")
-        warnings = check_after_scan(path, tally, params)
-        if stated:
-            warnings.insert(
-                0,
-                f"territory stated as {territory_bp / 1e6:g} Mb, not measured from a BED; variants "
-                "are not restricted to a territory",
+        if layout is None:
+            hasher.start()
+            tally, tumour = scan_table_one(
+                path,
+                job.params,
+                job.territory,
+                sink,
+                tumor_sample=job.tumor_sample,
+                drivers=job.hotspots,
+                column_map=job.column_map,
             )
-        for note in warnings:
-            log.info("%s: %s", Path(path).name, note)
-        counted = tally.fates.get("counted", 0)
-        tmb, low, high = tmb_with_ci(counted, territory_bp)
-        result = TmbResult(
-            sample=_sample_id(sample_id, tumour, path),
-            tumor_sample=tumour,
-            input_path=path,
-            input_type=("table" if column_map is not None else "maf") if maf else "vcf",
-            caller=layout.caller if layout else "maf",
-            annotator=layout.annotator if layout else "maf",
-            params=params,
-            territory_bp=territory_bp,
-            counted=counted,
-            tmb_per_mb=tmb,
-            ci95_low=low,
-            ci95_high=high,
-            fates={name: tally.fates.get(name, 0) for name in ("counted", *FILTER_ORDER)},
-            records=tally.records,
-            alleles=tally.alleles,
-            provenance={
-                "package": "nsclc-biomarker",
-                "version": __version__,
-                "parameters": params.as_dict(),
-                "inputs": sorted(hashed, key=lambda h: inputs.index(h["path"])),
-                "territory": {
-                    "source": "stated" if stated else "bed",
-                    "stated_mb": territory_bp / 1e6 if stated else None,
-                    "callable_bed": callable_bed is not None,
-                    "bam": bam is not None,
-                    "min_bam_depth": min_bam_depth if bam is not None else None,
-                },
-            },
-            warnings=warnings,
-            territory_stated=stated,
-            _rows=sink.rows,
-        )
-        if out is not None and workdir is not None:
-            _publish(result, workdir, out, vcf_tmp)
-        log.info("%s: %d counted over %.3f Mb -> %.2f mut/Mb", result.sample, counted, territory_bp / 1e6, tmb)
-        return result
+        elif as_text or by_contig:
+            if threads == 1:
+                hasher.start()
+            tally, side = (scan_text if as_text else scan_by_contig)(
+                layout,
+                job.params,
+                job.territory,
+                job.hotspots,
+                sink,
+                jobs=threads,
+                work_dir=workdir,
+                progress=progress,
+                side_task=partial(_hash_inputs, files, known_sha256) if threads > 1 else None,
+            )
+            hashed.extend(side or [])
+        else:
+            hasher.start()
+            tally = scan_vcf(
+                layout,
+                job.params,
+                job.territory,
+                sink,
+                hotspots=job.hotspots,
+                export_path=vcf_tmp,
+                progress=progress,
+            )
     finally:
-        if layout is not None:
-            layout.close()
-        if workdir is not None:
-            shutil.rmtree(workdir, ignore_errors=True)
+        if handle is not None:
+            handle.close()
+        if hasher.is_alive():
+            hasher.join()
+    return tally, tumour, hashed, sink.rows
+
+
+def _warnings_of(job: _Job, tally: ScanTally) -> list[str]:
+    """Stage 3: refuse what the records show to be wrong; the warnings the result carries."""
+    territory = job.territory
+    if (
+        territory is not None
+        and tally.records
+        and territory.contig_keys().isdisjoint(canonical_contig(c) for c in tally.contigs_seen)
+    ):
+        check_contigs(job.path, sorted(tally.contigs_seen), territory, "records")
+    warnings = check_after_scan(job.path, tally, job.params)
+    if job.stated:
+        warnings.insert(
+            0,
+            f"territory stated as {job.territory_bp / 1e6:g} Mb, not measured from a BED; variants "
+            "are not restricted to a territory",
+        )
+    for note in warnings:
+        log.info("%s: %s", Path(job.path).name, note)
+    return warnings
+
+
+def _provenance(
+    job: _Job,
+    hashed: list[dict[str, str]],
+    callable_bed: str | os.PathLike[str] | None,
+    bam: str | os.PathLike[str] | None,
+    min_bam_depth: int,
+) -> dict[str, Any]:
+    stated, bp = job.stated, job.territory_bp
+    return {
+        "package": "nsclc-biomarker",
+        "version": __version__,
+        "parameters": job.params.as_dict(),
+        "inputs": sorted(hashed, key=lambda h: job.inputs.index(h["path"])),
+        "territory": {
+            "source": "stated" if stated else "bed",
+            "stated_mb": bp / 1e6 if stated else None,
+            "callable_bed": callable_bed is not None,
+            "bam": bam is not None,
+            "min_bam_depth": min_bam_depth if bam is not None else None,
+        },
+    }
 
 
 def _publish(result: TmbResult, workdir: Path, out: Path, vcf_tmp: Path | None) -> None:

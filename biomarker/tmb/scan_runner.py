@@ -137,7 +137,7 @@ def _text_in_parallel(
     try:
         args = [
             (layout, text, params, territory, span, hotspots, str(parts_dir / f"{i:05d}.tsv"))
-            for i, span in enumerate(text.ranges(jobs))
+            for i, span in enumerate(text.ranges(4 * jobs))  # several per worker: the pool evens out the load
         ]
         with _pool(jobs) as pool:
             side: Future | None = pool.submit(side_task) if side_task is not None else None
