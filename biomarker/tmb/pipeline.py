@@ -134,7 +134,9 @@ def compute_tmb(
     out = Path(out_dir) if out_dir is not None else None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix=".tmb-", dir=out)) if out is not None else None
+    if out is not None:
+        _remove_dead_workdirs(out)
+    workdir = Path(tempfile.mkdtemp(prefix=f".tmb-{os.getpid()}-", dir=out)) if out is not None else None
     try:
         vcf_tmp = workdir / "export.vcf.gz" if export_vcf and workdir is not None and not job.maf else None
         tally, tumour, hashed, rows = _scan(job, workdir, vcf_tmp, keep_variants, threads, known_sha256, progress)
@@ -348,6 +350,24 @@ def _provenance(
             "min_bam_depth": min_bam_depth if bam is not None else None,
         },
     }
+
+
+def _remove_dead_workdirs(out: Path) -> None:
+    """Remove the work folders (``.tmb-PID-*``) that runs killed with ``kill -9`` left in ``out``.
+
+    Only folders whose process is gone: a run still working in the same folder keeps its own.
+    """
+    for path in out.glob(".tmb-*-*"):
+        pid = path.name.split("-")[1]
+        if not pid.isdigit() or not path.is_dir() or path.is_symlink():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+            log.info("removed %s, left by an interrupted run", path.name)
+        except PermissionError:  # alive, another user's
+            continue
 
 
 def _publish(result: TmbResult, workdir: Path, out: Path, vcf_tmp: Path | None) -> None:

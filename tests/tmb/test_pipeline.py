@@ -164,3 +164,18 @@ def test_result_shape_tables_plot_write(write_vcf, write_bed, tmp_path) -> None:
         paths["variants"].read_text().count("\n") == 4
         and json.loads(paths["json"].read_text())["counted_variants"] == 3
     )
+
+
+def test_work_folders_of_killed_runs_are_removed_and_live_ones_kept(indexed, tmp_path) -> None:
+    import os
+
+    vcf, bed = indexed
+    out = tmp_path / "out"
+    dead = out / ".tmb-999999999-x1"  # above any pid_max: no such process
+    live = out / f".tmb-{os.getpid()}-x2"  # this process: a run still working in the folder
+    for folder in (dead, live):
+        (folder / ".tmb-parts-y").mkdir(parents=True)
+        (folder / "variants.tsv").write_text("half a file")
+    compute_tmb(vcf, bed, "wes", out_dir=out)
+    assert not dead.exists() and (live / "variants.tsv").read_text() == "half a file"
+    assert sorted(p.name for p in out.glob(".tmb-*")) == [live.name]  # this run's own folder is gone too
