@@ -331,8 +331,9 @@ def scan_vcf_text(
             if not survivors.lines or survivors.queued > QUEUED_BYTES:
                 survivors.flush()
         survivors.flush()
-    fates["filter"] += n_filter
-    fates["territory"] += n_territory
+    for name, n in (("filter", n_filter), ("territory", n_territory)):
+        if n:
+            fates[name] += n
     tally.records, tally.alleles, tally.unfiltered = n_records, n_alleles, n_unfiltered
     tally.unknown_terms.update(judge.unknown_terms)
     return tally

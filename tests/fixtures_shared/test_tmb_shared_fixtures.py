@@ -159,3 +159,39 @@ def test_real_calls_read_with_the_right_sample_and_vaf(shared_fixtures, tmp_path
     vs = compute_tmb(shared_fixtures / "tmb" / "seqc2_hcc1395_varscan.vep.vcf", bed, "wes").variants()
     row = vs[vs.pos == 157520391].iloc[0]
     assert (round(row.vaf, 4), row.depth, row.alt_depth) == (0.3333, 75, 25)  # TUMOR is the second column: 33.33%
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "seqc2_hcc1395_muse.vep.vcf",
+        "seqc2_hcc1395_varscan.vep.vcf",
+        "synthetic_mutect2_snpeff.vcf",
+        "synthetic_mutect2_annovar.vcf",
+    ],
+)
+@pytest.mark.parametrize("preset", ["wes", "pytmb-wes"])
+def test_text_reader_gives_the_cyvcf2_readers_rows_on_real_files(shared_fixtures, tmp_path, name, preset) -> None:
+    # the text reader judges MuSE/VEP survivors from their text, VarScan2 and ANNOVAR ones through cyvcf2:
+    # every row must be the one the cyvcf2 reader gives
+    import io
+
+    from biomarker.tmb.pipeline import resolve_params
+    from biomarker.tmb.scan_runner import Sink
+    from biomarker.tmb.territory import read_bed
+    from biomarker.tmb.vcf_scan import read_layout, scan_vcf
+    from biomarker.tmb.vcf_text import open_text
+    from biomarker.tmb.vcf_text_scan import scan_vcf_text
+
+    path = str(shared_fixtures / "tmb" / name)
+    params = resolve_params(preset, off=["population_af"] if "annovar" in name or "snpeff" in name else ())
+    bed = tmp_path / "genome.bed"
+    bed.write_text("".join(f"chr{c}\t0\t250000000\n" for c in range(1, 23)))
+    territory = read_bed(bed)
+    sink = Sink(None)
+    cy = scan_vcf(read_layout(path), params, territory, sink)
+    out = io.BytesIO()
+    tx = scan_vcf_text(read_layout(path), open_text(path), params, territory, out)
+    assert [tuple(line.split("\t")) for line in out.getvalue().decode().splitlines()] == sink.rows
+    assert dict(tx.fates) == dict(cy.fates) and tx.records == cy.records > 0
+    assert tx.fates["counted"] + tx.fates["consequence"] > 0  # survivors reached the annotation
