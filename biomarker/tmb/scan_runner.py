@@ -24,7 +24,7 @@ from biomarker.tmb.judge import Drivers
 from biomarker.tmb.params import TmbParams
 from biomarker.tmb.territory import Territory, canonical_contig
 from biomarker.tmb.vcf_scan import ScanTally, VcfLayout, scan_vcf
-from biomarker.tmb.vcf_text import TextFile, open_text
+from biomarker.tmb.vcf_text import TextFile, is_bcf, open_text
 from biomarker.tmb.vcf_text_scan import scan_vcf_text
 
 
@@ -44,7 +44,7 @@ class Sink:
 
 def reads_as_text(path: str, export: bool) -> bool:
     """Whether the text reader scans ``path`` (every VCF but a BCF, unless an annotated VCF is exported)."""
-    return not export and not path.lower().endswith(".bcf")
+    return not export and not path.lower().endswith(".bcf") and not is_bcf(path)
 
 
 def contig_groups(contigs: list[str], territory: Territory | None, n_groups: int) -> list[list[str]]:

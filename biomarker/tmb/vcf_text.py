@@ -94,6 +94,27 @@ def open_text(path: str, *, need_offsets: bool = False) -> TextFile:
     return TextFile(path, "plain", [*offsets, size] if offsets[-1:] != [size] else offsets)
 
 
+def is_bcf(path: str) -> bool:
+    """Whether ``path`` holds BCF (compressed or not), whatever its name says.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.vcf"
+    >>> _ = p.write_bytes(b"##fileformat=VCFv4.2\\n")
+    >>> is_bcf(str(p))
+    False
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    if head[:2] == b"\x1f\x8b":
+        try:
+            head = _zlib.decompressobj(31).decompress(head, 8)
+        except Exception:  # a corrupt stream: the text reader says so with the record
+            return False
+    return head[:3] == b"BCF"
+
+
 def bgzf_block_starts(path: str, size: int | None = None) -> list[int]:
     """Offsets of every BGZF block, then the file's size (one 18-byte header read per block).
 

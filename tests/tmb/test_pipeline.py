@@ -145,6 +145,9 @@ def test_bcf_reads_like_its_vcf(indexed, tmp_path) -> None:
     from_vcf = compute_tmb(vcf, bed, "wes").variants()
     from_bcf = compute_tmb(bcf, bed, "wes").variants()
     assert from_bcf.equals(from_vcf)
+    misnamed = tmp_path / "really_bcf.vcf.gz"  # the text reader must not read BCF's bytes as text
+    misnamed.write_bytes(bcf.read_bytes())
+    assert compute_tmb(misnamed, bed, "wes").variants().equals(from_vcf)
 
 
 def test_result_shape_tables_plot_write(write_vcf, write_bed, tmp_path) -> None:
