@@ -115,11 +115,22 @@ def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
 
 def open_text(path: str | os.PathLike[str]) -> IO[str]:
     """Open a text file for reading, transparently decompressing gzip/BGZF by its magic bytes."""
+    import io
+
+    return io.TextIOWrapper(open_binary(path), encoding="utf-8", newline="")
+
+
+def open_binary(path: str | os.PathLike[str]) -> IO[bytes]:
+    """Open a file for reading bytes, decompressing gzip/BGZF (with ISA-L when installed) by its magic bytes."""
     with open(path, "rb") as fh:
         magic = fh.read(2)
-    if magic == b"\x1f\x8b":
-        return gzip.open(path, "rt", encoding="utf-8", newline="")
-    return open(path, encoding="utf-8", newline="")
+    if magic != b"\x1f\x8b":
+        return open(path, "rb")
+    try:
+        from isal import igzip
+    except ImportError:  # pragma: no cover - isal is a dependency
+        return gzip.open(path, "rb")
+    return igzip.open(path, "rb")
 
 
 # -- names that become file names -------------------------------------------------------------

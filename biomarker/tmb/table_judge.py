@@ -66,6 +66,11 @@ class DuplicateTracker:
             i[i == len(seen)] = 0
             dup |= seen[i] == hashes
         self._seen.append(np.sort(hashes))
+        # keep about log2(chunks) sorted runs (merge the last two while the newer is not smaller), so each
+        # chunk is looked up in a few runs, not in every earlier chunk
+        while len(self._seen) > 1 and len(self._seen[-1]) >= len(self._seen[-2]):
+            newer = self._seen.pop()
+            self._seen[-1] = np.sort(np.concatenate([self._seen[-1], newer]), kind="stable")
         if among is None:
             return dup
         full = np.zeros(len(frame), dtype=bool)
