@@ -245,6 +245,8 @@ def scan_vcf_text(
     require_pass, count_unfiltered = params.require_pass, params.count_unfiltered
     n_records = n_alleles = n_unfiltered = 0
     n_filter = n_territory = 0
+    filter_tails: dict[bytes, bytes] = {}
+    territory_tails: dict[bytes, bytes] = {}
     write = out.write if out is not None else None
     with _memory_file() as mem:
         survivors = _Survivors(layout, judge, out, mem)
@@ -286,38 +288,41 @@ def scan_vcf_text(
                     tally.contigs_seen.add(chrom)
                 n_alt = alt_b.count(b",") + 1
                 n_alleles += n_alt
-                if filt_b == b".":
-                    n_unfiltered += 1
                 if progress is not None and not n_records % 50_000:
                     progress(n_records)
-                if not require_pass or filt_b == b"PASS":
-                    fate = None
-                elif filt_b == b".":
-                    fate = None if count_unfiltered else b"filter\tFILTER . (unfiltered)\n"
-                else:
-                    fate = b"filter\tFILTER " + filt_b + b"\n"
-                if fate is None:
+                # a removed record's row ends in a tail that depends only on its FILTER text: built once each
+                tail = None
+                if filt_b != b"PASS":
+                    if filt_b == b".":
+                        n_unfiltered += 1
+                    if require_pass and not (count_unfiltered and filt_b == b"."):
+                        tail = filter_tails.get(filt_b)
+                        if tail is None:
+                            why = b"FILTER . (unfiltered)" if filt_b == b"." else b"FILTER " + filt_b
+                            tail = filter_tails[filt_b] = b"\t" + filt_b + _NO_PASS_FIELDS + b"filter\t" + why + b"\n"
+                        n_filter += n_alt
+                if tail is None:
                     pos = _pos(pos_b, path, n_records, chrom)
-                if fate is None and not stated:
-                    k = bisect_right(starts, pos - 1) - 1
-                    if k < 0 or pos - 1 >= ends[k]:
-                        fate = b"territory\toutside territory\n"
+                    if not stated:
+                        k = bisect_right(starts, pos - 1) - 1
+                        if k < 0 or pos - 1 >= ends[k]:
+                            tail = territory_tails.get(filt_b)
+                            if tail is None:
+                                tail = territory_tails[filt_b] = (
+                                    b"\t" + filt_b + _NO_PASS_FIELDS + b"territory\toutside territory\n"
+                                )
+                            n_territory += n_alt
                 if not ref_b.isupper():
                     ref_b = ref_b.upper()
                 if not alt_b.isupper():
                     alt_b = alt_b.upper()
-                if fate is not None:
-                    if fate[0] == 102:  # b"f"
-                        n_filter += n_alt
-                    else:
-                        n_territory += n_alt
+                if tail is not None:
                     if write is not None:
-                        head = chrom_b + b"\t" + pos_b + b"\t" + ref_b + b"\t"
-                        mid = b"\t" + filt_b + _NO_PASS_FIELDS + fate
                         if n_alt == 1:
-                            rows.append(head + alt_b + mid)
+                            rows.append(b"\t".join((chrom_b, pos_b, ref_b, alt_b)) + tail)
                         else:
-                            rows.extend(head + a + mid for a in alt_b.split(b","))
+                            head = chrom_b + b"\t" + pos_b + b"\t" + ref_b + b"\t"
+                            rows.extend(head + a + tail for a in alt_b.split(b","))
                     i = j + 1
                     continue
                 if rows:
