@@ -117,6 +117,10 @@ def test_model_on_any_patient_table(tmp_path) -> None:
         "2",
         "--permutations",
         "5",
+        "--refit-bootstrap",
+        "10",
+        "--jobs",
+        "1",
     )
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "out" / "report.json").is_file() and (tmp_path / "out" / "univariable.tsv").is_file()
