@@ -176,6 +176,9 @@ class PopAF:
         return max((v for v in (self.gnomade, self.gnomadg, self.max_af) if v is not None), default=0.0)
 
 
+_BLANKS = ("",) * len(CSQ_FIELDS)
+
+
 @dataclass
 class TranscriptHit:
     """One CSQ entry (one allele on one transcript), kept structured until rendered."""
@@ -189,8 +192,7 @@ class TranscriptHit:
 
     def render(self) -> str:
         """The entry as written in INFO/CSQ (``|``-separated, :data:`CSQ_FIELDS` order)."""
-        get = self.fields.get
-        return "|".join([get(name, "") for name in CSQ_FIELDS])
+        return "|".join(map(self.fields.get, CSQ_FIELDS, _BLANKS))  # get(name, "") for every field, in C
 
 
 def choose_transcript(hits: list[TranscriptHit]) -> TranscriptHit | None:
