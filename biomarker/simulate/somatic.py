@@ -5,7 +5,8 @@ counting rules to what will actually be written and the planner checks that each
 where it was meant to (counted, or dropped for the intended first reason). The fates written
 to ``truth/variants`` are these judged fates.
 
-The records, and the ``wes`` rules that judge them, are in :mod:`biomarker.simulate.records`.
+The records, and the ``wes`` rules that judge them, are in :mod:`biomarker.simulate.records`; the draws of
+frequencies, reads and alleles in :mod:`biomarker.simulate.somatic_draws`.
 """
 
 from __future__ import annotations
@@ -27,37 +28,16 @@ from biomarker.simulate.records import (  # noqa: F401 (MIN_* and REASONS re-exp
     judge,
 )
 from biomarker.simulate.signatures import channel_contexts
+from biomarker.simulate.somatic_draws import (
+    FILTERS,
+    KIND_CONSEQUENCE,
+    SOMATIC_MIX,
+    draw_alleles,
+    draw_pop,
+    draw_reads,
+    expected_fate,
+)
 from biomarker.simulate.vep import PopAF, annotate, choose_transcript
-
-# intent -> (region, consequence on transcript 1, reads profile, filter kind, population profile, trap)
-_SOMATIC_MIX: tuple[tuple[str, float], ...] = (
-    ("missense", 0.70),
-    ("stop_gained", 0.07),
-    ("frameshift_del", 0.05),
-    ("frameshift_ins", 0.03),
-    ("inframe_del", 0.025),
-    ("inframe_ins", 0.015),
-    ("splice_acceptor", 0.03),
-    ("splice_donor", 0.03),
-    ("missense_splice_region", 0.04),
-    ("start_lost", 0.005),
-    ("stop_lost", 0.005),
-)
-_FILTERS: tuple[tuple[str, float], ...] = (
-    ("weak_evidence", 0.30),
-    ("clustered_events", 0.12),
-    ("strand_bias", 0.12),
-    ("normal_artifact", 0.08),
-    ("slippage", 0.05),
-    ("panel_of_normals", 0.08),
-    ("haplotype", 0.05),
-    ("base_qual", 0.04),
-    ("map_qual", 0.04),
-    ("orientation", 0.04),
-    ("fragment", 0.02),
-    ("weak_evidence;strand_bias", 0.04),
-    ("clustered_events;haplotype", 0.02),
-)
 
 
 class TumourPlanner:
@@ -114,14 +94,6 @@ class TumourPlanner:
             if hi - lo > 10:
                 return contig, int(rng.integers(lo, hi))
 
-    # ------------------------------------------------------------------ reads
-    @staticmethod
-    def _good_reads(rng: np.random.Generator, vaf_mean: float = 0.25) -> tuple[int, int]:
-        reads = int(max(40, rng.negative_binomial(8, 8 / (8 + 110))))
-        vaf = float(np.clip(rng.beta(4, 4 / vaf_mean - 4), 0.1, 0.75))
-        alt = max(6, round(vaf * reads))
-        return reads - alt, alt
-
     # ------------------------------------------------------------------ records
     def plan(
         self,
@@ -152,8 +124,8 @@ class TumourPlanner:
         n_multi = min(max(room - 1, 0), n(3))
         n_unflagged = min(max(room - n_multi - 1, 0), max(1, round(0.005 * target_counted)))
         n_true = max(room - n_multi - n_unflagged, 0)
-        mix_names = [m for m, _ in _SOMATIC_MIX]
-        mix_p = np.asarray([p for _, p in _SOMATIC_MIX])
+        mix_names = [m for m, _ in SOMATIC_MIX]
+        mix_p = np.asarray([p for _, p in SOMATIC_MIX])
         kinds = rng.choice(mix_names, size=n_true, p=mix_p / mix_p.sum())
         for kind in kinds.tolist():
             recs.append(self._coding_record(rng, f"somatic_{kind}", kind, "good", "PASS", "somatic"))
@@ -209,8 +181,8 @@ class TumourPlanner:
                 flag="canonical",
             )
         )
-        filters = [f for f, _ in _FILTERS]
-        fp = np.asarray([p for _, p in _FILTERS])
+        filters = [f for f, _ in FILTERS]
+        fp = np.asarray([p for _, p in FILTERS])
         for _ in range(n(0.15 * target_counted / scale + 15)):
             flt = str(rng.choice(filters, p=fp / fp.sum()))
             recs.append(self._coding_record(rng, "artefact_filtered", "missense", "good", flt, "somatic"))
@@ -235,70 +207,6 @@ class TumourPlanner:
         for rec in recs:
             self.judge_record(rec)
         return recs
-
-    def _pop(self, rng: np.random.Generator, profile: str) -> PopAF:
-        rs = f"rs{int(rng.integers(1_000_000, 999_999_999))}"
-        cosv = f"COSV{int(rng.integers(10_000_000, 99_999_999))}"
-        if profile == "somatic":
-            u = rng.random()
-            if u < 0.12:
-                return PopAF(existing=cosv, somatic="1")
-            if u < 0.17:  # seen once in gnomAD: rare enough to keep
-                e = float(rng.uniform(4e-6, 9e-5))
-                return PopAF(gnomade=e, max_af=e * 2.5, max_pops="gnomADe_EAS", existing=f"{rs}&{cosv}", somatic="0&1")
-            return PopAF()
-        if profile == "common":
-            g = float(rng.uniform(0.012, 0.6))
-            e = float(np.clip(g * rng.uniform(0.8, 1.2), 0.011, 0.99))
-            m = float(min(0.999, max(e, g) * rng.uniform(1.05, 1.6)))
-            if rng.random() < 0.15:  # only gnomAD genomes
-                return PopAF(gnomadg=g, max_af=m, max_pops="gnomADg_AFR", existing=rs)
-            return PopAF(gnomade=e, gnomadg=g, max_af=m, max_pops="gnomADe_AFR", existing=rs)
-        if profile == "max_af_only":  # rare overall, common in one population
-            e = float(rng.uniform(2e-4, 8e-4))
-            return PopAF(
-                gnomade=e, gnomadg=e * 1.1, max_af=float(rng.uniform(0.005, 0.03)), max_pops="gnomADg_AMI", existing=rs
-            )
-        raise ValueError(profile)
-
-    def _reads(self, rng: np.random.Generator, profile: str) -> tuple[int, int, int, int, int, int]:
-        """(t_ref, t_alt, t_extra, n_ref, n_alt, n_extra) for a reads profile."""
-        n_reads = int(rng.integers(40, 130))
-        n_alt = 0 if rng.random() < 0.93 else 1
-        if profile == "good":
-            t_ref, t_alt = self._good_reads(rng)
-        elif profile == "germline":
-            reads = int(rng.integers(60, 200))
-            t_alt = round(reads * float(np.clip(rng.normal(0.5, 0.06), 0.35, 0.65)))
-            t_ref = reads - t_alt
-            n_alt = round(n_reads * float(np.clip(rng.normal(0.5, 0.06), 0.35, 0.65)))
-        elif profile == "low_vaf":
-            reads = int(rng.integers(150, 320))
-            t_alt = int(rng.integers(3, 5))
-            t_ref = reads - t_alt
-        elif profile == "low_depth":
-            reads = int(rng.integers(8, 15))
-            t_alt = int(rng.integers(4, 7))
-            t_ref = reads - t_alt
-            return t_ref, t_alt, int(rng.integers(0, 3)), n_reads - n_alt, n_alt, int(rng.integers(0, 3))
-        elif profile == "alt_depth":
-            reads = int(rng.integers(22, 31))
-            t_alt = 2
-            t_ref = reads - t_alt
-        else:
-            raise ValueError(profile)
-        return t_ref, t_alt, int(rng.integers(0, 4)), n_reads - n_alt, n_alt, int(rng.integers(0, 4))
-
-    def _alleles(self, rng: np.random.Generator, kind: str, ref_base: str) -> tuple[str, str, int]:
-        """(ref, alt, span) templates: ref/alt filled from the pseudo-genome by the caller."""
-        if kind in ("frameshift_del", "inframe_del"):
-            size = int(rng.choice([1, 2, 4, 5])) if kind == "frameshift_del" else int(rng.choice([3, 6]))
-            return "DEL", str(size), size + 1
-        if kind in ("frameshift_ins", "inframe_ins"):
-            size = int(rng.choice([1, 2, 4])) if kind == "frameshift_ins" else 3
-            return "INS", str(size), 1
-        alt = str(rng.choice([b for b in "ACGT" if b != ref_base]))
-        return ref_base, alt, 1
 
     def _coding_record(
         self,
@@ -346,7 +254,7 @@ class TumourPlanner:
         else:  # pragma: no cover - the exome is far larger than any tumour
             raise RuntimeError("could not place a variant")
         ref0 = ref_bases(gene.contig, pos0 + 1)
-        ref_t, alt_t, span = (ref0, planted_alt, 1) if planted_alt else self._alleles(rng, kind, ref0)
+        ref_t, alt_t, span = (ref0, planted_alt, 1) if planted_alt else draw_alleles(rng, kind, ref0)
         if ref_t == "DEL":
             ref = ref_bases(gene.contig, pos0 + 1, span)
             alt = ref[0]
@@ -355,32 +263,17 @@ class TumourPlanner:
             alt = ref0 + "".join(rng.choice(list("ACGT"), size=int(alt_t)).tolist())
         else:
             ref, alt = ref_t, alt_t
-        consequence = {
-            "missense": "missense_variant",
-            "stop_gained": "stop_gained",
-            "frameshift_del": "frameshift_variant",
-            "frameshift_ins": "frameshift_variant",
-            "inframe_del": "inframe_deletion",
-            "inframe_ins": "inframe_insertion",
-            "splice_acceptor": "splice_acceptor_variant",
-            "splice_donor": "splice_donor_variant",
-            "missense_splice_region": "missense_variant&splice_region_variant",
-            "start_lost": "start_lost",
-            "stop_lost": "stop_lost",
-            "synonymous": "synonymous_variant",
-            "utr5": "5_prime_UTR_variant",
-            "utr3": "3_prime_UTR_variant",
-        }.get(kind)
+        consequence = KIND_CONSEQUENCE.get(kind)
         if kind == "intron_bed":
             es, ee = int(gene.exon_starts[exon_idx]), int(gene.exon_ends[exon_idx])
             dist = es - pos0 if pos0 < es else pos0 - ee + 1
             consequence = "splice_region_variant&intron_variant" if dist <= 8 else "intron_variant"
         assert consequence is not None, kind
-        pop = self._pop(rng, pop_profile)
+        pop = draw_pop(rng, pop_profile)
         named = gene if as_gene is None else replace(gene, symbol=as_gene[0], gene_id=as_gene[1])
         hits = annotate(named, pos0 + 1, ref, alt, consequence, pop, rng, trap=trap)
-        t_ref, t_alt, t_extra, n_ref, n_alt, n_extra = self._reads(rng, reads)
-        expected = _expected(intent)
+        t_ref, t_alt, t_extra, n_ref, n_alt, n_extra = draw_reads(rng, reads)
+        expected = expected_fate(intent)
         allele = Allele(alt, t_alt, n_alt, pop, hits, intent, expected)
         return Record(
             gene.contig,
@@ -401,7 +294,7 @@ class TumourPlanner:
         self._used.add((hot.contig, hot.pos - 1))
         pop = PopAF(existing=hot.existing, somatic="0&1")
         hits = annotate(gene, hot.pos, hot.ref, hot.alt, "missense_variant", pop, rng)
-        t_ref, t_alt, t_extra, n_ref, n_alt, n_extra = self._reads(rng, "good")
+        t_ref, t_alt, t_extra, n_ref, n_alt, n_extra = draw_reads(rng, "good")
         allele = Allele(hot.alt, t_alt, 0, pop, hits, f"somatic_hotspot_{hot.symbol}", "counted")
         return Record(
             hot.contig,
@@ -422,9 +315,9 @@ class TumourPlanner:
         ref = ref_bases(contig, pos0 + 1)
         alt = str(rng.choice([b for b in "ACGT" if b != ref]))
         gene = self.exome.gene_at(contig, pos0)
-        pop = self._pop(rng, "somatic")
+        pop = draw_pop(rng, "somatic")
         hits = annotate(gene, pos0 + 1, ref, alt, "intron_variant", pop, rng)
-        t_ref, t_alt, t_extra, n_ref, n_alt, n_extra = self._reads(rng, "good")
+        t_ref, t_alt, t_extra, n_ref, n_alt, n_extra = draw_reads(rng, "good")
         allele = Allele(alt, t_alt, n_alt, pop, hits, "off_target", "territory")
         return Record(
             contig,
@@ -475,30 +368,6 @@ class TumourPlanner:
                     f"planted {allele.intent} at {rec.contig}:{rec.pos} judged {allele.reasons or 'counted'}, "
                     f"expected {allele.expected}"
                 )
-
-
-def _expected(intent: str) -> str:
-    if intent in (
-        "somatic_synonymous",
-        "somatic_intron_bed",
-        "somatic_utr5",
-        "somatic_utr3",
-        "somatic_mane_synonymous_alt_missense",
-        "somatic_canonical_synonymous_alt_missense",
-    ):
-        return "consequence"
-    if intent.startswith("somatic_"):
-        return "counted"
-    return {
-        "artefact_filtered": "filter",
-        "germline_filtered": "filter",
-        "germline_common_pass": "population_af",
-        "germline_rare_population_max_af": "population_af",
-        "artefact_low_vaf": "vaf",
-        "artefact_low_depth": "depth",
-        "artefact_low_alt_depth": "alt_depth",
-        "off_target": "territory",
-    }[intent]
 
 
 def more_germline(planner: TumourPlanner, rng: np.random.Generator, n: int) -> list[Record]:

@@ -13,24 +13,25 @@ import numpy as np
 from biomarker.simulate._io import fmt, write_csv, write_json
 from biomarker.simulate.clinical import ClinicalPatient, write_clinical
 from biomarker.simulate.cohort import draw_baseline
-from biomarker.simulate.fasta import write_reference_fasta
 from biomarker.simulate.fcs import FCS_TRUTH_COLUMNS, write_fcs
-from biomarker.simulate.genome import HOTSPOTS, build_exome, write_bed, write_genes
-from biomarker.simulate.maf import write_maf
+from biomarker.simulate.genome import build_exome, write_bed, write_genes
 from biomarker.simulate.pdl1 import PDL1_COLUMNS, pdl1_row
 from biomarker.simulate.response_model import ResponseModel
-from biomarker.simulate.signatures import (
-    COMUTATIONS,
-    SIGNATURES,
-    draw_mixture,
-    signature_matrix,
-    write_signature_matrix,
+from biomarker.simulate.streams import (
+    S_BASELINE,
+    S_COURSE,
+    S_FCS,
+    S_IDS,
+    S_PDL1,
+    S_RESPONSE,
+    S_TBNK,
+    S_TREAT,
+    rng_for,
 )
-from biomarker.simulate.somatic import TumourPlanner, more_germline
-from biomarker.simulate.somatic_vcf import write_vcf
+from biomarker.simulate.study_tumours import write_tumours
 from biomarker.simulate.tbnk import TBNK_COLUMNS, simulate_tbnk
 from biomarker.simulate.treatment import simulate_treatment
-from biomarker.simulate.truth import PATIENT_COLUMNS, SAMPLE_COLUMNS, counted, write_variants
+from biomarker.simulate.truth import PATIENT_COLUMNS
 from biomarker.simulate.tumour_course import day_to_date, months, simulate_course
 
 log = logging.getLogger(__name__)
@@ -43,10 +44,6 @@ N_SPECIAL = 3  # tumour-only VCFs and MAFs
 N_DISCORDANT = 2
 
 ProgressCallback = Callable[[str, int, int], None]
-
-# independent random streams: default_rng([seed, STREAM, patient])
-_S_BASELINE, _S_IDS, _S_VARIANTS, _S_RESPONSE, _S_COURSE, _S_TREAT, _S_TBNK, _S_PDL1, _S_FCS = range(1, 10)
-_S_GENOMIC = 10
 
 
 @dataclass(frozen=True)
@@ -73,10 +70,6 @@ class StudyFiles:
     fasta: Path | None = None  # with genomic=True: reference FASTA, planted SBS96 matrix, truth
     signature_matrix: Path | None = None
     truth_genomic: Path | None = None
-
-
-def _rng(seed: int, stream: int, i: int | None = None) -> np.random.Generator:
-    return np.random.default_rng([seed, stream] if i is None else [seed, stream, i])
 
 
 def simulate_study(
@@ -152,8 +145,8 @@ def simulate_study(
 
     # ---- cohort
     model = ResponseModel.build(effects, null=null)
-    base = draw_baseline(_rng(seed, _S_BASELINE), n)
-    ids_rng = _rng(seed, _S_IDS)
+    base = draw_baseline(rng_for(seed, S_BASELINE), n)
+    ids_rng = rng_for(seed, S_IDS)
     sites = ids_rng.integers(1, 5, size=n)
     offsets = np.sort(ids_rng.uniform(0, RECRUITMENT_DAYS, size=n)).astype(int)
     counters: dict[int, int] = {}
@@ -169,113 +162,18 @@ def simulate_study(
     tumour_only = set(perm[:k].tolist())
     maf_set = set(perm[-k:].tolist())
 
-    # ---- somatic variants: planned and written one tumour at a time (memory stays flat); only the
-    # counts are kept, because the true TMB feeds the response model
-    planner = TumourPlanner(exome)
-    scale = exome_mb / 35.0
-    bed_rel = "reference/exome.bed"
-    vcfs, to_vcfs, mafs, truth_vars = [], [], [], []
-    sheets: dict[str, list[list[object]]] = {"tumor_normal": [], "tumor_only": [], "maf": []}
-    sample_truth: dict[str, list[list[object]]] = {"tumor_normal": [], "tumor_only": [], "maf": []}
-    drivers_txt: list[str] = []
-    true_counts = np.zeros(n, dtype=int)
-
-    sbs_matrix = signature_matrix() if genomic else None
-    sites: list[tuple[str, int, int]] = []
-    genomic_truth: list[list[object]] = []
-
-    def add_sample(kind: str, u: str, name: str, rel: str, c: int) -> None:
-        sheets[kind].append([u, name, rel, bed_rel, kind])
-        sample_truth[kind].append([name, u, kind, rel, c, exome.territory_bp, c / territory_mb])
-
-    for i in range(n):
-        rng = _rng(seed, _S_VARIANTS, i)
-        u = usubjids[i]
-        tumour = f"{u}-T"
-        smoker = base["smoking"][i] != "NEVER"
-        adeno = base["histology"][i] == "ADENOCARCINOMA"
-        drivers = []
-        if rng.random() < (0.15 if smoker and adeno else 0.04):
-            drivers.append(HOTSPOTS[0])
-        if rng.random() < 0.06:
-            drivers.append(HOTSPOTS[1])
-        drivers_txt.append(";".join(f"{h.symbol} {h.hgvsp}" for h in drivers))
-        target = max(1, round(float(base["tmb"][i]) * territory_mb))
-        if sbs_matrix is None:
-            recs = planner.plan(rng, target, scale, drivers)
-        else:
-            g_rng = _rng(seed, _S_GENOMIC, i)
-            mix = draw_mixture(g_rng, smoker)
-            kras = HOTSPOTS[0] in drivers
-            comut = {
-                flag: bool(g_rng.random() < (p_mut if kras else p_wt))
-                for flag, (_, _, (p_mut, p_wt)) in COMUTATIONS.items()
-            }
-            recs = planner.plan(
-                rng,
-                target,
-                scale,
-                drivers,
-                sbs=sbs_matrix @ mix,
-                comutations=tuple(COMUTATIONS[f][:2] for f, on in comut.items() if on),
-            )
-            genomic_truth.append(
-                [u, tumour, smoker, *(round(float(x), 6) for x in mix), *comut.values(), kras, HOTSPOTS[1] in drivers]
-            )
-        true_counts[i] = counted(recs)
-        vcfs.append(write_vcf(recs, out / "vcf" / f"{tumour}.vcf.gz", tumour, f"{u}-N"))
-        truth_vars.append(write_variants(out / "truth" / "variants" / f"{tumour}.tsv", recs))
-        add_sample("tumor_normal", u, tumour, f"vcf/{tumour}.vcf.gz", int(true_counts[i]))
-        if i in tumour_only:
-            extra = max(5, int(rng.poisson(60 * scale)))
-            to_recs = recs + more_germline(planner, rng, extra)
-            if sbs_matrix is not None:
-                sites.extend((r.contig, r.pos, len(r.ref)) for r in to_recs[len(recs) :])
-            name = f"{tumour}.tumor_only"
-            to_vcfs.append(write_vcf(to_recs, out / "vcf" / f"{name}.vcf.gz", tumour, None))
-            truth_vars.append(write_variants(out / "truth" / "variants" / f"{name}.tsv", to_recs))
-            add_sample("tumor_only", u, name, f"vcf/{name}.vcf.gz", counted(to_recs))
-        if i in maf_set:
-            name = f"{tumour}.maf"
-            mafs.append(write_maf(recs, out / "maf" / f"{tumour}.maf", tumour, f"{u}-N"))
-            truth_vars.append(write_variants(out / "truth" / "variants" / f"{name}.tsv", recs, maf=True))
-            add_sample("maf", u, name, f"maf/{tumour}.maf", counted(recs, maf=True))
-        if sbs_matrix is not None:
-            sites.extend((r.contig, r.pos, len(r.ref)) for r in recs)
-        tick("variants", i + 1, n)
-    fasta = sig_path = truth_genomic = None
-    if sbs_matrix is not None:
-        tick("reference FASTA", 0, 1)
-        fasta = write_reference_fasta(exome, sites, out / "reference" / "genome.fa.gz")
-        sig_path = write_signature_matrix(out / "reference" / "signatures_sbs96.tsv")
-        truth_genomic = write_csv(
-            out / "truth" / "genomic.csv",
-            (
-                "usubjid",
-                "sample",
-                "smoker",
-                *(f"{s.lower()}_exposure_frac" for s in SIGNATURES),
-                *COMUTATIONS,
-                "kras_g12c",
-                "tp53_mut",
-            ),
-            genomic_truth,
-        )
-        tick("reference FASTA", 1, 1)
+    # ---- somatic variants (one tumour at a time); the true TMB feeds the response model
+    tumours = write_tumours(out, exome, exome_mb, base, usubjids, tumour_only, maf_set, seed, genomic, tick)
+    true_counts, drivers_txt = tumours.true_counts, tumours.drivers
     true_tmb = true_counts / territory_mb
-    sheet = [row for kind in sheets for row in sheets[kind]]
-    samplesheet = write_csv(out / "samplesheet.csv", ("patient", "sample", "vcf", "bed", "type"), sheet)
-    truth_samples = write_csv(
-        out / "truth" / "samples.csv", SAMPLE_COLUMNS, [row for kind in sample_truth for row in sample_truth[kind]]
-    )
 
     # ---- response
     feats = dict(base)
     feats["tmb"] = np.maximum(true_tmb, 0.05)
     lp = model.linear_predictor(feats)
     p = model.probability(feats)
-    klass = model.draw_class(_rng(seed, _S_RESPONSE), p)
-    sd_idx = [i for i in _rng(seed, _S_RESPONSE, 1).permutation(n).tolist() if klass[i] == "SD"]
+    klass = model.draw_class(rng_for(seed, S_RESPONSE), p)
+    sd_idx = [i for i in rng_for(seed, S_RESPONSE, 1).permutation(n).tolist() if klass[i] == "SD"]
     discordant = set(sd_idx[:N_DISCORDANT])
 
     # ---- per-patient clinical course, treatment, biomarkers
@@ -283,8 +181,8 @@ def simulate_study(
     tbnk_rows, pdl1_rows, fcs_jobs = [], [], []
     for i in range(n):
         follow_up = (DATA_CUTOFF - first_doses[i]).days
-        course = simulate_course(_rng(seed, _S_COURSE, i), str(klass[i]), follow_up, discordant=i in discordant)
-        treat = simulate_treatment(_rng(seed, _S_TREAT, i), course, follow_up)
+        course = simulate_course(rng_for(seed, S_COURSE, i), str(klass[i]), follow_up, discordant=i in discordant)
+        treat = simulate_treatment(rng_for(seed, S_TREAT, i), course, follow_up)
         clin.append(
             ClinicalPatient(
                 STUDYID,
@@ -301,7 +199,7 @@ def simulate_study(
             )
         )
         results = simulate_tbnk(
-            _rng(seed, _S_TBNK, i),
+            rng_for(seed, S_TBNK, i),
             usubjids[i],
             i,
             float(base["nk_pct_baseline"][i]),
@@ -314,7 +212,7 @@ def simulate_study(
             fcs_jobs.append((i, res, when))
         pdl1_rows.append(
             pdl1_row(
-                _rng(seed, _S_PDL1, i),
+                rng_for(seed, S_PDL1, i),
                 usubjids[i],
                 i,
                 first_doses[i],
@@ -332,7 +230,7 @@ def simulate_study(
         fcs_truth = []
         for j, (i, res, when) in enumerate(fcs_jobs):
             path = out / "flow" / "fcs" / f"{usubjids[i]}_{res.visit}_TBNK.fcs"
-            written, planted = write_fcs(path, _rng(seed, _S_FCS, j), res, when)
+            written, planted = write_fcs(path, rng_for(seed, S_FCS, j), res, when)
             fcs_paths.append(written)
             fcs_truth.append(planted)
             tick("fcs", j + 1, len(fcs_jobs))
@@ -389,21 +287,21 @@ def simulate_study(
         outdir=out,
         bed=bed,
         genes=genes,
-        samplesheet=samplesheet,
-        vcfs=tuple(vcfs),
-        tumour_only_vcfs=tuple(to_vcfs),
-        mafs=tuple(mafs),
+        samplesheet=tumours.samplesheet,
+        vcfs=tumours.vcfs,
+        tumour_only_vcfs=tumours.tumour_only_vcfs,
+        mafs=tumours.mafs,
         clinical=clinical,
         study_json=clinical["study"],
         pdl1=pdl1,
         tbnk=tbnk,
         fcs=tuple(fcs_paths),
         truth_patients=truth_patients,
-        truth_samples=truth_samples,
-        truth_variants=tuple(truth_vars),
+        truth_samples=tumours.truth_samples,
+        truth_variants=tumours.truth_variants,
         response_model=response_model,
         usubjids=tuple(usubjids),
-        fasta=fasta,
-        signature_matrix=sig_path,
-        truth_genomic=truth_genomic,
+        fasta=tumours.fasta,
+        signature_matrix=tumours.signature_matrix,
+        truth_genomic=tumours.truth_genomic,
     )

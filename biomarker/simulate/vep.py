@@ -5,244 +5,28 @@ with ``--everything --mane --canonical``: the flagged transcript carries the int
 consequence and the others either agree, fall in an intron (the exon is skipped), are
 non-coding, or, for the deliberate traps, disagree (MANE synonymous, another transcript
 missense).
+
+The CSQ vocabulary (field order, severity, IMPACT) is in :mod:`biomarker.simulate.csq`; the coding fields
+(HGVS, codons, positions) in :mod:`biomarker.simulate.vep_coding`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
+from biomarker.simulate.csq import (  # noqa: F401 (re-exported: the CSQ vocabulary was first defined here)
+    COUNTED,
+    CSQ_FIELDS,
+    RANK,
+    SEVERITY,
+    PopAF,
+    TranscriptHit,
+    choose_transcript,
+    impact,
+    is_counted_consequence,
+)
 from biomarker.simulate.genome import Gene
-
-#: CSQ sub-fields, in the order declared in the VCF header.
-CSQ_FIELDS: tuple[str, ...] = (
-    "Allele",
-    "Consequence",
-    "IMPACT",
-    "SYMBOL",
-    "Gene",
-    "Feature_type",
-    "Feature",
-    "BIOTYPE",
-    "EXON",
-    "INTRON",
-    "HGVSc",
-    "HGVSp",
-    "cDNA_position",
-    "CDS_position",
-    "Protein_position",
-    "Amino_acids",
-    "Codons",
-    "DISTANCE",
-    "STRAND",
-    "FLAGS",
-    "VARIANT_CLASS",
-    "SYMBOL_SOURCE",
-    "HGNC_ID",
-    "CANONICAL",
-    "MANE_SELECT",
-    "MANE_PLUS_CLINICAL",
-    "TSL",
-    "APPRIS",
-    "CCDS",
-    "ENSP",
-    "SWISSPROT",
-    "UNIPARC",
-    "SIFT",
-    "PolyPhen",
-    "DOMAINS",
-    "HGVS_OFFSET",
-    "TREMBL",
-    "UNIPROT_ISOFORM",
-    "GENE_PHENO",
-    "AF",
-    "AFR_AF",
-    "AMR_AF",
-    "EAS_AF",
-    "EUR_AF",
-    "SAS_AF",
-    "gnomADe_AF",
-    "gnomADe_AFR_AF",
-    "gnomADe_NFE_AF",
-    "gnomADg_AF",
-    "gnomADg_AFR_AF",
-    "gnomADg_NFE_AF",
-    "MAX_AF",
-    "MAX_AF_POPS",
-    "Existing_variation",
-    "CLIN_SIG",
-    "SOMATIC",
-    "PHENO",
-    "PUBMED",
-)
-
-#: Sequence Ontology consequences from most to least severe (Ensembl VEP ranking).
-SEVERITY: tuple[str, ...] = (
-    "transcript_ablation",
-    "splice_acceptor_variant",
-    "splice_donor_variant",
-    "stop_gained",
-    "frameshift_variant",
-    "stop_lost",
-    "start_lost",
-    "transcript_amplification",
-    "feature_elongation",
-    "feature_truncation",
-    "inframe_insertion",
-    "inframe_deletion",
-    "missense_variant",
-    "protein_altering_variant",
-    "splice_donor_5th_base_variant",
-    "splice_region_variant",
-    "splice_donor_region_variant",
-    "splice_polypyrimidine_tract_variant",
-    "incomplete_terminal_codon_variant",
-    "start_retained_variant",
-    "stop_retained_variant",
-    "synonymous_variant",
-    "coding_sequence_variant",
-    "mature_miRNA_variant",
-    "5_prime_UTR_variant",
-    "3_prime_UTR_variant",
-    "non_coding_transcript_exon_variant",
-    "intron_variant",
-    "NMD_transcript_variant",
-    "non_coding_transcript_variant",
-    "coding_transcript_variant",
-    "upstream_gene_variant",
-    "downstream_gene_variant",
-    "TFBS_ablation",
-    "TFBS_amplification",
-    "TF_binding_site_variant",
-    "regulatory_region_ablation",
-    "regulatory_region_amplification",
-    "regulatory_region_variant",
-    "intergenic_variant",
-)
-RANK: dict[str, int] = {term: i for i, term in enumerate(SEVERITY)}
-
-#: The consequences a ``wes`` TMB counts (nonsynonymous coding and canonical splice sites).
-COUNTED: frozenset[str] = frozenset(
-    {
-        "missense_variant",
-        "stop_gained",
-        "stop_lost",
-        "start_lost",
-        "frameshift_variant",
-        "inframe_insertion",
-        "inframe_deletion",
-        "protein_altering_variant",
-        "splice_acceptor_variant",
-        "splice_donor_variant",
-    }
-)
-
-_HIGH = {
-    "transcript_ablation",
-    "splice_acceptor_variant",
-    "splice_donor_variant",
-    "stop_gained",
-    "frameshift_variant",
-    "stop_lost",
-    "start_lost",
-}
-_MODERATE = {"inframe_insertion", "inframe_deletion", "missense_variant", "protein_altering_variant"}
-_LOW = {
-    "splice_region_variant",
-    "synonymous_variant",
-    "start_retained_variant",
-    "stop_retained_variant",
-    "incomplete_terminal_codon_variant",
-}
-_AA = (
-    "Ala",
-    "Arg",
-    "Asn",
-    "Asp",
-    "Cys",
-    "Gln",
-    "Glu",
-    "Gly",
-    "His",
-    "Ile",
-    "Leu",
-    "Lys",
-    "Met",
-    "Phe",
-    "Pro",
-    "Ser",
-    "Thr",
-    "Trp",
-    "Tyr",
-    "Val",
-)
-_AA1 = dict(zip(_AA, "ARNDCQEGHILKMFPSTWYV", strict=True))
-_COMP = str.maketrans("ACGT", "TGCA")
-
-
-def impact(consequence: str) -> str:
-    """VEP IMPACT of an ``&``-joined consequence (that of its most severe term)."""
-    term = min(consequence.split("&"), key=lambda t: RANK.get(t, len(RANK)))
-    if term in _HIGH:
-        return "HIGH"
-    if term in _MODERATE:
-        return "MODERATE"
-    if term in _LOW:
-        return "LOW"
-    return "MODIFIER"
-
-
-@dataclass(frozen=True)
-class PopAF:
-    """Population allele frequencies as VEP reports them (``None`` = absent)."""
-
-    gnomade: float | None = None
-    gnomadg: float | None = None
-    max_af: float | None = None
-    max_pops: str = ""
-    existing: str = ""
-    somatic: str = ""
-
-    @property
-    def value(self) -> float:
-        """The population AF a ``wes`` TMB filters on: max of the three, absent = 0."""
-        return max((v for v in (self.gnomade, self.gnomadg, self.max_af) if v is not None), default=0.0)
-
-
-@dataclass
-class TranscriptHit:
-    """One CSQ entry (one allele on one transcript), kept structured until rendered."""
-
-    fields: dict[str, str]
-
-    @property
-    def consequence(self) -> str:
-        """The ``&``-joined Consequence of this entry."""
-        return self.fields["Consequence"]
-
-    def render(self) -> str:
-        """The entry as written in INFO/CSQ (``|``-separated, :data:`CSQ_FIELDS` order)."""
-        get = self.fields.get
-        return "|".join([get(name, "") for name in CSQ_FIELDS])
-
-
-def choose_transcript(hits: list[TranscriptHit]) -> TranscriptHit | None:
-    """The transcript a ``wes`` TMB judges: MANE Select > CANONICAL=YES > most severe."""
-    if not hits:
-        return None
-    for hit in hits:
-        if hit.fields.get("MANE_SELECT"):
-            return hit
-    for hit in hits:
-        if hit.fields.get("CANONICAL") == "YES":
-            return hit
-    return min(hits, key=lambda h: min(RANK.get(t, len(RANK)) for t in h.consequence.split("&")))
-
-
-def is_counted_consequence(consequence: str) -> bool:
-    """Whether any ``&``-joined term of ``consequence`` is in :data:`COUNTED`."""
-    return any(term in COUNTED for term in consequence.split("&"))
+from biomarker.simulate.vep_coding import AMINO_ACIDS, coding_fields, locate_exon
 
 
 def _fmt_af(value: float | None) -> str:
@@ -325,11 +109,11 @@ def annotate(
     if gene.hotspot is not None:
         return _hotspot_hits(gene, common)
     pos0 = pos - 1 if len(ref) == len(alt) else pos  # first affected base (0-based)
-    exon_idx, in_exon = _locate(gene, pos0)
+    exon_idx, in_exon = locate_exon(gene, pos0)
     n_exons = len(gene.exon_starts)
     t_exon = exon_idx if gene.strand > 0 else n_exons - 1 - exon_idx  # transcript-order exon
     hits: list[TranscriptHit] = []
-    aa_ref, aa_alt = (str(a) for a in rng.choice(_AA, size=2, replace=False))
+    aa_ref, aa_alt = (str(a) for a in rng.choice(AMINO_ACIDS, size=2, replace=False))
     sift = (
         f"deleterious({rng.uniform(0, 0.05):.2f})" if rng.random() < 0.6 else f"tolerated({rng.uniform(0.05, 1):.2f})"
     )
@@ -397,109 +181,11 @@ def annotate(
         elif not in_exon:
             f["INTRON"] = f"{max(min(t_exon + 1, n_tx_exons - 1), 1)}/{max(n_tx_exons - 1, 1)}"
         if coding:
-            _coding_fields(f, gene, pos0, exon_idx, in_exon, ref, alt, cons, aa_ref, aa_alt, tx, k)
+            coding_fields(f, gene, pos0, exon_idx, in_exon, ref, alt, cons, aa_ref, aa_alt, tx, k)
             if "missense_variant" in cons.split("&"):
                 f["SIFT"], f["PolyPhen"] = sift, polyphen
         hits.append(TranscriptHit(f))
     return hits
-
-
-def _locate(gene: Gene, pos0: int) -> tuple[int, bool]:
-    """Nearest exon (genomic order) and whether ``pos0`` is inside it."""
-    starts, ends = gene.exon_starts, gene.exon_ends
-    i = int(np.searchsorted(starts, pos0, side="right")) - 1
-    if i >= 0 and pos0 < ends[i]:
-        return i, True
-    if i < 0:
-        return 0, False
-    if i + 1 < len(starts) and starts[i + 1] - pos0 < pos0 - ends[i] + 1:
-        return i + 1, False
-    return i, False
-
-
-def _cds_offset(gene: Gene, pos0: int, exon_idx: int) -> int:
-    """1-based position in the spliced transcript of 0-based genomic ``pos0`` in ``exon_idx``."""
-    lengths = (gene.exon_ends - gene.exon_starts).tolist()
-    if gene.strand > 0:
-        return int(sum(lengths[:exon_idx]) + (pos0 - gene.exon_starts[exon_idx]) + 1)
-    return int(sum(lengths[exon_idx + 1 :]) + (gene.exon_ends[exon_idx] - 1 - pos0) + 1)
-
-
-def _coding_fields(
-    f: dict[str, str],
-    gene: Gene,
-    pos0: int,
-    exon_idx: int,
-    in_exon: bool,
-    ref: str,
-    alt: str,
-    cons: str,
-    aa_ref: str,
-    aa_alt: str,
-    tx: str,
-    k: int,
-) -> None:
-    strand_ref = ref if gene.strand > 0 else ref.translate(_COMP)[::-1]
-    strand_alt = alt if gene.strand > 0 else alt.translate(_COMP)[::-1]
-    ensp = f"ENSP9{(gene.index + 1) * 10 + k:010d}.1"
-    terms = cons.split("&")
-    if not in_exon:
-        edge = gene.exon_ends[exon_idx] - 1 if pos0 >= gene.exon_ends[exon_idx] else gene.exon_starts[exon_idx]
-        cds = _cds_offset(gene, int(edge), exon_idx) + 40 * k
-        dist = abs(pos0 - int(edge))
-        after = (pos0 > edge) == (gene.strand > 0)
-        sign = "+" if after else "-"
-        if len(ref) == len(alt) == 1:
-            f["HGVSc"] = f"{tx}:c.{cds}{sign}{dist}{strand_ref}>{strand_alt}"
-        return
-    cds = _cds_offset(gene, pos0, exon_idx) + 40 * k
-    prot = (cds + 2) // 3
-    f["cDNA_position"] = str(cds + 120)
-    if "5_prime_UTR_variant" in terms:
-        f["HGVSc"] = f"{tx}:c.-{cds}{strand_ref}>{strand_alt}"
-        f["cDNA_position"] = str(cds)
-        return
-    if "3_prime_UTR_variant" in terms:
-        f["HGVSc"] = f"{tx}:c.*{cds}{strand_ref}>{strand_alt}"
-        return
-    f["CDS_position"] = str(cds)
-    f["Protein_position"] = str(prot)
-    if len(ref) == len(alt) == 1:
-        f["HGVSc"] = f"{tx}:c.{cds}{strand_ref}>{strand_alt}"
-        codon = ["a", "c", "g"]
-        frame = (cds - 1) % 3
-        ref_codon = "".join(strand_ref if i == frame else codon[i] for i in range(3))
-        alt_codon = "".join(strand_alt.upper() if i == frame else codon[i] for i in range(3))
-        ref_codon = ref_codon[:frame] + strand_ref.upper() + ref_codon[frame + 1 :]
-        f["Codons"] = f"{ref_codon}/{alt_codon}"
-    elif len(alt) > len(ref):
-        ins = strand_alt[1:] if gene.strand > 0 else strand_alt[:-1]
-        f["HGVSc"] = f"{tx}:c.{cds}_{cds + 1}ins{ins}"
-        f["CDS_position"] = f"{cds}-{cds + 1}"
-    else:
-        n_del = len(ref) - len(alt)
-        f["HGVSc"] = f"{tx}:c.{cds}_{cds + n_del - 1}del" if n_del > 1 else f"{tx}:c.{cds}del"
-        f["CDS_position"] = f"{cds}-{cds + n_del - 1}" if n_del > 1 else str(cds)
-    a1, a2 = _AA1[aa_ref], _AA1[aa_alt]
-    if "missense_variant" in terms:
-        f["HGVSp"], f["Amino_acids"] = f"{ensp}:p.{aa_ref}{prot}{aa_alt}", f"{a1}/{a2}"
-    elif "synonymous_variant" in terms:
-        f["HGVSp"], f["Amino_acids"] = f"{ensp}:p.{aa_ref}{prot}%3D", a1
-    elif "stop_gained" in terms:
-        f["HGVSp"], f["Amino_acids"] = f"{ensp}:p.{aa_ref}{prot}Ter", f"{a1}/*"
-    elif "stop_lost" in terms:
-        f["HGVSp"], f["Amino_acids"] = f"{ensp}:p.Ter{prot}{aa_alt}extTer{prot % 40 + 3}", f"*/{a2}"
-    elif "start_lost" in terms:
-        f["HGVSp"], f["Amino_acids"] = f"{ensp}:p.Met1?", f"M/{a2}"
-    elif "frameshift_variant" in terms:
-        f["HGVSp"] = f"{ensp}:p.{aa_ref}{prot}{aa_alt}fsTer{prot % 30 + 2}"
-        f["Amino_acids"] = f"{a1}/X"
-    elif "inframe_deletion" in terms:
-        f["HGVSp"] = f"{ensp}:p.{aa_ref}{prot}del"
-        f["Amino_acids"] = f"{a1}/-"
-    elif "inframe_insertion" in terms:
-        f["HGVSp"] = f"{ensp}:p.{aa_ref}{prot}_{aa_alt}{prot + 1}ins{aa_alt}"
-        f["Amino_acids"] = f"-/{a2}"
 
 
 def _hotspot_hits(gene: Gene, common: dict[str, str]) -> list[TranscriptHit]:

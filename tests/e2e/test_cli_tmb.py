@@ -77,7 +77,7 @@ def test_version_and_help_start(tmp_path) -> None:
 def test_demo_runs_end_to_end(tmp_path) -> None:
     from biomarker.store import Store
 
-    proc = run("demo", tmp_path / "demo", "--patients", "4", "--seed", "3")
+    proc = run("demo", tmp_path / "demo", "--patients", "4", "--seed", "3", "--jobs", "1")
     assert proc.returncode == 0, proc.stderr
     with Store(tmp_path / "demo" / "results" / "study.duckdb", read_only=True) as store:
         results = store.table("tmb_results")
@@ -117,6 +117,10 @@ def test_model_on_any_patient_table(tmp_path) -> None:
         "2",
         "--permutations",
         "5",
+        "--refit-bootstrap",
+        "10",
+        "--jobs",
+        "1",
     )
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "out" / "report.json").is_file() and (tmp_path / "out" / "univariable.tsv").is_file()

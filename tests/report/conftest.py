@@ -25,7 +25,7 @@ def study_run(tmp_path_factory):
     (root / "study.yaml").write_text(
         "study: TEST\nsamplesheet: study/samplesheet.csv\nclinical: study\npathology: study/pathology/pdl1_til.csv\n"
         "tbnk: study/flow/tbnk.csv\nout: results\njobs: 1\n"
-        "models: {outcome: response, n_repeats: 2, n_permutations: 5, n_bootstrap: 50, figures: false}\n"
+        "models: {outcome: response, n_repeats: 2, n_permutations: 5, n_bootstrap: 50, n_refit_bootstrap: 10, figures: false}\n"
     )
     report = run_study(load_config(root / "study.yaml"))
     return root, report
