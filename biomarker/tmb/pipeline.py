@@ -9,7 +9,6 @@ import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -275,9 +274,7 @@ def _scan(
                 column_map=job.column_map,
             )
         elif as_text or by_contig:
-            if threads == 1:
-                hasher.start()
-            tally, side = (scan_text if as_text else scan_by_contig)(
+            tally = (scan_text if as_text else scan_by_contig)(
                 layout,
                 job.params,
                 job.territory,
@@ -286,9 +283,8 @@ def _scan(
                 jobs=threads,
                 work_dir=workdir,
                 progress=progress,
-                side_task=partial(_hash_inputs, files, known_sha256) if threads > 1 else None,
+                started=hasher.start,  # hashlib frees the GIL: the hash runs beside the scan, in this process
             )
-            hashed.extend(side or [])
         else:
             hasher.start()
             tally = scan_vcf(

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import warnings
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 from typing import IO, Any
@@ -81,15 +81,12 @@ def scan_text(
     jobs: int = 1,
     work_dir: Path | None = None,
     progress: Callable[[int], None] | None = None,
-    side_task: Callable[[], Any] | None = None,
-) -> tuple[ScanTally, Any]:
+    started: Callable[[], Any] | None = None,
+) -> ScanTally:
     """Scan a text VCF into ``sink`` (its file handle, or its row list), in ``jobs`` processes when it splits.
 
-    Returns
-    -------
-    tally, side
-        The scan's counts, and what ``side_task`` (a picklable callable, e.g. hashing the inputs) returned:
-        it runs in a worker beside the scan, or in this process after a single-process scan.
+    ``started`` is called once the scan is under way (after the worker processes are forked: a thread
+    started before a fork can leave a lock held in the child).
     """
     text = open_text(layout.path, need_offsets=jobs > 1)
     handle = sink.handle
@@ -100,16 +97,16 @@ def scan_text(
         import io
 
         out = io.BytesIO() if sink.rows is not None else None
-    side = None
     if jobs > 1 and len(text.offsets) > 2:
-        tally, side = _text_in_parallel(layout, text, params, territory, hotspots, out, jobs, work_dir, side_task)
+        tally = _text_in_parallel(layout, text, params, territory, hotspots, out, jobs, work_dir, started)
     else:
+        if started is not None:
+            started()
         tally = scan_vcf_text(layout, text, params, territory, out, hotspots=hotspots, progress=progress)
-        side = side_task() if side_task is not None else None
     if handle is None and sink.rows is not None and out is not None:
         lines = out.getvalue().decode().splitlines()  # type: ignore[attr-defined]
         sink.rows.extend(tuple(line.split("\t")) for line in lines)
-    return tally, side
+    return tally
 
 
 def _text_part(
@@ -130,8 +127,8 @@ def _text_in_parallel(
     out: IO[bytes] | None,
     jobs: int,
     work_dir: Path | None,
-    side_task: Callable[[], Any] | None,
-) -> tuple[ScanTally, Any]:
+    started: Callable[[], Any] | None,
+) -> ScanTally:
     parts_dir = Path(tempfile.mkdtemp(prefix=".tmb-parts-", dir=work_dir))
     total = ScanTally()
     try:
@@ -140,16 +137,17 @@ def _text_in_parallel(
             for i, span in enumerate(text.ranges(4 * jobs))  # several per worker: the pool evens out the load
         ]
         with _pool(jobs) as pool:
-            side: Future | None = pool.submit(side_task) if side_task is not None else None
-            for tally, (*_, part) in zip(pool.map(_text_part, args), args, strict=True):
+            results = pool.map(_text_part, args)  # every worker is forked here
+            if started is not None:
+                started()
+            for tally, (*_, part) in zip(results, args, strict=True):
                 total.add(tally)
                 if out is not None:
                     with open(part, "rb") as fh:
                         shutil.copyfileobj(fh, out)
-            side_value = side.result() if side is not None else None
     finally:
         shutil.rmtree(parts_dir, ignore_errors=True)
-    return total, side_value
+    return total
 
 
 def _pool(jobs: int) -> ProcessPoolExecutor:
@@ -180,8 +178,8 @@ def scan_by_contig(
     jobs: int = 2,
     work_dir: Path | None = None,
     progress: Callable[[int], None] | None = None,
-    side_task: Callable[[], Any] | None = None,
-) -> tuple[ScanTally, Any]:
+    started: Callable[[], Any] | None = None,
+) -> ScanTally:
     """Scan an indexed VCF/BCF contig by contig in ``jobs`` processes; rows keep header contig order.
 
     The per-region part files go inside ``work_dir`` (the run's ``OUT/.tmb-*`` folder) when there is one, so a
@@ -197,8 +195,10 @@ def scan_by_contig(
             for i, group in enumerate(contig_groups(layout.contigs, territory, 2 * jobs))
         ]
         with _pool(jobs) as pool:
-            side = pool.submit(side_task) if side_task is not None else None
-            for tally, (*_, part) in zip(pool.map(_scan_regions, jobs_args), jobs_args, strict=True):
+            results = pool.map(_scan_regions, jobs_args)
+            if started is not None:
+                started()
+            for tally, (*_, part) in zip(results, jobs_args, strict=True):
                 total.add(tally)
                 with open(part, encoding="utf-8") as fh:
                     if handle is not None:
@@ -206,7 +206,6 @@ def scan_by_contig(
                     elif sink.rows is not None:
                         for line in fh:
                             sink(tuple(line.rstrip("\n").split("\t")))
-            side_value = side.result() if side is not None else None
     finally:
         shutil.rmtree(parts_dir, ignore_errors=True)
-    return total, side_value
+    return total
