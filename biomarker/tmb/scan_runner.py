@@ -109,11 +109,15 @@ def scan_text(
     return tally
 
 
-def _text_part(
-    args: tuple[VcfLayout, TextFile, TmbParams, Territory | None, tuple[int, int], Drivers, str],
-) -> ScanTally:
+#: What every range of one parallel scan shares (layout, text, settings, territory, drivers): set before the
+#: workers fork, so they inherit it instead of each task pickling a territory of megabytes.
+_SHARED: dict[str, Any] = {}
+
+
+def _text_part(args: tuple[tuple[int, int], str]) -> ScanTally:
     """Worker: scan one byte range of a text VCF into a part file."""
-    layout, text, params, territory, span, hotspots, part = args
+    span, part = args
+    layout, text, params, territory, hotspots = _SHARED["text_scan"]
     with open(part, "wb") as fh:
         return scan_vcf_text(layout, text, params, territory, fh, span=span, hotspots=hotspots)
 
@@ -133,19 +137,22 @@ def _text_in_parallel(
     total = ScanTally()
     try:
         args = [
-            (layout, text, params, territory, span, hotspots, str(parts_dir / f"{i:05d}.tsv"))
+            (span, str(parts_dir / f"{i:05d}.tsv"))
             for i, span in enumerate(text.ranges(4 * jobs))  # several per worker: the pool evens out the load
         ]
+        _SHARED["text_scan"] = (layout, text, params, territory, hotspots)
         with _pool(jobs) as pool:
-            results = pool.map(_text_part, args)  # every worker is forked here
+            results = pool.map(_text_part, args)  # every worker is forked here, inheriting _SHARED
+            _SHARED.clear()
             if started is not None:
                 started()
-            for tally, (*_, part) in zip(results, args, strict=True):
+            for tally, (_, part) in zip(results, args, strict=True):
                 total.add(tally)
                 if out is not None:
                     with open(part, "rb") as fh:
                         shutil.copyfileobj(fh, out)
     finally:
+        _SHARED.clear()
         shutil.rmtree(parts_dir, ignore_errors=True)
     return total
 
