@@ -225,6 +225,13 @@ def run_study_command(
             "listed on stderr).",
         ),
     ] = False,
+    no_report: Annotated[
+        bool,
+        typer.Option(
+            "--no-report",
+            help="Stop before report.html (the store holds everything; `biomarker report` builds it later).",
+        ),
+    ] = False,
 ) -> None:
     """Everything end to end: TMB batch, PD-L1, TBNK, genomic features, endpoints, patient table, models and
     report.html; the run is logged to OUT/run.log.
@@ -236,7 +243,7 @@ def run_study_command(
     from biomarker.api import Study
     from biomarker.cli_views import print_endpoint_table, print_run_summary, stage_progress
 
-    study = Study.from_config(config, out=out, jobs=jobs)
+    study = Study.from_config(config, out=out, jobs=jobs, report=False if no_report else None)
     with stage_progress("study") as progress:
         summary = study.run(progress=progress, force=force, command=" ".join(["biomarker", *sys.argv[1:]]))
     print_endpoint_table(study.store_path)

@@ -58,6 +58,7 @@ class StudyConfig:
     store: Path | None = None
     jobs: int = 1
     scheduler: str | None = None
+    report: bool = True
     source: Path | None = None
 
     @property
@@ -109,6 +110,10 @@ def load_config(path: str | os.PathLike[str], **overrides: Any) -> StudyConfig:
     jobs = values.get("jobs", 1)
     if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
         raise ConfigError(f"{path}: jobs must be a whole number >= 1, not {jobs!r}")
+    if not isinstance(values.get("report", True), bool):
+        raise ConfigError(
+            f"{path}: report is true or false (build OUT/report.html at the end), not {values['report']!r}"
+        )
     if not isinstance(values.get("preset", "wes"), str):
         raise ConfigError(f"{path}: preset is a preset name or a YAML file, not {values['preset']!r}")
     for block, example in (

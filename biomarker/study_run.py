@@ -80,8 +80,10 @@ class StudyRun:
             summary.failures = self.failures()
             for step, name, reason in summary.failures:
                 log.warning("failed: %s %s: %s", step, name, reason)
-            tell("report")
-            summary.report = self.report(config.out / "report.html", summary.notes, summary.failures)
+            if config.report:
+                tell("report")
+                summary.report = self.report(config.out / "report.html", summary.notes, summary.failures)
+            summary.steps["report"] = "written" if config.report else "not asked"
             status = "ok"
         except KeyboardInterrupt:
             status = "interrupted"

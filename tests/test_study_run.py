@@ -25,6 +25,7 @@ def study(tmp_path_factory) -> Path:
 
 
 def write_config(path: Path, **entries: object) -> Path:
+    entries.setdefault("report", "false")  # these tests read the store; the report has its own tests
     lines = [f"{k}: {v}" for k, v in entries.items()]
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -205,3 +206,12 @@ def test_a_step_the_config_stops_naming_leaves_no_tables_behind(study, tmp_path)
         assert "pdl1" not in store.tables() and store.provenance("pdl1") == {}
     table = Study.open(tmp_path / "results").patients(refresh=False).tables["patients"]
     assert "pdl1_tps_pct" not in table and "cd8_pct_lymph_c1d1" in table
+
+
+def test_report_false_stops_before_the_report_and_a_bad_value_is_refused(study, tmp_path) -> None:
+    config = write_config(tmp_path / "study.yaml", pathology=study / "pathology" / "pdl1_til.csv", out=tmp_path / "r")
+    summary = Study.from_config(config).run()
+    assert summary.report is None and summary.steps["report"] == "not asked"
+    assert (tmp_path / "r" / "study.duckdb").is_file() and not (tmp_path / "r" / "report.html").exists()
+    with pytest.raises(ConfigError, match="report is true or false"):
+        load_config(write_config(tmp_path / "bad.yaml", report="maybe"))
