@@ -125,11 +125,12 @@ class RecordAnnotator:
         hgvsp = idx.get("HGVSp_Short", idx.get("HGVSp"))
         self.hgvsp_i = hgvsp
         # the fields read from any transcript (allele-level ones are read from the first, split whole)
-        per_row = ["Allele", "ALLELE_NUM", "Consequence", "SYMBOL", "Feature", "Existing_variation", "CANONICAL"]
-        needed = [idx[f] for f in (*per_row, "MANE_SELECT", "MANE") if f in idx] + [1]
-        self._row_split = max(needed) + 1 if hgvsp is None else max(*needed, hgvsp) + 1
         cols = [idx.get("MANE_SELECT", idx.get("MANE")) if p == "mane" else idx.get("CANONICAL") for p in self.choice]
         self._choice_cols = [c for c in cols if c is not None]
+        # every transcript is split only as far as the fields that choose one (allele, consequence, the
+        # MANE/canonical flags); the chosen transcript and the first (allele-level values) are split whole
+        needed = [idx[f] for f in ("Allele", "ALLELE_NUM", "Consequence") if f in idx] + self._choice_cols + [1]
+        self._row_split = max(needed) + 1
 
     # -- what the file can tell (for the checks before a scan) --------------------------------
     @property
@@ -293,6 +294,8 @@ class RecordAnnotator:
         if best is None:
             return Annotation("sequence_variant", terms=all_terms)
         _, so, row = best
+        if len(row) == self._row_split + 1:  # split only as far as choosing needs
+            row = "|".join(row).split("|")
 
         def col(name: str) -> str:
             i = idx.get(name)
