@@ -181,6 +181,7 @@ class Store(SampleTables):
         flat = _flatten(provenance or {})
         existing = set(self.tables())
         stale = sorted(t for t in existing if drop_prefix and t.startswith(drop_prefix) and t not in names)
+        prov_rows: list[list[Any]] = []
         with self._transaction():
             for name in stale:
                 self.con.execute(f"DROP TABLE {name}")
@@ -194,12 +195,23 @@ class Store(SampleTables):
                 self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _incoming")
                 self.con.unregister("_incoming")
                 if step is not None:
-                    self.con.executemany(
-                        "INSERT INTO provenance VALUES (?, ?, ?, ?, ?)",
-                        [[run_id, step, name, k, v] for k, v in flat.items()]
-                        or [[run_id, step, name, "step", json.dumps(step)]],
-                    )
+                    prov_rows += [[run_id, step, name, k, v] for k, v in flat.items()] or [
+                        [run_id, step, name, "step", json.dumps(step)]
+                    ]
+            if prov_rows:  # one insert for every table's provenance (executemany costs about 0.6 ms a row)
+                self._insert_provenance(prov_rows)
         return list(names)
+
+    def _insert_provenance(self, rows: list[list[Any]]) -> None:
+        import pandas as pd
+
+        frame = pd.DataFrame(rows, columns=["run_id", "step", "table_name", "key", "value"])
+        frame["run_id"] = frame["run_id"].astype("Int64")
+        self.con.register("_provenance_rows", frame)
+        self.con.execute(
+            "INSERT INTO provenance SELECT run_id::INTEGER, step, table_name, key, value FROM _provenance_rows"
+        )
+        self.con.unregister("_provenance_rows")
 
     def drop_tables(self, names: Iterable[str] = (), prefix: str | None = None) -> list[str]:
         """Drop whole-study tables (by name, and every table starting with ``prefix``) and their provenance, in
