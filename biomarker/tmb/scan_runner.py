@@ -8,11 +8,12 @@ workers an indexed BCF is split by contig.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -24,7 +25,7 @@ from biomarker.tmb.judge import Drivers
 from biomarker.tmb.params import TmbParams
 from biomarker.tmb.territory import Territory, canonical_contig
 from biomarker.tmb.vcf_scan import ScanTally, VcfLayout, scan_vcf
-from biomarker.tmb.vcf_text import TextFile, is_bcf, open_text
+from biomarker.tmb.vcf_text import is_bcf, open_text
 from biomarker.tmb.vcf_text_scan import scan_vcf_text
 
 
@@ -89,27 +90,54 @@ def scan_text(
     started before a fork can leave a lock held in the child).
     """
     text = open_text(layout.path, need_offsets=jobs > 1)
-    handle = sink.handle
-    if handle is not None:
-        handle.flush()
-        out: IO[bytes] | None = handle.buffer
-    else:
-        import io
-
-        out = io.BytesIO() if sink.rows is not None else None
+    out = _byte_stream(sink)
     if jobs > 1 and len(text.offsets) > 2:
-        tally = _text_in_parallel(layout, text, params, territory, hotspots, out, jobs, work_dir, started)
+        # several ranges per worker: the pool evens out the load
+        shared = (layout, text, params, territory, hotspots)
+        tally = _in_parts(_text_part, text.ranges(4 * jobs), shared, out, jobs, work_dir, started)
     else:
         if started is not None:
             started()
         tally = scan_vcf_text(layout, text, params, territory, out, hotspots=hotspots, progress=progress)
-    if handle is None and sink.rows is not None and out is not None:
-        lines = out.getvalue().decode().splitlines()  # type: ignore[attr-defined]
-        sink.rows.extend(tuple(line.split("\t")) for line in lines)
+    _keep_rows(sink, out)
     return tally
 
 
-#: What every range of one parallel scan shares (layout, text, settings, territory, drivers): set before the
+def scan_by_contig(
+    layout: VcfLayout,
+    params: TmbParams,
+    territory: Territory | None,
+    hotspots: Drivers,
+    sink: Sink,
+    *,
+    jobs: int = 2,
+    work_dir: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+    started: Callable[[], Any] | None = None,
+) -> ScanTally:
+    """Scan an indexed VCF/BCF contig by contig in ``jobs`` processes; rows keep header contig order."""
+    out = _byte_stream(sink)
+    groups = contig_groups(layout.contigs, territory, 2 * jobs)
+    tally = _in_parts(_contig_part, groups, (layout, params, territory, hotspots), out, jobs, work_dir, started)
+    _keep_rows(sink, out)
+    return tally
+
+
+def _byte_stream(sink: Sink) -> IO[bytes] | None:
+    """Where a scan writes its rows as bytes: the sink's file (its text layer flushed), a buffer, or nowhere."""
+    if sink.handle is not None:
+        sink.handle.flush()
+        return sink.handle.buffer
+    return io.BytesIO() if sink.rows is not None else None
+
+
+def _keep_rows(sink: Sink, out: IO[bytes] | None) -> None:
+    """Move the rows a scan wrote into a buffer onto the sink's row list (one row per line)."""
+    if sink.handle is None and sink.rows is not None and isinstance(out, io.BytesIO):
+        sink.rows.extend(tuple(line.split("\t")) for line in out.getvalue().decode().split("\n")[:-1])
+
+
+#: What every part of one parallel scan shares (layout, settings, territory, drivers...): set before the
 #: workers fork, so they inherit it instead of each task pickling a territory of megabytes.
 _SHARED: dict[str, Any] = {}
 
@@ -117,32 +145,44 @@ _SHARED: dict[str, Any] = {}
 def _text_part(args: tuple[tuple[int, int], str]) -> ScanTally:
     """Worker: scan one byte range of a text VCF into a part file."""
     span, part = args
-    layout, text, params, territory, hotspots = _SHARED["text_scan"]
+    layout, text, params, territory, hotspots = _SHARED["scan"]
     with open(part, "wb") as fh:
         return scan_vcf_text(layout, text, params, territory, fh, span=span, hotspots=hotspots)
 
 
-def _text_in_parallel(
-    layout: VcfLayout,
-    text: TextFile,
-    params: TmbParams,
-    territory: Territory | None,
-    hotspots: Drivers,
+def _contig_part(args: tuple[list[str], str]) -> ScanTally:
+    """Worker: scan some contigs of an indexed file into a part file."""
+    contigs, part = args
+    layout, params, territory, hotspots = _SHARED["scan"]
+    # header contigs without records (alts, decoys, HLA) are expected: cyvcf2 would warn for each
+    warnings.filterwarnings("ignore", message="no intervals found", category=UserWarning)
+    with open(part, "w", encoding="utf-8", newline="") as fh:
+        return scan_vcf(layout, params, territory, Sink(fh), regions=contigs, hotspots=hotspots)
+
+
+def _in_parts(
+    worker: Callable[[tuple[Any, str]], ScanTally],
+    items: Sequence[Any],
+    shared: tuple[Any, ...],
     out: IO[bytes] | None,
     jobs: int,
     work_dir: Path | None,
     started: Callable[[], Any] | None,
 ) -> ScanTally:
+    """Scan ``items`` (byte ranges or contig groups) in ``jobs`` processes, each into a part file, and copy the
+    parts into ``out`` in order.
+
+    The part files go inside ``work_dir`` (the run's ``OUT/.tmb-*`` folder) when there is one, so a run killed
+    with ``kill -9`` leaves one folder that the next run's leftover cleaning removes, nothing in the system
+    temporary folder; without an output folder they go to the system temporary folder.
+    """
     parts_dir = Path(tempfile.mkdtemp(prefix=".tmb-parts-", dir=work_dir))
     total = ScanTally()
+    _SHARED["scan"] = shared
     try:
-        args = [
-            (span, str(parts_dir / f"{i:05d}.tsv"))
-            for i, span in enumerate(text.ranges(4 * jobs))  # several per worker: the pool evens out the load
-        ]
-        _SHARED["text_scan"] = (layout, text, params, territory, hotspots)
+        args = [(item, str(parts_dir / f"{i:05d}.tsv")) for i, item in enumerate(items)]
         with _pool(jobs) as pool:
-            results = pool.map(_text_part, args)  # every worker is forked here, inheriting _SHARED
+            results = pool.map(worker, args)  # every worker is forked here, inheriting _SHARED
             _SHARED.clear()
             if started is not None:
                 started()
@@ -164,55 +204,3 @@ def _pool(jobs: int) -> ProcessPoolExecutor:
         initializer=watch_parent,  # end if we are killed
         initargs=(os.getpid(),),
     )
-
-
-def _scan_regions(args: tuple[VcfLayout, TmbParams, Territory | None, list[str], Drivers, str]) -> ScanTally:
-    """Worker: scan some contigs of an indexed file into a part file."""
-    layout, params, territory, contigs, hotspots, part = args
-    # header contigs without records (alts, decoys, HLA) are expected: cyvcf2 would warn for each
-    warnings.filterwarnings("ignore", message="no intervals found", category=UserWarning)
-    with open(part, "w", encoding="utf-8", newline="") as fh:
-        return scan_vcf(layout, params, territory, Sink(fh), regions=contigs, hotspots=hotspots)
-
-
-def scan_by_contig(
-    layout: VcfLayout,
-    params: TmbParams,
-    territory: Territory | None,
-    hotspots: Drivers,
-    sink: Sink,
-    *,
-    jobs: int = 2,
-    work_dir: Path | None = None,
-    progress: Callable[[int], None] | None = None,
-    started: Callable[[], Any] | None = None,
-) -> ScanTally:
-    """Scan an indexed VCF/BCF contig by contig in ``jobs`` processes; rows keep header contig order.
-
-    The per-region part files go inside ``work_dir`` (the run's ``OUT/.tmb-*`` folder) when there is one, so a
-    run killed with ``kill -9`` leaves one folder that the next batch's leftover cleaning removes, nothing in
-    the system temporary folder; without an output folder they go to the system temporary folder.
-    """
-    parts_dir = Path(tempfile.mkdtemp(prefix=".tmb-parts-", dir=work_dir))
-    total = ScanTally()
-    handle = sink.handle
-    try:
-        jobs_args = [
-            (layout, params, territory, group, hotspots, str(parts_dir / f"{i:05d}.tsv"))
-            for i, group in enumerate(contig_groups(layout.contigs, territory, 2 * jobs))
-        ]
-        with _pool(jobs) as pool:
-            results = pool.map(_scan_regions, jobs_args)
-            if started is not None:
-                started()
-            for tally, (*_, part) in zip(results, jobs_args, strict=True):
-                total.add(tally)
-                with open(part, encoding="utf-8") as fh:
-                    if handle is not None:
-                        shutil.copyfileobj(fh, handle)
-                    elif sink.rows is not None:
-                        for line in fh:
-                            sink(tuple(line.rstrip("\n").split("\t")))
-    finally:
-        shutil.rmtree(parts_dir, ignore_errors=True)
-    return total

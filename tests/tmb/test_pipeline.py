@@ -148,6 +148,14 @@ def test_bcf_reads_like_its_vcf(indexed, tmp_path) -> None:
     misnamed = tmp_path / "really_bcf.vcf.gz"  # the text reader must not read BCF's bytes as text
     misnamed.write_bytes(bcf.read_bytes())
     assert compute_tmb(misnamed, bed, "wes").variants().equals(from_vcf)
+    from pysam import bcftools
+
+    bcftools.index(str(bcf))  # an indexed BCF with two workers is split by contig
+    by_contig = compute_tmb(bcf, bed, "wes", threads=2, out_dir=tmp_path / "j2")
+    in_memory = compute_tmb(bcf, bed, "wes", threads=2).variants()
+    assert in_memory.equals(from_vcf) and by_contig.variants().equals(from_vcf)
+    one = compute_tmb(vcf, bed, "wes", out_dir=tmp_path / "j1")
+    assert by_contig.variants_path.read_bytes() == one.variants_path.read_bytes()
 
 
 def test_result_shape_tables_plot_write(write_vcf, write_bed, tmp_path) -> None:
