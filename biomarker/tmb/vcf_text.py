@@ -8,6 +8,7 @@ that every record belongs to exactly one range and the records of one position n
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import os
 from collections.abc import Iterator
@@ -62,17 +63,11 @@ class TextFile:
         cuts = [0]
         for k in range(1, n):
             target = self.size * k // n
-            i = _bisect_left(self.offsets, target)
+            i = bisect.bisect_left(self.offsets, target)
             if i > cuts[-1] and i < last:
                 cuts.append(i)
         cuts.append(last)
         return list(itertools.pairwise(cuts))
-
-
-def _bisect_left(values: list[int], x: int) -> int:
-    import bisect
-
-    return bisect.bisect_left(values, x)
 
 
 def open_text(path: str, *, need_offsets: bool = False) -> TextFile:

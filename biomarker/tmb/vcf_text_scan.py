@@ -32,6 +32,11 @@ QUEUED_BYTES = 8 << 20
 _NO_PASS_FIELDS = b"\t\t\t\t\t\t\t\t"
 
 
+def _as_lines(rows: list[tuple[str, ...]]) -> bytes:
+    """Audit rows as TSV lines."""
+    return "".join("\t".join(r) + "\n" for r in rows).encode()
+
+
 def _declared(raw_header: str, kind: str) -> set[str]:
     return set(re.findall(rf"^##{kind}=<ID=([^,>]+)", raw_header, re.M))
 
@@ -83,7 +88,7 @@ class _Survivors:
     def add(self, line: bytes, chrom: str, pos: int, ref: str, alts: list[str], filt: str) -> None:
         """Judge a survivor from its text when it is plain, else queue it for cyvcf2 (for good, in this range)."""
         if self.text is not None:
-            rows = self._judge_text(line, chrom, pos, ref, alts, filt)
+            rows = self._judge_text(self.text, line, chrom, pos, ref, alts, filt)
             if rows is not None:
                 self.queue(rows)
                 return
@@ -94,10 +99,11 @@ class _Survivors:
         if len(self.lines) >= BATCH:
             self.flush()
 
-    def _judge_text(self, line: bytes, chrom: str, pos: int, ref: str, alts: list[str], filt: str) -> bytes | None:
+    def _judge_text(
+        self, text: TextSupport, line: bytes, chrom: str, pos: int, ref: str, alts: list[str], filt: str
+    ) -> bytes | None:
         cols = line.decode().rstrip("\r").split("\t")
-        text = self.text
-        if text is None or len(cols) <= text.col:
+        if len(cols) <= text.col:
             return None
         support = text.read(cols[8], cols[text.col], len(alts))
         if support is None:
@@ -105,7 +111,7 @@ class _Survivors:
         rows: list[tuple[str, ...]] = []
         v = TextVariant(chrom, pos, cols[3], cols[4], cols[7])
         self.judge.judge(v, chrom, pos, ref, alts, filt, rows.append, support)
-        return "".join("\t".join(r) + "\n" for r in rows).encode()
+        return _as_lines(rows)
 
     def flush(self) -> None:
         """Judge the batch's survivors and write every pending row in file order."""
@@ -171,7 +177,7 @@ class _Survivors:
                     )
                 rows.clear()
                 self.judge.judge(v, chrom, pos, ref, alts, filt, rows.append)
-                out.append("".join("\t".join(r) + "\n" for r in rows).encode())
+                out.append(_as_lines(rows))
         finally:
             vcf.close()
         return out
