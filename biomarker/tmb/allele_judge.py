@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from biomarker.tmb.annotation import RecordAnnotator
 from biomarker.tmb.callers import ReadSupport, Support
 from biomarker.tmb.judge import judge_allele, judge_annotation, judge_support
 from biomarker.tmb.params import TmbParams
+
+if TYPE_CHECKING:
+    from biomarker.tmb.vcf_scan import VcfLayout
 
 Row = tuple[str, ...]
 
@@ -67,6 +70,23 @@ class AlleleJudge:
         self.fates = fates
         self._seen_pos: tuple[str, int] | None = None
         self._seen_alleles: set[tuple[str, str]] = set()
+
+    @classmethod
+    def for_layout(
+        cls, layout: VcfLayout, sample_index: int, params: TmbParams, hotspots: Any, fates: Counter[str]
+    ) -> AlleleJudge:
+        """The judge of one VCF, from what its header says (``sample_index``: the tumour's column as read)."""
+        return cls(
+            layout.path,
+            layout.format_ids,
+            layout.infos,
+            layout.caller,
+            layout.annotator,
+            sample_index,
+            params,
+            hotspots,
+            fates,
+        )
 
     def judge(
         self,

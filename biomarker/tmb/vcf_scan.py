@@ -240,17 +240,7 @@ def scan_vcf(
             vcf = VCF(path, lazy=True, samples=[layout.tumour])
         sample_index = 0
     tally = ScanTally()
-    judge = AlleleJudge(
-        path,
-        layout.format_ids,
-        layout.infos,
-        layout.caller,
-        layout.annotator,
-        sample_index,
-        params,
-        hotspots,
-        tally.fates,
-    )
+    judge = AlleleJudge.for_layout(layout, sample_index, params, hotspots, tally.fates)
     fates = tally.fates
     stated = territory is None
     starts_by, ends_by = ({}, {}) if territory is None else (territory.starts, territory.ends)

@@ -228,17 +228,7 @@ def scan_vcf_text(
     path = layout.path
     tally = ScanTally()
     fates = tally.fates
-    judge = AlleleJudge(
-        path,
-        layout.format_ids,
-        layout.infos,
-        layout.caller,
-        layout.annotator,
-        layout.samples.index(layout.tumour),
-        params,
-        hotspots,
-        fates,
-    )
+    judge = AlleleJudge.for_layout(layout, layout.samples.index(layout.tumour), params, hotspots, fates)
     stated = territory is None
     starts_by, ends_by = ({}, {}) if territory is None else (territory.starts, territory.ends)
     from array import array
