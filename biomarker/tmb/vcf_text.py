@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from biomarker.errors import InputError
+from biomarker.files import open_binary
 
 try:  # ISA-L inflates BGZF about twice as fast as zlib
     from isal import isal_zlib as _zlib
@@ -100,14 +101,11 @@ def is_bcf(path: str) -> bool:
     >>> is_bcf(str(p))
     False
     """
-    with open(path, "rb") as fh:
-        head = fh.read(1 << 16)
-    if head[:2] == b"\x1f\x8b":
+    with open_binary(path) as fh:
         try:
-            head = _zlib.decompressobj(31).decompress(head, 8)
-        except Exception:  # a corrupt stream: the text reader says so with the record
+            return fh.read(3) == b"BCF"
+        except Exception:  # a corrupt or cut stream: the text reader says so with the record
             return False
-    return head[:3] == b"BCF"
 
 
 def bgzf_block_starts(path: str, size: int | None = None) -> list[int]:
@@ -192,26 +190,16 @@ def _inflate_gzip(path: str) -> Iterator[bytes]:
     InputError
         When the stream is corrupt or ends before its last member does (a cut-off copy).
     """
-    with open(path, "rb") as fh:
-        d = _zlib.decompressobj(31)
-        fed = False  # the current member has had input
-        while True:
-            buf = fh.read(_READ)
-            if not buf:
-                break
-            while buf:
-                fed = True
-                try:
-                    out = d.decompress(buf)
-                except Exception as exc:
-                    raise InputError(path, f"corrupt gzip data ({exc})", hint=_CORRUPT_HINT) from None
-                if out:
-                    yield out
-                buf = d.unused_data if d.eof else b""
-                if d.eof:
-                    d, fed = _zlib.decompressobj(31), False
-        if fed and not d.eof:
-            raise InputError(path, "truncated: the gzip stream ends mid-way", where="end of file", hint=_CORRUPT_HINT)
+    try:
+        with open_binary(path) as fh:
+            while chunk := fh.read(8 * _READ):
+                yield chunk
+    except EOFError:
+        raise InputError(
+            path, "truncated: the gzip stream ends mid-way", where="end of file", hint=_CORRUPT_HINT
+        ) from None
+    except Exception as exc:  # zlib.error, ISA-L's IsalError, gzip.BadGzipFile
+        raise InputError(path, f"corrupt gzip data ({exc})", hint=_CORRUPT_HINT) from None
 
 
 def _read_plain(path: str, start: int, end: int) -> Iterator[bytes]:
