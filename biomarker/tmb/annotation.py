@@ -261,6 +261,10 @@ class RecordAnnotator:
         self._consequences[field] = entry
         return entry
 
+    def _whole(self, row: list[str]) -> list[str]:
+        """A transcript's every field (``_vep`` splits each only as far as choosing one needs)."""
+        return "|".join(row).split("|") if len(row) == self._row_split + 1 else row
+
     def _vep_choose(self, rows: list[list[str]]) -> Annotation:
         idx = self.idx
         chosen = rows
@@ -294,17 +298,14 @@ class RecordAnnotator:
         if best is None:
             return Annotation("sequence_variant", terms=all_terms)
         _, so, row = best
-        if len(row) == self._row_split + 1:  # split only as far as choosing needs
-            row = "|".join(row).split("|")
+        row = self._whole(row)
 
         def col(name: str) -> str:
             i = idx.get(name)
             return row[i] if i is not None and i < len(row) else ""
 
         # frequencies and COSMIC counts describe the allele, so every transcript row repeats them: read one
-        first = rows[0]
-        if len(first) == self._row_split + 1:  # split only as far as the per-transcript fields
-            first = "|".join(first).split("|")
+        first = self._whole(rows[0])
         pop = max_float([first[i] for i in self.csq_af if i < len(first) and first[i]])
         existing = col("Existing_variation")
         count = max_float([first[i] for i in self.csq_cosmic_count if i < len(first) and first[i]])
