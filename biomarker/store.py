@@ -87,12 +87,18 @@ class Store(SampleTables):
 
     def _migrate(self) -> None:
         """Bring a store written by an older version to this schema (``patient`` -> ``usubjid``, new columns)."""
-        existing = set(self.tables())
+        # one catalogue query: every open runs this (it was three information_schema queries)
+        rows = self.con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE table_name IN ('samples', 'tmb_results')"
+        ).fetchall()
+        columns: dict[str, set[str]] = {}
+        for table, column in rows:
+            columns.setdefault(table, set()).add(column)
         for table in ("samples", "tmb_results"):
-            if table in existing and "patient" in self.columns(table):
+            if "patient" in columns.get(table, ()):
                 log.info("store %s: renaming %s.patient to usubjid", self.path, table)
                 self.con.execute(f"ALTER TABLE {table} RENAME COLUMN patient TO usubjid")
-        if "tmb_results" in existing and "warnings" not in self.columns("tmb_results"):
+        if "tmb_results" in columns and "warnings" not in columns["tmb_results"]:
             self.con.execute("ALTER TABLE tmb_results ADD COLUMN warnings VARCHAR")
 
     def __enter__(self) -> Store:
