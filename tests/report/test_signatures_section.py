@@ -6,9 +6,10 @@ import pandas as pd
 import pytest
 
 from biomarker import Study
-from biomarker.report.html import build_sections, read_store_tables
+from biomarker.report.html import read_store_tables
 from biomarker.report.sections_biomarkers import tmb_section
 from biomarker.report.sections_genomic import signatures_section
+from biomarker.report.sections_study import study_section
 from biomarker.simulate import simulate_study
 
 FLAGS = ("stk11_lof", "keap1_lof", "kras_g12c", "tp53_mut")
@@ -44,7 +45,7 @@ def test_comutations_by_response_equal_the_planted_truth(genomic_study) -> None:
     assert set(exposures["signature"]) == {"SBS1", "SBS2", "SBS4", "SBS5", "SBS13"}
     html = (root / "res" / "report.html").read_text()
     assert '<section id="signatures">' in html and "Co-mutations by best overall response" in html
-    study_tables = {t.name: t.data for t in build_sections(tables, "T")[0].tables}
+    study_tables = {t.name: t.data for t in study_section(tables, "T").tables}
     assert "genome.fa.gz" in set(study_tables["step_inputs"]["file"])  # the study section reads provenance
     assert study_tables["runs"]["status"].tolist() == ["ok"]  # ... and the runs table
     populations = study_tables["populations"]
