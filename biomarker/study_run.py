@@ -40,7 +40,9 @@ class StudyRun:
         config = self._config("run")
         config.out.mkdir(parents=True, exist_ok=True)
         summary = RunSummary(store=self.store_path, log_path=config.out / "run.log")
-        with RunLog(summary.log_path, command) as run_log:
+        # the store stays open for the whole run: each step's reads and writes attach to it instead of loading
+        # its catalogue afresh (~20 opens a run)
+        with RunLog(summary.log_path, command) as run_log, st.kept_open(self.store_path):
             self._run_logged(config, summary, progress, force, command)
             run_log.event("summary", str(summary))
             for step, name, reason in summary.failures:

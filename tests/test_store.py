@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as hs
 
 from biomarker.results import Result, make_provenance
-from biomarker.store import Store
+from biomarker.store import Store, kept_open
 
 
 def row(sample: str, usubjid: str, tmb: float, status: str = "ok") -> dict:
@@ -164,3 +164,21 @@ def test_provenance_round_trips_through_the_store(tmp_path_factory, provenance) 
     with Store(tmp_path_factory.mktemp("prov") / "s.duckdb") as store:
         store.write_tables("step", {"t": pd.DataFrame({"usubjid": ["S1"]})}, provenance)
         assert store.provenance("t") == provenance
+
+
+def test_a_store_kept_open_serves_every_open_inside_and_is_read_only_again_after(tmp_path) -> None:
+    path = tmp_path / "study.duckdb"
+    frame = pd.DataFrame({"usubjid": ["S1", "S2"], "value": [1.0, 2.5]})
+    with kept_open(path):
+        with Store(path) as store:
+            store.write_tables("demo", {"demo": frame})
+        with Store(path, read_only=True) as store:  # a read-only open inside the block: allowed, sees the write
+            assert store.table("demo")["value"].tolist() == [1.0, 2.5]
+        with kept_open(path), Store(tmp_path / "study.duckdb", read_only=True) as store:  # nested holders
+            assert "demo" in store.tables()
+    with Store(path, read_only=True) as store:  # after the block: a real read-only connection, the data on disk
+        assert store.table("demo")["value"].tolist() == [1.0, 2.5]
+        with pytest.raises(duckdb.Error):
+            store.con.execute("DROP TABLE demo")
+    with Store(path) as store:  # and the file is free for the next writer
+        assert "demo" in store.tables()
