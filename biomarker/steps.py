@@ -245,12 +245,16 @@ def endpoint_config(options: dict[str, Any]) -> Any:
 
 
 def _subjects(clinical: str | os.PathLike[str]) -> pd.DataFrame | None:
-    from biomarker.clinical.sdtm import load_study
-    from biomarker.errors import BiomarkerError
+    from biomarker.clinical.sdtm import clinical_folder, find_domain_file, read_domain
+    from biomarker.errors import BiomarkerError, InputError
     from biomarker.models.patients import covariates_from_dm
 
-    try:
-        return covariates_from_dm(load_study(clinical, required=("dm",)).dm)
+    try:  # DM alone (the endpoints have read and checked every domain already)
+        folder = clinical_folder(clinical)
+        path = find_domain_file(folder, "dm")
+        if path is None:
+            raise InputError(folder / "dm.csv", "file not found")
+        return covariates_from_dm(read_domain(path, "dm"))
     except BiomarkerError as exc:
         log.warning("no subjects table (covariates) from %s: %s", clinical, exc)
         return None

@@ -228,6 +228,17 @@ def find_domain_file(folder: Path, domain: str) -> Path | None:
     return None
 
 
+def clinical_folder(study_dir: str | Path) -> Path:
+    """The folder holding the domain files: ``STUDYDIR/clinical`` when present, else ``STUDYDIR`` itself."""
+    study_dir = Path(study_dir)
+    folder = study_dir / "clinical"
+    if not folder.is_dir():
+        folder = study_dir
+    if not folder.is_dir():
+        raise InputError(study_dir, "no such study folder", hint="expected STUDYDIR/clinical/dm.csv, ...")
+    return folder
+
+
 def load_study(study_dir: str | Path, *, required: Iterable[str] = ("dm", "tu", "tr"), impute: str = "first") -> Study:
     """Read every clinical domain of a study folder.
 
@@ -250,12 +261,7 @@ def load_study(study_dir: str | Path, *, required: Iterable[str] = ("dm", "tu", 
     >>> sorted(study.files)  # doctest: +SKIP
     ['ae', 'dm', 'ds', 'ex', 'rs', 'tr', 'tu']
     """
-    study_dir = Path(study_dir)
-    folder = study_dir / "clinical"
-    if not folder.is_dir():
-        folder = study_dir
-    if not folder.is_dir():
-        raise InputError(study_dir, "no such study folder", hint="expected STUDYDIR/clinical/dm.csv, ...")
+    folder = clinical_folder(study_dir)
     frames: dict[str, pd.DataFrame] = {}
     files: dict[str, Path] = {}
     for domain in DOMAINS:
