@@ -37,19 +37,38 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _log_to_stderr(ctx: typer.Context, level: int) -> None:
+    """What the library logs goes to stderr as ``LEVEL logger: message`` while the command runs.
+
+    A handler of the command's own on the root logger, removed (and the root level restored) when the command
+    ends, rather than ``logging.basicConfig``, which does nothing when the root logger has a handler already (a
+    host process, a test running the app in-process) and would leave its handler behind after the command.
+    """
+    root = logging.getLogger()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(level)
+
+    def restore() -> None:
+        root.removeHandler(handler)
+        root.setLevel(previous)
+        handler.flush()
+
+    ctx.call_on_close(restore)
+
+
 @app.callback()
 def main(
+    ctx: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
     """biomarker: TMB, PD-L1, TBNK, trial endpoints and response models."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    _log_to_stderr(ctx, logging.INFO if verbose else logging.WARNING)
 
 
 app.command()(tmb)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +15,7 @@ from biomarker.simulate import simulate_study
 from biomarker.simulate.fcs import Perturbation, write_fcs
 from biomarker.simulate.tbnk import TbnkResult
 from biomarker.store import Store
+from tests.cli_runner import run_cli
 
 
 @pytest.fixture(scope="module")
@@ -44,13 +44,7 @@ def run(study: Path, name: str, *extra: str) -> subprocess.CompletedProcess:
         "genomic: {fasta: reference/genome.fa.gz, signatures: reference/signatures_sbs96.tsv, bootstrap: 10}\n"
         f"out: {name}\n"
     )
-    return subprocess.run(
-        [sys.executable, "-m", "biomarker.cli", "run", str(study / f"{name}.yaml"), *extra],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=study,
-    )
+    return run_cli("run", study / f"{name}.yaml", *extra, cwd=study)
 
 
 def test_a_failed_sample_and_tube_fail_alone_are_named_and_exit_3(study) -> None:

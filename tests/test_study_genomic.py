@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +12,7 @@ from biomarker.errors import ConfigError
 from biomarker.simulate import simulate_study
 from biomarker.store import Store
 from biomarker.study import load_config
+from tests.cli_runner import run_cli
 
 GENOMIC = "{fasta: reference/genome.fa.gz, signatures: reference/signatures_sbs96.tsv, bootstrap: 20, min_snvs: 30}"
 
@@ -94,24 +93,13 @@ def test_a_bad_genomic_block_is_refused_before_any_step_runs(study, genomic, mes
 
 
 def test_simulate_genomic_writes_a_study_yaml_whose_genomic_block_run_accepts(tmp_path) -> None:
-    cmd = [
-        sys.executable,
-        "-m",
-        "biomarker.cli",
-        "simulate",
-        str(tmp_path / "s"),
-        "--patients",
-        "4",
-        "--exome-mb",
-        "0.3",
-        "--genomic",
-    ]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    options = ["--patients", "4", "--exome-mb", "0.3"]
+    done = run_cli("simulate", tmp_path / "s", *options, "--genomic")
     assert done.returncode == 0, done.stderr
     config = load_config(tmp_path / "s" / "study.yaml")
     assert config.genomic["fasta"] == (tmp_path / "s" / "reference" / "genome.fa.gz").resolve()
     assert config.genomic["signatures"].name == "signatures_sbs96.tsv"
-    plain = subprocess.run([*cmd[:4], str(tmp_path / "p"), *cmd[5:-1]], capture_output=True, text=True, timeout=300)
+    plain = run_cli("simulate", tmp_path / "p", *options)
     assert plain.returncode == 0, plain.stderr
     assert load_config(tmp_path / "p" / "study.yaml").genomic == {}
 

@@ -1,7 +1,8 @@
 """Hostile and clumsy input through the CLI as a user runs it: one line and exit 2, nothing outside --out.
 
-Each test runs ``python -m biomarker.cli`` in a subprocess from a scratch folder and checks the exit code,
-the single stderr line, and which files exist afterwards.
+Each test runs the command from a scratch folder and checks the exit code, the single stderr line, and which
+files exist afterwards: in this process through :func:`run_cli`, except a run with worker processes whose whole
+stderr is asserted (workers write to the stderr of a real process only).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 
 from biomarker.simulate import simulate_study
 from biomarker.store import Store
+from tests.cli_runner import run_cli
 
 ROWS = ["sample", "usubjid", "status", "counted_variants", "territory_bp", "tmb_per_mb", "input_sha256"]
 
@@ -38,6 +40,11 @@ def sheet_rows(study) -> list[dict[str, str]]:
 
 
 def cli(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return run_cli(*args, cwd=cwd)
+
+
+def cli_process(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The command in a process of its own (its worker processes write to its stderr)."""
     return subprocess.run(
         [sys.executable, "-m", "biomarker.cli", *map(str, args)],
         cwd=cwd,
@@ -170,7 +177,7 @@ def test_failed_samples_exit_3_with_reasons_unless_allowed(sheet_rows, tmp_path)
         dict(sheet_rows[1], sample="GONE", vcf=str(tmp_path / "gone.vcf.gz")),
     ]
     write_sheet(tmp_path / "sheet.csv", rows)
-    proc = cli("batch", "sheet.csv", "--store", "s.duckdb", "--out", "out", "-j", "2", cwd=tmp_path)
+    proc = cli_process("batch", "sheet.csv", "--store", "s.duckdb", "--out", "out", "-j", "2", cwd=tmp_path)
     assert proc.returncode == 3
     lines = proc.stderr.splitlines()
     assert len(lines) == 3 and "Traceback" not in proc.stderr

@@ -1,4 +1,5 @@
-"""``biomarker tmb`` as a user runs it: a subprocess, its output, its exit code."""
+"""``biomarker tmb`` as a user runs it: its output, its exit code (in this process through :func:`run_cli`; the
+entry point itself in a real one)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.cli_runner import run_cli
 from tests.conftest import csq, mutect_record
 
 BIOMARKER = [sys.executable, "-m", "biomarker.cli"]
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "120"}
-    return subprocess.run([*BIOMARKER, *map(str, args)], capture_output=True, text=True, env=env, check=False)
+    return run_cli(*args, env={"COLUMNS": "120"})
 
 
 def test_tmb_prints_summary_and_writes_files(write_vcf, write_bed, tmp_path) -> None:
@@ -69,8 +70,11 @@ def test_user_error_is_one_line_and_exit_2(write_vcf, write_bed, tmp_path) -> No
 
 
 def test_version_and_help_start(tmp_path) -> None:
-    assert run("--version").stdout.startswith("biomarker ")
-    proc = run("tmb", "--help")
+    """The one test of ``python -m biomarker.cli`` in a process of its own: the packaging path."""
+    env = {**os.environ, "COLUMNS": "120"}
+    version = subprocess.run([*BIOMARKER, "--version"], capture_output=True, text=True, env=env, check=False)
+    assert version.returncode == 0 and version.stdout.startswith("biomarker ")
+    proc = subprocess.run([*BIOMARKER, "tmb", "--help"], capture_output=True, text=True, env=env, check=False)
     assert proc.returncode == 0 and "--targets" in proc.stdout
 
 
@@ -146,14 +150,7 @@ def test_off_help_lists_every_switchable_filter() -> None:
 def test_out_defaults_to_tmb_results_and_jobs_alias(write_vcf, write_bed, tmp_path) -> None:
     vcf = write_vcf([mutect_record("chr1", 100, "C", "T", csq_entries=[csq("T", "missense_variant")])])
     bed = write_bed([("chr1", 0, 1_000_000)])
-    proc = subprocess.run(
-        [*BIOMARKER, "tmb", str(vcf), "-t", str(bed), "--threads", "1"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
-    )
+    proc = run_cli("tmb", vcf, "-t", bed, "--threads", "1", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "--threads is deprecated; use -j/--jobs" in proc.stderr
     assert json.loads((tmp_path / "tmb_results" / "T1.tmb.json").read_text())["counted_variants"] == 1

@@ -1,10 +1,9 @@
-"""``biomarker flow gate`` / ``flow ingest`` as a user runs them: a subprocess, its files, its exit code."""
+"""``biomarker flow gate`` / ``flow ingest`` as a user runs them: its files, its exit code (through
+:func:`run_cli`, in this process)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,13 +14,11 @@ pytest.importorskip("flowkit")
 
 from biomarker.simulate.fcs import Perturbation, write_fcs
 from biomarker.simulate.tbnk import TbnkResult
-
-BIOMARKER = [sys.executable, "-m", "biomarker.cli"]
+from tests.cli_runner import run_cli
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "120"}
-    return subprocess.run([*BIOMARKER, *map(str, args)], capture_output=True, text=True, env=env, check=False)
+    return run_cli(*args, env={"COLUMNS": "120"})
 
 
 @pytest.fixture(scope="module")

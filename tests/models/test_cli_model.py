@@ -1,21 +1,18 @@
-"""``biomarker model`` as a user runs it: a subprocess, its output, its exit code."""
+"""``biomarker model`` as a user runs it: its output, its exit code (through :func:`run_cli`, in this process)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-BIOMARKER = [sys.executable, "-m", "biomarker.cli"]
+from tests.cli_runner import run_cli
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]), "COLUMNS": "160"}
-    return subprocess.run([*BIOMARKER, *map(str, args)], capture_output=True, text=True, env=env, check=False)
+    return run_cli(*args, env={"COLUMNS": "160"})
 
 
 def test_five_patients_is_one_line_error_not_a_traceback(tmp_path):

@@ -7,8 +7,6 @@ import base64
 import io
 import re
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -17,6 +15,7 @@ import pytest
 from statsmodels.stats.proportion import proportion_confint
 
 from biomarker.store import Store
+from tests.cli_runner import run_cli
 from tests.report.conftest import needs_chromium, open_in_chromium
 
 SECTIONS = (
@@ -244,24 +243,7 @@ def test_cli_report_prints_a_pdf(study_run, tmp_path) -> None:
             if name not in ("tmb_results", "tmb_filter_audit", "samples"):
                 store.con.execute(f"DROP TABLE {name}")
     out = tmp_path / "r.html"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "biomarker.cli",
-            "report",
-            str(store_path),
-            "--out",
-            str(out),
-            "--title",
-            "TEST",
-            "--pdf",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    proc = run_cli("report", store_path, "--out", out, "--title", "TEST", "--pdf")
     assert proc.returncode == 0, proc.stderr
     pdf = out.with_suffix(".pdf")
     assert pdf.read_bytes()[:5] == b"%PDF-"
