@@ -17,8 +17,9 @@ BOR_COLOURS: dict[str, str] = {
 BOR_ORDER = tuple(BOR_COLOURS)
 
 
-def new_figure(width: float = 8.0, height: float = 5.0) -> Figure:
-    """A Figure with an Agg canvas attached.
+def new_figure(width: float = 8.0, height: float = 5.0, layout: str | None = "constrained") -> Figure:
+    """A Figure with an Agg canvas attached (``layout``: its layout engine; None for a figure that places its axes
+    itself, which saves the constrained layout's measuring pass: about half the drawing time of a grid of panels).
 
     Examples
     --------
@@ -26,7 +27,7 @@ def new_figure(width: float = 8.0, height: float = 5.0) -> Figure:
     >>> type(fig.canvas).__name__
     'FigureCanvasAgg'
     """
-    fig = Figure(figsize=(width, height), layout="constrained")
+    fig = Figure(figsize=(width, height), layout=layout)
     FigureCanvasAgg(fig)
     return fig
 
