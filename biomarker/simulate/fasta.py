@@ -97,6 +97,27 @@ class _Bgzf:
         return self.uoffset + len(self.buf)
 
 
+def _lines(arr: np.ndarray, col: int, length: int) -> bytes:
+    """Bases ``arr`` starting at contig offset ``col`` with a newline after every ``LINE``-th base of the contig
+    and after its last one (``length``). Short pieces (most: a target and its flanks) are cut in Python, which
+    costs a few microseconds where numpy's insert cost ~90 (45,000 pieces in a 3 Mb capture)."""
+    n = len(arr)
+    if n > 16 * LINE:
+        pos = np.arange(col, col + n)
+        breaks = np.nonzero(((pos + 1) % LINE == 0) | (pos + 1 == length))[0]
+        return np.insert(arr, breaks + 1, ord("\n")).tobytes()
+    data = arr.tobytes()
+    parts = []
+    i = 0
+    while i < n:
+        k = min(LINE - (col + i) % LINE, n - i)
+        parts.append(data[i : i + k])
+        i += k
+        if (col + i) % LINE == 0 or col + i == length:
+            parts.append(b"\n")
+    return b"".join(parts)
+
+
 def _merge(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for s, e in sorted(windows):
@@ -139,9 +160,7 @@ def write_reference_fasta(exome: Exome, sites: Iterable[tuple[str, int, int]], p
                 col = 0
 
                 def emit(arr: np.ndarray, col: int, length: int = length) -> None:
-                    pos = np.arange(col, col + len(arr))
-                    breaks = np.nonzero(((pos + 1) % LINE == 0) | (pos + 1 == length))[0]
-                    w.write(np.insert(arr, breaks + 1, ord("\n")).tobytes())
+                    w.write(_lines(arr, col, length))
 
                 windows = [(s, min(e, length)) for s, e in _merge(by_contig[contig]) if s < length]
                 for s, e in [*windows, (length, length)]:

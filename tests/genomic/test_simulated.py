@@ -8,13 +8,15 @@ from pathlib import Path
 import numpy as np
 import pysam
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from biomarker.genomic import GenomicConfig, compute_genomic, samples_from_sheet
 from biomarker.genomic.catalogue import Reference, build_catalogue
 from biomarker.genomic.channels import channel_of
 from biomarker.genomic.signatures import fit_exposures
 from biomarker.simulate import simulate_study
-from biomarker.simulate.fasta import write_reference_fasta
+from biomarker.simulate.fasta import LINE, _lines, write_reference_fasta
 from biomarker.simulate.genome import CONTIGS, build_exome, ref_bases, write_bed
 from biomarker.simulate.signatures import SIGNATURES, draw_mixture, signature_matrix
 from biomarker.simulate.somatic import TumourPlanner
@@ -100,3 +102,15 @@ def test_simulated_study_comutations_match_truth(tmp_path: Path) -> None:
     assert "sample" not in base.columns
     written = res.write(tmp_path / "out")
     assert (tmp_path / "out" / "genomic_features.tsv").is_file() and "json" in written
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 5000), st.integers(0, 2000), st.integers(0, 300))
+def test_fasta_lines_break_every_line_and_after_the_contig_end(col: int, n: int, past_end: int) -> None:
+    """The FASTA writer's line cutting (Python for short pieces, numpy for long ones) against the rule itself."""
+    length = col + n + past_end  # the piece ends at or before the contig's last base
+    arr = np.frombuffer(bytes(65 + (i * 7) % 26 for i in range(n)), dtype=np.uint8)
+    want = b"".join(
+        bytes([arr[i]]) + (b"\n" if (col + i + 1) % LINE == 0 or col + i + 1 == length else b"") for i in range(n)
+    )
+    assert _lines(arr, col, length) == want
