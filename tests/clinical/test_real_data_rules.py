@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 from biomarker.clinical import EndpointConfig, run_endpoints
 from biomarker.clinical.bor import BorRules, best_overall_response
 from biomarker.errors import ConfigError
+from tests.cli_runner import run_cli
 from tests.clinical.clinical_builder import Subj, build, write_study
 
 # first dose 2024-01-01 for every subject (offset 0); scans at day 42, 84, 126
@@ -167,32 +167,26 @@ def test_evaluators_are_never_mixed_and_independent_takes_the_accepted_reads(tmp
 
 
 def test_cli_endpoints_options_and_one_line_errors(tmp_path):
-    from biomarker.cli import app
-
     root = write_study(tmp_path / "s", build([Subj("S-001", {"T01": "LUNG"}, SHRINK)]))
-    runner = CliRunner()
-    out = runner.invoke(
-        app,
-        [
-            "endpoints",
-            str(root),
-            "--out",
-            str(tmp_path / "o"),
-            "--no-figures",
-            "--cr-then-pr",
-            "sd",
-            "--cutoff",
-            "2024-12-31",
-            "--set",
-            "cbr_min_days=84",
-        ],
+    out = run_cli(
+        "endpoints",
+        str(root),
+        "--out",
+        str(tmp_path / "o"),
+        "--no-figures",
+        "--cr-then-pr",
+        "sd",
+        "--cutoff",
+        "2024-12-31",
+        "--set",
+        "cbr_min_days=84",
     )
-    assert out.exit_code == 0, out.output
+    assert out.returncode == 0, out.stdout + out.stderr
     prov = (tmp_path / "o" / "provenance.json").read_text()
     assert '"cr_then_pr": "sd"' in prov and '"cbr_min_days": 84' in prov and '"data_cutoff": "2024-12-31"' in prov
-    bad = runner.invoke(app, ["endpoints", str(root), "--out", str(tmp_path / "o2"), "--set", "nope=1"])
-    assert bad.exit_code == 2
-    assert "unknown setting(s) nope" in bad.output
+    bad = run_cli("endpoints", root, "--out", tmp_path / "o2", "--set", "nope=1")
+    assert bad.returncode == 2
+    assert "unknown setting(s) nope" in bad.stdout + bad.stderr
 
 
 def test_two_unscheduled_visits_are_two_assessments(tmp_path):

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
-from biomarker.cli import app
 from biomarker.genomic import GenomicConfig, GenomicSample, compute_genomic
 from biomarker.simulate.signatures import write_signature_matrix
+from tests.cli_runner import run_cli
 from tests.genomic.conftest import write_vcf
 from tests.genomic.test_catalogue import ROWS
 from tests.genomic.test_comutations import STK11_STOP, VEP_HEADER
@@ -58,52 +57,48 @@ def test_store_tables(result, tmp_path: Path) -> None:
 def test_cli_one_line_error_on_ref_mismatch(tmp_path: Path, fasta: Path) -> None:
     vcf = write_vcf(tmp_path / "t.vcf", ["1\t2\t.\tG\tA\t.\tPASS\t."])
     sig = write_signature_matrix(tmp_path / "sbs.tsv")
-    r = CliRunner().invoke(
-        app,
-        [
-            "genomic",
-            str(vcf),
-            "--fasta",
-            str(fasta),
-            "--signatures",
-            str(sig),
-            "--variants",
-            "passing",
-            "--out",
-            str(tmp_path / "o"),
-        ],
+    r = run_cli(
+        "genomic",
+        str(vcf),
+        "--fasta",
+        str(fasta),
+        "--signatures",
+        str(sig),
+        "--variants",
+        "passing",
+        "--out",
+        str(tmp_path / "o"),
     )
-    assert r.exit_code == 2
-    assert "REF G but the FASTA has C" in r.output and len(r.output.strip().splitlines()) == 1
+    output = r.stdout + r.stderr
+    assert r.returncode == 2
+    assert "REF G but the FASTA has C" in output and len(output.strip().splitlines()) == 1
     assert not (tmp_path / "o").exists()
 
 
 def test_cli_writes_tables(tmp_path: Path, fasta: Path) -> None:
     vcf = write_vcf(tmp_path / "t.vcf", ROWS)
     sig = write_signature_matrix(tmp_path / "sbs.tsv")
-    r = CliRunner().invoke(
-        app,
-        [
-            "genomic",
-            str(vcf),
-            "--fasta",
-            str(fasta),
-            "--signatures",
-            str(sig),
-            "--variants",
-            "passing",
-            "--usubjid",
-            "S-9",
-            "--min-snvs",
-            "5",
-            "--out",
-            str(tmp_path / "o"),
-        ],
+    r = run_cli(
+        "genomic",
+        str(vcf),
+        "--fasta",
+        str(fasta),
+        "--signatures",
+        str(sig),
+        "--variants",
+        "passing",
+        "--usubjid",
+        "S-9",
+        "--min-snvs",
+        "5",
+        "--out",
+        str(tmp_path / "o"),
     )
-    assert r.exit_code == 0, r.output
+    output = r.stdout + r.stderr
+    assert r.returncode == 0, output
     feats = pd.read_csv(tmp_path / "o" / "genomic_features.tsv", sep="\t")
     assert feats.loc[0, "usubjid"] == "S-9" and feats.loc[0, "snv_count"] == 5
-    assert "co-mutation flags cannot be set" in r.output  # warning: no annotation in this VCF
+    assert "co-mutation flags cannot be set" in output  # warning: no annotation in this VCF
 
 
 def test_unannotated_flags_are_typed_missing_in_the_store_and_drawn(tmp_path: Path, fasta: Path) -> None:
