@@ -75,7 +75,10 @@ def model(
     refit_bootstrap: Annotated[
         int | None, typer.Option(help="Bootstrap resamples for the AUC interval (each cross-validated afresh).")
     ] = None,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=0, help="Worker processes (0: all cores).")] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=0, help="Worker processes (0: $BIOMARKER_JOBS when set, else all cores)."),
+    ] = None,
 ) -> None:
     """Does a biomarker predict response? Univariable tests, survival by group, cross-validated models."""
     from biomarker.cli_views import model_progress, print_model_summary

@@ -22,6 +22,10 @@ def find_shared_fixtures() -> Path:
 
 SHARED_FIXTURES = find_shared_fixtures()
 
+# Models asked for no worker count run in this process: on CI's two cores, loky workers only add their start-up
+# (~11 s of the suite's CPU). Tests of the parallel paths ask for their workers; a developer may set another.
+os.environ.setdefault("BIOMARKER_JOBS", "1")
+
 MUTECT_HEADER = """##fileformat=VCFv4.2
 ##source=Mutect2
 ##tumor_sample=T1

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from biomarker.errors import ConfigError
 from biomarker.models.estimators import ClinicalRule, CutoffClassifier, make_estimator
 from biomarker.models.prepare import Prepared, binary_outcome, prepare, read_patient_table
 from biomarker.models.result import ModelResults, write_tsv
@@ -36,8 +37,25 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 
 
+#: Environment variable: the worker count the models use when none is given (``n_jobs`` 0, ``-j`` left out).
+JOBS_ENV = "BIOMARKER_JOBS"
+
+
+def default_jobs() -> int:
+    """Worker processes when none are asked for: ``$BIOMARKER_JOBS`` when set, else the cores this process may
+    run on (a batch scheduler's CPU set, not the node's count). Anything but a whole number from 1 up in the
+    variable is a :class:`~biomarker.errors.ConfigError`."""
+    named = os.environ.get(JOBS_ENV, "").strip()
+    if named:
+        if not named.isdigit() or int(named) < 1:
+            raise ConfigError(f"${JOBS_ENV} is {named!r}: give a whole number of worker processes, 1 or more")
+        return int(named)
+    cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
+    return max(1, len(cores))
+
+
 def _n_jobs(spec: ModelSpec) -> int:
-    return spec.n_jobs or max(1, os.cpu_count() or 1)
+    return spec.n_jobs or default_jobs()
 
 
 def _map(fn, items: list, n_jobs: int) -> list:

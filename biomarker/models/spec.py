@@ -150,7 +150,8 @@ class ModelSpec:
         coefficients: {column: b}, transform: {column: log2|log2p1|log|none}}}``.
     seed, n_repeats, n_splits, n_permutations, permutation_models, n_bootstrap, n_refit_bootstrap, n_jobs
         Randomness and effort: CV repeats and folds; outcome permutations (0 skips the test); bootstrap resamples
-        of the percentile CIs and of the refit bootstrap of the CV AUC interval; worker processes (0: all cores).
+        of the percentile CIs and of the refit bootstrap of the CV AUC interval; worker processes (0:
+        ``$BIOMARKER_JOBS`` when set, else the cores this process may use).
     figures, dpi
         Draw PNG figures when writing.
 

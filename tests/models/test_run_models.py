@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ import pytest
 from biomarker.errors import ConfigError, InputError
 from biomarker.models import run_models
 from biomarker.models.prepare import binary_outcome
+from biomarker.models.run import JOBS_ENV, default_jobs
 
 FAST = {
     "n_repeats": 2,
@@ -102,8 +104,8 @@ def test_csv_in_files_out_with_report(table, tmp_path):
     assert res.plot("roc").axes
 
 
-def test_same_seed_gives_byte_identical_tables(table, tmp_path):
-    for name in ("a", "b"):
+def test_same_seed_gives_byte_identical_tables_on_any_number_of_workers(table, tmp_path):
+    for name, jobs in (("a", 1), ("b", 2)):  # one process, then two loky workers (CV, permutations, bootstrap)
         run_models(
             table,
             outcome="bor",
@@ -111,10 +113,16 @@ def test_same_seed_gives_byte_identical_tables(table, tmp_path):
             positive="PR",
             out_dir=tmp_path / name,
             figures=False,
-            **FAST,
+            **{**FAST, "n_jobs": jobs},
         )
-    for path in [*sorted((tmp_path / "a").glob("*.tsv")), tmp_path / "a" / "report.json"]:
+    tables = sorted((tmp_path / "a").glob("*.tsv"))
+    assert len(tables) >= 8
+    for path in tables:
         assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes(), path.name
+    # the report differs in the worker count it records as a parameter (twice), nowhere else
+    a, b = ((tmp_path / name / "report.json").read_text() for name in ("a", "b"))
+    assert a.count('"n_jobs": 1,') == 2
+    assert b == a.replace('"n_jobs": 1,', '"n_jobs": 2,')
 
 
 def test_refusals(table):
@@ -158,3 +166,14 @@ def test_published_model_from_yaml_is_applied_to_the_cohort(table, tmp_path):
     # and the decision curve and sample size tables are there, with the rule beside the model
     assert {"logistic_l2", "clinical_rule"} <= set(res.tables["decision_curve"]["model"])
     assert res.tables["sample_size"]["minimum_n"].iloc[0] > len(table)
+
+
+def test_worker_count_when_none_is_given(monkeypatch):
+    monkeypatch.setenv(JOBS_ENV, "3")
+    assert default_jobs() == 3
+    monkeypatch.delenv(JOBS_ENV)
+    assert default_jobs() == len(os.sched_getaffinity(0))
+    for bad in ("0", "two", "-1"):
+        monkeypatch.setenv(JOBS_ENV, bad)
+        with pytest.raises(ConfigError, match=f"BIOMARKER_JOBS is '{bad}'"):
+            default_jobs()

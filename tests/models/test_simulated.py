@@ -20,7 +20,6 @@ def test_planted_tmb_signal_is_found_and_ranked_first(planted_cohort):
         n_bootstrap=200,
         figures=False,
         seed=3,
-        n_jobs=2,
     )
     # the logistic model with its permutation test and refit-bootstrap interval; the random forest (whose
     # interval nothing here asserts: its refit bootstrap was 3/4 of this test's time) is fitted on its own
@@ -63,7 +62,6 @@ def test_null_cohorts_stay_at_chance(null_cohorts):
             figures=False,
             seed=i,
             rule=False,
-            n_jobs=2,
         )
         perf = res.summary.set_index("model")
         aucs += list(perf["auc"])
