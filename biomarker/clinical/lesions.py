@@ -151,12 +151,17 @@ def measurements(tr: pd.DataFrame, lesions: pd.DataFrame, first_dose: pd.Series,
     """TR records that measure or describe a lesion (``RECORD_COLUMNS``; ``BASELINE`` not yet decided)."""
     src = source_of(tr, "tr")
     tr = tr[tr["USUBJID"].notna()]
-    info = lesions.set_index(["USUBJID", "TULNKID"])
+    info = {
+        (u, lesion): (klass, bool(nodal))
+        for u, lesion, klass, nodal in zip(
+            lesions["USUBJID"], lesions["TULNKID"], lesions["CLASS"], lesions["NODAL"], strict=True
+        )
+    }
     records = []
     for _, row in tr.iterrows():
         subject, lesion = row["USUBJID"], row["TRLNKID"]
         loc = where(row, lesion_col="TRLNKID")
-        if (subject, lesion) not in info.index:
+        if (subject, lesion) not in info:
             raise InputError(
                 src,
                 "lesion not identified in TU",
@@ -173,8 +178,7 @@ def measurements(tr: pd.DataFrame, lesions: pd.DataFrame, first_dose: pd.Series,
         date = row["TRDTC_DT"]
         if pd.isna(date):
             raise InputError(src, "assessment without a date (TRDTC)", where=loc)
-        lesion_info = info.loc[(subject, lesion)]
-        klass, nodal = lesion_info["CLASS"], bool(lesion_info["NODAL"])
+        klass, nodal = info[(subject, lesion)]
         value, state = float("nan"), None
         if test == "TUMSTATE":
             state = _state(row)

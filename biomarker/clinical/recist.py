@@ -258,8 +258,9 @@ def _subject_timepoints(subject: str, recs: pd.DataFrame, first_dose: pd.Timesta
     follow = recs[~recs["BASELINE"]]
     visit_order = follow.groupby("VISITKEY")["DATE"].min().sort_values(kind="stable")
     nadir = baseline_sum
+    visits = dict(tuple(follow.groupby("VISITKEY", sort=False)))
     for visit_key, date in visit_order.items():
-        v = follow[follow["VISITKEY"] == visit_key]
+        v = visits[visit_key]
         tgt = v[v["CLASS"] == "TARGET"]
         measured = {les: val for les, val in zip(tgt["LESION"], tgt["VALUE_MM"], strict=True) if not np.isnan(val)}
         new = bool(
