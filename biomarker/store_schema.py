@@ -12,6 +12,9 @@ PATIENTS = "patients"
 ENDPOINT_PREFIX = "endpoint_"
 MODEL_PREFIX = "model_"
 
+#: The tables :data:`SCHEMA` creates (an open whose store has them all skips the DDL).
+OWNED_TABLES = ("samples", "tmb_results", "tmb_filter_audit", "provenance", "runs")
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS samples (
     sample VARCHAR PRIMARY KEY,
