@@ -322,7 +322,8 @@ def _synthetic_gene(
         flags=flags,
         skip_exon=skip,
         has_noncoding=bool(rng.random() < 0.5),
-        extra=tuple(str(b) for b in rng.choice(_EXTRA_BIOTYPES, size=int(rng.integers(0, 7)))),
+        # = rng.choice(_EXTRA_BIOTYPES, size=...): the same draws, without building an array of strings
+        extra=tuple(_EXTRA_BIOTYPES[i] for i in rng.integers(0, len(_EXTRA_BIOTYPES), size=int(rng.integers(0, 7)))),
     )
     gene.tx_ids = tuple(f"ENST9{number * 10 + k:010d}.1" for k in range(3 + len(gene.extra)))
     return gene
