@@ -71,6 +71,8 @@ def fmt(value: Any, decimals: int = 4) -> str:
     ``None`` -> ``""``; ``bool`` -> ``"true"``/``"false"``; floats with ``decimals`` places
     (trailing zeros kept, ``-0`` normalised); everything else through ``str``.
     """
+    if type(value) is str:  # most values: checked first
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -3,6 +3,7 @@ ranking, IMPACT, population frequencies, and the transcript a ``wes`` TMB judges
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 #: CSQ sub-fields, in the order declared in the VCF header.
@@ -147,6 +148,7 @@ _LOW = {
 }
 
 
+@functools.cache  # a few dozen distinct consequences, judged for every transcript of every allele
 def impact(consequence: str) -> str:
     """VEP IMPACT of an ``&``-joined consequence (that of its most severe term)."""
     term = min(consequence.split("&"), key=lambda t: RANK.get(t, len(RANK)))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -141,6 +142,9 @@ class Gene:
     extra: tuple[str, ...] = ()
     hotspot: Hotspot | None = None
     tx_ids: tuple[str, ...] = field(default_factory=tuple)
+    #: Values derived from the gene by the modules that annotate on it, computed once per gene (a gene made
+    #: with ``dataclasses.replace`` starts with an empty memo, so nothing derived from old fields leaks).
+    memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def start(self) -> int:

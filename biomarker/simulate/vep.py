@@ -12,6 +12,8 @@ The CSQ vocabulary (field order, severity, IMPACT) is in :mod:`biomarker.simulat
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from biomarker.simulate.csq import (  # noqa: F401 (re-exported: the CSQ vocabulary was first defined here)
@@ -26,7 +28,7 @@ from biomarker.simulate.csq import (  # noqa: F401 (re-exported: the CSQ vocabul
     is_counted_consequence,
 )
 from biomarker.simulate.genome import Gene
-from biomarker.simulate.vep_coding import AMINO_ACIDS, coding_fields, locate_exon
+from biomarker.simulate.vep_coding import AMINO_ACIDS, coding_fields, coding_site, locate_exon
 
 
 def _fmt_af(value: float | None) -> str:
@@ -113,33 +115,22 @@ def annotate(
     n_exons = len(gene.exon_starts)
     t_exon = exon_idx if gene.strand > 0 else n_exons - 1 - exon_idx  # transcript-order exon
     hits: list[TranscriptHit] = []
-    aa_ref, aa_alt = (str(a) for a in rng.choice(AMINO_ACIDS, size=2, replace=False))
+    i_ref, i_alt = rng.choice(len(AMINO_ACIDS), size=2, replace=False).tolist()  # = choice(AMINO_ACIDS, ...)
+    aa_ref, aa_alt = AMINO_ACIDS[i_ref], AMINO_ACIDS[i_alt]
+    # rng.uniform(a, b) is a + (b - a) * rng.random(): the same draw, without numpy's per-call overhead
     sift = (
-        f"deleterious({rng.uniform(0, 0.05):.2f})" if rng.random() < 0.6 else f"tolerated({rng.uniform(0.05, 1):.2f})"
+        f"deleterious({0.05 * rng.random():.2f})"
+        if rng.random() < 0.6
+        else f"tolerated({0.05 + (1 - 0.05) * rng.random():.2f})"
     )
     polyphen = (
-        f"probably_damaging({rng.uniform(0.9, 1):.3f})" if rng.random() < 0.5 else f"benign({rng.uniform(0, 0.4):.3f})"
+        f"probably_damaging({0.9 + (1 - 0.9) * rng.random():.3f})"
+        if rng.random() < 0.5
+        else f"benign({0.4 * rng.random():.3f})"
     )
-    number = gene.index + 1
-    kinds = ["protein_coding", "protein_coding"] + (["retained_intron"] if gene.has_noncoding else [])
-    slots = [0, 1] + ([2] if gene.has_noncoding else [])
-    kinds += list(gene.extra)
-    slots += list(range(3, 3 + len(gene.extra)))
-    for k, biotype in zip(slots, kinds, strict=True):
-        tx = gene.tx_ids[k]
-        coding = biotype in ("protein_coding", "nonsense_mediated_decay")
-        f = dict(common)
-        f.update(
-            {
-                "SYMBOL": gene.symbol,
-                "Gene": gene.gene_id,
-                "Feature_type": "Transcript",
-                "Feature": tx,
-                "STRAND": str(gene.strand),
-                "SYMBOL_SOURCE": "HGNC",
-                "HGNC_ID": f"HGNC:9{number:05d}",
-            }
-        )
+    site = None
+    for t in transcripts(gene):
+        k = t.k
         skipped = k == 1 and exon_idx == gene.skip_exon
         if k == 0:
             cons = consequence
@@ -150,17 +141,67 @@ def annotate(
                 cons = "intron_variant"
             else:
                 cons = consequence
-        elif biotype == "protein_coding":
+        elif t.biotype == "protein_coding":
             cons = consequence
-        elif biotype == "nonsense_mediated_decay":
+        elif t.biotype == "nonsense_mediated_decay":
             cons = f"{consequence}&NMD_transcript_variant"
         else:
             cons = "non_coding_transcript_exon_variant" if in_exon else "intron_variant"
             if consequence in ("splice_acceptor_variant", "splice_donor_variant"):
                 cons = f"{consequence}&non_coding_transcript_variant"
-        f["Consequence"] = cons
-        f["IMPACT"] = impact(cons)
-        f["BIOTYPE"] = biotype
+        f = {**common, **t.fields, "Consequence": cons, "IMPACT": impact(cons)}
+        n_tx_exons = t.n_exons
+        if in_exon and not (skipped and cons == "intron_variant"):
+            f["EXON"] = f"{min(t_exon + 1, n_tx_exons)}/{n_tx_exons}"
+        elif not in_exon:
+            f["INTRON"] = f"{max(min(t_exon + 1, n_tx_exons - 1), 1)}/{max(n_tx_exons - 1, 1)}"
+        if t.coding:
+            if site is None:
+                site = coding_site(gene, pos0, exon_idx, in_exon, ref, alt)
+            coding_fields(f, site, cons, aa_ref, aa_alt, t.tx, t.fields["ENSP"], k)
+            if "missense_variant" in cons.split("&"):
+                f["SIFT"], f["PolyPhen"] = sift, polyphen
+        hits.append(TranscriptHit(f))
+    return hits
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """One transcript of a synthetic gene as VEP annotates it, with the CSQ fields no allele changes."""
+
+    k: int  # slot: 0 = transcript 1 (the flagged one), 1 = the exon-skipping one, 2.. = the others
+    tx: str
+    biotype: str
+    coding: bool
+    n_exons: int
+    fields: dict[str, str]
+
+
+def transcripts(gene: Gene) -> tuple[Transcript, ...]:
+    """The transcripts of a synthetic (non-hotspot) gene, in CSQ order (memoised on the gene)."""
+    cached = gene.memo.get("csq_transcripts")
+    if cached is not None:
+        return cached
+    number = gene.index + 1
+    n_exons = len(gene.exon_starts)
+    kinds = ["protein_coding", "protein_coding"] + (["retained_intron"] if gene.has_noncoding else [])
+    slots = [0, 1] + ([2] if gene.has_noncoding else [])
+    kinds += list(gene.extra)
+    slots += list(range(3, 3 + len(gene.extra)))
+    out = []
+    for k, biotype in zip(slots, kinds, strict=True):
+        tx = gene.tx_ids[k]
+        coding = biotype in ("protein_coding", "nonsense_mediated_decay")
+        f = {
+            "SYMBOL": gene.symbol,
+            "Gene": gene.gene_id,
+            "Feature_type": "Transcript",
+            "Feature": tx,
+            "STRAND": str(gene.strand),
+            "SYMBOL_SOURCE": "HGNC",
+            "HGNC_ID": f"HGNC:9{number:05d}",
+            "BIOTYPE": biotype,
+        }
         if coding:
             f["ENSP"] = f"ENSP9{number * 10 + k:010d}.1"
             f["TSL"] = "1" if k == 0 else str(2 + k % 3)
@@ -176,16 +217,9 @@ def annotate(
             f["MANE_SELECT"] = f"NM_9{number:05d}.1"
             f["SWISSPROT"] = f"Q9{number:04d}.{number % 7 + 1}"
         n_tx_exons = n_exons - 1 if (k == 1 and gene.skip_exon >= 0) else n_exons
-        if in_exon and not (skipped and cons == "intron_variant"):
-            f["EXON"] = f"{min(t_exon + 1, n_tx_exons)}/{n_tx_exons}"
-        elif not in_exon:
-            f["INTRON"] = f"{max(min(t_exon + 1, n_tx_exons - 1), 1)}/{max(n_tx_exons - 1, 1)}"
-        if coding:
-            coding_fields(f, gene, pos0, exon_idx, in_exon, ref, alt, cons, aa_ref, aa_alt, tx, k)
-            if "missense_variant" in cons.split("&"):
-                f["SIFT"], f["PolyPhen"] = sift, polyphen
-        hits.append(TranscriptHit(f))
-    return hits
+        out.append(Transcript(k, tx, biotype, coding, n_tx_exons, f))
+    cached = gene.memo["csq_transcripts"] = tuple(out)
+    return cached
 
 
 def _hotspot_hits(gene: Gene, common: dict[str, str]) -> list[TranscriptHit]:
