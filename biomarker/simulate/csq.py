@@ -172,7 +172,7 @@ class PopAF:
     existing: str = ""
     somatic: str = ""
 
-    @property
+    @functools.cached_property  # read when judging, writing the VCF and writing the truth
     def value(self) -> float:
         """The population AF a ``wes`` TMB filters on: max of the three, absent = 0."""
         return max((v for v in (self.gnomade, self.gnomadg, self.max_af) if v is not None), default=0.0)

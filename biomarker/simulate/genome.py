@@ -169,8 +169,7 @@ class Exome:
 
     def in_targets(self, contig: str, pos0: int, length: int = 1) -> bool:
         """Whether ``[pos0, pos0 + length)`` lies entirely inside one capture target."""
-        starts = self.starts[contig]
-        i = int(np.searchsorted(starts, pos0, side="right")) - 1
+        i = int(self.starts[contig].searchsorted(pos0, side="right")) - 1  # the method: no dispatch wrapper
         return i >= 0 and pos0 + length <= int(self.ends[contig][i])
 
     def distance_to_targets(self, contig: str, pos0: int) -> int:
