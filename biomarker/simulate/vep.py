@@ -28,6 +28,7 @@ from biomarker.simulate.csq import (  # noqa: F401 (re-exported: the CSQ vocabul
     is_counted_consequence,
 )
 from biomarker.simulate.genome import Gene
+from biomarker.simulate.somatic_draws import distinct_pair
 from biomarker.simulate.vep_coding import AMINO_ACIDS, coding_fields, coding_site, locate_exon
 
 
@@ -115,7 +116,7 @@ def annotate(
     n_exons = len(gene.exon_starts)
     t_exon = exon_idx if gene.strand > 0 else n_exons - 1 - exon_idx  # transcript-order exon
     hits: list[TranscriptHit] = []
-    i_ref, i_alt = rng.choice(len(AMINO_ACIDS), size=2, replace=False).tolist()  # = choice(AMINO_ACIDS, ...)
+    i_ref, i_alt = distinct_pair(rng, len(AMINO_ACIDS))  # = rng.choice(AMINO_ACIDS, size=2, replace=False)
     aa_ref, aa_alt = AMINO_ACIDS[i_ref], AMINO_ACIDS[i_alt]
     # rng.uniform(a, b) is a + (b - a) * rng.random(): the same draw, without numpy's per-call overhead
     sift = (
