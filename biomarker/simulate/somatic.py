@@ -358,7 +358,7 @@ class TumourPlanner:
         for i, allele in enumerate(rec.alts):
             chosen = choose_transcript(allele.hits)
             allele.chosen_consequence = chosen.consequence if chosen else ""
-            allele.chosen_feature = chosen.fields.get("Feature", "") if chosen else ""
+            allele.chosen_feature = chosen.get("Feature") if chosen else ""
             failed = judge(
                 rec.filter,
                 rec.in_bed,

@@ -26,10 +26,11 @@ from biomarker.simulate.csq import (  # noqa: F401 (re-exported: the CSQ vocabul
     choose_transcript,
     impact,
     is_counted_consequence,
+    join_fields,
 )
 from biomarker.simulate.genome import Gene
 from biomarker.simulate.somatic_draws import distinct_pair
-from biomarker.simulate.vep_coding import AMINO_ACIDS, coding_fields, coding_site, locate_exon
+from biomarker.simulate.vep_coding import AMINO_ACIDS, CODING_FIELDS, coding_fields, coding_site, locate_exon
 
 
 def _fmt_af(value: float | None) -> str:
@@ -108,7 +109,7 @@ def annotate(
         **_population_fields(pop),
     }
     if gene is None:
-        return [TranscriptHit({**common, "Consequence": "intergenic_variant", "IMPACT": "MODIFIER"})]
+        return [TranscriptHit.from_fields({**common, "Consequence": "intergenic_variant", "IMPACT": "MODIFIER"})]
     if gene.hotspot is not None:
         return _hotspot_hits(gene, common)
     pos0 = pos - 1 if len(ref) == len(alt) else pos  # first affected base (0-based)
@@ -130,6 +131,7 @@ def annotate(
         else f"benign({0.4 * rng.random():.3f})"
     )
     site = None
+    allele, variant_class, tail = common["Allele"], common["VARIANT_CLASS"], join_fields(common, _TAIL)
     for t in transcripts(gene):
         k = t.k
         skipped = k == 1 and exon_idx == gene.skip_exon
@@ -150,20 +152,45 @@ def annotate(
             cons = "non_coding_transcript_exon_variant" if in_exon else "intron_variant"
             if consequence in ("splice_acceptor_variant", "splice_donor_variant"):
                 cons = f"{consequence}&non_coding_transcript_variant"
-        f = {**common, **t.fields, "Consequence": cons, "IMPACT": impact(cons)}
         n_tx_exons = t.n_exons
+        exon = intron = ""
         if in_exon and not (skipped and cons == "intron_variant"):
-            f["EXON"] = f"{min(t_exon + 1, n_tx_exons)}/{n_tx_exons}"
+            exon = f"{min(t_exon + 1, n_tx_exons)}/{n_tx_exons}"
         elif not in_exon:
-            f["INTRON"] = f"{max(min(t_exon + 1, n_tx_exons - 1), 1)}/{max(n_tx_exons - 1, 1)}"
+            intron = f"{max(min(t_exon + 1, n_tx_exons - 1), 1)}/{max(n_tx_exons - 1, 1)}"
+        coding, scores = _NO_CODING, "|"
         if t.coding:
             if site is None:
                 site = coding_site(gene, pos0, exon_idx, in_exon, ref, alt)
-            coding_fields(f, site, cons, aa_ref, aa_alt, t.tx, t.fields["ENSP"], k)
+            coding = "|".join(coding_fields(site, cons, aa_ref, aa_alt, t.tx, t.ensp, k))
             if "missense_variant" in cons.split("&"):
-                f["SIFT"], f["PolyPhen"] = sift, polyphen
-        hits.append(TranscriptHit(f))
+                scores = f"{sift}|{polyphen}"
+        text = (
+            f"{allele}|{cons}|{impact(cons)}|{t.run_a}|{exon}|{intron}|{coding}|{t.run_b}|{variant_class}|{t.run_c}"
+            f"|{scores}|{t.run_d}|{tail}"
+        )
+        hits.append(TranscriptHit(text, cons, t.mane_select, t.canonical))
     return hits
+
+
+# A synthetic transcript's CSQ entry is written as one f-string: the runs of sub-fields no allele changes come
+# pre-joined from its Transcript, the allele's population fields as one pre-joined tail. The layout it assumes:
+_RUN_A, _RUN_B, _RUN_C, _RUN_D, _TAIL = (
+    CSQ_FIELDS[3:8],
+    CSQ_FIELDS[17:20],
+    CSQ_FIELDS[21:32],
+    CSQ_FIELDS[34:39],
+    (CSQ_FIELDS[39:]),
+)
+if (
+    CSQ_FIELDS[:3] != ("Allele", "Consequence", "IMPACT")
+    or CSQ_FIELDS[8:17] != ("EXON", "INTRON", *CODING_FIELDS)
+    or CSQ_FIELDS[20] != "VARIANT_CLASS"
+    or CSQ_FIELDS[32:34] != ("SIFT", "PolyPhen")
+    or _TAIL[0] != "AF"
+):  # pragma: no cover - a guard for whoever edits CSQ_FIELDS
+    raise RuntimeError("CSQ_FIELDS changed: update the entry layout in biomarker.simulate.vep")
+_NO_CODING = "|" * (len(CODING_FIELDS) - 1)
 
 
 @dataclass(frozen=True)
@@ -175,7 +202,13 @@ class Transcript:
     biotype: str
     coding: bool
     n_exons: int
-    fields: dict[str, str]
+    ensp: str
+    mane_select: bool
+    canonical: bool
+    run_a: str  # SYMBOL .. BIOTYPE, |-joined
+    run_b: str  # DISTANCE .. FLAGS
+    run_c: str  # SYMBOL_SOURCE .. UNIPARC
+    run_d: str  # DOMAINS .. GENE_PHENO
 
 
 def transcripts(gene: Gene) -> tuple[Transcript, ...]:
@@ -218,7 +251,24 @@ def transcripts(gene: Gene) -> tuple[Transcript, ...]:
             f["MANE_SELECT"] = f"NM_9{number:05d}.1"
             f["SWISSPROT"] = f"Q9{number:04d}.{number % 7 + 1}"
         n_tx_exons = n_exons - 1 if (k == 1 and gene.skip_exon >= 0) else n_exons
-        out.append(Transcript(k, tx, biotype, coding, n_tx_exons, f))
+        if set(f) - {*_RUN_A, *_RUN_B, *_RUN_C, *_RUN_D}:  # pragma: no cover - guard for the layout above
+            raise RuntimeError(f"transcript fields outside the fixed runs: {sorted(f)}")
+        out.append(
+            Transcript(
+                k,
+                tx,
+                biotype,
+                coding,
+                n_tx_exons,
+                f.get("ENSP", ""),
+                bool(f.get("MANE_SELECT")),
+                f.get("CANONICAL") == "YES",
+                join_fields(f, _RUN_A),
+                join_fields(f, _RUN_B),
+                join_fields(f, _RUN_C),
+                join_fields(f, _RUN_D),
+            )
+        )
     cached = gene.memo["csq_transcripts"] = tuple(out)
     return cached
 
@@ -257,5 +307,5 @@ def _hotspot_hits(gene: Gene, common: dict[str, str]) -> list[TranscriptHit]:
         )
         if k == 0:
             f.update({"CANONICAL": "YES", "MANE_SELECT": hot.mane[1], "APPRIS": "P1"})
-        hits.append(TranscriptHit(f))
+        hits.append(TranscriptHit.from_fields(f))
     return hits

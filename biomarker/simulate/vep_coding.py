@@ -103,59 +103,61 @@ def coding_site(gene: Gene, pos0: int, exon_idx: int, in_exon: bool, ref: str, a
     return CodingSite(False, snv, ref, alt, strand_ref, strand_alt, plus, cds, abs(pos0 - edge), sign)
 
 
+#: The CSQ sub-fields :func:`coding_fields` returns, in their order in an entry (consecutive there).
+CODING_FIELDS = ("HGVSc", "HGVSp", "cDNA_position", "CDS_position", "Protein_position", "Amino_acids", "Codons")
+
+
 def coding_fields(
-    f: dict[str, str], site: CodingSite, cons: str, aa_ref: str, aa_alt: str, tx: str, ensp: str, k: int
-) -> None:
-    """Set the coding fields of transcript ``k`` (``tx``, protein ``ensp``) with consequence ``cons`` in ``f``."""
+    site: CodingSite, cons: str, aa_ref: str, aa_alt: str, tx: str, ensp: str, k: int
+) -> tuple[str, str, str, str, str, str, str]:
+    """The :data:`CODING_FIELDS` of transcript ``k`` (``tx``, protein ``ensp``) with consequence ``cons``."""
     strand_ref, strand_alt = site.strand_ref, site.strand_alt
     cds = site.cds + 40 * k
     if not site.in_exon:
-        if site.snv:
-            f["HGVSc"] = f"{tx}:c.{cds}{site.sign}{site.dist}{strand_ref}>{strand_alt}"
-        return
+        hgvsc = f"{tx}:c.{cds}{site.sign}{site.dist}{strand_ref}>{strand_alt}" if site.snv else ""
+        return hgvsc, "", "", "", "", "", ""
     terms = cons.split("&")
-    prot = (cds + 2) // 3
-    f["cDNA_position"] = str(cds + 120)
     if "5_prime_UTR_variant" in terms:
-        f["HGVSc"] = f"{tx}:c.-{cds}{strand_ref}>{strand_alt}"
-        f["cDNA_position"] = str(cds)
-        return
+        return f"{tx}:c.-{cds}{strand_ref}>{strand_alt}", "", str(cds), "", "", "", ""
     if "3_prime_UTR_variant" in terms:
-        f["HGVSc"] = f"{tx}:c.*{cds}{strand_ref}>{strand_alt}"
-        return
-    f["CDS_position"] = str(cds)
-    f["Protein_position"] = str(prot)
+        return f"{tx}:c.*{cds}{strand_ref}>{strand_alt}", "", str(cds + 120), "", "", "", ""
+    prot = (cds + 2) // 3
+    cds_position, codons = str(cds), ""
     ref, alt = site.ref, site.alt
     if site.snv:
-        f["HGVSc"] = f"{tx}:c.{cds}{strand_ref}>{strand_alt}"
+        hgvsc = f"{tx}:c.{cds}{strand_ref}>{strand_alt}"
         frame = (cds - 1) % 3  # the changed base, upper case, in the placeholder codon "acg"
         before, after = _CODON[:frame], _CODON[frame + 1 :]
-        f["Codons"] = f"{before}{strand_ref.upper()}{after}/{before}{strand_alt.upper()}{after}"
+        codons = f"{before}{strand_ref.upper()}{after}/{before}{strand_alt.upper()}{after}"
     elif len(alt) > len(ref):
         ins = strand_alt[1:] if site.plus else strand_alt[:-1]
-        f["HGVSc"] = f"{tx}:c.{cds}_{cds + 1}ins{ins}"
-        f["CDS_position"] = f"{cds}-{cds + 1}"
+        hgvsc = f"{tx}:c.{cds}_{cds + 1}ins{ins}"
+        cds_position = f"{cds}-{cds + 1}"
     else:
         n_del = len(ref) - len(alt)
-        f["HGVSc"] = f"{tx}:c.{cds}_{cds + n_del - 1}del" if n_del > 1 else f"{tx}:c.{cds}del"
-        f["CDS_position"] = f"{cds}-{cds + n_del - 1}" if n_del > 1 else str(cds)
+        hgvsc = f"{tx}:c.{cds}_{cds + n_del - 1}del" if n_del > 1 else f"{tx}:c.{cds}del"
+        cds_position = f"{cds}-{cds + n_del - 1}" if n_del > 1 else str(cds)
+    hgvsp, amino_acids = _protein_change(terms, ensp, prot, aa_ref, aa_alt)
+    return hgvsc, hgvsp, str(cds + 120), cds_position, str(prot), amino_acids, codons
+
+
+def _protein_change(terms: list[str], ensp: str, prot: int, aa_ref: str, aa_alt: str) -> tuple[str, str]:
+    """HGVSp and Amino_acids of a coding change at protein position ``prot`` (empty when none applies)."""
     a1, a2 = AA1[aa_ref], AA1[aa_alt]
     if "missense_variant" in terms:
-        f["HGVSp"], f["Amino_acids"] = f"{ensp}:p.{aa_ref}{prot}{aa_alt}", f"{a1}/{a2}"
-    elif "synonymous_variant" in terms:
-        f["HGVSp"], f["Amino_acids"] = f"{ensp}:p.{aa_ref}{prot}%3D", a1
-    elif "stop_gained" in terms:
-        f["HGVSp"], f["Amino_acids"] = f"{ensp}:p.{aa_ref}{prot}Ter", f"{a1}/*"
-    elif "stop_lost" in terms:
-        f["HGVSp"], f["Amino_acids"] = f"{ensp}:p.Ter{prot}{aa_alt}extTer{prot % 40 + 3}", f"*/{a2}"
-    elif "start_lost" in terms:
-        f["HGVSp"], f["Amino_acids"] = f"{ensp}:p.Met1?", f"M/{a2}"
-    elif "frameshift_variant" in terms:
-        f["HGVSp"] = f"{ensp}:p.{aa_ref}{prot}{aa_alt}fsTer{prot % 30 + 2}"
-        f["Amino_acids"] = f"{a1}/X"
-    elif "inframe_deletion" in terms:
-        f["HGVSp"] = f"{ensp}:p.{aa_ref}{prot}del"
-        f["Amino_acids"] = f"{a1}/-"
-    elif "inframe_insertion" in terms:
-        f["HGVSp"] = f"{ensp}:p.{aa_ref}{prot}_{aa_alt}{prot + 1}ins{aa_alt}"
-        f["Amino_acids"] = f"-/{a2}"
+        return f"{ensp}:p.{aa_ref}{prot}{aa_alt}", f"{a1}/{a2}"
+    if "synonymous_variant" in terms:
+        return f"{ensp}:p.{aa_ref}{prot}%3D", a1
+    if "stop_gained" in terms:
+        return f"{ensp}:p.{aa_ref}{prot}Ter", f"{a1}/*"
+    if "stop_lost" in terms:
+        return f"{ensp}:p.Ter{prot}{aa_alt}extTer{prot % 40 + 3}", f"*/{a2}"
+    if "start_lost" in terms:
+        return f"{ensp}:p.Met1?", f"M/{a2}"
+    if "frameshift_variant" in terms:
+        return f"{ensp}:p.{aa_ref}{prot}{aa_alt}fsTer{prot % 30 + 2}", f"{a1}/X"
+    if "inframe_deletion" in terms:
+        return f"{ensp}:p.{aa_ref}{prot}del", f"{a1}/-"
+    if "inframe_insertion" in terms:
+        return f"{ensp}:p.{aa_ref}{prot}_{aa_alt}{prot + 1}ins{aa_alt}", f"-/{a2}"
+    return "", ""
