@@ -189,7 +189,7 @@ def join_fields(fields: Mapping[str, str], names: tuple[str, ...] = CSQ_FIELDS) 
     return "|".join(map(fields.get, names, _BLANKS))  # get(name, "") for every field, in C
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: one is made per transcript of every allele, and frozen init is slower
 class TranscriptHit:
     """One CSQ entry (one allele on one transcript): the entry as written, and what choosing a transcript reads.
 

@@ -12,13 +12,14 @@ The CSQ vocabulary (field order, severity, IMPACT) is in :mod:`biomarker.simulat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from biomarker.simulate.csq import (  # noqa: F401 (re-exported: the CSQ vocabulary was first defined here)
     COUNTED,
     CSQ_FIELDS,
+    CSQ_INDEX,
     RANK,
     SEVERITY,
     PopAF,
@@ -175,15 +176,26 @@ def annotate(
 
 # A synthetic transcript's CSQ entry is written as one f-string: the runs of sub-fields no allele changes come
 # pre-joined from its Transcript, the allele's population fields as one pre-joined tail. The layout it assumes:
-_RUN_A, _RUN_B, _RUN_C, _RUN_D, _TAIL = (
-    CSQ_FIELDS[3:8],
-    CSQ_FIELDS[17:20],
-    CSQ_FIELDS[21:32],
-    CSQ_FIELDS[34:39],
-    (CSQ_FIELDS[39:]),
+_RUN_A = ("SYMBOL", "Gene", "Feature_type", "Feature", "BIOTYPE")
+_RUN_B = ("DISTANCE", "STRAND", "FLAGS")
+_RUN_C = (
+    "SYMBOL_SOURCE",
+    "HGNC_ID",
+    "CANONICAL",
+    "MANE_SELECT",
+    "MANE_PLUS_CLINICAL",
+    "TSL",
+    "APPRIS",
+    "CCDS",
+    "ENSP",
+    "SWISSPROT",
+    "UNIPARC",
 )
+_RUN_D = ("DOMAINS", "HGVS_OFFSET", "TREMBL", "UNIPROT_ISOFORM", "GENE_PHENO")
+_TAIL = CSQ_FIELDS[CSQ_INDEX["AF"] :]
 if (
-    CSQ_FIELDS[:3] != ("Allele", "Consequence", "IMPACT")
+    (CSQ_FIELDS[3:8], CSQ_FIELDS[17:20], CSQ_FIELDS[21:32], CSQ_FIELDS[34:39]) != (_RUN_A, _RUN_B, _RUN_C, _RUN_D)
+    or CSQ_FIELDS[:3] != ("Allele", "Consequence", "IMPACT")
     or CSQ_FIELDS[8:17] != ("EXON", "INTRON", *CODING_FIELDS)
     or CSQ_FIELDS[20] != "VARIANT_CLASS"
     or CSQ_FIELDS[32:34] != ("SIFT", "PolyPhen")
@@ -193,8 +205,7 @@ if (
 _NO_CODING = "|" * (len(CODING_FIELDS) - 1)
 
 
-@dataclass(frozen=True)
-class Transcript:
+class Transcript(NamedTuple):
     """One transcript of a synthetic gene as VEP annotates it, with the CSQ fields no allele changes."""
 
     k: int  # slot: 0 = transcript 1 (the flagged one), 1 = the exon-skipping one, 2.. = the others
@@ -205,10 +216,10 @@ class Transcript:
     ensp: str
     mane_select: bool
     canonical: bool
-    run_a: str  # SYMBOL .. BIOTYPE, |-joined
-    run_b: str  # DISTANCE .. FLAGS
-    run_c: str  # SYMBOL_SOURCE .. UNIPARC
-    run_d: str  # DOMAINS .. GENE_PHENO
+    run_a: str  # _RUN_A, |-joined
+    run_b: str  # _RUN_B
+    run_c: str  # _RUN_C
+    run_d: str  # _RUN_D
 
 
 def transcripts(gene: Gene) -> tuple[Transcript, ...]:
@@ -218,55 +229,41 @@ def transcripts(gene: Gene) -> tuple[Transcript, ...]:
         return cached
     number = gene.index + 1
     n_exons = len(gene.exon_starts)
-    kinds = ["protein_coding", "protein_coding"] + (["retained_intron"] if gene.has_noncoding else [])
-    slots = [0, 1] + ([2] if gene.has_noncoding else [])
-    kinds += list(gene.extra)
-    slots += list(range(3, 3 + len(gene.extra)))
+    slots = [(0, "protein_coding"), (1, "protein_coding")] + ([(2, "retained_intron")] if gene.has_noncoding else [])
+    slots += [(3 + i, biotype) for i, biotype in enumerate(gene.extra)]
+    flagged, mane = gene.flags in ("mane", "canonical"), gene.flags == "mane"
+    mane_select = f"NM_9{number:05d}.1" if mane else ""
+    swissprot = f"Q9{number:04d}.{number % 7 + 1}" if mane else ""
     out = []
-    for k, biotype in zip(slots, kinds, strict=True):
+    for k, biotype in slots:
         tx = gene.tx_ids[k]
         coding = biotype in ("protein_coding", "nonsense_mediated_decay")
-        f = {
-            "SYMBOL": gene.symbol,
-            "Gene": gene.gene_id,
-            "Feature_type": "Transcript",
-            "Feature": tx,
-            "STRAND": str(gene.strand),
-            "SYMBOL_SOURCE": "HGNC",
-            "HGNC_ID": f"HGNC:9{number:05d}",
-            "BIOTYPE": biotype,
-        }
         if coding:
-            f["ENSP"] = f"ENSP9{number * 10 + k:010d}.1"
-            f["TSL"] = "1" if k == 0 else str(2 + k % 3)
-            f["APPRIS"] = "P1" if k == 0 else ("A2" if k == 1 else "")
-            f["CCDS"] = f"CCDS9{number:05d}.1" if k == 0 else ""
-            f["UNIPARC"] = f"UPI9{number * 10 + k:09d}"
-            f["TREMBL"] = "" if k == 0 else f"A0A9{number:05d}{k}"
+            ensp = f"ENSP9{number * 10 + k:010d}.1"
+            tsl = "1" if k == 0 else str(2 + k % 3)
+            appris = "P1" if k == 0 else ("A2" if k == 1 else "")
+            ccds = f"CCDS9{number:05d}.1" if k == 0 else ""
+            uniparc = f"UPI9{number * 10 + k:09d}"
+            trembl = "" if k == 0 else f"A0A9{number:05d}{k}"
         else:
-            f["TSL"] = "3" if k == 2 else "5"
-        if k == 0 and gene.flags in ("mane", "canonical"):
-            f["CANONICAL"] = "YES"
-        if k == 0 and gene.flags == "mane":
-            f["MANE_SELECT"] = f"NM_9{number:05d}.1"
-            f["SWISSPROT"] = f"Q9{number:04d}.{number % 7 + 1}"
-        n_tx_exons = n_exons - 1 if (k == 1 and gene.skip_exon >= 0) else n_exons
-        if set(f) - {*_RUN_A, *_RUN_B, *_RUN_C, *_RUN_D}:  # pragma: no cover - guard for the layout above
-            raise RuntimeError(f"transcript fields outside the fixed runs: {sorted(f)}")
+            ensp = appris = ccds = uniparc = trembl = ""
+            tsl = "3" if k == 2 else "5"
+        canonical = "YES" if k == 0 and flagged else ""
+        mane_k, swissprot_k = (mane_select, swissprot) if k == 0 else ("", "")
         out.append(
             Transcript(
                 k,
                 tx,
                 biotype,
                 coding,
-                n_tx_exons,
-                f.get("ENSP", ""),
-                bool(f.get("MANE_SELECT")),
-                f.get("CANONICAL") == "YES",
-                join_fields(f, _RUN_A),
-                join_fields(f, _RUN_B),
-                join_fields(f, _RUN_C),
-                join_fields(f, _RUN_D),
+                n_exons - 1 if (k == 1 and gene.skip_exon >= 0) else n_exons,
+                ensp,
+                bool(mane_k),
+                canonical == "YES",
+                f"{gene.symbol}|{gene.gene_id}|Transcript|{tx}|{biotype}",
+                f"|{gene.strand}|",
+                f"HGNC|HGNC:9{number:05d}|{canonical}|{mane_k}||{tsl}|{appris}|{ccds}|{ensp}|{swissprot_k}|{uniparc}",
+                f"||{trembl}||",
             )
         )
     cached = gene.memo["csq_transcripts"] = tuple(out)
