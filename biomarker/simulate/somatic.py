@@ -27,19 +27,17 @@ from biomarker.simulate.records import (  # noqa: F401 (MIN_* and REASONS re-exp
     Record,
     judge,
 )
+from biomarker.simulate.rng_draws import choice_cdf, pick, pick_weighted
 from biomarker.simulate.signatures import channel_contexts
 from biomarker.simulate.somatic_draws import (
     FILTERS,
     KIND_CONSEQUENCE,
     OTHER_BASES,
     SOMATIC_MIX,
-    choice_cdf,
     draw_alleles,
     draw_pop,
     draw_reads,
     expected_fate,
-    pick,
-    pick_weighted,
 )
 from biomarker.simulate.vep import PopAF, annotate, choose_transcript
 

@@ -30,7 +30,7 @@ from biomarker.simulate.csq import (  # noqa: F401 (re-exported: the CSQ vocabul
     join_fields,
 )
 from biomarker.simulate.genome import Gene
-from biomarker.simulate.somatic_draws import distinct_pair
+from biomarker.simulate.rng_draws import distinct_pair
 from biomarker.simulate.vep_coding import AMINO_ACIDS, CODING_FIELDS, coding_fields, coding_site, locate_exon
 
 

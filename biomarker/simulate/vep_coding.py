@@ -4,7 +4,7 @@ on the synthetic gene model."""
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from biomarker.simulate.genome import Gene
 
@@ -68,8 +68,7 @@ def cds_offset(gene: Gene, pos0: int, exon_idx: int) -> int:
     return before[-1] - before[exon_idx + 1] + (ends[exon_idx] - 1 - pos0) + 1
 
 
-@dataclass(frozen=True)
-class CodingSite:
+class CodingSite(NamedTuple):
     """What the coding fields of every transcript share for one allele (computed once per allele).
 
     ``cds`` is the 1-based spliced position on transcript 1 (transcript ``k`` adds ``40 * k``); for an intronic

@@ -9,14 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from biomarker.simulate.somatic_draws import (
-    FILTERS,
-    OTHER_BASES,
-    choice_cdf,
-    distinct_pair,
-    pick,
-    pick_weighted,
-)
+from biomarker.simulate.rng_draws import choice_cdf, distinct_pair, pick, pick_weighted, quarter_ints
+from biomarker.simulate.somatic_draws import FILTERS, OTHER_BASES
 
 SEEDS = range(400)
 
@@ -34,6 +28,14 @@ def test_distinct_pair_is_choice_without_replacement(n: int) -> None:
             assert distinct_pair(ours, n) == expected, seed
         assert ours.random() == numpy_rng.random()
         assert ours.integers(1 << 40) == numpy_rng.integers(1 << 40)
+
+
+def test_quarter_ints_is_integers_below_four() -> None:
+    for seed in SEEDS:
+        ours, numpy_rng = _pair(seed)
+        for size in (0, 1, 2, 3, 6):  # odd sizes drop the unused half of the last 64-bit output
+            assert quarter_ints(ours, size) == numpy_rng.integers(0, 4, size=size).tolist()
+        assert ours.random() == numpy_rng.random()
 
 
 def test_pick_is_choice_without_p() -> None:
