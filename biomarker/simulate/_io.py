@@ -73,6 +73,8 @@ def fmt(value: Any, decimals: int = 4) -> str:
     """
     if type(value) is str:  # most values: checked first
         return value
+    if type(value) is int:  # not bool (a subclass), which is written as true/false below
+        return str(value)
     if value is None:
         return ""
     if isinstance(value, bool):
