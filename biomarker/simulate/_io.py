@@ -71,6 +71,10 @@ def fmt(value: Any, decimals: int = 4) -> str:
     ``None`` -> ``""``; ``bool`` -> ``"true"``/``"false"``; floats with ``decimals`` places
     (trailing zeros kept, ``-0`` normalised); everything else through ``str``.
     """
+    if type(value) is str:  # most values: checked first
+        return value
+    if type(value) is int:  # not bool (a subclass), which is written as true/false below
+        return str(value)
     if value is None:
         return ""
     if isinstance(value, bool):

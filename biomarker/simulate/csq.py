@@ -3,6 +3,8 @@ ranking, IMPACT, population frequencies, and the transcript a ``wes`` TMB judges
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 #: CSQ sub-fields, in the order declared in the VCF header.
@@ -147,6 +149,7 @@ _LOW = {
 }
 
 
+@functools.cache  # a few dozen distinct consequences, judged for every transcript of every allele
 def impact(consequence: str) -> str:
     """VEP IMPACT of an ``&``-joined consequence (that of its most severe term)."""
     term = min(consequence.split("&"), key=lambda t: RANK.get(t, len(RANK)))
@@ -170,29 +173,57 @@ class PopAF:
     existing: str = ""
     somatic: str = ""
 
-    @property
+    @functools.cached_property  # read when judging, writing the VCF and writing the truth
     def value(self) -> float:
         """The population AF a ``wes`` TMB filters on: max of the three, absent = 0."""
         return max((v for v in (self.gnomade, self.gnomadg, self.max_af) if v is not None), default=0.0)
 
 
+#: Position of each sub-field in a CSQ entry.
+CSQ_INDEX: dict[str, int] = {name: i for i, name in enumerate(CSQ_FIELDS)}
 _BLANKS = ("",) * len(CSQ_FIELDS)
 
 
-@dataclass
-class TranscriptHit:
-    """One CSQ entry (one allele on one transcript), kept structured until rendered."""
+def join_fields(fields: Mapping[str, str], names: tuple[str, ...] = CSQ_FIELDS) -> str:
+    """The values of ``names`` in ``fields`` (absent = empty), ``|``-joined as in a CSQ entry."""
+    return "|".join(map(fields.get, names, _BLANKS))  # get(name, "") for every field, in C
 
-    fields: dict[str, str]
+
+@dataclass(slots=True)  # not frozen: one is made per transcript of every allele, and frozen init is slower
+class TranscriptHit:
+    """One CSQ entry (one allele on one transcript): the entry as written, and what choosing a transcript reads.
+
+    The entry is rendered once, when it is made (:meth:`from_fields`, or the annotator's own layout); the other
+    sub-fields are read back from it by name (:meth:`get`, :attr:`fields`).
+    """
+
+    text: str  # ``|``-separated, :data:`CSQ_FIELDS` order
+    consequence: str  # the ``&``-joined Consequence
+    mane_select: bool  # MANE_SELECT is set
+    canonical: bool  # CANONICAL=YES
+
+    @classmethod
+    def from_fields(cls, fields: Mapping[str, str]) -> TranscriptHit:
+        """The entry with the sub-fields ``fields`` (by name; the others empty)."""
+        return cls(
+            join_fields(fields),
+            fields["Consequence"],
+            bool(fields.get("MANE_SELECT")),
+            fields.get("CANONICAL") == "YES",
+        )
 
     @property
-    def consequence(self) -> str:
-        """The ``&``-joined Consequence of this entry."""
-        return self.fields["Consequence"]
+    def fields(self) -> dict[str, str]:
+        """The non-empty sub-fields by name."""
+        return {name: value for name, value in zip(CSQ_FIELDS, self.text.split("|"), strict=True) if value}
+
+    def get(self, name: str) -> str:
+        """The value of sub-field ``name`` (``""`` when empty)."""
+        return self.text.split("|")[CSQ_INDEX[name]]
 
     def render(self) -> str:
         """The entry as written in INFO/CSQ (``|``-separated, :data:`CSQ_FIELDS` order)."""
-        return "|".join(map(self.fields.get, CSQ_FIELDS, _BLANKS))  # get(name, "") for every field, in C
+        return self.text
 
 
 def choose_transcript(hits: list[TranscriptHit]) -> TranscriptHit | None:
@@ -200,10 +231,10 @@ def choose_transcript(hits: list[TranscriptHit]) -> TranscriptHit | None:
     if not hits:
         return None
     for hit in hits:
-        if hit.fields.get("MANE_SELECT"):
+        if hit.mane_select:
             return hit
     for hit in hits:
-        if hit.fields.get("CANONICAL") == "YES":
+        if hit.canonical:
             return hit
     return min(hits, key=lambda h: min(RANK.get(t, len(RANK)) for t in h.consequence.split("&")))
 

@@ -118,6 +118,28 @@ def _lines(arr: np.ndarray, col: int, length: int) -> bytes:
     return b"".join(parts)
 
 
+_N_LINE = b"N" * LINE + b"\n"
+
+
+def _n_run(col: int, end: int, length: int) -> bytes:
+    """What :func:`_lines` gives for ``N`` at contig offsets ``[col, end)``, built from whole lines by repetition
+    (an ``N`` run between two targets is thousands of bases: numpy's insert was most of the FASTA's cost)."""
+    parts = []
+    head = min(end, -(-col // LINE) * LINE)  # up to the end of the line ``col`` starts in
+    if head > col:
+        parts.append(b"N" * (head - col))
+        if head % LINE == 0 or head == length:
+            parts.append(b"\n")
+    full = (end - head) // LINE
+    parts.append(_N_LINE * full)
+    tail = head + full * LINE
+    if end > tail:
+        parts.append(b"N" * (end - tail))
+        if end == length:
+            parts.append(b"\n")
+    return b"".join(parts)
+
+
 def _merge(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for s, e in sorted(windows):
@@ -168,14 +190,14 @@ def write_reference_fasta(exome: Exome, sites: Iterable[tuple[str, int, int]], p
                         run_end = s
                         head = min(run_end, -(-col // LINE) * LINE)
                         if head > col:
-                            emit(np.full(head - col, ord("N"), dtype=np.uint8), col)
+                            w.write(_n_run(col, head, length))
                             col = head
                         full = (run_end - col) // (LINE * _BLOCK_LINES)
                         if full and (col + full * LINE * _BLOCK_LINES) < length:
                             w.repeat(n_line, full)
                             col += full * LINE * _BLOCK_LINES
                         if run_end > col:
-                            emit(np.full(run_end - col, ord("N"), dtype=np.uint8), col)
+                            w.write(_n_run(col, run_end, length))
                             col = run_end
                     if e > s:
                         emit(bases_array(contig, s, e), s)

@@ -27,10 +27,12 @@ from biomarker.simulate.records import (  # noqa: F401 (MIN_* and REASONS re-exp
     Record,
     judge,
 )
+from biomarker.simulate.rng_draws import choice_cdf, pick, pick_weighted
 from biomarker.simulate.signatures import channel_contexts
 from biomarker.simulate.somatic_draws import (
     FILTERS,
     KIND_CONSEQUENCE,
+    OTHER_BASES,
     SOMATIC_MIX,
     draw_alleles,
     draw_pop,
@@ -52,23 +54,28 @@ class TumourPlanner:
                 if (contig, s) not in hot_targets:
                     contigs.append(contig)
                     idx.append(i)
-        self._t_contig = np.asarray(contigs)
-        self._t_index = np.asarray(idx, dtype=np.int64)
+        self._t_contig: list[str] = contigs
+        self._t_index: list[int] = idx
+        # plain lists: indexing them per record is several times cheaper than indexing numpy arrays
+        self._starts = {contig: starts.tolist() for contig, starts in exome.starts.items()}
+        self._gene_of_target = {contig: g.tolist() for contig, g in exome.gene_of_target.items()}
         self._genes_by_flag = {
             flag: [g for g in exome.genes if g.flags == flag and g.hotspot is None and len(g.exon_starts) >= 1]
             for flag in ("mane", "canonical", "none")
         }
         lengths = np.asarray([len(exome.starts[c]) for c in exome.starts], dtype=float)
         self._contig_names = list(exome.starts)
-        self._contig_p = lengths / lengths.sum()
+        self._contig_cdf = choice_cdf(lengths / lengths.sum())
+        self._filters = [f for f, _ in FILTERS]
+        fp = np.asarray([p for _, p in FILTERS])
+        self._filter_cdf = choice_cdf(fp / fp.sum())
 
     # ------------------------------------------------------------------ positions
     def _random_target(self, rng: np.random.Generator) -> tuple[Gene, int]:
         k = int(rng.integers(len(self._t_index)))
-        contig, i = str(self._t_contig[k]), int(self._t_index[k])
-        gene = self.exome.genes[int(self.exome.gene_of_target[contig][i])]
-        start = int(self.exome.starts[contig][i]) + PAD
-        exon_idx = int(np.searchsorted(gene.exon_starts, start))
+        contig, i = self._t_contig[k], self._t_index[k]
+        gene = self.exome.genes[self._gene_of_target[contig][i]]
+        exon_idx = int(gene.exon_starts.searchsorted(self._starts[contig][i] + PAD))
         return gene, exon_idx
 
     def _position(self, rng: np.random.Generator, region: str, gene: Gene, exon_idx: int, span: int) -> int:
@@ -87,7 +94,7 @@ class TumourPlanner:
 
     def _off_target(self, rng: np.random.Generator) -> tuple[str, int]:
         while True:
-            contig = str(rng.choice(self._contig_names, p=self._contig_p))
+            contig = self._contig_names[pick_weighted(rng, self._contig_cdf)]
             starts = self.exome.starts[contig]
             i = int(rng.integers(len(starts) - 1))
             lo, hi = int(self.exome.ends[contig][i]) + 300, int(starts[i + 1]) - 300
@@ -114,7 +121,7 @@ class TumourPlanner:
         ones (byte-identical files for the same seed).
         """
         self._used: set[tuple[str, int]] = set()
-        self._sbs = sbs
+        self._sbs_cdf = None if sbs is None else choice_cdf(sbs)
         recs: list[Record] = []
 
         def n(base: float, lo: int = 1) -> int:
@@ -132,7 +139,7 @@ class TumourPlanner:
         for hot in drivers:
             recs.append(self._hotspot_record(rng, hot))
         for symbol, gene_id in comutations:
-            kind = str(rng.choice(["stop_gained", "frameshift_del", "splice_donor"]))
+            kind = pick(rng, ("stop_gained", "frameshift_del", "splice_donor"))
             recs.append(
                 self._coding_record(
                     rng, f"somatic_comutation_{symbol}", kind, "good", "PASS", "somatic", as_gene=(symbol, gene_id)
@@ -181,10 +188,8 @@ class TumourPlanner:
                 flag="canonical",
             )
         )
-        filters = [f for f, _ in FILTERS]
-        fp = np.asarray([p for _, p in FILTERS])
         for _ in range(n(0.15 * target_counted / scale + 15)):
-            flt = str(rng.choice(filters, p=fp / fp.sum()))
+            flt = self._filters[pick_weighted(rng, self._filter_cdf)]
             recs.append(self._coding_record(rng, "artefact_filtered", "missense", "good", flt, "somatic"))
         for _ in range(n(12)):
             recs.append(self._coding_record(rng, "germline_common_pass", "missense", "germline", "PASS", "common"))
@@ -224,16 +229,16 @@ class TumourPlanner:
             kind, "coding"
         )
         forms = None  # planted signature: the channel's two forward-strand (context, alt) forms
-        sbs = getattr(self, "_sbs", None)
-        if sbs is not None and intent.startswith("somatic_") and kind not in INDEL_KINDS:
-            forms = channel_contexts(int(rng.choice(96, p=sbs)))
+        sbs_cdf = getattr(self, "_sbs_cdf", None)
+        if sbs_cdf is not None and intent.startswith("somatic_") and kind not in INDEL_KINDS:
+            forms = channel_contexts(pick_weighted(rng, sbs_cdf))
         planted_alt = ""
         for _ in range(1000):
             if flag:
                 pool = self._genes_by_flag[flag]
                 gene = pool[int(rng.integers(len(pool)))]
                 choices = [i for i in range(len(gene.exon_starts)) if i != gene.skip_exon]
-                exon_idx = int(rng.choice(choices))
+                exon_idx = pick(rng, choices)
             else:
                 gene, exon_idx = self._random_target(rng)
             if kind in ("utr5", "utr3"):
@@ -260,7 +265,7 @@ class TumourPlanner:
             alt = ref[0]
         elif ref_t == "INS":
             ref = ref0
-            alt = ref0 + "".join(rng.choice(list("ACGT"), size=int(alt_t)).tolist())
+            alt = ref0 + "".join("ACGT"[b] for b in rng.integers(0, 4, size=int(alt_t)).tolist())  # = choice(ACGT)
         else:
             ref, alt = ref_t, alt_t
         consequence = KIND_CONSEQUENCE.get(kind)
@@ -313,7 +318,7 @@ class TumourPlanner:
         contig, pos0 = self._off_target(rng)
         self._used.add((contig, pos0))
         ref = ref_bases(contig, pos0 + 1)
-        alt = str(rng.choice([b for b in "ACGT" if b != ref]))
+        alt = pick(rng, OTHER_BASES[ref])
         gene = self.exome.gene_at(contig, pos0)
         pop = draw_pop(rng, "somatic")
         hits = annotate(gene, pos0 + 1, ref, alt, "intron_variant", pop, rng)
@@ -337,7 +342,7 @@ class TumourPlanner:
         gene = self.exome.gene_at(rec.contig, rec.pos - 1)
         assert gene is not None
         first = rec.alts[0]
-        alt2 = str(rng.choice([b for b in "ACGT" if b not in (rec.ref, first.alt)]))
+        alt2 = pick(rng, [b for b in "ACGT" if b not in (rec.ref, first.alt)])
         pop = PopAF()
         hits = annotate(gene, rec.pos, rec.ref, alt2, "missense_variant", pop, rng)
         rec.t_ref = max(rec.t_ref, 150)
@@ -351,7 +356,7 @@ class TumourPlanner:
         for i, allele in enumerate(rec.alts):
             chosen = choose_transcript(allele.hits)
             allele.chosen_consequence = chosen.consequence if chosen else ""
-            allele.chosen_feature = chosen.fields.get("Feature", "") if chosen else ""
+            allele.chosen_feature = chosen.get("Feature") if chosen else ""
             failed = judge(
                 rec.filter,
                 rec.in_bed,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from biomarker.simulate.csq import PopAF
+from biomarker.simulate.rng_draws import pick
 
 #: Kinds of the true somatic mutations and their probabilities.
 SOMATIC_MIX: tuple[tuple[str, float], ...] = (
@@ -61,7 +62,7 @@ KIND_CONSEQUENCE: dict[str, str] = {
 def good_reads(rng: np.random.Generator, vaf_mean: float = 0.25) -> tuple[int, int]:
     """(ref, alt) tumour reads of a well-supported somatic call (VAF around ``vaf_mean``)."""
     reads = int(max(40, rng.negative_binomial(8, 8 / (8 + 110))))
-    vaf = float(np.clip(rng.beta(4, 4 / vaf_mean - 4), 0.1, 0.75))
+    vaf = min(max(float(rng.beta(4, 4 / vaf_mean - 4)), 0.1), 0.75)  # np.clip's value, without its overhead
     alt = max(6, round(vaf * reads))
     return reads - alt, alt
 
@@ -101,9 +102,9 @@ def draw_reads(rng: np.random.Generator, profile: str) -> tuple[int, int, int, i
         t_ref, t_alt = good_reads(rng)
     elif profile == "germline":
         reads = int(rng.integers(60, 200))
-        t_alt = round(reads * float(np.clip(rng.normal(0.5, 0.06), 0.35, 0.65)))
+        t_alt = round(reads * min(max(float(rng.normal(0.5, 0.06)), 0.35), 0.65))
         t_ref = reads - t_alt
-        n_alt = round(n_reads * float(np.clip(rng.normal(0.5, 0.06), 0.35, 0.65)))
+        n_alt = round(n_reads * min(max(float(rng.normal(0.5, 0.06)), 0.35), 0.65))
     elif profile == "low_vaf":
         reads = int(rng.integers(150, 320))
         t_alt = int(rng.integers(3, 5))
@@ -122,16 +123,19 @@ def draw_reads(rng: np.random.Generator, profile: str) -> tuple[int, int, int, i
     return t_ref, t_alt, int(rng.integers(0, 4)), n_reads - n_alt, n_alt, int(rng.integers(0, 4))
 
 
+#: The three other bases of each reference base, in ``ACGT`` order.
+OTHER_BASES: dict[str, tuple[str, ...]] = {ref: tuple(b for b in "ACGT" if b != ref) for ref in "ACGT"}
+
+
 def draw_alleles(rng: np.random.Generator, kind: str, ref_base: str) -> tuple[str, str, int]:
     """(ref, alt, span) templates: ref/alt filled from the pseudo-genome by the caller."""
     if kind in ("frameshift_del", "inframe_del"):
-        size = int(rng.choice([1, 2, 4, 5])) if kind == "frameshift_del" else int(rng.choice([3, 6]))
+        size = pick(rng, (1, 2, 4, 5)) if kind == "frameshift_del" else pick(rng, (3, 6))
         return "DEL", str(size), size + 1
     if kind in ("frameshift_ins", "inframe_ins"):
-        size = int(rng.choice([1, 2, 4])) if kind == "frameshift_ins" else 3
+        size = pick(rng, (1, 2, 4)) if kind == "frameshift_ins" else 3
         return "INS", str(size), 1
-    alt = str(rng.choice([b for b in "ACGT" if b != ref_base]))
-    return ref_base, alt, 1
+    return ref_base, pick(rng, OTHER_BASES[ref_base]), 1
 
 
 def expected_fate(intent: str) -> str:

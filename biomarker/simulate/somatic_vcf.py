@@ -95,42 +95,40 @@ def format_record(rec: Record, tumour_only: bool, ecnt: int) -> str:
     """One VCF data line (no trailing newline)."""
     alts = rec.alts
     n_alt = len(alts)
+    pos = rec.pos
+    t_reads = rec.t_reads  # the properties below sum the alleles on every call: read them once
+    t_dp = t_reads + rec.t_extra
+    n_reads = rec.n_reads
+    n_dp = n_reads + rec.n_extra
     pops = []
     for a in alts:
         v = a.pop.value
         pops.append("7.30" if v <= 0 else f"{-math.log10(v):.2f}")
-    tlod = [f"{a.t_alt * 3.05 + 1.7:.2f}" for a in alts]
     info = [
-        "AS_FilterStatus=" + ",".join("SITE" for _ in alts),
-        f"DP={rec.t_dp + (0 if tumour_only else rec.n_dp)}",
+        "AS_FilterStatus=" + ",".join(["SITE"] * n_alt),
+        f"DP={t_dp + (0 if tumour_only else n_dp)}",
         f"ECNT={ecnt}",
-        f"GERMQ={3 if rec.germline else 93 - (rec.pos % 40)}",
+        f"GERMQ={3 if rec.germline else 93 - (pos % 40)}",
         "MBQ=" + ",".join(["30"] + ["20" if a.t_alt < 3 else "30" for a in alts]),
-        "MFRL=" + ",".join(["167"] + [str(150 + (rec.pos + i) % 40) for i in range(n_alt)]),
+        "MFRL=" + ",".join(["167"] + [str(150 + (pos + i) % 40) for i in range(n_alt)]),
         "MMQ=" + ",".join(["60"] * (n_alt + 1)),
-        "MPOS=" + ",".join(str(10 + (rec.pos + 7 * i) % 30) for i in range(n_alt)),
+        "MPOS=" + ",".join([str(10 + (pos + 7 * i) % 30) for i in range(n_alt)]),
     ]
     if not tumour_only:
-        info.append("NALOD=" + ",".join(f"{(-1.2 if a.n_alt > 2 else 1.9 + (rec.n_reads % 7) / 10):.2f}" for a in alts))
-        info.append("NLOD=" + ",".join(f"{(0.0 if a.n_alt > 2 else rec.n_reads * 0.2):.2f}" for a in alts))
+        info.append("NALOD=" + ",".join([f"{(-1.2 if a.n_alt > 2 else 1.9 + (n_reads % 7) / 10):.2f}" for a in alts]))
+        info.append("NLOD=" + ",".join([f"{(0.0 if a.n_alt > 2 else n_reads * 0.2):.2f}" for a in alts]))
     info.append("POPAF=" + ",".join(pops))
-    info.append("TLOD=" + ",".join(tlod))
-    info.append("CSQ=" + ",".join(h.render() for a in alts for h in a.hits))
+    info.append("TLOD=" + ",".join([f"{a.t_alt * 3.05 + 1.7:.2f}" for a in alts]))
+    info.append("CSQ=" + ",".join([h.render() for a in alts for h in a.hits]))
     gt_t = "/".join(["0"] + [str(i + 1) for i in range(n_alt)]) if n_alt > 1 else "0/1"
-    tumour = ":".join(
-        [
-            gt_t,
-            ",".join([str(rec.t_ref)] + [str(a.t_alt) for a in alts]),
-            ",".join(rec.t_af(i) for i in range(n_alt)),
-            str(rec.t_dp),
-        ]
-    )
+    t_af = ",".join([f"{a.t_alt / max(t_reads, 1):.3f}" for a in alts])  # = rec.t_af(i)
+    tumour = f"{gt_t}:{','.join([str(rec.t_ref)] + [str(a.t_alt) for a in alts])}:{t_af}:{t_dp}"
     cols = [
         rec.contig,
-        str(rec.pos),
+        str(pos),
         ".",
         rec.ref,
-        ",".join(a.alt for a in alts),
+        ",".join([a.alt for a in alts]),
         ".",
         rec.filter,
         ";".join(info),
@@ -138,15 +136,8 @@ def format_record(rec: Record, tumour_only: bool, ecnt: int) -> str:
     ]
     if not tumour_only:
         gt_n = "0/1" if rec.germline and n_alt == 1 else "0/0"
-        normal = ":".join(
-            [
-                gt_n,
-                ",".join([str(rec.n_ref)] + [str(a.n_alt) for a in alts]),
-                ",".join(rec.n_af(i) for i in range(n_alt)),
-                str(rec.n_dp),
-            ]
-        )
-        cols.append(normal)
+        n_af = ",".join([f"{(a.n_alt + 0.5) / (n_reads + 1.0):.3f}" for a in alts])  # = rec.n_af(i)
+        cols.append(f"{gt_n}:{','.join([str(rec.n_ref)] + [str(a.n_alt) for a in alts])}:{n_af}:{n_dp}")
     cols.append(tumour)
     return "\t".join(cols)
 

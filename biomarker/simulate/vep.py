@@ -12,11 +12,14 @@ The CSQ vocabulary (field order, severity, IMPACT) is in :mod:`biomarker.simulat
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from biomarker.simulate.csq import (  # noqa: F401 (re-exported: the CSQ vocabulary was first defined here)
     COUNTED,
     CSQ_FIELDS,
+    CSQ_INDEX,
     RANK,
     SEVERITY,
     PopAF,
@@ -24,9 +27,11 @@ from biomarker.simulate.csq import (  # noqa: F401 (re-exported: the CSQ vocabul
     choose_transcript,
     impact,
     is_counted_consequence,
+    join_fields,
 )
 from biomarker.simulate.genome import Gene
-from biomarker.simulate.vep_coding import AMINO_ACIDS, coding_fields, locate_exon
+from biomarker.simulate.rng_draws import distinct_pair
+from biomarker.simulate.vep_coding import AMINO_ACIDS, CODING_FIELDS, coding_fields, coding_site, locate_exon
 
 
 def _fmt_af(value: float | None) -> str:
@@ -105,7 +110,7 @@ def annotate(
         **_population_fields(pop),
     }
     if gene is None:
-        return [TranscriptHit({**common, "Consequence": "intergenic_variant", "IMPACT": "MODIFIER"})]
+        return [TranscriptHit.from_fields({**common, "Consequence": "intergenic_variant", "IMPACT": "MODIFIER"})]
     if gene.hotspot is not None:
         return _hotspot_hits(gene, common)
     pos0 = pos - 1 if len(ref) == len(alt) else pos  # first affected base (0-based)
@@ -113,33 +118,23 @@ def annotate(
     n_exons = len(gene.exon_starts)
     t_exon = exon_idx if gene.strand > 0 else n_exons - 1 - exon_idx  # transcript-order exon
     hits: list[TranscriptHit] = []
-    aa_ref, aa_alt = (str(a) for a in rng.choice(AMINO_ACIDS, size=2, replace=False))
+    i_ref, i_alt = distinct_pair(rng, len(AMINO_ACIDS))  # = rng.choice(AMINO_ACIDS, size=2, replace=False)
+    aa_ref, aa_alt = AMINO_ACIDS[i_ref], AMINO_ACIDS[i_alt]
+    # rng.uniform(a, b) is a + (b - a) * rng.random(): the same draw, without numpy's per-call overhead
     sift = (
-        f"deleterious({rng.uniform(0, 0.05):.2f})" if rng.random() < 0.6 else f"tolerated({rng.uniform(0.05, 1):.2f})"
+        f"deleterious({0.05 * rng.random():.2f})"
+        if rng.random() < 0.6
+        else f"tolerated({0.05 + (1 - 0.05) * rng.random():.2f})"
     )
     polyphen = (
-        f"probably_damaging({rng.uniform(0.9, 1):.3f})" if rng.random() < 0.5 else f"benign({rng.uniform(0, 0.4):.3f})"
+        f"probably_damaging({0.9 + (1 - 0.9) * rng.random():.3f})"
+        if rng.random() < 0.5
+        else f"benign({0.4 * rng.random():.3f})"
     )
-    number = gene.index + 1
-    kinds = ["protein_coding", "protein_coding"] + (["retained_intron"] if gene.has_noncoding else [])
-    slots = [0, 1] + ([2] if gene.has_noncoding else [])
-    kinds += list(gene.extra)
-    slots += list(range(3, 3 + len(gene.extra)))
-    for k, biotype in zip(slots, kinds, strict=True):
-        tx = gene.tx_ids[k]
-        coding = biotype in ("protein_coding", "nonsense_mediated_decay")
-        f = dict(common)
-        f.update(
-            {
-                "SYMBOL": gene.symbol,
-                "Gene": gene.gene_id,
-                "Feature_type": "Transcript",
-                "Feature": tx,
-                "STRAND": str(gene.strand),
-                "SYMBOL_SOURCE": "HGNC",
-                "HGNC_ID": f"HGNC:9{number:05d}",
-            }
-        )
+    site = None
+    allele, variant_class, tail = common["Allele"], common["VARIANT_CLASS"], join_fields(common, _TAIL)
+    for t in transcripts(gene):
+        k = t.k
         skipped = k == 1 and exon_idx == gene.skip_exon
         if k == 0:
             cons = consequence
@@ -150,42 +145,129 @@ def annotate(
                 cons = "intron_variant"
             else:
                 cons = consequence
-        elif biotype == "protein_coding":
+        elif t.biotype == "protein_coding":
             cons = consequence
-        elif biotype == "nonsense_mediated_decay":
+        elif t.biotype == "nonsense_mediated_decay":
             cons = f"{consequence}&NMD_transcript_variant"
         else:
             cons = "non_coding_transcript_exon_variant" if in_exon else "intron_variant"
             if consequence in ("splice_acceptor_variant", "splice_donor_variant"):
                 cons = f"{consequence}&non_coding_transcript_variant"
-        f["Consequence"] = cons
-        f["IMPACT"] = impact(cons)
-        f["BIOTYPE"] = biotype
-        if coding:
-            f["ENSP"] = f"ENSP9{number * 10 + k:010d}.1"
-            f["TSL"] = "1" if k == 0 else str(2 + k % 3)
-            f["APPRIS"] = "P1" if k == 0 else ("A2" if k == 1 else "")
-            f["CCDS"] = f"CCDS9{number:05d}.1" if k == 0 else ""
-            f["UNIPARC"] = f"UPI9{number * 10 + k:09d}"
-            f["TREMBL"] = "" if k == 0 else f"A0A9{number:05d}{k}"
-        else:
-            f["TSL"] = "3" if k == 2 else "5"
-        if k == 0 and gene.flags in ("mane", "canonical"):
-            f["CANONICAL"] = "YES"
-        if k == 0 and gene.flags == "mane":
-            f["MANE_SELECT"] = f"NM_9{number:05d}.1"
-            f["SWISSPROT"] = f"Q9{number:04d}.{number % 7 + 1}"
-        n_tx_exons = n_exons - 1 if (k == 1 and gene.skip_exon >= 0) else n_exons
+        n_tx_exons = t.n_exons
+        exon = intron = ""
         if in_exon and not (skipped and cons == "intron_variant"):
-            f["EXON"] = f"{min(t_exon + 1, n_tx_exons)}/{n_tx_exons}"
+            exon = f"{min(t_exon + 1, n_tx_exons)}/{n_tx_exons}"
         elif not in_exon:
-            f["INTRON"] = f"{max(min(t_exon + 1, n_tx_exons - 1), 1)}/{max(n_tx_exons - 1, 1)}"
-        if coding:
-            coding_fields(f, gene, pos0, exon_idx, in_exon, ref, alt, cons, aa_ref, aa_alt, tx, k)
+            intron = f"{max(min(t_exon + 1, n_tx_exons - 1), 1)}/{max(n_tx_exons - 1, 1)}"
+        coding, scores = _NO_CODING, "|"
+        if t.coding:
+            if site is None:
+                site = coding_site(gene, pos0, exon_idx, in_exon, ref, alt)
+            coding = "|".join(coding_fields(site, cons, aa_ref, aa_alt, t.tx, t.ensp, k))
             if "missense_variant" in cons.split("&"):
-                f["SIFT"], f["PolyPhen"] = sift, polyphen
-        hits.append(TranscriptHit(f))
+                scores = f"{sift}|{polyphen}"
+        text = (
+            f"{allele}|{cons}|{impact(cons)}|{t.run_a}|{exon}|{intron}|{coding}|{t.run_b}|{variant_class}|{t.run_c}"
+            f"|{scores}|{t.run_d}|{tail}"
+        )
+        hits.append(TranscriptHit(text, cons, t.mane_select, t.canonical))
     return hits
+
+
+# A synthetic transcript's CSQ entry is written as one f-string: the runs of sub-fields no allele changes come
+# pre-joined from its Transcript, the allele's population fields as one pre-joined tail. The layout it assumes:
+_RUN_A = ("SYMBOL", "Gene", "Feature_type", "Feature", "BIOTYPE")
+_RUN_B = ("DISTANCE", "STRAND", "FLAGS")
+_RUN_C = (
+    "SYMBOL_SOURCE",
+    "HGNC_ID",
+    "CANONICAL",
+    "MANE_SELECT",
+    "MANE_PLUS_CLINICAL",
+    "TSL",
+    "APPRIS",
+    "CCDS",
+    "ENSP",
+    "SWISSPROT",
+    "UNIPARC",
+)
+_RUN_D = ("DOMAINS", "HGVS_OFFSET", "TREMBL", "UNIPROT_ISOFORM", "GENE_PHENO")
+_TAIL = CSQ_FIELDS[CSQ_INDEX["AF"] :]
+if (
+    (CSQ_FIELDS[3:8], CSQ_FIELDS[17:20], CSQ_FIELDS[21:32], CSQ_FIELDS[34:39]) != (_RUN_A, _RUN_B, _RUN_C, _RUN_D)
+    or CSQ_FIELDS[:3] != ("Allele", "Consequence", "IMPACT")
+    or CSQ_FIELDS[8:17] != ("EXON", "INTRON", *CODING_FIELDS)
+    or CSQ_FIELDS[20] != "VARIANT_CLASS"
+    or CSQ_FIELDS[32:34] != ("SIFT", "PolyPhen")
+    or _TAIL[0] != "AF"
+):  # pragma: no cover - a guard for whoever edits CSQ_FIELDS
+    raise RuntimeError("CSQ_FIELDS changed: update the entry layout in biomarker.simulate.vep")
+_NO_CODING = "|" * (len(CODING_FIELDS) - 1)
+
+
+class Transcript(NamedTuple):
+    """One transcript of a synthetic gene as VEP annotates it, with the CSQ fields no allele changes."""
+
+    k: int  # slot: 0 = transcript 1 (the flagged one), 1 = the exon-skipping one, 2.. = the others
+    tx: str
+    biotype: str
+    coding: bool
+    n_exons: int
+    ensp: str
+    mane_select: bool
+    canonical: bool
+    run_a: str  # _RUN_A, |-joined
+    run_b: str  # _RUN_B
+    run_c: str  # _RUN_C
+    run_d: str  # _RUN_D
+
+
+def transcripts(gene: Gene) -> tuple[Transcript, ...]:
+    """The transcripts of a synthetic (non-hotspot) gene, in CSQ order (memoised on the gene)."""
+    cached = gene.memo.get("csq_transcripts")
+    if cached is not None:
+        return cached
+    number = gene.index + 1
+    n_exons = len(gene.exon_starts)
+    slots = [(0, "protein_coding"), (1, "protein_coding")] + ([(2, "retained_intron")] if gene.has_noncoding else [])
+    slots += [(3 + i, biotype) for i, biotype in enumerate(gene.extra)]
+    flagged, mane = gene.flags in ("mane", "canonical"), gene.flags == "mane"
+    mane_select = f"NM_9{number:05d}.1" if mane else ""
+    swissprot = f"Q9{number:04d}.{number % 7 + 1}" if mane else ""
+    out = []
+    for k, biotype in slots:
+        tx = gene.tx_ids[k]
+        coding = biotype in ("protein_coding", "nonsense_mediated_decay")
+        if coding:
+            ensp = f"ENSP9{number * 10 + k:010d}.1"
+            tsl = "1" if k == 0 else str(2 + k % 3)
+            appris = "P1" if k == 0 else ("A2" if k == 1 else "")
+            ccds = f"CCDS9{number:05d}.1" if k == 0 else ""
+            uniparc = f"UPI9{number * 10 + k:09d}"
+            trembl = "" if k == 0 else f"A0A9{number:05d}{k}"
+        else:
+            ensp = appris = ccds = uniparc = trembl = ""
+            tsl = "3" if k == 2 else "5"
+        canonical = "YES" if k == 0 and flagged else ""
+        mane_k, swissprot_k = (mane_select, swissprot) if k == 0 else ("", "")
+        out.append(
+            Transcript(
+                k,
+                tx,
+                biotype,
+                coding,
+                n_exons - 1 if (k == 1 and gene.skip_exon >= 0) else n_exons,
+                ensp,
+                bool(mane_k),
+                canonical == "YES",
+                f"{gene.symbol}|{gene.gene_id}|Transcript|{tx}|{biotype}",
+                f"|{gene.strand}|",
+                f"HGNC|HGNC:9{number:05d}|{canonical}|{mane_k}||{tsl}|{appris}|{ccds}|{ensp}|{swissprot_k}|{uniparc}",
+                f"||{trembl}||",
+            )
+        )
+    cached = gene.memo["csq_transcripts"] = tuple(out)
+    return cached
 
 
 def _hotspot_hits(gene: Gene, common: dict[str, str]) -> list[TranscriptHit]:
@@ -222,5 +304,5 @@ def _hotspot_hits(gene: Gene, common: dict[str, str]) -> list[TranscriptHit]:
         )
         if k == 0:
             f.update({"CANONICAL": "YES", "MANE_SELECT": hot.mane[1], "APPRIS": "P1"})
-        hits.append(TranscriptHit(f))
+        hits.append(TranscriptHit.from_fields(f))
     return hits
