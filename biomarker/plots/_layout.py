@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 #: Constrained layout's defaults (rcParams ``figure.constrained_layout.*``): pads in inches, spaces as fractions.
 W_PAD = H_PAD = 3 / 72
 WSPACE = HSPACE = 0.02
-_MAX_PASSES = 3
+_MAX_PASSES = 6
 
 
 @dataclass
@@ -84,7 +84,8 @@ class GridLayoutEngine(LayoutEngine):
             cells = _place(fig, specs[0].get_gridspec(), panels)
             if cells is None:
                 return
-            todo = panels if any(_moved(p, cells[id(p)], renderer, fig.dpi) for p in panels) else []
+            moved = [_moved(p, cells[id(p)], renderer, fig.dpi) for p in panels]  # each panel checked
+            todo = panels if any(moved) else []
 
 
 def _fix_title_position(ax) -> None:
@@ -130,7 +131,9 @@ def _ticks(ax) -> tuple[int, int]:
 def _overhang(ax, renderer, dpi: float) -> tuple[float, float, float, float]:
     """How far (inches) the panel's decorations reach beyond its frame on each side."""
     pos = ax.get_position(original=True).transformed(ax.get_figure(root=True).transFigure)
-    tight = ax.get_tightbbox(renderer, for_layout_only=True)
+    # whole texts: a title or axis label longer than its panel widens the margins (constrained layout counts
+    # them one pixel wide and lets them run into the next panel or off the figure)
+    tight = ax.get_tightbbox(renderer)
     if tight is None:
         return (0.0, 0.0, 0.0, 0.0)
     return (
@@ -204,10 +207,11 @@ def _moved(panel: _Panel, cell: Bbox, renderer, dpi: float) -> bool:
     slack = 1.0  # pixels of rounding
     if _ticks(ax) != panel.ticks:  # perhaps new tick labels: still inside the cell?
         for axis in (ax.xaxis, ax.yaxis):
-            box = axis.get_tightbbox(renderer, for_layout_only=True)
+            box = axis.get_tightbbox(renderer)
             if box is not None and not _inside(box, cell, slack):
                 return True
-    for artist in ax.get_default_bbox_extra_artists():
+    # titles and axis labels wider than their panel reach further out when the panel narrows
+    for artist in [*ax.get_default_bbox_extra_artists(), *_titles(ax), ax.xaxis.label, ax.yaxis.label]:
         if (
             isinstance(artist, Text)
             and artist.get_text()
