@@ -69,6 +69,7 @@ class GridLayoutEngine(LayoutEngine):
         panels = [_Panel(ax, s.rowspan, s.colspan, (0, 0)) for ax, s in zip(axes, specs, strict=True)]
         for panel in panels:
             _fix_title_position(panel.ax)
+            _hide_empty_axis_labels(panel.ax)
             panel.overhang = _guess(panel.ax)
         # first place the panels with typical margins, so that the axes measured are about as long as the
         # placed ones and their automatic ticks (which depend on the length) mostly stay the same
@@ -99,6 +100,22 @@ def _fix_title_position(ax) -> None:
         and all(t.get_position()[1] == 1.0 for t in _titles(ax))
     ):
         ax._autotitlepos = False
+
+
+def _hide_empty_axis_labels(ax) -> None:
+    """An axis without a label text gets its (empty) label hidden, which spares matplotlib placing it below the
+    tick labels (it measures every tick label again to do so, at every measurement and draw); an axis whose label
+    was hidden here and has a text now gets it back."""
+    for axis in (ax.xaxis, ax.yaxis):
+        label = axis.label
+        if getattr(axis, "_biomarker_hid_label", False) and label.get_text():
+            label.set_visible(True)
+            axis._autolabelpos = True
+            axis._biomarker_hid_label = False
+        elif label.get_visible() and not label.get_text() and getattr(axis, "_autolabelpos", None) is True:
+            label.set_visible(False)
+            axis._autolabelpos = False
+            axis._biomarker_hid_label = True
 
 
 def _guess(ax) -> tuple[float, float, float, float]:

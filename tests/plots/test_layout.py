@@ -72,3 +72,16 @@ def test_grids_with_long_titles_levels_and_large_values() -> None:
     labels = {m: f"{m.upper()} cells per microlitre of whole blood" for m in frame["measure"].unique()}
     fig = measure_over_visits(frame, measures=list(labels), labels=labels, visit_order=visits)
     assert text_defects(fig) == []
+
+
+def test_an_axis_label_set_after_a_draw_is_drawn_below_the_tick_labels() -> None:
+    fig = new_figure(4, 3)
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 1])
+    fig.canvas.draw()  # the empty x label is hidden (nothing to place)
+    ax.set_xlabel("Months")
+    assert text_defects(fig) == []
+    renderer = fig.canvas.get_renderer()
+    label = ax.xaxis.label.get_window_extent(renderer)
+    ticks = max(t.get_window_extent(renderer).y0 for t in ax.get_xticklabels() if t.get_text())
+    assert ax.xaxis.label.get_visible() and label.height > 0 and label.y1 < ticks
