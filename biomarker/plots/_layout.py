@@ -61,7 +61,16 @@ class GridLayoutEngine(LayoutEngine):
         axes = [ax for ax in fig.axes if ax.get_visible()]
         specs = [ax.get_subplotspec() for ax in axes]
         grids = {id(s.get_gridspec()) for s in specs if s is not None}
-        if not axes or None in specs or len(grids) != 1 or specs[0].get_topmost_subplotspec() is not specs[0]:
+        regular = (
+            axes
+            and None not in specs
+            and len(grids) == 1
+            and all(s.get_topmost_subplotspec() is s for s in specs)
+            and not fig.legends  # figure-level legends, texts and subfigures: constrained layout places them
+            and not fig.texts
+            and not fig.subfigs
+        )
+        if not regular:
             ConstrainedLayoutEngine().execute(fig)
             self.passes = -1
             return

@@ -85,3 +85,12 @@ def test_an_axis_label_set_after_a_draw_is_drawn_below_the_tick_labels() -> None
     label = ax.xaxis.label.get_window_extent(renderer)
     ticks = max(t.get_window_extent(renderer).y0 for t in ax.get_xticklabels() if t.get_text())
     assert ax.xaxis.label.get_visible() and label.height > 0 and label.y1 < ticks
+
+
+def test_a_figure_legend_falls_back_to_constrained_layout() -> None:
+    fig = new_figure(4, 3)
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 1], label="a line with a long legend label")
+    fig.legend(loc="lower left")
+    assert text_defects(fig) == []
+    assert fig.get_layout_engine().passes == -1
