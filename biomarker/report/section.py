@@ -57,7 +57,8 @@ def figure_png(fig: Figure, dpi: int = FIGURE_DPI) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    own_canvas = fig.canvas  # a pyplot figure keeps its own canvas afterwards, as with savefig
+    canvas = own_canvas if isinstance(own_canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     shown_dpi = fig.dpi
     fig.dpi = dpi
     try:
@@ -66,6 +67,8 @@ def figure_png(fig: Figure, dpi: int = FIGURE_DPI) -> bytes:
         image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]) if rgba[..., 3].min() == 255 else rgba.copy())
     finally:
         fig.dpi = shown_dpi
+        if canvas is not own_canvas:
+            fig.set_canvas(own_canvas)
     buf = io.BytesIO()
     image.save(buf, format="png", compress_level=PNG_COMPRESS_LEVEL, dpi=(dpi, dpi))
     return buf.getvalue()
