@@ -66,8 +66,9 @@ class GridLayoutEngine(LayoutEngine):
             and None not in specs
             and len(grids) == 1
             and all(s.get_topmost_subplotspec() is s for s in specs)
-            and not fig.legends  # figure-level legends, texts and subfigures: constrained layout places them
-            and not fig.texts
+            # figure-level legends, texts (but the suptitle) and subfigures: constrained layout places them
+            and not fig.legends
+            and all(text is fig._suptitle for text in fig.texts)
             and not fig.subfigs
         )
         if not regular:

@@ -72,6 +72,7 @@ def test_grids_with_long_titles_levels_and_large_values() -> None:
     labels = {m: f"{m.upper()} cells per microlitre of whole blood" for m in frame["measure"].unique()}
     fig = measure_over_visits(frame, measures=list(labels), labels=labels, visit_order=visits)
     assert text_defects(fig) == []
+    assert fig.get_layout_engine().passes >= 1  # placed by the grid layout (with its suptitle), no fallback
 
 
 def test_an_axis_label_set_after_a_draw_is_drawn_below_the_tick_labels() -> None:
