@@ -1,14 +1,22 @@
 """A one-pass layout for grids of panels: every panel's decorations (tick labels, axis labels, title, legend,
 annotations) are measured once, at draw time and at the output's dpi, and the panels are placed so that they fit.
 
-Matplotlib's constrained layout measures every panel twice per draw (two iterations of its solver), and each
-measurement formats and sizes every tick label again; for the report's figures that was about a quarter of the
-time of ``savefig``. The grids here are regular (one gridspec, panels in cells, optional width or height ratios,
-an optional suptitle), so one measurement per panel gives the margins directly. The measurement is then checked:
-when placing the panels changed their ticks (the automatic locators choose more ticks on a longer axis) so that
-the new tick labels no longer fit, or left
-a text outside its cell, the panels are measured and placed again, as constrained layout would.
-Anything else (nested gridspecs, panels placed by hand, colorbars) falls back to constrained layout.
+Matplotlib's constrained layout measures every panel twice per draw (two iterations of its solver), each
+measurement formats and sizes every tick label again, and the draw then measures the y axis once more per title
+and the tick labels once more per (even empty) axis label: for the report's figures that was about a third of
+the time of ``savefig``. The grids here are regular (one gridspec, panels in cells, optional width or height
+ratios, an optional suptitle), so one measurement per panel gives the margins directly. Whole texts count: a
+title or axis label longer than its panel widens the margins (constrained layout counts it one pixel wide).
+
+The placement is then checked, and the panels measured and placed again (up to six times; the report's figures
+need one pass, two of them two) when it moved something measured: a panel's tick space changed and its new
+tick labels no longer fit its cell, a text (annotation, title, axis label) now lies outside its cell, or the y
+axis's offset text runs into a title kept at y = 1. Anything else (nested gridspecs, panels placed by hand,
+colorbars, figure legends or texts) falls back to constrained layout.
+
+Written against matplotlib 3.11; it sets private attributes that matplotlib's own layout code uses
+(``Axes._autotitlepos``, ``Axis._autolabelpos``, ``Axes._set_position``, ``Figure._get_renderer``,
+``Figure._suptitle``): tests/plots/test_layout.py checks the result on hostile labels.
 """
 
 from __future__ import annotations
