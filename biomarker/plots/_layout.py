@@ -66,7 +66,16 @@ class GridLayoutEngine(LayoutEngine):
         self.passes = 0  # measuring passes of the last execute (for tests and benchmarks)
 
     def execute(self, fig) -> None:
-        """Measure the panels of ``fig`` and place them (called by ``Figure.draw``)."""
+        """Measure the panels of ``fig`` and place them (called by ``Figure.draw``). Should a matplotlib release
+        change the private attributes this relies on, the figure is placed by constrained layout instead."""
+        try:
+            self._execute(fig)
+        except (AttributeError, TypeError) as exc:
+            log.debug("grid layout unavailable (%s): constrained layout places the figure", exc)
+            ConstrainedLayoutEngine().execute(fig)
+            self.passes = -1
+
+    def _execute(self, fig) -> None:
         axes = [ax for ax in fig.axes if ax.get_visible()]
         specs = [ax.get_subplotspec() for ax in axes]
         grids = {id(s.get_gridspec()) for s in specs if s is not None}

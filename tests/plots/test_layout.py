@@ -95,3 +95,15 @@ def test_a_figure_legend_falls_back_to_constrained_layout() -> None:
     fig.legend(loc="outside right upper")  # constrained layout makes room for it
     assert text_defects(fig) == []
     assert fig.get_layout_engine().passes == -1
+
+
+def test_a_matplotlib_without_the_private_attributes_gets_constrained_layout(monkeypatch) -> None:
+    from biomarker.plots import _layout
+
+    def gone(ax) -> None:
+        raise AttributeError("'Axes' object has no attribute '_autotitlepos'")
+
+    monkeypatch.setattr(_layout, "_fix_title_position", gone)
+    fig = long_label_figure("grid")
+    assert text_defects(fig) == []  # placed all the same, by constrained layout
+    assert fig.get_layout_engine().passes == -1
