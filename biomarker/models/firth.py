@@ -33,14 +33,16 @@ class FirthFit:
     converged: bool
 
 
-def _penalised_loglik(X: np.ndarray, y: np.ndarray, beta: np.ndarray) -> float:
+def _penalised(X: np.ndarray, y: np.ndarray, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """The penalised log-likelihood at ``beta`` with the probabilities, weights and Fisher information it took
+    (the next Newton step starts from them: the same numbers, computed once)."""
     eta = X @ beta
     p = 1.0 / (1.0 + np.exp(-eta))
     w = np.clip(p * (1 - p), 1e-12, None)
     info = X.T @ (X * w[:, None])
     sign, logdet = np.linalg.slogdet(info)
     ll = float(np.sum(y * eta - np.logaddexp(0.0, eta)))
-    return ll + 0.5 * logdet if sign > 0 else -np.inf
+    return (ll + 0.5 * logdet if sign > 0 else -np.inf), p, w, info
 
 
 def firth_fit(
@@ -78,21 +80,19 @@ def firth_fit(
     if offset_index is not None:
         free[offset_index] = False
         beta[offset_index] = offset_value
-    current = _penalised_loglik(X, y, beta)
+    current, p, w, info = _penalised(X, y, beta)
+    sub = np.ix_(free, free)
     converged = False
     for _ in range(max_iter):
-        p = 1.0 / (1.0 + np.exp(-(X @ beta)))
-        w = np.clip(p * (1 - p), 1e-12, None)
-        info = X.T @ (X * w[:, None])
         inv = np.linalg.pinv(info)
         h = np.einsum("ij,jk,ik->i", X * w[:, None], inv, X)  # leverages of the weighted hat matrix
         score = X.T @ (y - p + h * (0.5 - p))
         step = np.zeros(k)
-        step[free] = np.linalg.lstsq(info[np.ix_(free, free)], score[free], rcond=None)[0]
+        step[free] = np.linalg.lstsq(info[sub], score[free], rcond=None)[0]
         step = np.clip(step, -5, 5)
         for _half in range(30):
             candidate = beta + step
-            value = _penalised_loglik(X, y, candidate)
+            value, p, w, info = _penalised(X, y, candidate)
             if value >= current - 1e-12:
                 break
             step /= 2
