@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 #: Store table names (a step writes under these; readers look them up here, never spell them).
 PDL1 = "pdl1"
 TBNK = "tbnk"
@@ -11,9 +13,6 @@ SUBJECTS = "subjects"
 PATIENTS = "patients"
 ENDPOINT_PREFIX = "endpoint_"
 MODEL_PREFIX = "model_"
-
-#: The tables :data:`SCHEMA` creates (an open whose store has them all skips the DDL).
-OWNED_TABLES = ("samples", "tmb_results", "tmb_filter_audit", "provenance", "runs")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS samples (
@@ -71,6 +70,10 @@ CREATE TABLE IF NOT EXISTS runs (
     config_sha256 VARCHAR
 );
 """
+
+#: The tables :data:`SCHEMA` creates (an open whose store has them all skips the DDL).
+OWNED_TABLES = tuple(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", SCHEMA))
+
 #: Columns of ``tmb_results`` in order.
 TMB_COLUMNS = (
     "sample",
