@@ -54,10 +54,11 @@ def test_store_tables(result, tmp_path: Path) -> None:
     assert prov.loc[0, "signature_reference"] == "sbs.tsv" and len(prov.loc[0, "signature_reference_sha256"]) == 64
 
 
-def test_cli_one_line_error_on_ref_mismatch(tmp_path: Path, fasta: Path) -> None:
-    vcf = write_vcf(tmp_path / "t.vcf", ["1\t2\t.\tG\tA\t.\tPASS\t."])
+def genomic_cli(tmp_path: Path, fasta: Path, rows: list[str], *options: str):
+    """``biomarker genomic`` on a VCF of ``rows`` with the passing variants, a signature matrix and ``--out o``."""
+    vcf = write_vcf(tmp_path / "t.vcf", rows)
     sig = write_signature_matrix(tmp_path / "sbs.tsv")
-    r = run_cli(
+    return run_cli(
         "genomic",
         str(vcf),
         "--fasta",
@@ -66,9 +67,14 @@ def test_cli_one_line_error_on_ref_mismatch(tmp_path: Path, fasta: Path) -> None
         str(sig),
         "--variants",
         "passing",
+        *options,
         "--out",
         str(tmp_path / "o"),
     )
+
+
+def test_cli_one_line_error_on_ref_mismatch(tmp_path: Path, fasta: Path) -> None:
+    r = genomic_cli(tmp_path, fasta, ["1\t2\t.\tG\tA\t.\tPASS\t."])
     output = r.stdout + r.stderr
     assert r.returncode == 2
     assert "REF G but the FASTA has C" in output and len(output.strip().splitlines()) == 1
@@ -76,24 +82,7 @@ def test_cli_one_line_error_on_ref_mismatch(tmp_path: Path, fasta: Path) -> None
 
 
 def test_cli_writes_tables(tmp_path: Path, fasta: Path) -> None:
-    vcf = write_vcf(tmp_path / "t.vcf", ROWS)
-    sig = write_signature_matrix(tmp_path / "sbs.tsv")
-    r = run_cli(
-        "genomic",
-        str(vcf),
-        "--fasta",
-        str(fasta),
-        "--signatures",
-        str(sig),
-        "--variants",
-        "passing",
-        "--usubjid",
-        "S-9",
-        "--min-snvs",
-        "5",
-        "--out",
-        str(tmp_path / "o"),
-    )
+    r = genomic_cli(tmp_path, fasta, ROWS, "--usubjid", "S-9", "--min-snvs", "5")
     output = r.stdout + r.stderr
     assert r.returncode == 0, output
     feats = pd.read_csv(tmp_path / "o" / "genomic_features.tsv", sep="\t")
