@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from biomarker.models.folds import stratified_folds
+
 #: Inverse regularisation strengths searched by the penalised logistic models.
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 
@@ -59,14 +61,12 @@ class TunedLogistic(ClassifierMixin, BaseEstimator):
         return ridge_logistic(X, y, C, start)
 
     def fit(self, X, y) -> TunedLogistic:
-        from sklearn.model_selection import StratifiedKFold
-
         X = np.asarray(X, dtype=float)
         y = np.asarray(y, dtype=int)
         self.classes_ = np.array([0, 1])
         scores = np.zeros(len(C_GRID))
         if min(np.bincount(y, minlength=2)) >= 3:
-            for train, test in StratifiedKFold(3, shuffle=True, random_state=self.seed).split(X, y):
+            for train, test in stratified_folds(y, 3, self.seed):
                 beta = None
                 for i, C in enumerate(C_GRID):
                     beta = self._fit_one(X[train], y[train], C, beta)

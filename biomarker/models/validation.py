@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.model_selection import StratifiedKFold
 
 from biomarker.models.delong import auc_fast
+from biomarker.models.folds import stratified_folds
 from biomarker.models.resampling import permutation_test, refit_bootstrap
 
 log = logging.getLogger(__name__)
@@ -140,8 +140,7 @@ def repeated_cv(
     rng = np.random.default_rng(np.random.SeedSequence([seed, 2]))
     coefs, cutoffs = [], []
     for r, split_seed in enumerate(split_seeds(seed, n_repeats)):
-        cv = StratifiedKFold(n_splits=k, shuffle=True, random_state=split_seed)
-        for fold, (train, test) in enumerate(cv.split(np.zeros(n), y)):
+        for fold, (train, test) in enumerate(stratified_folds(y, k, split_seed)):
             model = clone(estimator).fit(X.iloc[train], y[train])
             X_test = X.iloc[test]
             oof[r, test] = model.predict_proba(X_test)[:, 1]
