@@ -10,6 +10,7 @@ import pandas as pd
 
 from biomarker.models.prepare import Prepared
 from biomarker.models.spec import ModelSpec
+from biomarker.models.threads import one_thread
 
 SUMMARY_COLUMNS = (
     "model",
@@ -67,15 +68,13 @@ def model_specification(estimators: Mapping[str, object], X: pd.DataFrame, y: np
     """TRIPOD+AI item 22: what someone needs to apply each final model (refitted on all patients): imputation values,
     scaler means and SDs, coefficients; for tree models the settings and a statement that the fitted object is
     needed. Returns the coefficient table and a per-model dict."""
-    from threadpoolctl import threadpool_limits
-
     from biomarker.models.estimators import coefficients
 
     rows, spec = [], {}
     for name, est in estimators.items():
         if not hasattr(est, "named_steps"):
             continue
-        with threadpool_limits(1):
+        with one_thread():
             fitted = est.fit(X, y)
         pre, model = fitted.named_steps["preprocess"], fitted.named_steps["model"]
         steps: dict[str, dict] = {

@@ -10,16 +10,15 @@ import pandas as pd
 from sklearn.base import clone
 
 from biomarker.models.delong import auc_fast
+from biomarker.models.threads import one_thread
 
 
 def _perm_worker(
     estimators: Mapping[str, object], X: pd.DataFrame, y_perm: np.ndarray, n_splits: int, n_repeats: int, seed: int
 ) -> dict[str, float]:
-    from threadpoolctl import threadpool_limits
-
     from biomarker.models.validation import repeated_cv
 
-    with threadpool_limits(1):
+    with one_thread():
         return {
             name: float(np.mean(repeated_cv(est, X, y_perm, n_splits=n_splits, n_repeats=n_repeats, seed=seed).auc))
             for name, est in estimators.items()
@@ -135,7 +134,6 @@ def _boot_worker(
     estimators: Mapping[str, object], X: pd.DataFrame, y: np.ndarray, idx: np.ndarray, n_splits: int, seed: int
 ) -> dict[str, float]:
     from sklearn.model_selection import StratifiedGroupKFold
-    from threadpoolctl import threadpool_limits
 
     Xb, yb = X.iloc[idx].reset_index(drop=True), y[idx]
     minority = min(len(np.unique(idx[yb == 1])), len(np.unique(idx[yb == 0])))
@@ -143,7 +141,7 @@ def _boot_worker(
     if k < 2:
         return dict.fromkeys(estimators, np.nan)
     oof = {name: np.full(len(yb), np.nan) for name in estimators}
-    with threadpool_limits(1):
+    with one_thread():
         splits = StratifiedGroupKFold(k, shuffle=True, random_state=seed).split(np.zeros(len(yb)), yb, groups=idx)
         for train, test in splits:
             if len(np.unique(yb[train])) < 2:

@@ -30,6 +30,7 @@ from biomarker.models.estimators import ClinicalRule, CutoffClassifier, make_est
 from biomarker.models.prepare import Prepared, binary_outcome, prepare, read_patient_table
 from biomarker.models.result import ModelResults, write_tsv
 from biomarker.models.spec import DEFAULT_MODELS, ModelSpec, on_treatment_visit
+from biomarker.models.threads import one_thread
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +68,10 @@ def _map(fn, items: list, n_jobs: int) -> list:
 
 
 def _cv_job(args):
-    from threadpoolctl import threadpool_limits
-
     from biomarker.models.validation import repeated_cv
 
     name, est, X, y, kwargs = args
-    with threadpool_limits(1):
+    with one_thread():
         return name, repeated_cv(est, X, y, **kwargs)
 
 
