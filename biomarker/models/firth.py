@@ -33,6 +33,10 @@ class FirthFit:
     converged: bool
 
 
+#: Largest change of any coefficient in one Newton step (log-odds units).
+_MAX_STEP = 5.0
+
+
 def _penalised(X: np.ndarray, y: np.ndarray, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
     """The penalised log-likelihood at ``beta`` with the probabilities, weights and Fisher information it took
     (the next Newton step starts from them: the same numbers, computed once)."""
@@ -86,18 +90,27 @@ def firth_fit(
     for _ in range(max_iter):
         inv = np.linalg.pinv(info)
         h = np.einsum("ij,jk,ik->i", X * w[:, None], inv, X)  # leverages of the weighted hat matrix
-        score = X.T @ (y - p + h * (0.5 - p))
-        step = np.zeros(k)
-        step[free] = np.linalg.lstsq(info[sub], score[free], rcond=None)[0]
-        step = np.clip(step, -5, 5)
-        for _half in range(30):
+        score = X.T @ (y - p + h * (0.5 - p))  # the gradient of the penalised log-likelihood
+        newton = np.zeros(k)
+        newton[free] = np.linalg.lstsq(info[sub], score[free], rcond=None)[0]
+        size = float(np.max(np.abs(newton)))
+        if size < tol:
+            converged = True
+            break
+        # an ascent direction (the information is positive definite): shortened as a whole, never clipped
+        # coefficient by coefficient, which can turn it downhill (the fit then stalled and was called converged)
+        step = newton * min(1.0, _MAX_STEP / size)
+        for _half in range(40):
             candidate = beta + step
-            value, p, w, info = _penalised(X, y, candidate)
+            value, p_new, w_new, info_new = _penalised(X, y, candidate)
             if value >= current - 1e-12:
                 break
             step /= 2
-        beta, gain, current = candidate, value - current, value
-        if np.max(np.abs(step)) < tol or abs(gain) < tol * 1e-2:
+        else:  # no gain even along a tiny step of an ascent direction: rounding has the last word
+            break
+        halved = not np.array_equal(step, newton)
+        beta, gain, current, p, w, info = candidate, value - current, value, p_new, w_new, info_new
+        if not halved and abs(gain) < tol * 1e-2:
             converged = True
             break
     return FirthFit(beta, current, converged)
