@@ -186,7 +186,8 @@ def marker_effects(
                     adjusted_p=firth_lrt(X, ya, 1, fit),
                     adjusted_method="Firth penalised logistic regression, profile penalised-likelihood CI, "
                     "likelihood-ratio p; complete cases"
-                    + ("" if np.isfinite([a_lo, a_hi]).all() else "; profile CI not found"),
+                    + ("" if np.isfinite([a_lo, a_hi]).all() else "; profile CI not found")
+                    + ("" if fit.converged else "; the fit did not converge (unreliable)"),
                 )
             rows.append(row)
     return pd.DataFrame(rows).reindex(columns=list(EFFECT_COLUMNS))

@@ -102,3 +102,16 @@ def test_collinear_covariates_give_no_adjusted_effect_rather_than_a_crash():
     row = marker_effects(t, "y", ["tmb_per_mb"], ["ecog", "age_years"]).iloc[0]
     assert np.isfinite(row["odds_ratio"]) and np.isnan(row["adjusted_odds_ratio"])
     assert row["adjusted_method"].startswith("not estimable")
+
+
+def test_an_adjusted_fit_that_did_not_converge_says_so(monkeypatch):
+    """Cut to one Newton step, the adjusted Firth fit is not at its maximum: the row says it is unreliable."""
+    import biomarker.models.effects as effects
+
+    rng = np.random.default_rng(5)
+    t = pd.DataFrame({"tmb_per_mb": rng.lognormal(2, 1, 60), "age_years": rng.normal(65, 8, 60)})
+    t["y"] = (rng.random(60) < 0.4).astype(int)
+    assert "did not converge" not in str(marker_effects(t, "y", ["tmb_per_mb"], ["age_years"])["adjusted_method"][0])
+    monkeypatch.setattr(effects, "firth_fit", lambda X, y, **kw: firth_fit(X, y, **kw, max_iter=1))
+    row = marker_effects(t, "y", ["tmb_per_mb"], ["age_years"]).iloc[0]
+    assert "did not converge (unreliable)" in row["adjusted_method"]
