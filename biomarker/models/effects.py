@@ -166,20 +166,33 @@ def marker_effects(
                 X = np.column_stack(
                     [np.ones(len(cc)), transform(cc[feat].to_numpy(float)), cc[adj_cols].to_numpy(float)]
                 )
+                n_par = X.shape[1] - 1
+                counts = dict(
+                    adjusted_n=len(ya),
+                    adjusted_n_events=int(ya.sum()),
+                    adjusted_parameters=n_par,
+                    events_per_parameter=min(ya.sum(), len(ya) - ya.sum()) / n_par,
+                )
                 if np.linalg.matrix_rank(X) < X.shape[1]:
                     row["adjusted_method"] = (
                         "not estimable: the marker and covariates are collinear in the complete cases"
                     )
                     rows.append(row)
                     continue
+                if counts["events_per_parameter"] < 1:
+                    # fewer outcomes in the smaller class than parameters: the fit interpolates the data and its
+                    # profile interval spans orders of magnitude (8 patients, 6 parameters: OR 0.06 to 1700)
+                    row.update(counts)
+                    row["adjusted_method"] = (
+                        f"not estimated: {min(ya.sum(), len(ya) - ya.sum())} patients in the smaller outcome "
+                        f"class for {n_par} parameters (fewer than one per parameter)"
+                    )
+                    rows.append(row)
+                    continue
                 fit = firth_fit(X, ya)
                 a_lo, a_hi = firth_profile_ci(X, ya, 1, fit)
-                n_par = X.shape[1] - 1
                 row.update(
-                    adjusted_n=len(ya),
-                    adjusted_n_events=int(ya.sum()),
-                    adjusted_parameters=n_par,
-                    events_per_parameter=min(ya.sum(), len(ya) - ya.sum()) / n_par,
+                    **counts,
                     adjusted_odds_ratio=math.exp(fit.coef[1]),
                     adjusted_ci_lower=math.exp(a_lo),
                     adjusted_ci_upper=math.exp(a_hi),

@@ -115,3 +115,16 @@ def test_an_adjusted_fit_that_did_not_converge_says_so(monkeypatch):
     monkeypatch.setattr(effects, "firth_fit", lambda X, y, **kw: firth_fit(X, y, **kw, max_iter=1))
     row = marker_effects(t, "y", ["tmb_per_mb"], ["age_years"]).iloc[0]
     assert "did not converge (unreliable)" in row["adjusted_method"]
+
+
+def test_no_adjusted_estimate_with_fewer_outcomes_than_parameters():
+    """3 responders, marker + 3 covariates (4 parameters): not estimated, and the counts say why."""
+    rng = np.random.default_rng(8)
+    t = pd.DataFrame({"tmb_per_mb": rng.lognormal(2, 1, 12), "age_years": rng.normal(65, 8, 12)})
+    t["ecog"], t["sex"] = rng.integers(0, 2, 12), np.tile(["F", "M"], 6)
+    t["y"] = np.r_[np.ones(3), np.zeros(9)].astype(int)
+    row = marker_effects(t, "y", ["tmb_per_mb"], ["age_years", "ecog", "sex"]).iloc[0]
+    assert row["adjusted_parameters"] == 4 and row["events_per_parameter"] == pytest.approx(0.75)
+    assert np.isnan(row["adjusted_odds_ratio"]) and np.isnan(row["adjusted_ci_upper"])
+    assert row["adjusted_method"].startswith("not estimated: 3 patients in the smaller outcome class for 4 parameters")
+    assert np.isfinite(row["odds_ratio"])  # the unadjusted estimate is still given
