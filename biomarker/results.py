@@ -122,6 +122,7 @@ class Result:
         """Write every table as ``NAME.tsv``, the provenance as ``provenance.json`` and, with ``figures``, every
         figure as ``NAME.png``; each file atomically. Returns name -> path."""
         from biomarker.files import atomic_replace, write_table
+        from biomarker.png import write_png
 
         out = Path(out_dir)
         written: dict[str, Path] = {}
@@ -132,9 +133,7 @@ class Result:
         if figures:
             for name in self.plotters:
                 fig = self.plot(name)
-                written[f"figure_{name}"] = atomic_replace(
-                    out / f"{name}.png", lambda p, f=fig: f.savefig(p, dpi=150, format="png")
-                )
+                written[f"figure_{name}"] = write_png(fig, out / f"{name}.png", 150)
         return written
 
     # -- display -----------------------------------------------------------------------------

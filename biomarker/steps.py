@@ -158,11 +158,11 @@ def gate_plots(gated: Any) -> pd.DataFrame:
     """The gate plot of every flagged tube as an embedded PNG (``file, flags, png_base64``), so the report,
     which reads the store only, shows what a flow core signs off by looking."""
     import base64
-    import io
 
     import pandas as pd
 
     from biomarker.errors import BiomarkerError
+    from biomarker.png import figure_png
 
     rows = []
     for outcome in getattr(gated, "_outcomes", []):
@@ -173,13 +173,11 @@ def gate_plots(gated: Any) -> pd.DataFrame:
         except BiomarkerError as exc:
             log.warning("no gate plot for %s: %s", outcome.path.name, exc)
             continue
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=80, metadata={"Software": None})
         rows.append(
             {
                 "file": outcome.path.name,
                 "flags": ";".join(outcome.flags),
-                "png_base64": base64.b64encode(buf.getvalue()).decode(),
+                "png_base64": base64.b64encode(figure_png(fig, 80)).decode(),
             }
         )
     return pd.DataFrame(rows, columns=["file", "flags", "png_base64"])

@@ -3,7 +3,7 @@
 Every ``import biomarker...`` in the package is read from the source (AST, so imports inside functions count
 too) and checked against the layer of the module that makes it:
 
-- base: ``errors``, ``files``, ``intervals``, ``palette``, ``lab_tables``, ``results``, ``run_log``, ``parent_watch`` and the
+- base: ``errors``, ``files``, ``png``, ``intervals``, ``palette``, ``lab_tables``, ``results``, ``run_log``, ``parent_watch`` and the
   package's ``__version__``: no domain, nothing above;
 - ``simulate`` writes the truth with its own code: it imports no reader or domain module (only base);
 - domains ``tmb``, ``ihc``, ``flow``, ``clinical``, ``genomic``: base and their own package (``genomic`` reads
@@ -25,7 +25,18 @@ from pathlib import Path
 import biomarker
 
 PACKAGE = Path(biomarker.__file__).parent
-BASE = {"errors", "files", "intervals", "palette", "lab_tables", "results", "run_log", "parent_watch", "__version__"}
+BASE = {
+    "errors",
+    "files",
+    "png",
+    "intervals",
+    "palette",
+    "lab_tables",
+    "results",
+    "run_log",
+    "parent_watch",
+    "__version__",
+}
 DOMAINS = {"tmb", "ihc", "flow", "clinical", "genomic"}
 #: Layer -> what it may import at module level (its own package is always allowed).
 ALLOWED: dict[str, set[str]] = {

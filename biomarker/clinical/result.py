@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from biomarker.files import atomic_replace, write_table
+from biomarker.png import write_png
 
 log = logging.getLogger(__name__)
 
@@ -86,10 +87,7 @@ class EndpointResult:
             from biomarker.plots.endpoints import endpoint_figures
 
             for name, fig in endpoint_figures(self.tables).items():
-                files[name] = atomic_replace(
-                    out_dir / f"{name}.png",
-                    lambda p, fig=fig: fig.savefig(p, dpi=self.dpi, format="png", metadata={"Software": None}),
-                )
+                files[name] = write_png(fig, out_dir / f"{name}.png", self.dpi)
         files["provenance"] = atomic_replace(
             out_dir / "provenance.json",
             lambda p: p.write_text(json.dumps(self.provenance, indent=2, sort_keys=True, default=str) + "\n"),

@@ -126,6 +126,7 @@ class TbnkResult:
         """Write every table (TSV), the provenance (JSON) and gate plots (PNG: ``flagged``, ``all`` or ``none``),
         each atomically; returns name -> path."""
         from biomarker.files import atomic_replace, write_table
+        from biomarker.png import write_png
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -141,9 +142,7 @@ class TbnkResult:
                 fig = self.plot(o.path.name)
                 path = out / "gate_plots" / f"{_safe_name(o.path.stem)}.png"
                 path.parent.mkdir(exist_ok=True)
-                written[f"gate_plot:{o.path.name}"] = atomic_replace(
-                    path, lambda tmp, f=fig: f.savefig(tmp, dpi=80, format="png")
-                )
+                written[f"gate_plot:{o.path.name}"] = write_png(fig, path, 80)
         return written
 
 

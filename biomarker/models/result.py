@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from biomarker.files import atomic_replace
+from biomarker.png import write_png
 
 #: Tables kept in memory for figures but not written (they repeat other tables).
 UNWRITTEN = ("box_points",)
@@ -98,10 +99,7 @@ class ModelResults:
             from biomarker.plots.models import model_figures
 
             for name, fig in model_figures(self.tables).items():
-                files[name] = atomic_replace(
-                    out / f"{name}.png",
-                    lambda p, fig=fig: fig.savefig(p, dpi=dpi, format="png", metadata={"Software": None}),
-                )
+                files[name] = write_png(fig, out / f"{name}.png", dpi)
         self.files = files
         return files
 
