@@ -25,21 +25,24 @@ def choose_baseline(recs: pd.DataFrame, src: str, first_dose: pd.Series, window_
     """Mark the baseline record of each lesion; drop older pre-dose records; check visit labels against dates."""
     if recs.empty:
         return recs
-    for _, row in recs.iterrows():
-        visit = row["VISIT"]
-        labelled = visit is not None and not pd.isna(visit)
-        if row["DAY"] < 0 and labelled and not BASELINE_VISIT.search(str(visit)):
+    # the labels checked on plain values; a Series is built only for the record an error names
+    for i, (visit, day) in enumerate(zip(recs["VISIT"].tolist(), recs["DAY"].tolist(), strict=True)):
+        if day == 0 or visit is None or pd.isna(visit):
+            continue
+        labelled_baseline = BASELINE_VISIT.search(str(visit)) is not None
+        if day < 0 and not labelled_baseline:
+            row = recs.iloc[i]
             raise InputError(
                 src,
                 f"visit {visit} is dated before first dose ({first_dose[row['USUBJID']]:%Y-%m-%d})",
                 where=where(row, lesion_col="LESION"),
                 hint="check TRDTC and RFSTDTC",
             )
-        if row["DAY"] > 0 and labelled and BASELINE_VISIT.search(str(visit)):
+        if day > 0 and labelled_baseline:
             raise InputError(
                 src,
                 f"baseline visit {visit} is dated after first dose",
-                where=where(row, lesion_col="LESION"),
+                where=where(recs.iloc[i], lesion_col="LESION"),
                 hint="check TRDTC and RFSTDTC",
             )
     pre = recs["DAY"] <= 0
