@@ -10,6 +10,7 @@ subject and lesion at fault.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from collections.abc import Iterable
@@ -111,15 +112,11 @@ def normalise(
     >>> normalise(raw, "dm", "dm.csv")[["USUBJID", "RFSTDTC_DT"]].iloc[0].tolist()
     ['S1', Timestamp('2024-01-02 00:00:00')]
     """
-    out = frame.copy()
-    out.columns = [str(c).strip().upper() for c in out.columns]
-    if out.columns.duplicated().any():
-        dup = out.columns[out.columns.duplicated()][0]
+    names = pd.Index([str(c).strip().upper() for c in frame.columns])
+    if names.duplicated().any():
+        dup = names[names.duplicated()][0]
         raise InputError(source, f"column {dup} appears twice", where="header")
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = pd.Series(_clean_text(out[col]), index=out.index, dtype=object)
-    missing = [c for c in REQUIRED.get(domain, ()) if c not in out.columns]
+    missing = [c for c in REQUIRED.get(domain, ()) if c not in names]
     if missing:
         raise InputError(
             source,
@@ -127,10 +124,18 @@ def normalise(
             where="header",
             hint=f"the {domain.upper()} domain needs {', '.join(REQUIRED[domain])}",
         )
+    # the frame built once from its columns (text cleaned, the contract's absent columns empty): a DataFrame
+    # __setitem__ per column costs more than the cleaning on the small tables of most studies
+    columns: dict[str, object] = {"_LINE": np.arange(first_line, first_line + len(frame))}
+    for j, col in enumerate(names):
+        values = frame.iloc[:, j]
+        text = values.dtype == object or pd.api.types.is_string_dtype(values)
+        columns[col] = np.asarray(_clean_text(values), dtype=object) if text else values.array
     for col in COLUMNS.get(domain, ()):
-        if col not in out.columns:
-            out[col] = None
-    out.insert(0, "_LINE", range(first_line, first_line + len(out)))
+        if col not in columns:
+            columns[col] = np.full(len(frame), None, dtype=object)
+    out = pd.DataFrame(columns, index=frame.index)
+    out.attrs = copy.deepcopy(frame.attrs)
     lesion_col = {"tu": "TULNKID", "tr": "TRLNKID"}.get(domain)
     for col in DATE_COLUMNS.get(domain, ()):
         out[f"{col}_DT"], out[f"{col}_DTF"] = parse_partial_dates(
