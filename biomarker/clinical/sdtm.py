@@ -124,41 +124,50 @@ def normalise(
             where="header",
             hint=f"the {domain.upper()} domain needs {', '.join(REQUIRED[domain])}",
         )
-    # the frame built once from its columns (text cleaned, the contract's absent columns empty): a DataFrame
-    # __setitem__ per column costs more than the cleaning on the small tables of most studies
-    columns: dict[str, object] = {"_LINE": np.arange(first_line, first_line + len(frame))}
+    # the frame built from its columns (text cleaned, the contract's absent columns empty), then once more with the
+    # dates and numbers parsed: a DataFrame __setitem__ or .iloc per column costs more than the cleaning on the small
+    # tables of most studies
+    n = len(frame)
+    columns: dict[str, object] = {"_LINE": np.arange(first_line, first_line + n)}
+    all_text = all(pd.api.types.is_object_dtype(dtype) for dtype in frame.dtypes)
+    block = frame.to_numpy(dtype=object).T.copy() if all_text else None
     for j, col in enumerate(names):
+        if block is not None:
+            columns[col] = np.asarray(_clean_text(block[j]), dtype=object)
+            continue
         values = frame.iloc[:, j]
         text = values.dtype == object or pd.api.types.is_string_dtype(values)
         columns[col] = np.asarray(_clean_text(values), dtype=object) if text else values.array
     for col in COLUMNS.get(domain, ()):
         if col not in columns:
-            columns[col] = np.full(len(frame), None, dtype=object)
+            columns[col] = np.full(n, None, dtype=object)
     out = pd.DataFrame(columns, index=frame.index)
-    out.attrs = copy.deepcopy(frame.attrs)
     lesion_col = {"tu": "TULNKID", "tr": "TRLNKID"}.get(domain)
+    parsed = {}
     for col in DATE_COLUMNS.get(domain, ()):
-        out[f"{col}_DT"], out[f"{col}_DTF"] = parse_partial_dates(
-            out, col, source, lesion_col=lesion_col, impute=impute
-        )
-        n_imputed = int(out[f"{col}_DTF"].notna().sum())
+        dates, flags = parse_partial_dates(out, col, source, lesion_col=lesion_col, impute=impute)
+        parsed[f"{col}_DT"], parsed[f"{col}_DTF"] = dates.array, flags.array
+        n_imputed = int(flags.notna().sum())
         if n_imputed:
             log.info("%s: %d partial %s dates imputed (%s)", source, n_imputed, col, impute)
     for col in NUMERIC_COLUMNS.get(domain, ()):
-        out[col] = _parse_numbers(out, col, source, lesion_col=lesion_col)
+        parsed[col] = _parse_numbers(out, col, source, lesion_col=lesion_col)
+    if parsed:
+        out = pd.DataFrame({**columns, **parsed}, index=frame.index)
+    out.attrs = copy.deepcopy(frame.attrs)
     out.attrs["source"] = source
     out.attrs["domain"] = domain
     return out
 
 
-def _clean_text(column: pd.Series) -> list[str | None] | np.ndarray:
+def _clean_text(column: pd.Series | np.ndarray) -> list[str | None] | np.ndarray:
     """Every value as stripped text, ``None`` for missing (NaN, NA, an empty string, ``NA``, ``.``).
 
     A column of text (what CSV gives) is cleaned once per distinct value (codes from ``pd.factorize``, in C):
     clinical columns repeat few values over thousands of rows. Anything else is cleaned value by value in
     Python, so that ``1`` and ``1.0`` (one value to a hash table) keep their own text."""
     missing = set(MISSING_TEXT)
-    values = column.to_numpy(dtype=object)
+    values = column if isinstance(column, np.ndarray) else column.to_numpy(dtype=object)
     codes, uniques = pd.factorize(values)
     if all(type(u) is str for u in uniques) and all(_is_missing(values[i]) for i in np.flatnonzero(codes < 0)):
         cleaned = [None if (text := u.strip()) in missing else text for u in uniques]
@@ -177,11 +186,13 @@ def _is_missing(value) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
-def _parse_numbers(frame: pd.DataFrame, col: str, source: str, *, lesion_col: str | None) -> pd.Series:
-    num = pd.to_numeric(frame[col], errors="coerce")
-    bad = frame[col].notna() & num.isna()
+def _parse_numbers(frame: pd.DataFrame, col: str, source: str, *, lesion_col: str | None) -> np.ndarray:
+    """A column as float64 (``pd.to_numeric``); a value that is not a number is an error naming its record."""
+    raw = frame[col].to_numpy()
+    num = np.asarray(pd.to_numeric(raw, errors="coerce"))
+    bad = ~pd.isna(raw) & pd.isna(num)
     if bad.any():
-        row = frame.loc[bad.idxmax()]
+        row = frame.loc[frame.index[int(np.argmax(bad))]]
         raise InputError(source, f"{col} is not a number: {row[col]!r}", where=where(row, lesion_col=lesion_col))
     return num.astype(float)
 
