@@ -244,14 +244,17 @@ def measurements(tr: pd.DataFrame, lesions: pd.DataFrame, first_dose: pd.Series,
 
 def _keep_measuring_test(recs: pd.DataFrame, src: str) -> pd.DataFrame:
     """Per target and visit keep the test RECIST measures it by; the other diameter is not used."""
-    target = recs["CLASS"].eq("TARGET") & recs["TEST"].ne("TUMSTATE")
-    wanted = np.where(recs["NODAL"], recs["TEST"].isin(SHORT_AXIS_TESTS), recs["TEST"].eq("LDIAM"))
-    keys = ["USUBJID", "LESION", "VISITKEY"]
-    has_wanted = recs[target & wanted].set_index(keys).index
-    wrong = recs[target & ~wanted]
-    orphan = wrong[~wrong.set_index(keys).index.isin(has_wanted)]
-    if len(orphan):
-        row = orphan.iloc[0]
+    klass, test, nodal = recs["CLASS"].tolist(), recs["TEST"].tolist(), recs["NODAL"].tolist()
+    keys = list(zip(recs["USUBJID"].tolist(), recs["LESION"].tolist(), recs["VISITKEY"].tolist(), strict=True))
+    target = [c == "TARGET" and t != "TUMSTATE" for c, t in zip(klass, test, strict=True)]
+    wanted = [t in SHORT_AXIS_TESTS if n else t == "LDIAM" for t, n in zip(test, nodal, strict=True)]
+    has_wanted = {k for k, tg, w in zip(keys, target, wanted, strict=True) if tg and w}
+    orphan = next(
+        (i for i, (tg, w) in enumerate(zip(target, wanted, strict=True)) if tg and not w and keys[i] not in has_wanted),
+        None,
+    )
+    if orphan is not None:
+        row = recs.iloc[orphan]
         kind, expected = ("nodal", "SAXIS or LPERP") if row["NODAL"] else ("non-nodal", "LDIAM")
         raise InputError(
             src,
@@ -259,8 +262,10 @@ def _keep_measuring_test(recs: pd.DataFrame, src: str) -> pd.DataFrame:
             where=where(row, lesion_col="LESION"),
             hint=f"RECIST 1.1 measures {kind} targets by {expected}",
         )
-    recs = recs[~target | wanted]
-    return recs.assign(TEST=recs["TEST"].replace({t: "SAXIS" for t in SHORT_AXIS_TESTS}))
+    keep = np.array([not tg or w for tg, w in zip(target, wanted, strict=True)], dtype=bool)
+    recs = recs[keep]
+    renamed = ["SAXIS" if t in SHORT_AXIS_TESTS else t for t, k in zip(test, keep, strict=True) if k]
+    return recs.assign(TEST=pd.Series(renamed, index=recs.index, dtype=object))
 
 
 def new_from_tu(lesions: pd.DataFrame, first_dose: pd.Series) -> pd.DataFrame:
@@ -298,20 +303,22 @@ def new_from_tu(lesions: pd.DataFrame, first_dose: pd.Series) -> pd.DataFrame:
 
 def _align_unnumbered(recs: pd.DataFrame) -> pd.DataFrame:
     """A record without ``VISITNUM`` joins the numbered visit of its subject on the same date, else the same label."""
-    loose = recs["VISITNUM"].isna()
+    loose = recs["VISITNUM"].isna().to_numpy()
     if not loose.any() or loose.all():
         return recs
-    numbered = recs[~loose]
-    by_date = numbered.drop_duplicates(["USUBJID", "DATE"]).set_index(["USUBJID", "DATE"])["VISITKEY"]
-    by_label = numbered.dropna(subset=["VISIT"]).drop_duplicates(["USUBJID", "VISIT"]).set_index(["USUBJID", "VISIT"])
-    recs = recs.copy()
-    for i in recs.index[loose]:
-        subject, date, visit = recs.at[i, "USUBJID"], recs.at[i, "DATE"], recs.at[i, "VISIT"]
-        if (subject, date) in by_date.index:
-            recs.at[i, "VISITKEY"] = by_date[(subject, date)]
-        elif visit is not None and not pd.isna(visit) and (subject, visit) in by_label.index:
-            recs.at[i, "VISITKEY"] = by_label.loc[(subject, visit), "VISITKEY"]
-    return recs
+    subjects, dates, visits, keys = (recs[c].tolist() for c in ("USUBJID", "DATE", "VISIT", "VISITKEY"))
+    by_date: dict[tuple, str] = {}  # the first numbered record of each subject and date, then of each label
+    by_label: dict[tuple, str] = {}
+    for i in np.flatnonzero(~loose):
+        by_date.setdefault((subjects[i], dates[i]), keys[i])
+        if not pd.isna(visits[i]):
+            by_label.setdefault((subjects[i], visits[i]), keys[i])
+    for i in np.flatnonzero(loose):
+        if (subjects[i], dates[i]) in by_date:
+            keys[i] = by_date[(subjects[i], dates[i])]
+        elif visits[i] is not None and not pd.isna(visits[i]) and (subjects[i], visits[i]) in by_label:
+            keys[i] = by_label[(subjects[i], visits[i])]
+    return recs.assign(VISITKEY=pd.Series(keys, index=recs.index, dtype=object))
 
 
 def lesion_records(
