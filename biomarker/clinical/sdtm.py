@@ -20,11 +20,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from biomarker.clinical.cleaning import clean_text, parse_numbers
 from biomarker.clinical.contract import (
     COLUMNS,
     DATE_COLUMNS,
     DOMAINS,
-    MISSING_TEXT,
     NUMERIC_COLUMNS,
     REQUIRED,
 )
@@ -133,11 +133,11 @@ def normalise(
     block = frame.to_numpy(dtype=object).T.copy() if all_text else None
     for j, col in enumerate(names):
         if block is not None:
-            columns[col] = np.asarray(_clean_text(block[j]), dtype=object)
+            columns[col] = np.asarray(clean_text(block[j]), dtype=object)
             continue
         values = frame.iloc[:, j]
         text = values.dtype == object or pd.api.types.is_string_dtype(values)
-        columns[col] = np.asarray(_clean_text(values), dtype=object) if text else values.array
+        columns[col] = np.asarray(clean_text(values), dtype=object) if text else values.array
     for col in COLUMNS.get(domain, ()):
         if col not in columns:
             columns[col] = np.full(n, None, dtype=object)
@@ -151,50 +151,13 @@ def normalise(
         if n_imputed:
             log.info("%s: %d partial %s dates imputed (%s)", source, n_imputed, col, impute)
     for col in NUMERIC_COLUMNS.get(domain, ()):
-        parsed[col] = _parse_numbers(out, col, source, lesion_col=lesion_col)
+        parsed[col] = parse_numbers(out, col, source, lesion_col=lesion_col)
     if parsed:
         out = pd.DataFrame({**columns, **parsed}, index=frame.index)
     out.attrs = copy.deepcopy(frame.attrs)
     out.attrs["source"] = source
     out.attrs["domain"] = domain
     return out
-
-
-def _clean_text(column: pd.Series | np.ndarray) -> list[str | None] | np.ndarray:
-    """Every value as stripped text, ``None`` for missing (NaN, NA, an empty string, ``NA``, ``.``).
-
-    A column of text (what CSV gives) is cleaned once per distinct value (codes from ``pd.factorize``, in C):
-    clinical columns repeat few values over thousands of rows. Anything else is cleaned value by value in
-    Python, so that ``1`` and ``1.0`` (one value to a hash table) keep their own text."""
-    missing = set(MISSING_TEXT)
-    values = column if isinstance(column, np.ndarray) else column.to_numpy(dtype=object)
-    codes, uniques = pd.factorize(values)
-    if all(type(u) is str for u in uniques) and all(_is_missing(values[i]) for i in np.flatnonzero(codes < 0)):
-        cleaned = [None if (text := u.strip()) in missing else text for u in uniques]
-        return np.array([*cleaned, None], dtype=object)[codes]
-    out: list[str | None] = []
-    for value in values.tolist():
-        if _is_missing(value):
-            out.append(None)
-            continue
-        text = str(value).strip()
-        out.append(None if text in missing else text)
-    return out
-
-
-def _is_missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
-
-
-def _parse_numbers(frame: pd.DataFrame, col: str, source: str, *, lesion_col: str | None) -> np.ndarray:
-    """A column as float64 (``pd.to_numeric``); a value that is not a number is an error naming its record."""
-    raw = frame[col].to_numpy()
-    num = np.asarray(pd.to_numeric(raw, errors="coerce"))
-    bad = ~pd.isna(raw) & pd.isna(num)
-    if bad.any():
-        row = frame.loc[frame.index[int(np.argmax(bad))]]
-        raise InputError(source, f"{col} is not a number: {row[col]!r}", where=where(row, lesion_col=lesion_col))
-    return num.astype(float)
 
 
 def read_table(path: str | Path) -> tuple[pd.DataFrame, int]:
@@ -384,6 +347,17 @@ def first_dose_dates(dm: pd.DataFrame) -> pd.Series:
     >>> first_dose_dates(dm).to_dict()
     {'S1': Timestamp('2024-01-01 00:00:00')}
     """
+    ns = np.dtype("datetime64[ns]")
+    arrays = dm["USUBJID"].dtype == object and dm["RFSTDTC_DT"].dtype == ns
+    if arrays and ("RFXSTDTC_DT" not in dm or dm["RFXSTDTC_DT"].dtype == ns):
+        # on the arrays (what normalise gives): this runs ~20 times a run, the Series path costs ~10x
+        first = dm["RFSTDTC_DT"].to_numpy()
+        if "RFXSTDTC_DT" in dm:
+            exposed = dm["RFXSTDTC_DT"].to_numpy()
+            first = np.where(np.isnat(exposed), first, exposed)
+        treated = ~np.isnat(first)
+        subjects = dm["USUBJID"].to_numpy()[treated]
+        return pd.Series(first[treated], index=pd.Index(subjects, name="USUBJID"), name="RFSTDTC_DT")
     first = dm["RFXSTDTC_DT"].fillna(dm["RFSTDTC_DT"]) if "RFXSTDTC_DT" in dm else dm["RFSTDTC_DT"]
     treated = first.notna()
     return pd.Series(
