@@ -87,7 +87,8 @@ def parse_partial_dates(
     # one Python pass over the values: the columns are short, and four pandas string operations per column
     # cost more than the parsing (the property tests read hundreds of small studies)
     text = [None if v is None or (isinstance(v, float) and v != v) else str(v).strip() for v in s.tolist()]
-    kinds = [_kind(v) for v in text]
+    kind_of = {v: _kind(v) for v in set(text)}  # per distinct text: dates repeat over thousands of rows
+    kinds = [kind_of[v] for v in text]
     out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
     for kind, fmt, prepare in (("iso", "%Y-%m-%d", lambda v: v[:10]), ("date9", "%d%b%Y", str.upper)):
         at = [i for i, k in enumerate(kinds) if k == kind]
@@ -95,13 +96,18 @@ def parse_partial_dates(
             out[at] = pd.to_datetime([prepare(text[i]) for i in at], format=fmt, errors="coerce").to_numpy()
     flagged: list[str | float] = [np.nan] * len(text)  # a missing flag is NaN, as in an object column pandas makes
     if impute != "refuse":
+        completed: dict[str, tuple[np.datetime64, str] | None] = {}
         for i in (i for i, k in enumerate(kinds) if k == "partial"):
-            try:
-                day, flagged[i] = _complete(text[i].rstrip("-T "), impute)
-            except ValueError:
-                continue
-            out[i] = day.to_datetime64()
-    bad = next((i for i, v in enumerate(text) if v and np.isnat(out[i])), None)
+            if text[i] not in completed:
+                try:
+                    day, flag = _complete(text[i].rstrip("-T "), impute)
+                    completed[text[i]] = (day.to_datetime64(), flag)
+                except ValueError:
+                    completed[text[i]] = None
+            if completed[text[i]] is not None:
+                out[i], flagged[i] = completed[text[i]]
+    nat = np.isnat(out)
+    bad = next((i for i, v in enumerate(text) if v and nat[i]), None)
     if bad is not None:
         hint = "write complete ISO 8601 dates (YYYY-MM-DD)"
         if kinds[bad] == "partial":

@@ -205,6 +205,24 @@ def new_therapy_dates(
     return pd.concat(parts).groupby("USUBJID")["date"].min().dropna()
 
 
+def _assessments(timepoints: pd.DataFrame, response_col: str) -> dict[str, list[tuple]]:
+    """Subject -> ``(assessment_date, response)`` of its post-baseline time points in date order (a stable sort,
+    as per subject), as plain tuples: per-subject pandas selections and sorts cost ~20x the rules."""
+    post = timepoints[~timepoints["is_baseline"].astype(bool)].sort_values("assessment_date", kind="stable")
+    groups: dict[str, list[tuple]] = {}
+    for subject, date, response in zip(
+        post["usubjid"].tolist(), post["assessment_date"].tolist(), post[response_col].tolist(), strict=True
+    ):
+        groups.setdefault(subject, []).append((date, response))
+    return groups
+
+
+def _latest(dates: list[pd.Timestamp]) -> pd.Timestamp:
+    """The latest date, missing ones skipped (``NaT`` when all are), as ``Series.max`` gives it."""
+    present = [d for d in dates if not pd.isna(d)]
+    return max(present) if present else pd.NaT
+
+
 def _day(date: pd.Timestamp, dose: pd.Timestamp) -> int:
     return max(int((date - dose).days) + 1, 1)
 
@@ -264,49 +282,46 @@ def derive_pfs(
         nact = new_therapy
     else:
         nact = new_therapy_dates(ds) if ds is not None else pd.Series(dtype="datetime64[ns]")
-    groups = dict(tuple(timepoints.groupby("usubjid")))
+    groups = _assessments(timepoints, response_col)
+    has_baseline = set(timepoints.loc[timepoints["is_baseline"].astype(bool), "usubjid"])
+    nact, deaths = nact.to_dict(), deaths.to_dict()
     max_gap = 2 * rules.interval_days + rules.window_days
     rows = []
     for subject, dose in first_dose.items():
-        g = groups.get(subject, timepoints.iloc[0:0])
-        has_baseline = bool(g["is_baseline"].any()) if len(g) else False
-        post = g[~g["is_baseline"].astype(bool)].sort_values("assessment_date", kind="stable")
+        post = groups.get(subject, [])  # (date, response) after baseline, by date
         if data_cutoff is not None:
-            post = post[post["assessment_date"] <= data_cutoff]
+            post = [a for a in post if a[0] <= data_cutoff]
         therapy = nact.get(subject, pd.NaT)
         if not pd.isna(therapy):
-            post = post[post["assessment_date"] <= therapy]
+            post = [a for a in post if a[0] <= therapy]
         death = deaths.get(subject, pd.NaT)
         if not pd.isna(death) and data_cutoff is not None and death > data_cutoff:
             death = pd.NaT
         if not pd.isna(death) and not pd.isna(therapy) and death > therapy:
             death = pd.NaT
-        adequate = post[post[response_col].notna() & (post[response_col] != NE)]
-        pd_rows = post[post[response_col] == PD]
-        pd_date = pd_rows["assessment_date"].iloc[0] if len(pd_rows) else pd.NaT
+        # adequate assessments that are not PD (the last of them before an event is the censoring date)
+        not_pd = [a[0] for a in post if not pd.isna(a[1]) and a[1] != NE and a[1] != PD]
+        pd_date = next((a[0] for a in post if a[1] == PD), pd.NaT)
 
-        def censor(reason: str, before: pd.Timestamp | None = None, *, _dose=dose, _adequate=adequate):
-            ok = _adequate if before is None else _adequate[_adequate["assessment_date"] < before]
-            ok = ok[ok[response_col] != PD]
-            date = ok["assessment_date"].max() if len(ok) else _dose
-            return date, 0, None, reason
+        def last_before(before: pd.Timestamp | None, default: pd.Timestamp, *, _not_pd=not_pd) -> pd.Timestamp:
+            ok = _not_pd if before is None else [d for d in _not_pd if d < before]
+            return _latest(ok) if ok else default
 
-        if not has_baseline:
+        if subject not in has_baseline:
             date, event, etype, reason = dose, 0, None, "no baseline tumour assessment"
         else:
             candidates = [(d, t) for d, t in ((pd_date, PD), (death, "DEATH")) if not pd.isna(d)]
             if candidates:
                 ev_date, ev_type = min(candidates, key=lambda c: c[0])
-                prior = adequate[(adequate["assessment_date"] < ev_date) & (adequate[response_col] != PD)]
-                last = prior["assessment_date"].max() if len(prior) else dose
+                last = last_before(ev_date, dose)
                 if (ev_date - max(last, dose)).days > max_gap:
-                    date, event, etype, reason = censor("event after two or more missed assessments", ev_date)
+                    date, event, etype, reason = last, 0, None, "event after two or more missed assessments"
                 else:
                     date, event, etype, reason = ev_date, 1, ev_type, None
             elif not pd.isna(therapy):
-                date, event, etype, reason = censor("new anticancer therapy")
+                date, event, etype, reason = last_before(None, dose), 0, None, "new anticancer therapy"
             else:
-                date, event, etype, reason = censor("no progression or death")
+                date, event, etype, reason = last_before(None, dose), 0, None, "no progression or death"
         days = _day(date, dose)
         rows.append(
             {

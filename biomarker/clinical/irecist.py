@@ -87,23 +87,36 @@ def derive_irecist_bor(
     data_cutoff: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """iRECIST BOR of every treated subject with iRECIST assessments: ``usubjid, bor_irecist, n_assessments``."""
+    therapy = {} if new_therapy is None else new_therapy.to_dict()
+    # each subject's (date, day, response) as plain tuples: per-subject pandas filters cost ~20x the rules
+    groups: dict[str, list[tuple]] = {}
+    columns = (
+        timepoints[c].tolist() for c in ("usubjid", "assessment_date", "days_from_first_dose", "irecist_response")
+    )
+    for subject, *values in zip(*columns, strict=True):
+        if not pd.isna(subject):
+            groups.setdefault(subject, []).append(tuple(values))
     rows = []
-    for subject, g in timepoints.groupby("usubjid", sort=True):
+    for subject in sorted(groups):
+        g = groups[subject]
         if data_cutoff is not None:
-            g = g[g["assessment_date"] <= data_cutoff]
-        if new_therapy is not None and subject in new_therapy.index and not pd.isna(new_therapy[subject]):
-            g = g[g["assessment_date"] <= new_therapy[subject]]
-        g = g[g["days_from_first_dose"] > 0]
-        _check_icpd_window(subject, g)
-        bor = irecist_bor(g["irecist_response"].tolist(), g["days_from_first_dose"].astype(float).tolist(), rules)
-        rows.append({"usubjid": subject, "bor_irecist": bor if len(g) else NE, "n_assessments": len(g)})
+            g = [a for a in g if a[0] <= data_cutoff]
+        start = therapy.get(subject, pd.NaT)
+        if not pd.isna(start):
+            g = [a for a in g if a[0] <= start]
+        g = [a for a in g if a[1] > 0]
+        days, responses = [a[1] for a in g], [a[2] for a in g]
+        _check_icpd_window(subject, days, [str(r).upper() for r in responses])
+        bor = irecist_bor(responses, [float(d) for d in days], rules)
+        rows.append({"usubjid": subject, "bor_irecist": bor if g else NE, "n_assessments": len(g)})
     return pd.DataFrame(rows, columns=["usubjid", "bor_irecist", "n_assessments"])
 
 
-def _check_icpd_window(subject: str, g: pd.DataFrame) -> None:
-    """Warn when an iCPD is not 4-8 weeks after the iUPD it confirms (the RS value is kept as recorded)."""
+def _check_icpd_window(subject: str, days: list[float], responses: list[str]) -> None:
+    """Warn when an iCPD is not 4-8 weeks after the iUPD it confirms (the RS value is kept as recorded); ``responses``
+    upper-cased, in date order."""
     last_iupd = None
-    for day, resp in zip(g["days_from_first_dose"], g["irecist_response"].astype(str).str.upper(), strict=True):
+    for day, resp in zip(days, responses, strict=True):
         if resp == "IUPD":
             last_iupd = day if last_iupd is None else last_iupd
         elif resp == "ICPD" and last_iupd is not None:

@@ -41,6 +41,21 @@ SHORT_AXIS_TESTS = ("SAXIS", "LPERP")
 #: TRSTRESU -> factor to mm; a missing unit is read as mm (the study-format contract).
 UNIT_TO_MM = {"MM": 1.0, "CM": 10.0}
 _UNSCHEDULED = re.compile(r"UNSCHED", re.IGNORECASE)
+#: The TR columns :func:`measurements` reads (those present).
+_TR_COLUMNS = (
+    "_LINE",
+    "USUBJID",
+    "TRLNKID",
+    "TRTESTCD",
+    "TRDTC_DT",
+    "VISIT",
+    "VISITNUM",
+    "TRSTRESN",
+    "TRSTRESU",
+    "TRSTRESC",
+    "TRORRES",
+    "TRORRESU",
+)
 
 RECORD_COLUMNS = [
     "USUBJID",
@@ -93,7 +108,7 @@ def lesion_table(tu: pd.DataFrame) -> pd.DataFrame:
     return tu.assign(NODAL=tu["TULOC"].astype("string").str.upper().str.startswith("LYMPH NODE").fillna(False))
 
 
-def _state(row: pd.Series) -> str | None:
+def _state(row: dict) -> str | None:
     for col in ("TRSTRESC", "TRORRES"):
         value = row.get(col)
         if value is not None and not pd.isna(value):
@@ -102,7 +117,7 @@ def _state(row: pd.Series) -> str | None:
     return None
 
 
-def _measure(row: pd.Series, src: str, loc: str) -> float:
+def _measure(row: dict, src: str) -> float:
     value = row.get("TRSTRESN")
     unit = row.get("TRSTRESU")
     if value is None or pd.isna(value):
@@ -124,7 +139,12 @@ def _measure(row: pd.Series, src: str, loc: str) -> float:
             return float("nan")
     key = "MM" if unit is None or pd.isna(unit) else str(unit).strip().upper()
     if key not in UNIT_TO_MM:
-        raise InputError(src, f"unknown unit {unit!r} for a lesion measurement", where=loc, hint="TRSTRESU is mm or cm")
+        raise InputError(
+            src,
+            f"unknown unit {unit!r} for a lesion measurement",
+            where=where(row, lesion_col="TRLNKID"),
+            hint="TRSTRESU is mm or cm",
+        )
     return round(float(value) * UNIT_TO_MM[key], 9)
 
 
@@ -157,27 +177,30 @@ def measurements(tr: pd.DataFrame, lesions: pd.DataFrame, first_dose: pd.Series,
             lesions["USUBJID"], lesions["TULNKID"], lesions["CLASS"], lesions["NODAL"], strict=True
         )
     }
+    # each record as a dict of the columns read here: iterrows builds a Series per row (~10x the work)
+    names = [c for c in _TR_COLUMNS if c in tr.columns]
+    rows = (dict(zip(names, values, strict=True)) for values in zip(*(tr[c].tolist() for c in names), strict=True))
+    first_dose = first_dose.to_dict()
     records = []
-    for _, row in tr.iterrows():
+    for row in rows:
         subject, lesion = row["USUBJID"], row["TRLNKID"]
-        loc = where(row, lesion_col="TRLNKID")
         if (subject, lesion) not in info:
             raise InputError(
                 src,
                 "lesion not identified in TU",
-                where=loc,
+                where=where(row, lesion_col="TRLNKID"),
                 hint="every TRLNKID needs a TU record with the same TULNKID",
             )
         test = str(row["TRTESTCD"]).upper()
         if test not in ("LDIAM", "TUMSTATE", *SHORT_AXIS_TESTS):
             continue
-        if subject not in first_dose.index:
+        if subject not in first_dose:
             raise InputError(
                 dm_src, "tumour assessments for a subject without first dose (RFSTDTC)", where=f"subject {subject}"
             )
         date = row["TRDTC_DT"]
         if pd.isna(date):
-            raise InputError(src, "assessment without a date (TRDTC)", where=loc)
+            raise InputError(src, "assessment without a date (TRDTC)", where=where(row, lesion_col="TRLNKID"))
         klass, nodal = info[(subject, lesion)]
         value, state = float("nan"), None
         if test == "TUMSTATE":
@@ -188,32 +211,32 @@ def measurements(tr: pd.DataFrame, lesions: pd.DataFrame, first_dose: pd.Series,
                 raise InputError(
                     src,
                     f"unknown lesion state {state!r}",
-                    where=loc,
+                    where=where(row, lesion_col="TRLNKID"),
                     hint="TUMSTATE is PRESENT, ABSENT or UNEQUIVOCAL PROGRESSION",
                 )
         elif klass != "TARGET":
             continue  # measurements of non-target or new lesions are not used
         else:
-            value = _measure(row, src, loc)
+            value = _measure(row, src)
             if value < 0:
-                raise InputError(src, f"negative diameter {value:g} mm", where=loc)
+                raise InputError(src, f"negative diameter {value:g} mm", where=where(row, lesion_col="TRLNKID"))
         records.append(
-            {
-                "USUBJID": subject,
-                "LESION": lesion,
-                "CLASS": klass,
-                "NODAL": nodal,
-                "TEST": test,
-                "VISIT": row.get("VISIT"),
-                "VISITKEY": visit_key(row.get("VISIT"), row.get("VISITNUM"), date),
-                "VISITNUM": row.get("VISITNUM"),
-                "DATE": date,
-                "DAY": int((date - first_dose[subject]).days),
-                "BASELINE": False,
-                "VALUE_MM": value,
-                "STATE": state,
-                "_LINE": row.get("_LINE"),
-            }
+            (
+                subject,
+                lesion,
+                klass,
+                nodal,
+                test,
+                row.get("VISIT"),
+                visit_key(row.get("VISIT"), row.get("VISITNUM"), date),
+                row.get("VISITNUM"),
+                date,
+                int((date - first_dose[subject]).days),
+                False,
+                value,
+                state,
+                row.get("_LINE"),
+            )
         )
     recs = pd.DataFrame.from_records(records, columns=RECORD_COLUMNS)
     return _keep_measuring_test(recs, src)
@@ -221,14 +244,17 @@ def measurements(tr: pd.DataFrame, lesions: pd.DataFrame, first_dose: pd.Series,
 
 def _keep_measuring_test(recs: pd.DataFrame, src: str) -> pd.DataFrame:
     """Per target and visit keep the test RECIST measures it by; the other diameter is not used."""
-    target = recs["CLASS"].eq("TARGET") & recs["TEST"].ne("TUMSTATE")
-    wanted = np.where(recs["NODAL"], recs["TEST"].isin(SHORT_AXIS_TESTS), recs["TEST"].eq("LDIAM"))
-    keys = ["USUBJID", "LESION", "VISITKEY"]
-    has_wanted = recs[target & wanted].set_index(keys).index
-    wrong = recs[target & ~wanted]
-    orphan = wrong[~wrong.set_index(keys).index.isin(has_wanted)]
-    if len(orphan):
-        row = orphan.iloc[0]
+    klass, test, nodal = recs["CLASS"].tolist(), recs["TEST"].tolist(), recs["NODAL"].tolist()
+    keys = list(zip(recs["USUBJID"].tolist(), recs["LESION"].tolist(), recs["VISITKEY"].tolist(), strict=True))
+    target = [c == "TARGET" and t != "TUMSTATE" for c, t in zip(klass, test, strict=True)]
+    wanted = [t in SHORT_AXIS_TESTS if n else t == "LDIAM" for t, n in zip(test, nodal, strict=True)]
+    has_wanted = {k for k, tg, w in zip(keys, target, wanted, strict=True) if tg and w}
+    orphan = next(
+        (i for i, (tg, w) in enumerate(zip(target, wanted, strict=True)) if tg and not w and keys[i] not in has_wanted),
+        None,
+    )
+    if orphan is not None:
+        row = recs.iloc[orphan]
         kind, expected = ("nodal", "SAXIS or LPERP") if row["NODAL"] else ("non-nodal", "LDIAM")
         raise InputError(
             src,
@@ -236,8 +262,10 @@ def _keep_measuring_test(recs: pd.DataFrame, src: str) -> pd.DataFrame:
             where=where(row, lesion_col="LESION"),
             hint=f"RECIST 1.1 measures {kind} targets by {expected}",
         )
-    recs = recs[~target | wanted]
-    return recs.assign(TEST=recs["TEST"].replace({t: "SAXIS" for t in SHORT_AXIS_TESTS}))
+    keep = np.array([not tg or w for tg, w in zip(target, wanted, strict=True)], dtype=bool)
+    recs = recs[keep]
+    renamed = ["SAXIS" if t in SHORT_AXIS_TESTS else t for t, k in zip(test, keep, strict=True) if k]
+    return recs.assign(TEST=pd.Series(renamed, index=recs.index, dtype=object))
 
 
 def new_from_tu(lesions: pd.DataFrame, first_dose: pd.Series) -> pd.DataFrame:
@@ -275,20 +303,22 @@ def new_from_tu(lesions: pd.DataFrame, first_dose: pd.Series) -> pd.DataFrame:
 
 def _align_unnumbered(recs: pd.DataFrame) -> pd.DataFrame:
     """A record without ``VISITNUM`` joins the numbered visit of its subject on the same date, else the same label."""
-    loose = recs["VISITNUM"].isna()
+    loose = recs["VISITNUM"].isna().to_numpy()
     if not loose.any() or loose.all():
         return recs
-    numbered = recs[~loose]
-    by_date = numbered.drop_duplicates(["USUBJID", "DATE"]).set_index(["USUBJID", "DATE"])["VISITKEY"]
-    by_label = numbered.dropna(subset=["VISIT"]).drop_duplicates(["USUBJID", "VISIT"]).set_index(["USUBJID", "VISIT"])
-    recs = recs.copy()
-    for i in recs.index[loose]:
-        subject, date, visit = recs.at[i, "USUBJID"], recs.at[i, "DATE"], recs.at[i, "VISIT"]
-        if (subject, date) in by_date.index:
-            recs.at[i, "VISITKEY"] = by_date[(subject, date)]
-        elif visit is not None and not pd.isna(visit) and (subject, visit) in by_label.index:
-            recs.at[i, "VISITKEY"] = by_label.loc[(subject, visit), "VISITKEY"]
-    return recs
+    subjects, dates, visits, keys = (recs[c].tolist() for c in ("USUBJID", "DATE", "VISIT", "VISITKEY"))
+    by_date: dict[tuple, str] = {}  # the first numbered record of each subject and date, then of each label
+    by_label: dict[tuple, str] = {}
+    for i in np.flatnonzero(~loose):
+        by_date.setdefault((subjects[i], dates[i]), keys[i])
+        if not pd.isna(visits[i]):
+            by_label.setdefault((subjects[i], visits[i]), keys[i])
+    for i in np.flatnonzero(loose):
+        if (subjects[i], dates[i]) in by_date:
+            keys[i] = by_date[(subjects[i], dates[i])]
+        elif visits[i] is not None and not pd.isna(visits[i]) and (subjects[i], visits[i]) in by_label:
+            keys[i] = by_label[(subjects[i], visits[i])]
+    return recs.assign(VISITKEY=pd.Series(keys, index=recs.index, dtype=object))
 
 
 def lesion_records(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 import pandas as pd
 
 from biomarker.clinical.sdtm import first_dose_dates
@@ -74,12 +75,15 @@ def last_known_alive(domains: dict[str, pd.DataFrame], data_cutoff: pd.Timestamp
         cols = [c for c in frame.columns if c.endswith("_DT") and c != "DTHDTC_DT"]
         if not cols:
             continue
-        dates = frame[cols].copy()
-        for col in cols:
-            flag = f"{col}F"
-            if flag in frame:
-                dates.loc[frame[flag].notna(), col] = pd.NaT
-        latest = dates.max(axis=1)
+        if all(frame[c].dtype == np.dtype("datetime64[ns]") for c in cols):
+            latest = pd.Series(_latest_complete(frame, cols), index=frame.index)
+        else:
+            dates = frame[cols].copy()
+            for col in cols:
+                flag = f"{col}F"
+                if flag in frame:
+                    dates.loc[frame[flag].notna(), col] = pd.NaT
+            latest = dates.max(axis=1)
         parts.append(pd.DataFrame({"USUBJID": frame["USUBJID"], "date": latest}))
     if not parts:
         return pd.Series(dtype="datetime64[ns]")
@@ -87,6 +91,20 @@ def last_known_alive(domains: dict[str, pd.DataFrame], data_cutoff: pd.Timestamp
     if data_cutoff is not None:
         allp["date"] = allp["date"].clip(upper=data_cutoff)
     return allp.groupby("USUBJID")["date"].max()
+
+
+def _latest_complete(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    """Per row, the latest of the ``datetime64[ns]`` columns ``cols`` whose imputation flag is empty (``NaT`` when
+    none): on the int64 view, where ``NaT`` is the smallest value, so a row maximum skips it as ``max(axis=1)``
+    does, without a ``.loc`` assignment per column."""
+    stacked = np.empty((len(frame), len(cols)), dtype="i8")
+    for j, col in enumerate(cols):
+        values = frame[col].to_numpy().view("i8").copy()
+        flag = f"{col}F"
+        if flag in frame:
+            values[frame[flag].notna().to_numpy()] = np.iinfo("i8").min
+        stacked[:, j] = values
+    return stacked.max(axis=1).view("datetime64[ns]")
 
 
 def follow_up_ended(ds: pd.DataFrame | None) -> pd.Series:

@@ -27,7 +27,8 @@ carry the rules; :func:`timepoint_responses` applies them to a study after valid
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -214,31 +215,83 @@ def timepoint_responses(
     >>> tp.loc[~tp.is_baseline, ["usubjid", "visit", "overall_response"]].head()  # doctest: +SKIP
     """
     recs = lesion_records(tu, tr, dm, baseline_window_days=baseline_window_days)
-    first_dose = first_dose_dates(dm)
+    first_dose = first_dose_dates(dm).to_dict()
+    # plain Python records grouped once: per-subject and per-visit pandas selections cost ~20x the rules
+    columns = [recs[c].tolist() for c in _RECORD_COLUMNS]
+    by_subject: dict[str, list[_Record]] = {}
+    for rec in map(_Record._make, zip(*columns, strict=True)):
+        if not pd.isna(rec.subject):
+            by_subject.setdefault(rec.subject, []).append(rec)
     rows = []
-    for subject, grp in recs.groupby("USUBJID", sort=True):
-        rows.extend(_subject_timepoints(subject, grp, first_dose[subject]))
+    for subject in sorted(by_subject):
+        rows.extend(_subject_timepoints(subject, by_subject[subject], first_dose[subject]))
     out = pd.DataFrame.from_records(rows, columns=list(TIMEPOINT_COLUMNS))
     return out.sort_values(
         ["usubjid", "assessment_date", "is_baseline"], ascending=[True, True, False], kind="stable"
     ).reset_index(drop=True)
 
 
-def _subject_timepoints(subject: str, recs: pd.DataFrame, first_dose: pd.Timestamp) -> list[dict]:
-    base = recs[recs["BASELINE"]]
-    targets = base[base["CLASS"] == "TARGET"].set_index("LESION")
-    nontargets = sorted(base.loc[base["CLASS"] == "NON-TARGET", "LESION"].unique())
-    nodal = targets["NODAL"].to_dict()
-    baseline_values: Mapping[str, float] = targets["VALUE_MM"].to_dict()
+class _Record(NamedTuple):
+    """One row of :func:`lesion_records` (``_RECORD_COLUMNS``, in this order)."""
+
+    subject: str
+    lesion: str
+    klass: str
+    nodal: bool
+    visit: str | None
+    visitkey: str
+    visitnum: float
+    date: pd.Timestamp
+    baseline: bool
+    value: float
+    state: str | None
+
+
+#: The columns of :func:`lesion_records` read into :class:`_Record`, in its order.
+_RECORD_COLUMNS = (
+    "USUBJID",
+    "LESION",
+    "CLASS",
+    "NODAL",
+    "VISIT",
+    "VISITKEY",
+    "VISITNUM",
+    "DATE",
+    "BASELINE",
+    "VALUE_MM",
+    "STATE",
+)
+
+
+def _min_skipna(values: Iterable[float]) -> float:
+    """The smallest non-missing value (``nan`` when there is none), as ``Series.min`` gives it."""
+    present = [v for v in values if not pd.isna(v)]
+    return min(present) if present else float("nan")
+
+
+def _first_label(recs: list[_Record], default: str) -> str:
+    """The first non-missing ``VISIT`` of some records, else ``default``."""
+    return next((r.visit for r in recs if not pd.isna(r.visit)), default)
+
+
+def _subject_timepoints(subject: str, recs: list[_Record], first_dose: pd.Timestamp) -> list[dict]:
+    base = [r for r in recs if r.baseline]
+    baseline_values: dict[str, float] = {}
+    nodal: dict[str, bool] = {}
+    for r in base:
+        if r.klass == "TARGET":  # a lesion listed twice: its last record, as a dict built from rows keeps it
+            baseline_values[r.lesion] = r.value
+            nodal[r.lesion] = r.nodal
+    nontargets = sorted({r.lesion for r in base if r.klass == "NON-TARGET"})
     baseline_sum = float(sum(baseline_values.values())) if baseline_values else float("nan")
     rows = []
-    if len(base):
-        base_date = base["DATE"].max()
+    if base:
+        base_date = max(r.date for r in base)
         rows.append(
             _row(
                 subject,
-                "BASELINE" if base["VISIT"].isna().all() else base["VISIT"].dropna().iloc[0],
-                base["VISITNUM"].min(),
+                _first_label(base, "BASELINE"),
+                _min_skipna(r.visitnum for r in base),
                 base_date,
                 int((base_date - first_dose).days),
                 True,
@@ -255,21 +308,23 @@ def _subject_timepoints(subject: str, recs: pd.DataFrame, first_dose: pd.Timesta
                 None,
             )
         )
-    follow = recs[~recs["BASELINE"]]
-    visit_order = follow.groupby("VISITKEY")["DATE"].min().sort_values(kind="stable")
+    visits: dict[str, list[_Record]] = {}
+    for r in recs:
+        if not r.baseline:
+            visits.setdefault(r.visitkey, []).append(r)
+    # visits by their first date; a tie in the order of the visit keys
+    first_date = {key: min(r.date for r in v) for key, v in visits.items()}
+    visit_order = sorted(sorted(first_date), key=first_date.__getitem__)
     nadir = baseline_sum
-    visits = dict(tuple(follow.groupby("VISITKEY", sort=False)))
-    for visit_key, date in visit_order.items():
-        v = visits[visit_key]
-        tgt = v[v["CLASS"] == "TARGET"]
-        measured = {les: val for les, val in zip(tgt["LESION"], tgt["VALUE_MM"], strict=True) if not np.isnan(val)}
-        new = bool(
-            (v["CLASS"] == "NEW").any() and v.loc[v["CLASS"] == "NEW", "STATE"].isin([PRESENT, UNEQUIVOCAL]).any()
-        )
-        nt_states = {les: st for les, st in zip(v["LESION"], v["STATE"], strict=True) if les in nontargets}
+    for visit_key in visit_order:
+        v, date = visits[visit_key], first_date[visit_key]
+        tgt = [r for r in v if r.klass == "TARGET"]
+        measured = {r.lesion: r.value for r in tgt if not np.isnan(r.value)}
+        new = any(r.klass == "NEW" and r.state in (PRESENT, UNEQUIVOCAL) for r in v)
+        nt_states = {r.lesion: r.state for r in v if r.lesion in nontargets}
         nt_resp = nontarget_response([nt_states.get(les) for les in nontargets])
         # an UNEQUIVOCAL PROGRESSION state recorded on a target lesion is progression of that lesion
-        if (tgt["STATE"] == UNEQUIVOCAL).any():
+        if any(r.state == UNEQUIVOCAL for r in tgt):
             nt_resp = PD
         if baseline_values:
             all_measured = set(measured) >= set(baseline_values)
@@ -293,12 +348,11 @@ def _subject_timepoints(subject: str, recs: pd.DataFrame, first_dose: pd.Timesta
             t_resp, sum_mm, pct_b, pct_n, nadir_before = None, np.nan, np.nan, np.nan, np.nan
             all_measured = True
         overall = overall_response(t_resp, nt_resp, new)
-        visit_label = v["VISIT"].dropna().iloc[0] if v["VISIT"].notna().any() else visit_key
         rows.append(
             _row(
                 subject,
-                visit_label,
-                v["VISITNUM"].min(),
+                _first_label(v, visit_key),
+                _min_skipna(r.visitnum for r in v),
                 date,
                 int((date - first_dose).days),
                 False,

@@ -279,7 +279,7 @@ def _study_tables(study, config: EndpointConfig, teae: pd.DataFrame, cutoff) -> 
 
 
 def _swimmer(study, bor: pd.DataFrame, pfs: pd.DataFrame, os_: pd.DataFrame, therapy: pd.Series):
-    dose = first_dose_dates(study.dm)
+    dose = first_dose_dates(study.dm).to_dict()
 
     def months(date, subject):
         return days_to_months(float((date - dose[subject]).days + 1))
@@ -292,15 +292,17 @@ def _swimmer(study, bor: pd.DataFrame, pfs: pd.DataFrame, os_: pd.DataFrame, the
     )
     lanes["ongoing"] = lanes["usubjid"].isin(ongoing) & os_["os_event"].eq(0).to_numpy()
     events = []
-    for _, r in bor.iterrows():
-        if not pd.isna(r["first_response_date"]):
-            events.append((r["usubjid"], months(r["first_response_date"], r["usubjid"]), "response"))
-    for _, r in pfs[pfs["pfs_event_type"] == "PD"].iterrows():
-        events.append((r["usubjid"], months(r["pfs_date"], r["usubjid"]), "progression"))
-    for _, r in os_[os_["os_event"] == 1].iterrows():
-        events.append((r["usubjid"], months(r["os_date"], r["usubjid"]), "death"))
+    for subject, date in zip(bor["usubjid"].tolist(), bor["first_response_date"].tolist(), strict=True):
+        if not pd.isna(date):
+            events.append((subject, months(date, subject), "response"))
+    progressed = pfs[pfs["pfs_event_type"] == "PD"]
+    for subject, date in zip(progressed["usubjid"].tolist(), progressed["pfs_date"].tolist(), strict=True):
+        events.append((subject, months(date, subject), "progression"))
+    died = os_[os_["os_event"] == 1]
+    for subject, date in zip(died["usubjid"].tolist(), died["os_date"].tolist(), strict=True):
+        events.append((subject, months(date, subject), "death"))
     for subject, date in therapy.items():
-        if subject in dose.index:
+        if subject in dose:
             events.append((subject, months(date, subject), "new therapy"))
     ev = (
         pd.DataFrame(events, columns=["usubjid", "time_months", "event"])

@@ -247,29 +247,43 @@ def km_curve_table(
     for name, g in groups:
         t = g[duration_col].to_numpy(float)
         e = g[event_col].to_numpy(int)
-        kmf = KaplanMeierFitter(alpha=alpha).fit(t, e)
-        sf = kmf.survival_function_.iloc[:, 0]
-        ci = kmf.confidence_interval_survival_function_
-        table = kmf.event_table
-        curves.append(
-            pd.DataFrame(
-                {
-                    "group": str(name),
-                    "time_months": sf.index.to_numpy(float),
-                    "survival": sf.to_numpy(float),
-                    "ci_lower": ci.iloc[:, 0].to_numpy(float),
-                    "ci_upper": ci.iloc[:, 1].to_numpy(float),
-                    "censored": table["censored"].reindex(sf.index, fill_value=0).to_numpy(int),
-                }
-            )
-        )
-        risks.append(
-            pd.DataFrame(
-                {
-                    "group": str(name),
-                    "time_months": np.asarray(at_risk_times, float),
-                    "n_at_risk": [int((t >= x).sum()) for x in at_risk_times],
-                }
-            )
-        )
+        curve, at_risk = curve_frames(KaplanMeierFitter(alpha=alpha).fit(t, e), str(name), t, at_risk_times)
+        curves.append(curve)
+        risks.append(at_risk)
     return pd.concat(curves, ignore_index=True), pd.concat(risks, ignore_index=True)
+
+
+def curve_frames(kmf, name: str, t: np.ndarray, at_risk_times: Sequence[float]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The step curve and numbers at risk of one fitted ``KaplanMeierFitter`` (see :func:`km_curve_table`)."""
+    sf = kmf.survival_function_.iloc[:, 0]
+    ci = kmf.confidence_interval_survival_function_
+    table = kmf.event_table
+    curve = pd.DataFrame(
+        {
+            "group": name,
+            "time_months": sf.index.to_numpy(float),
+            "survival": sf.to_numpy(float),
+            "ci_lower": ci.iloc[:, 0].to_numpy(float),
+            "ci_upper": ci.iloc[:, 1].to_numpy(float),
+            "censored": table["censored"].reindex(sf.index, fill_value=0).to_numpy(int),
+        }
+    )
+    at_risk = pd.DataFrame(
+        {
+            "group": name,
+            "time_months": np.asarray(at_risk_times, float),
+            "n_at_risk": [int((t >= x).sum()) for x in at_risk_times],
+        }
+    )
+    return curve, at_risk
+
+
+def fitted_on(kmf, t: np.ndarray, e: np.ndarray, alpha: float = 0.05) -> bool:
+    """Whether ``kmf`` was fitted on these follow-up times and events (in any order) with this ``alpha``: its
+    curve is then the one a new fit would give."""
+    if kmf is None or kmf.alpha != alpha or len(kmf.durations) != len(t):
+        return False
+    mine = sorted(
+        zip(np.asarray(kmf.durations, float).tolist(), np.asarray(kmf.event_observed, int).tolist(), strict=True)
+    )
+    return mine == sorted(zip(t.tolist(), e.tolist(), strict=True))

@@ -202,7 +202,13 @@ def per_drug_flags(
     sup = sup[sup["IDVAR"].astype("string").str.upper().eq("AESEQ").fillna(False)]
     user_qnams = {str(k).upper(): v for k, v in (user_qnams or {}).items()}
     key = ae["USUBJID"].astype(str) + "|" + ae["AESEQ"].map(lambda v: "" if pd.isna(v) else f"{float(v):g}")
-    position = pd.Series(ae.index, index=key)
+    # AE key -> row numbers of every row whose index label is one of that key's (what .loc[label] would set)
+    label_rows: dict[object, list[int]] = {}
+    for i, label in enumerate(ae.index):
+        label_rows.setdefault(label, []).append(i)
+    key_rows: dict[str, list[int]] = {}
+    for k, label in zip(key.tolist(), ae.index, strict=True):
+        key_rows.setdefault(k, []).extend(label_rows[label])
     for qnam, grp in sup.groupby(sup["QNAM"].astype(str).str.upper()):
         label = grp["QLABEL"].dropna().iloc[0] if "QLABEL" in grp and grp["QLABEL"].notna().any() else None
         drug = _drug_of(qnam, label, drugs, user_qnams)
@@ -216,8 +222,9 @@ def per_drug_flags(
         values = map_values(grp.rename(columns={"QVAL": var}), var, maps, source=src)
         keys = grp["USUBJID"].astype(str) + "|" + grp["IDVARVAL"].map(lambda v: f"{float(v):g}")
         col = f"{var}_{drug}"
-        out[col] = None
+        column = [None] * len(out)
         for k, v in zip(keys, values, strict=True):
-            if k in position.index:
-                out.loc[position[k], col] = v
+            for i in key_rows.get(k, ()):
+                column[i] = v
+        out[col] = pd.Series(column, index=out.index, dtype=object)
     return out
