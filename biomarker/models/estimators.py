@@ -54,7 +54,11 @@ def _numbers(X: pd.DataFrame, columns: list[str]) -> np.ndarray:
     out = np.empty((len(X), len(columns)))
     for j, column in enumerate(columns):
         values = X[column]
-        if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        if isinstance(values.dtype, np.dtype) and values.dtype.kind in "biuf":
+            # numpy dtypes hold no pd.NA: assigned as they are (converting to float); to_numpy(float, na_value=nan)
+            # costs ~85 us on an int64 column for an NA check that cannot find one
+            out[:, j] = values.to_numpy()
+        elif pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
             out[:, j] = values.to_numpy(dtype=float, na_value=np.nan)
         else:
             out[:, j] = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)

@@ -70,3 +70,28 @@ def test_a_constant_column_is_centred_not_divided_by_rounding_noise():
     out = Preprocessor(["c", "x"], [], indicators=[]).fit_transform(X)
     assert np.abs(out[:, 0]).max() < 1e-12
     assert out[:, 1].std() == pytest.approx(1.0)
+
+
+def test_numbers_of_every_column_dtype():
+    """numpy ints, floats and bools, pandas' nullable Int64/Float64/boolean (pd.NA) and text read as the same
+    floats, missing as NaN."""
+    from biomarker.models.estimators import _numbers
+
+    X = pd.DataFrame(
+        {
+            "i": np.array([3, -1, 2**40], dtype="int64"),
+            "u": np.array([1, 2, 3], dtype="uint8"),
+            "f": [0.5, np.nan, 2.0],
+            "b": [True, False, True],
+            "I": pd.array([1, None, 3], dtype="Int64"),
+            "F": pd.array([None, 1.5, 2.5], dtype="Float64"),
+            "B": pd.array([True, None, False], dtype="boolean"),
+            "t": ["4.5", "NA", "x"],
+        }
+    )
+    expected = [
+        [3, 1, 0.5, 1, 1, np.nan, 1, 4.5],
+        [-1, 2, np.nan, 0, np.nan, 1.5, np.nan, np.nan],
+        [2**40, 3, 2.0, 1, 3, 2.5, 0, np.nan],
+    ]
+    np.testing.assert_array_equal(_numbers(X, list(X.columns)), np.array(expected, dtype=float))
