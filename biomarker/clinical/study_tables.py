@@ -19,7 +19,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from biomarker.clinical.records import source_of, where
 from biomarker.clinical.sdtm import first_dose_dates, last_dose_dates
+from biomarker.errors import InputError
 
 #: Administrations per day by EXDOSFRQ for a record spanning EXSTDTC..EXENDTC; others count once.
 DAILY = {"QD": 1.0, "BID": 2.0, "TID": 3.0, "QID": 4.0, "Q12H": 2.0, "Q24H": 1.0}
@@ -149,6 +151,14 @@ def exposure(
     ex = ex[ex["USUBJID"].isin(treated) & ex["EXSTDTC_DT"].notna()]
     if ex.empty:
         return pd.DataFrame(columns=cols), pd.DataFrame(columns=["drug", "n_subjects"])
+    unnamed = ex["EXTRT"].isna() | ex["EXTRT"].astype(str).str.strip().eq("")
+    if unnamed.any():  # astype(str) made it a drug called "NAN" or "NONE" in the exposure tables
+        raise InputError(
+            source_of(ex, "ex"),
+            "a dosed EX record has no EXTRT (treatment name)",
+            where=where(ex[unnamed].iloc[0]),
+            hint="fill EXTRT with the study drug's name on every EX record",
+        )
     ex = ex.assign(
         DRUG=ex["EXTRT"].astype(str).str.upper(),
         N_ADMIN=_administrations(ex),

@@ -7,6 +7,7 @@ import pytest
 
 from biomarker.clinical.sdtm import normalise
 from biomarker.clinical.study_tables import deaths, disposition, exposure, populations
+from biomarker.errors import InputError
 
 
 def _dm(**extra):
@@ -47,6 +48,20 @@ def test_exposure_and_relative_dose_intensity_per_drug():
     assert got.loc["AXITINIB", "dose_intensity_per_week"] == pytest.approx(546 / 9)
     assert got.loc["AXITINIB", "relative_dose_intensity_pct"] == pytest.approx(100 * 546 / 630)
     assert summary.set_index("drug")["n_subjects"].to_dict() == {"AXITINIB": 1, "TORIPALIMAB": 1}
+
+
+def test_a_dosed_record_without_a_treatment_name_is_refused_not_counted_as_drug_nan():
+    ex = normalise(
+        pd.DataFrame(
+            [("A", "TORIPALIMAB", "240", "2024-01-01", "2024-01-01"), ("A", "NA", "240", "2024-01-22", "2024-01-22")],
+            columns=["USUBJID", "EXTRT", "EXDOSE", "EXSTDTC", "EXENDTC"],
+        ),
+        "ex",
+        "ex.csv",
+    )
+    with pytest.raises(InputError, match=r"^ex\.csv: line 3, subject A: a dosed EX record has no EXTRT") as err:
+        exposure(ex, _dm())
+    assert "fill EXTRT" in str(err.value)
 
 
 def test_deaths_on_treatment_and_within_30_days_of_last_dose():
