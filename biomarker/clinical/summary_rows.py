@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from biomarker.clinical.survival import KmEstimate, curve_frames, fitted_on, km_curve_table, risk_table_times
+from biomarker.clinical.survival import KmEstimate, km_curve_table
 
 SUMMARY_COLUMNS = ("endpoint", "source", "estimate", "ci_lower", "ci_upper", "unit", "n_subjects", "n_events")
 
@@ -80,11 +80,7 @@ def km_tables(km: dict[str, KmEstimate], data: dict[str, tuple[pd.DataFrame, str
     for endpoint, (frame, tcol, ecol) in data.items():
         if endpoint not in km or frame.empty:
             continue
-        t, e = frame[tcol].to_numpy(float), frame[ecol].to_numpy(int)
-        if fitted_on(km[endpoint].fitter, t, e):  # the estimate's own fit: the same curve without a second fit
-            c, r = curve_frames(km[endpoint].fitter, "all", t, risk_table_times(float(frame[tcol].max())))
-        else:
-            c, r = km_curve_table(frame, tcol, ecol)
+        c, r = km_curve_table(frame, tcol, ecol, fitted=km[endpoint].fitter)  # the estimate's own fit, if it is one
         curves.append(c.assign(group=endpoint))
         risks.append(r.assign(group=endpoint))
     out = {"km_estimates": pd.concat([est.summary for est in km.values()], ignore_index=True)}

@@ -210,6 +210,7 @@ def km_curve_table(
     group_col: str | None = None,
     at_risk_times: Sequence[float] | None = None,
     alpha: float = 0.05,
+    fitted=None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Kaplan-Meier step curves and numbers at risk as tidy frames, ready for plotting.
 
@@ -223,6 +224,9 @@ def km_curve_table(
         Optional column splitting the curves (one curve per value).
     at_risk_times
         Times for the numbers at risk; by default every 3 months up to the last follow-up.
+    fitted
+        A ``KaplanMeierFitter`` that may already be fitted on these data (ungrouped): used when it was fitted on
+        the same times, events and ``alpha`` (checked), instead of a second fit of the same curve.
 
     Returns
     -------
@@ -247,13 +251,18 @@ def km_curve_table(
     for name, g in groups:
         t = g[duration_col].to_numpy(float)
         e = g[event_col].to_numpy(int)
-        curve, at_risk = curve_frames(KaplanMeierFitter(alpha=alpha).fit(t, e), str(name), t, at_risk_times)
+        kmf = (
+            fitted
+            if group_col is None and _fitted_on(fitted, t, e, alpha)
+            else KaplanMeierFitter(alpha=alpha).fit(t, e)
+        )
+        curve, at_risk = _curve_frames(kmf, str(name), t, at_risk_times)
         curves.append(curve)
         risks.append(at_risk)
     return pd.concat(curves, ignore_index=True), pd.concat(risks, ignore_index=True)
 
 
-def curve_frames(kmf, name: str, t: np.ndarray, at_risk_times: Sequence[float]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _curve_frames(kmf, name: str, t: np.ndarray, at_risk_times: Sequence[float]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The step curve and numbers at risk of one fitted ``KaplanMeierFitter`` (see :func:`km_curve_table`)."""
     sf = kmf.survival_function_.iloc[:, 0]
     ci = kmf.confidence_interval_survival_function_
@@ -278,7 +287,7 @@ def curve_frames(kmf, name: str, t: np.ndarray, at_risk_times: Sequence[float]) 
     return curve, at_risk
 
 
-def fitted_on(kmf, t: np.ndarray, e: np.ndarray, alpha: float = 0.05) -> bool:
+def _fitted_on(kmf, t: np.ndarray, e: np.ndarray, alpha: float = 0.05) -> bool:
     """Whether ``kmf`` was fitted on these follow-up times and events (in any order) with this ``alpha``: its
     curve is then the one a new fit would give."""
     if kmf is None or kmf.alpha != alpha or len(kmf.durations) != len(t):
