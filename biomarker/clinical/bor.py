@@ -27,6 +27,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from biomarker.clinical.cleaning import present_min
 from biomarker.clinical.recist import CR, NE, NON_CR_NON_PD, PD, PR, SD
 from biomarker.clinical.sdtm import first_dose_dates
 from biomarker.errors import ConfigError
@@ -300,7 +301,6 @@ def derive_bor(
         conf = g[call.confirmation_index].date if call.confirmation_index is not None else pd.NaT
         pd_date = g[call.pd_index].date if call.pd_index is not None else pd.NaT
         upto = g if call.pd_index is None else g[: call.pd_index + 1]
-        changes = [r.pct_change for r in upto if not pd.isna(r.pct_change)]
         rows.append(
             {
                 "usubjid": subject,
@@ -311,7 +311,7 @@ def derive_bor(
                 "confirmation_date": conf,
                 "first_pd_date": pd_date,
                 "n_assessments": len(g),
-                "best_pct_change_from_baseline": min(changes) if changes else np.nan,
+                "best_pct_change_from_baseline": present_min((r.pct_change for r in upto), np.nan),
             }
         )
     return pd.DataFrame.from_records(rows, columns=list(BOR_COLUMNS))

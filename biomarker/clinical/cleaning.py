@@ -1,7 +1,10 @@
 """Raw domain values cleaned for :func:`~biomarker.clinical.sdtm.normalise`: text stripped (missing as ``None``),
-numbers parsed with an error naming the record."""
+numbers parsed with an error naming the record; and the smallest or largest present value of plain record values
+(what ``Series.min``/``max`` give, for the derivations that walk records as tuples)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -36,6 +39,24 @@ def clean_text(column: pd.Series | np.ndarray) -> list[str | None] | np.ndarray:
 def is_missing(value) -> bool:
     """``None``, ``pd.NA`` or a float NaN (what a CSV or XPT reader gives for an empty cell)."""
     return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+def present_min(values: Iterable, default=None):
+    """The smallest non-missing value, ``default`` when there is none (``Series.min(skipna=True)`` on plain values).
+
+    Examples
+    --------
+    >>> present_min([3.0, float("nan"), 1.0], None), present_min([None], "none")
+    (1.0, 'none')
+    """
+    present = [v for v in values if not pd.isna(v)]
+    return min(present) if present else default
+
+
+def present_max(values: Iterable, default=None):
+    """The largest non-missing value, ``default`` when there is none (see :func:`present_min`)."""
+    present = [v for v in values if not pd.isna(v)]
+    return max(present) if present else default
 
 
 def parse_numbers(frame: pd.DataFrame, col: str, source: str, *, lesion_col: str | None) -> np.ndarray:

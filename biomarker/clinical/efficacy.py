@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from biomarker.clinical.cleaning import present_max
 from biomarker.clinical.overall_survival import (
     FOLLOW_UP_ENDED,
     OS_COLUMNS,
@@ -217,12 +218,6 @@ def _assessments(timepoints: pd.DataFrame, response_col: str) -> dict[str, list[
     return groups
 
 
-def _latest(dates: list[pd.Timestamp]) -> pd.Timestamp:
-    """The latest date, missing ones skipped (``NaT`` when all are), as ``Series.max`` gives it."""
-    present = [d for d in dates if not pd.isna(d)]
-    return max(present) if present else pd.NaT
-
-
 def _day(date: pd.Timestamp, dose: pd.Timestamp) -> int:
     return max(int((date - dose).days) + 1, 1)
 
@@ -305,7 +300,7 @@ def derive_pfs(
 
         def last_before(before: pd.Timestamp | None, default: pd.Timestamp, *, _not_pd=not_pd) -> pd.Timestamp:
             ok = _not_pd if before is None else [d for d in _not_pd if d < before]
-            return _latest(ok) if ok else default
+            return present_max(ok, pd.NaT) if ok else default
 
         if subject not in has_baseline:
             date, event, etype, reason = dose, 0, None, "no baseline tumour assessment"

@@ -33,6 +33,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from biomarker.clinical.cleaning import present_min
 from biomarker.clinical.lesions import ABSENT, PRESENT, TOO_SMALL_MM, UNEQUIVOCAL, lesion_records  # noqa: F401 (re-exported)
 from biomarker.clinical.sdtm import first_dose_dates
 
@@ -263,12 +264,6 @@ _RECORD_COLUMNS = (
 )
 
 
-def _min_skipna(values: Iterable[float]) -> float:
-    """The smallest non-missing value (``nan`` when there is none), as ``Series.min`` gives it."""
-    present = [v for v in values if not pd.isna(v)]
-    return min(present) if present else float("nan")
-
-
 def _first_label(recs: list[_Record], default: str) -> str:
     """The first non-missing ``VISIT`` of some records, else ``default``."""
     return next((r.visit for r in recs if not pd.isna(r.visit)), default)
@@ -291,7 +286,7 @@ def _subject_timepoints(subject: str, recs: list[_Record], first_dose: pd.Timest
             _row(
                 subject,
                 _first_label(base, "BASELINE"),
-                _min_skipna(r.visitnum for r in base),
+                present_min((r.visitnum for r in base), float("nan")),
                 base_date,
                 int((base_date - first_dose).days),
                 True,
@@ -352,7 +347,7 @@ def _subject_timepoints(subject: str, recs: list[_Record], first_dose: pd.Timest
             _row(
                 subject,
                 _first_label(v, visit_key),
-                _min_skipna(r.visitnum for r in v),
+                present_min((r.visitnum for r in v), float("nan")),
                 date,
                 int((date - first_dose).days),
                 False,

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from biomarker.clinical.cleaning import present_max, present_min
 from biomarker.clinical.records import source_of, where
 from biomarker.clinical.sdtm import first_dose_dates, last_dose_dates
 from biomarker.errors import InputError
@@ -104,16 +105,6 @@ def _sum(values: np.ndarray) -> float:
     return float(np.where(np.isnan(values), 0.0, values).sum())
 
 
-def _min_date(dates) -> pd.Timestamp:
-    present = [d for d in dates if not pd.isna(d)]
-    return min(present) if present else pd.NaT
-
-
-def _max_date(dates) -> pd.Timestamp:
-    present = [d for d in dates if not pd.isna(d)]
-    return max(present) if present else pd.NaT
-
-
 def _administrations(ex: pd.DataFrame) -> pd.Series:
     freq = ex["EXDOSFRQ"].astype("string").str.upper().str.strip()
     per_day = freq.map(DAILY)
@@ -175,7 +166,7 @@ def exposure(
     doses, admins = ex["DOSE_TOTAL"].to_numpy(dtype=float), ex["N_ADMIN"].to_numpy(dtype=float)
     rows = []
     for (subject, drug), idx in sorted(groups.items()):
-        first, last = _min_date(starts[i] for i in idx), _max_date(ends[i] for i in idx)
+        first, last = present_min((starts[i] for i in idx), pd.NaT), present_max((ends[i] for i in idx), pd.NaT)
         freq = freqs[max(idx, key=lambda i: (ends[i], -i))] if freqs is not None else None
         cover = INTERVAL_DAYS.get(str(freq).upper().strip(), 1) if freq is not None and not pd.isna(freq) else 1
         duration = int((last - first).days) + cover
