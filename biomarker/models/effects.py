@@ -167,11 +167,12 @@ def marker_effects(
                     [np.ones(len(cc)), transform(cc[feat].to_numpy(float)), cc[adj_cols].to_numpy(float)]
                 )
                 n_par = X.shape[1] - 1
+                smaller = int(min(ya.sum(), len(ya) - ya.sum()))  # patients in the smaller outcome class
                 counts = dict(
                     adjusted_n=len(ya),
                     adjusted_n_events=int(ya.sum()),
                     adjusted_parameters=n_par,
-                    events_per_parameter=min(ya.sum(), len(ya) - ya.sum()) / n_par,
+                    events_per_parameter=smaller / n_par,
                 )
                 if np.linalg.matrix_rank(X) < X.shape[1]:
                     row["adjusted_method"] = (
@@ -184,8 +185,8 @@ def marker_effects(
                     # profile interval spans orders of magnitude (8 patients, 6 parameters: OR 0.06 to 1700)
                     row.update(counts)
                     row["adjusted_method"] = (
-                        f"not estimated: {min(ya.sum(), len(ya) - ya.sum())} patients in the smaller outcome "
-                        f"class for {n_par} parameters (fewer than one per parameter)"
+                        f"not estimated: {smaller} patients in the smaller outcome class for {n_par} parameters "
+                        "(fewer than one per parameter)"
                     )
                     rows.append(row)
                     continue
